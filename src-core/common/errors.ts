@@ -1,0 +1,107 @@
+/**
+ * One error type for everything a user can cause (style.md point 8): a stable `code`, a
+ * severity, an optional place (file:line:column and JSON path, or a connection) and a cause
+ * chain. Code checks `code`, never `instanceof`, so the check survives IPC and structured clone.
+ * Bugs use `BugError`, which is never thrown for input.
+ */
+
+/** Stable error codes. Add new ones here; `errors.test.ts` covers each. */
+export const ERROR_CODES = [
+  'PH_CONFIG_SYNTAX',
+  'PH_CONFIG_TYPE',
+  'PH_CONFIG_VALUE',
+  'PH_CONFIG_UNKNOWN_PROTOCOL',
+  'PH_CONFIG_UNSUPPORTED',
+  'PH_CONFIG_CROSS_CHECK',
+  'PH_CONFIG_FILE',
+  'PH_VMESS_AUTH_FAILED',
+  'PH_VMESS_REPLAY',
+  'PH_VMESS_BAD_HEADER',
+  'PH_VMESS_BAD_CHUNK',
+  'PH_MUX_BAD_FRAME',
+  'PH_MUX_UNKNOWN_SESSION',
+  'PH_DIAL_REFUSED',
+  'PH_DIAL_TIMEOUT',
+  'PH_DIAL_FAILED',
+  'PH_CONNECTION_RESET',
+  'PH_TIMEOUT',
+  'PH_ROUTING_NO_OUTBOUND',
+  'PH_REVERSE_NO_LINK',
+  'PH_BUFFER_OVERFLOW',
+  'PH_CLOSED',
+] as const;
+
+export type ErrorCode = (typeof ERROR_CODES)[number];
+
+export type Severity = 'debug' | 'info' | 'warning' | 'error';
+
+/** Where an error happened: a config location, or a connection. */
+export interface ErrorPlace {
+  file?: string;
+  /** 1-based. */
+  line?: number;
+  /** 1-based. */
+  column?: number;
+  /** JSON path such as `outbounds[1].settings.vnext[0].port`. */
+  path?: string;
+  connectionId?: number;
+}
+
+export interface PortholeErrorOptions extends ErrorPlace {
+  severity?: Severity;
+  cause?: unknown;
+}
+
+export class PortholeError extends Error {
+  readonly code: ErrorCode;
+  readonly severity: Severity;
+  readonly place: ErrorPlace;
+  override readonly cause: unknown;
+
+  constructor(code: ErrorCode, message: string, options: PortholeErrorOptions = {}) {
+    const { severity, cause, ...place } = options;
+    super(cause === undefined ? message : `${message} > ${describeCause(cause)}`);
+    this.name = 'PortholeError';
+    this.code = code;
+    this.severity = severity ?? 'error';
+    this.place = place;
+    this.cause = cause;
+  }
+}
+
+/** A programming error: an invariant broke. Never thrown because of user input. */
+export class BugError extends Error {
+  constructor(message: string) {
+    super(`bug: ${message}`);
+    this.name = 'BugError';
+  }
+}
+
+/** True when `value` is an error carrying `code` (works on clones that lost their prototype). */
+export function hasErrorCode(value: unknown, code: ErrorCode): boolean {
+  return typeof value === 'object' && value !== null && (value as { code?: unknown }).code === code;
+}
+
+function describeCause(cause: unknown): string {
+  if (cause instanceof Error) return cause.message;
+  return String(cause);
+}
+
+/** `file:line:column: ` (or less, when parts are unknown); empty when nothing is known. */
+export function formatPlace(place: ErrorPlace): string {
+  if (!place.file && place.line === undefined) return '';
+  const parts = [place.file ?? '<config>'];
+  if (place.line !== undefined) parts.push(String(place.line));
+  if (place.line !== undefined && place.column !== undefined) parts.push(String(place.column));
+  return `${parts.join(':')}: `;
+}
+
+/** The one-line form a user sees: `file:line:column: json.path: message`. */
+export function formatErrorLine(error: unknown): string {
+  if (error instanceof PortholeError) {
+    const path = error.place.path ? `${error.place.path}: ` : '';
+    return `${formatPlace(error.place)}${path}${error.message}`;
+  }
+  if (error instanceof Error) return error.message;
+  return String(error);
+}
