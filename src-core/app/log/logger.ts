@@ -1,0 +1,90 @@
+/**
+ * The engine's log (V2Ray's `app/log`): error-log lines at or above `loglevel`, access lines for
+ * every dispatched connection, written in V2Ray's text format to the configured sinks, kept in a
+ * small ring for the UI and offered to subscribers.
+ */
+import type { AccessLogEntry, ErrorLogEntry, LogEntry, LogLevel, LogThreshold, Logger } from '../../features/log.js';
+
+const LEVEL_RANK: Record<LogThreshold, number> = { debug: 0, info: 1, warning: 2, error: 3, none: 4 };
+const LEVEL_LABEL: Record<LogLevel, string> = { debug: 'Debug', info: 'Info', warning: 'Warning', error: 'Error' };
+
+export interface LogSink {
+  write(line: string): void;
+}
+
+export interface DefaultLoggerOptions {
+  level: LogThreshold;
+  /** Where error-log lines go; undefined drops them. */
+  errorSink?: LogSink;
+  /** Where access lines go; undefined drops them. */
+  accessSink?: LogSink;
+  /** How many recent entries to keep for the UI. */
+  historySize?: number;
+}
+
+export class DefaultLogger implements Logger {
+  private readonly threshold: number;
+  private readonly history: LogEntry[] = [];
+  private readonly listeners = new Set<(entry: LogEntry) => void>();
+  private readonly historySize: number;
+
+  constructor(private readonly options: DefaultLoggerOptions) {
+    this.threshold = LEVEL_RANK[options.level];
+    this.historySize = options.historySize ?? 1000;
+  }
+
+  enabled(level: LogLevel): boolean {
+    return LEVEL_RANK[level] >= this.threshold;
+  }
+
+  log(level: LogLevel, component: string, message: string, connectionId?: number): void {
+    if (!this.enabled(level)) return;
+    const entry: ErrorLogEntry = { kind: 'error', time: Date.now(), level, component, message, ...(connectionId === undefined ? {} : { connectionId }) };
+    this.options.errorSink?.write(formatLogEntry(entry));
+    this.remember(entry);
+  }
+
+  access(fields: Omit<AccessLogEntry, 'kind' | 'time'>): void {
+    const entry: AccessLogEntry = { kind: 'access', time: Date.now(), ...fields };
+    this.options.accessSink?.write(formatLogEntry(entry));
+    this.remember(entry);
+  }
+
+  /** Recent entries, oldest first. */
+  recent(): LogEntry[] {
+    return [...this.history];
+  }
+
+  /** Calls `listener` for each new entry; returns the unsubscribe function. */
+  onDidLog(listener: (entry: LogEntry) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  private remember(entry: LogEntry): void {
+    this.history.push(entry);
+    if (this.history.length > this.historySize) this.history.shift();
+    for (const listener of this.listeners) listener(entry);
+  }
+}
+
+function pad(value: number): string {
+  return value < 10 ? `0${value}` : String(value);
+}
+
+/** `2026/11/25 03:04:05`, local time, as V2Ray prints it. */
+export function formatLogTime(time: number): string {
+  const date = new Date(time);
+  return `${date.getFullYear()}/${pad(date.getMonth() + 1)}/${pad(date.getDate())} ${pad(date.getHours())}:${pad(date.getMinutes())}:${pad(date.getSeconds())}`;
+}
+
+/** One line in V2Ray's format. */
+export function formatLogEntry(entry: LogEntry): string {
+  const time = formatLogTime(entry.time);
+  if (entry.kind === 'access') {
+    const reason = entry.reason ? ` ${entry.reason}` : '';
+    return `${time} from ${entry.from} ${entry.status} ${entry.to} [${entry.route}]${reason}`;
+  }
+  const connection = entry.connectionId === undefined ? '' : `[${entry.connectionId}] `;
+  return `${time} [${LEVEL_LABEL[entry.level]}] ${connection}${entry.component}: ${entry.message}`;
+}

@@ -1,0 +1,212 @@
+/**
+ * Mux.Cool frames (shared/docs/v2ray-wire-protocol.md §4.2; v4.34.0 `common/mux/frame.go`, `writer.go`).
+ *
+ *   off  len  field
+ *   0    2    ML: metadata length, counted from the session ID to the end of the address
+ *   2    2    session ID
+ *   4    1    status: 0x01 New, 0x02 Keep, 0x03 End, 0x04 KeepAlive
+ *   5    1    option bits: 0x01 Data, 0x02 Error
+ *   6    1    New only: network 0x01 TCP, 0x02 UDP
+ *   7    2    New only: port
+ *   9    1+n  New only: address (see address.ts)
+ *   2+ML 2    if Data: data length D
+ *   4+ML D    if Data: data
+ *
+ * Example, New + Data to TCP example.com:443 on session 1:
+ *   0014 0001 01 01 01 01bb 02 0b "example.com" 0005 "hello"
+ *
+ * A stream (TCP) writer puts at most 8192 bytes in a frame and splits larger payloads; a packet (UDP)
+ * session carries one datagram (≤ 2048 bytes) per frame. Everything is big-endian. There is no
+ * Global ID / XUDP field in 4.34.
+ */
+
+import { BugError, PortholeError } from '../errors.js';
+import { type MuxAddress, decodeAddress, encodeAddress } from './address.js';
+import {
+  MAX_FRAME_DATA,
+  MAX_METADATA_LENGTH,
+  MAX_STREAM_DATA,
+  MIN_METADATA_LENGTH,
+  MIN_NEW_METADATA_LENGTH,
+} from './consts.js';
+
+/** Session status byte. */
+export const FrameStatus = {
+  New: 0x01,
+  Keep: 0x02,
+  End: 0x03,
+  KeepAlive: 0x04,
+} as const;
+export type FrameStatus = (typeof FrameStatus)[keyof typeof FrameStatus];
+
+/** Option bits. Unknown bits are kept as they are (4.34 ignores them). */
+export const FrameOption = {
+  Data: 0x01,
+  Error: 0x02,
+} as const;
+export type FrameOption = (typeof FrameOption)[keyof typeof FrameOption];
+
+/** Network byte of a New frame. */
+export const TargetNetwork = {
+  TCP: 0x01,
+  UDP: 0x02,
+} as const;
+export type TargetNetwork = (typeof TargetNetwork)[keyof typeof TargetNetwork];
+
+/** Where a New frame asks the peer to connect. */
+export interface MuxTarget {
+  readonly network: TargetNetwork;
+  readonly address: MuxAddress;
+  /** 0–65535. */
+  readonly port: number;
+}
+
+/** Metadata of a New frame: it alone carries a target. */
+export interface NewFrameMetadata {
+  readonly sessionId: number;
+  readonly status: typeof FrameStatus.New;
+  /** Option byte as on the wire; see {@link FrameOption}. */
+  readonly option: number;
+  readonly target: MuxTarget;
+}
+
+/** Metadata of a Keep, End or KeepAlive frame (any extra metadata bytes were skipped). */
+export interface FollowupFrameMetadata {
+  readonly sessionId: number;
+  readonly status: typeof FrameStatus.Keep | typeof FrameStatus.End | typeof FrameStatus.KeepAlive;
+  /** Option byte as on the wire; see {@link FrameOption}. */
+  readonly option: number;
+}
+
+/** Everything in a frame except its data. */
+export type FrameMetadata = NewFrameMetadata | FollowupFrameMetadata;
+
+/** One parsed frame. `data` is present exactly when the Data option bit is set (it may be empty). */
+export interface MuxFrame {
+  readonly meta: FrameMetadata;
+  readonly data?: Buffer;
+}
+
+/** True when `option` bit `bit` is set in the frame's metadata. */
+export function hasOption(meta: Pick<FrameMetadata, 'option'>, bit: FrameOption): boolean {
+  return (meta.option & bit) !== 0;
+}
+
+/** Size of the metadata (the ML value) that `meta` encodes to. */
+function metadataLength(meta: FrameMetadata, address: Buffer | undefined): number {
+  return meta.status === FrameStatus.New ? MIN_METADATA_LENGTH + 1 + 2 + (address?.length ?? 0) : MIN_METADATA_LENGTH;
+}
+
+/**
+ * Encodes ML + metadata, and, when `dataLength` is given, the Data option bit and the data length field.
+ * The data itself is not included, so a caller can `writev([header, data])` without copying the payload.
+ * The Data bit on the wire follows `dataLength`, whatever `meta.option` says; other bits come from
+ * `meta.option`. Throws `PortholeError` (PH_MUX_BAD_FRAME) for a target a 4.34 peer would reject, and
+ * `BugError` for out-of-range numbers.
+ */
+export function encodeFrameHeader(meta: FrameMetadata, dataLength?: number): Buffer {
+  checkUint16(meta.sessionId, 'session ID');
+  if (!Number.isInteger(meta.option) || meta.option < 0 || meta.option > 0xff) {
+    throw new BugError(`mux: option ${meta.option} is not a byte`);
+  }
+  if (dataLength !== undefined) checkUint16(dataLength, 'data length');
+  const address = meta.status === FrameStatus.New ? encodeAddress(meta.target.address) : undefined;
+  const ml = metadataLength(meta, address);
+  const header = Buffer.allocUnsafe(2 + ml + (dataLength === undefined ? 0 : 2));
+  header.writeUInt16BE(ml, 0);
+  header.writeUInt16BE(meta.sessionId, 2);
+  header[4] = meta.status;
+  header[5] = dataLength === undefined ? meta.option & ~FrameOption.Data : meta.option | FrameOption.Data;
+  let at = 6;
+  if (meta.status === FrameStatus.New && address) {
+    const { network, port } = meta.target;
+    if (network !== TargetNetwork.TCP && network !== TargetNetwork.UDP) {
+      throw new BugError(`mux: unknown network ${String(network)}`);
+    }
+    checkUint16(port, 'port');
+    header[at] = network;
+    header.writeUInt16BE(port, at + 1);
+    address.copy(header, at + 3);
+    at += 3 + address.length;
+  }
+  if (dataLength !== undefined) header.writeUInt16BE(dataLength, at);
+  return header;
+}
+
+/** One frame in one Buffer: metadata, then (when `data` is given) its length and a copy of it. */
+export function encodeFrame(meta: FrameMetadata, data?: Buffer): Buffer {
+  const header = encodeFrameHeader(meta, data?.length);
+  return data === undefined ? header : Buffer.concat([header, data], header.length + data.length);
+}
+
+/**
+ * A stream payload as frames of at most 8192 bytes, the way 4.34's `Writer.WriteMultiBuffer` splits it.
+ * The result alternates header and payload view (`[header, view, header, view, …]`); the views are
+ * `subarray`s of `payload`, never copies, so keep `payload` unchanged until they are written.
+ * With status New, the first frame is New (to `target`) and the rest are Keep, as 4.34 sends them.
+ * An empty payload gives one frame without the Data bit (4.34's `writeMetaOnly`).
+ */
+export function encodeDataFrames(
+  sessionId: number,
+  status: FrameStatus,
+  payload: Buffer,
+  target?: MuxTarget,
+): Buffer[] {
+  if (status === FrameStatus.New && target === undefined) throw new BugError('mux: a New frame needs a target');
+  const metaFor = (first: boolean): FrameMetadata =>
+    first && status === FrameStatus.New && target
+      ? { sessionId, status: FrameStatus.New, option: 0, target }
+      : { sessionId, status: status === FrameStatus.New ? FrameStatus.Keep : status, option: 0 };
+  if (payload.length === 0) return [encodeFrameHeader(metaFor(true))];
+  const out: Buffer[] = [];
+  for (let at = 0; at < payload.length; at += MAX_STREAM_DATA) {
+    const view = payload.subarray(at, Math.min(at + MAX_STREAM_DATA, payload.length));
+    out.push(encodeFrameHeader(metaFor(at === 0), view.length), view);
+  }
+  return out;
+}
+
+/**
+ * Parses the ML bytes of metadata that follow the length field (Go `UnmarshalFromBuffer`, plus the
+ * status check that 4.34 does right after it). Extra bytes after the address, or after the option byte of
+ * a non-New frame, are skipped. Throws `PortholeError` (PH_MUX_BAD_FRAME), never anything else.
+ */
+export function decodeFrameMetadata(metadata: Buffer): FrameMetadata {
+  if (metadata.length > MAX_METADATA_LENGTH) {
+    throw badFrame(`metadata length ${metadata.length} exceeds ${MAX_METADATA_LENGTH}`);
+  }
+  if (metadata.length < MIN_METADATA_LENGTH) throw badFrame(`metadata length ${metadata.length} is below 4`);
+  const sessionId = metadata.readUInt16BE(0);
+  const status = metadata[2] ?? 0;
+  const option = metadata[3] ?? 0;
+  switch (status) {
+    case FrameStatus.Keep:
+    case FrameStatus.End:
+    case FrameStatus.KeepAlive:
+      return { sessionId, status, option };
+    case FrameStatus.New:
+      break;
+    default:
+      throw badFrame(`unknown status 0x${status.toString(16).padStart(2, '0')}`);
+  }
+  if (metadata.length < MIN_NEW_METADATA_LENGTH) {
+    throw badFrame(`New metadata length ${metadata.length} is below 8`);
+  }
+  const network = metadata[4] ?? 0;
+  const port = metadata.readUInt16BE(5);
+  const { address } = decodeAddress(metadata, 7);
+  if (network !== TargetNetwork.TCP && network !== TargetNetwork.UDP) {
+    throw badFrame(`unknown network type ${network}`);
+  }
+  return { sessionId, status, option, target: { network, address, port } };
+}
+
+function checkUint16(value: number, what: string): void {
+  if (!Number.isInteger(value) || value < 0 || value > MAX_FRAME_DATA) {
+    throw new BugError(`mux: ${what} ${value} is not a uint16`);
+  }
+}
+
+function badFrame(what: string): PortholeError {
+  return new PortholeError('PH_MUX_BAD_FRAME', `mux: bad frame: ${what}`);
+}

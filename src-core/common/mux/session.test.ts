@@ -1,0 +1,101 @@
+import { randomBytes } from 'node:crypto';
+import { describe, expect, it } from 'vitest';
+import { createLinkPair } from '../../transport/link.js';
+import { destination } from '../net.js';
+import { MuxClient } from './client.js';
+import { FrameStatus, encodeFrameHeader } from './frame.js';
+import { FrameReader } from './reader.js';
+import { MuxServer } from './server.js';
+import type { MuxStream } from './session.js';
+
+const quietLog = { debug: () => {}, warning: () => {} };
+const options = { streamBufferBytes: 64 * 1024, log: quietLog };
+
+function readAll(stream: NodeJS.ReadableStream): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  stream.on('data', (chunk: Buffer) => chunks.push(chunk));
+  return new Promise((resolve, reject) => {
+    stream.once('end', () => resolve(Buffer.concat(chunks)));
+    stream.once('error', reject);
+  });
+}
+
+/** A client and a server joined by an in-memory link; the server echoes every stream XOR 0x5a. */
+function echoPair() {
+  const { inboundEnd, outboundEnd } = createLinkPair({ highWaterMark: 16 * 1024 });
+  const accepted: MuxStream[] = [];
+  const server = new MuxServer(outboundEnd, options, (stream) => {
+    accepted.push(stream);
+    stream.on('data', (chunk: Buffer) => {
+      const out = Buffer.allocUnsafe(chunk.length);
+      for (let i = 0; i < chunk.length; i += 1) out[i] = (chunk[i] ?? 0) ^ 0x5a;
+      if (!stream.write(out)) {
+        stream.pause();
+        stream.once('drain', () => stream.resume());
+      }
+    });
+    stream.on('end', () => stream.end());
+  });
+  const client = new MuxClient(inboundEnd, options);
+  return { client, server, accepted, link: inboundEnd };
+}
+
+function xor(data: Buffer): Buffer {
+  const out = Buffer.allocUnsafe(data.length);
+  for (let i = 0; i < data.length; i += 1) out[i] = (data[i] ?? 0) ^ 0x5a;
+  return out;
+}
+
+describe('MuxClient ↔ MuxServer', () => {
+  it('carries 16 parallel streams both ways with half-close, every byte intact', async () => {
+    const { client, accepted } = echoPair();
+    const payloads = Array.from({ length: 16 }, (_, i) => randomBytes(200_000 + i * 1000));
+    const results = payloads.map((payload, i) => {
+      const stream = client.openStream(destination('tcp', '127.0.0.1', 8000 + i));
+      const echoed = readAll(stream);
+      stream.end(payload);
+      return echoed;
+    });
+    const echoed = await Promise.all(results);
+    expect(echoed.map((data, i) => data.equals(xor(payloads[i] ?? Buffer.alloc(0))))).toEqual(payloads.map(() => true));
+    expect(accepted.map((stream) => stream.target.port)).toEqual(payloads.map((_, i) => 8000 + i));
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(client.activeStreams).toBe(0);
+  });
+
+  it('sends New with the first payload in one frame', () => {
+    const { inboundEnd, outboundEnd } = createLinkPair();
+    const client = new MuxClient(inboundEnd, options);
+    const frames: unknown[] = [];
+    const reader = new FrameReader();
+    outboundEnd.on('data', (chunk: Buffer) => frames.push(...reader.push(chunk).frames.map((frame) => [frame.meta.status, frame.data?.toString()])));
+    const stream = client.openStream(destination('tcp', 'example.com', 443));
+    stream.write(Buffer.from('hello'));
+    return new Promise<void>((resolve) => setImmediate(() => {
+      expect(frames).toEqual([[FrameStatus.New, 'hello']]);
+      resolve();
+    }));
+  });
+
+  it('answers data for an unknown session with End and keeps the link', async () => {
+    const { inboundEnd, outboundEnd } = createLinkPair();
+    new MuxServer(outboundEnd, options, () => {});
+    const reader = new FrameReader();
+    const seen: unknown[] = [];
+    inboundEnd.on('data', (chunk: Buffer) => seen.push(...reader.push(chunk).frames.map((frame) => [frame.meta.sessionId, frame.meta.status])));
+    inboundEnd.write(encodeFrameHeader({ sessionId: 7, status: FrameStatus.Keep, option: 0 }, 3));
+    inboundEnd.write(Buffer.from('abc'));
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(seen).toEqual([[7, FrameStatus.End]]);
+    expect(outboundEnd.destroyed).toBe(false);
+  });
+
+  it('closes every stream when the link breaks, and a bad frame breaks only that link', async () => {
+    const { client, link } = echoPair();
+    const stream = client.openStream(destination('tcp', '127.0.0.1', 1));
+    const closed = new Promise((resolve) => stream.once('close', resolve));
+    link.write(Buffer.from([0xff, 0xff, 0, 0]));
+    await closed;
+    expect(client.closed).toBe(true);
+  });
+});

@@ -1,0 +1,356 @@
+/**
+ * Mux.Cool sessions over one link (shared/docs/v2ray-wire-protocol.md §4.3), the part both the
+ * client (opener) and the server (acceptor) share: the frame reader, the session table, the
+ * frame writer with backpressure, and `MuxStream`, one session as a Duplex.
+ *
+ * Half-close: End from the peer ends that stream's readable side only; our End goes out when our
+ * writable side finishes; the session is gone once both happened. A 4.34 peer drops a session as
+ * soon as it *sends* End and answers later data with End again: a second End therefore means the
+ * peer forgot the session, and the stream is aborted.
+ *
+ * Backpressure (the receive side): Mux.Cool has no per-stream window. When a stream's buffer is
+ * over its high-water mark, the link is paused until that stream is read (V2Ray's behaviour);
+ * `isolation.ts`-style per-stream policies plug in at `onStreamFull`.
+ */
+import { Duplex } from 'node:stream';
+import type { Destination } from '../net.js';
+import { PortholeError, formatErrorLine } from '../errors.js';
+import { AddressType, type MuxAddress } from './address.js';
+import { MAX_PACKET_DATA, MAX_STREAM_DATA } from './consts.js';
+import { FrameOption, FrameStatus, TargetNetwork, encodeFrameHeader, hasOption, type FrameMetadata, type MuxFrame, type MuxTarget } from './frame.js';
+import { FrameReader } from './reader.js';
+
+/** Converts an engine destination to the frame's target form. */
+export function toMuxTarget(target: Destination): MuxTarget {
+  const type = target.address.kind === 'ipv4' ? AddressType.IPv4 : target.address.kind === 'ipv6' ? AddressType.IPv6 : AddressType.Domain;
+  return {
+    network: target.network === 'udp' ? TargetNetwork.UDP : TargetNetwork.TCP,
+    address: { type, host: target.address.value },
+    port: target.port,
+  };
+}
+
+/** Converts a frame's target to an engine destination. */
+export function fromMuxTarget(target: MuxTarget): Destination {
+  return {
+    network: target.network === TargetNetwork.UDP ? 'udp' : 'tcp',
+    address: fromMuxAddress(target.address),
+    port: target.port,
+  };
+}
+
+function fromMuxAddress(address: MuxAddress): Destination['address'] {
+  if (address.type === AddressType.IPv4) return { kind: 'ipv4', value: address.host };
+  if (address.type === AddressType.IPv6) return { kind: 'ipv6', value: address.host };
+  return { kind: 'domain', value: address.host };
+}
+
+export interface MuxLog {
+  debug(message: string): void;
+  warning(message: string): void;
+}
+
+export interface MuxConnectionOptions {
+  /** Per-stream receive buffer before the stream counts as full. */
+  streamBufferBytes: number;
+  log: MuxLog;
+}
+
+/** One Mux.Cool session as a Duplex: write to send to the peer, read what the peer sent. */
+export class MuxStream extends Duplex {
+  /** Whether our End (or New, for an opener) has gone out. */
+  private sentEnd = false;
+  private receivedEnd = false;
+  /** Opener only: New not sent yet; the first write carries it. */
+  private pendingNew: MuxTarget | undefined;
+  private newTimer: NodeJS.Timeout | undefined;
+
+  constructor(
+    readonly id: number,
+    readonly target: Destination,
+    private readonly connection: MuxConnection,
+    readonly packet: boolean,
+    highWaterMark: number,
+  ) {
+    super({
+      allowHalfOpen: true,
+      // A packet session keeps message boundaries: one frame is one chunk, both ways.
+      readableObjectMode: packet,
+      writableObjectMode: packet,
+      readableHighWaterMark: packet ? 64 : highWaterMark,
+      writableHighWaterMark: packet ? 64 : highWaterMark,
+    });
+  }
+
+  /** Opener: send New with the first payload, or bare after `waitMs` without one. */
+  deferNew(target: MuxTarget, waitMs: number): void {
+    this.pendingNew = target;
+    this.newTimer = setTimeout(() => this.flushNew(), waitMs);
+    this.newTimer.unref();
+  }
+
+  /** Opener: send New now (bare) if it has not gone out yet. */
+  flushNew(): void {
+    this.clearNewTimer();
+    const target = this.pendingNew;
+    if (!target) return;
+    this.pendingNew = undefined;
+    this.connection.writeFrames([encodeFrameHeader({ sessionId: this.id, status: FrameStatus.New, option: 0, target })]);
+  }
+
+  override _write(chunk: Buffer, _encoding: BufferEncoding, callback: (error?: Error | null) => void): void {
+    try {
+      this.connection.writeFrames(this.dataFrames(chunk), callback);
+    } catch (error) {
+      callback(error as Error);
+    }
+  }
+
+  override _writev(chunks: Array<{ chunk: Buffer }>, callback: (error?: Error | null) => void): void {
+    try {
+      const frames: Buffer[] = [];
+      for (const { chunk } of chunks) frames.push(...this.dataFrames(chunk));
+      this.connection.writeFrames(frames, callback);
+    } catch (error) {
+      callback(error as Error);
+    }
+  }
+
+  override _final(callback: (error?: Error | null) => void): void {
+    this.flushNew();
+    this.sendEnd(false);
+    callback();
+  }
+
+  override _read(): void {
+    this.connection.streamHasRoom(this);
+  }
+
+  override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {
+    this.clearNewTimer();
+    // An abort before both halves finished tells the peer with End + Error (4.34's hasError).
+    if (!this.sentEnd) {
+      if (this.pendingNew) this.flushNew();
+      this.sendEnd(!(this.writableFinished && this.receivedEnd));
+    }
+    this.connection.forget(this);
+    callback(error);
+  }
+
+  /** @internal The peer sent data for this session. Returns false when the stream is over its buffer. */
+  deliver(data: Buffer): boolean {
+    if (this.receivedEnd || this.destroyed) return true;
+    return this.push(data);
+  }
+
+  /** @internal The peer sent End. */
+  deliverEnd(withError: boolean): void {
+    if (withError) {
+      this.destroy(new PortholeError('PH_CONNECTION_RESET', `mux: session ${this.id} closed by the peer with an error`, { severity: 'info' }));
+      return;
+    }
+    if (this.receivedEnd) {
+      // A second End: the peer no longer knows this session (4.34 answers our data for a
+      // session it dropped with End). Nothing more can be delivered either way.
+      this.destroy();
+      return;
+    }
+    this.receivedEnd = true;
+    this.push(null);
+  }
+
+  /** A packet stream sends each write as one frame; a byte stream splits at 8192 bytes. */
+  private dataFrames(chunk: Buffer): Buffer[] {
+    if (this.packet) {
+      if (chunk.length > MAX_PACKET_DATA) throw new PortholeError('PH_MUX_BAD_FRAME', `mux: packet of ${chunk.length} bytes exceeds ${MAX_PACKET_DATA}`);
+      return [this.frameOf(chunk)];
+    }
+    const frames: Buffer[] = [];
+    for (let at = 0; at < chunk.length; at += MAX_STREAM_DATA) {
+      frames.push(this.frameOf(chunk.subarray(at, Math.min(at + MAX_STREAM_DATA, chunk.length))));
+    }
+    return frames;
+  }
+
+  /** A data frame: New + Data when the opener has not sent New yet, else Keep + Data. */
+  private frameOf(data: Buffer): Buffer {
+    const target = this.pendingNew;
+    let meta: FrameMetadata = { sessionId: this.id, status: FrameStatus.Keep, option: 0 };
+    if (target) {
+      this.clearNewTimer();
+      this.pendingNew = undefined;
+      meta = { sessionId: this.id, status: FrameStatus.New, option: 0, target };
+    }
+    return joinFrame(encodeFrameHeader(meta, data.length), data);
+  }
+
+  private sendEnd(withError: boolean): void {
+    if (this.sentEnd) return;
+    this.sentEnd = true;
+    this.connection.writeFrames([encodeFrameHeader({ sessionId: this.id, status: FrameStatus.End, option: withError ? FrameOption.Error : 0 })]);
+  }
+
+  private clearNewTimer(): void {
+    if (this.newTimer) clearTimeout(this.newTimer);
+    this.newTimer = undefined;
+  }
+}
+
+/** Header and payload in one buffer: one write, and one VMess chunk stream input, per frame. */
+function joinFrame(header: Buffer, data: Buffer): Buffer {
+  const frame = Buffer.allocUnsafe(header.length + data.length);
+  header.copy(frame, 0);
+  data.copy(frame, header.length);
+  return frame;
+}
+
+/**
+ * The machinery of one Mux.Cool connection: reads frames from `transport`, routes them to
+ * streams, writes frames with backpressure. Subclasses decide what New frames mean.
+ */
+export abstract class MuxConnection {
+  protected readonly streams = new Map<number, MuxStream>();
+  private readonly reader: FrameReader;
+  private readonly fullStreams = new Set<MuxStream>();
+  private readonly drainWaiters: Array<(error?: Error | null) => void> = [];
+  private closedError: Error | undefined;
+  private readonly closeListeners: Array<(error?: Error) => void> = [];
+
+  constructor(
+    protected readonly transport: Duplex,
+    protected readonly options: MuxConnectionOptions,
+  ) {
+    this.reader = new FrameReader({ isPacketSession: (meta) => this.isPacketFrame(meta) });
+    transport.on('data', (chunk: Buffer) => this.onTransportData(chunk));
+    transport.on('drain', () => this.releaseDrainWaiters());
+    transport.on('end', () => {
+      const error = this.reader.finish();
+      this.shutdown(error ?? new PortholeError('PH_CONNECTION_RESET', 'mux: link ended', { severity: 'info' }));
+    });
+    transport.on('error', (error: Error) => this.shutdown(error));
+    transport.on('close', () => this.shutdown(new PortholeError('PH_CONNECTION_RESET', 'mux: link closed', { severity: 'info' })));
+  }
+
+  /** Streams open now. */
+  get activeStreams(): number {
+    return this.streams.size;
+  }
+
+  get closed(): boolean {
+    return this.closedError !== undefined;
+  }
+
+  /** Called once, when the link is gone (with why). */
+  onDidClose(listener: (error?: Error) => void): void {
+    if (this.closedError) listener(this.closedError);
+    else this.closeListeners.push(listener);
+  }
+
+  /** Closes the link and every stream on it. */
+  close(error?: Error): void {
+    this.shutdown(error ?? new PortholeError('PH_CLOSED', 'mux: closed', { severity: 'info' }));
+  }
+
+  /** New frames: the client ignores them, the server dispatches them. */
+  protected abstract onNewFrame(frame: MuxFrame): void;
+
+  protected createStream(id: number, target: Destination): MuxStream {
+    const stream = new MuxStream(id, target, this, target.network === 'udp', this.options.streamBufferBytes);
+    // Whoever takes the stream listens for its errors too; this one only keeps an unobserved
+    // stream error from becoming an uncaught exception that would end the process.
+    stream.on('error', () => {});
+    this.streams.set(id, stream);
+    return stream;
+  }
+
+  /** @internal Writes frames; `callback` runs once the link accepted them (backpressure). */
+  writeFrames(frames: Buffer[], callback?: (error?: Error | null) => void): void {
+    if (this.closedError) {
+      callback?.(this.closedError);
+      return;
+    }
+    let room = true;
+    if (frames.length === 1) room = this.transport.write(frames[0]);
+    else {
+      this.transport.cork();
+      for (const frame of frames) room = this.transport.write(frame);
+      this.transport.uncork();
+    }
+    if (!callback) return;
+    if (room) callback();
+    else this.drainWaiters.push(callback);
+  }
+
+  /** @internal A stream's reader made room: resume the link if nobody else is full. */
+  streamHasRoom(stream: MuxStream): void {
+    if (!this.fullStreams.delete(stream)) return;
+    if (this.fullStreams.size === 0 && !this.closedError) this.transport.resume();
+  }
+
+  /** @internal A stream closed: drop it from the table. */
+  forget(stream: MuxStream): void {
+    if (this.streams.get(stream.id) === stream) this.streams.delete(stream.id);
+    this.streamHasRoom(stream);
+  }
+
+  private isPacketFrame(meta: FrameMetadata): boolean {
+    if (meta.status === FrameStatus.New) return meta.target.network === TargetNetwork.UDP;
+    return this.streams.get(meta.sessionId)?.packet ?? false;
+  }
+
+  private onTransportData(chunk: Buffer): void {
+    const { frames, error } = this.reader.push(chunk);
+    for (const frame of frames) this.onFrame(frame);
+    if (error) {
+      this.options.log.warning(`closing the link: ${formatErrorLine(error)}`);
+      this.shutdown(error);
+    }
+  }
+
+  private onFrame(frame: MuxFrame): void {
+    const { meta } = frame;
+    switch (meta.status) {
+      case FrameStatus.New:
+        this.onNewFrame(frame);
+        return;
+      case FrameStatus.Keep: {
+        if (!frame.data) return;
+        const stream = this.streams.get(meta.sessionId);
+        if (!stream) {
+          // Unknown session: tell the peer to close it, discard the data (as 4.34 does).
+          this.writeFrames([encodeFrameHeader({ sessionId: meta.sessionId, status: FrameStatus.End, option: 0 })]);
+          return;
+        }
+        this.deliver(stream, frame.data);
+        return;
+      }
+      case FrameStatus.End:
+        this.streams.get(meta.sessionId)?.deliverEnd(hasOption(meta, FrameOption.Error));
+        return;
+      case FrameStatus.KeepAlive:
+        return;
+    }
+  }
+
+  protected deliver(stream: MuxStream, data: Buffer): void {
+    if (stream.deliver(data)) return;
+    this.fullStreams.add(stream);
+    this.transport.pause();
+  }
+
+  private releaseDrainWaiters(): void {
+    const waiters = this.drainWaiters.splice(0);
+    for (const resume of waiters) resume();
+  }
+
+  private shutdown(error: Error): void {
+    if (this.closedError) return;
+    this.closedError = error;
+    for (const stream of [...this.streams.values()]) stream.destroy(error);
+    this.streams.clear();
+    const waiters = this.drainWaiters.splice(0);
+    for (const resume of waiters) resume(error);
+    if (!this.transport.destroyed) this.transport.destroy();
+    for (const listener of this.closeListeners.splice(0)) listener(error);
+  }
+}

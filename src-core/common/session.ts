@@ -1,0 +1,37 @@
+/**
+ * What the engine knows about one connection as it travels from an inbound through routing to an
+ * outbound (V2Ray's `common/session` + `features/routing` context).
+ */
+import type { Destination } from './net.js';
+
+export interface SourceEndpoint {
+  readonly address: string;
+  readonly port: number;
+}
+
+export interface Session {
+  /** Unique within the process; shown in logs and the connections table. */
+  readonly id: number;
+  /** Tag of the inbound (or bridge) the connection came from; '' when it has none. */
+  readonly inboundTag: string;
+  readonly source?: SourceEndpoint;
+  /** The authenticated user's email (VMess), when there is one. */
+  readonly user?: string;
+  /** Policy level of the user or inbound. */
+  readonly level: number;
+  readonly startedAt: number;
+}
+
+let lastSessionId = 0;
+
+/** Allocates an id and stamps the start time. */
+export function newSession(fields: Omit<Session, 'id' | 'startedAt'>): Session {
+  lastSessionId += 1;
+  return { ...fields, id: lastSessionId, startedAt: Date.now() };
+}
+
+/** A connection as routing sees it: where it came from and where it wants to go. */
+export interface RoutingContext {
+  readonly session: Session;
+  readonly target: Destination;
+}

@@ -1,0 +1,62 @@
+/**
+ * freedom (V2Ray's `proxy/freedom`): connects to the target directly, or to `redirect`'s host
+ * and port when set (a reverse bridge uses it to reach the local service).
+ */
+import { formatErrorLine } from '../../common/errors.js';
+import { formatDestination, parseAddress, type Address, type Destination } from '../../common/net.js';
+import type { Session } from '../../common/session.js';
+import type { ComponentLogger } from '../../features/log.js';
+import type { OutboundHandler } from '../../features/outbound.js';
+import type { Link } from '../../transport/link.js';
+import { pumpBoth } from '../../transport/pump.js';
+import { dialTcp } from '../../transport/tcp.js';
+
+export interface FreedomSettings {
+  /** Replaces the target's host when set (V2Ray ignores an empty host or 0.0.0.0). */
+  redirectHost?: string;
+  /** Replaces the target's port when non-zero. */
+  redirectPort?: number;
+  /** Dial timeout. */
+  dialTimeoutMs?: number;
+}
+
+/** Where freedom really connects: the target with `redirect` applied as V2Ray applies it. */
+export function applyRedirect(target: Destination, settings: FreedomSettings): Destination {
+  let address: Address = target.address;
+  if (settings.redirectHost && settings.redirectHost !== '0.0.0.0') address = parseAddress(settings.redirectHost);
+  const port = settings.redirectPort ? settings.redirectPort : target.port;
+  return { network: target.network, address, port };
+}
+
+export class FreedomOutbound implements OutboundHandler {
+  constructor(
+    readonly tag: string,
+    private readonly settings: FreedomSettings,
+    private readonly log: ComponentLogger,
+  ) {}
+
+  process(session: Session, target: Destination, link: Link): void {
+    const destination = applyRedirect(target, this.settings);
+    if (destination.network !== 'tcp') {
+      link.destroy();
+      this.log.warning(`UDP to ${formatDestination(destination)} is not supported yet`, session.id);
+      return;
+    }
+    dialTcp(destination.address.value, destination.port, this.settings.dialTimeoutMs).then(
+      (socket) => {
+        if (link.destroyed) {
+          socket.destroy();
+          return;
+        }
+        this.log.debug(`connected to ${formatDestination(destination)}`, session.id);
+        void pumpBoth(socket, link);
+      },
+      (error: unknown) => {
+        this.log.warning(`failed to open ${formatDestination(destination)} > ${formatErrorLine(error)}`, session.id);
+        link.destroy();
+      },
+    );
+  }
+
+  async close(): Promise<void> {}
+}

@@ -1,0 +1,476 @@
+/**
+ * VMess body framing: chunk encoder and resumable chunk decoder. Spec §3
+ * (`common/crypto/{auth,chunk}.go`, `proxy/vmess/encoding/{client,server,auth}.go`).
+ *
+ * AEAD framing (aes-128-gcm, chacha20-poly1305; none over UDP with a no-op cipher; legacy inside
+ * AES-128-CFB with a 4-byte FNV-1a in front of the plaintext), per chunk with plaintext p:
+ *
+ *   pad  = next() % 64   if GlobalPadding (0x08), else 0       ← drawn before the mask
+ *   mask = next()        if ChunkMasking (0x04), else 0         ← next(): SHAKE128(iv), 2 bytes BE
+ *   wire = uint16((len(seal(p)) + pad) XOR mask) ‖ seal(p) ‖ pad random bytes
+ *   nonce_i = uint16(i) ‖ iv[2..12)   (i counts chunks in this direction)
+ *   EOS  = a chunk with empty p: the length field reads overhead + pad; the reader stops there.
+ *
+ * The writer keeps a chunk ≤ 2048 bytes on the wire: ≤ 1966 plaintext bytes with padding, ≤ 2030
+ * without (aes/chacha). UDP: one datagram per chunk, never split.
+ *
+ * Security none over a stream with ChunkStream (0x01): uint16(len XOR mask) ‖ raw bytes, slices of
+ * ≤ 8192, EOS = length 0, never padding. Without ChunkStream, none and legacy are raw (legacy in CFB).
+ */
+import {
+  createCipheriv,
+  createDecipheriv,
+  createHash,
+  randomFillSync,
+  createSecretKey,
+  type Cipher,
+  type Decipher,
+  type CipherChaCha20Poly1305,
+  type CipherGCM,
+  type DecipherChaCha20Poly1305,
+  type DecipherGCM,
+} from 'node:crypto';
+import { PortholeError } from '../../common/errors.js';
+import {
+  AEAD_NONCE_LENGTH,
+  CHUNK_SIZE_BYTES,
+  CHUNK_WIRE_MAX,
+  COMMAND,
+  LEGACY_AUTH_OVERHEAD,
+  MAX_PADDING,
+  NONE_STREAM_SLICE,
+  OPTION,
+  SECURITY,
+  TAG_LENGTH,
+  type BodySecurity,
+} from './consts.js';
+import { fnv1a32 } from './codec.js';
+import { Shake128Stream } from './shake128.js';
+
+/** What a body codec needs: all of it comes from the request header. */
+export interface BodyCodecOptions {
+  security: BodySecurity;
+  /** Request option bits (both directions are framed by the client's options). */
+  options: number;
+  /** Request command: UDP frames one datagram per chunk; TCP and Mux are streams. */
+  command: number;
+  /** This direction's key and IV (request: from the header; response: SHA-256/MD5 of them). */
+  key: Buffer;
+  iv: Buffer;
+  /**
+   * Legacy security only: an AES-128-CFB stream to continue (the legacy response header and body
+   * share one stream). Default: a fresh stream under `key`/`iv`.
+   */
+  cfb?: Cipher | Decipher;
+}
+
+/** Turns plaintext into wire chunks. */
+export interface BodyEncoder {
+  /**
+   * Frames `data` (any size; UDP: one datagram) into one wire buffer. An empty `data` gives an
+   * empty buffer, never an EOS. Throws `PH_VMESS_BAD_CHUNK` for a datagram that cannot fit a chunk.
+   */
+  encode(data: Buffer): Buffer;
+  /** The end-of-stream chunk (empty for raw framing, which ends with the connection). */
+  end(): Buffer;
+  /** Largest plaintext per chunk (UDP: per datagram). */
+  readonly maxPlaintextPerChunk: number;
+}
+
+/** Turns wire bytes, split anyhow, into plaintext. */
+export interface BodyDecoder {
+  /**
+   * Feeds wire bytes; returns the plaintext of every chunk completed by them (zero-copy views where
+   * possible, so do not reuse `chunk`). Bytes after the EOS are ignored. Throws `PH_VMESS_BAD_CHUNK`
+   * (and keeps throwing it) once the input is found bad; plaintext decoded earlier in that same call
+   * is dropped with it.
+   */
+  push(chunk: Buffer): Buffer[];
+  /** True once the EOS chunk has been read. */
+  readonly ended: boolean;
+}
+
+type Framing = 'aead' | 'chunk-stream' | 'raw';
+
+interface ChunkCipher {
+  /** Bytes the seal adds to a plaintext. */
+  readonly overhead: number;
+  /** Writes seal(plain) at `out[offset…]`; returns the bytes written. */
+  seal(plain: Buffer, nonce: Buffer, out: Buffer, offset: number): number;
+  /** Opens a sealed chunk; `undefined` when authentication fails. */
+  open(sealed: Buffer, nonce: Buffer, copyRequired: boolean): Buffer | undefined;
+}
+
+const TAG_OPTIONS = { authTagLength: TAG_LENGTH } as const;
+
+/** AES-128-GCM or ChaCha20-Poly1305 per chunk: Node cannot rekey a GCM object with a new nonce. */
+function aeadCipher(algorithm: 'aes-128-gcm' | 'chacha20-poly1305', rawKey: Buffer): ChunkCipher {
+  const key = createSecretKey(rawKey);
+  const createEncryptor = (nonce: Buffer): CipherGCM | CipherChaCha20Poly1305 =>
+    algorithm === 'aes-128-gcm' ? createCipheriv(algorithm, key, nonce, TAG_OPTIONS) : createCipheriv(algorithm, key, nonce, TAG_OPTIONS);
+  const createDecryptor = (nonce: Buffer): DecipherGCM | DecipherChaCha20Poly1305 =>
+    algorithm === 'aes-128-gcm' ? createDecipheriv(algorithm, key, nonce, TAG_OPTIONS) : createDecipheriv(algorithm, key, nonce, TAG_OPTIONS);
+  return {
+    overhead: TAG_LENGTH,
+    seal(plain, nonce, out, offset) {
+      const cipher = createEncryptor(nonce);
+      if (plain.length > 0) out.set(cipher.update(plain), offset);
+      cipher.final();
+      out.set(cipher.getAuthTag(), offset + plain.length);
+      return plain.length + TAG_LENGTH;
+    },
+    open(sealed, nonce) {
+      const decipher = createDecryptor(nonce);
+      const textLength = sealed.length - TAG_LENGTH;
+      decipher.setAuthTag(sealed.subarray(textLength));
+      const plain = decipher.update(sealed.subarray(0, textLength));
+      try {
+        decipher.final();
+      } catch {
+        return undefined;
+      }
+      return plain;
+    },
+  };
+}
+
+const noOpCipher: ChunkCipher = {
+  overhead: 0,
+  seal(plain, _nonce, out, offset) {
+    out.set(plain, offset);
+    return plain.length;
+  },
+  open(sealed, _nonce, copyRequired) {
+    return copyRequired ? Buffer.from(sealed) : sealed;
+  },
+};
+
+/** `FnvAuthenticator`: FNV-1a-32 (BE) ‖ plaintext. */
+const fnvCipher: ChunkCipher = {
+  overhead: LEGACY_AUTH_OVERHEAD,
+  seal(plain, _nonce, out, offset) {
+    out.writeUInt32BE(fnv1a32(plain), offset);
+    out.set(plain, offset + LEGACY_AUTH_OVERHEAD);
+    return plain.length + LEGACY_AUTH_OVERHEAD;
+  },
+  open(sealed, _nonce, copyRequired) {
+    if (sealed.length < LEGACY_AUTH_OVERHEAD) return undefined;
+    if (sealed.readUInt32BE(0) !== fnv1a32(sealed, LEGACY_AUTH_OVERHEAD)) return undefined;
+    const plain = sealed.subarray(LEGACY_AUTH_OVERHEAD);
+    return copyRequired ? Buffer.from(plain) : plain;
+  },
+};
+
+/** `MD5(k) ‖ MD5(MD5(k))`: the 32-byte chacha20-poly1305 key from a 16-byte body key. */
+export function chachaKey(key: Buffer): Buffer {
+  const first = createHash('md5').update(key).digest();
+  return Buffer.concat([first, createHash('md5').update(first).digest()]);
+}
+
+interface Plan {
+  framing: Framing;
+  cipher: ChunkCipher;
+  masking: boolean;
+  padding: boolean;
+  packet: boolean;
+}
+
+function badOptions(message: string): PortholeError {
+  return new PortholeError('PH_VMESS_BAD_HEADER', `vmess: ${message}`);
+}
+
+function plan(options: BodyCodecOptions): Plan {
+  const masking = (options.options & OPTION.chunkMasking) !== 0;
+  const padding = (options.options & OPTION.globalPadding) !== 0;
+  const chunked = (options.options & OPTION.chunkStream) !== 0;
+  const packet = options.command === COMMAND.udp;
+  // A 4.34 peer panics on GlobalPadding without ChunkMasking (spec §3.2); refuse it instead.
+  if (padding && !masking) throw badOptions('GlobalPadding (0x08) requires ChunkMasking (0x04)');
+  if (options.key.length !== 16 || options.iv.length !== 16) throw badOptions('body key and IV have 16 bytes');
+  switch (options.security) {
+    case SECURITY.aes128Gcm:
+      return { framing: 'aead', cipher: aeadCipher('aes-128-gcm', options.key), masking, padding, packet };
+    case SECURITY.chacha20Poly1305:
+      return { framing: 'aead', cipher: aeadCipher('chacha20-poly1305', chachaKey(options.key)), masking, padding, packet };
+    case SECURITY.none:
+      if (!chunked) return { framing: 'raw', cipher: noOpCipher, masking, padding, packet };
+      if (!packet) return { framing: 'chunk-stream', cipher: noOpCipher, masking, padding: false, packet };
+      return { framing: 'aead', cipher: noOpCipher, masking, padding, packet };
+    case SECURITY.legacy:
+      return { framing: chunked ? 'aead' : 'raw', cipher: fnvCipher, masking, padding, packet };
+    default:
+      throw badOptions(`unknown security type: ${String(options.security)}`);
+  }
+}
+
+/** Draws 2-byte values: SHAKE128(iv) when masking, else zeros (`PlainChunkSizeParser`). */
+function sizeStream(masking: boolean, iv: Buffer): { next(): number } {
+  if (!masking) return { next: () => 0 };
+  const shake = new Shake128Stream(iv);
+  return { next: () => shake.nextUint16() };
+}
+
+const RANDOM_POOL_SIZE = 4096;
+const EMPTY = Buffer.alloc(0);
+
+class VmessBodyEncoder implements BodyEncoder {
+  readonly maxPlaintextPerChunk: number;
+  private readonly plan: Plan;
+  private readonly sizes: { next(): number };
+  private readonly nonce: Buffer;
+  private readonly cfb: Cipher | undefined;
+  private counter = 0;
+  private randomPool = Buffer.alloc(0);
+  private randomOffset = 0;
+
+  constructor(options: BodyCodecOptions) {
+    this.plan = plan(options);
+    this.sizes = sizeStream(this.plan.masking, options.iv);
+    this.nonce = Buffer.from(options.iv.subarray(0, AEAD_NONCE_LENGTH));
+    this.cfb =
+      options.security === SECURITY.legacy
+        ? ((options.cfb as Cipher | undefined) ?? createCipheriv('aes-128-cfb', options.key, options.iv))
+        : undefined;
+    const maxPadding = this.plan.padding ? MAX_PADDING : 0;
+    this.maxPlaintextPerChunk =
+      this.plan.framing === 'chunk-stream'
+        ? NONE_STREAM_SLICE
+        : this.plan.framing === 'raw'
+          ? Number.MAX_SAFE_INTEGER
+          : CHUNK_WIRE_MAX - this.plan.cipher.overhead - CHUNK_SIZE_BYTES - maxPadding;
+  }
+
+  encode(data: Buffer): Buffer {
+    if (data.length === 0) return EMPTY;
+    switch (this.plan.framing) {
+      case 'raw':
+        return this.cfb ? this.cfb.update(data) : data;
+      case 'chunk-stream':
+        return this.encodeChunkStream(data);
+      case 'aead':
+        if (this.plan.packet && data.length > this.maxPlaintextPerChunk) {
+          // V2Ray drops such a datagram after drawing its padding, which desynchronises the
+          // SHAKE stream; refuse it before drawing anything.
+          throw new PortholeError('PH_VMESS_BAD_CHUNK', `vmess: datagram of ${data.length} bytes exceeds ${this.maxPlaintextPerChunk}`);
+        }
+        return this.encodeAead(data);
+    }
+  }
+
+  end(): Buffer {
+    switch (this.plan.framing) {
+      case 'raw':
+        return EMPTY;
+      case 'chunk-stream': {
+        const out = Buffer.allocUnsafe(CHUNK_SIZE_BYTES);
+        out.writeUInt16BE(this.sizes.next());
+        return out;
+      }
+      case 'aead':
+        return this.encodeAead(EMPTY);
+    }
+  }
+
+  private encodeChunkStream(data: Buffer): Buffer {
+    const count = Math.ceil(data.length / NONE_STREAM_SLICE);
+    const out = Buffer.allocUnsafe(data.length + count * CHUNK_SIZE_BYTES);
+    let offset = 0;
+    for (let start = 0; start < data.length; start += NONE_STREAM_SLICE) {
+      const end = Math.min(start + NONE_STREAM_SLICE, data.length);
+      out.writeUInt16BE((end - start) ^ this.sizes.next(), offset);
+      offset += CHUNK_SIZE_BYTES;
+      offset += data.copy(out, offset, start, end);
+    }
+    return out;
+  }
+
+  /** One output buffer for the whole batch: sizes first, then each chunk sealed in place. */
+  private encodeAead(data: Buffer): Buffer {
+    const { cipher, padding } = this.plan;
+    const perChunk = this.maxPlaintextPerChunk;
+    const count = data.length === 0 ? 1 : Math.ceil(data.length / perChunk);
+    const pads = new Uint8Array(count);
+    const masks = new Uint16Array(count);
+    let total = 0;
+    let padTotal = 0;
+    for (let i = 0; i < count; i++) {
+      const length = Math.min(perChunk, data.length - i * perChunk);
+      const pad = padding ? this.sizes.next() % MAX_PADDING : 0;
+      pads[i] = pad;
+      masks[i] = this.sizes.next();
+      padTotal += pad;
+      total += CHUNK_SIZE_BYTES + length + cipher.overhead + pad;
+    }
+    const out = Buffer.allocUnsafe(total);
+    if (padTotal > 0) this.ensureRandom(padTotal);
+    let offset = 0;
+    for (let i = 0; i < count; i++) {
+      const start = i * perChunk;
+      const plain = data.subarray(start, Math.min(start + perChunk, data.length));
+      const pad = pads[i]!;
+      out.writeUInt16BE((plain.length + cipher.overhead + pad) ^ masks[i]!, offset);
+      offset += CHUNK_SIZE_BYTES;
+      this.nonce.writeUInt16BE(this.counter, 0);
+      this.counter = (this.counter + 1) & 0xffff;
+      offset += cipher.seal(plain, this.nonce, out, offset);
+      if (pad > 0) {
+        this.randomPool.copy(out, offset, this.randomOffset, this.randomOffset + pad);
+        this.randomOffset += pad;
+        offset += pad;
+      }
+    }
+    return this.cfb ? this.cfb.update(out) : out;
+  }
+
+  /** Makes sure `length` unused random bytes are in the pool (padding content is never reused). */
+  private ensureRandom(length: number): void {
+    if (this.randomPool.length - this.randomOffset >= length) return;
+    this.randomPool = randomFillSync(Buffer.allocUnsafe(Math.max(RANDOM_POOL_SIZE, length)));
+    this.randomOffset = 0;
+  }
+}
+
+/** Decoder states (style.md point 6). */
+const STATE = {
+  /** Waiting for the 2-byte length field. */
+  size: 0,
+  /** Waiting for `need` bytes of a sealed chunk (AEAD framing). */
+  chunk: 1,
+  /** Passing through `remaining` bytes of a none chunk (chunk-stream framing). */
+  data: 2,
+  /** EOS read. */
+  ended: 3,
+  failed: 4,
+} as const;
+type State = (typeof STATE)[keyof typeof STATE];
+
+class VmessBodyDecoder implements BodyDecoder {
+  private readonly plan: Plan;
+  private readonly sizes: { next(): number };
+  private readonly nonce: Buffer;
+  private readonly cfb: Decipher | undefined;
+  private state: State = STATE.size;
+  private counter = 0;
+  /** Bytes still wanted for the current unit (size field or sealed chunk). */
+  private need = CHUNK_SIZE_BYTES;
+  /** Padding length drawn for the current chunk. */
+  private pad = 0;
+  /** Scratch for a unit that straddles pushes. */
+  private pending = Buffer.alloc(0);
+  private pendingLength = 0;
+  private error: PortholeError | undefined;
+
+  constructor(options: BodyCodecOptions) {
+    this.plan = plan(options);
+    this.sizes = sizeStream(this.plan.masking, options.iv);
+    this.nonce = Buffer.from(options.iv.subarray(0, AEAD_NONCE_LENGTH));
+    this.cfb =
+      options.security === SECURITY.legacy
+        ? ((options.cfb as Decipher | undefined) ?? createDecipheriv('aes-128-cfb', options.key, options.iv))
+        : undefined;
+  }
+
+  get ended(): boolean {
+    return this.state === STATE.ended;
+  }
+
+  push(chunk: Buffer): Buffer[] {
+    if (this.state === STATE.failed) throw this.error!;
+    if (this.state === STATE.ended || chunk.length === 0) return [];
+    const input = this.cfb ? this.cfb.update(chunk) : chunk;
+    if (this.plan.framing === 'raw') return [input];
+    const out: Buffer[] = [];
+    let position = 0;
+    while (position < input.length && this.state !== STATE.ended) {
+      if (this.state === STATE.data) {
+        const take = Math.min(this.need, input.length - position);
+        out.push(input.subarray(position, position + take));
+        position += take;
+        this.need -= take;
+        if (this.need === 0) {
+          this.state = STATE.size;
+          this.need = CHUNK_SIZE_BYTES;
+        }
+        continue;
+      }
+      let unit: Buffer;
+      let copied: boolean;
+      if (this.pendingLength === 0 && input.length - position >= this.need) {
+        unit = input.subarray(position, position + this.need);
+        position += this.need;
+        copied = false;
+      } else {
+        if (this.pending.length < this.need) {
+          const grown = Buffer.allocUnsafe(Math.max(this.need, 2 * this.pending.length));
+          this.pending.copy(grown, 0, 0, this.pendingLength);
+          this.pending = grown;
+        }
+        const take = Math.min(this.need - this.pendingLength, input.length - position);
+        input.copy(this.pending, this.pendingLength, position, position + take);
+        this.pendingLength += take;
+        position += take;
+        if (this.pendingLength < this.need) break;
+        unit = this.pending.subarray(0, this.need);
+        this.pendingLength = 0;
+        copied = true;
+      }
+      if (this.state === STATE.size) this.onSize(unit);
+      else {
+        const plain = this.onChunk(unit, copied);
+        if (plain.length > 0) out.push(plain);
+      }
+    }
+    return out;
+  }
+
+  private fail(message: string): never {
+    this.state = STATE.failed;
+    this.error = new PortholeError('PH_VMESS_BAD_CHUNK', `vmess: ${message}`);
+    throw this.error;
+  }
+
+  private onSize(unit: Buffer): void {
+    const raw = unit.readUInt16BE(0);
+    if (this.plan.framing === 'chunk-stream') {
+      const size = raw ^ this.sizes.next();
+      if (size === 0) this.state = STATE.ended;
+      else {
+        this.state = STATE.data;
+        this.need = size;
+      }
+      return;
+    }
+    // AuthenticationReader.readSize: the padding length is drawn before the mask.
+    const pad = this.plan.padding ? this.sizes.next() % MAX_PADDING : 0;
+    const size = raw ^ this.sizes.next();
+    const overhead = this.plan.cipher.overhead;
+    if (size === overhead + pad) {
+      this.state = STATE.ended;
+      return;
+    }
+    if (size < overhead + pad) this.fail(`chunk length ${size} is shorter than its overhead ${overhead} and padding ${pad}`);
+    this.pad = pad;
+    this.need = size;
+    this.state = STATE.chunk;
+  }
+
+  private onChunk(unit: Buffer, copied: boolean): Buffer {
+    this.nonce.writeUInt16BE(this.counter, 0);
+    this.counter = (this.counter + 1) & 0xffff;
+    const plain = this.plan.cipher.open(unit.subarray(0, unit.length - this.pad), this.nonce, copied);
+    if (!plain) this.fail(`chunk ${this.counter === 0 ? 65535 : this.counter - 1} failed authentication`);
+    this.state = STATE.size;
+    this.need = CHUNK_SIZE_BYTES;
+    return plain;
+  }
+}
+
+/** A chunk encoder for one direction. Throws `PH_VMESS_BAD_HEADER` for options a 4.34 peer cannot run. */
+export function createBodyEncoder(options: BodyCodecOptions): BodyEncoder {
+  return new VmessBodyEncoder(options);
+}
+
+/** A resumable chunk decoder for one direction. Throws `PH_VMESS_BAD_HEADER` like {@link createBodyEncoder}. */
+export function createBodyDecoder(options: BodyCodecOptions): BodyDecoder {
+  return new VmessBodyDecoder(options);
+}

@@ -1,0 +1,92 @@
+/**
+ * A Link is one connection as the dispatcher hands it around (V2Ray's `transport.Link`): a
+ * Duplex whose readable side yields what the other end wrote. `createLinkPair` makes the two ends
+ * of an in-memory pipe, one for the inbound and one for the outbound.
+ *
+ * Buffers cross by reference (no copies). Backpressure is exact: a write's callback is held
+ * until the reader has room. Ending one side's write delivers EOF to the other (half-close);
+ * destroying either end destroys both (an abort travels as an abort).
+ */
+import { Duplex } from 'node:stream';
+
+export type Link = Duplex;
+
+/** Bytes carried, per direction. `up` is inbound → outbound, `down` the way back. */
+export interface LinkCounters {
+  up: number;
+  down: number;
+}
+
+class LinkEnd extends Duplex {
+  peer!: LinkEnd;
+  private pendingWrite: ((error?: Error | null) => void) | undefined;
+
+  constructor(
+    highWaterMark: number,
+    private readonly count: (bytes: number) => void,
+  ) {
+    super({ allowHalfOpen: true, highWaterMark, readableHighWaterMark: highWaterMark, writableHighWaterMark: highWaterMark });
+  }
+
+  override _write(chunk: Buffer, _encoding: BufferEncoding, callback: (error?: Error | null) => void): void {
+    this.count(chunk.length);
+    if (this.peer.push(chunk)) callback();
+    else this.peer.waitForRoom(callback);
+  }
+
+  override _writev(chunks: Array<{ chunk: Buffer }>, callback: (error?: Error | null) => void): void {
+    let room = true;
+    for (const { chunk } of chunks) {
+      this.count(chunk.length);
+      room = this.peer.push(chunk);
+    }
+    if (room) callback();
+    else this.peer.waitForRoom(callback);
+  }
+
+  override _final(callback: (error?: Error | null) => void): void {
+    this.peer.push(null);
+    callback();
+  }
+
+  override _read(): void {
+    const resume = this.pendingWrite;
+    if (resume) {
+      this.pendingWrite = undefined;
+      resume();
+    }
+  }
+
+  override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {
+    const resume = this.pendingWrite;
+    this.pendingWrite = undefined;
+    resume?.(error ?? null);
+    if (!this.peer.destroyed) this.peer.destroy(error ?? undefined);
+    callback(error);
+  }
+
+  private waitForRoom(callback: (error?: Error | null) => void): void {
+    this.pendingWrite = callback;
+  }
+}
+
+/** Default per-direction buffer of a link: the amount a fast writer may run ahead of its reader. */
+export const DEFAULT_LINK_BUFFER = 64 * 1024;
+
+/**
+ * Two connected ends. Whatever is written to `inboundEnd` is read from `outboundEnd` (counted
+ * as `up`), and the reverse (counted as `down`).
+ */
+export function createLinkPair(options: { highWaterMark?: number; counters?: LinkCounters } = {}): {
+  inboundEnd: Link;
+  outboundEnd: Link;
+  counters: LinkCounters;
+} {
+  const counters = options.counters ?? { up: 0, down: 0 };
+  const highWaterMark = options.highWaterMark ?? DEFAULT_LINK_BUFFER;
+  const inboundEnd = new LinkEnd(highWaterMark, (bytes) => { counters.up += bytes; });
+  const outboundEnd = new LinkEnd(highWaterMark, (bytes) => { counters.down += bytes; });
+  inboundEnd.peer = outboundEnd;
+  outboundEnd.peer = inboundEnd;
+  return { inboundEnd, outboundEnd, counters };
+}

@@ -1,0 +1,72 @@
+/**
+ * TCP as the engine uses it: listeners and dials with half-close on, Nagle off, and dial errors
+ * turned into PortholeErrors whose codes say why (refused, timed out, reset).
+ */
+import net from 'node:net';
+import { PortholeError, type ErrorCode } from '../common/errors.js';
+
+export interface ListenOptions {
+  host: string;
+  port: number;
+}
+
+/** Starts a TCP listener; resolves once it is bound (so port 0 gets its real port). */
+export function listenTcp(options: ListenOptions, onConnection: (socket: net.Socket) => void): Promise<net.Server> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer({ allowHalfOpen: true, noDelay: true }, onConnection);
+    const onError = (error: Error) => reject(new PortholeError('PH_DIAL_FAILED', `listen on ${options.host}:${options.port}`, { cause: error }));
+    server.once('error', onError);
+    server.listen({ host: options.host, port: options.port }, () => {
+      server.off('error', onError);
+      resolve(server);
+    });
+  });
+}
+
+export function closeServer(server: net.Server): Promise<void> {
+  return new Promise((resolve) => {
+    if (!server.listening) {
+      resolve();
+      return;
+    }
+    server.close(() => resolve());
+  });
+}
+
+/** The error code for a failed dial, from Node's errno. */
+export function dialErrorCode(error: unknown): ErrorCode {
+  const code = (error as { code?: string } | null)?.code;
+  switch (code) {
+    case 'ECONNREFUSED':
+      return 'PH_DIAL_REFUSED';
+    case 'ETIMEDOUT':
+    case 'PH_DIAL_TIMEOUT':
+      return 'PH_DIAL_TIMEOUT';
+    case 'ECONNRESET':
+    case 'EPIPE':
+      return 'PH_CONNECTION_RESET';
+    default:
+      return 'PH_DIAL_FAILED';
+  }
+}
+
+/** Dials host:port; resolves with the connected socket or rejects with a coded PortholeError. */
+export function dialTcp(host: string, port: number, timeoutMs = 10_000): Promise<net.Socket> {
+  return new Promise((resolve, reject) => {
+    const socket = net.connect({ host, port, allowHalfOpen: true, noDelay: true });
+    const timer = setTimeout(() => {
+      socket.destroy();
+      reject(new PortholeError('PH_DIAL_TIMEOUT', `dial ${host}:${port}: timed out after ${timeoutMs} ms`));
+    }, timeoutMs);
+    const onError = (error: Error) => {
+      clearTimeout(timer);
+      reject(new PortholeError(dialErrorCode(error), `dial ${host}:${port}`, { cause: error }));
+    };
+    socket.once('error', onError);
+    socket.once('connect', () => {
+      clearTimeout(timer);
+      socket.off('error', onError);
+      resolve(socket);
+    });
+  });
+}
