@@ -13,12 +13,14 @@ import type { PolicyManager } from '../../features/policy.js';
 import type { Router } from '../../features/router.js';
 import type { ConnectionStats } from '../../features/stats.js';
 import { createLinkPair, type Link } from '../../transport/link.js';
+import type { IdleWatch } from './idle-watch.js';
 
 export interface DispatcherDependencies {
   router: Router;
   outbounds: OutboundManager;
   policies: PolicyManager;
   stats: ConnectionStats;
+  idleWatch: IdleWatch;
   log: ComponentLogger;
 }
 
@@ -26,7 +28,7 @@ export class DefaultDispatcher implements Dispatcher {
   constructor(private readonly features: DispatcherDependencies) {}
 
   dispatch(session: Session, target: Destination): Link {
-    const { router, outbounds, policies, stats, log } = this.features;
+    const { router, outbounds, policies, stats, idleWatch, log } = this.features;
     const routedTag = router.pickRoute({ session, target });
     const handler = (routedTag === undefined ? undefined : outbounds.getHandler(routedTag)) ?? outbounds.getDefaultHandler();
     const from = session.source ? `${session.source.address}:${session.source.port}` : session.inboundTag;
@@ -53,10 +55,22 @@ export class DefaultDispatcher implements Dispatcher {
       counters,
       abort: () => inboundEnd.destroy(new PortholeError('PH_CLOSED', 'closed by the user', { connectionId: session.id, severity: 'info' })),
     });
+    const unwatch = idleWatch.add({
+      counters,
+      policy,
+      uplinkEnded: () => outboundEnd.readableEnded,
+      downlinkEnded: () => inboundEnd.readableEnded,
+      abort: (reason) => {
+        log.info(`closing ${to}: ${reason}`, session.id);
+        inboundEnd.destroy(new PortholeError('PH_TIMEOUT', reason, { connectionId: session.id, severity: 'info' }));
+      },
+    });
     let closedEnds = 0;
     const onEndClosed = () => {
       closedEnds += 1;
-      if (closedEnds === 2) tracked.done();
+      if (closedEnds < 2) return;
+      unwatch();
+      tracked.done();
     };
     inboundEnd.once('close', onEndClosed);
     outboundEnd.once('close', onEndClosed);

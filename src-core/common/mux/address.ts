@@ -63,18 +63,6 @@ export function encodeAddress(address: MuxAddress): Buffer {
   }
 }
 
-/** Encoded size of `address` (type byte included), without building it. */
-export function encodedAddressLength(address: MuxAddress): number {
-  switch (address.type) {
-    case AddressType.IPv4:
-      return 1 + 4;
-    case AddressType.IPv6:
-      return 1 + 16;
-    default:
-      return 2 + Buffer.byteLength(address.host, 'utf8');
-  }
-}
-
 /** Result of {@link decodeAddress}: the address and the offset just after it. */
 export interface DecodedAddress {
   readonly address: MuxAddress;

@@ -18,6 +18,9 @@
  * Use `append` + `read` (one frame at a time) when that callback depends on frames handled earlier in
  * the same chunk; `push` parses the whole chunk before returning.
  *
+ * Buffering: after `push` returns, less than one frame stays buffered (at most 2 + 512 + 2 + 65535
+ * bytes), so a connection's parser memory is bounded as long as the caller pushes what it receives.
+ *
  * Any error is a `PortholeError` with code PH_MUX_BAD_FRAME. It is returned, never thrown, and it is
  * final: a bad frame breaks the whole connection in 4.34, so the reader stays failed and drops its
  * buffered bytes.
@@ -50,8 +53,9 @@ export interface FrameReaderOptions {
   /**
    * Whether the data of this frame (whose Data bit is set) follows packet rules, i.e. D ≤ 2048.
    * Called once per data-carrying frame, after its metadata is parsed. Default: New frames with
-   * network UDP. A mux server should answer true for Keep frames of its known UDP sessions; a mux
-   * client for Keep frames of the UDP sessions it opened (4.34's client discards New data unchecked).
+   * network UDP. A mux server should answer true for those and for Keep frames of its known UDP
+   * sessions; a mux client only for Keep frames of the UDP sessions it opened (4.34's client discards
+   * New data unchecked). End and KeepAlive data is always discarded unchecked by 4.34: answer false.
    */
   readonly isPacketSession?: (meta: FrameMetadata) => boolean;
 }

@@ -299,11 +299,19 @@ export abstract class MuxConnection {
   }
 
   private onTransportData(chunk: Buffer): void {
-    const { frames, error } = this.reader.push(chunk);
-    for (const frame of frames) this.onFrame(frame);
-    if (error) {
-      this.options.log.warning(`closing the link: ${formatErrorLine(error)}`);
-      this.shutdown(error);
+    // Frame by frame (not `push`): a New must be handled before the reader checks the packet
+    // size of a Keep for the same session that arrived in the same chunk.
+    this.reader.append(chunk);
+    for (;;) {
+      const result = this.reader.read();
+      if (result.kind === 'pending') return;
+      if (result.kind === 'error') {
+        this.options.log.warning(`closing the link: ${formatErrorLine(result.error)}`);
+        this.shutdown(result.error);
+        return;
+      }
+      this.onFrame(result.frame);
+      if (this.closedError) return;
     }
   }
 

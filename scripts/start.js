@@ -1,0 +1,40 @@
+#!/usr/bin/env node
+// `npm start`: the tray app where Electron can run; otherwise Porthole headless, saying which and why.
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+
+/** Path of a runnable Electron binary, or the reason there is none. Electron ≥ 42 downloads it on first require. */
+function findElectron() {
+  const probe = spawnSync(process.execPath, ['-e', 'process.stdout.write(require("electron"))'], {
+    cwd: root, encoding: 'utf8', timeout: 60_000,
+  });
+  if (probe.status !== 0) {
+    const lastLine = `${probe.stderr}`.trim().split('\n').filter(Boolean).pop() ?? 'unknown error';
+    return { reason: `the Electron binary is not installed and could not be downloaded (${lastLine})` };
+  }
+  const binary = probe.stdout.trim();
+  if (!existsSync(binary)) return { reason: `the Electron binary is missing at ${binary}` };
+  if (process.platform === 'linux' && !process.env.DISPLAY && !process.env.WAYLAND_DISPLAY) {
+    return { reason: 'there is no display (DISPLAY and WAYLAND_DISPLAY are unset)' };
+  }
+  return { binary };
+}
+
+const mainEntry = join(root, 'dist', 'src-main', 'main.js');
+const electron = existsSync(mainEntry) ? findElectron() : { reason: 'the tray app (src-main) is not built in this version yet' };
+if (electron.binary) {
+  console.log('porthole: starting the tray app (Electron).');
+  const child = spawn(electron.binary, [root], { stdio: 'inherit' });
+  child.on('exit', (code) => process.exit(code ?? 0));
+} else {
+  const config = join(root, 'examples', 'local-demo.json');
+  console.log(`porthole: cannot open the tray app here: ${electron.reason}.`);
+  console.log(`porthole: running headless instead: node bin/porthole.js run -c ${config}`);
+  const child = spawn(process.execPath, [join(root, 'bin', 'porthole.js'), 'run', '-c', config], { stdio: 'inherit' });
+  for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => child.kill(signal));
+  child.on('exit', (code) => process.exit(code ?? 0));
+}

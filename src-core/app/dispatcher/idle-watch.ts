@@ -1,0 +1,78 @@
+/**
+ * Idle timeouts (V2Ray's policy `connIdle`, `uplinkOnly`, `downlinkOnly`): one sweep a second over
+ * all open connections instead of a timer per connection. A connection with no bytes either way for
+ * `connectionIdleMs` is aborted; once one direction has ended, the other may idle only for
+ * `downlinkOnlyMs` (after the uplink ended) or `uplinkOnlyMs` (after the downlink ended).
+ */
+import { disposableInterval, type Disposable } from '../../common/disposable.js';
+import type { LevelPolicy } from '../../features/policy.js';
+import type { LinkCounters } from '../../transport/link.js';
+
+export interface WatchedConnection {
+  counters: LinkCounters;
+  policy: LevelPolicy;
+  uplinkEnded(): boolean;
+  downlinkEnded(): boolean;
+  abort(reason: string): void;
+}
+
+interface Watch {
+  connection: WatchedConnection;
+  lastTotal: number;
+  idleSince: number;
+}
+
+export const IDLE_SWEEP_MS = 1000;
+
+export class IdleWatch implements Disposable {
+  private readonly watches = new Set<Watch>();
+  private sweeper: Disposable | undefined;
+
+  constructor(private readonly now: () => number = Date.now) {}
+
+  /** Watches `connection` until the returned function is called. */
+  add(connection: WatchedConnection): () => void {
+    const watch: Watch = { connection, lastTotal: 0, idleSince: this.now() };
+    this.watches.add(watch);
+    this.sweeper ??= disposableInterval(() => this.sweep(), IDLE_SWEEP_MS);
+    return () => {
+      this.watches.delete(watch);
+      if (this.watches.size === 0) {
+        this.sweeper?.dispose();
+        this.sweeper = undefined;
+      }
+    };
+  }
+
+  /** One pass; public so tests can drive time. */
+  sweep(): void {
+    const now = this.now();
+    for (const watch of [...this.watches]) {
+      const { connection } = watch;
+      const total = connection.counters.up + connection.counters.down;
+      if (total !== watch.lastTotal) {
+        watch.lastTotal = total;
+        watch.idleSince = now;
+        continue;
+      }
+      const limit = idleLimit(connection);
+      if (now - watch.idleSince >= limit.ms) {
+        this.watches.delete(watch);
+        connection.abort(`${limit.reason}: no traffic for ${Math.round(limit.ms / 1000)} s`);
+      }
+    }
+  }
+
+  dispose(): void {
+    this.sweeper?.dispose();
+    this.sweeper = undefined;
+    this.watches.clear();
+  }
+}
+
+function idleLimit(connection: WatchedConnection): { ms: number; reason: string } {
+  const { policy } = connection;
+  if (connection.uplinkEnded() && !connection.downlinkEnded()) return { ms: Math.min(policy.downlinkOnlyMs, policy.connectionIdleMs), reason: 'downlinkOnly timeout' };
+  if (connection.downlinkEnded() && !connection.uplinkEnded()) return { ms: Math.min(policy.uplinkOnlyMs, policy.connectionIdleMs), reason: 'uplinkOnly timeout' };
+  return { ms: policy.connectionIdleMs, reason: 'connIdle timeout' };
+}

@@ -1,0 +1,99 @@
+/**
+ * Local services for end-to-end tests: an XOR echo (upload and download checked byte for byte,
+ * half-close honoured) and a small HTTP server.
+ */
+import http from 'node:http';
+import net from 'node:net';
+import { xor5a } from './data.js';
+
+export interface RunningServer {
+  port: number;
+  close(): Promise<void>;
+}
+
+function track(server: net.Server): { sockets: Set<net.Socket>; close(): Promise<void> } {
+  const sockets = new Set<net.Socket>();
+  server.on('connection', (socket: net.Socket) => {
+    sockets.add(socket);
+    socket.once('close', () => sockets.delete(socket));
+  });
+  return {
+    sockets,
+    close: () => new Promise<void>((resolve) => {
+      for (const socket of sockets) socket.destroy();
+      server.close(() => resolve());
+    }),
+  };
+}
+
+function listening(server: net.Server): Promise<number> {
+  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => {
+    const address = server.address();
+    resolve(typeof address === 'object' && address ? address.port : 0);
+  }));
+}
+
+/** Echoes every byte XOR 0x5a; ends its side when the client ends its side. */
+export async function startXorEcho(): Promise<RunningServer> {
+  const server = net.createServer({ allowHalfOpen: true }, (socket) => {
+    socket.on('error', () => {});
+    socket.on('data', (chunk: Buffer) => {
+      if (!socket.write(xor5a(chunk))) {
+        socket.pause();
+        socket.once('drain', () => socket.resume());
+      }
+    });
+    socket.on('end', () => socket.end());
+  });
+  const tracked = track(server);
+  return { port: await listening(server), close: tracked.close };
+}
+
+/** An HTTP server answering every GET with `body`. */
+export async function startHttp(body: string): Promise<RunningServer> {
+  const server = http.createServer((_request, response) => {
+    response.writeHead(200, { 'content-type': 'text/plain', 'content-length': Buffer.byteLength(body) });
+    response.end(body);
+  });
+  const tracked = track(server);
+  return { port: await listening(server), close: tracked.close };
+}
+
+export interface EchoResult {
+  sent: number;
+  received: Buffer;
+}
+
+/**
+ * Connects to host:port, sends `payload` while reading the echo; half-closes once the whole echo
+ * is back (`closeAfterEcho`) or right after sending, and resolves with everything received up to EOF.
+ */
+export function echoThrough(port: number, payload: Buffer, options: { closeAfterEcho: boolean; timeoutMs?: number } = { closeAfterEcho: true }): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const socket = net.connect({ host: '127.0.0.1', port, allowHalfOpen: true });
+    const chunks: Buffer[] = [];
+    let received = 0;
+    const timer = setTimeout(() => {
+      socket.destroy();
+      reject(new Error(`echo through port ${port}: timed out with ${received} of ${payload.length} bytes back`));
+    }, options.timeoutMs ?? 60_000);
+    socket.on('data', (chunk: Buffer) => {
+      chunks.push(chunk);
+      received += chunk.length;
+      if (options.closeAfterEcho && received >= payload.length) socket.end();
+    });
+    socket.once('end', () => {
+      clearTimeout(timer);
+      if (!socket.writableEnded) socket.end();
+      resolve(Buffer.concat(chunks));
+    });
+    socket.once('error', (error) => {
+      clearTimeout(timer);
+      reject(error);
+    });
+    socket.once('connect', () => {
+      socket.write(payload);
+      if (!options.closeAfterEcho) socket.end();
+    });
+  });
+}
