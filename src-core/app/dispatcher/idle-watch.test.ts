@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_LEVEL_POLICY } from '../policy/default-policy.js';
+import { DefaultPolicyManager } from '../policy/default-policy.js';
+
+const DEFAULT_LEVEL_POLICY = new DefaultPolicyManager().forLevel(0);
 import { IdleWatch, type WatchedConnection } from './idle-watch.js';
 
 function fakeConnection(overrides: Partial<WatchedConnection> = {}) {

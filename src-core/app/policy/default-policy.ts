@@ -1,34 +1,36 @@
 /**
- * Policy levels (V2Ray's `app/policy`). Defaults are 4.34's `policy.SessionDefault()` on a 64-bit
- * host: handshake 60 s, connIdle 300 s, uplinkOnly 1 s, downlinkOnly 1 s, 512 KiB per connection.
+ * Policy levels (V2Ray's `app/policy`), read from the typed config: `policyForLevel` applies
+ * V2Ray's defaults, this converts to milliseconds and bounds the buffer.
  */
+import { policyForLevel, type PortholeConfig } from '../../config/index.js';
 import type { LevelPolicy, PolicyManager } from '../../features/policy.js';
 
-export const DEFAULT_LEVEL_POLICY: LevelPolicy = Object.freeze({
-  handshakeMs: 60_000,
-  connectionIdleMs: 300_000,
-  uplinkOnlyMs: 1_000,
-  downlinkOnlyMs: 1_000,
-  bufferBytes: 512 * 1024,
-});
-
-/** Link buffers below this make every write wait for the reader; a floor keeps throughput sane. */
-const MIN_BUFFER_BYTES = 16 * 1024;
+/**
+ * A link buffer below this makes every write wait for the reader (V2Ray's 0 = "no buffer");
+ * "unlimited" (-1) is capped, since one connection must not hold the process's memory.
+ */
+export const MIN_BUFFER_BYTES = 16 * 1024;
+export const MAX_BUFFER_BYTES = 16 * 1024 * 1024;
 
 export class DefaultPolicyManager implements PolicyManager {
-  private readonly levels: ReadonlyMap<number, LevelPolicy>;
+  private readonly cache = new Map<number, LevelPolicy>();
 
-  /** `levels` holds each configured level's fields; missing fields take the defaults. */
-  constructor(levels: ReadonlyMap<number, Partial<LevelPolicy>> = new Map()) {
-    this.levels = new Map([...levels].map(([level, fields]) => [level, withDefaults(fields)]));
-  }
+  constructor(private readonly config: Pick<PortholeConfig, 'policy'> = {}) {}
 
   forLevel(level: number): LevelPolicy {
-    return this.levels.get(level) ?? DEFAULT_LEVEL_POLICY;
+    let policy = this.cache.get(level);
+    if (!policy) {
+      const seconds = policyForLevel(this.config, level);
+      const buffer = seconds.bufferBytes < 0 ? MAX_BUFFER_BYTES : seconds.bufferBytes;
+      policy = Object.freeze({
+        handshakeMs: seconds.handshake * 1000,
+        connectionIdleMs: seconds.connIdle * 1000,
+        uplinkOnlyMs: seconds.uplinkOnly * 1000,
+        downlinkOnlyMs: seconds.downlinkOnly * 1000,
+        bufferBytes: Math.min(MAX_BUFFER_BYTES, Math.max(MIN_BUFFER_BYTES, buffer)),
+      });
+      this.cache.set(level, policy);
+    }
+    return policy;
   }
-}
-
-function withDefaults(fields: Partial<LevelPolicy>): LevelPolicy {
-  const merged = { ...DEFAULT_LEVEL_POLICY, ...Object.fromEntries(Object.entries(fields).filter(([, value]) => value !== undefined)) };
-  return { ...merged, bufferBytes: Math.max(MIN_BUFFER_BYTES, merged.bufferBytes) };
 }

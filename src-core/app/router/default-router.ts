@@ -1,71 +1,61 @@
 /**
  * The router (V2Ray's `app/router`): rules are tried in order and the first whose conditions all
  * match names the outbound. Values inside one condition are ORed, conditions are ANDed. No match
- * means the default outbound. Domain conditions see only domain targets, IP conditions only IP
- * targets (domainStrategy AsIs: Porthole resolves no names for routing).
+ * means the default outbound. Domain conditions see only domain targets and IP conditions only IP
+ * targets (domainStrategy AsIs: Porthole resolves no names for routing). An empty condition list
+ * never matches, as in V2Ray. The matchers themselves come from the config layer.
  */
 import type { RoutingContext } from '../../common/session.js';
-import type { Network } from '../../common/net.js';
+import { cidrContains, compileDomainMatcher, portInRanges, type DomainMatcher, type RoutingRule } from '../../config/index.js';
 import type { Router } from '../../features/router.js';
-import { CidrMatcher, DomainMatcher, portInRanges, type DomainRule, type PortRange } from './matchers.js';
-
-/** One routing rule, as the config layer describes it. */
-export interface RouteRuleSpec {
-  outboundTag: string;
-  inboundTag?: readonly string[];
-  domain?: readonly DomainRule[];
-  ip?: readonly string[];
-  port?: readonly PortRange[];
-  network?: readonly Network[];
-  source?: readonly string[];
-  sourcePort?: readonly PortRange[];
-  user?: readonly string[];
-}
 
 type Condition = (context: RoutingContext) => boolean;
 
-function compileRule(spec: RouteRuleSpec): Condition[] {
+/** Exact and suffix matchers go through Sets (one lookup per label); the rest one by one. */
+function compileDomains(matchers: readonly DomainMatcher[]): (domain: string) => boolean {
+  const full = new Set(matchers.filter((matcher) => matcher.kind === 'full').map((matcher) => matcher.value));
+  const suffixes = new Set(matchers.filter((matcher) => matcher.kind === 'domain').map((matcher) => matcher.value));
+  const others = matchers.filter((matcher) => matcher.kind !== 'full' && matcher.kind !== 'domain').map(compileDomainMatcher);
+  return (domain) => {
+    if (full.has(domain)) return true;
+    if (suffixes.size > 0) {
+      // `domain:x` matches x itself and every name ending in ".x": try each parent in turn.
+      for (let candidate = domain; ; ) {
+        if (suffixes.has(candidate)) return true;
+        const dot = candidate.indexOf('.');
+        if (dot === -1) break;
+        candidate = candidate.slice(dot + 1);
+      }
+    }
+    return others.some((matches) => matches(domain));
+  };
+}
+
+function compileRule(rule: RoutingRule): Condition[] {
   const conditions: Condition[] = [];
-  if (spec.inboundTag?.length) {
-    const tags = new Set(spec.inboundTag);
+  const { inboundTag, domain, ip, port, network, source, sourcePort, user } = rule;
+  if (inboundTag) {
+    const tags = new Set(inboundTag);
     conditions.push(({ session }) => tags.has(session.inboundTag));
   }
-  if (spec.domain?.length) {
-    const matcher = new DomainMatcher(spec.domain);
-    conditions.push(({ target }) => target.address.kind === 'domain' && matcher.matches(target.address.value));
+  if (domain) {
+    const matches = compileDomains(domain);
+    conditions.push(({ target }) => target.address.kind === 'domain' && matches(target.address.value));
   }
-  if (spec.ip?.length) {
-    const matcher = new CidrMatcher(spec.ip);
-    conditions.push(({ target }) => target.address.kind !== 'domain' && matcher.matches(target.address.value));
-  }
-  if (spec.port?.length) {
-    const ranges = spec.port;
-    conditions.push(({ target }) => portInRanges(target.port, ranges));
-  }
-  if (spec.network?.length) {
-    const networks = new Set(spec.network);
-    conditions.push(({ target }) => networks.has(target.network));
-  }
-  if (spec.source?.length) {
-    const matcher = new CidrMatcher(spec.source);
-    conditions.push(({ session }) => session.source !== undefined && matcher.matches(session.source.address));
-  }
-  if (spec.sourcePort?.length) {
-    const ranges = spec.sourcePort;
-    conditions.push(({ session }) => session.source !== undefined && portInRanges(session.source.port, ranges));
-  }
-  if (spec.user?.length) {
-    const users = new Set(spec.user);
-    conditions.push(({ session }) => session.user !== undefined && users.has(session.user));
-  }
+  if (ip) conditions.push(({ target }) => target.address.kind !== 'domain' && ip.some((cidr) => cidrContains(cidr, target.address.value)));
+  if (port) conditions.push(({ target }) => portInRanges(port, target.port));
+  if (network) conditions.push(({ target }) => network.includes(target.network));
+  if (source) conditions.push(({ session }) => session.source !== undefined && source.some((cidr) => cidrContains(cidr, session.source?.address ?? '')));
+  if (sourcePort) conditions.push(({ session }) => session.source !== undefined && portInRanges(sourcePort, session.source.port));
+  if (user) conditions.push(({ session }) => session.user !== undefined && user.includes(session.user));
   return conditions;
 }
 
 export class DefaultRouter implements Router {
   private readonly rules: Array<{ outboundTag: string; conditions: Condition[] }>;
 
-  constructor(specs: readonly RouteRuleSpec[]) {
-    this.rules = specs.map((spec) => ({ outboundTag: spec.outboundTag, conditions: compileRule(spec) }));
+  constructor(rules: readonly RoutingRule[]) {
+    this.rules = rules.map((rule) => ({ outboundTag: rule.outboundTag, conditions: compileRule(rule) }));
   }
 
   pickRoute(context: RoutingContext): string | undefined {

@@ -1,0 +1,358 @@
+/**
+ * Porthole's typed runtime config: what the engine reads instead of V2Ray JSON.
+ *
+ * Built by `loadConfig` from V2Ray 4.34 JSON with V2Ray's meaning (see `v4/`), and turned back
+ * into V2Ray JSON by `exportV2RayConfig`. Everything here is plain data (no classes, no Maps):
+ * it deep-equals after a round trip and survives `structuredClone`.
+ *
+ * Normalisation rules, so the engine never re-parses:
+ * - IP addresses are canonical text: dotted IPv4, RFC 5952 IPv6 (lowercase, `::`), and an
+ *   IPv4-mapped IPv6 address is IPv4 (as V2Ray does). Any other address is a domain, kept as
+ *   written (case included). Use `net.isIP()` to tell them apart.
+ * - UUIDs are canonical lowercase `8-4-4-4-12` text.
+ * - Ports are numbers; port ranges are `{ from, to }` with `from <= to` unless noted.
+ * - Defaults are applied. An optional property is omitted (never `undefined`) when it is unset.
+ * - A tag is never the empty string: V2Ray treats `""` as "no tag", so the property is omitted.
+ *
+ * Where an item came from (`file:line:column` and JSON path) is not stored in it; ask
+ * `originOf(item)` so that errors can point at the config.
+ */
+
+/** Where a config item was written: spread it into `PortholeError` options. */
+export interface ConfigOrigin {
+  /** The file name as given to `loadConfig` (usually a path). */
+  readonly file: string;
+  /** 1-based line. */
+  readonly line: number;
+  /** 1-based column, in UTF-16 code units. */
+  readonly column: number;
+  /** JSON path inside that file, spelled as in the file, e.g. `inbounds[1].settings`. */
+  readonly path: string;
+}
+
+/** The whole config. */
+export interface PortholeConfig {
+  readonly log: LogConfig;
+  /** In file order. */
+  readonly inbounds: readonly InboundConfig[];
+  /** In file order. The first one is V2Ray's default outbound (used when no rule matches). */
+  readonly outbounds: readonly OutboundConfig[];
+  readonly routing: RoutingConfig;
+  readonly reverse: ReverseConfig;
+  /**
+   * The `policy` section, omitted when the file has none. Presence matters: without it V2Ray
+   * gives level 1 a 600 s idle timeout; with it, unlisted levels get the plain defaults.
+   * Read effective values with `policyForLevel(config, level)`.
+   */
+  readonly policy?: PolicyConfig;
+}
+
+// ---------------------------------------------------------------------------------------------
+// log
+
+/**
+ * `debug` < `info` < `warning` < `error`: messages at or above the level are written.
+ * `none` turns off both the error log and the access log.
+ */
+export type LogLevel = 'debug' | 'info' | 'warning' | 'error' | 'none';
+
+/** Where a log goes. `console` means stdout/stderr as V2Ray does. */
+export type LogTarget =
+  | { readonly type: 'none' }
+  | { readonly type: 'console' }
+  | { readonly type: 'file'; readonly path: string };
+
+/**
+ * V2Ray: without a `log` section, access → none, error → console, level warning. With a `log`
+ * section, an empty or missing `access`/`error` means console and `"none"` (exact case) means off.
+ */
+export interface LogConfig {
+  readonly access: LogTarget;
+  readonly error: LogTarget;
+  readonly level: LogLevel;
+}
+
+// ---------------------------------------------------------------------------------------------
+// common
+
+/** An inclusive port range. */
+export interface PortRange {
+  readonly from: number;
+  readonly to: number;
+}
+
+/** Networks a V2Ray config can name. */
+export type Network = 'tcp' | 'udp' | 'unix';
+
+// ---------------------------------------------------------------------------------------------
+// inbounds
+
+interface InboundCommon {
+  /** Routing's `inboundTag`. Omitted when the inbound has no tag. */
+  readonly tag?: string;
+  /**
+   * Listen address: a canonical IP or `localhost`. Default `0.0.0.0`. Note: Go listens
+   * dual-stack on `0.0.0.0`; Node's `server.listen(port, '0.0.0.0')` is IPv4 only, so the engine
+   * should pass `'::'` (or no host) to match V2Ray.
+   */
+  readonly listen: string;
+  /**
+   * Port or port range to listen on (V2Ray listens on every port of a range). `"env:NAME"` has
+   * been resolved. Port 0 means "any free port", as in V2Ray.
+   */
+  readonly port: PortRange;
+}
+
+/** `dokodemo-door`: forwards every accepted connection to one fixed destination. */
+export interface DokodemoInbound extends InboundCommon {
+  readonly protocol: 'dokodemo-door';
+  readonly settings: DokodemoSettings;
+}
+
+export interface DokodemoSettings {
+  /**
+   * Destination address (canonical IP or domain). When omitted, V2Ray accepts the config but
+   * every connection fails ("unable to get destination").
+   */
+  readonly address?: string;
+  /** Destination port; default 0. */
+  readonly port: number;
+  /**
+   * Networks to accept, never empty; default `['tcp']`. Entries V2Ray does not know (it does
+   * not trim `"tcp, udp"`) have been dropped with a warning, as V2Ray ignores them.
+   */
+  readonly network: readonly ('tcp' | 'udp')[];
+  /**
+   * Idle timeout in seconds; 0 = unset. When > 0 and `userLevel` is 0, it replaces the level's
+   * `connIdle` (V2Ray `proxy/dokodemo`).
+   */
+  readonly timeout: number;
+  /** Policy level of the connections; default 0. */
+  readonly userLevel: number;
+}
+
+/** `vmess` server (accepts VMess AEAD clients). */
+export interface VmessInbound extends InboundCommon {
+  readonly protocol: 'vmess';
+  readonly settings: VmessInboundSettings;
+}
+
+export interface VmessInboundSettings {
+  /** Accepted users; may be empty (then every connection fails authentication). */
+  readonly clients: readonly VmessUser[];
+  /** The `default` object (alterId and level for users V2Ray creates by email); omitted when unset. */
+  readonly default?: { readonly alterId: number; readonly level: number };
+  /** Reject clients that ask for `none` or legacy AES-128-CFB body security. Default false. */
+  readonly disableInsecureEncryption: boolean;
+}
+
+/** A VMess user, in an inbound's `clients` or an outbound's `users`. */
+export interface VmessUser {
+  /** Canonical lowercase UUID. */
+  readonly id: string;
+  /** Legacy alter IDs; 0 (the default) means VMess AEAD only. */
+  readonly alterId: number;
+  /** Policy level; default 0. */
+  readonly level: number;
+  /** Email (any case; V2Ray compares emails case-insensitively). Omitted when empty. */
+  readonly email?: string;
+  /**
+   * Body security as configured. Only meaningful on an outbound (the client chooses). An unknown
+   * value means `auto`. Resolve `auto` with `resolveVmessSecurity`.
+   */
+  readonly security: VmessSecurity;
+}
+
+export type VmessSecurity = 'auto' | 'aes-128-gcm' | 'chacha20-poly1305' | 'none';
+
+export type InboundConfig = DokodemoInbound | VmessInbound;
+export type InboundProtocol = InboundConfig['protocol'];
+
+// ---------------------------------------------------------------------------------------------
+// outbounds
+
+/** Mux.Cool client settings of an outbound (wire doc §4.4). */
+export interface MuxConfig {
+  readonly enabled: boolean;
+  /** Max concurrent sessions per connection, 1..1024; `0`/missing in JSON became 8. */
+  readonly concurrency: number;
+}
+
+interface OutboundCommon {
+  /** Routing's `outboundTag`. Omitted when the outbound has no tag. */
+  readonly tag?: string;
+  /** Local IP to dial from (canonical); omitted when unset. */
+  readonly sendThrough?: string;
+  /** Omitted when `mux` is missing or has a negative concurrency (V2Ray: mux off entirely). */
+  readonly mux?: MuxConfig;
+}
+
+/** `freedom`: dials the destination directly. */
+export interface FreedomOutbound extends OutboundCommon {
+  readonly protocol: 'freedom';
+  readonly settings: FreedomSettings;
+}
+
+export type FreedomDomainStrategy = 'AsIs' | 'UseIP' | 'UseIPv4' | 'UseIPv6';
+
+export interface FreedomSettings {
+  /** How to resolve a domain destination; unknown values mean `AsIs`. */
+  readonly domainStrategy: FreedomDomainStrategy;
+  /**
+   * `redirect: "host:port"`: a port other than 0 replaces the destination port; an address, when
+   * present, replaces the destination address (`":80"` changes only the port). `0.0.0.0` is
+   * dropped here, as V2Ray ignores it. The network is kept.
+   */
+  readonly redirect?: { readonly address?: string; readonly port: number };
+  /** Idle timeout in seconds; 0 = unset. When > 0 and `userLevel` is 0 it replaces `connIdle`. */
+  readonly timeout: number;
+  readonly userLevel: number;
+}
+
+/** `vmess` client. */
+export interface VmessOutbound extends OutboundCommon {
+  readonly protocol: 'vmess';
+  readonly settings: VmessOutboundSettings;
+}
+
+export interface VmessOutboundSettings {
+  /** Servers, at least one, each with at least one user. */
+  readonly vnext: readonly VmessServer[];
+}
+
+export interface VmessServer {
+  /** Canonical IP or domain. */
+  readonly address: string;
+  /** 0..65535 (V2Ray accepts 0). */
+  readonly port: number;
+  readonly users: readonly VmessUser[];
+}
+
+/** `blackhole`: reads nothing and closes, optionally after an HTTP 403 (wire doc §6). */
+export interface BlackholeOutbound extends OutboundCommon {
+  readonly protocol: 'blackhole';
+  readonly settings: { readonly response: 'none' | 'http' };
+}
+
+export type OutboundConfig = FreedomOutbound | VmessOutbound | BlackholeOutbound;
+export type OutboundProtocol = OutboundConfig['protocol'];
+
+// ---------------------------------------------------------------------------------------------
+// routing
+
+/** `AsIs` (default, also for unknown values), `IPIfNonMatch`, `IPOnDemand`, `AlwaysIP`. */
+export type RoutingDomainStrategy = 'AsIs' | 'IPIfNonMatch' | 'IPOnDemand' | 'AlwaysIP';
+
+export interface RoutingConfig {
+  readonly domainStrategy: RoutingDomainStrategy;
+  /** Tried in order; the first rule whose conditions all match wins. */
+  readonly rules: readonly RoutingRule[];
+}
+
+/**
+ * One `"type": "field"` rule. Every condition present must match (AND); values inside one
+ * condition are alternatives (OR). An absent condition does not constrain. A condition that is
+ * present but empty (`[]`) never matches (V2Ray: e.g. `"port": ""`); Porthole warns about it.
+ * At least one condition is present.
+ */
+export interface RoutingRule {
+  /** Names an outbound or a portal (checked at load time). */
+  readonly outboundTag: string;
+  /** Target domain matchers (`domain` and `domains` merged). Match only when the target is a domain. Case-sensitive. */
+  readonly domain?: readonly DomainMatcher[];
+  /** Target IP ranges. Match only when the target is an IP (with `AsIs`). */
+  readonly ip?: readonly Cidr[];
+  /** Target port ranges. */
+  readonly port?: readonly PortRange[];
+  readonly network?: readonly Network[];
+  /** Source IP ranges. */
+  readonly source?: readonly Cidr[];
+  readonly sourcePort?: readonly PortRange[];
+  /** User emails (exact, case-sensitive). Empty strings dropped. */
+  readonly user?: readonly string[];
+  /** Inbound (or bridge) tags. Empty strings dropped. */
+  readonly inboundTag?: readonly string[];
+}
+
+/**
+ * A domain matcher (wire doc §6), tested against the target domain as is (case-sensitive):
+ * - `full`: equal to `value`.
+ * - `domain`: equal to `value` or ending in `"." + value`.
+ * - `keyword`: contains `value` (a rule string without prefix is a keyword; may be empty).
+ * - `regexp`: Go RE2 `value` found anywhere (unanchored). Use `compileDomainMatcher`.
+ * - `dotless`: matches RE2 `^[^.]*<value>[^.]*$` (`value` is a regexp fragment without ".",
+ *   may be empty: "no dot at all").
+ */
+export interface DomainMatcher {
+  readonly kind: 'full' | 'domain' | 'keyword' | 'regexp' | 'dotless';
+  readonly value: string;
+}
+
+/** An IP range: canonical network address (host bits cleared) and prefix length. */
+export interface Cidr {
+  readonly address: string;
+  /** 0..32 for IPv4, 0..128 for IPv6. */
+  readonly prefix: number;
+}
+
+// ---------------------------------------------------------------------------------------------
+// reverse (wire doc §5)
+
+/** A bridge dials `tcp:<domain>:0` with inbound tag `tag`; routing must send that to a VMess outbound. */
+export interface BridgeConfig {
+  readonly tag: string;
+  readonly domain: string;
+}
+
+/** A portal is an outbound named `tag`; connections whose target domain equals `domain` are bridge links. */
+export interface PortalConfig {
+  readonly tag: string;
+  readonly domain: string;
+}
+
+export interface ReverseConfig {
+  readonly bridges: readonly BridgeConfig[];
+  readonly portals: readonly PortalConfig[];
+}
+
+// ---------------------------------------------------------------------------------------------
+// policy
+
+/** One level as written in `policy.levels`; omitted fields take the defaults. */
+export interface LevelPolicySettings {
+  /** Seconds. */
+  readonly handshake?: number;
+  readonly connIdle?: number;
+  readonly uplinkOnly?: number;
+  readonly downlinkOnly?: number;
+  readonly statsUserUplink: boolean;
+  readonly statsUserDownlink: boolean;
+  /** Per-connection buffer in bytes (JSON `bufferSize` is KiB); -1 = unlimited; 0 = none. */
+  readonly bufferBytes?: number;
+}
+
+export interface SystemPolicy {
+  readonly statsInboundUplink: boolean;
+  readonly statsInboundDownlink: boolean;
+  readonly statsOutboundUplink: boolean;
+  readonly statsOutboundDownlink: boolean;
+}
+
+export interface PolicyConfig {
+  /** Keyed by level number. */
+  readonly levels: Readonly<Record<number, LevelPolicySettings>>;
+  /** All false when `system` is missing. */
+  readonly system: SystemPolicy;
+}
+
+/** Effective values for one level: see `policyForLevel`. Times in seconds. */
+export interface LevelPolicy {
+  readonly handshake: number;
+  readonly connIdle: number;
+  readonly uplinkOnly: number;
+  readonly downlinkOnly: number;
+  readonly statsUserUplink: boolean;
+  readonly statsUserDownlink: boolean;
+  /** Bytes; -1 = unlimited. */
+  readonly bufferBytes: number;
+}

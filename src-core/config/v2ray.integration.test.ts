@@ -1,0 +1,249 @@
+/**
+ * Checks the config layer against the real V2Ray 4.34 binary (`v2ray -test`): exports must be
+ * accepted, and Porthole must accept and reject the same configs as V2Ray, except for the
+ * divergences listed (each with its reason). CI installs /usr/bin/v2ray; without it these tests
+ * are skipped with a message.
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { exportV2RayConfig, loadConfig } from './index.js';
+
+const V2RAY = '/usr/bin/v2ray';
+const HAVE_V2RAY = existsSync(V2RAY);
+if (!HAVE_V2RAY) console.warn(`skipping v2ray agreement tests: ${V2RAY} is missing (CI installs the Debian "v2ray" package)`);
+
+const DIR = mkdtempSync(join(tmpdir(), 'porthole-v2ray-test-'));
+let counter = 0;
+afterAll(() => rmSync(DIR, { recursive: true, force: true }));
+
+interface File { readonly name: string; readonly text: string }
+
+/** Runs `v2ray -test -config f1 -config f2 ...`; true when it prints "Configuration OK." and exits 0. */
+function v2rayAccepts(files: readonly File[], env: Record<string, string> = {}): { ok: boolean; output: string } {
+  const run = counter++;
+  const paths = files.map((file) => {
+    const path = join(DIR, `${run}-${file.name}`);
+    writeFileSync(path, file.text);
+    return path;
+  });
+  const result = spawnSync(V2RAY, ['-test', ...paths.flatMap((path) => ['-config', path])], {
+    encoding: 'utf8', timeout: 20_000, env: { PATH: process.env.PATH ?? '', ...env },
+  });
+  const output = `${result.stdout}${result.stderr}`;
+  return { ok: result.status === 0 && output.includes('Configuration OK.'), output };
+}
+
+function portholeAccepts(files: readonly File[], env: Record<string, string> = {}): boolean {
+  try {
+    loadConfig(files.map((file) => ({ ...file })), { env });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+const FIXTURES = new URL('./fixtures/', import.meta.url);
+const fixture = (name: string): string => readFileSync(new URL(name, FIXTURES), 'utf8');
+
+const UUID = '27848739-7e62-4138-9fd3-098a63964b6b';
+const OUT = '{"protocol": "freedom", "tag": "out"}';
+const rule = (body: string): string => `{"outbounds": [${OUT}], "routing": {"rules": [{"type": "field", ${body}, "outboundTag": "out"}]}}`;
+const vmessIn = (id: string): string => `{"inbounds": [{"port": 1080, "protocol": "vmess", "settings": {"clients": [{"id": "${id}"}]}}]}`;
+const inbound = (body: string): string => `{"inbounds": [{${body}}]}`;
+const outbound = (body: string): string => `{"outbounds": [{${body}}]}`;
+
+/**
+ * [name, config, accepted by both] — or, for a known divergence,
+ * [name, config, accepted by v2ray, accepted by Porthole, why].
+ */
+type Row =
+  | readonly [name: string, config: string, accepted: boolean]
+  | readonly [name: string, config: string, v2ray: boolean, porthole: boolean, why: string];
+
+const ROWS: readonly Row[] = [
+  // JSON syntax (infra/conf/json/reader.go + Go encoding/json)
+  ['# comments', '{ # a comment\n  "log": {"loglevel": "debug"} # another\n}', true],
+  ['// and /* */ comments', '{ // a comment\n  "log": /* inline */ {"loglevel": "debug"}\n}', true],
+  ['block comment closed by "*", newline, "/"', '{"log": {} /* x *\n/ }', true],
+  ['trailing comma', '{"log": {"loglevel": "debug",}}', false],
+  ['trailing comma in a list', '{"inbounds": [],}', false],
+  ['missing comma (V2Ray doc outbound snippet)', `{"outbounds": [${fixture('invalid-doc-outbound-missing-comma.json')}]}`, false],
+  ['single quotes', "{'log': {}}", false],
+  ['byte-order mark', '\ufeff{}', false],
+  ['no-break space', '{\u00a0}', false],
+  ['leading zero', '{"policy": {"levels": {"0": {"handshake": 01}}}}', false],
+  ['text after the top-level object', '{} {"log": 1}', true],
+  ['empty file', '', false],
+  ['only a comment', '// nothing', false],
+  ['null', 'null', true],
+  ['a list at the top level', '[]', false],
+  ['keys in any case', `{"INBOUNDS": [{"PORT": 1080, "Protocol": "VMess", "Settings": {"Clients": [{"ID": "${UUID}"}]}}]}`, true],
+  ['key folding: U+017F long s matches "s"', '{"inbounds": [{"port": 1, "protocol": "vmess", "\u017fettings": {"clients": [{"id": "bad"}]}}]}', false],
+  ['duplicate key whose earlier value has a type error', '{"log": {"loglevel": 5}, "log": {"loglevel": "info"}}', false, true,
+    'Porthole only reads the last duplicate (and warns); Go also type-checks the earlier one'],
+  ['unknown keys', '{"colour": "red", "log": {"loglevel": "info", "x": 1}}', true],
+  ['wrong type', '{"log": {"loglevel": 3}}', false],
+  ['unknown log level', '{"log": {"loglevel": "verbose"}}', true],
+  // UUIDs (common/uuid)
+  ['UUID', vmessIn(UUID), true],
+  ['UUID without dashes, upper case', vmessIn('278487397E6241389FD3098A63964B6B'), true],
+  ['UUID with trailing characters', vmessIn(`${UUID}xyz`), true],
+  ['UUID with a leading dash', vmessIn(`-${UUID}`), true],
+  ['UUID one digit short', vmessIn(UUID.slice(0, -1)), false],
+  ['UUID with a dash inside a group', vmessIn('2784873-97e62-4138-9fd3-098a63964b6b'), false],
+  ['UUID with two dashes', vmessIn('27848739--7e62-4138-9fd3-098a63964b6b'), false],
+  ['not a UUID', vmessIn('not-a-uuid'), false],
+  // inbounds
+  ['port range', inbound('"port": "1000-2000", "protocol": "dokodemo-door"'), true],
+  ['reversed port range', inbound('"port": "2000-1000", "protocol": "dokodemo-door"'), false],
+  ['port with a space', inbound('"port": " 80", "protocol": "dokodemo-door"'), false],
+  ['port above 65535', inbound('"port": 70000, "protocol": "dokodemo-door"'), false],
+  ['port from the environment', inbound('"port": "env:PORTHOLE_TEST_PORT", "protocol": "dokodemo-door"'), true],
+  ['port from a missing environment variable', inbound('"port": "env:PORTHOLE_TEST_MISSING", "protocol": "dokodemo-door"'), false],
+  ['no port', inbound('"protocol": "dokodemo-door"'), false],
+  ['no protocol', inbound('"port": 1'), false],
+  ['unknown protocol', inbound('"port": 1, "protocol": "vmesss"'), false],
+  ['protocol in any case', inbound('"port": 1, "protocol": "DOKODEMO-door"'), true],
+  ['listen on localhost', inbound('"port": 1, "listen": "localhost", "protocol": "dokodemo-door"'), true],
+  ['listen on a domain', inbound('"port": 1, "listen": "example.com", "protocol": "dokodemo-door"'), false],
+  ['allocate without strategy', inbound('"port": 1, "protocol": "dokodemo-door", "allocate": {}'), false],
+  ['dokodemo network "tcp, udp"', inbound('"port": 1, "protocol": "dokodemo-door", "settings": {"network": "tcp, udp"}'), true],
+  ['dokodemo network []', inbound('"port": 1, "protocol": "dokodemo-door", "settings": {"network": []}'), false],
+  ['dokodemo network "tcp udp" (no known entry)', inbound('"port": 1, "protocol": "dokodemo-door", "settings": {"network": "tcp udp"}'), true, false,
+    'V2Ray starts an inbound that listens on nothing; Porthole rejects it'],
+  ['vmess inbound without clients', inbound('"port": 1, "protocol": "vmess"'), true],
+  ['duplicate emails, any case', inbound(`"port": 1, "protocol": "vmess", "settings": {"clients": [{"id": "${UUID}", "email": "a@b"}, {"id": "${UUID}", "email": "A@B"}]}`), false],
+  ['sniffing', inbound('"port": 1, "protocol": "dokodemo-door", "sniffing": {"enabled": true, "destOverride": ["http", "tls"]}'), true],
+  ['sniffing an unknown protocol', inbound('"port": 1, "protocol": "dokodemo-door", "sniffing": {"destOverride": ["quic"]}'), false],
+  ['streamSettings tcp with header none', inbound('"port": 1, "protocol": "vmess", "streamSettings": {"network": "TCP", "tcpSettings": {"header": {"type": "none"}}}'), true],
+  ['streamSettings unknown transport', inbound('"port": 1, "protocol": "vmess", "streamSettings": {"network": "carrier-pigeon"}'), false],
+  // outbounds
+  ['freedom redirect ":80"', outbound('"protocol": "freedom", "settings": {"redirect": ":80"}'), true],
+  ['freedom redirect "[::1]:80"', outbound('"protocol": "freedom", "settings": {"redirect": "[::1]:80"}'), true],
+  ['freedom redirect "::1:80"', outbound('"protocol": "freedom", "settings": {"redirect": "::1:80"}'), false],
+  ['freedom redirect without port', outbound('"protocol": "freedom", "settings": {"redirect": "a:"}'), false],
+  ['freedom redirect port above 65535', outbound('"protocol": "freedom", "settings": {"redirect": "a:99999"}'), false],
+  ['freedom unknown domainStrategy', outbound('"protocol": "freedom", "settings": {"domainStrategy": "UseIPv5"}'), true],
+  ['sendThrough a domain', outbound('"protocol": "freedom", "sendThrough": "a.com"'), false],
+  ['mux concurrency 1024', outbound('"protocol": "freedom", "mux": {"enabled": true, "concurrency": 1024}'), true],
+  ['mux concurrency 2000', outbound('"protocol": "freedom", "mux": {"concurrency": 2000}'), false],
+  ['mux concurrency 40000 (int16)', outbound('"protocol": "freedom", "mux": {"concurrency": 40000}'), false],
+  ['mux concurrency -5000 (off)', outbound('"protocol": "freedom", "mux": {"concurrency": -5000}'), true],
+  ['vmess outbound without vnext', outbound('"protocol": "vmess"'), false],
+  ['vmess server without users', outbound('"protocol": "vmess", "settings": {"vnext": [{"address": "a", "port": 1, "users": []}]}'), false],
+  ['vmess server without address', outbound(`"protocol": "vmess", "settings": {"vnext": [{"port": 1, "users": [{"id": "${UUID}"}]}]}`), false],
+  ['vmess outbound with a bad UUID', outbound('"protocol": "vmess", "settings": {"vnext": [{"address": "a", "port": 1, "users": [{"id": "1234"}]}]}'), false],
+  ['vmess outbound unknown security', outbound(`"protocol": "vmess", "settings": {"vnext": [{"address": "a", "port": 1, "users": [{"id": "${UUID}", "security": "aes-128-cfb"}]}]}`), true],
+  ['blackhole response http in upper case', outbound('"protocol": "blackhole", "settings": {"response": {"type": "HTTP"}}'), true],
+  ['blackhole response null', outbound('"protocol": "blackhole", "settings": {"response": null}'), false],
+  ['blackhole response with "Type"', outbound('"protocol": "blackhole", "settings": {"response": {"Type": "http"}}'), false],
+  ['blackhole unknown response', outbound('"protocol": "blackhole", "settings": {"response": {"type": "teapot"}}'), false],
+  // routing
+  ['rule type in any case', rule('"type": "FIELD", "port": 80'), true],
+  ['rule without type', `{"outbounds": [${OUT}], "routing": {"rules": [{"port": 80, "outboundTag": "out"}]}}`, false],
+  ['rule without conditions', `{"outbounds": [${OUT}], "routing": {"rules": [{"type": "field", "outboundTag": "out"}]}}`, false],
+  ['rule without outboundTag', '{"routing": {"rules": [{"type": "field", "port": 80}]}}', false],
+  ['rule network "tcp, udp"', rule('"network": "tcp, udp"'), true],
+  ['rule network []', rule('"network": []'), false],
+  ['rule port ""', rule('"port": ""'), true],
+  ['rule port 0', rule('"port": 0'), true],
+  ['rule port "null"', rule('"port": "null"'), true],
+  ['rule port list', rule('"port": "53, 80,1000-2000"'), true],
+  ['rule port "1000 - 2000"', rule('"port": "1000 - 2000"'), false],
+  ['rule port 70000', rule('"port": 70000'), true, false, 'never matches in V2Ray; Porthole calls it an invalid port'],
+  ['rule port range "2000-1000"', rule('"port": "2000-1000"'), true, false, 'never matches in V2Ray; Porthole calls it an invalid range'],
+  ['rule naming an unknown outbound', `{"outbounds": [${OUT}], "routing": {"rules": [{"type": "field", "port": 80, "outboundTag": "nope"}]}}`, true, false,
+    'V2Ray silently falls back to the first outbound; Porthole cross-checks tags'],
+  ['domain "full:"', rule('"domain": ["full:"]'), false],
+  ['domain "dotless:"', rule('"domain": ["dotless:"]'), true],
+  ['domain "dotless:a.b"', rule('"domain": ["dotless:a.b"]'), false],
+  ['domain "geosite:cn" (no geosite.dat)', rule('"domain": ["geosite:cn"]'), false],
+  ['domains (plural) and a comma-separated string', rule('"domains": "a.com,keyword:b"'), true],
+  ['regexp (?i)', rule('"domain": ["regexp:(?i)example"]'), true],
+  ['regexp POSIX class', rule('"domain": ["regexp:^[[:alnum:]-]+\\\\.lan$"]'), true],
+  ['regexp look-ahead', rule('"domain": ["regexp:a(?=b)"]'), false],
+  ['regexp unknown escape', rule('"domain": ["regexp:\\\\q"]'), false],
+  ['regexp unclosed group', rule('"domain": ["regexp:(a"]'), false],
+  ['regexp flags mid-pattern', rule('"domain": ["regexp:a(?i:b)"]'), true, false, 'RE2 flag groups are not supported by Porthole yet'],
+  ['ip "1.2.3.4/"', rule('"ip": ["1.2.3.4/"]'), true],
+  ['ip IPv6 CIDR', rule('"ip": ["2001:db8::/32", "::1"]'), true],
+  ['ip mask 33', rule('"ip": ["10.0.0.0/33"]'), false],
+  ['ip with a leading zero', rule('"ip": ["01.2.3.4"]'), false],
+  ['ip IPv4-mapped with mask 104', rule('"ip": ["::ffff:1.2.3.4/104"]'), false],
+  ['ip a domain', rule('"ip": ["example.com"]'), false],
+  ['ip "geoip:cn" (no geoip.dat)', rule('"ip": ["geoip:cn"]'), false],
+  ['source and sourcePort', rule('"source": ["127.0.0.1"], "sourcePort": "1024-65535"'), true],
+  ['user and inboundTag strings', rule('"user": "a@b", "inboundTag": "x"'), true],
+  ['routing domainStrategy unknown', `{"outbounds": [${OUT}], "routing": {"domainStrategy": "Sometimes", "rules": []}}`, true],
+  // reverse, policy
+  ['bridge with an empty tag', '{"reverse": {"bridges": [{"tag": "", "domain": "d"}]}}', false],
+  ['portal without domain', '{"reverse": {"portals": [{"tag": "p"}]}}', false],
+  ['bridge without a rule for its link', `{"outbounds": [${OUT}], "reverse": {"bridges": [{"tag": "b", "domain": "d"}]}}`, true, false,
+    'the bridge would dial through the default outbound; Porthole requires a rule to a VMess outbound'],
+  ['portal tag equal to an outbound tag', `{"outbounds": [${OUT}], "reverse": {"portals": [{"tag": "out", "domain": "d"}]}}`, true, false,
+    'V2Ray keeps one of the two handlers; Porthole rejects duplicate tags'],
+  ['policy level "x"', '{"policy": {"levels": {"x": {}}}}', false],
+  ['policy level "-1"', '{"policy": {"levels": {"-1": {}}}}', false],
+  ['policy bufferSize -1', '{"policy": {"levels": {"0": {"bufferSize": -1}}}}', true],
+  // what Porthole does not support yet
+  ['socks inbound', inbound('"port": 1, "protocol": "socks"'), true, false, 'protocol not supported by Porthole yet'],
+  ['websocket transport', inbound('"port": 1, "protocol": "vmess", "streamSettings": {"network": "ws"}'), true, false, 'transport not supported by Porthole yet'],
+  ['TLS', outbound('"protocol": "freedom", "streamSettings": {"security": "tls"}'), true, false, 'TLS not supported by Porthole yet'],
+  ['listen on a Unix socket', inbound('"port": 1, "listen": "/tmp/porthole.sock", "protocol": "vmess"'), true, false, 'Unix sockets not supported by Porthole yet'],
+  ['deprecated "inbound"', '{"inbound": {"port": 1, "protocol": "vmess"}}', true, false, 'deprecated fields are not read by Porthole'],
+];
+
+const ENV = { PORTHOLE_TEST_PORT: '1080' };
+
+describe.skipIf(!HAVE_V2RAY)('Porthole and v2ray -test agree on accept/reject', () => {
+  it.each(ROWS.map((row) => [row[0], row] as const))('%s', (_name, row) => {
+    const [name, text] = row;
+    const expectedV2ray = row[2];
+    const expectedPorthole = row.length === 5 ? row[3] : row[2];
+    const files = [{ name: 'c.json', text }];
+    const v2ray = v2rayAccepts(files, ENV);
+    expect({ name, v2ray: v2ray.ok, porthole: portholeAccepts(files, ENV) }, v2ray.output).toEqual({
+      name, v2ray: expectedV2ray, porthole: expectedPorthole,
+    });
+  });
+});
+
+describe.skipIf(!HAVE_V2RAY)('merging several files agrees with v2ray -config a -config b', () => {
+  // The first file carries an outbound and an inbound that V2Ray rejects; whether the merge
+  // drops them shows which merge rule applied.
+  const first: File = {
+    name: 'a.json',
+    text: `{
+      "inbounds": [{"tag": "in", "port": 1, "protocol": "vmess", "settings": {"clients": [{"id": "bad"}]}}],
+      "outbounds": [{"tag": "x", "protocol": "freedom", "mux": {"concurrency": 2000}}, {"tag": "y", "protocol": "freedom"}],
+      "routing": {"rules": [{"type": "field", "outboundTag": "y"}]}
+    }`,
+  };
+  const FIX_ROUTING = '"routing": {"rules": [{"type": "field", "port": 80, "outboundTag": "y"}]}';
+  const FIX_INBOUND = `"inbounds": [{"tag": "in", "port": 1, "protocol": "vmess", "settings": {"clients": [{"id": "${UUID}"}]}}]`;
+  it.each<[string, File, boolean]>([
+    ['nothing replaced', { name: 'b.json', text: '{}' }, false],
+    ['routing, inbound and outbound replaced by tag', { name: 'b.json', text: `{${FIX_ROUTING}, ${FIX_INBOUND}, "outbounds": [{"tag": "x", "protocol": "blackhole"}]}` }, true],
+    ['an unmatched single outbound is added, the bad one stays', { name: 'b.json', text: `{${FIX_ROUTING}, ${FIX_INBOUND}, "outbounds": [{"tag": "z", "protocol": "blackhole"}]}` }, false],
+    ['an unmatched single inbound is appended, the bad one stays', { name: 'b.json', text: `{${FIX_ROUTING}, "inbounds": [{"tag": "new", "port": 2, "protocol": "vmess"}], "outbounds": [{"tag": "x", "protocol": "blackhole"}]}` }, false],
+    ['two outbounds replace the whole list', { name: 'b.json', text: `{${FIX_ROUTING}, ${FIX_INBOUND}, "outbounds": [{"tag": "y", "protocol": "blackhole"}, {"tag": "w", "protocol": "freedom"}]}` }, true],
+  ])('%s', (name, second, accepted) => {
+    const files = [first, second];
+    const v2ray = v2rayAccepts(files);
+    expect({ name, v2ray: v2ray.ok, porthole: portholeAccepts(files) }, v2ray.output).toEqual({ name, v2ray: accepted, porthole: accepted });
+  });
+});
+
+describe.skipIf(!HAVE_V2RAY)('exported configs pass v2ray -test', () => {
+  it.each(['bridge.json', 'portal.json', 'everything.json'])('%s', (name) => {
+    const config = loadConfig([{ name, text: fixture(name) }], { env: {} });
+    const exported = JSON.stringify(exportV2RayConfig(config), null, 2);
+    const v2ray = v2rayAccepts([{ name: `exported-${name}`, text: exported }]);
+    expect(v2ray.output).toContain('Configuration OK.');
+    expect(v2ray.ok).toBe(true);
+    expect(loadConfig([{ name: 'exported.json', text: exported }], { env: {} })).toStrictEqual(config);
+  });
+});
