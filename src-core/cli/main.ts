@@ -31,6 +31,10 @@ export async function main(argv: string[], output: CliOutput = processOutput): P
   try {
     await program.parseAsync(normaliseV2RayFlags(argv), { from: 'user' });
   } catch (error) {
+    if (error instanceof UsageError) {
+      output.err(`porthole: ${error.message} (run porthole --help for usage)`);
+      return EXIT_USAGE;
+    }
     if (error instanceof CommanderError) {
       return error.exitCode === 0 ? EXIT_OK : EXIT_USAGE;
     }
@@ -55,10 +59,11 @@ function configOption(): Option {
     .default([] as string[], 'none');
 }
 
+/** A mistake in the command line itself (not in a config file). */
+class UsageError extends Error {}
+
 function requireConfigFiles(files: string[]): string[] {
-  if (files.length === 0) {
-    throw new CommanderError(EXIT_USAGE, 'porthole.noConfig', 'no config file given: pass -c FILE (repeat -c to merge several)');
-  }
+  if (files.length === 0) throw new UsageError('no config file given: pass -c FILE (repeat -c to merge several)');
   return files;
 }
 

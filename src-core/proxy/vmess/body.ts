@@ -71,7 +71,10 @@ export interface BodyEncoder {
    * empty buffer, never an EOS. Throws `PH_VMESS_BAD_CHUNK` for a datagram that cannot fit a chunk.
    */
   encode(data: Buffer): Buffer;
-  /** The end-of-stream chunk (empty for raw framing, which ends with the connection). */
+  /**
+   * The end-of-stream chunk. Empty without ChunkStream (0x01), as V2Ray writes no EOS then; the
+   * stream ends with the connection.
+   */
   end(): Buffer;
   /** Largest plaintext per chunk (UDP: per datagram). */
   readonly maxPlaintextPerChunk: number;
@@ -106,6 +109,7 @@ const TAG_OPTIONS = { authTagLength: TAG_LENGTH } as const;
 /** AES-128-GCM or ChaCha20-Poly1305 per chunk: Node cannot rekey a GCM object with a new nonce. */
 function aeadCipher(algorithm: 'aes-128-gcm' | 'chacha20-poly1305', rawKey: Buffer): ChunkCipher {
   const key = createSecretKey(rawKey);
+  // The ternaries' branches differ only in which createCipheriv overload TypeScript resolves.
   const createEncryptor = (nonce: Buffer): CipherGCM | CipherChaCha20Poly1305 =>
     algorithm === 'aes-128-gcm' ? createCipheriv(algorithm, key, nonce, TAG_OPTIONS) : createCipheriv(algorithm, key, nonce, TAG_OPTIONS);
   const createDecryptor = (nonce: Buffer): DecipherGCM | DecipherChaCha20Poly1305 =>
@@ -173,6 +177,8 @@ interface Plan {
   masking: boolean;
   padding: boolean;
   packet: boolean;
+  /** ChunkStream (0x01): V2Ray writes the EOS chunk only when it is set. */
+  chunked: boolean;
 }
 
 function badOptions(message: string): PortholeError {
@@ -187,17 +193,19 @@ function plan(options: BodyCodecOptions): Plan {
   // A 4.34 peer panics on GlobalPadding without ChunkMasking (spec §3.2); refuse it instead.
   if (padding && !masking) throw badOptions('GlobalPadding (0x08) requires ChunkMasking (0x04)');
   if (options.key.length !== 16 || options.iv.length !== 16) throw badOptions('body key and IV have 16 bytes');
+  const common = { masking, padding, packet, chunked };
   switch (options.security) {
     case SECURITY.aes128Gcm:
-      return { framing: 'aead', cipher: aeadCipher('aes-128-gcm', options.key), masking, padding, packet };
+      // AEAD ciphers are always chunked, whatever 0x01 says.
+      return { ...common, framing: 'aead', cipher: aeadCipher('aes-128-gcm', options.key) };
     case SECURITY.chacha20Poly1305:
-      return { framing: 'aead', cipher: aeadCipher('chacha20-poly1305', chachaKey(options.key)), masking, padding, packet };
+      return { ...common, framing: 'aead', cipher: aeadCipher('chacha20-poly1305', chachaKey(options.key)) };
     case SECURITY.none:
-      if (!chunked) return { framing: 'raw', cipher: noOpCipher, masking, padding, packet };
-      if (!packet) return { framing: 'chunk-stream', cipher: noOpCipher, masking, padding: false, packet };
-      return { framing: 'aead', cipher: noOpCipher, masking, padding, packet };
+      if (!chunked) return { ...common, framing: 'raw', cipher: noOpCipher };
+      if (!packet) return { ...common, framing: 'chunk-stream', cipher: noOpCipher, padding: false };
+      return { ...common, framing: 'aead', cipher: noOpCipher };
     case SECURITY.legacy:
-      return { framing: chunked ? 'aead' : 'raw', cipher: fnvCipher, masking, padding, packet };
+      return { ...common, framing: chunked ? 'aead' : 'raw', cipher: fnvCipher };
     default:
       throw badOptions(`unknown security type: ${String(options.security)}`);
   }
@@ -258,6 +266,7 @@ class VmessBodyEncoder implements BodyEncoder {
   }
 
   end(): Buffer {
+    if (!this.plan.chunked) return EMPTY;
     switch (this.plan.framing) {
       case 'raw':
         return EMPTY;
@@ -381,7 +390,7 @@ class VmessBodyDecoder implements BodyDecoder {
     if (this.plan.framing === 'raw') return [input];
     const out: Buffer[] = [];
     let position = 0;
-    while (position < input.length && this.state !== STATE.ended) {
+    while (position < input.length && !this.ended) {
       if (this.state === STATE.data) {
         const take = Math.min(this.need, input.length - position);
         out.push(input.subarray(position, position + take));

@@ -22,6 +22,7 @@
 import { isIP } from 'node:net';
 import { randomBytes, randomInt } from 'node:crypto';
 import { BugError, PortholeError } from '../../common/errors.js';
+import type { Address } from '../../common/net.js';
 import {
   ADDRESS_TYPE,
   COMMAND,
@@ -30,16 +31,12 @@ import {
   KEY_LENGTH,
   MUX_COOL_DOMAIN,
   REQUEST_FIXED_LENGTH,
-  REQUEST_VERSION,
   SECURITY,
   type CommandId,
 } from './consts.js';
 
-/** A request target: an IP literal or a domain. */
-export type VmessAddress =
-  | { readonly family: 'ipv4'; readonly address: string }
-  | { readonly family: 'ipv6'; readonly address: string }
-  | { readonly family: 'domain'; readonly address: string };
+/** A request target: an IP literal or a domain (the engine's `Address`). */
+export type VmessAddress = Address;
 
 /** A decoded (or to-be-encoded) request header plaintext. */
 export interface RequestHeader {
@@ -119,9 +116,9 @@ const IPV4_MAPPED_PREFIX = Buffer.from([0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff
 /** An address from 16 raw bytes; an IPv4-mapped address becomes IPv4 as in Go's `net.IPAddress`. */
 function ipv6Address(bytes: Buffer): VmessAddress {
   if (bytes.subarray(0, 12).equals(IPV4_MAPPED_PREFIX)) {
-    return { family: 'ipv4', address: `${bytes[12]}.${bytes[13]}.${bytes[14]}.${bytes[15]}` };
+    return { kind: 'ipv4', value: `${bytes[12]}.${bytes[13]}.${bytes[14]}.${bytes[15]}` };
   }
-  return { family: 'ipv6', address: formatIpv6(bytes) };
+  return { kind: 'ipv6', value: formatIpv6(bytes) };
 }
 
 const VALID_DOMAIN = /^[0-9A-Za-z._-]+$/;
@@ -135,29 +132,29 @@ function domainAddress(domain: string): VmessAddress | undefined {
     if (text.length > 0 && text.startsWith('[') && text.endsWith(']')) text = text.slice(1, -1);
     if (text.length > 0 && (!ALPHANUMERIC.test(text[0]!) || !ALPHANUMERIC.test(text[text.length - 1]!))) text = text.trim();
     const kind = isIP(text);
-    if (kind === 4) return { family: 'ipv4', address: text };
+    if (kind === 4) return { kind: 'ipv4', value: text };
     if (kind === 6) {
       const bytes = parseIpv6(text);
       if (bytes) return ipv6Address(bytes);
     }
   }
-  return VALID_DOMAIN.test(domain) ? { family: 'domain', address: domain } : undefined;
+  return VALID_DOMAIN.test(domain) ? { kind: 'domain', value: domain } : undefined;
 }
 
 /** Serialized address (type byte and bytes) of a target; throws `PH_VMESS_BAD_HEADER` for a bad one. */
 export function encodeAddress(address: VmessAddress): Buffer {
-  switch (address.family) {
+  switch (address.kind) {
     case 'ipv4': {
-      if (isIP(address.address) !== 4) throw new PortholeError('PH_VMESS_BAD_HEADER', `vmess: invalid IPv4 address ${address.address}`);
-      return Buffer.from([ADDRESS_TYPE.ipv4, ...address.address.split('.').map(Number)]);
+      if (isIP(address.value) !== 4) throw new PortholeError('PH_VMESS_BAD_HEADER', `vmess: invalid IPv4 address ${address.value}`);
+      return Buffer.from([ADDRESS_TYPE.ipv4, ...address.value.split('.').map(Number)]);
     }
     case 'ipv6': {
-      const bytes = parseIpv6(address.address);
-      if (!bytes) throw new PortholeError('PH_VMESS_BAD_HEADER', `vmess: invalid IPv6 address ${address.address}`);
+      const bytes = parseIpv6(address.value);
+      if (!bytes) throw new PortholeError('PH_VMESS_BAD_HEADER', `vmess: invalid IPv6 address ${address.value}`);
       return Buffer.concat([Buffer.from([ADDRESS_TYPE.ipv6]), bytes]);
     }
     case 'domain': {
-      const bytes = Buffer.from(address.address, 'utf8');
+      const bytes = Buffer.from(address.value, 'utf8');
       if (bytes.length === 0 || bytes.length > 255) {
         throw new PortholeError('PH_VMESS_BAD_HEADER', `vmess: a domain has 1 to 255 bytes, not ${bytes.length}`);
       }
@@ -192,7 +189,7 @@ export function encodeRequestHeader(header: RequestHeader, options: EncodeReques
   fixed[35] = (paddingLength << 4) | (header.security & 0x0f);
   fixed[36] = 0;
   fixed[37] = header.command;
-  const parts = [fixed];
+  const parts: Buffer[] = [fixed];
   if (header.command !== COMMAND.mux) {
     const port = Buffer.alloc(2);
     port.writeUInt16BE(header.port);
@@ -232,7 +229,7 @@ export function decodeRequestHeader(plain: Buffer): DecodeRequestResult {
   let port = 0;
 
   if (command === COMMAND.mux) {
-    address = { family: 'domain', address: MUX_COOL_DOMAIN };
+    address = { kind: 'domain', value: MUX_COOL_DOMAIN };
   } else if (command === COMMAND.tcp || command === COMMAND.udp) {
     // Port, then address; every byte read so far counts even if the address turns out bad.
     if (plain.length < offset + 3) return { status: 'need-more' };
@@ -241,7 +238,7 @@ export function decodeRequestHeader(plain: Buffer): DecodeRequestResult {
     offset += 3;
     if (type === ADDRESS_TYPE.ipv4) {
       if (plain.length < offset + 4) return { status: 'need-more' };
-      address = { family: 'ipv4', address: `${plain[offset]}.${plain[offset + 1]}.${plain[offset + 2]}.${plain[offset + 3]}` };
+      address = { kind: 'ipv4', value: `${plain[offset]}.${plain[offset + 1]}.${plain[offset + 2]}.${plain[offset + 3]}` };
       offset += 4;
     } else if (type === ADDRESS_TYPE.ipv6) {
       if (plain.length < offset + 16) return { status: 'need-more' };

@@ -1,0 +1,138 @@
+/**
+ * A VMess connection's body as a plaintext Duplex over its socket: reading yields decoded body
+ * bytes, writing encodes chunks. Both the inbound (request in, response out) and the outbound
+ * (request out, response in) use it, with their own codec functions, and then pump it like any
+ * other stream.
+ *
+ * Backpressure is exact both ways: the socket is paused while our reader is full, and a write's
+ * callback waits for the socket to drain. EOS: our `end()` writes the end-of-stream chunk and
+ * half-closes the socket; the peer's EOS (or its FIN) ends our readable side.
+ */
+import type net from 'node:net';
+import { Duplex } from 'node:stream';
+import { PortholeError } from '../../common/errors.js';
+
+export interface BodyCodec {
+  /** Decodes incoming wire bytes to plaintext chunks; throws a PortholeError on bad input. */
+  decode(chunk: Buffer): Buffer[];
+  /** True once the peer's end-of-stream chunk was read. */
+  decodedEnd(): boolean;
+  /** Encodes plaintext to wire bytes (may return an empty buffer). */
+  encode(plain: Buffer): Buffer;
+  /** The end-of-stream chunk. */
+  encodeEnd(): Buffer;
+}
+
+export interface BodyStreamOptions {
+  highWaterMark: number;
+  /** Bytes to send before the first encoded chunk (a header), and how long to wait for a payload to join them. */
+  prefix?: { bytes: Buffer; flushAfterMs: number };
+  /** Wire bytes that arrived with the handshake and belong to the body. */
+  initialBytes?: Buffer;
+}
+
+export class VmessBodyStream extends Duplex {
+  private prefix: Buffer | undefined;
+  private prefixTimer: NodeJS.Timeout | undefined;
+  private drainWaiter: ((error?: Error | null) => void) | undefined;
+
+  constructor(
+    private readonly socket: net.Socket,
+    private readonly codec: BodyCodec,
+    options: BodyStreamOptions,
+  ) {
+    super({ allowHalfOpen: true, highWaterMark: options.highWaterMark });
+    if (options.prefix) {
+      this.prefix = options.prefix.bytes;
+      this.prefixTimer = setTimeout(() => this.flushPrefix(), options.prefix.flushAfterMs);
+    }
+    socket.on('data', (chunk: Buffer) => this.onSocketData(chunk));
+    socket.on('end', () => this.onSocketEnd());
+    socket.on('drain', () => {
+      const resume = this.drainWaiter;
+      this.drainWaiter = undefined;
+      resume?.();
+    });
+    socket.on('error', (error) => this.destroy(error));
+    socket.on('close', () => {
+      if (!this.destroyed && !(this.readableEnded && this.writableFinished)) {
+        this.destroy(new PortholeError('PH_CONNECTION_RESET', 'vmess: connection closed mid-stream', { severity: 'info' }));
+      }
+    });
+    if (options.initialBytes && options.initialBytes.length > 0) this.onSocketData(options.initialBytes);
+  }
+
+  private onSocketData(chunk: Buffer): void {
+    if (this.readableEnded || this.destroyed) return;
+    let plain: Buffer[];
+    try {
+      plain = this.codec.decode(chunk);
+    } catch (error) {
+      this.destroy(error as Error);
+      return;
+    }
+    let room = true;
+    for (const piece of plain) if (piece.length > 0) room = this.push(piece);
+    if (this.codec.decodedEnd()) this.push(null);
+    else if (!room) this.socket.pause();
+  }
+
+  private onSocketEnd(): void {
+    // A peer that closes without an end-of-stream chunk still ends the stream (as 4.34 reads io.EOF).
+    if (!this.readableEnded && !this.destroyed) this.push(null);
+  }
+
+  override _read(): void {
+    if (this.socket.isPaused()) this.socket.resume();
+  }
+
+  override _write(chunk: Buffer, _encoding: BufferEncoding, callback: (error?: Error | null) => void): void {
+    this.send(this.codec.encode(chunk), callback);
+  }
+
+  override _writev(chunks: Array<{ chunk: Buffer }>, callback: (error?: Error | null) => void): void {
+    const plain = chunks.length === 1 ? chunks[0]!.chunk : Buffer.concat(chunks.map(({ chunk }) => chunk));
+    this.send(this.codec.encode(plain), callback);
+  }
+
+  override _final(callback: (error?: Error | null) => void): void {
+    this.send(this.codec.encodeEnd(), (error) => {
+      if (!error) this.socket.end();
+      callback(error);
+    });
+  }
+
+  override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {
+    this.clearPrefixTimer();
+    const resume = this.drainWaiter;
+    this.drainWaiter = undefined;
+    resume?.(error);
+    this.socket.destroy();
+    callback(error);
+  }
+
+  /** Writes the header (if still pending) with `wire` in one socket write. */
+  private send(wire: Buffer, callback: (error?: Error | null) => void): void {
+    let bytes = wire;
+    if (this.prefix) {
+      bytes = wire.length === 0 ? this.prefix : Buffer.concat([this.prefix, wire]);
+      this.prefix = undefined;
+      this.clearPrefixTimer();
+    }
+    if (bytes.length === 0 || this.socket.write(bytes)) callback();
+    else this.drainWaiter = callback;
+  }
+
+  private flushPrefix(): void {
+    this.prefixTimer = undefined;
+    const prefix = this.prefix;
+    if (!prefix || this.destroyed) return;
+    this.prefix = undefined;
+    this.socket.write(prefix);
+  }
+
+  private clearPrefixTimer(): void {
+    if (this.prefixTimer) clearTimeout(this.prefixTimer);
+    this.prefixTimer = undefined;
+  }
+}

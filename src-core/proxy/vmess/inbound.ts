@@ -1,0 +1,182 @@
+/**
+ * VMess server (V2Ray's `proxy/vmess/inbound`): authenticates each connection's request header
+ * (AEAD, or legacy MD5 for users with alterId > 0), dispatches its target, and carries the body
+ * both ways. A portal's bridge links arrive here.
+ *
+ * On a failed handshake nothing is written back: like 4.34, the connection is drained (read and
+ * discarded up to a per-inbound random length, within the handshake timeout) and then closed, so
+ * a prober cannot tell a VMess server from anything else by its reaction.
+ */
+import type net from 'node:net';
+import { formatErrorLine } from '../../common/errors.js';
+import type { Destination } from '../../common/net.js';
+import { newSession } from '../../common/session.js';
+import type { Dispatcher } from '../../features/dispatcher.js';
+import type { InboundHandler } from '../../features/inbound.js';
+import type { ComponentLogger } from '../../features/log.js';
+import type { PolicyManager } from '../../features/policy.js';
+import { pumpBoth } from '../../transport/pump.js';
+import { closeServer, listenTcp } from '../../transport/tcp.js';
+import { createVmessUser, type VmessUser } from './account.js';
+import { VmessBodyStream } from './body-stream.js';
+import { COMMAND } from './consts.js';
+import { LegacyUserValidator } from './legacy.js';
+import { AuthIdReplayFilter, SessionHistory } from './replay.js';
+import { ServerHandshake, createServerHandshakeContext, type ServerHandshakeContext } from './server-handshake.js';
+
+export interface VmessInboundUser {
+  id: string;
+  alterId: number;
+  level: number;
+  email?: string;
+}
+
+export interface VmessInboundSettings {
+  listenHost: string;
+  listenPort: number;
+  users: readonly VmessInboundUser[];
+  disableInsecureEncryption: boolean;
+}
+
+interface UserInfo {
+  email?: string;
+  level: number;
+}
+
+function nowSeconds(): number {
+  return Math.floor(Date.now() / 1000);
+}
+
+export class VmessInbound implements InboundHandler {
+  private server: net.Server | undefined;
+  private readonly sockets = new Set<net.Socket>();
+  private readonly context: ServerHandshakeContext<UserInfo>;
+
+  constructor(
+    readonly tag: string,
+    private readonly settings: VmessInboundSettings,
+    private readonly dispatcher: Dispatcher,
+    private readonly policies: PolicyManager,
+    private readonly log: ComponentLogger,
+  ) {
+    const users: VmessUser<UserInfo>[] = settings.users.map((user) =>
+      createVmessUser(user.id, { alterId: user.alterId, tag: { level: user.level, ...(user.email ? { email: user.email } : {}) } }));
+    this.context = createServerHandshakeContext({
+      users,
+      replayFilter: new AuthIdReplayFilter(),
+      sessionHistory: new SessionHistory(),
+      legacy: new LegacyUserValidator(users),
+      disableInsecureEncryption: settings.disableInsecureEncryption,
+    });
+  }
+
+  async start(): Promise<void> {
+    this.server = await listenTcp({ host: this.settings.listenHost, port: this.settings.listenPort }, (socket) => this.accept(socket));
+  }
+
+  address(): { host: string; port: number } | undefined {
+    const bound = this.server?.address();
+    return bound && typeof bound === 'object' ? { host: bound.address, port: bound.port } : undefined;
+  }
+
+  async close(): Promise<void> {
+    const server = this.server;
+    this.server = undefined;
+    for (const socket of this.sockets) socket.destroy();
+    if (server) await closeServer(server);
+  }
+
+  private accept(socket: net.Socket): void {
+    this.sockets.add(socket);
+    socket.once('close', () => this.sockets.delete(socket));
+    socket.on('error', () => {});
+    const source = `${socket.remoteAddress}:${socket.remotePort}`;
+    const handshake = new ServerHandshake(this.context);
+    const timeoutMs = this.policies.forLevel(0).handshakeMs;
+    const timer = setTimeout(() => {
+      this.log.info(`handshake from ${source} timed out after ${timeoutMs / 1000} s`);
+      socket.destroy();
+    }, timeoutMs);
+    let received = 0;
+    const onData = (chunk: Buffer) => {
+      received += chunk.length;
+      const result = handshake.push(chunk, nowSeconds());
+      if (result.status === 'need-more') return;
+      if (result.status === 'fail') {
+        if (!result.drain || received >= result.drainTotal) {
+          if (!socket.destroyed) this.log.warning(`invalid request from ${source}: ${formatErrorLine(result.error)}`);
+          clearTimeout(timer);
+          socket.destroy();
+          return;
+        }
+        if (received - chunk.length < result.bytesConsumed || received === chunk.length) {
+          // First failure report only; later chunks are drained silently until drainTotal.
+          if (!draining) this.log.warning(`invalid request from ${source}: ${formatErrorLine(result.error)}; draining`);
+          draining = true;
+        }
+        return;
+      }
+      clearTimeout(timer);
+      socket.off('data', onData);
+      socket.pause();
+      this.serve(socket, source, result.user.tag, result);
+    };
+    let draining = false;
+    socket.on('data', onData);
+  }
+
+  private serve(
+    socket: net.Socket,
+    source: string,
+    user: UserInfo,
+    handshake: Extract<ReturnType<ServerHandshake<UserInfo>['push']>, { status: 'done' }>,
+  ): void {
+    const { header, session: vmess, rest } = handshake;
+    if (header.command === COMMAND.mux) {
+      this.log.warning(`${source} asked for Mux.Cool over VMess (mux outbound): not supported yet`);
+      socket.destroy();
+      return;
+    }
+    const target: Destination = {
+      network: header.command === COMMAND.udp ? 'udp' : 'tcp',
+      address: header.address,
+      port: header.port,
+    };
+    const session = newSession({
+      inboundTag: this.tag,
+      level: user.level,
+      source: { address: socket.remoteAddress ?? '', port: socket.remotePort ?? 0 },
+      ...(user.email ? { user: user.email } : {}),
+    });
+    const policy = this.policies.forLevel(user.level);
+    const decoder = vmess.createRequestBodyDecoder();
+    const response = vmess.createResponse();
+    let headerSent = false;
+    const body = new VmessBodyStream(socket, {
+      decode: (chunk) => decoder.push(chunk),
+      decodedEnd: () => decoder.ended,
+      // The response header goes out with the first response chunk, as 4.34 sends it.
+      encode: (plain) => {
+        const wire = response.encoder.encode(plain);
+        if (headerSent) return wire;
+        headerSent = true;
+        return Buffer.concat([response.headerBytes, wire]);
+      },
+      encodeEnd: () => {
+        const end = response.encoder.end();
+        if (headerSent) return end;
+        headerSent = true;
+        return Buffer.concat([response.headerBytes, end]);
+      },
+    }, { highWaterMark: policy.bufferBytes, initialBytes: rest });
+    body.on('error', (error) => this.log.info(`connection from ${source} ended: ${formatErrorLine(error)}`, session.id));
+    try {
+      const link = this.dispatcher.dispatch(session, target);
+      void pumpBoth(body, link);
+    } catch (error) {
+      this.log.warning(`dispatch failed: ${formatErrorLine(error)}`, session.id);
+      body.destroy();
+    }
+    socket.resume();
+  }
+}
