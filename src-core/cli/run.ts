@@ -1,13 +1,59 @@
+/** `porthole run`: starts the engine and keeps it running until SIGINT or SIGTERM. */
+import { formatErrorLine } from '../common/errors.js';
 import type { PortholeConfig } from '../config/index.js';
+import { Instance } from '../instance.js';
 import type { CliOutput } from './main.js';
 
 export interface RunOptions {
   configFiles: string[];
   output: CliOutput;
+  /** Resolves when the engine should stop; default: the first SIGINT or SIGTERM. */
+  stopSignal?: Promise<string>;
 }
 
-/** Starts the engine and resolves with the exit code once it stops. */
-export async function runEngine(_config: PortholeConfig, options: RunOptions): Promise<number> {
-  options.output.err(`porthole: configuration OK (${options.configFiles.join(', ')}), but this build has no engine yet; stopping.`);
-  return 1;
+/** Shutdown must finish within this, or the process exits anyway. */
+const SHUTDOWN_LIMIT_MS = 5000;
+
+function firstSignal(): Promise<string> {
+  return new Promise((resolve) => {
+    const onSignal = (signal: string) => {
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+      resolve(signal);
+    };
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
+  });
+}
+
+/** Starts the engine and resolves with the exit code once it has stopped. */
+export async function runEngine(config: PortholeConfig, options: RunOptions): Promise<number> {
+  const { output } = options;
+  const instance = new Instance(config);
+  try {
+    await instance.start();
+  } catch (error) {
+    output.err(`porthole: failed to start: ${formatErrorLine(error)}`);
+    return 1;
+  }
+  const listening = instance.inbounds.map((inbound) => {
+    const address = inbound.address();
+    return `${inbound.tag || 'untagged'} on ${address ? `${address.host}:${address.port}` : '?'}`;
+  });
+  const roles = [
+    ...instance.portals.map((portal) => `portal "${portal.tag}"`),
+    ...instance.bridges.map((_, index) => `bridge "${config.reverse.bridges[index]?.tag}"`),
+  ];
+  output.err(`porthole: started (${options.configFiles.join(', ')})${roles.length ? `: ${roles.join(', ')}` : ''}${listening.length ? `; listening: ${listening.join(', ')}` : ''}`);
+  // The engine's own timers are unref'd (so tests and embedders can exit); the CLI holds the process open.
+  const keepAlive = setInterval(() => {}, 1 << 30);
+  const signal = await (options.stopSignal ?? firstSignal());
+  clearInterval(keepAlive);
+  output.err(`porthole: ${signal}: stopping`);
+  const stopped = instance.close().then(() => 0, (error: unknown) => {
+    output.err(`porthole: error while stopping: ${formatErrorLine(error)}`);
+    return 1;
+  });
+  const limit = new Promise<number>((resolve) => setTimeout(() => resolve(1), SHUTDOWN_LIMIT_MS).unref());
+  return Promise.race([stopped, limit]);
 }

@@ -70,6 +70,8 @@ class LinkEnd extends Duplex {
   }
 }
 
+function ignoreError(): void {}
+
 /** Default per-direction buffer of a link: the amount a fast writer may run ahead of its reader. */
 export const DEFAULT_LINK_BUFFER = 64 * 1024;
 
@@ -88,5 +90,9 @@ export function createLinkPair(options: { highWaterMark?: number; counters?: Lin
   const outboundEnd = new LinkEnd(highWaterMark, (bytes) => { counters.down += bytes; });
   inboundEnd.peer = outboundEnd;
   outboundEnd.peer = inboundEnd;
+  // A link's error is the owner's to report (pumps and handlers listen); this keeps an end that
+  // nobody watches from turning an aborted connection into an uncaught exception.
+  inboundEnd.on('error', ignoreError);
+  outboundEnd.on('error', ignoreError);
   return { inboundEnd, outboundEnd, counters };
 }

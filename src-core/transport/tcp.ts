@@ -10,8 +10,21 @@ export interface ListenOptions {
   port: number;
 }
 
-/** Starts a TCP listener; resolves once it is bound (so port 0 gets its real port). */
-export function listenTcp(options: ListenOptions, onConnection: (socket: net.Socket) => void): Promise<net.Server> {
+/**
+ * Starts a TCP listener; resolves once it is bound (so port 0 gets its real port). `::` (all
+ * addresses, both families) falls back to `0.0.0.0` on a host without IPv6.
+ */
+export async function listenTcp(options: ListenOptions, onConnection: (socket: net.Socket) => void): Promise<net.Server> {
+  try {
+    return await listenOnce(options, onConnection);
+  } catch (error) {
+    const code = ((error as PortholeError).cause as { code?: string } | undefined)?.code;
+    if (options.host === '::' && (code === 'EAFNOSUPPORT' || code === 'EADDRNOTAVAIL')) return listenOnce({ ...options, host: '0.0.0.0' }, onConnection);
+    throw error;
+  }
+}
+
+function listenOnce(options: ListenOptions, onConnection: (socket: net.Socket) => void): Promise<net.Server> {
   return new Promise((resolve, reject) => {
     const server = net.createServer({ allowHalfOpen: true, noDelay: true }, onConnection);
     const onError = (error: Error) => reject(new PortholeError('PH_DIAL_FAILED', `listen on ${options.host}:${options.port}`, { cause: error }));

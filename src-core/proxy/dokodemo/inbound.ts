@@ -15,8 +15,11 @@ import { closeServer, listenTcp } from '../../transport/tcp.js';
 export interface DokodemoSettings {
   listenHost: string;
   listenPort: number;
-  target: Destination;
+  /** Undefined when the config has no `address`: V2Ray accepts that, and every connection fails. */
+  target?: Destination;
   level: number;
+  /** False for a UDP-only inbound (UDP is not carried yet): it listens but refuses TCP. */
+  acceptsTcp: boolean;
 }
 
 export class DokodemoInbound implements InboundHandler {
@@ -48,8 +51,14 @@ export class DokodemoInbound implements InboundHandler {
       level: this.settings.level,
       source: { address: socket.remoteAddress ?? '', port: socket.remotePort ?? 0 },
     });
+    const { target, acceptsTcp } = this.settings;
+    if (!target || !acceptsTcp) {
+      this.log.warning(target ? 'this inbound takes UDP only; refusing a TCP connection' : 'unable to get destination: the inbound has no "address"', session.id);
+      socket.destroy();
+      return;
+    }
     try {
-      const link = this.dispatcher.dispatch(session, this.settings.target);
+      const link = this.dispatcher.dispatch(session, target);
       void pumpBoth(socket, link);
     } catch (error) {
       this.log.warning(`dispatch failed > ${formatErrorLine(error)}`, session.id);

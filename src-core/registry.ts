@@ -1,0 +1,82 @@
+/**
+ * The protocols Porthole implements, in one explicit table (style.md point 3): typed config in,
+ * handler out. Adding a protocol means adding a row here, not an import side effect.
+ */
+import { parseAddress } from './common/net.js';
+import { resolveVmessSecurity, type InboundConfig, type InboundProtocol, type OutboundConfig, type OutboundProtocol } from './config/index.js';
+import type { Dispatcher } from './features/dispatcher.js';
+import type { InboundHandler } from './features/inbound.js';
+import { forComponent, type ComponentLogger, type Logger } from './features/log.js';
+import type { OutboundHandler } from './features/outbound.js';
+import type { PolicyManager } from './features/policy.js';
+import { BlackholeOutbound } from './proxy/blackhole/outbound.js';
+import { DokodemoInbound } from './proxy/dokodemo/inbound.js';
+import { FreedomOutbound } from './proxy/freedom/outbound.js';
+import { VmessInbound } from './proxy/vmess/inbound.js';
+import { VmessOutbound } from './proxy/vmess/outbound.js';
+
+
+/** What handlers are built with (V2Ray's `RequireFeatures`). */
+export interface HandlerFeatures {
+  dispatcher: Dispatcher;
+  policies: PolicyManager;
+  logger: Logger;
+}
+
+/** V2Ray's 0.0.0.0 listens on IPv4 and IPv6; Node needs `::` for that (tcp.ts falls back when IPv6 is off). */
+function listenHost(listen: string): string {
+  return listen === '0.0.0.0' ? '::' : listen;
+}
+
+/** One handler per port of the inbound's port range, as V2Ray listens on each. */
+function eachPort<T>(config: InboundConfig, build: (port: number) => T): T[] {
+  const handlers: T[] = [];
+  for (let port = config.port.from; port <= config.port.to; port += 1) handlers.push(build(port));
+  return handlers;
+}
+
+type InboundFactory<P extends InboundProtocol> = (config: Extract<InboundConfig, { protocol: P }>, features: HandlerFeatures, log: ComponentLogger) => InboundHandler[];
+type OutboundFactory<P extends OutboundProtocol> = (config: Extract<OutboundConfig, { protocol: P }>, features: HandlerFeatures, log: ComponentLogger) => OutboundHandler;
+
+const inboundFactories: { [P in InboundProtocol]: InboundFactory<P> } = {
+  'dokodemo-door': (config, features, log) => eachPort(config, (port) => new DokodemoInbound(config.tag ?? '', {
+    listenHost: listenHost(config.listen),
+    listenPort: port,
+    ...(config.settings.address === undefined ? {} : { target: { network: 'tcp', address: parseAddress(config.settings.address), port: config.settings.port } }),
+    level: config.settings.userLevel,
+    acceptsTcp: config.settings.network.includes('tcp'),
+  }, features.dispatcher, log)),
+  vmess: (config, features, log) => eachPort(config, (port) => new VmessInbound(config.tag ?? '', {
+    listenHost: listenHost(config.listen),
+    listenPort: port,
+    users: config.settings.clients.map((client) => ({ id: client.id, alterId: client.alterId, level: client.level, ...(client.email ? { email: client.email } : {}) })),
+    disableInsecureEncryption: config.settings.disableInsecureEncryption,
+  }, features.dispatcher, features.policies, log)),
+};
+
+const outboundFactories: { [P in OutboundProtocol]: OutboundFactory<P> } = {
+  freedom: (config, _features, log) => new FreedomOutbound(config.tag ?? '', {
+    ...(config.settings.redirect?.address ? { redirectHost: config.settings.redirect.address } : {}),
+    ...(config.settings.redirect?.port ? { redirectPort: config.settings.redirect.port } : {}),
+  }, log),
+  vmess: (config, features, log) => new VmessOutbound(config.tag ?? '', {
+    servers: config.settings.vnext.map((server) => ({
+      address: server.address,
+      port: server.port,
+      users: server.users.map((user) => ({ id: user.id, alterId: user.alterId, level: user.level, security: resolveVmessSecurity(user.security) })),
+    })),
+  }, features.policies, log),
+  blackhole: (config) => new BlackholeOutbound(config.tag ?? '', { response: config.settings.response }),
+};
+
+export function createInboundHandlers(config: InboundConfig, features: HandlerFeatures): InboundHandler[] {
+  const log = forComponent(features.logger, `proxy/${config.protocol}/inbound`);
+  const factory = inboundFactories[config.protocol] as InboundFactory<InboundProtocol>;
+  return factory(config as never, features, log);
+}
+
+export function createOutboundHandler(config: OutboundConfig, features: HandlerFeatures): OutboundHandler {
+  const log = forComponent(features.logger, `proxy/${config.protocol}/outbound`);
+  const factory = outboundFactories[config.protocol] as OutboundFactory<OutboundProtocol>;
+  return factory(config as never, features, log);
+}
