@@ -6,7 +6,10 @@ import { createLinkPair } from './link.js';
 function readAll(stream: NodeJS.ReadableStream): Promise<Buffer> {
   const chunks: Buffer[] = [];
   stream.on('data', (chunk: Buffer) => chunks.push(chunk));
-  return new Promise((resolve) => stream.once('end', () => resolve(Buffer.concat(chunks))));
+  return new Promise((resolve, reject) => {
+    stream.once('end', () => resolve(Buffer.concat(chunks)));
+    stream.once('close', () => reject(new Error(`closed after ${Buffer.concat(chunks).length} bytes, before the end`)));
+  });
 }
 
 describe('createLinkPair', () => {
@@ -48,5 +51,18 @@ describe('createLinkPair', () => {
     inboundEnd.destroy(new Error('reset'));
     await closed;
     expect(outboundEnd.destroyed).toBe(true);
+  });
+});
+
+describe('createLinkPair, clean finish', () => {
+  it('lets the peer drain what it holds after this end finished cleanly', async () => {
+    const { inboundEnd, outboundEnd } = createLinkPair({ highWaterMark: 8192 });
+    // The outbound side answers (within the buffer) and ends; its readable ends once the inbound ends.
+    outboundEnd.end(Buffer.alloc(4096, 1));
+    inboundEnd.end();
+    outboundEnd.resume();
+    await new Promise((resolve) => outboundEnd.once('close', resolve));
+    // The inbound side has not read its 4 KiB yet: it must still get all of it, then EOF.
+    expect((await readAll(inboundEnd)).length).toBe(4096);
   });
 });

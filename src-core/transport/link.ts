@@ -61,7 +61,10 @@ class LinkEnd extends Duplex {
     const resume = this.pendingWrite;
     this.pendingWrite = undefined;
     resume?.(error ?? null);
-    if (!this.peer.destroyed) this.peer.destroy(error ?? undefined);
+    // A clean finish (both halves done) leaves the peer to drain what it still holds; anything
+    // else is an abort, and the peer goes down with it.
+    const finishedCleanly = !error && this.readableEnded && this.writableFinished;
+    if (!finishedCleanly && !this.peer.destroyed) this.peer.destroy(error ?? undefined);
     callback(error);
   }
 

@@ -1,0 +1,94 @@
+/**
+ * The reverse-proxy pair of V2Ray's documentation (src-core/config/fixtures/{portal,bridge}.json)
+ * with loopback ports, run as Porthole (in this process) or as the real `v2ray`, in any pairing.
+ */
+import { readFileSync } from 'node:fs';
+import { exportV2RayConfig, loadConfig, type PortholeConfig } from '../../src-core/config/index.js';
+import { Instance } from '../../src-core/instance.js';
+import { freePorts, waitForPort } from './ports.js';
+import { startV2Ray, type V2RayProcess } from './v2ray.js';
+
+export type Peer = 'porthole' | 'v2ray';
+
+const fixtures = new URL('../../src-core/config/fixtures/', import.meta.url);
+
+function fixture(name: string): PortholeConfig {
+  return loadConfig([{ name, text: readFileSync(new URL(name, fixtures), 'utf8') }]);
+}
+
+type Mutable<T> = { -readonly [K in keyof T]: Mutable<T[K]> };
+
+export interface PairPorts {
+  publicPort: number;
+  linkPort: number;
+  upstreamPort: number;
+}
+
+/** The doc's portal with its public and link ports moved to loopback ephemeral ones. */
+export function portalConfig(ports: PairPorts): PortholeConfig {
+  const config = structuredClone(fixture('portal.json')) as Mutable<PortholeConfig>;
+  for (const inbound of config.inbounds) {
+    inbound.listen = '127.0.0.1';
+    const port = inbound.tag === 'external' ? ports.publicPort : ports.linkPort;
+    inbound.port = { from: port, to: port };
+  }
+  config.log = { access: { type: 'none' }, error: { type: 'console' }, level: 'warning' };
+  return config;
+}
+
+/** The doc's bridge, pointed at the portal's link port and at the test upstream. */
+export function bridgeConfig(ports: PairPorts): PortholeConfig {
+  const config = structuredClone(fixture('bridge.json')) as Mutable<PortholeConfig>;
+  for (const outbound of config.outbounds) {
+    if (outbound.protocol === 'freedom') outbound.settings.redirect = { address: '127.0.0.1', port: ports.upstreamPort };
+    if (outbound.protocol === 'vmess') for (const server of outbound.settings.vnext) server.port = ports.linkPort;
+  }
+  config.log = { access: { type: 'none' }, error: { type: 'console' }, level: 'warning' };
+  return config;
+}
+
+export interface RunningPeer {
+  kind: Peer;
+  instance?: Instance;
+  process?: V2RayProcess;
+  stop(): Promise<void>;
+}
+
+/** Starts one side; Porthole logs are kept quiet, v2ray's are kept for failure messages. */
+export async function startPeer(kind: Peer, config: PortholeConfig): Promise<RunningPeer> {
+  if (kind === 'v2ray') {
+    const process = startV2Ray(exportV2RayConfig(config));
+    return { kind, process, stop: () => process.stop() };
+  }
+  const debug = process.env.PORTHOLE_TEST_LOG === '1';
+  const sink = { write: (line: string) => { if (debug) process.stderr.write(`[${kind}] ${line}\n`); } };
+  const instance = new Instance(debug ? { ...config, log: { ...config.log, level: 'debug' } } : config, { logSinks: { error: sink, access: sink } });
+  await instance.start();
+  return { kind, instance, stop: () => instance.close() };
+}
+
+export interface RunningPair {
+  ports: PairPorts;
+  portal: RunningPeer;
+  bridge: RunningPeer;
+  stop(): Promise<void>;
+}
+
+/** Starts portal and bridge and waits until the portal's public port answers. */
+export async function startPair(portal: Peer, bridge: Peer, upstreamPort: number): Promise<RunningPair> {
+  const [publicPort = 0, linkPort = 0] = await freePorts(2);
+  const ports = { publicPort, linkPort, upstreamPort };
+  const portalPeer = await startPeer(portal, portalConfig(ports));
+  await waitForPort(linkPort);
+  const bridgePeer = await startPeer(bridge, bridgeConfig(ports));
+  await waitForPort(publicPort);
+  return {
+    ports,
+    portal: portalPeer,
+    bridge: bridgePeer,
+    stop: async () => {
+      await bridgePeer.stop();
+      await portalPeer.stop();
+    },
+  };
+}
