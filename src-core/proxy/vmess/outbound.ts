@@ -3,6 +3,7 @@
  * on failure), sends the AEAD request header with the first payload, and carries the body both
  * ways. A bridge's links to its portal leave through here.
  */
+import type { Socket } from 'node:net';
 import { PortholeError, formatErrorLine } from '../../common/errors.js';
 import { formatDestination, type Destination } from '../../common/net.js';
 import type { Session } from '../../common/session.js';
@@ -97,7 +98,7 @@ export class VmessOutbound implements OutboundHandler {
     link.destroy(lastError instanceof PortholeError ? lastError : error);
   }
 
-  private carry(session: Session, target: Destination, link: Link, socket: import('node:net').Socket, server: PreparedServer): void {
+  private carry(session: Session, target: Destination, link: Link, socket: Socket, server: PreparedServer): void {
     const account = server.users[Math.floor(Math.random() * server.users.length)]!;
     const request = createClientRequest({
       user: account.user,
