@@ -10,3 +10,5 @@ if (!existsSync(fileURLToPath(entry))) {
 }
 const { main } = await import(entry.href);
 process.exitCode = await main(process.argv.slice(2));
+// Everything is closed by now; should a socket or timer still hold the loop, exit anyway.
+setTimeout(() => process.exit(), 1000).unref();

@@ -34,6 +34,7 @@ if (electron.binary) {
   const config = join(root, 'examples', 'local-demo.json');
   console.log(`porthole: cannot open the tray app here: ${electron.reason}.`);
   console.log(`porthole: running headless instead: node bin/porthole.js run -c ${config}`);
+  console.log('porthole: this demo is bridge and portal at once: http://127.0.0.1:8080/ shows what listens on localhost:80. Ctrl-C stops it.');
   const child = spawn(process.execPath, [join(root, 'bin', 'porthole.js'), 'run', '-c', config], { stdio: 'inherit' });
   for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => child.kill(signal));
   child.on('exit', (code) => process.exit(code ?? 0));

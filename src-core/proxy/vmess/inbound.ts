@@ -97,6 +97,8 @@ export class VmessInbound implements InboundHandler {
       this.log.info(`handshake from ${source} timed out after ${timeoutMs / 1000} s`);
       socket.destroy();
     }, timeoutMs);
+    // A socket that closes during the handshake must not leave its timer behind.
+    socket.once('close', () => clearTimeout(timer));
     let received = 0;
     const onData = (chunk: Buffer) => {
       received += chunk.length;
