@@ -49,6 +49,8 @@ export function bridgeConfig(ports: PairPorts): PortholeConfig {
 
 export interface RunningPeer {
   kind: Peer;
+  /** Porthole's log lines (error and access log), for tests that check what was said. */
+  logLines: string[];
   instance?: Instance;
   process?: V2RayProcess;
   stop(): Promise<void>;
@@ -58,13 +60,19 @@ export interface RunningPeer {
 export async function startPeer(kind: Peer, config: PortholeConfig): Promise<RunningPeer> {
   if (kind === 'v2ray') {
     const process = startV2Ray(exportV2RayConfig(config));
-    return { kind, process, stop: () => process.stop() };
+    return { kind, process, logLines: [], stop: () => process.stop() };
   }
   const debug = process.env.PORTHOLE_TEST_LOG === '1';
-  const sink = { write: (line: string) => { if (debug) process.stderr.write(`[${kind}] ${line}\n`); } };
+  const logLines: string[] = [];
+  const sink = {
+    write: (line: string) => {
+      logLines.push(line);
+      if (debug) process.stderr.write(`[${kind}] ${line}\n`);
+    },
+  };
   const instance = new Instance(debug ? { ...config, log: { ...config.log, level: 'debug' } } : config, { logSinks: { error: sink, access: sink } });
   await instance.start();
-  return { kind, instance, stop: () => instance.close() };
+  return { kind, instance, logLines, stop: () => instance.close() };
 }
 
 export interface RunningPair {

@@ -100,31 +100,35 @@ export class VmessInbound implements InboundHandler {
     // A socket that closes during the handshake must not leave its timer behind.
     socket.once('close', () => clearTimeout(timer));
     let received = 0;
+    let drainUntil: number | undefined;
+    const stop = () => {
+      clearTimeout(timer);
+      socket.destroy();
+    };
     const onData = (chunk: Buffer) => {
       received += chunk.length;
+      if (drainUntil !== undefined) {
+        if (received >= drainUntil) stop();
+        return;
+      }
       const result = handshake.push(chunk, nowSeconds());
       if (result.status === 'need-more') return;
       if (result.status === 'fail') {
-        if (!result.drain || received >= result.drainTotal) {
-          if (!socket.destroyed) this.log.warning(`invalid request from ${source}: ${formatErrorLine(result.error)}`);
-          clearTimeout(timer);
-          socket.destroy();
-          return;
-        }
-        if (received - chunk.length < result.bytesConsumed || received === chunk.length) {
-          // First failure report only; later chunks are drained silently until drainTotal.
-          if (!draining) this.log.warning(`invalid request from ${source}: ${formatErrorLine(result.error)}; draining`);
-          draining = true;
-        }
+        this.log.warning(`rejected a connection from ${source}: ${formatErrorLine(result.error)}`);
+        // Like 4.34, answer nothing: read and discard up to the drain length, then close.
+        if (result.drain && received < result.drainTotal) drainUntil = result.drainTotal;
+        else stop();
         return;
       }
       clearTimeout(timer);
       socket.off('data', onData);
+      socket.off('end', stop);
       socket.pause();
       this.serve(socket, source, result.user.tag, result);
     };
-    let draining = false;
     socket.on('data', onData);
+    // A client that ends its side before the handshake completed has nothing more to say.
+    socket.once('end', stop);
   }
 
   private serve(
@@ -172,6 +176,7 @@ export class VmessInbound implements InboundHandler {
       },
     }, { highWaterMark: policy.bufferBytes, initialBytes: rest });
     body.on('error', (error) => this.log.info(`connection from ${source} ended: ${formatErrorLine(error)}`, session.id));
+    body.once('close', () => this.log.debug(`connection from ${source} closed (socket destroyed: ${socket.destroyed})`, session.id));
     try {
       const link = this.dispatcher.dispatch(session, target);
       void pumpBoth(body, link);
