@@ -87,6 +87,8 @@ export class Portal implements OutboundHandler {
   private readonly waiting = new Set<() => void>();
   private readonly idleCheck: Disposable;
   private closed = false;
+  /** Links sent DRAIN so far (for the UI and tests). */
+  drainedLinks = 0;
 
   constructor(private readonly options: PortalOptions) {
     this.tag = options.tag;
@@ -112,7 +114,10 @@ export class Portal implements OutboundHandler {
   }
 
   private addLink(link: Link, session: Session): void {
-    const portalLink = new PortalLink(link, this.options, () => this.options.log.info('link drained: it has carried its share of sessions', session.id));
+    const portalLink = new PortalLink(link, this.options, () => {
+      this.drainedLinks += 1;
+      this.options.log.info(`link drained after ${PORTAL_DRAIN_AFTER_SESSIONS} sessions; the bridge will open a fresh one`, session.id);
+    });
     this.links.push(portalLink);
     this.options.log.info(`bridge link up (${this.links.length} live)`, session.id);
     portalLink.mux.onDidClose((error) => {

@@ -96,3 +96,41 @@ describe('reverse proxy in memory', () => {
     expect((await done).equals(xor(Buffer.from('early')))).toBe(true);
   });
 });
+
+describe('link scaling and draining', () => {
+  it('opens a second link once the first carries more than 16 sessions', async () => {
+    const { bridge, connect, portal } = setUp();
+    await bridge.start();
+    // 17 open connections + the control session: 18 sessions on one link (> 16).
+    const links = Array.from({ length: 17 }, (_, i) => connect(10_000 + i));
+    for (const link of links) link.write(Buffer.from('x'));
+    await waitFor(() => portal.linkCount === 2, 6000);
+    expect(bridge.activeLinks).toBe(2);
+    for (const link of links) link.destroy();
+  }, 10_000);
+
+  it('drains a link after 256 sessions and the bridge replaces it', async () => {
+    const { bridge, connect, portal } = setUp();
+    await bridge.start();
+    for (let i = 0; i < 260; i += 1) {
+      const link = connect(20_000 + i);
+      const done = readAll(link);
+      link.end(Buffer.from([i & 0xff]));
+      await done;
+    }
+    // At the next heartbeat the portal sends DRAIN; the bridge dials a fresh link at once.
+    await waitFor(() => portal.drainedLinks === 1 && bridge.activeLinks === 1, 6000);
+    const link = connect(30_000);
+    const done = readAll(link);
+    link.end(Buffer.from('after drain'));
+    expect((await done).equals(xor(Buffer.from('after drain')))).toBe(true);
+  }, 15_000);
+});
+
+async function waitFor(check: () => boolean, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error('timed out');
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
