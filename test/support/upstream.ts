@@ -68,19 +68,20 @@ export interface EchoResult {
  * Connects to host:port, sends `payload` while reading the echo; half-closes once the whole echo
  * is back (`closeAfterEcho`) or right after sending, and resolves with everything received up to EOF.
  */
-export function echoThrough(port: number, payload: Buffer, options: { closeAfterEcho: boolean; timeoutMs?: number } = { closeAfterEcho: true }): Promise<Buffer> {
+export function echoThrough(port: number, payload: Buffer, options: { closeAfterEcho: boolean; timeoutMs?: number; expectBytes?: number } = { closeAfterEcho: true }): Promise<Buffer> {
+  const expected = options.expectBytes ?? payload.length;
   return new Promise((resolve, reject) => {
     const socket = net.connect({ host: '127.0.0.1', port, allowHalfOpen: true });
     const chunks: Buffer[] = [];
     let received = 0;
     const timer = setTimeout(() => {
       socket.destroy();
-      reject(new Error(`echo through port ${port}: timed out with ${received} of ${payload.length} bytes back`));
+      reject(new Error(`echo through port ${port}: timed out with ${received} of ${expected} bytes back`));
     }, options.timeoutMs ?? 60_000);
     socket.on('data', (chunk: Buffer) => {
       chunks.push(chunk);
       received += chunk.length;
-      if (options.closeAfterEcho && received >= payload.length) socket.end();
+      if (options.closeAfterEcho && received >= expected) socket.end();
     });
     socket.once('end', () => {
       clearTimeout(timer);
@@ -96,4 +97,72 @@ export function echoThrough(port: number, payload: Buffer, options: { closeAfter
       if (!options.closeAfterEcho) socket.end();
     });
   });
+}
+
+/**
+ * An upstream with two services, picked by the first byte a client sends:
+ * 'E' → XOR echo of everything after it; 'D' + uint64 size → that many deterministic bytes, then EOF.
+ */
+export async function startMixedUpstream(): Promise<RunningServer> {
+  const server = net.createServer({ allowHalfOpen: true }, (socket) => {
+    socket.on('error', () => {});
+    let mode: 'unknown' | 'echo' | 'download' = 'unknown';
+    let header = Buffer.alloc(0);
+    const echo = (chunk: Buffer) => {
+      if (!socket.write(xor5a(chunk))) {
+        socket.pause();
+        socket.once('drain', () => socket.resume());
+      }
+    };
+    socket.on('data', (chunk: Buffer) => {
+      if (mode === 'echo') return echo(chunk);
+      if (mode === 'download') return;
+      header = Buffer.concat([header, chunk]);
+      if (header[0] === 0x45) {
+        mode = 'echo';
+        if (header.length > 1) echo(header.subarray(1));
+      } else if (header[0] === 0x44 && header.length >= 9) {
+        mode = 'download';
+        void sendDownload(socket, Number(header.readBigUInt64BE(1)));
+      }
+    });
+    socket.on('end', () => {
+      if (mode === 'echo') socket.end();
+    });
+  });
+  const tracked = track(server);
+  return { port: await listening(server), close: tracked.close };
+}
+
+async function sendDownload(socket: net.Socket, size: number): Promise<void> {
+  const block = Buffer.alloc(64 * 1024, 0xab);
+  let left = size;
+  while (left > 0 && !socket.destroyed) {
+    const piece = left >= block.length ? block : block.subarray(0, left);
+    left -= piece.length;
+    if (!socket.write(piece)) await new Promise((resolve) => { socket.once('drain', resolve); socket.once('close', resolve); });
+  }
+  if (!socket.destroyed) socket.end();
+}
+
+/** Asks the mixed upstream (through `port`) for a download and never reads it. */
+export function stuckDownload(port: number, size: number): Promise<net.Socket> {
+  return new Promise((resolve, reject) => {
+    const socket = net.connect({ host: '127.0.0.1', port });
+    socket.on('error', () => {});
+    socket.once('connect', () => {
+      const request = Buffer.alloc(9);
+      request[0] = 0x44;
+      request.writeBigUInt64BE(BigInt(size), 1);
+      socket.write(request);
+      socket.pause();
+      resolve(socket);
+    });
+    socket.once('error', reject);
+  });
+}
+
+/** An 'E'-prefixed XOR echo through the mixed upstream; resolves with the echoed bytes. */
+export function mixedEcho(port: number, payload: Buffer, timeoutMs = 30_000): Promise<Buffer> {
+  return echoThrough(port, Buffer.concat([Buffer.from('E'), payload]), { closeAfterEcho: true, timeoutMs, expectBytes: payload.length });
 }

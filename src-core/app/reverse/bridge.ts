@@ -18,6 +18,7 @@ import type { MuxStream } from '../../common/mux/session.js';
 import type { Dispatcher } from '../../features/dispatcher.js';
 import type { ComponentLogger } from '../../features/log.js';
 import { pumpBoth } from '../../transport/pump.js';
+import { DEFAULT_FLOW_WINDOW } from '../../common/mux/flow.js';
 import { ControlState, decodeControl } from './control.js';
 
 export const BRIDGE_MONITOR_MS = 2000;
@@ -78,6 +79,8 @@ class BridgeWorker {
     stream.on('data', (message: Buffer) => {
       try {
         const control = decodeControl(message);
+        // A Porthole portal offers flow control; answering turns it on for this link.
+        if (control.flowWindow) this.mux.enableFlowControl({ sendWindow: control.flowWindow, receiveWindow: DEFAULT_FLOW_WINDOW }, true);
         const wasConfirmed = this.confirmed;
         this.confirmed = true;
         if (control.state === ControlState.Drain) {

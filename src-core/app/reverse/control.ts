@@ -32,7 +32,15 @@ export interface ControlMessage {
   readonly state: number;
   /** The padding; a view into the decoded buffer. */
   readonly random: Buffer;
+  /**
+   * Porthole extension: the per-stream flow-control window a Porthole portal offers. A 4.34
+   * bridge skips the field as an unknown protobuf field, so only Porthole bridges see it.
+   */
+  readonly flowWindow?: number;
 }
+
+/** Field number of the Porthole flow-control offer (far from V2Ray's 1 and 99). */
+export const FLOW_WINDOW_FIELD = 1000;
 
 /** 4.34 `dice.Roll(64)`: up to this many random bytes (exclusive). */
 export const CONTROL_RANDOM_LIMIT = 64;
@@ -58,7 +66,7 @@ export function randomControlPadding(): Buffer {
  * Encodes a Control message as proto.Marshal does (field 1, then field 99). Without `random`, draws
  * 0–63 random bytes as 4.34 does.
  */
-export function encodeControl(state: number, random: Buffer = randomControlPadding()): Buffer {
+export function encodeControl(state: number, random: Buffer = randomControlPadding(), extension: { flowWindow?: number } = {}): Buffer {
   if (!Number.isInteger(state) || state < -(2 ** 31) || state > 2 ** 31 - 1) {
     throw new BugError(`reverse: control state ${state} is not an int32`);
   }
@@ -67,6 +75,7 @@ export function encodeControl(state: number, random: Buffer = randomControlPaddi
   if (random.length > 0) {
     parts.push(encodeVarint((RANDOM_FIELD << 3) | WIRE_BYTES), encodeVarint(random.length), random);
   }
+  if (extension.flowWindow !== undefined) parts.push(encodeVarint((FLOW_WINDOW_FIELD << 3) | WIRE_VARINT), encodeVarint(extension.flowWindow));
   return Buffer.concat(parts);
 }
 
@@ -74,6 +83,7 @@ export function encodeControl(state: number, random: Buffer = randomControlPaddi
 export function decodeControl(bytes: Buffer): ControlMessage {
   let state = 0;
   let random: Buffer = Buffer.alloc(0);
+  let flowWindow: number | undefined;
   let at = 0;
   while (at < bytes.length) {
     const { number, wireType, end } = readTag(bytes, at);
@@ -86,11 +96,15 @@ export function decodeControl(bytes: Buffer): ControlMessage {
       const { start, end: stop } = readLength(bytes, at);
       random = bytes.subarray(start, stop);
       at = stop;
+    } else if (number === FLOW_WINDOW_FIELD && wireType === WIRE_VARINT) {
+      const value = readVarint(bytes, at);
+      flowWindow = value.high === 0 ? value.low : undefined;
+      at = value.end;
     } else {
       at = skipField(bytes, at, number, wireType);
     }
   }
-  return { state, random };
+  return flowWindow === undefined ? { state, random } : { state, random, flowWindow };
 }
 
 interface Varint {

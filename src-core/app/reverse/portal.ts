@@ -19,6 +19,7 @@ import type { ComponentLogger } from '../../features/log.js';
 import type { OutboundHandler } from '../../features/outbound.js';
 import type { Link } from '../../transport/link.js';
 import { pumpBoth } from '../../transport/pump.js';
+import { DEFAULT_FLOW_WINDOW } from '../../common/mux/flow.js';
 import { ControlState, encodeControl } from './control.js';
 
 /** Timings and limits, named as in the wire doc. */
@@ -47,7 +48,9 @@ export class PortalLink {
     this.mux = new MuxClient(link, { streamBufferBytes: options.streamBufferBytes, log: options.log });
     this.control = this.mux.openStream({ network: 'udp', address: { kind: 'domain', value: CONTROL_DOMAIN }, port: 0 }, 0);
     this.control.resume();
-    this.sendHeartbeat();
+    // The first Control message offers Porthole flow control; a 4.34 bridge skips the field.
+    this.mux.offerFlowControl(DEFAULT_FLOW_WINDOW);
+    this.control.write(encodeControl(ControlState.Active, undefined, { flowWindow: DEFAULT_FLOW_WINDOW }));
     this.heartbeat = disposableInterval(() => this.sendHeartbeat(), PORTAL_HEARTBEAT_MS);
     this.mux.onDidClose(() => this.stopHeartbeat());
   }
@@ -98,6 +101,11 @@ export class Portal implements OutboundHandler {
   /** Live links (for the UI and tests). */
   get linkCount(): number {
     return this.links.length;
+  }
+
+  /** Live links on which the bridge accepted Porthole flow control. */
+  get flowControlledLinks(): number {
+    return this.links.filter((portalLink) => portalLink.mux.flow !== undefined).length;
   }
 
   /** Open sessions per live link, control excluded. */

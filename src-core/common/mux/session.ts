@@ -8,9 +8,15 @@
  * soon as it *sends* End and answers later data with End again: a second End therefore means the
  * peer forgot the session, and the stream is aborted.
  *
- * Backpressure (the receive side): Mux.Cool has no per-stream window. When a stream's buffer is
- * over its high-water mark, the link is paused until that stream is read (V2Ray's behaviour);
- * `isolation.ts`-style per-stream policies plug in at `onStreamFull`.
+ * Backpressure on the receive side (docs/isolation.md): Mux.Cool has no per-stream window, and
+ * 4.34 pauses the whole link while one stream's reader is slow, so one stuck reader stalls every
+ * stream on the link. Porthole never pauses a link for one stream:
+ * - between two Porthole peers, per-stream flow control (flow.ts) keeps each sender within the
+ *   window its receiver granted, so a stuck reader stops only its own stream;
+ * - with a 4.34 peer, which cannot be told to slow down, a stream may buffer up to
+ *   `overflowBytes`; a stream whose reader falls further behind is closed alone (End + Error).
+ * A link-wide memory cap pauses the link only when the streams together hold more than
+ * `LINK_MEMORY_CAP` bytes (a last resort against many slow readers at once).
  */
 import { Duplex } from 'node:stream';
 import type { Destination } from '../net.js';
@@ -19,6 +25,12 @@ import { AddressType, type MuxAddress } from './address.js';
 import { MAX_PACKET_DATA, MAX_STREAM_DATA } from './consts.js';
 import { FrameOption, FrameStatus, TargetNetwork, encodeFrameHeader, hasOption, type FrameMetadata, type MuxFrame, type MuxTarget } from './frame.js';
 import { FrameReader } from './reader.js';
+import { MAX_UPDATES_PER_MESSAGE, decodeFlowMessage, encodeFlowMessage, type WindowUpdate } from './flow.js';
+
+/** With a 4.34 peer, a stream whose reader is this far behind is closed (at least; see options). */
+export const DEFAULT_OVERFLOW_BYTES = 4 * 1024 * 1024;
+/** All streams of one link together may buffer this much before the link itself is paused. */
+export const LINK_MEMORY_CAP = 64 * 1024 * 1024;
 
 /** Converts an engine destination to the frame's target form. */
 export function toMuxTarget(target: Destination): MuxTarget {
@@ -51,9 +63,19 @@ export interface MuxLog {
 }
 
 export interface MuxConnectionOptions {
-  /** Per-stream receive buffer before the stream counts as full. */
+  /** Per-stream receive buffer before the stream counts as full (Node's high-water mark). */
   streamBufferBytes: number;
+  /** Without flow control: how far a stream's reader may fall behind before the stream is closed. */
+  overflowBytes?: number;
   log: MuxLog;
+}
+
+/** Flow control as negotiated on a link (flow.ts). */
+interface FlowState {
+  /** Bytes a stream may have in flight towards the peer before the peer grants more. */
+  sendWindow: number;
+  /** Bytes the peer may send us per stream; we grant back as our readers consume. */
+  receiveWindow: number;
 }
 
 /** One Mux.Cool session as a Duplex: write to send to the peer, read what the peer sent. */
@@ -64,6 +86,13 @@ export class MuxStream extends Duplex {
   /** Opener only: New not sent yet; the first write carries it. */
   private pendingNew: MuxTarget | undefined;
   private newTimer: NodeJS.Timeout | undefined;
+  /** Flow control, sender side: payload bytes sent, and bytes the peer allowed beyond its initial window. */
+  private sent = 0;
+  private granted = 0;
+  private blockedSend: { data: Buffer; callback: (error?: Error | null) => void } | undefined;
+  /** Flow control, receiver side: payload bytes received, and consumed bytes already granted back. */
+  delivered = 0;
+  reportedConsumed = 0;
 
   constructor(
     readonly id: number,
@@ -99,21 +128,52 @@ export class MuxStream extends Duplex {
   }
 
   override _write(chunk: Buffer, _encoding: BufferEncoding, callback: (error?: Error | null) => void): void {
+    this.send(chunk, callback);
+  }
+
+  override _writev(chunks: Array<{ chunk: Buffer }>, callback: (error?: Error | null) => void): void {
+    if (this.packet) {
+      try {
+        const frames: Buffer[] = [];
+        for (const { chunk } of chunks) frames.push(...this.dataFrames(chunk));
+        this.connection.writeFrames(frames, callback);
+      } catch (error) {
+        callback(error as Error);
+      }
+      return;
+    }
+    this.send(chunks.length === 1 ? chunks[0]!.chunk : Buffer.concat(chunks.map(({ chunk }) => chunk)), callback);
+  }
+
+  /** Sends `data`, holding back what exceeds the flow-control window until the peer grants more. */
+  private send(data: Buffer, callback: (error?: Error | null) => void): void {
     try {
-      this.connection.writeFrames(this.dataFrames(chunk), callback);
+      const flow = this.connection.flow;
+      if (!flow || this.packet) {
+        this.connection.writeFrames(this.dataFrames(data), callback);
+        return;
+      }
+      const room = Math.max(0, flow.sendWindow + this.granted - this.sent);
+      const now = room >= data.length ? data : data.subarray(0, room);
+      this.sent += now.length;
+      if (now === data) {
+        this.connection.writeFrames(this.dataFrames(data), callback);
+        return;
+      }
+      if (now.length > 0) this.connection.writeFrames(this.dataFrames(now));
+      this.blockedSend = { data: data.subarray(now.length), callback };
     } catch (error) {
       callback(error as Error);
     }
   }
 
-  override _writev(chunks: Array<{ chunk: Buffer }>, callback: (error?: Error | null) => void): void {
-    try {
-      const frames: Buffer[] = [];
-      for (const { chunk } of chunks) frames.push(...this.dataFrames(chunk));
-      this.connection.writeFrames(frames, callback);
-    } catch (error) {
-      callback(error as Error);
-    }
+  /** @internal The peer consumed `increment` more bytes of ours: send what waited for room. */
+  grant(increment: number): void {
+    this.granted += increment;
+    const blocked = this.blockedSend;
+    if (!blocked) return;
+    this.blockedSend = undefined;
+    this.send(blocked.data, blocked.callback);
   }
 
   override _final(callback: (error?: Error | null) => void): void {
@@ -124,10 +184,14 @@ export class MuxStream extends Duplex {
 
   override _read(): void {
     this.connection.streamHasRoom(this);
+    this.connection.noteConsumed(this);
   }
 
   override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {
     this.clearNewTimer();
+    const blocked = this.blockedSend;
+    this.blockedSend = undefined;
+    blocked?.callback(error);
     // An abort before both halves finished tells the peer with End + Error (4.34's hasError).
     if (!this.sentEnd) {
       if (this.pendingNew) this.flushNew();
@@ -140,6 +204,7 @@ export class MuxStream extends Duplex {
   /** @internal The peer sent data for this session. Returns false when the stream is over its buffer. */
   deliver(data: Buffer): boolean {
     if (this.receivedEnd || this.destroyed) return true;
+    this.delivered += data.length;
     return this.push(data);
   }
 
@@ -215,6 +280,11 @@ export abstract class MuxConnection {
   private readonly drainWaiters: Array<(error?: Error | null) => void> = [];
   private closedError: Error | undefined;
   private readonly closeListeners: Array<(error?: Error) => void> = [];
+  /** Set once both ends agreed on flow control (flow.ts); undefined with a 4.34 peer. */
+  flow: FlowState | undefined;
+  private readonly pendingGrants = new Map<number, number>();
+  private grantFlushScheduled = false;
+  private readonly onFlowEnabled: Array<() => void> = [];
 
   constructor(
     protected readonly transport: Duplex,
@@ -244,6 +314,23 @@ export abstract class MuxConnection {
   onDidClose(listener: (error?: Error) => void): void {
     if (this.closedError) listener(this.closedError);
     else this.closeListeners.push(listener);
+  }
+
+  /**
+   * Turns flow control on for this link: we grant the peer `receiveWindow` bytes per stream and
+   * may send `sendWindow`. With `ack`, tells the peer (the bridge answers the portal's offer).
+   */
+  enableFlowControl(windows: FlowState, ack: boolean): void {
+    if (this.flow || this.closedError) return;
+    this.flow = windows;
+    if (ack) this.writeFrames([this.keepAliveFrame(encodeFlowMessage({ kind: 'ack', window: windows.receiveWindow }))]);
+    for (const listener of this.onFlowEnabled.splice(0)) listener();
+  }
+
+  /** Calls `listener` once flow control is on (at once if it already is). */
+  onDidEnableFlowControl(listener: () => void): void {
+    if (this.flow) listener();
+    else this.onFlowEnabled.push(listener);
   }
 
   /** Closes the link and every stream on it. */
@@ -336,14 +423,79 @@ export abstract class MuxConnection {
         this.streams.get(meta.sessionId)?.deliverEnd(hasOption(meta, FrameOption.Error));
         return;
       case FrameStatus.KeepAlive:
+        if (frame.data) this.onKeepAliveData(frame.data);
         return;
     }
   }
 
+  /** KeepAlive data is discarded by 4.34; between Porthole peers it carries flow control. */
+  private onKeepAliveData(data: Buffer): void {
+    const message = decodeFlowMessage(data);
+    if (!message) return;
+    if (message.kind === 'ack') {
+      this.onFlowAck(message.window);
+      return;
+    }
+    if (!this.flow) return;
+    for (const update of message.updates) this.streams.get(update.sessionId)?.grant(update.increment);
+  }
+
+  /** The peer accepted our offer: the client side of the negotiation (see flow.ts). */
+  protected onFlowAck(_peerWindow: number): void {}
+
+  private keepAliveFrame(data: Buffer): Buffer {
+    const header = encodeFrameHeader({ sessionId: 0, status: FrameStatus.KeepAlive, option: 0 }, data.length);
+    return joinFrame(header, data);
+  }
+
+  /** @internal Grants the peer what `stream`'s reader consumed, in batches of a quarter window. */
+  noteConsumed(stream: MuxStream): void {
+    const flow = this.flow;
+    if (!flow || stream.packet) return;
+    const consumed = stream.delivered - stream.readableLength;
+    const unreported = consumed - stream.reportedConsumed;
+    if (unreported < flow.receiveWindow / 4) return;
+    stream.reportedConsumed = consumed;
+    this.pendingGrants.set(stream.id, (this.pendingGrants.get(stream.id) ?? 0) + unreported);
+    if (this.grantFlushScheduled) return;
+    this.grantFlushScheduled = true;
+    setImmediate(() => this.flushGrants());
+  }
+
+  private flushGrants(): void {
+    this.grantFlushScheduled = false;
+    if (this.closedError || this.pendingGrants.size === 0) return;
+    const updates: WindowUpdate[] = [...this.pendingGrants].map(([sessionId, increment]) => ({ sessionId, increment }));
+    this.pendingGrants.clear();
+    const frames: Buffer[] = [];
+    for (let at = 0; at < updates.length; at += MAX_UPDATES_PER_MESSAGE) {
+      frames.push(this.keepAliveFrame(encodeFlowMessage({ kind: 'window', updates: updates.slice(at, at + MAX_UPDATES_PER_MESSAGE) })));
+    }
+    this.writeFrames(frames);
+  }
+
   protected deliver(stream: MuxStream, data: Buffer): void {
-    if (stream.deliver(data)) return;
-    this.fullStreams.add(stream);
-    this.transport.pause();
+    const room = stream.deliver(data);
+    this.noteConsumed(stream);
+    if (room) return;
+    // Over its high-water mark. With flow control the window bounds it; without, a reader this
+    // far behind a peer that cannot be slowed down loses its stream, not the link.
+    const overflow = Math.max(this.options.overflowBytes ?? DEFAULT_OVERFLOW_BYTES, this.options.streamBufferBytes);
+    if (!this.flow && !stream.packet && stream.readableLength > overflow) {
+      this.options.log.warning(`session ${stream.id}: its reader is more than ${Math.round(overflow / 1024)} KiB behind and the peer has no flow control; closing this session only`);
+      stream.destroy(new PortholeError('PH_BUFFER_OVERFLOW', `mux: session ${stream.id} overflowed its buffer`, { severity: 'warning' }));
+      return;
+    }
+    if (this.bufferedBytes() > LINK_MEMORY_CAP) {
+      this.fullStreams.add(stream);
+      this.transport.pause();
+    }
+  }
+
+  private bufferedBytes(): number {
+    let total = 0;
+    for (const stream of this.streams.values()) total += stream.packet ? 0 : stream.readableLength;
+    return total;
   }
 
   private releaseDrainWaiters(): void {
