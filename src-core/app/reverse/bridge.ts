@@ -8,7 +8,7 @@
  * Better than 4.34: a lost link is redialled at once, not at the next 2-second tick, with capped
  * exponential backoff and jitter while the portal stays unreachable.
  */
-import { formatErrorLine } from '../../common/errors.js';
+import { PortholeError, formatErrorLine } from '../../common/errors.js';
 import { disposableInterval, disposableTimeout, type Disposable, type Runnable } from '../../common/disposable.js';
 import { formatDestination, type Destination } from '../../common/net.js';
 import { newSession } from '../../common/session.js';
@@ -24,8 +24,9 @@ import { ControlState, decodeControl } from './control.js';
 export const BRIDGE_MONITOR_MS = 2000;
 /** A new link is opened when the average sessions per active link (control included) exceeds this. */
 export const BRIDGE_SESSIONS_PER_LINK = 16;
+/** Redial backoff while the portal is unreachable: 250 ms doubling to 1 s, with jitter, so traffic flows within about a second of the portal coming back. */
 export const BRIDGE_BACKOFF_MIN_MS = 250;
-export const BRIDGE_BACKOFF_MAX_MS = 2000;
+export const BRIDGE_BACKOFF_MAX_MS = 1000;
 /** A link the portal has not spoken on within this time is given up (and counts as a failure). */
 export const BRIDGE_CONNECT_TIMEOUT_MS = 10_000;
 
@@ -185,7 +186,9 @@ export class Bridge implements Runnable {
     if (!this.running) return;
     for (const worker of this.workers) {
       if (worker.state === 'connecting' && Date.now() - worker.openedAt > BRIDGE_CONNECT_TIMEOUT_MS) {
-        worker.mux.close(new Error(`the portal did not answer within ${BRIDGE_CONNECT_TIMEOUT_MS / 1000} s`));
+        // A VMess server says nothing to a request it cannot authenticate: silence means a wrong
+        // user ID (UUID), a clock more than 120 s off, or a portal with another domain.
+        worker.mux.close(new PortholeError('PH_VMESS_AUTH_FAILED', `the portal did not answer within ${BRIDGE_CONNECT_TIMEOUT_MS / 1000} s: authentication rejected? (check the user ID, the clock, and that the domain matches the portal's)`));
       }
     }
     const live = [...this.workers].filter((worker) => worker.state === 'active' || worker.state === 'connecting');

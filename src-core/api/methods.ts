@@ -1,0 +1,64 @@
+/**
+ * The method table: every `EngineService` method with a runtime schema for its arguments
+ * (positional, as a tuple). Transports validate each call against it before the service sees it,
+ * so a wrong type, an extra argument or an unknown method never reaches the engine.
+ * A compile-time check below keeps the table and the interface in step.
+ */
+import { z } from 'zod';
+import type { EngineMethodName, EngineService } from './engine-service.js';
+
+/** A profile name: also its file name in the profiles folder, so no path characters. */
+export const PROFILE_NAME_PATTERN = /^[\p{L}\p{N}][\p{L}\p{N} ._()+-]{0,79}$/u;
+
+const profileName = z.string().regex(PROFILE_NAME_PATTERN, 'a profile name is 1–80 letters, digits, spaces and . _ ( ) + -, starting with a letter or digit');
+/** Config texts are small; 1 MiB keeps a mistaken paste from filling memory. */
+const profileText = z.string().max(1 << 20);
+const logLevel = z.enum(['debug', 'info', 'warning', 'error']);
+
+export const ENGINE_METHODS = {
+  listProfiles: z.tuple([]),
+  getProfile: z.tuple([profileName]),
+  saveProfile: z.tuple([profileName, profileText]),
+  deleteProfile: z.tuple([profileName]),
+  validateProfile: z.tuple([profileText]),
+  exportProfile: z.tuple([profileName]),
+  activateProfile: z.tuple([profileName]),
+  getStatus: z.tuple([]),
+  startEngine: z.tuple([]),
+  stopEngine: z.tuple([]),
+  getSnapshot: z.tuple([]),
+  getTrafficHistory: z.tuple([z.enum(['1m', '5m', '1h'])]),
+  listConnections: z.tuple([]),
+  closeConnection: z.tuple([z.number().int().nonnegative()]),
+  closeAllConnections: z.tuple([]),
+  recentLogs: z.tuple([z.object({ level: logLevel.optional(), limit: z.number().int().min(1).max(10_000).optional() }).strict().optional()]),
+  getSettings: z.tuple([]),
+  setSettings: z.tuple([z.object({ theme: z.enum(['system', 'light', 'dark']).optional() }).strict()]),
+} as const satisfies { [K in EngineMethodName]: z.ZodType<unknown[]> };
+
+// Compile-time: the table names every method, and what each schema accepts is what the method takes.
+type SchemaArgs<K extends EngineMethodName> = z.infer<(typeof ENGINE_METHODS)[K]>;
+type Mismatched = {
+  [K in EngineMethodName]: SchemaArgs<K> extends Parameters<EngineService[K]> ? (Parameters<EngineService[K]> extends SchemaArgs<K> ? never : K) : K;
+}[EngineMethodName];
+/** A type error here names the method whose schema disagrees with the interface. */
+const methodArgsMatch: [Mismatched] extends [never] ? true : Mismatched = true;
+void methodArgsMatch;
+
+/** True when `name` is a method of the contract (own property of the table, not e.g. `toString`). */
+export function isEngineMethodName(name: unknown): name is EngineMethodName {
+  return typeof name === 'string' && Object.prototype.hasOwnProperty.call(ENGINE_METHODS, name);
+}
+
+export type ArgumentCheck =
+  | { ok: true; args: unknown[] }
+  | { ok: false; message: string };
+
+/** Validates `args` for `method`; the message names the first offending argument. */
+export function checkArguments(method: EngineMethodName, args: unknown): ArgumentCheck {
+  const parsed = ENGINE_METHODS[method].safeParse(args);
+  if (parsed.success) return { ok: true, args: parsed.data as unknown[] };
+  const issue = parsed.error.issues[0];
+  const where = issue && issue.path.length > 0 ? `argument ${issue.path.map(String).join('.')}` : 'arguments';
+  return { ok: false, message: `${method}: ${where}: ${issue?.message ?? 'invalid'}` };
+}
