@@ -2,10 +2,14 @@
  * The composition root (V2Ray's `core.Instance`): builds every feature and handler from the typed
  * config, starts them in order (outbounds and portals, inbounds, then bridges) and closes them in
  * reverse. One instance may be a bridge, a portal, or both.
+ *
+ * `reload` applies a new config in place: parts whose config did not change keep running (so a
+ * bridge's links and a portal's open connections survive a reload that does not touch them);
+ * changed parts are replaced, removed ones closed, new ones started.
  */
 import { createWriteStream, type WriteStream } from 'node:fs';
 import { closeAll } from './common/disposable.js';
-import type { PortholeConfig, LogTarget } from './config/index.js';
+import type { BridgeConfig, InboundConfig, LogTarget, OutboundConfig, PortalConfig, PortholeConfig } from './config/index.js';
 import { DefaultDispatcher } from './app/dispatcher/default-dispatcher.js';
 import { IdleWatch } from './app/dispatcher/idle-watch.js';
 import { DefaultLogger, type LogSink } from './app/log/logger.js';
@@ -17,11 +21,19 @@ import { DefaultRouter } from './app/router/default-router.js';
 import { DefaultConnectionStats } from './app/stats/connection-stats.js';
 import type { InboundHandler } from './features/inbound.js';
 import { forComponent } from './features/log.js';
-import { createInboundHandlers, createOutboundHandler } from './registry.js';
+import type { OutboundHandler } from './features/outbound.js';
+import { createInboundHandlers, createOutboundHandler, type HandlerFeatures } from './registry.js';
 
 export interface InstanceOptions {
   /** Overrides where log lines go (tests capture them); default: what `log` in the config says. */
   logSinks?: { error?: LogSink; access?: LogSink };
+}
+
+/** What a reload did, part by part (keys are tags, or `untagged`). */
+export interface ReloadSummary {
+  kept: string[];
+  started: string[];
+  stopped: string[];
 }
 
 const consoleSink: LogSink = { write: (line) => process.stdout.write(`${line}\n`) };
@@ -34,53 +46,71 @@ function sinkFor(target: LogTarget, files: WriteStream[]): LogSink | undefined {
   return { write: (line) => stream.write(`${line}\n`) };
 }
 
+/** Identity of a config part across reloads: the same key means the same config, so keep it running. */
+function keyOf(part: InboundConfig | OutboundConfig | BridgeConfig | PortalConfig): string {
+  return JSON.stringify(part);
+}
+
+function nameOf(kind: string, part: { tag?: string }): string {
+  return `${kind} ${part.tag ?? 'untagged'}`;
+}
+
 export class Instance {
   readonly logger: DefaultLogger;
   readonly stats = new DefaultConnectionStats();
   readonly outbounds = new DefaultOutboundManager();
-  readonly inbounds: InboundHandler[];
-  readonly portals: Portal[];
-  readonly bridges: Bridge[];
+  private currentConfig: PortholeConfig;
+  private readonly policies: DefaultPolicyManager;
+  private readonly dispatcher: DefaultDispatcher;
+  private readonly features: HandlerFeatures;
   private readonly idleWatch = new IdleWatch();
   private readonly logFiles: WriteStream[] = [];
+  private outboundParts = new Map<string, OutboundHandler>();
+  private portalParts = new Map<string, Portal>();
+  private inboundParts = new Map<string, InboundHandler[]>();
+  private bridgeParts = new Map<string, Bridge>();
   private started = false;
 
-  constructor(readonly config: PortholeConfig, options: InstanceOptions = {}) {
+  constructor(config: PortholeConfig, options: InstanceOptions = {}) {
+    this.currentConfig = config;
     const level = config.log.level;
     this.logger = new DefaultLogger({
       level,
       ...optional('errorSink', options.logSinks?.error ?? sinkFor(config.log.error, this.logFiles)),
       ...optional('accessSink', level === 'none' ? undefined : (options.logSinks?.access ?? sinkFor(config.log.access, this.logFiles))),
     });
-    const policies = new DefaultPolicyManager(config);
-    const dispatcher = new DefaultDispatcher({
+    this.policies = new DefaultPolicyManager(config);
+    this.dispatcher = new DefaultDispatcher({
       router: new DefaultRouter(config.routing.rules),
       outbounds: this.outbounds,
-      policies,
+      policies: this.policies,
       stats: this.stats,
       idleWatch: this.idleWatch,
       log: forComponent(this.logger, 'app/dispatcher'),
     });
-    const features = { dispatcher, policies, logger: this.logger };
-    const bufferBytes = policies.forLevel(0).bufferBytes;
+    this.features = { dispatcher: this.dispatcher, policies: this.policies, logger: this.logger };
+    this.outboundParts = new Map(config.outbounds.map((outbound) => [keyOf(outbound), createOutboundHandler(outbound, this.features)]));
+    this.portalParts = new Map(config.reverse.portals.map((portal) => [keyOf(portal), this.createPortal(portal)]));
+    this.inboundParts = new Map(config.inbounds.map((inbound) => [keyOf(inbound), createInboundHandlers(inbound, this.features)]));
+    this.bridgeParts = new Map(config.reverse.bridges.map((bridge) => [keyOf(bridge), this.createBridge(bridge)]));
+    // Portals are outbounds too, after the configured ones (so never the default unless alone).
+    for (const handler of [...this.outboundParts.values(), ...this.portalParts.values()]) this.outbounds.addHandler(handler);
+  }
 
-    for (const outbound of config.outbounds) this.outbounds.addHandler(createOutboundHandler(outbound, features));
-    // Portals are outbounds too, added after the configured ones (so never the default unless alone).
-    this.portals = config.reverse.portals.map((portal) => new Portal({
-      tag: portal.tag,
-      domain: portal.domain,
-      streamBufferBytes: bufferBytes,
-      log: forComponent(this.logger, 'app/reverse/portal'),
-    }));
-    for (const portal of this.portals) this.outbounds.addHandler(portal);
-    this.inbounds = config.inbounds.flatMap((inbound) => createInboundHandlers(inbound, features));
-    this.bridges = config.reverse.bridges.map((bridge) => new Bridge({
-      tag: bridge.tag,
-      domain: bridge.domain,
-      dispatcher,
-      streamBufferBytes: bufferBytes,
-      log: forComponent(this.logger, 'app/reverse/bridge'),
-    }));
+  get config(): PortholeConfig {
+    return this.currentConfig;
+  }
+
+  get inbounds(): InboundHandler[] {
+    return [...this.inboundParts.values()].flat();
+  }
+
+  get portals(): Portal[] {
+    return [...this.portalParts.values()];
+  }
+
+  get bridges(): Bridge[] {
+    return [...this.bridgeParts.values()];
   }
 
   /** Starts listening and dialling. On failure, whatever started is closed again. */
@@ -96,6 +126,48 @@ export class Instance {
     }
   }
 
+  /** Applies `next`, keeping every part whose config is unchanged running. */
+  async reload(next: PortholeConfig): Promise<ReloadSummary> {
+    const summary: ReloadSummary = { kept: [], started: [], stopped: [] };
+    this.currentConfig = next;
+    this.logger.setLevel(next.log.level);
+    this.policies.update(next);
+    this.dispatcher.setRouter(new DefaultRouter(next.routing.rules));
+
+    const reuse = <C extends { tag?: string }, H>(kind: string, before: Map<string, H>, parts: readonly C[], create: (part: C) => H) => {
+      const after = new Map<string, H>();
+      for (const part of parts) {
+        const key = keyOf(part as never);
+        const existing = before.get(key);
+        (existing ? summary.kept : summary.started).push(nameOf(kind, part));
+        after.set(key, existing ?? create(part));
+      }
+      const removed = [...before].filter(([key]) => !after.has(key)).map(([, handler]) => handler);
+      summary.stopped.push(...[...before.keys()].filter((key) => !after.has(key)).map((key) => nameOf(kind, JSON.parse(key) as { tag?: string })));
+      return { after, removed };
+    };
+
+    const outbounds = reuse('outbound', this.outboundParts, next.outbounds, (part) => createOutboundHandler(part, this.features));
+    const portals = reuse('portal', this.portalParts, next.reverse.portals, (part) => this.createPortal(part));
+    this.outboundParts = outbounds.after;
+    this.portalParts = portals.after;
+    await this.outbounds.replaceAll([...outbounds.after.values(), ...portals.after.values()]);
+
+    const bridges = reuse('bridge', this.bridgeParts, next.reverse.bridges, (part) => this.createBridge(part));
+    await closeAll(bridges.removed);
+    const inbounds = reuse('inbound', this.inboundParts, next.inbounds, (part) => createInboundHandlers(part, this.features));
+    await closeAll(inbounds.removed.flat());
+    const newInbounds = [...inbounds.after].filter(([key]) => !this.inboundParts.has(key)).flatMap(([, handlers]) => handlers);
+    const newBridges = [...bridges.after].filter(([key]) => !this.bridgeParts.has(key)).map(([, bridge]) => bridge);
+    this.inboundParts = inbounds.after;
+    this.bridgeParts = bridges.after;
+    if (this.started) {
+      for (const inbound of newInbounds) await inbound.start();
+      for (const bridge of newBridges) await bridge.start();
+    }
+    return summary;
+  }
+
   async close(): Promise<void> {
     await closeAll(this.bridges);
     await closeAll(this.inbounds);
@@ -107,6 +179,25 @@ export class Instance {
   /** Where the inbound tagged `tag` listens (the first port of its range). */
   inboundAddress(tag: string): { host: string; port: number } | undefined {
     return this.inbounds.find((inbound) => inbound.tag === tag)?.address();
+  }
+
+  private createPortal(portal: PortalConfig): Portal {
+    return new Portal({
+      tag: portal.tag,
+      domain: portal.domain,
+      streamBufferBytes: this.policies.forLevel(0).bufferBytes,
+      log: forComponent(this.logger, 'app/reverse/portal'),
+    });
+  }
+
+  private createBridge(bridge: BridgeConfig): Bridge {
+    return new Bridge({
+      tag: bridge.tag,
+      domain: bridge.domain,
+      dispatcher: this.dispatcher,
+      streamBufferBytes: this.policies.forLevel(0).bufferBytes,
+      log: forComponent(this.logger, 'app/reverse/bridge'),
+    });
   }
 }
 

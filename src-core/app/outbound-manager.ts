@@ -27,6 +27,19 @@ export class DefaultOutboundManager implements OutboundManager {
     await handler.close();
   }
 
+  /**
+   * Makes `handlers` the whole set, in order (the first is the default), and closes the handlers
+   * that are no longer in it. Handlers kept across a reload are the same objects.
+   */
+  async replaceAll(handlers: readonly OutboundHandler[]): Promise<void> {
+    const before = new Set([...this.byTag.values(), ...(this.defaultHandler ? [this.defaultHandler] : [])]);
+    this.byTag.clear();
+    this.defaultHandler = undefined;
+    for (const handler of handlers) this.addHandler(handler);
+    for (const handler of handlers) before.delete(handler);
+    await closeAll(before);
+  }
+
   async close(): Promise<void> {
     const handlers = new Set([...this.byTag.values(), ...(this.defaultHandler ? [this.defaultHandler] : [])]);
     this.byTag.clear();

@@ -1,6 +1,6 @@
 /** `porthole run`: starts the engine and keeps it running until SIGINT or SIGTERM. */
 import { formatErrorLine } from '../common/errors.js';
-import type { PortholeConfig } from '../config/index.js';
+import { loadConfigFiles, type PortholeConfig } from '../config/index.js';
 import { Instance } from '../instance.js';
 import type { CliOutput } from './main.js';
 
@@ -26,6 +26,29 @@ function firstSignal(): Promise<string> {
   });
 }
 
+/** SIGHUP: re-reads the config files; a bad file is reported and the running config stays. */
+async function reload(instance: Instance, options: RunOptions): Promise<void> {
+  const { output } = options;
+  let next: PortholeConfig;
+  try {
+    next = loadConfigFiles(options.configFiles);
+  } catch (error) {
+    output.err(`porthole: SIGHUP: config not reloaded: ${formatErrorLine(error)}`);
+    return;
+  }
+  try {
+    const summary = await instance.reload(next);
+    const parts = [
+      summary.started.length ? `started ${summary.started.join(', ')}` : '',
+      summary.stopped.length ? `stopped ${summary.stopped.join(', ')}` : '',
+      `kept ${summary.kept.length} unchanged`,
+    ].filter(Boolean);
+    output.err(`porthole: SIGHUP: config reloaded: ${parts.join('; ')}`);
+  } catch (error) {
+    output.err(`porthole: SIGHUP: reload failed: ${formatErrorLine(error)}`);
+  }
+}
+
 /** Starts the engine and resolves with the exit code once it has stopped. */
 export async function runEngine(config: PortholeConfig, options: RunOptions): Promise<number> {
   const { output } = options;
@@ -47,7 +70,10 @@ export async function runEngine(config: PortholeConfig, options: RunOptions): Pr
   output.err(`porthole: started (${options.configFiles.join(', ')})${roles.length ? `: ${roles.join(', ')}` : ''}${listening.length ? `; listening: ${listening.join(', ')}` : ''}`);
   // The engine's own timers are unref'd (so tests and embedders can exit); the CLI holds the process open.
   const keepAlive = setInterval(() => {}, 1 << 30);
+  const onReload = () => void reload(instance, options);
+  process.on('SIGHUP', onReload);
   const signal = await (options.stopSignal ?? firstSignal());
+  process.off('SIGHUP', onReload);
   clearInterval(keepAlive);
   output.err(`porthole: ${signal}: stopping`);
   const stopped = instance.close().then(() => 0, (error: unknown) => {

@@ -27,6 +27,11 @@ export interface DispatcherDependencies {
 export class DefaultDispatcher implements Dispatcher {
   constructor(private readonly features: DispatcherDependencies) {}
 
+  /** Routing for connections from now on (a config reload); open connections keep their route. */
+  setRouter(router: Router): void {
+    this.features.router = router;
+  }
+
   dispatch(session: Session, target: Destination): Link {
     const { router, outbounds, policies, stats, idleWatch, log } = this.features;
     const routedTag = router.pickRoute({ session, target });

@@ -23,7 +23,7 @@ export interface DefaultLoggerOptions {
 }
 
 export class DefaultLogger implements Logger {
-  private readonly threshold: number;
+  private threshold: number;
   private readonly history: LogEntry[] = [];
   private readonly listeners = new Set<(entry: LogEntry) => void>();
   private readonly historySize: number;
@@ -31,6 +31,11 @@ export class DefaultLogger implements Logger {
   constructor(private readonly options: DefaultLoggerOptions) {
     this.threshold = LEVEL_RANK[options.level];
     this.historySize = options.historySize ?? 1000;
+  }
+
+  /** Changes `loglevel` (a config reload). */
+  setLevel(level: LogThreshold): void {
+    this.threshold = LEVEL_RANK[level];
   }
 
   enabled(level: LogLevel): boolean {

@@ -15,7 +15,13 @@ export const MAX_BUFFER_BYTES = 16 * 1024 * 1024;
 export class DefaultPolicyManager implements PolicyManager {
   private readonly cache = new Map<number, LevelPolicy>();
 
-  constructor(private readonly config: Pick<PortholeConfig, 'policy'> = {}) {}
+  constructor(private config: Pick<PortholeConfig, 'policy'> = {}) {}
+
+  /** Policy for connections from now on (a config reload). */
+  update(config: Pick<PortholeConfig, 'policy'>): void {
+    this.config = config;
+    this.cache.clear();
+  }
 
   forLevel(level: number): LevelPolicy {
     let policy = this.cache.get(level);

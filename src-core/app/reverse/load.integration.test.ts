@@ -28,7 +28,7 @@ afterAll(async () => {
 });
 
 /** Sockets and timers this process holds now, by kind. */
-function resources(): Record<string, number> {
+function resources(): { TCPSocketWrap: number; Timeout: number } {
   const counts: Record<string, number> = {};
   for (const kind of process.getActiveResourcesInfo()) counts[kind] = (counts[kind] ?? 0) + 1;
   return { TCPSocketWrap: counts.TCPSocketWrap ?? 0, Timeout: counts.Timeout ?? 0 };

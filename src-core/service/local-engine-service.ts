@@ -1,0 +1,429 @@
+/**
+ * `EngineService` over the engine in this process: a profile store, engine control (one
+ * `Instance` for the active profile at a time), a 1 s sampler that turns counters into rates and
+ * rings, and the batched log feed. The dashboard, Electron's main process and tests all use this.
+ */
+import { basename } from 'node:path';
+import type {
+  ConnectionRow, EngineEvent, EngineService, EngineSnapshot, EngineStatus, ExportedProfile, LogLine, LogQuery, Profile,
+  ProfileSummary, Settings, TrafficHistory, TrafficWindow, ValidationResult, ErrorEnvelope, BridgeState, PortalState,
+} from '../api/index.js';
+import { ServiceError, toErrorEnvelope } from '../api/index.js';
+import { formatErrorLine } from '../common/errors.js';
+import { exportV2RayConfig, loadConfig, warningsOf, type ConfigSource, type PortholeConfig } from '../config/index.js';
+import type { ConnectionSnapshot } from '../features/stats.js';
+import { Instance, type InstanceOptions } from '../instance.js';
+import { LogFeed } from './log-feed.js';
+import { checkProfileName, ProfileStore } from './profile-store.js';
+import { SettingsStore, type ServiceState } from './settings-store.js';
+import { TrafficSampler } from './traffic-sampler.js';
+
+export interface LocalEngineServiceOptions {
+  /** Where stored profiles live, one `<name>.json` each (created on first save). */
+  profilesFolder: string;
+  /** Settings and the active profile's name; omitted: kept in memory only. */
+  settingsFile?: string;
+  /** `porthole run -c FILE…`: a read-only profile made of those files, active from the start. */
+  commandLineProfile?: { sources: ConfigSource[] };
+  /** Passed to each `Instance` (tests keep the engine quiet); default: what the profile's `log` says. */
+  logSinks?: InstanceOptions['logSinks'];
+  /** Sampling period; default 1000 ms. */
+  sampleIntervalMs?: number;
+  /** Batching period for log lines; default 250 ms. */
+  logFlushMs?: number;
+}
+
+interface CommandLineProfile {
+  name: string;
+  sources: ConfigSource[];
+  text: string;
+  updatedAt: number;
+}
+
+function commandLineName(sources: ConfigSource[]): string {
+  const name = sources.map((source) => basename(source.name)).join(' + ').replace(/[^\p{L}\p{N} ._()+-]/gu, '-').replace(/^[^\p{L}\p{N}]+/u, '');
+  return (name || 'command line').slice(0, 80);
+}
+
+function rolesOf(config: PortholeConfig): string[] {
+  return [
+    ...config.reverse.bridges.map((bridge) => `bridge "${bridge.tag}"`),
+    ...config.reverse.portals.map((portal) => `portal "${portal.tag}"`),
+  ];
+}
+
+/** `tcp:host:port` → host (IPv6 hosts keep their brackets). */
+function hostOf(target: string): string {
+  const first = target.indexOf(':');
+  const last = target.lastIndexOf(':');
+  return first >= 0 && last > first ? target.slice(first + 1, last) : target;
+}
+
+function stoppedStatus(profile: string | null): EngineStatus {
+  return { state: 'stopped', profile, since: Date.now(), error: null, listening: [] };
+}
+
+export class LocalEngineService implements EngineService {
+  private readonly profiles: ProfileStore;
+  private readonly settingsStore: SettingsStore;
+  private readonly logs: LogFeed;
+  private readonly sampler = new TrafficSampler();
+  private readonly snapshotListeners = new Set<(snapshot: EngineSnapshot) => void>();
+  private readonly commandLine: CommandLineProfile | undefined;
+  private state: ServiceState = { settings: { theme: 'system' }, activeProfile: null };
+  private status: EngineStatus = stoppedStatus(null);
+  private instance: Instance | undefined;
+  private stopLogging: (() => void) | undefined;
+  private lastSnapshot: EngineSnapshot | undefined;
+  private seq = 0;
+  private timer: ReturnType<typeof setInterval> | undefined;
+  private queue: Promise<unknown> = Promise.resolve();
+  private closed = false;
+
+  constructor(private readonly options: LocalEngineServiceOptions) {
+    this.profiles = new ProfileStore(options.profilesFolder);
+    this.settingsStore = new SettingsStore(options.settingsFile);
+    this.logs = new LogFeed(options.logFlushMs);
+    if (options.commandLineProfile) {
+      const { sources } = options.commandLineProfile;
+      const text = sources.length === 1
+        ? sources[0]?.text ?? ''
+        : `// Merged from ${sources.map((source) => source.name).join(', ')} (read-only: edit those files).\n${JSON.stringify(exportV2RayConfig(loadConfig(sources)), null, 2)}\n`;
+      this.commandLine = { name: commandLineName(sources), sources, text, updatedAt: Date.now() };
+    }
+  }
+
+  /** Loads settings and starts sampling. Call once before use. */
+  async open(): Promise<void> {
+    this.state = await this.settingsStore.load();
+    if (this.commandLine) this.state.activeProfile = this.commandLine.name;
+    this.status = stoppedStatus(this.state.activeProfile);
+    this.tick();
+    this.timer = setInterval(() => this.tick(), this.options.sampleIntervalMs ?? 1000);
+    this.timer.unref();
+  }
+
+  /** Stops the engine and sampling; listeners hear nothing more. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    if (this.timer) clearInterval(this.timer);
+    await this.serial(() => this.stopNow());
+    this.logs.close();
+    this.snapshotListeners.clear();
+  }
+
+  /** The running engine (for embedders and tests), if any. */
+  get engine(): Instance | undefined {
+    return this.instance;
+  }
+
+  // ---- profiles
+
+  async listProfiles(): Promise<ProfileSummary[]> {
+    const stored = await this.profiles.list();
+    const summaries = stored
+      .filter((profile) => profile.name !== this.commandLine?.name)
+      .map((profile) => this.summarize(profile.name, 'store', profile.text, profile.updatedAt));
+    if (this.commandLine) summaries.push(this.summarizeCommandLine(this.commandLine));
+    return summaries.sort((a, b) => a.name.localeCompare(b.name));
+  }
+
+  async getProfile(name: string): Promise<Profile> {
+    if (this.commandLine?.name === name) return { ...this.summarizeCommandLine(this.commandLine), text: this.commandLine.text };
+    const stored = await this.profiles.read(name);
+    if (!stored) throw new ServiceError('PH_PROFILE_NOT_FOUND', `there is no profile "${name}"`);
+    return { ...this.summarize(name, 'store', stored.text, stored.updatedAt), text: stored.text };
+  }
+
+  async saveProfile(name: string, text: string): Promise<ProfileSummary> {
+    checkProfileName(name);
+    if (this.commandLine?.name === name) throw new ServiceError('PH_PROFILE_READ_ONLY', `"${name}" comes from the command line: save it under another name`);
+    const stored = await this.profiles.write(name, text);
+    this.logs.note('info', `profile "${name}" saved`);
+    return this.summarize(name, 'store', stored.text, stored.updatedAt);
+  }
+
+  async deleteProfile(name: string): Promise<void> {
+    if (this.commandLine?.name === name) throw new ServiceError('PH_PROFILE_READ_ONLY', `"${name}" comes from the command line and cannot be removed`);
+    if (this.state.activeProfile === name && this.instance) throw new ServiceError('PH_PROFILE_READ_ONLY', `"${name}" is running: stop the engine first`);
+    if (!(await this.profiles.remove(name))) throw new ServiceError('PH_PROFILE_NOT_FOUND', `there is no profile "${name}"`);
+    if (this.state.activeProfile === name) {
+      this.state.activeProfile = null;
+      this.status = { ...this.status, profile: null };
+      await this.settingsStore.save(this.state);
+    }
+  }
+
+  async validateProfile(text: string): Promise<ValidationResult> {
+    try {
+      const config = loadConfig([{ name: 'profile.json', text }]);
+      return { ok: true, warnings: warningsOf(config).map(toErrorEnvelope), roles: rolesOf(config) };
+    } catch (error) {
+      return { ok: false, error: this.configErrorEnvelope(error) };
+    }
+  }
+
+  async exportProfile(name: string): Promise<ExportedProfile> {
+    const config = await this.loadProfileConfig(name);
+    const fileName = `${name.replace(/\.json$/i, '').replace(/\s+/g, '-')}.v2ray.json`;
+    return { fileName, text: `${JSON.stringify(exportV2RayConfig(config), null, 2)}\n` };
+  }
+
+  activateProfile(name: string): Promise<EngineStatus> {
+    return this.serial(async () => {
+      await this.loadProfileConfig(name);
+      this.state.activeProfile = name;
+      await this.settingsStore.save(this.state);
+      await this.stopNow();
+      return this.startNow();
+    });
+  }
+
+  // ---- engine
+
+  async getStatus(): Promise<EngineStatus> {
+    return this.statusCopy();
+  }
+
+  startEngine(): Promise<EngineStatus> {
+    return this.serial(() => this.startNow());
+  }
+
+  stopEngine(): Promise<EngineStatus> {
+    return this.serial(async () => {
+      await this.stopNow();
+      return this.statusCopy();
+    });
+  }
+
+  async getSnapshot(): Promise<EngineSnapshot> {
+    return this.lastSnapshot ?? this.tick();
+  }
+
+  async getTrafficHistory(window: TrafficWindow): Promise<TrafficHistory> {
+    return this.sampler.history(window);
+  }
+
+  // ---- connections
+
+  async listConnections(): Promise<ConnectionRow[]> {
+    return (this.lastSnapshot ?? this.tick()).connections;
+  }
+
+  async closeConnection(id: number): Promise<boolean> {
+    return this.instance?.stats.abort(id) ?? false;
+  }
+
+  async closeAllConnections(): Promise<number> {
+    const instance = this.instance;
+    if (!instance) return 0;
+    const isTunnel = this.tunnelTest(instance.config);
+    let closed = 0;
+    for (const connection of instance.stats.snapshot()) {
+      if (connection.closedAt === undefined && !isTunnel(connection) && instance.stats.abort(connection.id)) closed += 1;
+    }
+    if (closed > 0) this.logs.note('info', `closed ${closed} connection${closed === 1 ? '' : 's'} on request`);
+    return closed;
+  }
+
+  // ---- logs and settings
+
+  async recentLogs(query: LogQuery = {}): Promise<LogLine[]> {
+    return this.logs.recent(query.level, query.limit);
+  }
+
+  async getSettings(): Promise<Settings> {
+    return { ...this.state.settings };
+  }
+
+  async setSettings(patch: Partial<Settings>): Promise<Settings> {
+    this.state.settings = { ...this.state.settings, ...patch };
+    await this.settingsStore.save(this.state);
+    return { ...this.state.settings };
+  }
+
+  // ---- events
+
+  readonly onDidChangeSnapshot: EngineEvent<EngineSnapshot> = (listener) => {
+    this.snapshotListeners.add(listener);
+    return () => { this.snapshotListeners.delete(listener); };
+  };
+
+  readonly onDidLog: EngineEvent<LogLine[]> = (listener) => {
+    const unsubscribe = this.logs.onDidLog(listener);
+    return () => { unsubscribe(); };
+  };
+
+  // ---- internals
+
+  /** Runs engine transitions one at a time, so two quick clicks cannot start two engines. */
+  private serial<T>(task: () => Promise<T>): Promise<T> {
+    const run = this.queue.then(task, task);
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+
+  private async startNow(): Promise<EngineStatus> {
+    if (this.instance) return this.statusCopy();
+    const name = this.state.activeProfile;
+    if (!name) throw new ServiceError('PH_ENGINE_NO_PROFILE', 'no profile is active: import or paste one in Profiles, then activate it');
+    const config = await this.loadProfileConfig(name);
+    this.setStatus({ state: 'starting', profile: name, error: null, listening: [] });
+    let instance: Instance | undefined;
+    let stopLogging: (() => void) | undefined;
+    try {
+      instance = new Instance(config, this.options.logSinks ? { logSinks: this.options.logSinks } : {});
+      stopLogging = instance.logger.onDidLog((entry) => this.logs.add(entry));
+      await instance.start();
+    } catch (error) {
+      stopLogging?.();
+      const envelope: ErrorEnvelope = { code: 'PH_ENGINE_START_FAILED', message: `the engine could not start: ${formatErrorLine(error)}` };
+      this.setStatus({ state: 'failed', profile: name, error: envelope, listening: [] });
+      this.logs.note('error', envelope.message);
+      throw new ServiceError(envelope.code, envelope.message);
+    }
+    this.instance = instance;
+    this.stopLogging = stopLogging;
+    this.sampler.resetEngine();
+    const listening = instance.inbounds.flatMap((inbound) => {
+      const address = inbound.address();
+      return address ? [{ tag: inbound.tag, address: `${address.host}:${address.port}` }] : [];
+    });
+    this.setStatus({ state: 'running', profile: name, error: null, listening });
+    const roles = rolesOf(config);
+    this.logs.note('info', `engine started with profile "${name}"${roles.length ? ` (${roles.join(', ')})` : ''}`);
+    return this.statusCopy();
+  }
+
+  private async stopNow(): Promise<void> {
+    const instance = this.instance;
+    if (!instance) return;
+    this.setStatus({ ...this.status, state: 'stopping' });
+    try {
+      await instance.close();
+    } finally {
+      this.stopLogging?.();
+      this.stopLogging = undefined;
+      this.instance = undefined;
+      this.setStatus({ state: 'stopped', profile: this.state.activeProfile, error: null, listening: [] });
+      this.logs.note('info', 'engine stopped');
+    }
+  }
+
+  private setStatus(status: Omit<EngineStatus, 'since'>): void {
+    this.status = { ...status, since: Date.now() };
+  }
+
+  private statusCopy(): EngineStatus {
+    return { ...this.status, listening: [...this.status.listening] };
+  }
+
+  private async loadProfileConfig(name: string): Promise<PortholeConfig> {
+    if (this.commandLine?.name === name) return loadConfig(this.commandLine.sources);
+    const stored = await this.profiles.read(name);
+    if (!stored) throw new ServiceError('PH_PROFILE_NOT_FOUND', `there is no profile "${name}"`);
+    return loadConfig([{ name: `${name}.json`, text: stored.text }]);
+  }
+
+  private summarize(name: string, origin: ProfileSummary['origin'], text: string, updatedAt: number): ProfileSummary {
+    let error: ErrorEnvelope | null = null;
+    let roles: string[] = [];
+    try {
+      roles = rolesOf(loadConfig([{ name: `${name}.json`, text }]));
+    } catch (failure) {
+      error = this.configErrorEnvelope(failure);
+    }
+    return { name, origin, active: this.state.activeProfile === name, updatedAt, error, roles };
+  }
+
+  private summarizeCommandLine(profile: CommandLineProfile): ProfileSummary {
+    let error: ErrorEnvelope | null = null;
+    let roles: string[] = [];
+    try {
+      roles = rolesOf(loadConfig(profile.sources));
+    } catch (failure) {
+      error = this.configErrorEnvelope(failure);
+    }
+    return { name: profile.name, origin: 'command-line', active: this.state.activeProfile === profile.name, updatedAt: profile.updatedAt, error, roles };
+  }
+
+  /** A config error as the editor needs it: code, message and place; anything else says what failed. */
+  private configErrorEnvelope(error: unknown): ErrorEnvelope {
+    const envelope = toErrorEnvelope(error);
+    return envelope.code === 'PH_INTERNAL' ? { code: 'PH_CONFIG_VALUE', message: formatErrorLine(error) } : envelope;
+  }
+
+  private tunnelTest(config: PortholeConfig): (connection: ConnectionSnapshot) => boolean {
+    const domains = new Set([...config.reverse.bridges.map((bridge) => bridge.domain), ...config.reverse.portals.map((portal) => portal.domain)]);
+    return (connection) => domains.size > 0 && domains.has(hostOf(connection.target));
+  }
+
+  private tick(): EngineSnapshot {
+    const now = Date.now();
+    const instance = this.instance;
+    const connections = instance ? instance.stats.snapshot(now) : [];
+    const isTunnel = instance ? this.tunnelTest(instance.config) : () => false;
+    const sample = this.sampler.sample(now, connections, isTunnel);
+    const snapshot: EngineSnapshot = {
+      seq: ++this.seq,
+      time: now,
+      status: this.statusCopy(),
+      totals: sample.totals,
+      point: sample.point,
+      tags: sample.tags,
+      bridges: instance ? this.bridgeStates(instance, sample.rows) : [],
+      portals: instance ? this.portalStates(instance) : [],
+      connections: sample.rows,
+    };
+    this.lastSnapshot = snapshot;
+    for (const listener of this.snapshotListeners) {
+      try {
+        listener(snapshot);
+      } catch {
+        // A listener's failure is its own (a closed socket); the others still get the snapshot.
+      }
+    }
+    return snapshot;
+  }
+
+  private bridgeStates(instance: Instance, rows: ConnectionRow[]): BridgeState[] {
+    return instance.bridges.map((bridge, index): BridgeState => {
+      const config = instance.config.reverse.bridges[index];
+      const tag = config?.tag ?? '';
+      const open = rows.filter((row) => row.closedAt === null && row.inboundTag === tag);
+      const workers = open.filter((row) => row.kind === 'tunnel').length;
+      const activeLinks = bridge.activeLinks;
+      return {
+        tag,
+        domain: config?.domain ?? '',
+        activeLinks,
+        workers,
+        openStreams: open.length - workers,
+        linkState: activeLinks > 0 ? 'up' : workers > 0 ? 'connecting' : 'down',
+      };
+    });
+  }
+
+  private portalStates(instance: Instance): PortalState[] {
+    return instance.portals.map((portal, index): PortalState => {
+      const loads = portal.linkLoads();
+      return {
+        tag: portal.tag,
+        domain: instance.config.reverse.portals[index]?.domain ?? '',
+        links: portal.linkCount,
+        linkLoads: loads,
+        openStreams: loads.reduce((sum, load) => sum + load, 0),
+        drainedLinks: portal.drainedLinks,
+        linkState: portal.linkCount > 0 ? 'up' : 'down',
+      };
+    });
+  }
+}
+
+/** Creates the service and opens it (settings loaded, sampling on). */
+export async function createLocalEngineService(options: LocalEngineServiceOptions): Promise<LocalEngineService> {
+  const service = new LocalEngineService(options);
+  await service.open();
+  return service;
+}
