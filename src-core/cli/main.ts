@@ -6,7 +6,8 @@
 import { Command, CommanderError, Option } from 'commander';
 import { formatErrorLine } from '../common/errors.js';
 import { loadConfigFiles } from '../config/index.js';
-import { runEngine } from './run.js';
+import { isLoopbackHost } from '../dashboard/token-gate.js';
+import { runEngine, type DashboardAddress } from './run.js';
 import { readPackageVersion } from './version.js';
 
 /** Exit codes: 0 ok, 1 bad config or runtime failure, 2 bad usage. */
@@ -62,6 +63,17 @@ function configOption(): Option {
 /** A mistake in the command line itself (not in a config file). */
 class UsageError extends Error {}
 
+/** Where `--ui` serves the dashboard when given without a value. */
+export const DEFAULT_UI_ADDRESS = '127.0.0.1:7070';
+
+/** `host:port`, `[v6]:port` or a bare port (on 127.0.0.1). */
+export function parseUiAddress(value: string): DashboardAddress {
+  const match = /^(?:(\[[0-9a-fA-F:.]+\]|[^:[\]]+):)?(\d{1,5})$/.exec(value.trim());
+  const port = Number(match?.[2]);
+  if (!match || port > 65535) throw new UsageError(`--ui: expected host:port (e.g. ${DEFAULT_UI_ADDRESS}), got "${value}"`);
+  return { host: (match[1] ?? '127.0.0.1').replace(/^\[|\]$/g, ''), port };
+}
+
 function requireConfigFiles(files: string[]): string[] {
   if (files.length === 0) throw new UsageError('no config file given: pass -c FILE (repeat -c to merge several)');
   return files;
@@ -89,10 +101,17 @@ function buildProgram(output: CliOutput, setExitCode: (code: number) => void): C
   program.command('run')
     .description('run the engine (bridge, portal or both) with the given config until SIGINT/SIGTERM')
     .addOption(configOption())
-    .action(async (options: { config: string[] }) => {
+    .option('--ui [host:port]', `also serve the web dashboard, protected by a token printed at start (default ${DEFAULT_UI_ADDRESS})`)
+    .option('--ui-allow-remote', 'let --ui listen on an address other machines can reach (prints a warning)')
+    .action(async (options: { config: string[]; ui?: string | boolean; uiAllowRemote?: boolean }) => {
       const files = requireConfigFiles(options.config);
+      if (options.uiAllowRemote && options.ui === undefined) throw new UsageError('--ui-allow-remote needs --ui');
+      const ui = options.ui === undefined ? undefined : { ...parseUiAddress(options.ui === true ? DEFAULT_UI_ADDRESS : String(options.ui)), allowRemote: options.uiAllowRemote === true };
+      if (ui && !ui.allowRemote && !isLoopbackHost(ui.host)) {
+        throw new UsageError(`--ui ${ui.host}: other machines could reach the dashboard there; add --ui-allow-remote if that is what you want`);
+      }
       const config = loadConfigFiles(files);
-      setExitCode(await runEngine(config, { configFiles: files, output }));
+      setExitCode(await runEngine(config, { configFiles: files, output, ...(ui ? { ui } : {}) }));
     });
 
   program.command('version')

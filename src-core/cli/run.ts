@@ -1,14 +1,34 @@
 /** `porthole run`: starts the engine and keeps it running until SIGINT or SIGTERM. */
+import { readFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
 import { formatErrorLine } from '../common/errors.js';
 import { loadConfigFiles, type PortholeConfig } from '../config/index.js';
+import { startDashboard, type Dashboard } from '../dashboard/server.js';
+import { isLoopbackHost } from '../dashboard/token-gate.js';
 import { Instance } from '../instance.js';
+import { createLocalEngineService } from '../service/local-engine-service.js';
 import type { CliOutput } from './main.js';
+
+/** Where `--ui` serves the dashboard. */
+export interface DashboardAddress {
+  host: string;
+  port: number;
+}
 
 export interface RunOptions {
   configFiles: string[];
   output: CliOutput;
   /** Resolves when the engine should stop; default: the first SIGINT or SIGTERM. */
   stopSignal?: Promise<string>;
+  /** `--ui`: also serve the web dashboard there. */
+  ui?: DashboardAddress & { allowRemote: boolean };
+}
+
+/** Porthole's own folder: `$PORTHOLE_CONFIG_DIR`, else `$XDG_CONFIG_HOME/porthole`, else `~/.config/porthole`. */
+export function portholeConfigFolder(env: NodeJS.ProcessEnv = process.env): string {
+  if (env.PORTHOLE_CONFIG_DIR) return env.PORTHOLE_CONFIG_DIR;
+  return join(env.XDG_CONFIG_HOME || join(homedir(), '.config'), 'porthole');
 }
 
 /** Shutdown must finish within this, or the process exits anyway. */
@@ -51,6 +71,7 @@ async function reload(instance: Instance, options: RunOptions): Promise<void> {
 
 /** Starts the engine and resolves with the exit code once it has stopped. */
 export async function runEngine(config: PortholeConfig, options: RunOptions): Promise<number> {
+  if (options.ui) return runWithDashboard(options, options.ui);
   const { output } = options;
   const instance = new Instance(config);
   try {
@@ -59,6 +80,13 @@ export async function runEngine(config: PortholeConfig, options: RunOptions): Pr
     output.err(`porthole: failed to start: ${formatErrorLine(error)}`);
     return 1;
   }
+  output.err(startedLine(instance, options.configFiles));
+  return holdUntilStopped(options, () => instance.close(), () => void reload(instance, options));
+}
+
+/** `porthole: started (files): portal "portal", bridge "bridge"; listening: external on 127.0.0.1:80, …` */
+function startedLine(instance: Instance, configFiles: string[]): string {
+  const { config } = instance;
   const listening = instance.inbounds.map((inbound) => {
     const address = inbound.address();
     return `${inbound.tag || 'untagged'} on ${address ? `${address.host}:${address.port}` : '?'}`;
@@ -67,16 +95,63 @@ export async function runEngine(config: PortholeConfig, options: RunOptions): Pr
     ...instance.portals.map((portal) => `portal "${portal.tag}"`),
     ...instance.bridges.map((_, index) => `bridge "${config.reverse.bridges[index]?.tag}"`),
   ];
-  output.err(`porthole: started (${options.configFiles.join(', ')})${roles.length ? `: ${roles.join(', ')}` : ''}${listening.length ? `; listening: ${listening.join(', ')}` : ''}`);
+  return `porthole: started (${configFiles.join(', ')})${roles.length ? `: ${roles.join(', ')}` : ''}${listening.length ? `; listening: ${listening.join(', ')}` : ''}`;
+}
+
+/**
+ * The engine as the active profile of an engine service, plus the dashboard serving that service.
+ * The files stay a read-only profile; profiles saved in the dashboard go to the config folder.
+ */
+async function runWithDashboard(options: RunOptions, ui: DashboardAddress & { allowRemote: boolean }): Promise<number> {
+  const { output } = options;
+  const folder = portholeConfigFolder();
+  const service = await createLocalEngineService({
+    profilesFolder: join(folder, 'profiles'),
+    settingsFile: join(folder, 'settings.json'),
+    commandLineProfile: { sources: options.configFiles.map((file) => ({ name: file, text: readFileSync(file, 'utf8') })) },
+  });
+  try {
+    await service.startEngine();
+  } catch (error) {
+    output.err(`porthole: failed to start: ${formatErrorLine(error)}`);
+    await service.close();
+    return 1;
+  }
+  let dashboard: Dashboard;
+  try {
+    dashboard = await startDashboard({ service, host: ui.host, port: ui.port, allowRemote: ui.allowRemote });
+  } catch (error) {
+    output.err(`porthole: cannot serve the dashboard on ${ui.host}:${ui.port}: ${formatErrorLine(error)}`);
+    await service.close();
+    return 1;
+  }
+  const engine = service.engine;
+  if (engine) output.err(startedLine(engine, options.configFiles));
+  if (!isLoopbackHost(ui.host)) {
+    output.err(`porthole: warning: the dashboard listens on ${ui.host}:${dashboard.port}, which other machines can reach; anyone with the token controls this engine, and plain HTTP is not encrypted (prefer an SSH tunnel to 127.0.0.1)`);
+  }
+  output.err(`porthole: dashboard: ${dashboard.url}`);
+  const onReload = () => {
+    const running = service.engine;
+    if (running) void reload(running, options);
+  };
+  return holdUntilStopped(options, async () => {
+    await dashboard.close();
+    await service.close();
+  }, onReload);
+}
+
+/** Waits for the stop signal, then stops within SHUTDOWN_LIMIT_MS; resolves with the exit code. */
+async function holdUntilStopped(options: RunOptions, stop: () => Promise<void>, onReload: () => void): Promise<number> {
+  const { output } = options;
   // The engine's own timers are unref'd (so tests and embedders can exit); the CLI holds the process open.
   const keepAlive = setInterval(() => {}, 1 << 30);
-  const onReload = () => void reload(instance, options);
   process.on('SIGHUP', onReload);
   const signal = await (options.stopSignal ?? firstSignal());
   process.off('SIGHUP', onReload);
   clearInterval(keepAlive);
   output.err(`porthole: ${signal}: stopping`);
-  const stopped = instance.close().then(() => 0, (error: unknown) => {
+  const stopped = stop().then(() => 0, (error: unknown) => {
     output.err(`porthole: error while stopping: ${formatErrorLine(error)}`);
     return 1;
   });

@@ -79,6 +79,8 @@ export class LocalEngineService implements EngineService {
   private timer: ReturnType<typeof setInterval> | undefined;
   private queue: Promise<unknown> = Promise.resolve();
   private closed = false;
+  /** The active profile the settings file named, kept there while the command line's is active. */
+  private storedActiveProfile: string | null = null;
 
   constructor(private readonly options: LocalEngineServiceOptions) {
     this.profiles = new ProfileStore(options.profilesFolder);
@@ -96,6 +98,7 @@ export class LocalEngineService implements EngineService {
   /** Loads settings and starts sampling. Call once before use. */
   async open(): Promise<void> {
     this.state = await this.settingsStore.load();
+    this.storedActiveProfile = this.state.activeProfile;
     if (this.commandLine) this.state.activeProfile = this.commandLine.name;
     this.status = stoppedStatus(this.state.activeProfile);
     this.tick();
@@ -151,7 +154,7 @@ export class LocalEngineService implements EngineService {
     if (this.state.activeProfile === name) {
       this.state.activeProfile = null;
       this.status = { ...this.status, profile: null };
-      await this.settingsStore.save(this.state);
+      await this.saveState();
     }
   }
 
@@ -174,7 +177,7 @@ export class LocalEngineService implements EngineService {
     return this.serial(async () => {
       await this.loadProfileConfig(name);
       this.state.activeProfile = name;
-      await this.settingsStore.save(this.state);
+      await this.saveState();
       await this.stopNow();
       return this.startNow();
     });
@@ -239,7 +242,7 @@ export class LocalEngineService implements EngineService {
 
   async setSettings(patch: Partial<Settings>): Promise<Settings> {
     this.state.settings = { ...this.state.settings, ...patch };
-    await this.settingsStore.save(this.state);
+    await this.saveState();
     return { ...this.state.settings };
   }
 
@@ -256,6 +259,14 @@ export class LocalEngineService implements EngineService {
   };
 
   // ---- internals
+
+  /** Writes settings; the command line's profile is never remembered as the active one. */
+  private async saveState(): Promise<void> {
+    const active = this.state.activeProfile;
+    if (active !== null && active !== this.commandLine?.name) this.storedActiveProfile = active;
+    if (active === null) this.storedActiveProfile = null;
+    await this.settingsStore.save({ ...this.state, activeProfile: this.storedActiveProfile });
+  }
 
   /** Runs engine transitions one at a time, so two quick clicks cannot start two engines. */
   private serial<T>(task: () => Promise<T>): Promise<T> {

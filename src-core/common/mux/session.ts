@@ -19,6 +19,7 @@
  * `LINK_MEMORY_CAP` bytes (a last resort against many slow readers at once).
  */
 import { Duplex } from 'node:stream';
+import { tuningBehind } from '../link-tuning.js';
 import type { Destination } from '../net.js';
 import { PortholeError, formatErrorLine } from '../errors.js';
 import { AddressType, type MuxAddress } from './address.js';
@@ -323,6 +324,7 @@ export abstract class MuxConnection {
   enableFlowControl(windows: FlowState, ack: boolean): void {
     if (this.flow || this.closedError) return;
     this.flow = windows;
+    tuningBehind(this.transport)?.peerIsPorthole();
     if (ack) this.writeFrames([this.keepAliveFrame(encodeFlowMessage({ kind: 'ack', window: windows.receiveWindow }))]);
     for (const listener of this.onFlowEnabled.splice(0)) listener();
   }

@@ -71,8 +71,10 @@ export class VmessBodyStream extends Duplex {
       this.destroy(error as Error);
       return;
     }
-    let room = true;
-    for (const piece of plain) if (piece.length > 0) room = this.push(piece);
+    // One push per socket read, not one per 2 KiB chunk: everything downstream (Mux parsing,
+    // stream writes, the next socket write) then works on large buffers.
+    const joined = plain.length === 1 ? plain[0]! : Buffer.concat(plain);
+    const room = joined.length === 0 || this.push(joined);
     if (this.codec.decodedEnd()) this.push(null);
     else if (!room) this.socket.pause();
   }

@@ -15,10 +15,12 @@ import type { Dispatcher } from '../../features/dispatcher.js';
 import type { InboundHandler } from '../../features/inbound.js';
 import type { ComponentLogger } from '../../features/log.js';
 import type { PolicyManager } from '../../features/policy.js';
+import { setLinkTuning } from '../../transport/link.js';
 import { pumpBoth } from '../../transport/pump.js';
 import { closeServer, listenTcp } from '../../transport/tcp.js';
 import { createVmessUser, type VmessUser } from './account.js';
 import { VmessBodyStream } from './body-stream.js';
+import { WIDE_CHUNK_WIRE_BYTES } from './body.js';
 import { COMMAND } from './consts.js';
 import { LegacyUserValidator } from './legacy.js';
 import { AuthIdReplayFilter, SessionHistory } from './replay.js';
@@ -179,6 +181,7 @@ export class VmessInbound implements InboundHandler {
     body.once('close', () => this.log.debug(`connection from ${source} closed (socket destroyed: ${socket.destroyed})`, session.id));
     try {
       const link = this.dispatcher.dispatch(session, target);
+      setLinkTuning(link, { peerIsPorthole: () => response.encoder.widenChunks(WIDE_CHUNK_WIRE_BYTES) });
       void pumpBoth(body, link);
     } catch (error) {
       this.log.warning(`dispatch failed: ${formatErrorLine(error)}`, session.id);

@@ -10,14 +10,14 @@ import type { Session } from '../../common/session.js';
 import type { ComponentLogger } from '../../features/log.js';
 import type { OutboundHandler } from '../../features/outbound.js';
 import type { PolicyManager } from '../../features/policy.js';
-import type { Link } from '../../transport/link.js';
+import { setLinkTuning, type Link } from '../../transport/link.js';
 import { pumpBoth } from '../../transport/pump.js';
 import { dialTcp } from '../../transport/tcp.js';
 import { createVmessUser, type VmessUser } from './account.js';
 import { VmessBodyStream } from './body-stream.js';
 import { createClientRequest } from './client-handshake.js';
 import { COMMAND, SECURITY, type BodySecurity } from './consts.js';
-import type { BodyDecoder } from './body.js';
+import { WIDE_CHUNK_WIRE_BYTES, type BodyDecoder } from './body.js';
 
 export type VmessSecurityName = 'aes-128-gcm' | 'chacha20-poly1305' | 'none';
 
@@ -127,6 +127,7 @@ export class VmessOutbound implements OutboundHandler {
       prefix: { bytes: request.headerBytes, flushAfterMs: REQUEST_FLUSH_WAIT_MS },
     });
     body.on('error', (error) => this.log.info(`connection to ${server.address}:${server.port} ended: ${formatErrorLine(error)}`, session.id));
+    setLinkTuning(link, { peerIsPorthole: () => encoder.widenChunks(WIDE_CHUNK_WIRE_BYTES) });
     void pumpBoth(body, link);
   }
 

@@ -1,0 +1,30 @@
+import { randomBytes } from 'node:crypto';
+import { describe, expect, it } from 'vitest';
+import { WIDE_CHUNK_WIRE_BYTES, createBodyDecoder, createBodyEncoder } from './body.js';
+import { COMMAND, OPTION, SECURITY } from './consts.js';
+
+describe('widened chunks (Porthole peers only)', () => {
+  it.each([SECURITY.aes128Gcm, SECURITY.chacha20Poly1305])('security %s: chunks grow to 16 KiB and still decode', (security) => {
+    const options = { security, options: OPTION.chunkStream | OPTION.chunkMasking | OPTION.globalPadding, command: COMMAND.tcp, key: randomBytes(16), iv: randomBytes(16) };
+    const encoder = createBodyEncoder(options);
+    const decoder = createBodyDecoder(options);
+    const before = randomBytes(5000);
+    const narrow = encoder.encode(before);
+    encoder.widenChunks(WIDE_CHUNK_WIRE_BYTES);
+    const after = randomBytes(100_000);
+    const wide = encoder.encode(after);
+    // 100,000 bytes: 7 chunks of ≤ 16 KiB instead of 51 of ≤ 2 KiB (each chunk adds 18 + padding bytes).
+    expect(wide.length - after.length).toBeLessThan(7 * (18 + 64));
+    expect(encoder.maxPlaintextPerChunk).toBe(WIDE_CHUNK_WIRE_BYTES - 16 - 2 - 64);
+    const plain = Buffer.concat(decoder.push(Buffer.concat([narrow, wide, encoder.end()])));
+    expect(plain.equals(Buffer.concat([before, after]))).toBe(true);
+    expect(decoder.ended).toBe(true);
+  });
+
+  it('leaves UDP datagrams and security none alone', () => {
+    const udp = createBodyEncoder({ security: SECURITY.aes128Gcm, options: 0x0d, command: COMMAND.udp, key: randomBytes(16), iv: randomBytes(16) });
+    const before = udp.maxPlaintextPerChunk;
+    udp.widenChunks(WIDE_CHUNK_WIRE_BYTES);
+    expect(udp.maxPlaintextPerChunk).toBe(before);
+  });
+});
