@@ -1,13 +1,42 @@
 /**
- * Joins two duplex streams both ways with backpressure (`pipe` pauses the source when the
- * destination is full) and half-close (one side's EOF ends the other's write side only).
- * An error or an abort on either side destroys both, so nothing is left half-dead.
+ * Joins two duplex streams both ways with backpressure (the source pauses while the destination
+ * is full) and half-close (one side's EOF ends the other's write side only). An error or an abort
+ * on either side destroys both, so nothing is left half-dead.
+ *
+ * Writes are coalesced: the destination is corked at the first chunk of a tick and uncorked right
+ * after, so a burst of chunks (a socket read split into Mux frames, frames into VMess chunks)
+ * leaves as one `writev` instead of one syscall each.
  */
-import type { Duplex } from 'node:stream';
+import type { Duplex, Readable, Writable } from 'node:stream';
 
 export interface PumpResult {
   /** Set when the pump ended by an error or abort rather than two clean EOFs. */
   error?: Error;
+}
+
+/** `source.pipe(destination)`, with writes of one tick coalesced. */
+export function pipeCoalesced(source: Readable, destination: Writable): void {
+  let corked = false;
+  const uncork = () => {
+    corked = false;
+    destination.uncork();
+  };
+  const resume = () => source.resume();
+  source.on('data', (chunk: Buffer) => {
+    if (destination.destroyed) return;
+    if (!corked) {
+      corked = true;
+      destination.cork();
+      process.nextTick(uncork);
+    }
+    if (!destination.write(chunk)) {
+      source.pause();
+      destination.once('drain', resume);
+    }
+  });
+  source.once('end', () => {
+    if (!destination.destroyed && !destination.writableEnded) destination.end();
+  });
 }
 
 /** Pumps `a` ↔ `b` and resolves once both are closed. Never rejects. */
@@ -30,7 +59,7 @@ export function pumpBoth(a: Duplex, b: Duplex): Promise<PumpResult> {
     b.on('error', fail);
     a.once('close', onClose(a));
     b.once('close', onClose(b));
-    a.pipe(b);
-    b.pipe(a);
+    pipeCoalesced(a, b);
+    pipeCoalesced(b, a);
   });
 }
