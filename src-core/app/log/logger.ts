@@ -24,7 +24,9 @@ export interface DefaultLoggerOptions {
 
 export class DefaultLogger implements Logger {
   private threshold: number;
+  /** Recent entries as a ring: `history[next]` is the oldest once the ring is full. */
   private readonly history: LogEntry[] = [];
+  private next = 0;
   private readonly listeners = new Set<(entry: LogEntry) => void>();
   private readonly historySize: number;
 
@@ -57,7 +59,7 @@ export class DefaultLogger implements Logger {
 
   /** Recent entries, oldest first. */
   recent(): LogEntry[] {
-    return [...this.history];
+    return [...this.history.slice(this.next), ...this.history.slice(0, this.next)];
   }
 
   /** Calls `listener` for each new entry; returns the unsubscribe function. */
@@ -67,8 +69,11 @@ export class DefaultLogger implements Logger {
   }
 
   private remember(entry: LogEntry): void {
-    this.history.push(entry);
-    if (this.history.length > this.historySize) this.history.shift();
+    if (this.history.length < this.historySize) this.history.push(entry);
+    else {
+      this.history[this.next] = entry;
+      this.next = (this.next + 1) % this.historySize;
+    }
     for (const listener of this.listeners) listener(entry);
   }
 }

@@ -231,15 +231,22 @@ export class MuxStream extends Duplex {
       if (chunk.length > MAX_PACKET_DATA) throw new PortholeError('PH_MUX_BAD_FRAME', `mux: packet of ${chunk.length} bytes exceeds ${MAX_PACKET_DATA}`);
       return [this.frameOf(chunk)];
     }
+    // Header and payload go out as two writes (one writev downstream), so the payload is not copied.
     const frames: Buffer[] = [];
     for (let at = 0; at < chunk.length; at += MAX_STREAM_DATA) {
-      frames.push(this.frameOf(chunk.subarray(at, Math.min(at + MAX_STREAM_DATA, chunk.length))));
+      const data = chunk.subarray(at, Math.min(at + MAX_STREAM_DATA, chunk.length));
+      frames.push(this.headerFor(data.length), data);
     }
     return frames;
   }
 
-  /** A data frame: New + Data when the opener has not sent New yet, else Keep + Data. */
+  /** A packet frame in one buffer. */
   private frameOf(data: Buffer): Buffer {
+    return joinFrame(this.headerFor(data.length), data);
+  }
+
+  /** A data frame's header: New + Data when the opener has not sent New yet, else Keep + Data. */
+  private headerFor(dataLength: number): Buffer {
     const target = this.pendingNew;
     let meta: FrameMetadata = { sessionId: this.id, status: FrameStatus.Keep, option: 0 };
     if (target) {
@@ -247,7 +254,7 @@ export class MuxStream extends Duplex {
       this.pendingNew = undefined;
       meta = { sessionId: this.id, status: FrameStatus.New, option: 0, target };
     }
-    return joinFrame(encodeFrameHeader(meta, data.length), data);
+    return encodeFrameHeader(meta, dataLength);
   }
 
   private sendEnd(withError: boolean): void {
@@ -262,7 +269,7 @@ export class MuxStream extends Duplex {
   }
 }
 
-/** Header and payload in one buffer: one write, and one VMess chunk stream input, per frame. */
+/** Header and payload in one buffer (small frames: packets, KeepAlive). */
 function joinFrame(header: Buffer, data: Buffer): Buffer {
   const frame = Buffer.allocUnsafe(header.length + data.length);
   header.copy(frame, 0);
