@@ -166,3 +166,37 @@ export function stuckDownload(port: number, size: number): Promise<net.Socket> {
 export function mixedEcho(port: number, payload: Buffer, timeoutMs = 30_000): Promise<Buffer> {
   return echoThrough(port, Buffer.concat([Buffer.from('E'), payload]), { closeAfterEcho: true, timeoutMs, expectBytes: payload.length });
 }
+
+/** Downloads `size` bytes from the mixed upstream, reading at most `bytesPerTick` every 10 ms; resolves with the byte count. */
+export function slowDownload(port: number, size: number, bytesPerTick: number, timeoutMs = 60_000): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const socket = net.connect({ host: '127.0.0.1', port });
+    let received = 0;
+    let budget = bytesPerTick;
+    const ticker = setInterval(() => {
+      budget = bytesPerTick;
+      if (socket.isPaused()) socket.resume();
+    }, 10);
+    const timer = setTimeout(() => finish(new Error(`slow download: ${received} of ${size} bytes after ${timeoutMs} ms`)), timeoutMs);
+    const finish = (error?: Error) => {
+      clearInterval(ticker);
+      clearTimeout(timer);
+      socket.destroy();
+      if (error) reject(error);
+      else resolve(received);
+    };
+    socket.on('data', (chunk: Buffer) => {
+      received += chunk.length;
+      budget -= chunk.length;
+      if (received >= size) finish();
+      else if (budget <= 0) socket.pause();
+    });
+    socket.once('close', () => { if (received < size) finish(new Error(`slow download closed after ${received} of ${size} bytes`)); });
+    socket.once('connect', () => {
+      const request = Buffer.alloc(9);
+      request[0] = 0x44;
+      request.writeBigUInt64BE(BigInt(size), 1);
+      socket.write(request);
+    });
+  });
+}

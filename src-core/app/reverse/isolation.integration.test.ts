@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { deterministicBytes, xor5a } from '../../../test/support/data.js';
 import { waitUntil } from '../../../test/support/ports.js';
 import { startPair, type Peer } from '../../../test/support/reverse-pair.js';
-import { mixedEcho, startMixedUpstream, stuckDownload, type RunningServer } from '../../../test/support/upstream.js';
+import { mixedEcho, slowDownload, startMixedUpstream, stuckDownload, type RunningServer } from '../../../test/support/upstream.js';
 import { v2rayAvailable } from '../../../test/support/v2ray.js';
 
 const STUCK_SIZE = 256 * 1024 * 1024;
@@ -74,4 +74,20 @@ describe('one stuck reader does not stall its link', () => {
       await pair.stop();
     }
   }, 120_000);
+});
+
+describe('a slow but healthy reader', () => {
+  it.each<Peer>(['porthole', 'v2ray'])('gets its whole 32 MiB download through a %s bridge', async (bridge) => {
+    if (bridge === 'v2ray' && !v2rayAvailable()) return;
+    const pair = await startPair('porthole', bridge, upstream.port);
+    try {
+      await waitUntil(async () => (await mixedEcho(pair.ports.publicPort, Buffer.from('up'), 3000).catch(() => undefined))?.equals(xor5a(Buffer.from('up'))) ?? false, 20_000, 'the tunnel');
+      const size = 32 * 1024 * 1024;
+      // About 16 MB/s: far slower than the tunnel, never stuck.
+      expect(await slowDownload(pair.ports.publicPort, size, 160 * 1024)).toBe(size);
+      expect(pair.portal.logLines.some((line) => line.includes('closing this session only'))).toBe(false);
+    } finally {
+      await pair.stop();
+    }
+  }, 90_000);
 });

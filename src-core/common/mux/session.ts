@@ -14,8 +14,11 @@
  * - between two Porthole peers, per-stream flow control (flow.ts) keeps each sender within the
  *   window its receiver granted, so a stuck reader stops only its own stream;
  * - with a 4.34 peer, which cannot be told to slow down, a stream may buffer up to
- *   `overflowBytes`; a stream whose reader falls further behind is closed alone (End + Error).
- * A link-wide memory cap pauses the link only when the streams together hold more than
+ *   `overflowBytes` without touching the link. Beyond that the link waits for that reader
+ *   (as 4.34 would, so a slow but healthy reader still gets all its data), but only while the
+ *   reader makes progress: a reader that consumes nothing for `STUCK_READER_MS` loses its
+ *   stream (End + Error), and the link moves on.
+ * A link-wide memory cap pauses the link when the streams together hold more than
  * `LINK_MEMORY_CAP` bytes (a last resort against many slow readers at once).
  */
 import { Duplex } from 'node:stream';
@@ -32,6 +35,8 @@ import { MAX_UPDATES_PER_MESSAGE, decodeFlowMessage, encodeFlowMessage, type Win
 export const DEFAULT_OVERFLOW_BYTES = 4 * 1024 * 1024;
 /** All streams of one link together may buffer this much before the link itself is paused. */
 export const LINK_MEMORY_CAP = 64 * 1024 * 1024;
+/** Without flow control: a reader over its buffer that consumes nothing for this long is stuck. */
+export const STUCK_READER_MS = 2000;
 
 /** Converts an engine destination to the frame's target form. */
 export function toMuxTarget(target: Destination): MuxTarget {
@@ -269,6 +274,11 @@ export class MuxStream extends Duplex {
   }
 }
 
+/** Bytes a stream's reader has taken so far. */
+function consumedBy(stream: MuxStream): number {
+  return stream.delivered - stream.readableLength;
+}
+
 /** Header and payload in one buffer (small frames: packets, KeepAlive). */
 function joinFrame(header: Buffer, data: Buffer): Buffer {
   const frame = Buffer.allocUnsafe(header.length + data.length);
@@ -284,7 +294,9 @@ function joinFrame(header: Buffer, data: Buffer): Buffer {
 export abstract class MuxConnection {
   protected readonly streams = new Map<number, MuxStream>();
   private readonly reader: FrameReader;
-  private readonly fullStreams = new Set<MuxStream>();
+  /** Streams the link is waiting for, with their progress when last checked. */
+  private readonly fullStreams = new Map<MuxStream, { consumed: number; since: number }>();
+  private stuckCheck: NodeJS.Timeout | undefined;
   private readonly drainWaiters: Array<(error?: Error | null) => void> = [];
   private closedError: Error | undefined;
   private readonly closeListeners: Array<(error?: Error) => void> = [];
@@ -380,7 +392,9 @@ export abstract class MuxConnection {
   /** @internal A stream's reader made room: resume the link if nobody else is full. */
   streamHasRoom(stream: MuxStream): void {
     if (!this.fullStreams.delete(stream)) return;
-    if (this.fullStreams.size === 0 && !this.closedError) this.transport.resume();
+    if (this.fullStreams.size > 0) return;
+    this.stopStuckCheck();
+    if (!this.closedError) this.transport.resume();
   }
 
   /** @internal A stream closed: drop it from the table. */
@@ -487,18 +501,38 @@ export abstract class MuxConnection {
     const room = stream.deliver(data);
     this.noteConsumed(stream);
     if (room) return;
-    // Over its high-water mark. With flow control the window bounds it; without, a reader this
-    // far behind a peer that cannot be slowed down loses its stream, not the link.
+    // Over its high-water mark. With flow control the window bounds it. Without, a reader may
+    // fall `overflow` behind before the link waits for it, and a stuck one is dropped (see top).
     const overflow = Math.max(this.options.overflowBytes ?? DEFAULT_OVERFLOW_BYTES, this.options.streamBufferBytes);
-    if (!this.flow && !stream.packet && stream.readableLength > overflow) {
-      this.options.log.warning(`session ${stream.id}: its reader is more than ${Math.round(overflow / 1024)} KiB behind and the peer has no flow control; closing this session only`);
-      stream.destroy(new PortholeError('PH_BUFFER_OVERFLOW', `mux: session ${stream.id} overflowed its buffer`, { severity: 'warning' }));
-      return;
+    const tooFarBehind = !this.flow && !stream.packet && stream.readableLength > overflow;
+    if (tooFarBehind || this.bufferedBytes() > LINK_MEMORY_CAP) this.waitFor(stream);
+  }
+
+  /** Pauses the link until `stream`'s reader makes room; watches that it makes progress. */
+  private waitFor(stream: MuxStream): void {
+    if (!this.fullStreams.has(stream)) this.fullStreams.set(stream, { consumed: consumedBy(stream), since: Date.now() });
+    this.transport.pause();
+    this.stuckCheck ??= setInterval(() => this.dropStuckReaders(), STUCK_READER_MS / 4);
+    this.stuckCheck.unref();
+  }
+
+  private dropStuckReaders(): void {
+    const now = Date.now();
+    for (const [stream, progress] of [...this.fullStreams]) {
+      const consumed = consumedBy(stream);
+      if (consumed !== progress.consumed) {
+        this.fullStreams.set(stream, { consumed, since: now });
+        continue;
+      }
+      if (now - progress.since < STUCK_READER_MS) continue;
+      this.options.log.warning(`session ${stream.id}: its reader took nothing for ${STUCK_READER_MS / 1000} s with ${Math.round(stream.readableLength / 1024)} KiB waiting; closing this session only`);
+      stream.destroy(new PortholeError('PH_BUFFER_OVERFLOW', `mux: session ${stream.id}: reader stuck`, { severity: 'warning' }));
     }
-    if (this.bufferedBytes() > LINK_MEMORY_CAP) {
-      this.fullStreams.add(stream);
-      this.transport.pause();
-    }
+  }
+
+  private stopStuckCheck(): void {
+    if (this.stuckCheck) clearInterval(this.stuckCheck);
+    this.stuckCheck = undefined;
   }
 
   private bufferedBytes(): number {
@@ -515,6 +549,7 @@ export abstract class MuxConnection {
   private shutdown(error: Error): void {
     if (this.closedError) return;
     this.closedError = error;
+    this.stopStuckCheck();
     for (const stream of [...this.streams.values()]) stream.destroy(error);
     this.streams.clear();
     const waiters = this.drainWaiters.splice(0);
