@@ -20,14 +20,17 @@ export class DefaultConnectionStats implements ConnectionStats {
       done: () => {
         if (!this.open.delete(entry.id)) return;
         this.closed.push({ snapshot: { ...toSnapshot(entry), closedAt: Date.now() } });
-        if (this.closed.length > this.maxClosed) this.closed.shift();
+        // Trim in batches: shifting one entry per close is O(n) per connection.
+        if (this.closed.length > this.maxClosed * 1.5) this.closed.splice(0, this.closed.length - this.maxClosed);
       },
     };
   }
 
   snapshot(now = Date.now()): ConnectionSnapshot[] {
-    while (this.closed.length > 0 && now - (this.closed[0]?.snapshot.closedAt ?? now) > this.keepClosedMs) this.closed.shift();
-    return [...[...this.open.values()].map(toSnapshot), ...this.closed.map((item) => item.snapshot)];
+    const firstKept = this.closed.findIndex((item) => now - (item.snapshot.closedAt ?? now) <= this.keepClosedMs);
+    this.closed.splice(0, firstKept === -1 ? this.closed.length : firstKept);
+    const recent = this.closed.length > this.maxClosed ? this.closed.slice(-this.maxClosed) : this.closed;
+    return [...[...this.open.values()].map(toSnapshot), ...recent.map((item) => item.snapshot)];
   }
 
   abort(id: number): boolean {
