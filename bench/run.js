@@ -1,0 +1,414 @@
+#!/usr/bin/env node
+/**
+ * `npm run bench`: the reverse-proxy pair (portal + bridge, each its own process) as V2Ray/V2Ray,
+ * Porthole/Porthole and both mixed pairings, one after another, with the same upstream and client
+ * processes; prints one table and writes every figure to bench/results/<timestamp>.json.
+ * What is measured and how: bench/README.md. Options: `npm run bench -- --help`.
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { bridgeConfig, portalConfig } from './lib/configs.js';
+import { forkHelper, killAllChildren, logProblems, PORTHOLE_CLI, PORTHOLE_ENGINE, startPeer, V2RAY_BINARY } from './lib/procs.js';
+import { metricDefinitions, ratio, renderTable, summarize } from './lib/report.js';
+import { buildFingerprint, cpuSeconds, difference, freePorts, ioCounters, memory, pollUntil, portOpen, quantile } from './lib/util.js';
+
+const MIB = 1024 * 1024;
+const GIB = 1024 * MIB;
+
+const PAIRINGS = [
+  { id: 'v2ray/v2ray', portal: 'v2ray', bridge: 'v2ray', label: 'V2Ray/V2Ray' },
+  { id: 'porthole/porthole', portal: 'porthole', bridge: 'porthole', label: 'PH/PH' },
+  { id: 'porthole/v2ray', portal: 'porthole', bridge: 'v2ray', label: 'PH/V2Ray' },
+  { id: 'v2ray/porthole', portal: 'v2ray', bridge: 'porthole', label: 'V2Ray/PH' },
+];
+const REFERENCE = PAIRINGS[0];
+
+const HELP = `Usage: npm run bench -- [options]   (or: node bench/run.js [options])
+
+  --rounds N        rounds over all pairings; each figure is the best round (env BENCH_ROUNDS, default 4)
+  --bulk-mib N      MiB per bulk transfer, each way (env BENCH_BULK_MIB, default 256)
+  --parallel N      streams of the parallel bulk transfers, 1 = skip them (env BENCH_PARALLEL, default 4)
+  --requests N      1 KiB request/response connections per round (env BENCH_REQUESTS, default 2000)
+  --concurrency N   of those, open at once (env BENCH_CONCURRENCY, default 32)
+  --idle N          idle streams held open for the RSS figures (env BENCH_IDLE, default 1000)
+  --only LIST       comma-separated pairings (portal/bridge), e.g. porthole/porthole,v2ray/v2ray
+                    (env BENCH_ONLY; v2ray/v2ray is always added, it is the reference)
+  --help            this text
+
+Environment: V2RAY_BINARY (default /usr/bin/v2ray); PORTHOLE_CLI, another bin/porthole.js to run
+(e.g. a copy of bin/ and dist/ taken before a rebuild; npm run bench still builds this checkout).
+
+Pairings are written portal/bridge. PH = Porthole.`;
+
+function parseOptions() {
+  const { values } = parseArgs({
+    options: {
+      rounds: { type: 'string' },
+      'bulk-mib': { type: 'string' },
+      parallel: { type: 'string' },
+      requests: { type: 'string' },
+      concurrency: { type: 'string' },
+      idle: { type: 'string' },
+      only: { type: 'string' },
+      help: { type: 'boolean' },
+    },
+  });
+  if (values.help) {
+    console.log(HELP);
+    process.exit(0);
+  }
+  const int = (flag, env, fallback, min) => {
+    const text = values[flag] ?? process.env[env];
+    if (text === undefined || text === '') return fallback;
+    const value = Number(text);
+    if (!Number.isInteger(value) || value < min) {
+      console.error(`bench: --${flag} (${env}) must be an integer ≥ ${min}, got "${text}"`);
+      process.exit(2);
+    }
+    return value;
+  };
+  const options = {
+    rounds: int('rounds', 'BENCH_ROUNDS', 4, 1),
+    bulkMiB: int('bulk-mib', 'BENCH_BULK_MIB', 256, 1),
+    parallel: int('parallel', 'BENCH_PARALLEL', 4, 1),
+    requests: int('requests', 'BENCH_REQUESTS', 2000, 1),
+    concurrency: int('concurrency', 'BENCH_CONCURRENCY', 32, 1),
+    idle: int('idle', 'BENCH_IDLE', 1000, 1),
+  };
+  const only = (values.only ?? process.env.BENCH_ONLY ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+  for (const id of only) {
+    if (!PAIRINGS.some((p) => p.id === id)) {
+      console.error(`bench: unknown pairing "${id}"; known: ${PAIRINGS.map((p) => p.id).join(', ')}`);
+      process.exit(2);
+    }
+  }
+  options.pairings = only.length ? PAIRINGS.filter((p) => p === REFERENCE || only.includes(p.id)) : PAIRINGS;
+  return options;
+}
+
+function commandOutput(command, args) {
+  try {
+    return execFileSync(command, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+  } catch {
+    return undefined;
+  }
+}
+
+function timestamp(date) {
+  return date.toISOString().replace(/\.\d+Z$/, 'Z').replace(/:/g, '-');
+}
+
+// ---- one pairing, one round ---------------------------------------------------------------------
+
+const fmt = (value, digits = 1) => (Number.isFinite(value) ? value.toFixed(digits) : '?');
+
+class PairingRun {
+  constructor(pairing, round, step, ctx) {
+    this.pairing = pairing;
+    this.ctx = ctx;
+    this.prefix = `[${step}/${ctx.steps}] round ${round}/${ctx.options.rounds} ${pairing.id.padEnd(17)}`;
+    this.record = { pairing: pairing.id, portal: pairing.portal, bridge: pairing.bridge, round, errors: [] };
+  }
+
+  progress(text) {
+    process.stdout.write(`${this.prefix} ${text}`);
+  }
+
+  done(text) {
+    process.stdout.write(` ${text}\n`);
+  }
+
+  /** Fails when a proxy has exited under us. */
+  checkAlive() {
+    for (const [role, peer] of [['portal', this.portal], ['bridge', this.bridge]]) {
+      const exited = peer?.exited();
+      if (exited) throw new Error(`the ${role} (${peer.kind}) exited (${exited.signal ?? `code ${exited.code}`}); see ${peer.logPath}`);
+    }
+  }
+
+  /** Runs one phase; its failure is recorded and the next phase still runs. */
+  async phase(label, body) {
+    this.progress(`${label}…`);
+    try {
+      this.checkAlive();
+      const text = await body();
+      this.done(text ?? 'ok');
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      this.record.errors.push(`${label}: ${message}`);
+      this.done(`FAILED: ${message}`);
+      this.checkAlive();
+    }
+  }
+
+  cpu() {
+    return { portal: cpuSeconds(this.portal.pid), bridge: cpuSeconds(this.bridge.pid) };
+  }
+
+  async start() {
+    const { folder, upstreamPort } = this.ctx;
+    const [publicPort, linkPort] = await freePorts(2);
+    const ports = { publicPort, linkPort, upstreamPort };
+    this.ports = ports;
+    const name = `${this.record.round}-${this.pairing.id.replace('/', '-')}`;
+    const files = {};
+    for (const [role, config] of [['portal', portalConfig(ports)], ['bridge', bridgeConfig(ports)]]) {
+      files[role] = join(folder, `${name}-${role}.json`);
+      writeFileSync(files[role], `${JSON.stringify(config, null, 2)}\n`);
+    }
+    if (this.pairing.portal === 'porthole' || this.pairing.bridge === 'porthole') this.record.engineBuild = buildFingerprint(PORTHOLE_ENGINE);
+    const started = performance.now();
+    this.portal = startPeer(this.pairing.portal, files.portal, join(folder, `${name}-portal.log`));
+    await pollUntil(async () => { this.checkAlive(); return portOpen(linkPort); }, { what: `the portal's link port ${linkPort}` });
+    this.bridge = startPeer(this.pairing.bridge, files.bridge, join(folder, `${name}-bridge.log`));
+    // Ready = a request made it through the tunnel to the upstream and back.
+    await pollUntil(async () => { this.checkAlive(); return this.ctx.client.call('probe', { port: publicPort, timeoutMs: 2000 }); },
+      { what: 'a request through the tunnel', timeoutMs: 30_000, everyMs: 50 });
+    this.record.startupSeconds = (performance.now() - started) / 1000;
+    this.record.pids = { portal: this.portal.pid, bridge: this.bridge.pid };
+    this.record.logs = { portal: this.portal.logPath, bridge: this.bridge.logPath };
+  }
+
+  async warmUp() {
+    const { client } = this.ctx;
+    const port = this.ports.publicPort;
+    await client.call('requests', { port, total: 200, concurrency: this.ctx.options.concurrency });
+    await client.call('download', { port, bytes: 32 * MIB, streams: 1 });
+    await client.call('upload', { port, bytes: 32 * MIB, streams: 1 });
+    // Let the last warm-up streams finish at the upstream.
+    await pollUntil(async () => (await this.ctx.upstream.call('stats')).open === 0, { what: 'warm-up streams to close', timeoutMs: 30_000 });
+    return 'ok';
+  }
+
+  async idleStreams() {
+    const { client, upstream, options } = this.ctx;
+    const baseline = { portal: memory(this.portal.pid).rss, bridge: memory(this.bridge.pid).rss };
+    const opened = await client.call('openIdle', { port: this.ports.publicPort, count: options.idle, concurrency: 50 });
+    const atUpstream = (await upstream.call('stats')).idle;
+    const withStreams = { portal: memory(this.portal.pid).rss, bridge: memory(this.bridge.pid).rss };
+    this.record.idle = { baseline, withStreams, open: opened.open, atUpstream, openSeconds: opened.seconds, errors: opened.errors };
+    await client.call('closeIdle');
+    const closing = performance.now();
+    await pollUntil(async () => (await upstream.call('stats')).open === 0, { what: 'the idle streams to close at the upstream', timeoutMs: 30_000, everyMs: 50 })
+      .catch(async (error) => {
+        this.record.errors.push(`idle: ${error.message} (${(await upstream.call('stats')).open} still open)`);
+      });
+    this.record.idle.closeSeconds = (performance.now() - closing) / 1000;
+    if (opened.open < options.idle) throw new Error(`only ${opened.open} of ${options.idle} streams reached the upstream: ${JSON.stringify(opened.errors)}`);
+    return `${opened.open} open (${atUpstream} at the upstream); RSS portal ${fmt(withStreams.portal / MIB)} MiB, bridge ${fmt(withStreams.bridge / MIB)} MiB`;
+  }
+
+  async requests() {
+    const { options } = this.ctx;
+    const before = this.cpu();
+    const result = await this.ctx.client.call('requests', { port: this.ports.publicPort, total: options.requests, concurrency: options.concurrency });
+    const after = this.cpu();
+    const cpu = { portal: after.portal - before.portal, bridge: after.bridge - before.bridge };
+    const sorted = result.latencies;
+    const mean = sorted.reduce((a, b) => a + b, 0) / (sorted.length || 1);
+    this.record.requests = {
+      total: result.total, ok: result.ok, seconds: result.seconds, rate: result.ok / result.seconds,
+      p50: quantile(sorted, 0.5), p90: quantile(sorted, 0.9), p99: quantile(sorted, 0.99), max: sorted.at(-1), mean, errors: result.errors,
+      cpu, cpuMsPerConnection: ((cpu.portal + cpu.bridge) * 1000) / result.total,
+    };
+    const r = this.record.requests;
+    const failed = r.total - r.ok;
+    return `${fmt(r.rate, 0)} conn/s, p50 ${fmt(r.p50, 2)} ms, p99 ${fmt(r.p99, 2)} ms, CPU ${fmt(r.cpuMsPerConnection, 2)} ms/conn${failed ? `, ${failed} FAILED: ${JSON.stringify(r.errors)}` : ''}`;
+  }
+
+  async transfer(key, op, streams) {
+    const bytes = this.ctx.options.bulkMiB * MIB;
+    const before = this.cpu();
+    const helpersBefore = { client: cpuSeconds(this.ctx.client.pid), upstream: cpuSeconds(this.ctx.upstream.pid) };
+    const ioBefore = { portal: ioCounters(this.portal.pid), bridge: ioCounters(this.bridge.pid) };
+    const result = await this.ctx.client.call(op, { port: this.ports.publicPort, bytes, streams });
+    const after = this.cpu();
+    const io = { portal: difference(ioBefore.portal, ioCounters(this.portal.pid)), bridge: difference(ioBefore.bridge, ioCounters(this.bridge.pid)) };
+    const cpu = { portal: after.portal - before.portal, bridge: after.bridge - before.bridge };
+    const helpers = { client: cpuSeconds(this.ctx.client.pid) - helpersBefore.client, upstream: cpuSeconds(this.ctx.upstream.pid) - helpersBefore.upstream };
+    const entry = { op, streams, bytes: result.bytes, seconds: result.seconds, mbps: result.bytes / 1e6 / result.seconds, cpu, helperCpu: helpers, io };
+    entry.cpuPerGiB = (cpu.portal + cpu.bridge) / (result.bytes / GIB);
+    this.record.bulk ??= {};
+    this.record.bulk[key] = entry;
+    return `${fmt(entry.mbps)} MB/s, CPU portal ${fmt(cpu.portal, 2)} s + bridge ${fmt(cpu.bridge, 2)} s`;
+  }
+
+  bulkTotals() {
+    const entries = Object.values(this.record.bulk ?? {});
+    const per = (list) => {
+      if (list.length === 0) return undefined;
+      const cpu = list.reduce((sum, e) => sum + e.cpu.portal + e.cpu.bridge, 0);
+      return cpu / (list.reduce((sum, e) => sum + e.bytes, 0) / GIB);
+    };
+    // All bulk transfers must have worked for the combined figure to compare like with like.
+    const expected = this.ctx.options.parallel > 1 ? 4 : 2;
+    const bytes = entries.reduce((sum, e) => sum + e.bytes, 0);
+    const calls = entries.reduce((sum, e) => sum + e.io.portal.syscr + e.io.portal.syscw + e.io.bridge.syscr + e.io.bridge.syscw, 0);
+    this.record.syscallsPerMiB = entries.length === expected ? calls / (bytes / MIB) : undefined;
+    this.record.cpuPerGiB = {
+      all: entries.length === expected ? per(entries) : undefined,
+      download: per(entries.filter((e) => e.op === 'download')),
+      upload: per(entries.filter((e) => e.op === 'upload')),
+    };
+  }
+
+  async stop() {
+    if (this.portal && this.bridge && !this.portal.exited() && !this.bridge.exited()) {
+      const portal = memory(this.portal.pid);
+      const bridge = memory(this.bridge.pid);
+      this.record.peak = { portal: portal.hwm, bridge: bridge.hwm };
+    }
+    const exits = {};
+    if (this.bridge) exits.bridge = await this.bridge.stop();
+    if (this.portal) exits.portal = await this.portal.stop();
+    this.record.exit = exits;
+    for (const [role, result] of Object.entries(exits)) {
+      if (result.forced) this.record.errors.push(`${role}: did not exit within 5 s of SIGTERM (killed)`);
+    }
+    this.record.logProblems = {
+      portal: this.portal ? logProblems(this.portal.logPath) : undefined,
+      bridge: this.bridge ? logProblems(this.bridge.logPath) : undefined,
+    };
+  }
+
+  async run() {
+    const { options } = this.ctx;
+    const bulk = `${options.bulkMiB} MiB`;
+    const split = `${options.parallel}×${Math.round(options.bulkMiB / options.parallel)} MiB`;
+    try {
+      this.progress('starting portal and bridge…');
+      await this.start();
+      this.done(`ready in ${fmt(this.record.startupSeconds, 2)} s`);
+      await this.phase('warm-up', () => this.warmUp());
+      await this.phase(`${options.idle} idle streams`, () => this.idleStreams());
+      await this.phase(`${options.requests} × 1 KiB req/resp, ${options.concurrency} at once`, () => this.requests());
+      await this.phase(`download 1×${bulk}`, () => this.transfer('download1', 'download', 1));
+      await this.phase(`upload 1×${bulk}`, () => this.transfer('upload1', 'upload', 1));
+      if (options.parallel > 1) {
+        await this.phase(`download ${split}`, () => this.transfer('downloadN', 'download', options.parallel));
+        await this.phase(`upload ${split}`, () => this.transfer('uploadN', 'upload', options.parallel));
+      }
+      this.bulkTotals();
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      this.record.aborted = true;
+      this.record.errors.push(message);
+      process.stdout.write(`\n${this.prefix} ABORTED: ${message}\n`);
+    } finally {
+      await this.stop();
+    }
+    const problems = this.record.logProblems;
+    const logCount = (problems.portal?.count ?? 0) + (problems.bridge?.count ?? 0);
+    if (logCount) console.log(`${this.prefix} log: ${problems.portal?.count ?? 0} warning/error lines from the portal, ${problems.bridge?.count ?? 0} from the bridge`);
+    return this.record;
+  }
+}
+
+// ---- main ---------------------------------------------------------------------------------------
+
+async function main() {
+  const options = parseOptions();
+  const started = new Date();
+  const resultsDir = fileURLToPath(new URL('./results/', import.meta.url));
+  const stamp = timestamp(started);
+  const folder = join(resultsDir, stamp);
+  mkdirSync(folder, { recursive: true });
+
+  const v2rayVersion = commandOutput(V2RAY_BINARY, ['-version'])?.split('\n')[0];
+  if (!v2rayVersion) throw new Error(`${V2RAY_BINARY} does not run; install v2ray (apt-get install -y v2ray) or set V2RAY_BINARY`);
+  const machine = {
+    cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model, loadAverage: os.loadavg(), memoryMiB: Math.round(os.totalmem() / MIB),
+    node: process.version, v2ray: v2rayVersion, commit: commandOutput('git', ['rev-parse', '--short', 'HEAD']),
+    dirty: Boolean(commandOutput('git', ['status', '--porcelain', '--untracked-files=no'])),
+    portholeCli: PORTHOLE_CLI,
+    engineBuild: buildFingerprint(PORTHOLE_ENGINE),
+  };
+  const steps = options.rounds * options.pairings.length;
+  console.log(`Porthole bench: ${options.pairings.map((p) => p.id).join(', ')} (portal/bridge); ${options.rounds} round(s); ${machine.cpus} CPUs, load ${machine.loadAverage.map((l) => l.toFixed(2)).join(' ')}`);
+  console.log(`configs and logs: ${folder}`);
+
+  const upstream = await forkHelper(new URL('./upstream.js', import.meta.url));
+  const client = await forkHelper(new URL('./client.js', import.meta.url));
+  const ctx = { options: { ...options, pairings: undefined }, folder, steps, upstream, client, upstreamPort: upstream.hello.port };
+
+  const records = [];
+  let step = 0;
+  for (let round = 1; round <= options.rounds; round += 1) {
+    // Odd rounds forwards, even rounds backwards, so that drift in the machine's load hits all alike.
+    const order = round % 2 ? options.pairings : [...options.pairings].reverse();
+    for (const pairing of order) {
+      step += 1;
+      records.push(await new PairingRun(pairing, round, step, ctx).run());
+    }
+  }
+  await client.stop();
+  await upstream.stop();
+
+  const definitions = metricDefinitions(options);
+  const summary = summarize(definitions, options.pairings, records);
+  const finished = new Date();
+  const durationSeconds = (finished - started) / 1000;
+
+  console.log('');
+  console.log(`Results (best of ${options.rounds} round(s); pairings are portal/bridge, PH = Porthole; ↑ higher is better, ↓ lower is better;`);
+  console.log(`ratio columns: a pairing's figure ÷ ref = ${REFERENCE.label}'s, so > 1× is better on ↑ rows, < 1× is better on ↓ rows):`);
+  console.log('');
+  console.log(renderTable(definitions, summary, options.pairings, REFERENCE));
+  console.log('');
+
+  const anomalies = [];
+  const builds = new Set([machine.engineBuild, ...records.map((r) => r.engineBuild).filter(Boolean)]);
+  if (builds.size > 1) anomalies.push(`the engine in dist/ was rebuilt during the run (builds ${[...builds].join(', ')}): Porthole figures mix engine versions`);
+  for (const record of records) {
+    for (const error of record.errors) anomalies.push(`round ${record.round} ${record.pairing}: ${error}`);
+    for (const role of ['portal', 'bridge']) {
+      const problems = record.logProblems?.[role];
+      if (problems?.count) anomalies.push(`round ${record.round} ${record.pairing}: ${role} (${record[role]}) logged ${problems.count} warning/error lines, e.g. ${problems.samples[0]}`);
+    }
+  }
+  if (anomalies.length) {
+    console.log('Anomalies:');
+    for (const line of anomalies) console.log(`  - ${line}`);
+    console.log('');
+  }
+
+  const ratios = {};
+  for (const def of definitions) {
+    ratios[def.key] = {};
+    for (const pairing of options.pairings) {
+      if (pairing !== REFERENCE) ratios[def.key][pairing.id] = ratio(summary[def.key][pairing.id].value, summary[def.key][REFERENCE.id].value) ?? null;
+    }
+  }
+  const output = {
+    startedAt: started.toISOString(), finishedAt: finished.toISOString(), durationSeconds, machine,
+    options: { ...options, pairings: options.pairings.map((p) => p.id) }, reference: REFERENCE.id,
+    metrics: definitions.map(({ key, label, unit, better, combine }) => ({ key, label, unit, better, combine: combine ?? 'best' })),
+    summary, ratios, anomalies, records,
+  };
+  const file = join(resultsDir, `${stamp}.json`);
+  writeFileSync(file, `${JSON.stringify(output, null, 2)}\n`);
+  console.log(`All figures: ${file}`);
+  console.log(`The run took ${Math.floor(durationSeconds / 60)} min ${Math.round(durationSeconds % 60)} s.`);
+  // A pairing that could not run at all is a failed bench; slow or failed phases are only reported.
+  if (records.some((r) => r.aborted)) process.exitCode = 1;
+}
+
+process.on('exit', killAllChildren);
+for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
+  process.on(signal, () => {
+    console.error(`\nbench: ${signal}, stopping every child process`);
+    killAllChildren();
+    process.exit(130);
+  });
+}
+
+main().catch((error) => {
+  console.error(`\nbench: ${error instanceof Error ? error.stack : error}`);
+  killAllChildren();
+  process.exitCode = 1;
+});

@@ -1,0 +1,20 @@
+import type { EngineState } from '../../src-core/api/index.js';
+
+const LOOK: Record<EngineState, { className: string; label: string }> = {
+  running: { className: 'ok', label: 'Running' },
+  starting: { className: 'warn', label: 'Starting' },
+  stopping: { className: 'warn', label: 'Stopping' },
+  stopped: { className: '', label: 'Stopped' },
+  failed: { className: 'danger', label: 'Failed' },
+};
+
+export function EngineStatePill({ state }: { state: EngineState | undefined }) {
+  const look = LOOK[state ?? 'stopped'];
+  return <span className={`pill ${look.className}`} data-testid="engine-state">{look.label}</span>;
+}
+
+export function LinkStatePill({ state }: { state: 'up' | 'connecting' | 'down' }) {
+  const className = state === 'up' ? 'ok' : state === 'connecting' ? 'warn' : 'danger';
+  const label = state === 'up' ? 'Link up' : state === 'connecting' ? 'Connecting' : 'No link';
+  return <span className={`pill ${className}`}>{label}</span>;
+}

@@ -1,0 +1,193 @@
+/**
+ * Profiles: V2Ray configs as named profiles. Import from a file, paste into a new profile, or drop
+ * a file anywhere on the page; edit with errors marked at line:column; save, activate, export.
+ */
+import { useEffect, useRef, useState, type DragEvent } from 'react';
+import { useShallow } from 'zustand/react/shallow';
+import { ConfigEditor } from '../components/ConfigEditor.js';
+import { EmptyState } from '../components/EmptyState.js';
+import { AlertIcon, CheckIcon, DownloadIcon, PlayIcon, PlusIcon, ProfilesIcon, UploadIcon } from '../components/Icons.js';
+import { describeError, profileNameFromFile } from '../state/profiles.js';
+import { useAppStore } from '../state/store.js';
+
+const VALIDATE_AFTER_MS = 300;
+
+function download(fileName: string, text: string): void {
+  const url = URL.createObjectURL(new Blob([text], { type: 'application/json' }));
+  const anchor = document.createElement('a');
+  anchor.href = url;
+  anchor.download = fileName;
+  anchor.click();
+  setTimeout(() => URL.revokeObjectURL(url), 1000);
+}
+
+function ValidationLine({ onReveal }: { onReveal(): void }) {
+  const { validation, validatedText, text } = useAppStore(useShallow((state) => ({ validation: state.validation, validatedText: state.validatedText, text: state.draft?.text })));
+  if (!validation || validatedText !== text) {
+    return <div className="validation pending" role="status" data-testid="validation">Checking…</div>;
+  }
+  if (validation.ok) {
+    const roles = validation.roles.length ? validation.roles.join(', ') : 'no bridge or portal';
+    return (
+      <div className="validation ok" role="status" data-testid="validation" data-valid="true">
+        <CheckIcon />
+        <span>Valid V2Ray config: {roles}{validation.warnings.length ? ` · ${validation.warnings.length} warning${validation.warnings.length === 1 ? '' : 's'}: ${validation.warnings.map((warning) => warning.message).join('; ')}` : ''}</span>
+      </div>
+    );
+  }
+  const { error } = validation;
+  const where = error.where?.line !== undefined ? `${error.where.line}:${error.where.column ?? 1}` : null;
+  return (
+    <div className="validation error" role="alert" data-testid="validation" data-valid="false">
+      <AlertIcon />
+      <span>
+        {where ? <button type="button" className="where" data-testid="error-place" onClick={onReveal} title="Show in the editor">line {where}</button> : null}
+        {where ? ' — ' : ''}
+        <span data-testid="error-message">{error.where?.path ? `${error.where.path}: ` : ''}{error.message}</span>
+      </span>
+    </div>
+  );
+}
+
+export function ProfilesPage() {
+  const { profiles, loaded, draft, notice, busy, validation, validatedText } = useAppStore(useShallow((state) => ({
+    profiles: state.profiles, loaded: state.profilesLoaded, draft: state.draft, notice: state.profileNotice, busy: state.profileBusy,
+    validation: state.validation, validatedText: state.validatedText,
+  })));
+  const actions = useAppStore(useShallow((state) => ({
+    openProfile: state.openProfile, newDraft: state.newDraft, setDraftText: state.setDraftText, setDraftName: state.setDraftName,
+    validateDraft: state.validateDraft, saveDraft: state.saveDraft, activateDraft: state.activateDraft, deleteProfile: state.deleteProfile,
+    exportProfile: state.exportProfile, dismissProfileNotice: state.dismissProfileNotice, loadProfiles: state.loadProfiles,
+  })));
+  const fileInput = useRef<HTMLInputElement>(null);
+  const [dragging, setDragging] = useState(false);
+  const [confirmDelete, setConfirmDelete] = useState(false);
+  const [revealError, setRevealError] = useState(0);
+  const text = draft?.text;
+
+  useEffect(() => {
+    void actions.loadProfiles();
+  }, [actions.loadProfiles]);
+
+  useEffect(() => {
+    if (text === undefined) return undefined;
+    const timer = setTimeout(() => void actions.validateDraft(), VALIDATE_AFTER_MS);
+    return () => clearTimeout(timer);
+  }, [text, actions.validateDraft]);
+
+  useEffect(() => setConfirmDelete(false), [draft?.openedAs]);
+
+  const importFiles = async (files: FileList | null) => {
+    const file = files?.[0];
+    if (!file) return;
+    actions.newDraft(profileNameFromFile(file.name), await file.text());
+  };
+
+  const onDrop = (event: DragEvent) => {
+    event.preventDefault();
+    setDragging(false);
+    void importFiles(event.dataTransfer.files);
+  };
+
+  const currentError = validation && !validation.ok && validatedText === text ? validation.error : null;
+  const stored = draft?.openedAs ? profiles.find((profile) => profile.name === draft.openedAs) : undefined;
+
+  return (
+    <div
+      className={`profiles${dragging ? ' dragging' : ''}`}
+      onDragOver={(event) => { event.preventDefault(); setDragging(true); }}
+      onDragLeave={(event) => { if (event.currentTarget === event.target) setDragging(false); }}
+      onDrop={onDrop}
+    >
+      <section className="card profile-list drop-target" aria-labelledby="profiles-title">
+        <div className="card-header">
+          <h2 id="profiles-title">Profiles</h2>
+          <span className="spacer" style={{ flex: 1 }} />
+          <button type="button" className="button small" onClick={() => actions.newDraft()}><PlusIcon />New</button>
+          <button type="button" className="button small" onClick={() => fileInput.current?.click()}><UploadIcon />Import…</button>
+          <input ref={fileInput} type="file" accept=".json,.jsonc,application/json" hidden onChange={(event) => { void importFiles(event.target.files); event.target.value = ''; }} />
+        </div>
+        {loaded && profiles.length === 0 ? (
+          <p className="card-body muted" style={{ margin: 0 }}>No profiles yet. Click New and paste a V2Ray config, import a file, or drop one here.</p>
+        ) : (
+          <ul aria-label="Saved profiles">
+            {profiles.map((profile) => (
+              <li key={profile.name}>
+                <button type="button" className="profile-item" aria-current={draft?.openedAs === profile.name} onClick={() => void actions.openProfile(profile.name)} data-testid="profile-item">
+                  <span className="title">
+                    <span>{profile.name}</span>
+                    {profile.active ? <span className="badge ok">active</span> : null}
+                    {profile.error ? <span className="badge danger">error</span> : null}
+                    {profile.origin === 'command-line' ? <span className="badge">-c</span> : null}
+                  </span>
+                  <span className="meta">{profile.error ? describeError(profile.error) : profile.roles.join(', ') || 'no bridge or portal'}</span>
+                </button>
+              </li>
+            ))}
+          </ul>
+        )}
+        <div className="drop-hint">Drop a .json file here to import it.</div>
+      </section>
+
+      <section className="card editor-card drop-target" aria-label="Profile editor">
+        {draft ? (
+          <>
+            <div className="card-header">
+              <label className="row">
+                <span className="sr-only">Profile name</span>
+                <input className="input name-input" value={draft.name} readOnly={draft.readOnly} onChange={(event) => actions.setDraftName(event.target.value)} aria-label="Profile name" />
+              </label>
+              {draft.readOnly ? <span className="badge">read-only: from the command line</span> : null}
+              {draft.dirty ? <span className="faint">unsaved</span> : null}
+              <span className="spacer" style={{ flex: 1 }} />
+              {!draft.readOnly ? <button type="button" className="button" onClick={() => void actions.saveDraft()} disabled={busy || !draft.dirty}>Save</button> : null}
+              <button type="button" className="button primary" onClick={() => void actions.activateDraft()} disabled={busy || currentError !== null}><PlayIcon />{stored?.active ? 'Restart' : 'Activate'}</button>
+              <button
+                type="button"
+                className="button"
+                disabled={!draft.openedAs || draft.dirty}
+                title={draft.dirty ? 'Save first' : 'Download as V2Ray JSON (v2ray -test accepts it)'}
+                onClick={async () => {
+                  if (!draft.openedAs) return;
+                  const exported = await actions.exportProfile(draft.openedAs);
+                  if (exported) download(exported.fileName, exported.text);
+                }}
+              >
+                <DownloadIcon />Export
+              </button>
+              {draft.openedAs && !draft.readOnly ? (
+                confirmDelete ? (
+                  <>
+                    <button type="button" className="button danger" onClick={() => { if (draft.openedAs) void actions.deleteProfile(draft.openedAs); }}>Delete “{draft.openedAs}”</button>
+                    <button type="button" className="button" onClick={() => setConfirmDelete(false)}>Keep</button>
+                  </>
+                ) : <button type="button" className="button danger" onClick={() => setConfirmDelete(true)}>Delete</button>
+              ) : null}
+            </div>
+            {notice ? (
+              <div className={`notice ${notice.kind}`} role={notice.kind === 'error' ? 'alert' : 'status'} style={{ borderRadius: 0 }} data-testid="profile-notice">
+                <span className="grow">{notice.text}</span>
+                <button type="button" className="icon-button" aria-label="Dismiss" onClick={actions.dismissProfileNotice}>×</button>
+              </div>
+            ) : null}
+            <ValidationLine onReveal={() => setRevealError((count) => count + 1)} />
+            <ConfigEditor text={draft.text} readOnly={draft.readOnly} error={currentError} onChange={actions.setDraftText} revealError={revealError} />
+          </>
+        ) : (
+          <EmptyState
+            icon={<ProfilesIcon />}
+            title="Open, paste or import a V2Ray config"
+            actions={(
+              <>
+                <button type="button" className="button primary" onClick={() => actions.newDraft()}><PlusIcon />New profile</button>
+                <button type="button" className="button" onClick={() => fileInput.current?.click()}><UploadIcon />Import a file…</button>
+              </>
+            )}
+          >
+            Pick a profile on the left to edit it, or start a new one and paste a config (comments allowed). Errors are marked at their line and column, as <code>porthole test</code> reports them.
+          </EmptyState>
+        )}
+      </section>
+    </div>
+  );
+}

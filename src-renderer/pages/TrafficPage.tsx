@@ -1,0 +1,104 @@
+/** Traffic per tag, over 1 min, 5 min (1 s points) or 1 h (10 s points). */
+import { useEffect, useMemo } from 'react';
+import { useShallow } from 'zustand/react/shallow';
+import type { TrafficPoint, TrafficWindow } from '../../src-core/api/index.js';
+import { EmptyState } from '../components/EmptyState.js';
+import { TrafficIcon } from '../components/Icons.js';
+import { TrafficChart } from '../components/TrafficChart.js';
+import { formatBytes, formatRate } from '../format.js';
+import { tagKey } from '../state/traffic.js';
+import { useAppStore } from '../state/store.js';
+
+const WINDOWS: { value: TrafficWindow; label: string; ms: number }[] = [
+  { value: '1m', label: '1 min', ms: 60_000 },
+  { value: '5m', label: '5 min', ms: 300_000 },
+  { value: '1h', label: '1 hour', ms: 3_600_000 },
+];
+
+const HOUR_REFRESH_MS = 10_000;
+
+function lastSeconds(points: readonly TrafficPoint[] | undefined, ms: number): TrafficPoint[] {
+  if (!points || points.length === 0) return [];
+  const end = points[points.length - 1]?.time ?? 0;
+  return points.filter((point) => point.time > end - ms);
+}
+
+export function TrafficPage({ theme }: { theme: string }) {
+  const { trafficWindow, tags, tagSeries, total, hourHistory } = useAppStore(useShallow((state) => ({
+    trafficWindow: state.trafficWindow, tags: state.tags, tagSeries: state.tagSeries, total: state.total, hourHistory: state.hourHistory,
+  })));
+  const { setTrafficWindow, refreshHourHistory } = useAppStore(useShallow((state) => ({ setTrafficWindow: state.setTrafficWindow, refreshHourHistory: state.refreshHourHistory })));
+  const span = WINDOWS.find((entry) => entry.value === trafficWindow)?.ms ?? 300_000;
+
+  useEffect(() => {
+    if (trafficWindow !== '1h') return undefined;
+    void refreshHourHistory();
+    const timer = setInterval(() => void refreshHourHistory(), HOUR_REFRESH_MS);
+    return () => clearInterval(timer);
+  }, [trafficWindow, refreshHourHistory]);
+
+  const series = useMemo(() => {
+    if (trafficWindow === '1h') {
+      const byKey = new Map<string, TrafficPoint[]>();
+      for (const entry of hourHistory?.tags ?? []) {
+        if (entry.tag !== null && entry.direction !== null) byKey.set(tagKey({ tag: entry.tag, direction: entry.direction }), entry.points);
+      }
+      return { total: hourHistory?.total.points ?? [], byKey };
+    }
+    const byKey = new Map<string, TrafficPoint[]>();
+    for (const [key, points] of Object.entries(tagSeries)) byKey.set(key, lastSeconds(points, span));
+    return { total: lastSeconds(total, span), byKey };
+  }, [trafficWindow, hourHistory, tagSeries, total, span]);
+
+  return (
+    <div className="stack">
+      <div className="toolbar" style={{ marginBottom: 0 }}>
+        <div className="segmented" role="group" aria-label="Time window">
+          {WINDOWS.map((entry) => (
+            <button type="button" key={entry.value} aria-pressed={trafficWindow === entry.value} onClick={() => setTrafficWindow(entry.value)}>{entry.label}</button>
+          ))}
+        </div>
+        <span className="faint">{trafficWindow === '1h' ? 'one point per 10 seconds' : 'one point per second'}</span>
+      </div>
+
+      <section className="card" aria-labelledby="total-title">
+        <div className="card-header">
+          <h2 id="total-title">All traffic</h2>
+          <span className="faint">tunnel links not counted twice</span>
+        </div>
+        <div className="card-body">
+          <TrafficChart points={series.total} windowMs={span} height={180} theme={theme} label="Total upload and download rate" />
+        </div>
+      </section>
+
+      {tags.length === 0 ? (
+        <section className="card">
+          <EmptyState icon={<TrafficIcon />} title="No tags have carried traffic yet">
+            Each inbound and outbound tag gets its own graph here once a connection goes through it.
+          </EmptyState>
+        </section>
+      ) : (
+        <div className="tag-grid">
+          {tags.map((tag) => (
+            <section className="card tag-card" key={tagKey(tag)} aria-label={`${tag.direction} ${tag.tag || 'untagged'}`} data-testid="tag-card">
+              <div className="card-header">
+                <h2>{tag.tag || 'untagged'}</h2>
+                <span className={`badge ${tag.direction === 'inbound' ? 'accent' : ''}`}>{tag.direction}</span>
+                <span className="spacer" style={{ flex: 1 }} />
+                <span className="faint num">{tag.openConnections} open</span>
+              </div>
+              <div className="figures num">
+                <span>↑ <b>{formatRate(tag.upRate)}</b></span>
+                <span>↓ <b>{formatRate(tag.downRate)}</b></span>
+                <span>total <b>{formatBytes(tag.bytesUp + tag.bytesDown)}</b></span>
+              </div>
+              <div className="card-body">
+                <TrafficChart points={series.byKey.get(tagKey(tag)) ?? []} windowMs={span} height={110} theme={theme} compact label={`Rates of ${tag.direction} ${tag.tag}`} />
+              </div>
+            </section>
+          ))}
+        </div>
+      )}
+    </div>
+  );
+}

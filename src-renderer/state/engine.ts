@@ -1,0 +1,64 @@
+/** Engine status, bridges and portals, totals, and whether events are flowing. */
+import type { BridgeState, EngineSnapshot, EngineStatus, ErrorEnvelope, PortalState, TrafficTotals } from '../../src-core/api/index.js';
+import { envelopeOf } from '../transport/errors.js';
+import type { LinkStatus } from '../transport/index.js';
+import { engineService } from './service.js';
+import type { SliceCreator } from './store.js';
+
+export interface EngineSlice {
+  status: EngineStatus | null;
+  bridges: BridgeState[];
+  portals: PortalState[];
+  totals: TrafficTotals;
+  /** Time of the last snapshot (the clock durations are computed against). */
+  snapshotTime: number;
+  linkStatus: LinkStatus;
+  /** A start/stop that failed, shown until the next attempt. */
+  engineError: ErrorEnvelope | null;
+  engineBusy: boolean;
+  applyEngineSnapshot(snapshot: EngineSnapshot): void;
+  setLinkStatus(status: LinkStatus): void;
+  startEngine(): Promise<void>;
+  stopEngine(): Promise<void>;
+}
+
+const EMPTY_TOTALS: TrafficTotals = { bytesUp: 0, bytesDown: 0, upRate: 0, downRate: 0, openConnections: 0 };
+
+export const createEngineSlice: SliceCreator<EngineSlice> = (set) => ({
+  status: null,
+  bridges: [],
+  portals: [],
+  totals: EMPTY_TOTALS,
+  snapshotTime: 0,
+  linkStatus: 'connecting',
+  engineError: null,
+  engineBusy: false,
+  applyEngineSnapshot: (snapshot) => set({
+    status: snapshot.status,
+    bridges: snapshot.bridges,
+    portals: snapshot.portals,
+    totals: snapshot.totals,
+    snapshotTime: snapshot.time,
+  }),
+  setLinkStatus: (linkStatus) => set({ linkStatus }),
+  startEngine: async () => {
+    set({ engineBusy: true, engineError: null });
+    try {
+      set({ status: await engineService().startEngine() });
+    } catch (error) {
+      set({ engineError: envelopeOf(error) });
+    } finally {
+      set({ engineBusy: false });
+    }
+  },
+  stopEngine: async () => {
+    set({ engineBusy: true, engineError: null });
+    try {
+      set({ status: await engineService().stopEngine() });
+    } catch (error) {
+      set({ engineError: envelopeOf(error) });
+    } finally {
+      set({ engineBusy: false });
+    }
+  },
+});

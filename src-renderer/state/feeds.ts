@@ -1,0 +1,55 @@
+/**
+ * Wires the service's events into the store: snapshots feed engine, connections and traffic; log
+ * batches feed the log slice. Returns the function that unhooks everything.
+ */
+import type { EngineService, Unsubscribe } from '../../src-core/api/index.js';
+import type { Transport } from '../transport/index.js';
+import { useAppStore } from './store.js';
+
+export function startFeeds(service: EngineService, transport?: Pick<Transport, 'linkStatus' | 'onDidChangeLinkStatus'>): Unsubscribe {
+  const store = useAppStore.getState();
+  // A fetched snapshot may arrive after a newer pushed one: never go back in time.
+  let lastSeq = 0;
+  const load = () => {
+    void service.getSnapshot().then((snapshot) => {
+      if (snapshot.seq <= lastSeq) return;
+      lastSeq = snapshot.seq;
+      const state = useAppStore.getState();
+      state.applyEngineSnapshot(snapshot);
+      state.applyConnectionRows(snapshot.connections);
+    }).catch(() => undefined);
+    void store.loadTrafficHistory().catch(() => undefined);
+    void store.loadRecentLogs().catch(() => undefined);
+    void store.loadSettings();
+    void store.loadProfiles();
+  };
+  const unsubscribers: Unsubscribe[] = [
+    service.onDidChangeSnapshot((snapshot) => {
+      lastSeq = Math.max(lastSeq, snapshot.seq);
+      const state = useAppStore.getState();
+      state.applyEngineSnapshot(snapshot);
+      state.applyConnectionRows(snapshot.connections);
+      state.applyTrafficSnapshot(snapshot);
+    }),
+    service.onDidLog((lines) => useAppStore.getState().appendLogLines(lines)),
+  ];
+  if (transport) {
+    store.setLinkStatus(transport.linkStatus());
+    let dropped = false;
+    unsubscribers.push(transport.onDidChangeLinkStatus((status) => {
+      useAppStore.getState().setLinkStatus(status);
+      // After a drop, fetch what was missed (log lines, history) once events flow again.
+      if (status === 'offline') dropped = true;
+      if (status === 'live' && dropped) {
+        dropped = false;
+        load();
+      }
+    }));
+  } else {
+    store.setLinkStatus('live');
+  }
+  load();
+  return () => {
+    for (const unsubscribe of unsubscribers) unsubscribe();
+  };
+}

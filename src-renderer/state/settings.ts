@@ -1,0 +1,33 @@
+/** User settings kept by the service (theme), applied at once and saved in the background. */
+import type { ErrorEnvelope, Settings } from '../../src-core/api/index.js';
+import { envelopeOf } from '../transport/errors.js';
+import { engineService } from './service.js';
+import type { SliceCreator } from './store.js';
+
+export interface SettingsSlice {
+  settings: Settings;
+  settingsError: ErrorEnvelope | null;
+  loadSettings(): Promise<void>;
+  setTheme(theme: Settings['theme']): Promise<void>;
+}
+
+export const createSettingsSlice: SliceCreator<SettingsSlice> = (set, get) => ({
+  settings: { theme: 'system' },
+  settingsError: null,
+  loadSettings: async () => {
+    try {
+      set({ settings: await engineService().getSettings() });
+    } catch (error) {
+      set({ settingsError: envelopeOf(error) });
+    }
+  },
+  setTheme: async (theme) => {
+    const before = get().settings;
+    set({ settings: { ...before, theme }, settingsError: null });
+    try {
+      set({ settings: await engineService().setSettings({ theme }) });
+    } catch (error) {
+      set({ settings: before, settingsError: envelopeOf(error) });
+    }
+  },
+});
