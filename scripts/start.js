@@ -2,6 +2,7 @@
 // `npm start`: the tray app where Electron can run; otherwise Porthole headless, saying which and why.
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import net from 'node:net';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -32,10 +33,21 @@ if (electron.binary) {
   child.on('exit', (code) => process.exit(code ?? 0));
 } else {
   const config = join(root, 'examples', 'local-demo.json');
+  const ui = (await portIsFree(7070)) ? '127.0.0.1:7070' : '127.0.0.1:0';
   console.log(`porthole: cannot open the tray app here: ${electron.reason}.`);
-  console.log(`porthole: running headless instead: node bin/porthole.js run -c ${config}`);
-  console.log('porthole: this demo is bridge and portal at once: http://127.0.0.1:8080/ shows what listens on localhost:80. Ctrl-C stops it.');
-  const child = spawn(process.execPath, [join(root, 'bin', 'porthole.js'), 'run', '-c', config], { stdio: 'inherit' });
+  console.log(`porthole: starting the web dashboard instead: node bin/porthole.js run -c ${config} --ui ${ui}`);
+  console.log('porthole: the demo profile is bridge and portal at once: http://127.0.0.1:8080/ shows what listens on localhost:80.');
+  console.log('porthole: open the dashboard URL printed below (it carries the access token). Ctrl-C stops it.');
+  const child = spawn(process.execPath, [join(root, 'bin', 'porthole.js'), 'run', '-c', config, '--ui', ui], { stdio: 'inherit' });
   for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => child.kill(signal));
   child.on('exit', (code) => process.exit(code ?? 0));
+}
+
+/** Whether 127.0.0.1:port can be listened on right now. */
+function portIsFree(port) {
+  return new Promise((resolve) => {
+    const probe = net.createServer();
+    probe.once('error', () => resolve(false));
+    probe.listen(port, '127.0.0.1', () => probe.close(() => resolve(true)));
+  });
 }
