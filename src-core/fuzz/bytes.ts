@@ -20,8 +20,27 @@ export function check(condition: boolean, message: string | (() => string)): ass
   if (!condition) throw new FuzzViolation(typeof message === 'string' ? message : message());
 }
 
+/**
+ * Deep equality of plain data: objects compare by own enumerable keys whatever their prototype
+ * (fast-check builds records without one), byte arrays by content.
+ */
+export function sameData(a: unknown, b: unknown): boolean {
+  return isDeepStrictEqual(plain(a), plain(b));
+}
+
+function plain(value: unknown): unknown {
+  if (value instanceof Uint8Array) return Buffer.from(value.buffer, value.byteOffset, value.byteLength);
+  if (Array.isArray(value)) return value.map(plain);
+  if (typeof value === 'object' && value !== null) {
+    const out: Record<string, unknown> = {};
+    for (const [key, item] of Object.entries(value)) if (item !== undefined) out[key] = plain(item);
+    return out;
+  }
+  return value;
+}
+
 export function checkEqual(actual: unknown, expected: unknown, what: string): void {
-  if (!isDeepStrictEqual(actual, expected)) {
+  if (!sameData(actual, expected)) {
     throw new FuzzViolation(`${what}: expected ${describeValue(expected)}, got ${describeValue(actual)}`);
   }
 }
@@ -51,6 +70,13 @@ export function guard<R>(what: string, allowed: readonly ErrorCode[], call: () =
     const contract = allowed.length === 0 ? 'must never throw' : `may only throw PortholeError ${allowed.join(' | ')}`;
     throw new FuzzViolation(`${what} ${contract}, but threw ${describeError(error)}`, { cause: error });
   }
+}
+
+/** Calls something that must never throw (a decoder that reports errors, or an encoder fed valid data). */
+export function noThrow<R>(what: string, call: () => R): R {
+  const result = guard(what, [], call);
+  if (!result.ok) throw new FuzzViolation(`${what} must never throw`);
+  return result.value;
 }
 
 /** Checks that a reported (returned) error is a PortholeError with an allowed code. */
@@ -183,8 +209,26 @@ export function splitBytes(bytes: Buffer, split: Split): Buffer[] {
 /** Random bytes, mostly short; the length bound keeps every run fast. */
 export function randomBytesArbitrary(maxLength: number): fc.Arbitrary<Buffer> {
   return fc
-    .oneof({ weight: 3, arbitrary: fc.uint8Array({ maxLength: Math.min(64, maxLength) }) }, { weight: 2, arbitrary: fc.uint8Array({ maxLength }) })
+    .oneof({ weight: 3, arbitrary: fc.uint8Array({ maxLength: Math.min(64, maxLength), size: 'max' }) }, { weight: 2, arbitrary: fc.uint8Array({ maxLength, size: 'max' }) })
     .map((bytes) => Buffer.from(bytes));
+}
+
+/**
+ * Large buffers whose content does not matter, cheaply: a length and a seed expanded by
+ * xorshift32 (drawing tens of kilobytes byte by byte from fast-check would dominate a run).
+ */
+export function bulkBytesArbitrary(minLength: number, maxLength: number): fc.Arbitrary<Buffer> {
+  return fc.record({ length: fc.integer({ min: minLength, max: maxLength }), seed: fc.integer({ min: 1, max: 0x7fffffff }) }).map(({ length, seed }) => {
+    const out = Buffer.allocUnsafe(length);
+    let state = seed;
+    for (let i = 0; i < length; i++) {
+      state ^= state << 13;
+      state ^= state >>> 17;
+      state ^= state << 5;
+      out[i] = state & 0xff;
+    }
+    return out;
+  });
 }
 
 export const bytes16: fc.Arbitrary<Buffer> = fc.uint8Array({ minLength: 16, maxLength: 16 }).map((bytes) => Buffer.from(bytes));

@@ -137,10 +137,14 @@ function readVarint(bytes: Buffer, offset: number): Varint {
   throw malformed('varint longer than 10 bytes');
 }
 
-function readTag(bytes: Buffer, offset: number): { number: number; wireType: number; end: number } {
+/** Inside a skipped group protobuf-go checks field numbers only against the int32 range. */
+const MAX_GROUP_FIELD_NUMBER = 2 ** 31 - 1;
+
+function readTag(bytes: Buffer, offset: number, maxNumber = MAX_FIELD_NUMBER): { number: number; wireType: number; end: number } {
   const { low, high, end } = readVarint(bytes, offset);
-  const number = high === 0 ? low >>> 3 : Infinity;
-  if (number < 1 || number > MAX_FIELD_NUMBER) throw malformed('invalid field number');
+  // The tag is a varint up to 64 bits; field number = tag >> 3 (high bits included).
+  const number = high * 2 ** 29 + (low >>> 3);
+  if (number < 1 || number > maxNumber) throw malformed('invalid field number');
   return { number, wireType: low & 7, end };
 }
 
@@ -184,7 +188,7 @@ function skipField(bytes: Buffer, offset: number, number: number, wireType: numb
     }
     if (groups.length === 0) return at;
     if (at >= bytes.length) throw malformed('truncated group');
-    const tag = readTag(bytes, at);
+    const tag = readTag(bytes, at, MAX_GROUP_FIELD_NUMBER);
     at = tag.end;
     currentNumber = tag.number;
     currentType = tag.wireType;

@@ -130,7 +130,9 @@ function domainAddress(domain: string): VmessAddress | undefined {
   if (first === '[' || (first !== undefined && first >= '0' && first <= '9')) {
     let text = domain;
     if (text.length > 0 && text.startsWith('[') && text.endsWith(']')) text = text.slice(1, -1);
-    if (text.length > 0 && (!ALPHANUMERIC.test(text[0]!) || !ALPHANUMERIC.test(text[text.length - 1]!))) text = text.trim();
+    // Go's TrimSpace; the text is latin1 (one char per byte), so trim ASCII white space only: a
+    // lone 0xA0 byte is invalid UTF-8 to Go, not a no-break space (JS trim() would remove it).
+    if (text.length > 0 && (!ALPHANUMERIC.test(text[0]!) || !ALPHANUMERIC.test(text[text.length - 1]!))) text = text.replace(/^[\t\n\v\f\r ]+|[\t\n\v\f\r ]+$/g, '');
     const kind = isIP(text);
     if (kind === 4) return { kind: 'ipv4', value: text };
     if (kind === 6) {
