@@ -4,10 +4,8 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { formatErrorLine } from '../common/errors.js';
 import { loadConfigFiles, type PortholeConfig } from '../config/index.js';
-import { startDashboard, type Dashboard } from '../dashboard/server.js';
-import { isLoopbackHost } from '../dashboard/token-gate.js';
+import type { Dashboard } from '../dashboard/server.js';
 import { Instance } from '../instance.js';
-import { createLocalEngineService } from '../service/local-engine-service.js';
 import type { CliOutput } from './main.js';
 
 /** Where `--ui` serves the dashboard. */
@@ -104,6 +102,12 @@ function startedLine(instance: Instance, configFiles: string[]): string {
  */
 async function runWithDashboard(options: RunOptions, ui: DashboardAddress & { allowRemote: boolean }): Promise<number> {
   const { output } = options;
+  // Loaded only with --ui: a headless portal does not carry the dashboard in memory.
+  const [{ startDashboard }, { isLoopbackHost }, { createLocalEngineService }] = await Promise.all([
+    import('../dashboard/server.js'),
+    import('../dashboard/token-gate.js'),
+    import('../service/local-engine-service.js'),
+  ]);
   const folder = portholeConfigFolder();
   const service = await createLocalEngineService({
     profilesFolder: join(folder, 'profiles'),
