@@ -19,6 +19,7 @@
  *
  * Response: [0] V ‖ [1] options ‖ [2] command ‖ [3] command length N ‖ N command bytes.
  */
+import { formatIPv6, parseIPv6 } from '../../common/ip.js';
 import { isIP } from 'node:net';
 import { randomBytes, randomInt } from 'node:crypto';
 import { BugError, PortholeError } from '../../common/errors.js';
@@ -63,53 +64,8 @@ export function fnv1a32(data: Uint8Array, start = 0, end = data.length): number 
   return hash >>> 0;
 }
 
-/** Parses IPv6 text (with an optional embedded IPv4 tail) to 16 bytes; `undefined` if it is not IPv6. */
-export function parseIpv6(text: string): Buffer | undefined {
-  // Node accepts zone ids (`fe80::1%eth0`); Go's ParseIP does not.
-  if (isIP(text) !== 6 || text.includes('%')) return undefined;
-  let head = text;
-  const tail: number[] = [];
-  const lastColon = head.lastIndexOf(':');
-  const maybeV4 = head.slice(lastColon + 1);
-  if (maybeV4.includes('.')) {
-    for (const part of maybeV4.split('.')) tail.push(Number(part));
-    head = `${head.slice(0, lastColon + 1)}0:0`;
-  }
-  const halves = head.split('::');
-  const parseGroups = (part: string | undefined): number[] =>
-    part === undefined || part === '' ? [] : part.split(':').map((group) => Number.parseInt(group, 16));
-  const left = parseGroups(halves[0]);
-  const right = parseGroups(halves[1]);
-  const groups = halves.length === 2 ? [...left, ...new Array<number>(8 - left.length - right.length).fill(0), ...right] : left;
-  const out = Buffer.alloc(16);
-  groups.forEach((group, index) => out.writeUInt16BE(group, index * 2));
-  if (tail.length === 4) Buffer.from(tail).copy(out, 12);
-  return out;
-}
-
-/** RFC 5952 text of 16 bytes (as Go's `net.IP.String` writes it). */
-export function formatIpv6(bytes: Buffer): string {
-  const groups: number[] = [];
-  for (let i = 0; i < 16; i += 2) groups.push(bytes.readUInt16BE(i));
-  let bestStart = -1;
-  let bestLength = 0;
-  for (let i = 0; i < 8; ) {
-    if (groups[i] !== 0) {
-      i++;
-      continue;
-    }
-    let j = i;
-    while (j < 8 && groups[j] === 0) j++;
-    if (j - i > bestLength && j - i >= 2) {
-      bestStart = i;
-      bestLength = j - i;
-    }
-    i = j;
-  }
-  const hex = groups.map((group) => group.toString(16));
-  if (bestStart < 0) return hex.join(':');
-  return `${hex.slice(0, bestStart).join(':')}::${hex.slice(bestStart + bestLength).join(':')}`;
-}
+/** IPv6 text to 16 bytes and back: the same parser the Mux.Cool address codec uses (common/ip.ts). */
+export { formatIPv6 as formatIpv6, parseIPv6 as parseIpv6 } from '../../common/ip.js';
 
 const IPV4_MAPPED_PREFIX = Buffer.from([0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff]);
 
@@ -118,7 +74,7 @@ function ipv6Address(bytes: Buffer): VmessAddress {
   if (bytes.subarray(0, 12).equals(IPV4_MAPPED_PREFIX)) {
     return { kind: 'ipv4', value: `${bytes[12]}.${bytes[13]}.${bytes[14]}.${bytes[15]}` };
   }
-  return { kind: 'ipv6', value: formatIpv6(bytes) };
+  return { kind: 'ipv6', value: formatIPv6(bytes) };
 }
 
 const VALID_DOMAIN = /^[0-9A-Za-z._-]+$/;
@@ -136,7 +92,7 @@ function domainAddress(domain: string): VmessAddress | undefined {
     const kind = isIP(text);
     if (kind === 4) return { kind: 'ipv4', value: text };
     if (kind === 6) {
-      const bytes = parseIpv6(text);
+      const bytes = parseIPv6(text);
       if (bytes) return ipv6Address(bytes);
     }
   }
@@ -151,7 +107,7 @@ export function encodeAddress(address: VmessAddress): Buffer {
       return Buffer.from([ADDRESS_TYPE.ipv4, ...address.value.split('.').map(Number)]);
     }
     case 'ipv6': {
-      const bytes = parseIpv6(address.value);
+      const bytes = parseIPv6(address.value);
       if (!bytes) throw new PortholeError('PH_VMESS_BAD_HEADER', `vmess: invalid IPv6 address ${address.value}`);
       return Buffer.concat([Buffer.from([ADDRESS_TYPE.ipv6]), bytes]);
     }
