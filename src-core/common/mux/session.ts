@@ -29,6 +29,7 @@ import { AddressType, type MuxAddress } from './address.js';
 import { MAX_PACKET_DATA, MAX_STREAM_DATA } from './consts.js';
 import { FrameOption, FrameStatus, TargetNetwork, encodeFrameHeader, hasOption, type FrameMetadata, type MuxFrame, type MuxTarget } from './frame.js';
 import { FrameReader } from './reader.js';
+import { encodeEndFrame, encodeNewFrame } from './writer.js';
 import { MAX_UPDATES_PER_MESSAGE, decodeFlowMessage, encodeFlowMessage, type WindowUpdate } from './flow.js';
 
 /** With a 4.34 peer, a stream whose reader is this far behind is closed (at least; see options). */
@@ -130,7 +131,7 @@ export class MuxStream extends Duplex {
     const target = this.pendingNew;
     if (!target) return;
     this.pendingNew = undefined;
-    this.connection.writeFrames([encodeFrameHeader({ sessionId: this.id, status: FrameStatus.New, option: 0, target })]);
+    this.connection.writeFrames([encodeNewFrame(this.id, target)]);
   }
 
   override _write(chunk: Buffer, _encoding: BufferEncoding, callback: (error?: Error | null) => void): void {
@@ -265,7 +266,7 @@ export class MuxStream extends Duplex {
   private sendEnd(withError: boolean): void {
     if (this.sentEnd) return;
     this.sentEnd = true;
-    this.connection.writeFrames([encodeFrameHeader({ sessionId: this.id, status: FrameStatus.End, option: withError ? FrameOption.Error : 0 })]);
+    this.connection.writeFrames([encodeEndFrame(this.id, withError)]);
   }
 
   private clearNewTimer(): void {
@@ -436,7 +437,7 @@ export abstract class MuxConnection {
         const stream = this.streams.get(meta.sessionId);
         if (!stream) {
           // Unknown session: tell the peer to close it, discard the data (as 4.34 does).
-          this.writeFrames([encodeFrameHeader({ sessionId: meta.sessionId, status: FrameStatus.End, option: 0 })]);
+          this.writeFrames([encodeEndFrame(meta.sessionId)]);
           return;
         }
         this.deliver(stream, frame.data);
