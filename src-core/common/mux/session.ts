@@ -476,7 +476,7 @@ export abstract class MuxConnection {
   noteConsumed(stream: MuxStream): void {
     const flow = this.flow;
     if (!flow || stream.packet) return;
-    const consumed = stream.delivered - stream.readableLength;
+    const consumed = consumedBy(stream);
     const unreported = consumed - stream.reportedConsumed;
     if (unreported < flow.receiveWindow / 4) return;
     stream.reportedConsumed = consumed;

@@ -13,13 +13,13 @@ import type { VmessId, VmessUser } from './account.js';
 import {
   createAuthId,
   deriveResponseHeaderKeys,
-  deriveResponseKeyIv,
   openResponseHeaderLength,
   openResponseHeaderPayload,
   sealRequestHeader,
   type ResponseHeaderKeys,
 } from './aead.js';
 import { createBodyDecoder, createBodyEncoder, type BodyCodecOptions, type BodyDecoder, type BodyEncoder } from './body.js';
+import { SessionKeys } from './session-keys.js';
 import { decodeResponseHeader, encodeRequestHeader, type RequestHeader, type ResponseHeader, type VmessAddress } from './codec.js';
 import {
   COMMAND,
@@ -111,29 +111,10 @@ export function createClientRequest(options: ClientRequestOptions): ClientReques
 }
 
 /** Keys and framing of one client connection. */
-export class ClientSession {
-  readonly responseKey: Buffer;
-  readonly responseIv: Buffer;
-
-  constructor(
-    readonly header: RequestHeader,
-    readonly aead: boolean,
-  ) {
-    const response = deriveResponseKeyIv(header.bodyKey, header.bodyIv, aead);
-    this.responseKey = response.key;
-    this.responseIv = response.iv;
-  }
-
+export class ClientSession extends SessionKeys {
   /** Encoder of the request body (client → server). */
   createRequestBodyEncoder(): BodyEncoder {
-    const { header } = this;
-    return createBodyEncoder({
-      security: header.security as BodySecurity,
-      options: header.options,
-      command: header.command,
-      key: header.bodyKey,
-      iv: header.bodyIv,
-    });
+    return createBodyEncoder(this.requestBodyOptions());
   }
 
   /** A parser for the server's response header; it hands over the response body decoder. */
@@ -255,13 +236,7 @@ export class ClientResponseParser {
     if (header.responseAuth !== session.header.responseAuth) {
       return this.fail(`unexpected response header. Expecting ${session.header.responseAuth} but actually ${header.responseAuth}`);
     }
-    const codec: BodyCodecOptions = {
-      security: session.header.security as BodySecurity,
-      options: session.header.options,
-      command: session.header.command,
-      key: session.responseKey,
-      iv: session.responseIv,
-    };
+    const codec: BodyCodecOptions = session.responseBodyOptions();
     if (!session.aead && session.header.security === SECURITY.legacy) codec.cfb = this.legacyDecipher!;
     this.state = STATE.done;
     const rest = this.buffered;

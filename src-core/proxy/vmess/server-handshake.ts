@@ -21,7 +21,6 @@ import { computeBehaviorSeed, type VmessUser } from './account.js';
 import {
   deriveRequestHeaderKeys,
   deriveResponseHeaderKeys,
-  deriveResponseKeyIv,
   matchAuthId,
   openRequestHeaderLength,
   openRequestHeaderPayload,
@@ -29,6 +28,7 @@ import {
   type RequestHeaderKeys,
 } from './aead.js';
 import { createBodyDecoder, createBodyEncoder, type BodyDecoder, type BodyEncoder } from './body.js';
+import { SessionKeys } from './session-keys.js';
 import { decodeRequestHeader, encodeResponseHeader, type RequestHeader, type ResponseHeader } from './codec.js';
 import {
   AUTH_ID_LENGTH,
@@ -41,7 +41,6 @@ import {
   SEALED_LENGTH_LENGTH,
   SECURITY,
   TAG_LENGTH,
-  type BodySecurity,
 } from './consts.js';
 import { createLegacyHeaderDecipher, createLegacyResponseCipher, type LegacyUserValidator } from './legacy.js';
 import type { AuthIdReplayFilter, SessionHistory } from './replay.js';
@@ -309,30 +308,10 @@ export interface ServerResponse {
 }
 
 /** The keys and framing of one accepted connection, for the body codecs and the response. */
-export class ServerSession {
-  readonly responseKey: Buffer;
-  readonly responseIv: Buffer;
-
-  constructor(
-    readonly header: RequestHeader,
-    /** AEAD header (true) or legacy header (false): picks SHA-256 or MD5 response keys. */
-    readonly aead: boolean,
-  ) {
-    const response = deriveResponseKeyIv(header.bodyKey, header.bodyIv, aead);
-    this.responseKey = response.key;
-    this.responseIv = response.iv;
-  }
-
+export class ServerSession extends SessionKeys {
   /** Decoder of the request body (client → server). */
   createRequestBodyDecoder(): BodyDecoder {
-    const { header } = this;
-    return createBodyDecoder({
-      security: header.security as BodySecurity,
-      options: header.options,
-      command: header.command,
-      key: header.bodyKey,
-      iv: header.bodyIv,
-    });
+    return createBodyDecoder(this.requestBodyOptions());
   }
 
   /**
@@ -347,13 +326,7 @@ export class ServerSession {
       command: command?.command ?? 0,
       commandData: command?.commandData ?? Buffer.alloc(0),
     });
-    const codec = {
-      security: header.security as BodySecurity,
-      options: header.options,
-      command: header.command,
-      key: this.responseKey,
-      iv: this.responseIv,
-    };
+    const codec = this.responseBodyOptions();
     if (this.aead) {
       return { headerBytes: sealResponseHeader(deriveResponseHeaderKeys(this.responseKey, this.responseIv), plain), encoder: createBodyEncoder(codec) };
     }
