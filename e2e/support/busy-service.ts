@@ -36,7 +36,7 @@ export function createBusyService(rowCount = 2000): BusyService {
       point: { time, upRate: 50_000_000, downRate: 500_000_000 },
       tags: [], bridges: [],
       portals: [{ tag: 'portal', domain: 'test.v2ray.com', links: 4, linkLoads: [480, 510, 495, 475], openStreams: 1960, drainedLinks: 2, linkState: 'up' }],
-      connections,
+      connections, exposures: [], exposuresPaused: false,
     };
     for (const listener of listeners) listener(last);
   };
@@ -54,6 +54,7 @@ export function createBusyService(rowCount = 2000): BusyService {
     getTrafficHistory: async (window) => ({ window, stepMs: 1000, total: { tag: null, direction: null, points: [] }, tags: [] }),
     listConnections: async () => (last as EngineSnapshot).connections,
     closeConnection: async (id) => { closed.push(id); return true; },
+    listExposures: async () => [], addExposure: none, updateExposure: none, removeExposure: none, setExposuresPaused: none, getServerSetup: none,
     closeAllConnections: none, recentLogs: async () => [], getSettings: async () => ({ theme: 'light' }), setSettings: none,
     onDidChangeSnapshot, onDidLog,
   };

@@ -13,8 +13,8 @@
  *   never per chunk; log lines come in batches.
  */
 import type {
-  ConnectionRow, EngineSnapshot, EngineStatus, ExportedProfile, LogLevel, LogLine, Profile, ProfileSummary, Settings,
-  TrafficHistory, TrafficWindow, ValidationResult,
+  ConnectionRow, EngineSnapshot, EngineStatus, ExportedProfile, ExposureInput, ExposurePatch, ExposureStatus, LogLevel, LogLine,
+  Profile, ProfileSummary, ServerSetup, Settings, TrafficHistory, TrafficWindow, ValidationResult,
 } from './snapshots.js';
 
 /** Bumped only on a breaking change of the contract. */
@@ -75,6 +75,27 @@ export interface EngineService {
   closeConnection(id: number): Promise<boolean>;
   /** Closes every open connection except the tunnel links; resolves with how many it closed. */
   closeAllConnections(): Promise<number>;
+
+  /** Every exposure, in the order added. */
+  listExposures(): Promise<ExposureStatus[]>;
+  /**
+   * The one click: exposes `localHost:localPort` (default host 127.0.0.1) and starts the engine
+   * if it is stopped: with the active profile's bridge, or with the built-in local portal when no
+   * profile has one. An existing exposure of the same local address is enabled and returned.
+   * Rejects with `PH_EXPOSURE_BAD_INPUT`.
+   */
+  addExposure(input: ExposureInput): Promise<ExposureStatus>;
+  /** Renames, enables/disables or changes the wanted public port. Rejects with `PH_EXPOSURE_NOT_FOUND`. */
+  updateExposure(id: string, patch: ExposurePatch): Promise<ExposureStatus>;
+  /** Stops and forgets an exposure. Rejects with `PH_EXPOSURE_NOT_FOUND`. */
+  removeExposure(id: string): Promise<void>;
+  /** Pause all (true) / Resume (false): every exposure off or back as it was. */
+  setExposuresPaused(paused: boolean): Promise<void>;
+  /**
+   * The portal-side configs (V2Ray and Porthole) matching a bridge profile and the exposures, with
+   * the command to run each. Rejects with its config error, or `PH_SETUP_NO_BRIDGE`.
+   */
+  getServerSetup(profile: string): Promise<ServerSetup>;
 
   /** Recent log lines, oldest first. */
   recentLogs(query?: LogQuery): Promise<LogLine[]>;

@@ -42,6 +42,11 @@ export const SERVICE_ERROR_CODES = [
   'PH_ENGINE_NO_PROFILE',
   /** The engine could not start (a port in use, …); the message says why. */
   'PH_ENGINE_START_FAILED',
+  /** An exposure's input is wrong (a port out of range, a local address already exposed). */
+  'PH_EXPOSURE_BAD_INPUT',
+  'PH_EXPOSURE_NOT_FOUND',
+  /** Server setup needs a profile with a bridge whose link goes out through a VMess outbound. */
+  'PH_SETUP_NO_BRIDGE',
   /** A bug: the message is generic, details go to the engine's log. */
   'PH_INTERNAL',
 ] as const;

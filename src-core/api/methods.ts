@@ -13,6 +13,12 @@ export const PROFILE_NAME_PATTERN = /^[\p{L}\p{N}][\p{L}\p{N} ._()+-]{0,79}$/u;
 const profileName = z.string().regex(PROFILE_NAME_PATTERN, 'a profile name is 1–80 letters, digits, spaces and . _ ( ) + -, starting with a letter or digit');
 /** Config texts are small; 1 MiB keeps a mistaken paste from filling memory. */
 const profileText = z.string().max(1 << 20);
+const port = z.number().int().min(1, 'a port is 1–65535').max(65535, 'a port is 1–65535');
+/** A host name or IP literal to dial on the bridge's machine (no scheme, no port, no spaces). */
+const localHost = z.string().min(1).max(253).regex(/^(?:[A-Za-z0-9.-]+|\[?[0-9A-Fa-f:.]+\]?)$/, 'a host is a name or an IP address, without a port');
+export const EXPOSURE_ID_PATTERN = /^e-[0-9a-f]{8}$/;
+const exposureId = z.string().regex(EXPOSURE_ID_PATTERN, 'an exposure id looks like e-0123abcd');
+const exposureName = z.string().trim().min(1, 'a name is 1–60 characters').max(60, 'a name is 1–60 characters');
 const logLevel = z.enum(['debug', 'info', 'warning', 'error']);
 
 export const ENGINE_METHODS = {
@@ -32,6 +38,21 @@ export const ENGINE_METHODS = {
   closeConnection: z.tuple([z.number().int().nonnegative()]),
   closeAllConnections: z.tuple([]),
   recentLogs: z.tuple([z.object({ level: logLevel.optional(), limit: z.number().int().min(1).max(10_000).optional() }).strict().optional()]),
+  listExposures: z.tuple([]),
+  addExposure: z.tuple([z.object({
+    localHost: localHost.optional(),
+    localPort: port,
+    name: exposureName.optional(),
+    publicPort: port.nullable().optional(),
+  }).strict()]),
+  updateExposure: z.tuple([exposureId, z.object({
+    name: exposureName.optional(),
+    enabled: z.boolean().optional(),
+    publicPort: port.nullable().optional(),
+  }).strict()]),
+  removeExposure: z.tuple([exposureId]),
+  setExposuresPaused: z.tuple([z.boolean()]),
+  getServerSetup: z.tuple([profileName]),
   getSettings: z.tuple([]),
   setSettings: z.tuple([z.object({ theme: z.enum(['system', 'light', 'dark']).optional() }).strict()]),
 } as const satisfies { [K in EngineMethodName]: z.ZodType<unknown[]> };

@@ -121,6 +121,85 @@ export interface EngineSnapshot {
   bridges: BridgeState[];
   portals: PortalState[];
   connections: ConnectionRow[];
+  /** Every exposure with its state and traffic (issue 7). */
+  exposures: ExposureStatus[];
+  /** "Pause all" is on: every exposure is off until resumed (each keeps its own `enabled`). */
+  exposuresPaused: boolean;
+}
+
+/**
+ * An exposure: a local service (`localHost:localPort`) made reachable on a public port of the
+ * portal the bridge links to (or of the built-in local portal when no server is configured).
+ */
+export interface Exposure {
+  /** Stable, generated (`e-` and 8 hex digits). */
+  id: string;
+  name: string;
+  localHost: string;
+  localPort: number;
+  /** The public port asked for; null lets the portal pick one from its range. */
+  publicPort: number | null;
+  enabled: boolean;
+  createdAt: number;
+}
+
+/** What `addExposure` takes. One exposure per local host:port. */
+export interface ExposureInput {
+  localHost?: string;
+  localPort: number;
+  name?: string;
+  publicPort?: number | null;
+}
+
+/** What `updateExposure` may change. */
+export interface ExposurePatch {
+  name?: string;
+  enabled?: boolean;
+  publicPort?: number | null;
+}
+
+/**
+ * Where an exposure stands:
+ * - `'disabled'`: switched off (or paused);
+ * - `'offline'`: the engine is stopped or no link to the portal is up yet;
+ * - `'requesting'`: asked a Porthole portal for a public port, no answer yet;
+ * - `'live'`: reachable at `publicAddress`;
+ * - `'setup-needed'`: the portal is V2Ray, which cannot open ports on request: apply Server setup;
+ * - `'refused'`: the portal said no (`problem` says why); retried when something changes.
+ */
+export type ExposureState = 'disabled' | 'offline' | 'requesting' | 'live' | 'setup-needed' | 'refused';
+
+/** Which portal serves the exposures: the built-in one, a Porthole server, a V2Ray server. */
+export type PortalKind = 'local' | 'porthole' | 'v2ray';
+
+export interface ExposureStatus extends Exposure {
+  state: ExposureState;
+  /** `host:port` to give out, once live (for a V2Ray portal: where Server setup puts it). */
+  publicAddress: string | null;
+  portalKind: PortalKind | null;
+  /** Why it is refused, or what is wrong on this side; null when all is well. */
+  problem: ErrorEnvelope | null;
+  /** False when nothing answered at local host:port on the last check; null before the first. */
+  localReachable: boolean | null;
+  bytesUp: number;
+  bytesDown: number;
+  upRate: number;
+  downRate: number;
+  openConnections: number;
+}
+
+/** The portal-side config matching a bridge profile (Profiles → Server setup). */
+export interface ServerSetup {
+  /** The bridge profile it matches. */
+  profile: string;
+  /** `host:port` the bridge dials: where the portal must listen. */
+  serverAddress: string;
+  /** For a server running V2Ray: a complete config that `v2ray -test` accepts. */
+  v2ray: { fileName: string; text: string; command: string };
+  /** For a server running Porthole headless: the same, plus a port range for one-click exposures. */
+  porthole: { fileName: string; text: string; command: string };
+  /** One line per exposure (public port → local address) the configs carry. */
+  exposures: string[];
 }
 
 /** The Traffic page's windows. 1 min and 5 min have 1 s points, 1 h has 10 s points. */

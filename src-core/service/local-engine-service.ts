@@ -7,6 +7,7 @@ import { basename } from 'node:path';
 import type {
   ConnectionRow, EngineEvent, EngineService, EngineSnapshot, EngineStatus, ExportedProfile, LogLine, LogQuery, Profile,
   ProfileSummary, Settings, TrafficHistory, TrafficWindow, ValidationResult, ErrorEnvelope, BridgeState, PortalState,
+  ExposureInput, ExposurePatch, ExposureStatus, ServerSetup,
 } from '../api/index.js';
 import { ServiceError, toErrorEnvelope } from '../api/index.js';
 import { formatErrorLine } from '../common/errors.js';
@@ -230,6 +231,32 @@ export class LocalEngineService implements EngineService {
     return closed;
   }
 
+  // ---- exposures (being implemented: issue 7/7)
+
+  async listExposures(): Promise<ExposureStatus[]> {
+    return [];
+  }
+
+  async addExposure(_input: ExposureInput): Promise<ExposureStatus> {
+    throw new ServiceError('PH_NOT_IMPLEMENTED', 'exposures are not implemented yet');
+  }
+
+  async updateExposure(_id: string, _patch: ExposurePatch): Promise<ExposureStatus> {
+    throw new ServiceError('PH_NOT_IMPLEMENTED', 'exposures are not implemented yet');
+  }
+
+  async removeExposure(_id: string): Promise<void> {
+    throw new ServiceError('PH_NOT_IMPLEMENTED', 'exposures are not implemented yet');
+  }
+
+  async setExposuresPaused(_paused: boolean): Promise<void> {
+    throw new ServiceError('PH_NOT_IMPLEMENTED', 'exposures are not implemented yet');
+  }
+
+  async getServerSetup(_profile: string): Promise<ServerSetup> {
+    throw new ServiceError('PH_NOT_IMPLEMENTED', 'server setup is not implemented yet');
+  }
+
   // ---- logs and settings
 
   async recentLogs(query: LogQuery = {}): Promise<LogLine[]> {
@@ -386,6 +413,8 @@ export class LocalEngineService implements EngineService {
       bridges: instance ? this.bridgeStates(instance, sample.rows) : [],
       portals: instance ? this.portalStates(instance) : [],
       connections: sample.rows,
+      exposures: [],
+      exposuresPaused: false,
     };
     this.lastSnapshot = snapshot;
     for (const listener of this.snapshotListeners) {

@@ -22,7 +22,7 @@ function snapshot(seq: number, fields: Partial<EngineSnapshot> = {}): EngineSnap
     status: { state: 'running', profile: 'p', since: 0, error: null, listening: [] },
     totals: { bytesUp: 0, bytesDown: 0, upRate: seq, downRate: seq * 2, openConnections: 0 },
     point: { time: seq * 1000, upRate: seq, downRate: seq * 2 },
-    tags: [], bridges: [], portals: [], connections: [],
+    tags: [], bridges: [], portals: [], connections: [], exposures: [], exposuresPaused: false,
     ...fields,
   };
 }
