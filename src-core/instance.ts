@@ -16,7 +16,11 @@ import { DefaultLogger, type LogSink } from './app/log/logger.js';
 import { DefaultOutboundManager } from './app/outbound-manager.js';
 import { DefaultPolicyManager } from './app/policy/default-policy.js';
 import { Bridge } from './app/reverse/bridge.js';
+import { ExposureAgent, exposureOutboundTag, type ExposureSpec } from './app/reverse/exposure-agent.js';
+import { ExposureHost } from './app/reverse/exposure-host.js';
 import { Portal } from './app/reverse/portal.js';
+import { bridgeUplink } from './app/reverse/uplink.js';
+import { FreedomOutbound } from './proxy/freedom/outbound.js';
 import { DefaultRouter } from './app/router/default-router.js';
 import { DefaultConnectionStats } from './app/stats/connection-stats.js';
 import type { InboundHandler } from './features/inbound.js';
@@ -69,7 +73,11 @@ export class Instance {
   private portalParts = new Map<string, Portal>();
   private inboundParts = new Map<string, InboundHandler[]>();
   private bridgeParts = new Map<string, Bridge>();
+  /** One freedom outbound per exposure, tagged `exposure:<id>`, dialling its local address. */
+  private exposureOutbounds = new Map<string, { key: string; handler: FreedomOutbound }>();
   private started = false;
+  /** The user's exposures, carried by the config's first bridge. */
+  readonly exposures: ExposureAgent;
 
   constructor(config: PortholeConfig, options: InstanceOptions = {}) {
     this.currentConfig = config;
@@ -89,6 +97,10 @@ export class Instance {
       log: forComponent(this.logger, 'app/dispatcher'),
     });
     this.features = { dispatcher: this.dispatcher, policies: this.policies, logger: this.logger };
+    this.exposures = new ExposureAgent({
+      log: forComponent(this.logger, 'app/reverse/exposures'),
+      serverHost: () => this.exposureServerHost(),
+    });
     this.outboundParts = new Map(config.outbounds.map((outbound) => [keyOf(outbound), createOutboundHandler(outbound, this.features)]));
     this.portalParts = new Map(config.reverse.portals.map((portal) => [keyOf(portal), this.createPortal(portal)]));
     this.inboundParts = new Map(config.inbounds.map((inbound) => [keyOf(inbound), createInboundHandlers(inbound, this.features)]));
@@ -151,7 +163,7 @@ export class Instance {
     const portals = reuse('portal', this.portalParts, next.reverse.portals, (part) => this.createPortal(part));
     this.outboundParts = outbounds.after;
     this.portalParts = portals.after;
-    await this.outbounds.replaceAll([...outbounds.after.values(), ...portals.after.values()]);
+    await this.outbounds.replaceAll([...outbounds.after.values(), ...portals.after.values(), ...this.exposureHandlers()]);
 
     const bridges = reuse('bridge', this.bridgeParts, next.reverse.bridges, (part) => this.createBridge(part));
     await closeAll(bridges.removed);
@@ -176,9 +188,43 @@ export class Instance {
     await Promise.all(this.logFiles.map((stream) => new Promise<void>((resolve) => stream.end(resolve))));
   }
 
+  /**
+   * The exposures to carry (the service applies "Pause all" before): each gets an outbound that
+   * dials its local address, and the exposure agent asks the portal for public ports.
+   */
+  async setExposures(specs: readonly ExposureSpec[]): Promise<void> {
+    const next = new Map<string, { key: string; handler: FreedomOutbound }>();
+    for (const spec of specs) {
+      const key = `${spec.localHost}:${spec.localPort}`;
+      const existing = this.exposureOutbounds.get(spec.id);
+      if (existing && existing.key === key) {
+        next.set(spec.id, existing);
+        continue;
+      }
+      const handler = new FreedomOutbound(exposureOutboundTag(spec.id), { redirectHost: spec.localHost, redirectPort: spec.localPort }, forComponent(this.logger, 'app/reverse/exposures'));
+      if (existing) await this.outbounds.removeHandler(existing.handler.tag);
+      this.outbounds.addHandler(handler);
+      next.set(spec.id, { key, handler });
+    }
+    for (const [id, { handler }] of this.exposureOutbounds) if (!next.has(id)) await this.outbounds.removeHandler(handler.tag);
+    this.exposureOutbounds = next;
+    this.exposures.setExposures(specs);
+  }
+
   /** Where the inbound tagged `tag` listens (the first port of its range). */
   inboundAddress(tag: string): { host: string; port: number } | undefined {
     return this.inbounds.find((inbound) => inbound.tag === tag)?.address();
+  }
+
+  private exposureHandlers(): FreedomOutbound[] {
+    return [...this.exposureOutbounds.values()].map(({ handler }) => handler);
+  }
+
+  /** The host the exposure bridge dials its portal at, when that goes through a VMess outbound. */
+  private exposureServerHost(): string | undefined {
+    const bridge = this.currentConfig.reverse.bridges[0];
+    const uplink = bridge ? bridgeUplink(this.currentConfig, bridge) : undefined;
+    return uplink?.kind === 'vmess' ? uplink.server.address : undefined;
   }
 
   private createPortal(portal: PortalConfig): Portal {
@@ -187,16 +233,27 @@ export class Instance {
       domain: portal.domain,
       streamBufferBytes: this.policies.forLevel(0).bufferBytes,
       log: forComponent(this.logger, 'app/reverse/portal'),
+      // Every Porthole portal answers exposure requests; without `exposures` in its config it refuses them, saying how to allow them.
+      exposures: new ExposureHost({
+        config: portal.exposures,
+        portalTag: portal.tag,
+        dispatcher: this.dispatcher,
+        log: forComponent(this.logger, 'app/reverse/exposures'),
+        inboundLog: forComponent(this.logger, 'proxy/dokodemo-door/inbound'),
+      }),
     });
   }
 
   private createBridge(bridge: BridgeConfig): Bridge {
+    // The first bridge carries the user's exposures.
+    const carriesExposures = this.currentConfig.reverse.bridges[0] === bridge;
     return new Bridge({
       tag: bridge.tag,
       domain: bridge.domain,
       dispatcher: this.dispatcher,
       streamBufferBytes: this.policies.forLevel(0).bufferBytes,
       log: forComponent(this.logger, 'app/reverse/bridge'),
+      ...(carriesExposures ? { exposures: this.exposures } : {}),
     });
   }
 }

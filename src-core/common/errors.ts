@@ -29,6 +29,12 @@ export const ERROR_CODES = [
   'PH_REVERSE_NO_LINK',
   'PH_BUFFER_OVERFLOW',
   'PH_CLOSED',
+  /** Exposure extension: the portal allows no exposures (no `exposures` in its config). */
+  'PH_EXPOSE_NOT_ALLOWED',
+  /** The public port asked for is outside the portal's range. */
+  'PH_EXPOSE_OUT_OF_RANGE',
+  /** The public port is in use (by another exposure or another program), or the range is full. */
+  'PH_EXPOSE_PORT_TAKEN',
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];

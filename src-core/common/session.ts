@@ -19,6 +19,11 @@ export interface Session {
   readonly user?: string;
   /** Policy level of the user or inbound. */
   readonly level: number;
+  /**
+   * Set by a part that knows where the connection must go (V2Ray's forced outbound tag): routing
+   * rules are skipped. Exposures use it: their traffic never depends on the user's rules.
+   */
+  readonly outboundTag?: string;
   readonly startedAt: number;
 }
 

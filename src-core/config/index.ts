@@ -71,7 +71,7 @@ export {
 export type {
   BlackholeOutbound, BridgeConfig, Cidr, ConfigOrigin, DokodemoInbound, DokodemoSettings, DomainMatcher, FreedomDomainStrategy,
   FreedomOutbound, FreedomSettings, InboundConfig, InboundProtocol, LevelPolicy, LevelPolicySettings, LogConfig, LogLevel, LogTarget,
-  MuxConfig, Network, OutboundConfig, OutboundProtocol, PolicyConfig, PortalConfig, PortRange, PortholeConfig, ReverseConfig,
+  MuxConfig, Network, OutboundConfig, OutboundProtocol, PolicyConfig, PortalConfig, PortalExposuresConfig, PortRange, PortholeConfig, ReverseConfig,
   RoutingConfig, RoutingDomainStrategy, RoutingRule, SystemPolicy, VmessInbound, VmessInboundSettings, VmessOutbound,
   VmessOutboundSettings, VmessSecurity, VmessServer, VmessUser,
 } from './types.js';

@@ -308,6 +308,21 @@ export interface BridgeConfig {
 export interface PortalConfig {
   readonly tag: string;
   readonly domain: string;
+  /** Porthole only (V2Ray has no such field; export leaves it out): bridges may ask for public ports. */
+  readonly exposures?: PortalExposuresConfig;
+}
+
+/**
+ * `reverse.portals[].exposures`: which public ports Porthole bridges may ask this portal to open
+ * (the one-click exposure extension, negotiated on the links; V2Ray bridges never see it).
+ */
+export interface PortalExposuresConfig {
+  /** Ports a bridge may be given, e.g. "20000-20099" or [8080, "9000-9010"]. */
+  readonly ports: readonly PortRange[];
+  /** Address the public listeners bind to; default "0.0.0.0". */
+  readonly listen: string;
+  /** Host name bridges show in public addresses (default: the address they dial the portal at). */
+  readonly publicHost?: string;
 }
 
 export interface ReverseConfig {

@@ -20,6 +20,8 @@ import type { ComponentLogger } from '../../features/log.js';
 import { pumpBoth } from '../../transport/pump.js';
 import { DEFAULT_FLOW_WINDOW } from '../../common/mux/flow.js';
 import { ControlState, decodeControl } from './control.js';
+import { exposureOutboundTag, type ExposureAgent, type ExposureLink } from './exposure-agent.js';
+import { decodeExposureReply } from './exposure-wire.js';
 
 export const BRIDGE_MONITOR_MS = 2000;
 /** A new link is opened when the average sessions per active link (control included) exceeds this. */
@@ -37,6 +39,8 @@ export interface BridgeOptions {
   log: ComponentLogger;
   streamBufferBytes: number;
   level?: number;
+  /** The user's exposures, when this bridge carries them (the first bridge of the config). */
+  exposures?: ExposureAgent;
 }
 
 type WorkerState = 'connecting' | 'active' | 'draining' | 'closed';
@@ -48,6 +52,10 @@ class BridgeWorker {
   /** Set once the portal has spoken on this link: proof it reached a live portal. */
   confirmed = false;
   readonly openedAt = Date.now();
+  /** Set once a Control message arrived (the first one says whether the portal takes exposures). */
+  private heardControl = false;
+  /** How the exposure agent writes on this link's control session, once the portal offered exposures. */
+  private exposureLink: ExposureLink | undefined;
 
   constructor(private readonly bridge: Bridge, options: BridgeOptions) {
     const session = newSession({ inboundTag: options.tag, level: options.level ?? 0 });
@@ -57,6 +65,7 @@ class BridgeWorker {
     this.mux.onDidClose((error) => {
       const wasConfirmed = this.confirmed;
       this.state = 'closed';
+      if (this.exposureLink) options.exposures?.linkGone(this.exposureLink);
       this.bridge.workerClosed(this, wasConfirmed, error);
     });
   }
@@ -75,17 +84,32 @@ class BridgeWorker {
     this.bridge.carry(stream);
   }
 
-  /** Control messages set the state; the bridge never writes on this session. */
+  /**
+   * Control messages set the state. The bridge writes on this session only to a portal that
+   * offered exposures (a Porthole portal); 4.34's bridge never writes here.
+   */
   private watchControl(stream: MuxStream): void {
+    const exposures = this.bridge.exposures;
     stream.on('data', (message: Buffer) => {
       try {
         const control = decodeControl(message);
         // A Porthole portal offers flow control; answering turns it on for this link.
         if (control.flowWindow) this.mux.enableFlowControl({ sendWindow: control.flowWindow, receiveWindow: DEFAULT_FLOW_WINDOW }, true);
+        if (exposures && !this.heardControl) {
+          if (control.exposureOffer) {
+            this.exposureLink = { send: (bytes) => { if (!stream.destroyed && !stream.writableEnded) stream.write(bytes); } };
+            exposures.linkOffered(this.exposureLink);
+          } else {
+            exposures.linkWithoutOffer();
+          }
+        }
+        this.heardControl = true;
+        for (const reply of control.exposureReplies ?? []) exposures?.reply(decodeExposureReply(reply));
         const wasConfirmed = this.confirmed;
         this.confirmed = true;
         if (control.state === ControlState.Drain) {
           this.state = 'draining';
+          if (this.exposureLink) exposures?.linkGone(this.exposureLink);
           this.bridge.workerDraining();
         } else if (this.state === 'connecting') {
           this.state = 'active';
@@ -110,6 +134,11 @@ export class Bridge implements Runnable {
     this.log = options.log;
   }
 
+  /** The exposure agent this bridge serves, if any. */
+  get exposures(): ExposureAgent | undefined {
+    return this.options.exposures;
+  }
+
   async start(): Promise<void> {
     this.running = true;
     this.check();
@@ -131,7 +160,18 @@ export class Bridge implements Runnable {
 
   /** Dispatches one session that came out of the tunnel, as traffic from the bridge's tag. */
   carry(stream: MuxStream): void {
-    const session = newSession({ inboundTag: this.options.tag, level: this.options.level ?? 0 });
+    const exposure = this.options.exposures?.match(stream.target);
+    if (exposure && !exposure.enabled) {
+      this.log.info(`refusing a connection to ${formatDestination(stream.target)}: exposure "${exposure.name}" is off`);
+      stream.destroy();
+      return;
+    }
+    // An exposure's traffic goes to its own outbound (its counters are the exposure's traffic).
+    const session = newSession({
+      inboundTag: this.options.tag,
+      level: this.options.level ?? 0,
+      ...(exposure ? { outboundTag: exposureOutboundTag(exposure.id) } : {}),
+    });
     try {
       const link = this.options.dispatcher.dispatch(session, stream.target);
       void pumpBoth(stream, link);

@@ -21,6 +21,8 @@ import type { Link } from '../../transport/link.js';
 import { pumpBoth } from '../../transport/pump.js';
 import { DEFAULT_FLOW_WINDOW } from '../../common/mux/flow.js';
 import { ControlState, encodeControl } from './control.js';
+import type { ExposureHolder, ExposureHost } from './exposure-host.js';
+import { decodeBridgeExposureMessage, encodeExposureReply, type ExposureReply } from './exposure-wire.js';
 
 /** Timings and limits, named as in the wire doc. */
 export const PORTAL_HEARTBEAT_MS = 2000;
@@ -35,10 +37,12 @@ export interface PortalOptions {
   log: ComponentLogger;
   streamBufferBytes: number;
   waitForLinkMs?: number;
+  /** Answers Porthole bridges' exposure requests (refusing them when the config allows none). */
+  exposures?: ExposureHost;
 }
 
 /** One bridge link as the portal sees it. */
-export class PortalLink {
+export class PortalLink implements ExposureHolder {
   readonly mux: MuxClient;
   private readonly control: MuxStream;
   private heartbeat: Disposable | undefined;
@@ -47,12 +51,36 @@ export class PortalLink {
   constructor(link: Link, options: PortalOptions, private readonly onDrained: (portalLink: PortalLink) => void) {
     this.mux = new MuxClient(link, { streamBufferBytes: options.streamBufferBytes, log: options.log });
     this.control = this.mux.openStream({ network: 'udp', address: { kind: 'domain', value: CONTROL_DOMAIN }, port: 0 }, 0);
-    this.control.resume();
-    // The first Control message offers Porthole flow control; a 4.34 bridge skips the field.
+    // A 4.34 bridge never writes here; a Porthole bridge that saw the exposure offer does.
+    const exposures = options.exposures;
+    this.control.on('data', (bytes: Buffer) => {
+      if (exposures) this.handleExposureMessage(exposures, bytes, options.log);
+    });
+    // The first Control message offers Porthole flow control and exposures; a 4.34 bridge skips both fields.
     this.mux.offerFlowControl(DEFAULT_FLOW_WINDOW);
-    this.control.write(encodeControl(ControlState.Active, undefined, { flowWindow: DEFAULT_FLOW_WINDOW }));
+    this.control.write(encodeControl(ControlState.Active, undefined, { flowWindow: DEFAULT_FLOW_WINDOW, exposureOffer: exposures !== undefined }));
     this.heartbeat = disposableInterval(() => this.sendHeartbeat(), PORTAL_HEARTBEAT_MS);
-    this.mux.onDidClose(() => this.stopHeartbeat());
+    this.mux.onDidClose(() => {
+      this.stopHeartbeat();
+      exposures?.holderGone(this);
+    });
+  }
+
+  /** ExposureHolder: answers go back in a Control message (ACTIVE, as a heartbeat would say). */
+  reply(reply: ExposureReply): void {
+    if (this.mux.closed || this.draining) return;
+    this.control.write(encodeControl(ControlState.Active, undefined, { exposureReplies: [encodeExposureReply(reply)] }));
+  }
+
+  private handleExposureMessage(exposures: ExposureHost, bytes: Buffer, log: ComponentLogger): void {
+    try {
+      const message = decodeBridgeExposureMessage(bytes);
+      for (const request of message.expose) void exposures.expose(this, request);
+      for (const id of message.unexpose) void exposures.unexpose(this, id);
+    } catch (error) {
+      // Only this message is dropped: the link and everything on it go on.
+      log.warning(`ignoring an exposure message that does not parse: ${formatErrorLine(error)}`);
+    }
   }
 
   /** Sessions open now, control excluded. */
@@ -180,6 +208,7 @@ export class Portal implements OutboundHandler {
   async close(): Promise<void> {
     this.closed = true;
     this.idleCheck.dispose();
+    await this.options.exposures?.close();
     for (const wake of [...this.waiting]) wake();
     for (const portalLink of [...this.links]) portalLink.mux.close();
     this.links.length = 0;

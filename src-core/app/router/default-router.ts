@@ -59,6 +59,7 @@ export class DefaultRouter implements Router {
   }
 
   pickRoute(context: RoutingContext): string | undefined {
+    if (context.session.outboundTag !== undefined) return context.session.outboundTag;
     for (const rule of this.rules) {
       if (rule.conditions.every((condition) => condition(context))) return rule.outboundTag;
     }

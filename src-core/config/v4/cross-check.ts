@@ -101,7 +101,10 @@ export function crossCheck(ctx: BuildContext, config: PortholeConfig): void {
     }
     const outboundIndex = config.outbounds.findIndex((outbound) => outbound.tag === rule.outboundTag);
     const outbound = config.outbounds[outboundIndex];
-    if (!outbound || outbound.protocol !== 'vmess') {
+    // A portal of this same instance with the bridge's domain takes the link in-process (the
+    // built-in local portal: bridge and portal at once, as V2Ray allows).
+    const localPortal = !outbound && config.reverse.portals.some((portal) => portal.tag === rule.outboundTag && portal.domain === bridge.domain);
+    if (!localPortal && (!outbound || outbound.protocol !== 'vmess')) {
       const target = outbound ? describeOutbound(outbound, outboundIndex) : `portal ${q(rule.outboundTag)}`;
       const ruleOrigin = originOf(rule);
       throw crossError(ruleOrigin,

@@ -20,6 +20,8 @@ export interface DokodemoSettings {
   level: number;
   /** False for a UDP-only inbound (UDP is not carried yet): it listens but refuses TCP. */
   acceptsTcp: boolean;
+  /** Skip routing and send every connection to this outbound (an exposure's public port does). */
+  outboundTag?: string;
 }
 
 export class DokodemoInbound implements InboundHandler {
@@ -50,6 +52,7 @@ export class DokodemoInbound implements InboundHandler {
       inboundTag: this.tag,
       level: this.settings.level,
       source: { address: socket.remoteAddress ?? '', port: socket.remotePort ?? 0 },
+      ...(this.settings.outboundTag === undefined ? {} : { outboundTag: this.settings.outboundTag }),
     });
     const { target, acceptsTcp } = this.settings;
     if (!target || !acceptsTcp) {

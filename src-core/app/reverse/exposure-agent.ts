@@ -1,0 +1,178 @@
+/**
+ * The bridge's side of one-click exposures. It knows which local services the user exposes and,
+ * per portal link:
+ * - a Porthole portal offered exposures in its first Control message: the agent asks it for a
+ *   public port for each enabled exposure (on every such link, so losing one link loses nothing)
+ *   and records the answers;
+ * - a V2Ray portal offered nothing: nothing extra goes on the wire, and the exposures wait for
+ *   the user to apply Server setup on the portal (`'setup-needed'`).
+ * Connections coming out of the tunnel towards an exposure's local address are recognised here
+ * (`match`) so the bridge sends them to that exposure's own outbound, whatever the routing rules.
+ */
+import { formatAddress, parseAddress, type Destination } from '../../common/net.js';
+import type { ComponentLogger } from '../../features/log.js';
+import { encodeBridgeExposureMessage, type ExposeRequest, type ExposureReply } from './exposure-wire.js';
+
+/** An exposure as the engine runs it; the service persists them and applies "Pause all". */
+export interface ExposureSpec {
+  readonly id: string;
+  readonly name: string;
+  readonly localHost: string;
+  readonly localPort: number;
+  /** Null lets the portal pick one from its range. */
+  readonly publicPort: number | null;
+  readonly enabled: boolean;
+}
+
+export type AgentExposureState = 'disabled' | 'offline' | 'requesting' | 'live' | 'setup-needed' | 'refused';
+
+export interface AgentExposureStatus {
+  state: AgentExposureState;
+  /** `host:port`, once live; for a V2Ray portal, where Server setup puts it. */
+  publicAddress: string | null;
+  problem: { code: string; message: string } | null;
+}
+
+/** A link on which the portal offered exposures. */
+export interface ExposureLink {
+  send(message: Buffer): void;
+}
+
+/** The outbound tag of an exposure on the bridge: its connections and traffic carry this tag. */
+export function exposureOutboundTag(id: string): string {
+  return `exposure:${id}`;
+}
+
+/** What a V2Ray portal's dokodemo-door gets when the user chose no port: 80 → 8080, 3000 → 3000. */
+export function defaultPublicPort(localPort: number): number {
+  return localPort < 1024 ? 8000 + localPort : localPort;
+}
+
+export interface ExposureAgentOptions {
+  log: ComponentLogger;
+  /** The host the bridge dials the portal at (for public addresses); undefined when in-process. */
+  serverHost: () => string | undefined;
+}
+
+interface Answer {
+  /** The request the answer is for: a changed exposure is asked again. */
+  request: ExposeRequest;
+  reply: ExposureReply | undefined;
+}
+
+export class ExposureAgent {
+  private specs: ExposureSpec[] = [];
+  private readonly links = new Set<ExposureLink>();
+  private readonly answers = new Map<string, Answer>();
+  /** Null until a portal has spoken: then whether it is Porthole (took the offer) or V2Ray. */
+  private portal: 'porthole' | 'v2ray' | null = null;
+
+  constructor(private readonly options: ExposureAgentOptions) {}
+
+  get portalKind(): 'porthole' | 'v2ray' | null {
+    return this.portal;
+  }
+
+  /** The exposures to keep, in order; asks for new or changed ones and withdraws the rest. */
+  setExposures(specs: readonly ExposureSpec[]): void {
+    const before = new Map(this.specs.map((spec) => [spec.id, spec]));
+    this.specs = [...specs];
+    const expose: ExposeRequest[] = [];
+    const unexpose: string[] = [];
+    for (const spec of specs) {
+      const previous = before.get(spec.id);
+      before.delete(spec.id);
+      if (!spec.enabled) {
+        if (previous?.enabled) unexpose.push(spec.id);
+        this.answers.delete(spec.id);
+        continue;
+      }
+      const request = requestOf(spec);
+      const answered = this.answers.get(spec.id);
+      if (answered && sameRequest(answered.request, request)) continue;
+      this.answers.set(spec.id, { request, reply: undefined });
+      expose.push(request);
+    }
+    for (const gone of before.values()) {
+      this.answers.delete(gone.id);
+      if (gone.enabled) unexpose.push(gone.id);
+    }
+    this.broadcast(expose, unexpose);
+  }
+
+  /** A Porthole portal offered exposures on this link: ask it for every enabled one. */
+  linkOffered(link: ExposureLink): void {
+    this.portal = 'porthole';
+    this.links.add(link);
+    const requests = this.specs.filter((spec) => spec.enabled).map(requestOf);
+    for (const request of requests) {
+      const answer = this.answers.get(request.id);
+      if (!answer?.reply?.publicPort) this.answers.set(request.id, { request, reply: answer?.reply });
+    }
+    if (requests.length > 0) link.send(encodeBridgeExposureMessage({ expose: requests, unexpose: [] }));
+  }
+
+  /** The portal's first Control message carried no offer: it is V2Ray (or a Porthole that predates exposures). */
+  linkWithoutOffer(): void {
+    if (this.portal === null || this.links.size === 0) this.portal = 'v2ray';
+  }
+
+  /** The link closed or drains: it carries no more requests. */
+  linkGone(link: ExposureLink): void {
+    this.links.delete(link);
+  }
+
+  reply(reply: ExposureReply): void {
+    const answer = this.answers.get(reply.id);
+    if (!answer) return;
+    const first = answer.reply === undefined || answer.reply.publicPort !== reply.publicPort || answer.reply.error !== reply.error;
+    answer.reply = reply;
+    if (!first) return;
+    if (reply.publicPort > 0) this.options.log.info(`exposure "${answer.request.name}" is live at ${this.publicHost(reply)}:${reply.publicPort}`);
+    else this.options.log.warning(`the portal refused exposure "${answer.request.name}": ${reply.error ?? 'no reason given'}`);
+  }
+
+  /** The enabled or disabled exposure whose local address `target` is, if any. */
+  match(target: Destination): ExposureSpec | undefined {
+    if (target.network !== 'tcp') return undefined;
+    const host = formatAddress(target.address);
+    return this.specs.find((spec) => spec.localPort === target.port && formatAddress(parseAddress(spec.localHost)) === host);
+  }
+
+  status(id: string): AgentExposureStatus {
+    const spec = this.specs.find((candidate) => candidate.id === id);
+    if (!spec) return { state: 'offline', publicAddress: null, problem: null };
+    if (!spec.enabled) return { state: 'disabled', publicAddress: null, problem: null };
+    if (this.portal === 'v2ray') {
+      const host = this.options.serverHost() ?? '127.0.0.1';
+      return { state: 'setup-needed', publicAddress: `${host}:${spec.publicPort ?? defaultPublicPort(spec.localPort)}`, problem: null };
+    }
+    const reply = this.answers.get(id)?.reply;
+    if (this.links.size === 0) {
+      return { state: 'offline', publicAddress: null, problem: null };
+    }
+    if (!reply) return { state: 'requesting', publicAddress: null, problem: null };
+    if (reply.publicPort === 0) {
+      return { state: 'refused', publicAddress: null, problem: { code: reply.errorCode ?? 'PH_EXPOSE_NOT_ALLOWED', message: reply.error ?? 'the portal refused' } };
+    }
+    return { state: 'live', publicAddress: `${this.publicHost(reply)}:${reply.publicPort}`, problem: null };
+  }
+
+  private publicHost(reply: ExposureReply): string {
+    return reply.publicHost ?? this.options.serverHost() ?? '127.0.0.1';
+  }
+
+  private broadcast(expose: ExposeRequest[], unexpose: string[]): void {
+    if (expose.length === 0 && unexpose.length === 0) return;
+    const message = encodeBridgeExposureMessage({ expose, unexpose });
+    for (const link of this.links) link.send(message);
+  }
+}
+
+function requestOf(spec: ExposureSpec): ExposeRequest {
+  return { id: spec.id, localHost: spec.localHost, localPort: spec.localPort, publicPort: spec.publicPort ?? 0, name: spec.name };
+}
+
+function sameRequest(a: ExposeRequest, b: ExposeRequest): boolean {
+  return a.localHost === b.localHost && a.localPort === b.localPort && a.publicPort === b.publicPort;
+}
