@@ -146,7 +146,7 @@ describe('LocalEngineService', () => {
 
   it('remembers the active profile and theme, and stops cleanly', async () => {
     await service.setSettings({ theme: 'dark' });
-    expect(JSON.parse(readFileSync(join(folder, 'settings.json'), 'utf8'))).toEqual({ theme: 'dark', activeProfile: 'bridge' });
+    expect(JSON.parse(readFileSync(join(folder, 'settings.json'), 'utf8'))).toEqual({ theme: 'dark', activeProfile: 'bridge', exposures: [], exposuresPaused: false });
     expect((await service.stopEngine()).state).toBe('stopped');
     expect(service.engine).toBeUndefined();
   });

@@ -3,18 +3,24 @@
  * `Instance` for the active profile at a time), a 1 s sampler that turns counters into rates and
  * rings, and the batched log feed. The dashboard, Electron's main process and tests all use this.
  */
+import { randomBytes } from 'node:crypto';
 import { basename } from 'node:path';
 import type {
   ConnectionRow, EngineEvent, EngineService, EngineSnapshot, EngineStatus, ExportedProfile, LogLine, LogQuery, Profile,
   ProfileSummary, Settings, TrafficHistory, TrafficWindow, ValidationResult, ErrorEnvelope, BridgeState, PortalState,
-  ExposureInput, ExposurePatch, ExposureStatus, ServerSetup,
+  Exposure, ExposureInput, ExposurePatch, ExposureStatus, PortalKind, ServerSetup, TagTraffic,
 } from '../api/index.js';
 import { ServiceError, toErrorEnvelope } from '../api/index.js';
 import { formatErrorLine } from '../common/errors.js';
+import { exposureOutboundTag, type ExposureSpec } from '../app/reverse/exposure-agent.js';
+import { bridgeUplink } from '../app/reverse/uplink.js';
 import { exportV2RayConfig, loadConfig, warningsOf, type ConfigSource, type PortholeConfig } from '../config/index.js';
 import type { ConnectionSnapshot } from '../features/stats.js';
 import { Instance, type InstanceOptions } from '../instance.js';
+import { ExposureProbe } from './exposure-probe.js';
+import { localPortalOnly, withLocalPortal } from './local-portal.js';
 import { LogFeed } from './log-feed.js';
+import { serverSetup } from './server-setup.js';
 import { checkProfileName, ProfileStore } from './profile-store.js';
 import { SettingsStore, type ServiceState } from './settings-store.js';
 import { TrafficSampler } from './traffic-sampler.js';
@@ -71,7 +77,14 @@ export class LocalEngineService implements EngineService {
   private readonly sampler = new TrafficSampler();
   private readonly snapshotListeners = new Set<(snapshot: EngineSnapshot) => void>();
   private readonly commandLine: CommandLineProfile | undefined;
-  private state: ServiceState = { settings: { theme: 'system' }, activeProfile: null };
+  private state: ServiceState = { settings: { theme: 'system' }, activeProfile: null, exposures: [], exposuresPaused: false };
+  private readonly probe = new ExposureProbe((target, reachable) => {
+    const exposure = this.state.exposures.find((candidate) => candidate.id === target.id);
+    const name = exposure ? `"${exposure.name}"` : target.id;
+    if (reachable) this.logs.note('info', `exposure ${name}: ${target.localHost}:${target.localPort} answers again`);
+    else this.logs.note('warning', `exposure ${name}: nothing is listening on ${target.localHost}:${target.localPort}; the exposure stays on and works once something does`);
+  });
+  private savingState: Promise<void> = Promise.resolve();
   private status: EngineStatus = stoppedStatus(null);
   private instance: Instance | undefined;
   private stopLogging: (() => void) | undefined;
@@ -99,6 +112,7 @@ export class LocalEngineService implements EngineService {
   /** Loads settings and starts sampling. Call once before use. */
   async open(): Promise<void> {
     this.state = await this.settingsStore.load();
+    if (this.settingsStore.dropped > 0) this.logs.note('warning', `settings: ${this.settingsStore.dropped} damaged exposure entr${this.settingsStore.dropped === 1 ? 'y was' : 'ies were'} skipped`);
     this.storedActiveProfile = this.state.activeProfile;
     if (this.commandLine) this.state.activeProfile = this.commandLine.name;
     this.status = stoppedStatus(this.state.activeProfile);
@@ -231,30 +245,76 @@ export class LocalEngineService implements EngineService {
     return closed;
   }
 
-  // ---- exposures (being implemented: issue 7/7)
+  // ---- exposures
 
   async listExposures(): Promise<ExposureStatus[]> {
-    return [];
+    return this.exposureStatuses(this.instance, (this.lastSnapshot ?? this.tick()).tags);
   }
 
-  async addExposure(_input: ExposureInput): Promise<ExposureStatus> {
-    throw new ServiceError('PH_NOT_IMPLEMENTED', 'exposures are not implemented yet');
+  addExposure(input: ExposureInput): Promise<ExposureStatus> {
+    return this.serial(async () => {
+      const localHost = input.localHost ?? '127.0.0.1';
+      const publicPort = input.publicPort ?? null;
+      let exposure = this.state.exposures.find((candidate) => candidate.localHost === localHost && candidate.localPort === input.localPort);
+      if (exposure) {
+        // The one click again: the existing exposure is switched on (and takes the new choices).
+        exposure.enabled = true;
+        if (input.publicPort !== undefined) exposure.publicPort = publicPort;
+        if (input.name !== undefined) exposure.name = input.name.trim();
+      } else {
+        exposure = {
+          id: this.newExposureId(),
+          name: input.name?.trim() || defaultExposureName(localHost, input.localPort),
+          localHost,
+          localPort: input.localPort,
+          publicPort,
+          enabled: true,
+          createdAt: Date.now(),
+        };
+        this.state.exposures.push(exposure);
+        this.logs.note('info', `exposure "${exposure.name}" added for ${localHost}:${input.localPort}`);
+      }
+      await this.saveState();
+      await this.applyExposures(true, new Set([exposure.id]));
+      return this.exposureStatus(exposure.id);
+    });
   }
 
-  async updateExposure(_id: string, _patch: ExposurePatch): Promise<ExposureStatus> {
-    throw new ServiceError('PH_NOT_IMPLEMENTED', 'exposures are not implemented yet');
+  updateExposure(id: string, patch: ExposurePatch): Promise<ExposureStatus> {
+    return this.serial(async () => {
+      const exposure = this.findExposure(id);
+      if (patch.name !== undefined) exposure.name = patch.name.trim();
+      if (patch.publicPort !== undefined) exposure.publicPort = patch.publicPort;
+      const switchedOn = patch.enabled === true && !exposure.enabled;
+      if (patch.enabled !== undefined) exposure.enabled = patch.enabled;
+      await this.saveState();
+      await this.applyExposures(switchedOn, new Set([id]));
+      return this.exposureStatus(id);
+    });
   }
 
-  async removeExposure(_id: string): Promise<void> {
-    throw new ServiceError('PH_NOT_IMPLEMENTED', 'exposures are not implemented yet');
+  removeExposure(id: string): Promise<void> {
+    return this.serial(async () => {
+      const exposure = this.findExposure(id);
+      this.state.exposures = this.state.exposures.filter((candidate) => candidate !== exposure);
+      await this.saveState();
+      await this.applyExposures(false);
+      this.logs.note('info', `exposure "${exposure.name}" removed`);
+    });
   }
 
-  async setExposuresPaused(_paused: boolean): Promise<void> {
-    throw new ServiceError('PH_NOT_IMPLEMENTED', 'exposures are not implemented yet');
+  setExposuresPaused(paused: boolean): Promise<void> {
+    return this.serial(async () => {
+      if (this.state.exposuresPaused === paused) return;
+      this.state.exposuresPaused = paused;
+      await this.saveState();
+      await this.applyExposures(!paused);
+      this.logs.note('info', paused ? 'all exposures paused' : 'exposures resumed');
+    });
   }
 
-  async getServerSetup(_profile: string): Promise<ServerSetup> {
-    throw new ServiceError('PH_NOT_IMPLEMENTED', 'server setup is not implemented yet');
+  async getServerSetup(profile: string): Promise<ServerSetup> {
+    return serverSetup(profile, await this.loadProfileConfig(profile), this.state.exposures);
   }
 
   // ---- logs and settings
@@ -292,7 +352,11 @@ export class LocalEngineService implements EngineService {
     const active = this.state.activeProfile;
     if (active !== null && active !== this.commandLine?.name) this.storedActiveProfile = active;
     if (active === null) this.storedActiveProfile = null;
-    await this.settingsStore.save({ ...this.state, activeProfile: this.storedActiveProfile });
+    const snapshot: ServiceState = { ...this.state, exposures: this.state.exposures.map((exposure) => ({ ...exposure })), activeProfile: this.storedActiveProfile };
+    // One write at a time: two quick changes must not race on the temporary file.
+    const write = this.savingState.then(() => this.settingsStore.save(snapshot));
+    this.savingState = write.catch(() => undefined);
+    await write;
   }
 
   /** Runs engine transitions one at a time, so two quick clicks cannot start two engines. */
@@ -305,8 +369,8 @@ export class LocalEngineService implements EngineService {
   private async startNow(): Promise<EngineStatus> {
     if (this.instance) return this.statusCopy();
     const name = this.state.activeProfile;
-    if (!name) throw new ServiceError('PH_ENGINE_NO_PROFILE', 'no profile is active: import or paste one in Profiles, then activate it');
-    const config = await this.loadProfileConfig(name);
+    if (!name && this.state.exposures.length === 0) throw new ServiceError('PH_ENGINE_NO_PROFILE', 'no profile is active: import or paste one in Profiles, then activate it (or expose a port to use the built-in local portal)');
+    const config = this.effectiveConfig(name ? await this.loadProfileConfig(name) : undefined);
     this.setStatus({ state: 'starting', profile: name, error: null, listening: [] });
     let instance: Instance | undefined;
     let stopLogging: (() => void) | undefined;
@@ -314,6 +378,7 @@ export class LocalEngineService implements EngineService {
       instance = new Instance(config, this.options.logSinks ? { logSinks: this.options.logSinks } : {});
       stopLogging = instance.logger.onDidLog((entry) => this.logs.add(entry));
       await instance.start();
+      await instance.setExposures(this.exposureSpecs());
     } catch (error) {
       stopLogging?.();
       const envelope: ErrorEnvelope = { code: 'PH_ENGINE_START_FAILED', message: `the engine could not start: ${formatErrorLine(error)}` };
@@ -330,7 +395,7 @@ export class LocalEngineService implements EngineService {
     });
     this.setStatus({ state: 'running', profile: name, error: null, listening });
     const roles = rolesOf(config);
-    this.logs.note('info', `engine started with profile "${name}"${roles.length ? ` (${roles.join(', ')})` : ''}`);
+    this.logs.note('info', `engine started ${name ? `with profile "${name}"` : 'with the built-in local portal'}${roles.length ? ` (${roles.join(', ')})` : ''}`);
     return this.statusCopy();
   }
 
@@ -399,6 +464,7 @@ export class LocalEngineService implements EngineService {
 
   private tick(): EngineSnapshot {
     const now = Date.now();
+    this.probe.tick(this.state.exposures.filter((exposure) => exposure.enabled && !this.state.exposuresPaused), now);
     const instance = this.instance;
     const connections = instance ? instance.stats.snapshot(now) : [];
     const isTunnel = instance ? this.tunnelTest(instance.config) : () => false;
@@ -413,8 +479,8 @@ export class LocalEngineService implements EngineService {
       bridges: instance ? this.bridgeStates(instance, sample.rows) : [],
       portals: instance ? this.portalStates(instance) : [],
       connections: sample.rows,
-      exposures: [],
-      exposuresPaused: false,
+      exposures: this.exposureStatuses(instance, sample.tags),
+      exposuresPaused: this.state.exposuresPaused,
     };
     this.lastSnapshot = snapshot;
     for (const listener of this.snapshotListeners) {
@@ -425,6 +491,90 @@ export class LocalEngineService implements EngineService {
       }
     }
     return snapshot;
+  }
+
+  /** The profile's config, plus the built-in local portal when no bridge of its own can carry exposures. */
+  private effectiveConfig(profile: PortholeConfig | undefined): PortholeConfig {
+    if (!profile) return localPortalOnly();
+    if (profile.reverse.bridges.length > 0 || this.state.exposures.length === 0) return profile;
+    return withLocalPortal(profile);
+  }
+
+  /** The exposures as the engine runs them: "Pause all" switches every one off without forgetting `enabled`. */
+  private exposureSpecs(): ExposureSpec[] {
+    const paused = this.state.exposuresPaused;
+    return this.state.exposures.map((exposure) => ({ ...exposure, enabled: exposure.enabled && !paused }));
+  }
+
+  /**
+   * Hands the exposures to the running engine (adding the local portal first if the profile has no
+   * bridge), or starts the engine when `start` says the user just switched one on.
+   */
+  private async applyExposures(start: boolean, probeNow: ReadonlySet<string> = new Set()): Promise<void> {
+    this.probe.tick(this.state.exposures.filter((exposure) => exposure.enabled && !this.state.exposuresPaused), Date.now(), probeNow);
+    const instance = this.instance;
+    if (!instance) {
+      if (start) await this.startNow();
+      return;
+    }
+    // Without a profile the engine already runs the local portal; with one, the local portal is added once needed.
+    const next = this.state.activeProfile ? this.effectiveConfig(instance.config) : instance.config;
+    if (next !== instance.config) await instance.reload(next);
+    await instance.setExposures(this.exposureSpecs());
+  }
+
+  private findExposure(id: string): Exposure {
+    const exposure = this.state.exposures.find((candidate) => candidate.id === id);
+    if (!exposure) throw new ServiceError('PH_EXPOSURE_NOT_FOUND', `there is no exposure ${id}`);
+    return exposure;
+  }
+
+  private newExposureId(): string {
+    for (;;) {
+      const id = `e-${randomBytes(4).toString('hex')}`;
+      if (!this.state.exposures.some((exposure) => exposure.id === id)) return id;
+    }
+  }
+
+  private exposureStatus(id: string): ExposureStatus {
+    const status = this.exposureStatuses(this.instance, (this.lastSnapshot ?? this.tick()).tags).find((candidate) => candidate.id === id);
+    if (!status) throw new ServiceError('PH_EXPOSURE_NOT_FOUND', `there is no exposure ${id}`);
+    return status;
+  }
+
+  private exposureStatuses(instance: Instance | undefined, tags: readonly TagTraffic[]): ExposureStatus[] {
+    const portalKind = instance ? this.portalKind(instance) : null;
+    return this.state.exposures.map((exposure): ExposureStatus => {
+      const traffic = tags.find((tag) => tag.direction === 'outbound' && tag.tag === exposureOutboundTag(exposure.id));
+      const localReachable = exposure.enabled && !this.state.exposuresPaused ? this.probe.reachable(exposure.id) : null;
+      const engine = instance?.exposures.status(exposure.id);
+      const off = !exposure.enabled || this.state.exposuresPaused;
+      const state = off ? 'disabled' : engine?.state ?? 'offline';
+      const localProblem = localReachable === false
+        ? { code: 'PH_DIAL_REFUSED', message: `nothing is listening on ${exposure.localHost}:${exposure.localPort}: the exposure stays on and works once something does` }
+        : null;
+      return {
+        ...exposure,
+        state,
+        publicAddress: off ? null : engine?.publicAddress ?? null,
+        portalKind,
+        problem: off ? null : engine?.problem ?? localProblem,
+        localReachable,
+        bytesUp: traffic?.bytesUp ?? 0,
+        bytesDown: traffic?.bytesDown ?? 0,
+        upRate: traffic?.upRate ?? 0,
+        downRate: traffic?.downRate ?? 0,
+        openConnections: traffic?.openConnections ?? 0,
+      };
+    });
+  }
+
+  /** Which portal the exposure bridge links to: the built-in one, or what answered on the links. */
+  private portalKind(instance: Instance): PortalKind | null {
+    const bridge = instance.config.reverse.bridges[0];
+    if (!bridge) return null;
+    if (bridgeUplink(instance.config, bridge)?.kind === 'portal') return 'local';
+    return instance.exposures.portalKind;
   }
 
   private bridgeStates(instance: Instance, rows: ConnectionRow[]): BridgeState[] {
@@ -466,4 +616,9 @@ export async function createLocalEngineService(options: LocalEngineServiceOption
   const service = new LocalEngineService(options);
   await service.open();
   return service;
+}
+
+/** `localhost:80` for the loopback host, else `host:port`. */
+function defaultExposureName(host: string, port: number): string {
+  return `${host === '127.0.0.1' || host === '::1' || host === 'localhost' ? 'localhost' : host}:${port}`;
 }

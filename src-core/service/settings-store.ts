@@ -1,11 +1,34 @@
-/** The service's small state file: user settings and which profile is active. */
+/** The service's small state file: user settings, which profile is active, and the exposures. */
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import type { Settings } from '../api/index.js';
+import { EXPOSURE_ID_PATTERN, type Exposure, type Settings } from '../api/index.js';
 
 export interface ServiceState {
   settings: Settings;
   activeProfile: string | null;
+  exposures: Exposure[];
+  exposuresPaused: boolean;
+}
+
+function isPort(value: unknown): value is number {
+  return typeof value === 'number' && Number.isInteger(value) && value >= 1 && value <= 65535;
+}
+
+/** A stored exposure, or undefined when the entry is damaged (it is dropped, the others kept). */
+function readExposure(raw: unknown): Exposure | undefined {
+  if (typeof raw !== 'object' || raw === null) return undefined;
+  const entry = raw as Record<string, unknown>;
+  if (typeof entry.id !== 'string' || !EXPOSURE_ID_PATTERN.test(entry.id)) return undefined;
+  if (typeof entry.localHost !== 'string' || entry.localHost === '' || !isPort(entry.localPort)) return undefined;
+  return {
+    id: entry.id,
+    name: typeof entry.name === 'string' && entry.name.trim() !== '' ? entry.name.slice(0, 60) : `${entry.localHost}:${entry.localPort}`,
+    localHost: entry.localHost,
+    localPort: entry.localPort,
+    publicPort: isPort(entry.publicPort) ? entry.publicPort : null,
+    enabled: entry.enabled !== false,
+    createdAt: typeof entry.createdAt === 'number' ? entry.createdAt : 0,
+  };
 }
 
 export const DEFAULT_SETTINGS: Settings = { theme: 'system' };
@@ -13,11 +36,14 @@ export const DEFAULT_SETTINGS: Settings = { theme: 'system' };
 const THEMES = new Set<Settings['theme']>(['system', 'light', 'dark']);
 
 export class SettingsStore {
+  /** Damaged exposure entries skipped by the last `load` (the service says so in the log). */
+  dropped = 0;
+
   constructor(readonly file: string | undefined) {}
 
   /** What the file says, with defaults for whatever is missing or unreadable. */
   async load(): Promise<ServiceState> {
-    const state: ServiceState = { settings: { ...DEFAULT_SETTINGS }, activeProfile: null };
+    const state: ServiceState = { settings: { ...DEFAULT_SETTINGS }, activeProfile: null, exposures: [], exposuresPaused: false };
     if (!this.file) return state;
     let parsed: unknown;
     try {
@@ -26,9 +52,17 @@ export class SettingsStore {
       return state;
     }
     if (typeof parsed !== 'object' || parsed === null) return state;
-    const raw = parsed as { theme?: unknown; activeProfile?: unknown };
+    const raw = parsed as { theme?: unknown; activeProfile?: unknown; exposures?: unknown; exposuresPaused?: unknown };
     if (typeof raw.theme === 'string' && THEMES.has(raw.theme as Settings['theme'])) state.settings.theme = raw.theme as Settings['theme'];
     if (typeof raw.activeProfile === 'string') state.activeProfile = raw.activeProfile;
+    if (Array.isArray(raw.exposures)) {
+      for (const entry of raw.exposures) {
+        const exposure = readExposure(entry);
+        if (exposure && !state.exposures.some((kept) => kept.id === exposure.id)) state.exposures.push(exposure);
+        else this.dropped += 1;
+      }
+    }
+    state.exposuresPaused = raw.exposuresPaused === true;
     return state;
   }
 
@@ -36,7 +70,8 @@ export class SettingsStore {
     if (!this.file) return;
     await mkdir(dirname(this.file), { recursive: true });
     const temporary = `${this.file}.${process.pid}.tmp`;
-    await writeFile(temporary, `${JSON.stringify({ ...state.settings, activeProfile: state.activeProfile }, null, 2)}\n`, 'utf8');
+    const content = { ...state.settings, activeProfile: state.activeProfile, exposures: state.exposures, exposuresPaused: state.exposuresPaused };
+    await writeFile(temporary, `${JSON.stringify(content, null, 2)}\n`, 'utf8');
     await rename(temporary, this.file);
   }
 }
