@@ -1,0 +1,48 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { SettingsStore } from './settings-store.js';
+
+const folders: string[] = [];
+afterEach(() => { for (const folder of folders.splice(0)) rmSync(folder, { recursive: true, force: true }); });
+
+function file(content: string): string {
+  const folder = mkdtempSync(join(tmpdir(), 'porthole-settings-'));
+  folders.push(folder);
+  const path = join(folder, 'settings.json');
+  writeFileSync(path, content);
+  return path;
+}
+
+describe('SettingsStore', () => {
+  it('keeps every valid exposure, skips and counts damaged ones', async () => {
+    const store = new SettingsStore(file(JSON.stringify({
+      theme: 'dark',
+      exposuresPaused: true,
+      exposures: [
+        { id: 'e-0000000a', name: 'web', localHost: '127.0.0.1', localPort: 80, publicPort: 8080, enabled: false, createdAt: 5 },
+        { id: 'not-an-id', localHost: '127.0.0.1', localPort: 80 },
+        { id: 'e-0000000b', localHost: '127.0.0.1', localPort: 99999 },
+        { id: 'e-0000000c', localHost: 'nas.lan', localPort: 5000, publicPort: 'x' },
+        { id: 'e-0000000a', localHost: '127.0.0.1', localPort: 81 },
+      ],
+    })));
+    const state = await store.load();
+    expect(state.exposures).toEqual([
+      { id: 'e-0000000a', name: 'web', localHost: '127.0.0.1', localPort: 80, publicPort: 8080, enabled: false, createdAt: 5 },
+      { id: 'e-0000000c', name: 'nas.lan:5000', localHost: 'nas.lan', localPort: 5000, publicPort: null, enabled: true, createdAt: 0 },
+    ]);
+    expect(store.dropped).toBe(3);
+    expect(state.exposuresPaused).toBe(true);
+    expect(state.settings.theme).toBe('dark');
+  });
+
+  it('round-trips what it saves', async () => {
+    const store = new SettingsStore(file('{}'));
+    const state = await store.load();
+    state.exposures.push({ id: 'e-00000001', name: 'x', localHost: '::1', localPort: 1, publicPort: null, enabled: true, createdAt: 1 });
+    await store.save(state);
+    expect(await new SettingsStore(store.file).load()).toEqual(state);
+  });
+});
