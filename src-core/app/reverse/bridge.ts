@@ -160,13 +160,10 @@ export class Bridge implements Runnable {
 
   /** Dispatches one session that came out of the tunnel, as traffic from the bridge's tag. */
   carry(stream: MuxStream): void {
-    const exposure = this.options.exposures?.match(stream.target);
-    if (exposure && !exposure.enabled) {
-      this.log.info(`refusing a connection to ${formatDestination(stream.target)}: exposure "${exposure.name}" is off`);
-      stream.destroy();
-      return;
-    }
-    // An exposure's traffic goes to its own outbound (its counters are the exposure's traffic).
+    // An exposure's traffic goes to its own outbound (its counters are the exposure's traffic);
+    // everything else, and a switched-off exposure's address, is routed as V2Ray would.
+    const match = this.options.exposures?.match(stream.target);
+    const exposure = match?.enabled ? match : undefined;
     const session = newSession({
       inboundTag: this.options.tag,
       level: this.options.level ?? 0,
