@@ -28,7 +28,7 @@ import {
   encodeNewFrame,
   encodePacketFrame,
 } from '../common/mux/writer.js';
-import { decodeControl, encodeControl, FLOW_WINDOW_FIELD } from '../app/reverse/control.js';
+import { decodeControl, encodeControl, EXPOSURE_OFFER_FIELD, EXPOSURE_REPLY_FIELD, FLOW_WINDOW_FIELD } from '../app/reverse/control.js';
 import {
   applyMutations,
   check,
@@ -568,7 +568,11 @@ function checkControl(bytes: Buffer): string {
   );
   check(Number.isInteger(message.state) && message.state >= -(2 ** 31) && message.state < 2 ** 31, 'state is an int32');
   const encoded = noThrow('encodeControl of a decoded message', () =>
-    encodeControl(message.state, message.random, message.flowWindow === undefined ? {} : { flowWindow: message.flowWindow }),
+    encodeControl(message.state, message.random, {
+      ...(message.flowWindow === undefined ? {} : { flowWindow: message.flowWindow }),
+      ...(message.exposureOffer ? { exposureOffer: true } : {}),
+      ...(message.exposureReplies ? { exposureReplies: message.exposureReplies } : {}),
+    }),
   );
   const again = noThrow('decodeControl of a re-encoded message', () => decodeControl(encoded));
   checkEqual({ ...again, random: Buffer.from(again.random) }, { ...message, random: Buffer.from(message.random) }, 'decoded → encoded → decoded Control');
@@ -596,7 +600,7 @@ type ProtoNode =
   | { readonly t: 'long-varint'; readonly num: bigint; readonly wire: number; readonly low: Uint8Array; readonly last: number };
 
 const fieldNumber: fc.Arbitrary<bigint> = fc.oneof(
-  { weight: 6, arbitrary: fc.constantFrom(1n, 99n, BigInt(FLOW_WINDOW_FIELD)) },
+  { weight: 6, arbitrary: fc.constantFrom(1n, 99n, BigInt(FLOW_WINDOW_FIELD), BigInt(EXPOSURE_OFFER_FIELD), BigInt(EXPOSURE_REPLY_FIELD)) },
   { weight: 2, arbitrary: fc.constantFrom(0n, 2n, 15n, 16n, 2047n, 2048n, MAX_VALID_NUMBER, MAX_VALID_NUMBER + 1n, MAX_INT32, MAX_INT32 + 1n, 2n ** 61n - 1n) },
   { weight: 2, arbitrary: fc.bigInt({ min: 1n, max: 2n ** 30n }) },
 );

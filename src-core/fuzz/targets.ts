@@ -22,17 +22,20 @@
  *   reverse-control-random        decodeControl, random bytes, against a protobuf-go reference
  *   reverse-control-structured    decodeControl on protobuf-shaped input, against the reference
  *   mux-flow-message              decodeFlowMessage, random and mutated
+ *   reverse-exposure-random       decodeBridgeExposureMessage / decodeExposureReply, random bytes, re-encode check
+ *   reverse-exposure-mutated      the same on mutated encoder output; untouched input round-trips
  *
  * `fuzz.test.ts` runs each target briefly under `npm test`; `npm run fuzz` (campaign.ts) runs a
  * long campaign.
  */
+import { exposureTargets } from './exposure.js';
 import { muxTargets } from './mux.js';
 import type { FuzzTarget } from './target.js';
 import { vmessTargets } from './vmess.js';
 
 export type { FuzzTarget } from './target.js';
 
-export const targets: readonly FuzzTarget<unknown>[] = [...vmessTargets, ...muxTargets];
+export const targets: readonly FuzzTarget<unknown>[] = [...vmessTargets, ...muxTargets, ...exposureTargets];
 
 export function findTarget(name: string): FuzzTarget<unknown> | undefined {
   return targets.find((target) => target.name === name);
