@@ -35,7 +35,7 @@ export function createBusyService(rowCount = 2000): BusyService {
       totals: { bytesUp: 0, bytesDown: 0, upRate: 50_000_000, downRate: 500_000_000, openConnections: rowCount },
       point: { time, upRate: 50_000_000, downRate: 500_000_000 },
       tags: [], bridges: [],
-      portals: [{ tag: 'portal', domain: 'test.v2ray.com', links: 4, linkLoads: [480, 510, 495, 475], openStreams: 1960, drainedLinks: 2, linkState: 'up' }],
+      portals: [{ tag: 'portal', domain: 'test.v2ray.com', links: 4, linkLoads: [480, 510, 495, 475], openStreams: 1960, drainedLinks: 2, linkState: 'up', publicPorts: [] }],
       connections, exposures: [], exposuresPaused: false,
     };
     for (const listener of listeners) listener(last);

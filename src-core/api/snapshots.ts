@@ -94,6 +94,8 @@ export interface PortalState {
   /** Links told to drain so far. */
   drainedLinks: number;
   linkState: 'up' | 'down';
+  /** Public ports this portal opened for bridges' exposures (Porthole extension). */
+  publicPorts: { id: string; name: string; port: number; local: string }[];
 }
 
 /** Sum over user connections (tunnel links themselves are not counted twice). */

@@ -606,6 +606,7 @@ export class LocalEngineService implements EngineService {
         openStreams: loads.reduce((sum, load) => sum + load, 0),
         drainedLinks: portal.drainedLinks,
         linkState: portal.linkCount > 0 ? 'up' : 'down',
+        publicPorts: portal.publicPorts,
       };
     });
   }

@@ -136,6 +136,11 @@ export class Portal implements OutboundHandler {
     return this.links.filter((portalLink) => portalLink.mux.flow !== undefined).length;
   }
 
+  /** Public ports opened for bridges' exposures (for the UI). */
+  get publicPorts(): { id: string; name: string; port: number; local: string }[] {
+    return this.options.exposures?.openPorts ?? [];
+  }
+
   /** Open sessions per live link, control excluded. */
   linkLoads(): number[] {
     return this.links.map((portalLink) => portalLink.activeSessions);
