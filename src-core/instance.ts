@@ -79,14 +79,9 @@ export class Instance {
   /** The user's exposures, carried by the config's first bridge. */
   readonly exposures: ExposureAgent;
 
-  constructor(config: PortholeConfig, options: InstanceOptions = {}) {
+  constructor(config: PortholeConfig, private readonly options: InstanceOptions = {}) {
     this.currentConfig = config;
-    const level = config.log.level;
-    this.logger = new DefaultLogger({
-      level,
-      ...optional('errorSink', options.logSinks?.error ?? sinkFor(config.log.error, this.logFiles)),
-      ...optional('accessSink', level === 'none' ? undefined : (options.logSinks?.access ?? sinkFor(config.log.access, this.logFiles))),
-    });
+    this.logger = new DefaultLogger({ level: config.log.level, ...this.openLogSinks(config) });
     this.policies = new DefaultPolicyManager(config);
     this.dispatcher = new DefaultDispatcher({
       router: new DefaultRouter(config.routing.rules),
@@ -143,6 +138,7 @@ export class Instance {
     const summary: ReloadSummary = { kept: [], started: [], stopped: [] };
     this.currentConfig = next;
     this.logger.setLevel(next.log.level);
+    await this.reopenLogs(next);
     this.policies.update(next);
     this.dispatcher.setRouter(new DefaultRouter(next.routing.rules));
 
@@ -214,6 +210,22 @@ export class Instance {
   /** Where the inbound tagged `tag` listens (the first port of its range). */
   inboundAddress(tag: string): { host: string; port: number } | undefined {
     return this.inbounds.find((inbound) => inbound.tag === tag)?.address();
+  }
+
+  /** The sinks `config.log` asks for (files opened for appending), unless the embedder gave its own. */
+  private openLogSinks(config: PortholeConfig): { errorSink?: LogSink; accessSink?: LogSink } {
+    const { logSinks } = this.options;
+    return {
+      ...optional('errorSink', logSinks?.error ?? sinkFor(config.log.error, this.logFiles)),
+      ...optional('accessSink', config.log.level === 'none' ? undefined : (logSinks?.access ?? sinkFor(config.log.access, this.logFiles))),
+    };
+  }
+
+  /** Reload: log files are reopened by path, so a file logrotate moved away is started afresh. */
+  private async reopenLogs(config: PortholeConfig): Promise<void> {
+    const previous = this.logFiles.splice(0);
+    this.logger.setSinks(this.openLogSinks(config));
+    await Promise.all(previous.map((stream) => new Promise<void>((resolve) => stream.end(resolve))));
   }
 
   private exposureHandlers(): FreedomOutbound[] {

@@ -64,3 +64,30 @@ describe('Instance.reload', () => {
     expect(await works(pair.ports.publicPort)).toBe(true);
   }, 60_000);
 });
+
+describe('Instance.reload and log files', () => {
+  it('reopens log files by path, so lines after logrotate moved the file go to a fresh one', async () => {
+    const { mkdtempSync, readFileSync, renameSync, rmSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const { loadConfig } = await import('./config/index.js');
+    const { Instance } = await import('./instance.js');
+    const folder = mkdtempSync(join(tmpdir(), 'porthole-logs-'));
+    const errorLog = join(folder, 'error.log');
+    const config = loadConfig([{ name: 'c.json', text: JSON.stringify({ log: { loglevel: 'info', error: errorLog } }) }]);
+    const instance = new Instance(config);
+    try {
+      instance.logger.log('info', 'test', 'before rotation');
+      await instance.reload(config);
+      renameSync(errorLog, `${errorLog}.1`);
+      await instance.reload(config);
+      instance.logger.log('info', 'test', 'after rotation');
+      await instance.close();
+      expect(readFileSync(`${errorLog}.1`, 'utf8')).toContain('before rotation');
+      expect(readFileSync(errorLog, 'utf8')).toContain('after rotation');
+      expect(readFileSync(errorLog, 'utf8')).not.toContain('before rotation');
+    } finally {
+      rmSync(folder, { recursive: true, force: true });
+    }
+  });
+});

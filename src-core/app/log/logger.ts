@@ -29,10 +29,20 @@ export class DefaultLogger implements Logger {
   private next = 0;
   private readonly listeners = new Set<(entry: LogEntry) => void>();
   private readonly historySize: number;
+  private errorSink: LogSink | undefined;
+  private accessSink: LogSink | undefined;
 
-  constructor(private readonly options: DefaultLoggerOptions) {
+  constructor(options: DefaultLoggerOptions) {
     this.threshold = LEVEL_RANK[options.level];
     this.historySize = options.historySize ?? 1000;
+    this.errorSink = options.errorSink;
+    this.accessSink = options.accessSink;
+  }
+
+  /** Writes to new sinks from now on (a reload reopens log files, e.g. after logrotate moved them). */
+  setSinks(sinks: { errorSink?: LogSink | undefined; accessSink?: LogSink | undefined }): void {
+    this.errorSink = sinks.errorSink;
+    this.accessSink = sinks.accessSink;
   }
 
   /** Changes `loglevel` (a config reload). */
@@ -47,13 +57,13 @@ export class DefaultLogger implements Logger {
   log(level: LogLevel, component: string, message: string, connectionId?: number): void {
     if (!this.enabled(level)) return;
     const entry: ErrorLogEntry = { kind: 'error', time: Date.now(), level, component, message, ...(connectionId === undefined ? {} : { connectionId }) };
-    this.options.errorSink?.write(formatLogEntry(entry));
+    this.errorSink?.write(formatLogEntry(entry));
     this.remember(entry);
   }
 
   access(fields: Omit<AccessLogEntry, 'kind' | 'time'>): void {
     const entry: AccessLogEntry = { kind: 'access', time: Date.now(), ...fields };
-    this.options.accessSink?.write(formatLogEntry(entry));
+    this.accessSink?.write(formatLogEntry(entry));
     this.remember(entry);
   }
 
