@@ -1,10 +1,12 @@
 /** The window's root: sidebar navigation, the top bar with engine control and live rates, the pages. */
 import { useEffect, useState, useSyncExternalStore, type ReactNode } from 'react';
 import { useShallow } from 'zustand/react/shallow';
-import { ConnectionsIcon, DownIcon, LogoIcon, LogsIcon, MoonIcon, OverviewIcon, PlayIcon, ProfilesIcon, SettingsIcon, StopIcon, SunIcon, TrafficIcon, UpIcon } from './components/Icons.js';
+import { ServerSetupDialog } from './components/ServerSetupDialog.js';
+import { ConnectionsIcon, DownIcon, ExposuresIcon, LogoIcon, LogsIcon, MoonIcon, OverviewIcon, PlayIcon, ProfilesIcon, SettingsIcon, StopIcon, SunIcon, TrafficIcon, UpIcon } from './components/Icons.js';
 import { EngineStatePill } from './components/StatusPill.js';
 import { formatRate } from './format.js';
 import { ConnectionsPage } from './pages/ConnectionsPage.js';
+import { ExposuresPage } from './pages/ExposuresPage.js';
 import { LogsPage } from './pages/LogsPage.js';
 import { OverviewPage } from './pages/OverviewPage.js';
 import { ProfilesPage } from './pages/ProfilesPage.js';
@@ -12,10 +14,11 @@ import { SettingsPage } from './pages/SettingsPage.js';
 import { TrafficPage } from './pages/TrafficPage.js';
 import { useAppStore } from './state/store.js';
 
-type PageId = 'overview' | 'connections' | 'traffic' | 'logs' | 'profiles' | 'settings';
+type PageId = 'overview' | 'exposures' | 'connections' | 'traffic' | 'logs' | 'profiles' | 'settings';
 
 const PAGES: { id: PageId; title: string; icon: ReactNode }[] = [
   { id: 'overview', title: 'Overview', icon: <OverviewIcon /> },
+  { id: 'exposures', title: 'Exposures', icon: <ExposuresIcon /> },
   { id: 'connections', title: 'Connections', icon: <ConnectionsIcon /> },
   { id: 'traffic', title: 'Traffic', icon: <TrafficIcon /> },
   { id: 'logs', title: 'Logs', icon: <LogsIcon /> },
@@ -30,7 +33,8 @@ function subscribeHash(onChange: () => void): () => void {
 
 function usePage(): PageId {
   const hash = useSyncExternalStore(subscribeHash, () => window.location.hash);
-  const id = hash.replace(/^#\/?/, '');
+  // `#/exposures/new` is the Exposures page with its form focused: the first segment names the page.
+  const id = hash.replace(/^#\/?/, '').split('/')[0] ?? '';
   return PAGES.some((page) => page.id === id) ? (id as PageId) : 'overview';
 }
 
@@ -68,7 +72,9 @@ function TopBar({ title }: { title: string }) {
         <span className="rate down" title="Download"><DownIcon /><span data-testid="rate-down">{formatRate(totals.downRate)}</span></span>
       </div>
       <EngineStatePill state={status?.state} />
-      {status?.profile ? <span className="muted" title="Active profile">{status.profile}</span> : <span className="faint">no profile</span>}
+      {status?.profile ? <span className="muted" title="Active profile">{status.profile}</span>
+        : running ? <span className="muted" title="No profile: exposures go through the portal built into this app">built-in portal</span>
+          : <span className="faint">no profile</span>}
       {engineError ? <span className="badge danger" role="alert" title={engineError.message}>{engineError.message.slice(0, 60)}</span> : null}
       {running ? (
         <button type="button" className="button" onClick={() => void stopEngine()} disabled={busy}><StopIcon />Stop</button>
@@ -82,6 +88,7 @@ function TopBar({ title }: { title: string }) {
 function Sidebar({ page, theme }: { page: PageId; theme: 'light' | 'dark' }) {
   const linkStatus = useAppStore((state) => state.linkStatus);
   const openCount = useAppStore((state) => state.totals.openConnections);
+  const liveExposures = useAppStore((state) => state.exposures.filter((exposure) => exposure.state === 'live').length);
   const setTheme = useAppStore((state) => state.setTheme);
   return (
     <aside className="sidebar">
@@ -92,6 +99,7 @@ function Sidebar({ page, theme }: { page: PageId; theme: 'light' | 'dark' }) {
             {entry.icon}
             {entry.title}
             {entry.id === 'connections' && openCount > 0 ? <span className="count num">{openCount}</span> : null}
+            {entry.id === 'exposures' && liveExposures > 0 ? <span className="count num" title={`${liveExposures} live`}>{liveExposures}</span> : null}
           </a>
         ))}
       </nav>
@@ -125,6 +133,7 @@ export function App({ dashboardOrigin }: { dashboardOrigin: string }) {
         <TopBar title={title} />
         <main className={`page${fill ? ' fill' : ''}`} data-page={page}>
           {page === 'overview' ? <OverviewPage theme={theme} /> : null}
+          {page === 'exposures' ? <ExposuresPage /> : null}
           {page === 'connections' ? <ConnectionsPage /> : null}
           {page === 'traffic' ? <TrafficPage theme={theme} /> : null}
           {page === 'logs' ? <LogsPage /> : null}
@@ -132,6 +141,7 @@ export function App({ dashboardOrigin }: { dashboardOrigin: string }) {
           {page === 'settings' ? <SettingsPage dashboardOrigin={dashboardOrigin} /> : null}
         </main>
       </div>
+      <ServerSetupDialog />
     </div>
   );
 }

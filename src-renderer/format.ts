@@ -48,3 +48,9 @@ export function formatLogTime(time: number): string {
 export function formatTarget(target: string): string {
   return target.startsWith('tcp:') ? target.slice(4) : target;
 }
+
+/** The engine's messages are lower-case clauses (`what failed: why`); shown on their own, they read as a sentence. */
+export function asSentence(message: string): string {
+  const text = message.charAt(0).toUpperCase() + message.slice(1);
+  return /[.!?…]$/.test(text) ? text : `${text}.`;
+}

@@ -2,7 +2,7 @@
 import { mkdirSync } from 'node:fs';
 import type { Page } from 'playwright-core';
 
-export type PageName = 'Overview' | 'Connections' | 'Traffic' | 'Logs' | 'Profiles' | 'Settings';
+export type PageName = 'Overview' | 'Exposures' | 'Connections' | 'Traffic' | 'Logs' | 'Profiles' | 'Settings';
 
 export const SCREENSHOTS = new URL('../screenshots/', import.meta.url);
 

@@ -1,4 +1,5 @@
-import type { EngineState } from '../../src-core/api/index.js';
+import type { EngineState, ExposureState } from '../../src-core/api/index.js';
+import { EXPOSURE_STATE_LOOK } from '../state/exposures.js';
 
 const LOOK: Record<EngineState, { className: string; label: string }> = {
   running: { className: 'ok', label: 'Running' },
@@ -17,4 +18,9 @@ export function LinkStatePill({ state }: { state: 'up' | 'connecting' | 'down' }
   const className = state === 'up' ? 'ok' : state === 'connecting' ? 'warn' : 'danger';
   const label = state === 'up' ? 'Link up' : state === 'connecting' ? 'Connecting' : 'No link';
   return <span className={`pill ${className}`}>{label}</span>;
+}
+
+export function ExposureStatePill({ state }: { state: ExposureState }) {
+  const look = EXPOSURE_STATE_LOOK[state];
+  return <span className={`pill ${look.tone}`} data-testid="exposure-state" data-state={state}>{look.label}</span>;
 }

@@ -1,14 +1,86 @@
-/** Overview: rates and totals, the 5-minute graph, bridges and portals with their links. */
+/**
+ * Overview: the one click (Expose localhost:80) and the exposures with their public addresses,
+ * rates and totals, the 5-minute graph, bridges and portals with their links.
+ */
 import { useShallow } from 'zustand/react/shallow';
+import type { ExposureStatus } from '../../src-core/api/index.js';
 import { EmptyState } from '../components/EmptyState.js';
-import { PlayIcon, PlugIcon } from '../components/Icons.js';
-import { LinkStatePill } from '../components/StatusPill.js';
+import { GlobeIcon, PlayIcon, PlugIcon, PlusIcon } from '../components/Icons.js';
+import { ExposureStatePill, LinkStatePill } from '../components/StatusPill.js';
 import { TrafficChart } from '../components/TrafficChart.js';
 import { formatBytes, formatRate } from '../format.js';
+import { exposureProblem, localAddressOf, ONE_CLICK, ONE_CLICK_PORT } from '../state/exposures.js';
 import { useAppStore } from '../state/store.js';
+import { NEW_EXPOSURE_HASH, PauseControl, portalKindOf, PublicAddress, ServerSetupButton } from './ExposuresPage.js';
 
 function plural(count: number, one: string, many = `${one}s`): string {
   return `${count} ${count === 1 ? one : many}`;
+}
+
+function OverviewExposure({ exposure, fresh }: { exposure: ExposureStatus; fresh: boolean }) {
+  const problem = exposureProblem(exposure);
+  const local = localAddressOf(exposure);
+  return (
+    <li className={`overview-exposure${fresh ? ' fresh' : ''}`} data-testid="overview-exposure" data-local={local} data-state={exposure.state}>
+      <div className="exposure-name">
+        <span className="title">{exposure.name}</span>
+        <span className="mono faint">{local}</span>
+      </div>
+      <ExposureStatePill state={exposure.state} />
+      <div className="exposure-address"><PublicAddress exposure={exposure} /></div>
+      <span className="rate-cell num"><span className="u">↑ {formatRate(exposure.upRate)}</span><span className="d">↓ {formatRate(exposure.downRate)}</span></span>
+      {problem ? <div className={`exposure-problem ${problem.tone}`} data-testid="exposure-problem">{problem.text}</div> : null}
+    </li>
+  );
+}
+
+const FRESH_MS = 4000;
+
+const PORTAL_HINT = {
+  local: 'built-in portal on this machine',
+  porthole: 'through your Porthole server',
+  v2ray: 'through your V2Ray server',
+} as const;
+
+/** The one click and what is exposed: first on the page, since it is what most people came for. */
+function ExposuresCard() {
+  const { exposures, addExposure, busy, error, dismiss, lastAdded, lastAddedAt } = useAppStore(useShallow((state) => ({
+    exposures: state.exposures, addExposure: state.addExposure, busy: ONE_CLICK in state.exposureBusy, error: state.exposureErrors[ONE_CLICK] ?? null,
+    dismiss: state.dismissExposureError, lastAdded: state.lastAddedExposure, lastAddedAt: state.lastAddedAt,
+  })));
+  // Highlight what the click just added, briefly (not again each time the page is opened).
+  const fresh = lastAdded !== null && Date.now() - lastAddedAt < FRESH_MS ? lastAdded : null;
+  const portal = portalKindOf(exposures);
+  return (
+    <section className="card expose-card" aria-labelledby="expose-title">
+      <div className="card-header">
+        <h2 id="expose-title">Exposures</h2>
+        <span className="faint">{portal ? PORTAL_HINT[portal] : 'local services with a public address'}</span>
+        <span className="spacer" style={{ flex: 1 }} />
+        <PauseControl compact />
+        {portal === 'v2ray' ? <ServerSetupButton /> : null}
+        <a className="button small" href={NEW_EXPOSURE_HASH}><PlusIcon />Expose a port…</a>
+        <button type="button" className="button primary" disabled={busy} onClick={() => void addExposure({ localPort: ONE_CLICK_PORT }, ONE_CLICK)}>
+          <GlobeIcon small />{busy ? 'Exposing…' : `Expose localhost:${ONE_CLICK_PORT}`}
+        </button>
+      </div>
+      {error ? (
+        <div className="notice error flat" role="alert" data-testid="one-click-error">
+          <span className="grow">{error.message}</span>
+          <button type="button" className="icon-button" aria-label="Dismiss" onClick={() => dismiss(ONE_CLICK)}>×</button>
+        </div>
+      ) : null}
+      {exposures.length === 0 ? (
+        <p className="card-body muted expose-intro">
+          One click gives a local web server a public address to share. With no server configured, Porthole’s built-in portal opens the port on this machine; point a bridge profile at your own server later and the exposure moves with it.
+        </p>
+      ) : (
+        <ul className="overview-exposures" aria-label="Exposed services">
+          {exposures.map((exposure) => <OverviewExposure key={exposure.id} exposure={exposure} fresh={exposure.id === fresh} />)}
+        </ul>
+      )}
+    </section>
+  );
 }
 
 export function OverviewPage({ theme }: { theme: string }) {
@@ -21,6 +93,7 @@ export function OverviewPage({ theme }: { theme: string }) {
 
   return (
     <div className="stack">
+      <ExposuresCard />
       <div className="grid stats">
         <section className="card stat" aria-label="Upload">
           <div className="label"><span className="swatch up" />Upload</div>
@@ -69,7 +142,7 @@ export function OverviewPage({ theme }: { theme: string }) {
               </>
             )}
           >
-            {status?.error ? status.error.message : status?.profile ? `Start it to run the profile "${status.profile}".` : 'Pick or import a V2Ray config in Profiles and activate it.'}
+            {status?.error ? status.error.message : status?.profile ? `Start it to run the profile "${status.profile}".` : `Click Expose localhost:${ONE_CLICK_PORT} above to try it on this machine, or pick or import a V2Ray config in Profiles and activate it.`}
           </EmptyState>
         </section>
       ) : (

@@ -1,12 +1,13 @@
 /**
  * Profiles: V2Ray configs as named profiles. Import from a file, paste into a new profile, or drop
- * a file anywhere on the page; edit with errors marked at line:column; save, activate, export.
+ * a file anywhere on the page; edit with errors marked at line:column; save, activate, export;
+ * Server setup makes the matching portal side (the dialog lives in App, so Exposures opens it too).
  */
 import { useEffect, useRef, useState, type DragEvent } from 'react';
 import { useShallow } from 'zustand/react/shallow';
 import { ConfigEditor } from '../components/ConfigEditor.js';
 import { EmptyState } from '../components/EmptyState.js';
-import { AlertIcon, CheckIcon, DownloadIcon, PlayIcon, PlusIcon, ProfilesIcon, UploadIcon } from '../components/Icons.js';
+import { AlertIcon, CheckIcon, DownloadIcon, PlayIcon, PlusIcon, ProfilesIcon, ServerIcon, UploadIcon } from '../components/Icons.js';
 import { describeError, profileNameFromFile } from '../state/profiles.js';
 import { useAppStore } from '../state/store.js';
 
@@ -58,6 +59,7 @@ export function ProfilesPage() {
     openProfile: state.openProfile, newDraft: state.newDraft, setDraftText: state.setDraftText, setDraftName: state.setDraftName,
     validateDraft: state.validateDraft, saveDraft: state.saveDraft, activateDraft: state.activateDraft, deleteProfile: state.deleteProfile,
     exportProfile: state.exportProfile, dismissProfileNotice: state.dismissProfileNotice, loadProfiles: state.loadProfiles,
+    openServerSetup: state.openServerSetup,
   })));
   const fileInput = useRef<HTMLInputElement>(null);
   const [dragging, setDragging] = useState(false);
@@ -154,6 +156,15 @@ export function ProfilesPage() {
                 }}
               >
                 <DownloadIcon />Export
+              </button>
+              <button
+                type="button"
+                className="button"
+                disabled={!draft.openedAs || draft.dirty}
+                title={draft.dirty ? 'Save first' : 'The portal-side config for this bridge, with the command to run it on the server'}
+                onClick={() => { if (draft.openedAs) void actions.openServerSetup(draft.openedAs); }}
+              >
+                <ServerIcon />Server setup
               </button>
               {draft.openedAs && !draft.readOnly ? (
                 confirmDelete ? (

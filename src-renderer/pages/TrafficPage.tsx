@@ -1,11 +1,16 @@
-/** Traffic per tag, over 1 min, 5 min (1 s points) or 1 h (10 s points). */
+/**
+ * Traffic per exposure and per tag, over 1 min, 5 min (1 s points) or 1 h (10 s points). An
+ * exposure's connections carry the outbound tag `exposure:<id>`: those series show under the
+ * exposure's name, apart from the config's own tags.
+ */
 import { useEffect, useMemo } from 'react';
 import { useShallow } from 'zustand/react/shallow';
 import type { TrafficPoint, TrafficWindow } from '../../src-core/api/index.js';
 import { EmptyState } from '../components/EmptyState.js';
-import { TrafficIcon } from '../components/Icons.js';
+import { GlobeIcon, TrafficIcon } from '../components/Icons.js';
 import { TrafficChart } from '../components/TrafficChart.js';
 import { formatBytes, formatRate } from '../format.js';
+import { localAddressOf, splitExposureTags } from '../state/exposures.js';
 import { tagKey } from '../state/traffic.js';
 import { useAppStore } from '../state/store.js';
 
@@ -27,6 +32,8 @@ export function TrafficPage({ theme }: { theme: string }) {
   const { trafficWindow, tags, tagSeries, total, hourHistory } = useAppStore(useShallow((state) => ({
     trafficWindow: state.trafficWindow, tags: state.tags, tagSeries: state.tagSeries, total: state.total, hourHistory: state.hourHistory,
   })));
+  const exposures = useAppStore((state) => state.exposures);
+  const { exposureTags, otherTags } = useMemo(() => splitExposureTags(tags, exposures), [tags, exposures]);
   const { setTrafficWindow, refreshHourHistory } = useAppStore(useShallow((state) => ({ setTrafficWindow: state.setTrafficWindow, refreshHourHistory: state.refreshHourHistory })));
   const span = WINDOWS.find((entry) => entry.value === trafficWindow)?.ms ?? 300_000;
 
@@ -71,15 +78,46 @@ export function TrafficPage({ theme }: { theme: string }) {
         </div>
       </section>
 
+      {exposureTags.length > 0 ? (
+        <>
+          <h2 className="section-title" id="exposure-traffic-title">Exposures</h2>
+          <div className="tag-grid" aria-labelledby="exposure-traffic-title">
+            {exposureTags.map(({ tag, id, exposure }) => {
+              const name = exposure?.name ?? `removed exposure ${id}`;
+              return (
+                <section className="card tag-card" key={tagKey(tag)} aria-label={`Exposure ${name}`} data-testid="exposure-tag-card" data-exposure-id={id}>
+                  <div className="card-header">
+                    <GlobeIcon small />
+                    <h2 data-testid="exposure-series-name">{name}</h2>
+                    {exposure ? <span className="faint mono">{localAddressOf(exposure)}</span> : null}
+                    <span className="spacer" style={{ flex: 1 }} />
+                    <span className="faint num">{tag.openConnections} open</span>
+                  </div>
+                  <div className="figures num">
+                    <span>↑ <b>{formatRate(tag.upRate)}</b></span>
+                    <span>↓ <b>{formatRate(tag.downRate)}</b></span>
+                    <span>total <b>{formatBytes(tag.bytesUp + tag.bytesDown)}</b></span>
+                  </div>
+                  <div className="card-body">
+                    <TrafficChart points={series.byKey.get(tagKey(tag)) ?? []} windowMs={span} height={110} theme={theme} compact label={`Rates of exposure ${name}`} />
+                  </div>
+                </section>
+              );
+            })}
+          </div>
+          {otherTags.length > 0 ? <h2 className="section-title">Tags</h2> : null}
+        </>
+      ) : null}
+
       {tags.length === 0 ? (
         <section className="card">
           <EmptyState icon={<TrafficIcon />} title="No tags have carried traffic yet">
             Each inbound and outbound tag gets its own graph here once a connection goes through it.
           </EmptyState>
         </section>
-      ) : (
+      ) : otherTags.length === 0 ? null : (
         <div className="tag-grid">
-          {tags.map((tag) => (
+          {otherTags.map((tag) => (
             <section className="card tag-card" key={tagKey(tag)} aria-label={`${tag.direction} ${tag.tag || 'untagged'}`} data-testid="tag-card">
               <div className="card-header">
                 <h2>{tag.tag || 'untagged'}</h2>

@@ -1,5 +1,5 @@
 /**
- * Wires the service's events into the store: snapshots feed engine, connections and traffic; log
+ * Wires the service's events into the store: snapshots feed engine, connections, exposures and traffic; log
  * batches feed the log slice. Returns the function that unhooks everything.
  */
 import type { EngineService, Unsubscribe } from '../../src-core/api/index.js';
@@ -17,6 +17,7 @@ export function startFeeds(service: EngineService, transport?: Pick<Transport, '
       const state = useAppStore.getState();
       state.applyEngineSnapshot(snapshot);
       state.applyConnectionRows(snapshot.connections);
+      state.applyExposureSnapshot(snapshot);
     }).catch(() => undefined);
     void store.loadTrafficHistory().catch(() => undefined);
     void store.loadRecentLogs().catch(() => undefined);
@@ -29,6 +30,7 @@ export function startFeeds(service: EngineService, transport?: Pick<Transport, '
       const state = useAppStore.getState();
       state.applyEngineSnapshot(snapshot);
       state.applyConnectionRows(snapshot.connections);
+      state.applyExposureSnapshot(snapshot);
       state.applyTrafficSnapshot(snapshot);
     }),
     service.onDidLog((lines) => useAppStore.getState().appendLogLines(lines)),

@@ -1,0 +1,288 @@
+/**
+ * Exposures (issue 7/7): add a local host:port with a name and an optional public port; enable,
+ * disable, rename, remove; each with its state, public address, problem and traffic.
+ */
+import { useEffect, useRef, useState, useSyncExternalStore, type FormEvent } from 'react';
+import { useShallow } from 'zustand/react/shallow';
+import type { ExposureStatus, PortalKind } from '../../src-core/api/index.js';
+import { CopyButton } from '../components/CopyButton.js';
+import { EmptyState } from '../components/EmptyState.js';
+import { GlobeIcon, PauseIcon, PlayIcon, PlusIcon, ServerIcon, TrashIcon } from '../components/Icons.js';
+import { ExposureStatePill } from '../components/StatusPill.js';
+import { formatBytes, formatRate } from '../format.js';
+import { ADD_FORM, exposureProblem, hasUsableAddress, localAddressOf, parseExposureForm } from '../state/exposures.js';
+import { useAppStore } from '../state/store.js';
+
+/** `#/exposures/new` (the Overview's "Expose a port…") puts the cursor in the form. */
+export const NEW_EXPOSURE_HASH = '#/exposures/new';
+
+const PORTAL_TEXT: Record<PortalKind, string> = {
+  local: 'Built-in portal: public ports open on this machine.',
+  porthole: 'Porthole server: it opens public ports from its allowed range.',
+  v2ray: 'V2Ray server: apply Server setup there to open the public ports.',
+};
+
+/** Where exposures go, from what the engine says about them (all share one portal). */
+export function portalKindOf(exposures: readonly ExposureStatus[]): PortalKind | null {
+  return exposures.find((exposure) => exposure.portalKind !== null)?.portalKind ?? null;
+}
+
+function subscribeHash(onChange: () => void): () => void {
+  window.addEventListener('hashchange', onChange);
+  return () => window.removeEventListener('hashchange', onChange);
+}
+
+interface FormFields {
+  localHost: string;
+  localPort: string;
+  name: string;
+  publicPort: string;
+}
+
+const EMPTY_FORM: FormFields = { localHost: '127.0.0.1', localPort: '', name: '', publicPort: '' };
+
+function AddExposureForm() {
+  const { addExposure, error, busy, dismiss } = useAppStore(useShallow((state) => ({
+    addExposure: state.addExposure, error: state.exposureErrors[ADD_FORM] ?? null, busy: ADD_FORM in state.exposureBusy, dismiss: state.dismissExposureError,
+  })));
+  const [fields, setFields] = useState<FormFields>(EMPTY_FORM);
+  const [fieldError, setFieldError] = useState<{ field: keyof FormFields; message: string } | null>(null);
+  const portInput = useRef<HTMLInputElement>(null);
+  const hash = useSyncExternalStore(subscribeHash, () => window.location.hash);
+
+  useEffect(() => {
+    if (hash !== NEW_EXPOSURE_HASH) return;
+    portInput.current?.focus();
+    portInput.current?.scrollIntoView({ block: 'nearest' });
+  }, [hash]);
+
+  const change = (field: keyof FormFields) => (event: { target: { value: string } }) => {
+    setFields((current) => ({ ...current, [field]: event.target.value }));
+    if (fieldError?.field === field) setFieldError(null);
+    if (error) dismiss(ADD_FORM);
+  };
+
+  const submit = async (event: FormEvent) => {
+    event.preventDefault();
+    const parsed = parseExposureForm(fields);
+    if (!parsed.ok) {
+      setFieldError({ field: parsed.field, message: parsed.message });
+      return;
+    }
+    setFieldError(null);
+    if (await addExposure(parsed.input)) setFields((current) => ({ ...EMPTY_FORM, localHost: current.localHost }));
+  };
+
+  const invalid = (field: keyof FormFields) => (fieldError?.field === field ? { 'aria-invalid': true, 'aria-describedby': 'add-exposure-error' } : {});
+  const shown = fieldError?.message ?? error?.message ?? null;
+
+  return (
+    <form className="exposure-form" onSubmit={(event) => void submit(event)} aria-label="Expose a local port" noValidate>
+      <div className="form-fields">
+        <label className="form-field host">
+          <span className="label">Local host</span>
+          <input className="input mono" value={fields.localHost} onChange={change('localHost')} placeholder="127.0.0.1" autoComplete="off" spellCheck={false} {...invalid('localHost')} />
+        </label>
+        <label className="form-field port">
+          <span className="label">Local port</span>
+          <input ref={portInput} className="input mono" value={fields.localPort} onChange={change('localPort')} inputMode="numeric" placeholder="3000" required autoComplete="off" {...invalid('localPort')} />
+        </label>
+        <label className="form-field name">
+          <span className="label">Name <span className="faint">(optional)</span></span>
+          <input className="input" value={fields.name} onChange={change('name')} placeholder={fields.localPort ? `localhost:${fields.localPort}` : 'my web app'} maxLength={60} autoComplete="off" {...invalid('name')} />
+        </label>
+        <label className="form-field port public">
+          <span className="label">Public port <span className="faint">(optional)</span></span>
+          <input className="input mono" value={fields.publicPort} onChange={change('publicPort')} inputMode="numeric" placeholder="any" autoComplete="off" {...invalid('publicPort')} />
+        </label>
+        <button type="submit" className="button primary" disabled={busy}><PlusIcon />{busy ? 'Exposing…' : 'Expose'}</button>
+      </div>
+      {shown ? <div className="notice error" role="alert" id="add-exposure-error" data-testid="add-exposure-error">{shown}</div> : null}
+    </form>
+  );
+}
+
+function Traffic({ exposure }: { exposure: ExposureStatus }) {
+  return (
+    <div className="exposure-traffic num" aria-label={`Traffic of ${exposure.name}`} data-testid="exposure-traffic" data-bytes-down={exposure.bytesDown} data-bytes-up={exposure.bytesUp}>
+      <span className="u" title="Up: bytes and current rate">↑ <b>{formatBytes(exposure.bytesUp)}</b> <span className="faint">{formatRate(exposure.upRate)}</span></span>
+      <span className="d" title="Down: bytes and current rate">↓ <b>{formatBytes(exposure.bytesDown)}</b> <span className="faint">{formatRate(exposure.downRate)}</span></span>
+      <span className="faint">{exposure.openConnections} open</span>
+    </div>
+  );
+}
+
+/** What stands in for the public address while there is none to give out. */
+function addressHint(exposure: ExposureStatus): string {
+  switch (exposure.state) {
+    case 'disabled': return 'not exposed';
+    case 'offline': return 'waiting for a link to the portal';
+    case 'requesting': return 'asking the portal for a port…';
+    case 'refused': return exposure.publicPort !== null ? `no public port (asked for ${exposure.publicPort})` : 'no public port';
+    default: return '—';
+  }
+}
+
+export function PublicAddress({ exposure }: { exposure: ExposureStatus }) {
+  if (!hasUsableAddress(exposure)) {
+    const wanted = exposure.publicPort !== null && exposure.state !== 'refused' ? ` (port ${exposure.publicPort} wanted)` : '';
+    return <span className="faint public-address" data-testid="public-address-hint">{addressHint(exposure)}{wanted}</span>;
+  }
+  return (
+    <span className="public-address">
+      <code className="mono address" data-testid="public-address" title={exposure.state === 'setup-needed' ? 'Where Server setup puts it' : 'The public address'}>{exposure.publicAddress}</code>
+      <CopyButton text={exposure.publicAddress} what={`the public address of ${exposure.name}`} />
+    </span>
+  );
+}
+
+/** Opens Server setup for the active profile (a V2Ray portal needs its lines). */
+export function ServerSetupButton({ className = 'button small' }: { className?: string }) {
+  const { profile, openServerSetup } = useAppStore(useShallow((state) => ({ profile: state.status?.profile ?? null, openServerSetup: state.openServerSetup })));
+  if (!profile) return null;
+  return <button type="button" className={className} onClick={() => void openServerSetup(profile, 'v2ray')}><ServerIcon />Server setup</button>;
+}
+
+function ExposureRow({ exposure }: { exposure: ExposureStatus }) {
+  const { updateExposure, removeExposure, error, busy, dismiss, paused, activeProfile } = useAppStore(useShallow((state) => ({
+    updateExposure: state.updateExposure, removeExposure: state.removeExposure, error: state.exposureErrors[exposure.id] ?? null,
+    busy: exposure.id in state.exposureBusy, dismiss: state.dismissExposureError, paused: state.exposuresPaused, activeProfile: state.status?.profile ?? null,
+  })));
+  const [confirmRemove, setConfirmRemove] = useState(false);
+  const [editing, setEditing] = useState<{ name: string; publicPort: string } | null>(null);
+  const [editError, setEditError] = useState<string | null>(null);
+  const problem = exposureProblem(exposure);
+  const local = localAddressOf(exposure);
+
+  const saveEdit = async (event: FormEvent) => {
+    event.preventDefault();
+    if (!editing) return;
+    const parsed = parseExposureForm({ localHost: exposure.localHost, localPort: String(exposure.localPort), name: editing.name, publicPort: editing.publicPort });
+    if (!parsed.ok) {
+      setEditError(parsed.message);
+      return;
+    }
+    const name = editing.name.trim();
+    if (!name) {
+      setEditError('A name is 1–60 characters.');
+      return;
+    }
+    if (await updateExposure(exposure.id, { name, publicPort: parsed.input.publicPort ?? null })) {
+      setEditing(null);
+      setEditError(null);
+    }
+  };
+
+  return (
+    <li className={`exposure-row${exposure.enabled && !paused ? '' : ' off'}`} data-testid="exposure-row" data-exposure-id={exposure.id} data-local={local} data-state={exposure.state} data-portal={exposure.portalKind ?? undefined} aria-label={`${exposure.name}, ${local}`}>
+      <label className="switch" title={exposure.enabled ? 'Exposed: click to stop' : 'Off: click to expose'}>
+        <input
+          type="checkbox"
+          role="switch"
+          checked={exposure.enabled}
+          disabled={busy}
+          aria-label={`Expose ${exposure.name}`}
+          onChange={(event) => void updateExposure(exposure.id, { enabled: event.target.checked })}
+        />
+        <span className="track" aria-hidden="true" />
+      </label>
+      {editing ? (
+        <form className="exposure-edit" onSubmit={(event) => void saveEdit(event)} aria-label={`Edit ${exposure.name}`}>
+          <label><span className="sr-only">Name</span><input className="input" value={editing.name} maxLength={60} aria-label="Name" onChange={(event) => setEditing({ ...editing, name: event.target.value })} /></label>
+          <label><span className="sr-only">Public port</span><input className="input mono" value={editing.publicPort} inputMode="numeric" placeholder="any" aria-label="Public port" onChange={(event) => setEditing({ ...editing, publicPort: event.target.value })} /></label>
+          <button type="submit" className="button small primary" disabled={busy}>Save</button>
+          <button type="button" className="button small" onClick={() => { setEditing(null); setEditError(null); }}>Cancel</button>
+        </form>
+      ) : (
+        <div className="exposure-name">
+          <span className="title" data-testid="exposure-name">{exposure.name}</span>
+          <span className="mono faint" data-testid="exposure-local" title={local}>{local}</span>
+        </div>
+      )}
+      <div className="exposure-state"><ExposureStatePill state={exposure.state} /></div>
+      <div className="exposure-address"><PublicAddress exposure={exposure} /></div>
+      <Traffic exposure={exposure} />
+      <div className="exposure-actions">
+        {exposure.state === 'setup-needed' || (exposure.state === 'offline' && activeProfile) ? <ServerSetupButton /> : null}
+        {confirmRemove ? (
+          <>
+            <button type="button" className="button small danger" disabled={busy} onClick={() => void removeExposure(exposure.id).then((ok) => { if (!ok) setConfirmRemove(false); })}>Remove “{exposure.name}”</button>
+            <button type="button" className="button small" onClick={() => setConfirmRemove(false)}>Keep</button>
+          </>
+        ) : (
+          <>
+            {!editing ? <button type="button" className="button small" onClick={() => setEditing({ name: exposure.name, publicPort: exposure.publicPort === null ? '' : String(exposure.publicPort) })} aria-label={`Edit ${exposure.name}`}>Edit</button> : null}
+            <button type="button" className="icon-button danger" aria-label={`Remove ${exposure.name}`} title="Remove" onClick={() => setConfirmRemove(true)}><TrashIcon /></button>
+          </>
+        )}
+      </div>
+      {problem ? <div className={`exposure-problem ${problem.tone}`} role={problem.tone === 'danger' ? 'alert' : 'status'} data-testid="exposure-problem">{problem.text}</div> : null}
+      {editError ?? error ? (
+        <div className="exposure-problem danger" role="alert" data-testid="exposure-error">
+          <span className="grow">{editError ?? error?.message}</span>
+          <button type="button" className="icon-button" aria-label="Dismiss" onClick={() => { setEditError(null); dismiss(exposure.id); }}>×</button>
+        </div>
+      ) : null}
+    </li>
+  );
+}
+
+/** "Paused — Resume", or "Pause all" while there is something to pause. */
+export function PauseControl({ compact = false }: { compact?: boolean }) {
+  const { paused, count, setPaused, busy, error } = useAppStore(useShallow((state) => ({
+    paused: state.exposuresPaused, count: state.exposures.length, setPaused: state.setExposuresPaused, busy: 'pause' in state.exposureBusy, error: state.exposureErrors.pause ?? null,
+  })));
+  if (!paused && count === 0) return null;
+  return (
+    <span className="row pause-control">
+      {error ? <span className="badge danger" role="alert">{error.message}</span> : null}
+      {paused ? (
+        <>
+          <span className="pill warn" data-testid="exposures-paused">Paused</span>
+          <button type="button" className={`button${compact ? ' small' : ''} primary`} disabled={busy} onClick={() => void setPaused(false)}><PlayIcon />Resume</button>
+        </>
+      ) : (
+        <button type="button" className={`button${compact ? ' small' : ''}`} disabled={busy} onClick={() => void setPaused(true)}><PauseIcon />Pause all</button>
+      )}
+    </span>
+  );
+}
+
+export function ExposuresPage() {
+  const exposures = useAppStore((state) => state.exposures);
+  const paused = useAppStore((state) => state.exposuresPaused);
+  const live = exposures.filter((exposure) => exposure.state === 'live').length;
+  const portal = portalKindOf(exposures);
+
+  return (
+    <div className="stack exposures-page">
+      <section className="card" aria-labelledby="add-exposure-title">
+        <div className="card-header">
+          <h2 id="add-exposure-title">Expose a local port</h2>
+          <span className="faint">{portal ? PORTAL_TEXT[portal] : 'With no server configured, the built-in portal opens the public port on this machine.'}</span>
+        </div>
+        <div className="card-body"><AddExposureForm /></div>
+      </section>
+
+      <section className="card" aria-labelledby="exposures-title">
+        <div className="card-header">
+          <h2 id="exposures-title">Exposures</h2>
+          <span className="faint num" data-testid="exposures-summary">{exposures.length === 0 ? 'none yet' : `${live} live of ${exposures.length}`}</span>
+          <span className="spacer" style={{ flex: 1 }} />
+          {portal === 'v2ray' ? <ServerSetupButton /> : null}
+          <PauseControl compact />
+        </div>
+        {paused ? <div className="notice info flat" role="status">All exposures are paused: their public ports are closed until you resume. Each keeps its own on/off switch.</div> : null}
+        {exposures.length === 0 ? (
+          <EmptyState icon={<GlobeIcon />} title="Nothing is exposed">
+            Give a local port above (a web server on <code>localhost:3000</code>, say) and it gets a public address to share.
+          </EmptyState>
+        ) : (
+          <ul className="exposure-list" aria-label="Exposures">
+            {exposures.map((exposure) => <ExposureRow key={exposure.id} exposure={exposure} />)}
+          </ul>
+        )}
+      </section>
+    </div>
+  );
+}
