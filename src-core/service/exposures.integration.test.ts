@@ -183,6 +183,16 @@ describe('exposures in the engine service', () => {
     expect(portal.output()).not.toMatch(/\[(Warning|Error)\](?! v2ray\.com\/core: V2Ray [\d.]+ started)/);
   });
 
+  it('while no link to the portal is up, says why (here: refused)', async () => {
+    const engine = await service(folder());
+    const closedPort = await freePort();
+    await engine.saveProfile('down', JSON.stringify(exportV2RayConfig(bridgeConfig({ publicPort: 9, linkPort: closedPort, upstreamPort: 9 }))));
+    await engine.activateProfile('down');
+    const exposure = await engine.addExposure({ localPort: 9 });
+    const offline = await until(engine, exposure.id, (status) => status.state === 'offline' && status.problem !== null, 'offline with a reason');
+    expect(offline.problem).toEqual({ code: 'PH_DIAL_REFUSED', message: expect.stringMatching(/^could not open a link to the portal: .*ECONNREFUSED.*: is the portal running/) });
+  });
+
   it('Server setup refuses a profile without a bridge, and rejects unknown exposures', async () => {
     const engine = await service(folder());
     await engine.saveProfile('portal only', JSON.stringify(exportV2RayConfig(portalConfig({ publicPort: 1, linkPort: 2, upstreamPort: 3 }))));

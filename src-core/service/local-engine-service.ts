@@ -550,6 +550,7 @@ export class LocalEngineService implements EngineService {
       const engine = instance?.exposures.status(exposure.id);
       const off = !exposure.enabled || this.state.exposuresPaused;
       const state = off ? 'disabled' : engine?.state ?? 'offline';
+      const linkProblem = engine?.state === 'offline' ? instance?.bridges[0]?.lastProblem ?? null : null;
       const localProblem = localReachable === false
         ? { code: 'PH_DIAL_REFUSED', message: `nothing is listening on ${exposure.localHost}:${exposure.localPort}: the exposure stays on and works once something does` }
         : null;
@@ -558,7 +559,7 @@ export class LocalEngineService implements EngineService {
         state,
         publicAddress: off ? null : engine?.publicAddress ?? null,
         portalKind,
-        problem: off ? null : engine?.problem ?? localProblem,
+        problem: off ? null : engine?.problem ?? linkProblem ?? localProblem,
         localReachable,
         bytesUp: traffic?.bytesUp ?? 0,
         bytesDown: traffic?.bytesDown ?? 0,

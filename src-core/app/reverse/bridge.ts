@@ -129,6 +129,8 @@ export class Bridge implements Runnable {
   private retry: Disposable | undefined;
   private failures = 0;
   private running = false;
+  /** Why the last link failed or was lost; cleared when a link is up again (for the UI). */
+  lastProblem: { code: string; message: string } | null = null;
 
   constructor(private readonly options: BridgeOptions) {
     this.log = options.log;
@@ -182,7 +184,9 @@ export class Bridge implements Runnable {
   workerClosed(worker: BridgeWorker, wasConfirmed: boolean, error: Error | undefined): void {
     this.workers.delete(worker);
     if (!this.running) return;
-    const reason = error ? formatErrorLine(error) : 'closed';
+    const code = (error as { code?: string } | undefined)?.code ?? 'PH_CLOSED';
+    const reason = `${error ? formatErrorLine(error) : 'closed'}${code === 'PH_DIAL_REFUSED' ? ': is the portal running, on that address and port?' : ''}`;
+    this.lastProblem = { code, message: wasConfirmed ? `link to the portal lost: ${reason}` : `could not open a link to the portal: ${reason}` };
     if (wasConfirmed) {
       this.log.warning(`link to the portal lost: ${reason}; reconnecting`);
       this.failures = 0;
@@ -201,6 +205,7 @@ export class Bridge implements Runnable {
   /** @internal */
   workerConfirmed(): void {
     if (this.failures > 0) this.log.info('link to the portal is up again');
+    this.lastProblem = null;
     this.failures = 0;
   }
 
