@@ -1,5 +1,6 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { RENDERER_CSP, secureWebPreferences } from './web-preferences.js';
+import { isExternalLinkAllowed, RENDERER_CSP, secureWebPreferences } from './web-preferences.js';
 
 describe('secureWebPreferences', () => {
   it('locks every window down', () => {
@@ -17,5 +18,29 @@ describe('secureWebPreferences', () => {
   it('allows no inline or remote script', () => {
     expect(RENDERER_CSP).toContain("script-src 'self'");
     expect(RENDERER_CSP).not.toMatch(/unsafe-eval|script-src[^;]*unsafe-inline/);
+  });
+});
+
+describe('isExternalLinkAllowed', () => {
+  it.each([
+    ['https://github.com/porthole', true],
+    ['http://vps.example.com:8080/', true],
+    ['file:///etc/passwd', false],
+    ['javascript:alert(1)', false],
+    ['smb://server/share', false],
+    ['https://user:pw@example.com/', false],
+    ['not a url', false],
+  ])('%s → %s', (url, allowed) => {
+    expect(isExternalLinkAllowed(url)).toBe(allowed);
+  });
+});
+
+describe('the renderer page', () => {
+  it('carries a CSP meta tag as strict as ours for scripts', () => {
+    const html = readFileSync(new URL('../src-renderer/index.html', import.meta.url), 'utf8');
+    const csp = /http-equiv="Content-Security-Policy" content="([^"]+)"/.exec(html)?.[1] ?? '';
+    expect(csp).toContain("script-src 'self'");
+    expect(csp).toContain("object-src 'none'");
+    expect(csp).not.toMatch(/unsafe-eval|script-src[^;]*unsafe-inline/);
   });
 });

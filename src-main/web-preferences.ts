@@ -37,3 +37,17 @@ export const RENDERER_CSP = [
   "frame-ancestors 'none'",
   "form-action 'none'",
 ].join('; ');
+
+/**
+ * Links the window may hand to the user's browser (`setWindowOpenHandler` opens them with
+ * `shell.openExternal` and denies the window): plain http(s) pages without credentials. Never
+ * `file:`, custom schemes or `javascript:`, which would run something on this machine.
+ */
+export function isExternalLinkAllowed(url: string): boolean {
+  try {
+    const parsed = new URL(url);
+    return (parsed.protocol === 'https:' || parsed.protocol === 'http:') && parsed.username === '' && parsed.password === '';
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,104 @@
+/**
+ * What each tray menu item does (`TrayAction` → service call or window). The Electron wiring
+ * supplies the few platform effects (`TrayEffects`: clipboard, window, file dialog, notices, quit);
+ * everything else goes through the engine-service contract. No `electron` import, so each mapping
+ * is tested with a fake service.
+ */
+import { toErrorEnvelope } from '../src-core/api/index.js';
+import type { EngineService, ErrorEnvelope } from '../src-core/api/index.js';
+import { importConfig } from './import-config.js';
+import type { TrayAction, TrayState } from './tray-menu.js';
+
+/** Renderer routes the tray opens (hash routes of `src-renderer/App.tsx`). */
+export type WindowPage = 'overview' | 'exposures' | 'exposures/new' | 'profiles';
+
+export interface TrayEffects {
+  copyText(text: string): void;
+  /** Shows the window (creating it if needed) on `page`. */
+  openWindow(page?: WindowPage): void;
+  /** Asks for a config file; resolves with its path and text, or null when cancelled. */
+  pickConfigFile(): Promise<{ path: string; text: string } | null>;
+  notify(title: string, body: string): void;
+  quit(): void;
+}
+
+type TrayService = Pick<EngineService, 'addExposure' | 'updateExposure' | 'setExposuresPaused' | 'listProfiles' | 'saveProfile' | 'activateProfile'>;
+
+function failure(what: string, error: unknown): [string, string] {
+  const envelope: ErrorEnvelope = toErrorEnvelope(error);
+  return [`Could not ${what}`, envelope.code === 'PH_INTERNAL' ? 'Something went wrong; the log has the details.' : envelope.message];
+}
+
+/**
+ * Returns the handler for tray clicks. `currentState` gives the state the menu was drawn from
+ * (the public address to copy). Every failure becomes a notice: a click never fails silently.
+ */
+export function createTrayActionHandler(service: TrayService, effects: TrayEffects, currentState: () => TrayState | undefined): (action: TrayAction) => Promise<void> {
+  async function run(action: TrayAction): Promise<void> {
+    switch (action.kind) {
+      case 'expose-port': {
+        const exposure = await service.addExposure({ localHost: action.host, localPort: action.port });
+        // The "is live" notice comes from the snapshots once the portal has answered.
+        if (exposure.state === 'live' && exposure.publicAddress) effects.copyText(exposure.publicAddress);
+        return;
+      }
+      case 'expose-port-dialog':
+        effects.openWindow('exposures/new');
+        return;
+      case 'copy-public-address': {
+        const address = currentState()?.exposures.find((exposure) => exposure.id === action.id)?.publicAddress;
+        if (address) effects.copyText(address);
+        else effects.notify('No public address yet', 'This exposure is not live yet; Porthole copies nothing until it is.');
+        return;
+      }
+      case 'stop-exposure':
+        // Disable rather than remove: the Exposures page can switch it back on.
+        await service.updateExposure(action.id, { enabled: false });
+        return;
+      case 'open-window':
+        // No page: a window that is already open stays where the user left it.
+        effects.openWindow();
+        return;
+      case 'import-config': {
+        const picked = await effects.pickConfigFile();
+        if (!picked) return;
+        const outcome = await importConfig(service, picked.path, picked.text);
+        const { profile } = outcome;
+        if (profile.error) effects.notify(`Imported "${profile.name}" with an error`, `${profile.error.message} (fix it in Profiles)`);
+        else if (outcome.activationError) effects.notify(`Imported "${profile.name}", but it could not start`, outcome.activationError.message);
+        else effects.notify(`Imported "${profile.name}"`, outcome.activated ? 'It is now the active profile.' : 'Activate it in Profiles when you want to use it.');
+        effects.openWindow('profiles');
+        return;
+      }
+      case 'pause-all':
+        await service.setExposuresPaused(true);
+        return;
+      case 'resume':
+        await service.setExposuresPaused(false);
+        return;
+      case 'quit':
+        effects.quit();
+        return;
+    }
+  }
+
+  const describe: Record<TrayAction['kind'], string> = {
+    'expose-port': 'expose the port',
+    'expose-port-dialog': 'open the Exposures page',
+    'copy-public-address': 'copy the address',
+    'stop-exposure': 'stop the exposure',
+    'open-window': 'open the window',
+    'import-config': 'import the config',
+    'pause-all': 'pause the exposures',
+    resume: 'resume the exposures',
+    quit: 'quit',
+  };
+
+  return async (action) => {
+    try {
+      await run(action);
+    } catch (error) {
+      effects.notify(...failure(describe[action.kind], error));
+    }
+  };
+}
