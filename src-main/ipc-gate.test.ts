@@ -30,7 +30,7 @@ describe('gateIpcCall', () => {
     ['listProfiles', [1]],
     ['listProfiles', 'not an array'],
     ['listProfiles', undefined],
-    ['setSettings', [{ theme: 'dark', launchAtLogin: true }]],
+    ['setSettings', [{ theme: 'dark', launchAtStartup: true }]],
   ])('refuses %s(%j) with PH_API_BAD_ARGUMENTS', (method, args) => {
     const result = gateIpcCall('app://porthole/index.html', true, method, args, APP);
     expect(result).toMatchObject({ ok: false, error: { code: 'PH_API_BAD_ARGUMENTS', message: expect.stringContaining(method) as unknown as string } });

@@ -103,7 +103,7 @@ describe('serveEngineOverIpc: calls', () => {
     ['a wrong argument type', 'closeConnection', ['7'], 'PH_API_BAD_ARGUMENTS'],
     ['an extra argument', 'closeConnection', [7, 8], 'PH_API_BAD_ARGUMENTS'],
     ['arguments that are not a list', 'closeConnection', { 0: 7 }, 'PH_API_BAD_ARGUMENTS'],
-    ['a setting the contract does not have', 'setSettings', [{ theme: 'dark', launchAtLogin: true }], 'PH_API_BAD_ARGUMENTS'],
+    ['a setting the contract does not have', 'setSettings', [{ theme: 'dark', launchAtStartup: true }], 'PH_API_BAD_ARGUMENTS'],
   ])('refuses %s before the service sees it', async (_name, method, args, code) => {
     const { ipc, ours, calls, warnings } = setUp();
     expect(await ipc.invoke({ sender: ours, senderFrame: topFrame() }, method, args)).toMatchObject({ ok: false, error: { code } });

@@ -108,8 +108,14 @@ describe('the tray app, wired', () => {
   });
 
   it('keeps the theme the page sets in the settings store', async () => {
-    expect(await call('setSettings', [{ theme: 'dark' }])).toEqual({ ok: true, value: { theme: 'dark' } });
+    expect(await call('setSettings', [{ theme: 'dark' }])).toEqual({ ok: true, value: { theme: 'dark', launchAtLogin: false, startMinimised: false } });
     expect(JSON.parse(readFileSync(join(userData, 'settings.json'), 'utf8'))).toMatchObject({ theme: 'dark' });
+  });
+
+  it('shows and keeps the desktop settings (start minimised) next to the service\'s', async () => {
+    expect(await call('setSettings', [{ startMinimised: true }])).toEqual({ ok: true, value: { theme: 'dark', launchAtLogin: false, startMinimised: true } });
+    expect(JSON.parse(readFileSync(join(userData, 'settings.json'), 'utf8'))).toMatchObject({ startMinimised: true });
+    expect(await call('setSettings', [{ startMinimised: false }])).toMatchObject({ ok: true, value: { startMinimised: false } });
   });
 
   it('forwards snapshots to the window once it subscribes', async () => {

@@ -13,6 +13,7 @@ import { createLocalEngineService } from '../src-core/service/local-engine-servi
 import type { LocalEngineService } from '../src-core/service/local-engine-service.js';
 import { openAppSettings } from './app-settings.js';
 import type { AppSettingsStore } from './app-settings.js';
+import { withDesktopSettings } from './desktop-settings.js';
 import { exposureSettingsChanged, exposureSettingsOf, restoreExposures } from './exposure-sync.js';
 import { MAX_CONFIG_BYTES } from './import-config.js';
 import { serveEngineOverIpc } from './ipc-server.js';
@@ -109,7 +110,18 @@ class PortholeApp {
     nativeTheme.on('updated', onThemeUpdated);
     this.disposers.push(() => nativeTheme.off('updated', onThemeUpdated));
 
-    this.disposers.push(serveEngineOverIpc(ipcMain, service, {
+    // The window sees the desktop-only settings (launch at login, start minimised) next to the service's.
+    const desktopService = withDesktopSettings(service, {
+      get: () => {
+        const current = settings.get();
+        return { launchAtLogin: current.launchAtLogin, startMinimised: current.startMinimised };
+      },
+      set: (patch) => {
+        settings.update(patch);
+        if (patch.launchAtLogin !== undefined) applyLoginItem(patch.launchAtLogin);
+      },
+    });
+    this.disposers.push(serveEngineOverIpc(ipcMain, desktopService, {
       allowedOrigin: pathToFileURL(this.paths.rendererIndex).href,
       isOwnWebContents: (contents) => this.window !== undefined && !this.window.isDestroyed() && contents.id === this.window.webContents.id,
       onDidCall: (method, value) => {

@@ -54,7 +54,11 @@ export const ENGINE_METHODS = {
   setExposuresPaused: z.tuple([z.boolean()]),
   getServerSetup: z.tuple([profileName]),
   getSettings: z.tuple([]),
-  setSettings: z.tuple([z.object({ theme: z.enum(['system', 'light', 'dark']).optional() }).strict()]),
+  setSettings: z.tuple([z.object({
+    theme: z.enum(['system', 'light', 'dark']).optional(),
+    launchAtLogin: z.boolean().optional(),
+    startMinimised: z.boolean().optional(),
+  }).strict()]),
 } as const satisfies { [K in EngineMethodName]: z.ZodType<unknown[]> };
 
 // Compile-time: the table names every method, and what each schema accepts is what the method takes.

@@ -268,4 +268,8 @@ export interface ExportedProfile {
 /** User settings the service keeps. */
 export interface Settings {
   theme: 'system' | 'light' | 'dark';
+  /** Desktop app only (absent in the web dashboard): start Porthole when the user logs in. */
+  launchAtLogin?: boolean;
+  /** Desktop app only: start in the tray without opening the window. */
+  startMinimised?: boolean;
 }

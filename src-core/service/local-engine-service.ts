@@ -328,7 +328,8 @@ export class LocalEngineService implements EngineService {
   }
 
   async setSettings(patch: Partial<Settings>): Promise<Settings> {
-    this.state.settings = { ...this.state.settings, ...patch };
+    // Only the theme is the service's; the desktop app answers for its own fields (src-main).
+    if (patch.theme !== undefined) this.state.settings = { ...this.state.settings, theme: patch.theme };
     await this.saveState();
     return { ...this.state.settings };
   }

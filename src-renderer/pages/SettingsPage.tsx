@@ -10,7 +10,11 @@ const THEMES: { value: Settings['theme']; label: string }[] = [
 ];
 
 export function SettingsPage({ dashboardOrigin }: { dashboardOrigin: string }) {
-  const { settings, error, setTheme } = useAppStore(useShallow((state) => ({ settings: state.settings, error: state.settingsError, setTheme: state.setTheme })));
+  const { settings, error, setTheme, setDesktopSetting } = useAppStore(useShallow((state) => ({
+    settings: state.settings, error: state.settingsError, setTheme: state.setTheme, setDesktopSetting: state.setDesktopSetting,
+  })));
+  // Only the desktop app reports these; the web dashboard has no login item or tray.
+  const desktop = settings.launchAtLogin !== undefined && settings.startMinimised !== undefined;
   return (
     <div className="stack settings">
       {error ? <div className="notice error" role="alert">{error.message}</div> : null}
@@ -28,6 +32,31 @@ export function SettingsPage({ dashboardOrigin }: { dashboardOrigin: string }) {
           </div>
         </div>
       </section>
+      {desktop ? (
+        <section className="card" aria-labelledby="desktop-title">
+          <div className="card-header"><h2 id="desktop-title">Desktop</h2></div>
+          <div className="field">
+            <div>
+              <div className="label" id="login-label">Launch at login</div>
+              <div className="hint">Start Porthole in the tray when you log in, so your exposures come back by themselves.</div>
+            </div>
+            <label className="switch">
+              <input type="checkbox" role="switch" aria-labelledby="login-label" checked={settings.launchAtLogin === true} onChange={(event) => void setDesktopSetting({ launchAtLogin: event.target.checked })} />
+              <span className="track" aria-hidden="true" />
+            </label>
+          </div>
+          <div className="field">
+            <div>
+              <div className="label" id="minimised-label">Start minimised</div>
+              <div className="hint">Open only the tray icon at start; the window opens from the tray.</div>
+            </div>
+            <label className="switch">
+              <input type="checkbox" role="switch" aria-labelledby="minimised-label" checked={settings.startMinimised === true} onChange={(event) => void setDesktopSetting({ startMinimised: event.target.checked })} />
+              <span className="track" aria-hidden="true" />
+            </label>
+          </div>
+        </section>
+      ) : null}
       <section className="card" aria-labelledby="dashboard-title">
         <div className="card-header"><h2 id="dashboard-title">Dashboard</h2></div>
         <div className="field">

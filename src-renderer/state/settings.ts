@@ -9,6 +9,8 @@ export interface SettingsSlice {
   settingsError: ErrorEnvelope | null;
   loadSettings(): Promise<void>;
   setTheme(theme: Settings['theme']): Promise<void>;
+  /** Desktop app only: launch at login, start minimised. */
+  setDesktopSetting(patch: Pick<Settings, 'launchAtLogin'> | Pick<Settings, 'startMinimised'>): Promise<void>;
 }
 
 export const createSettingsSlice: SliceCreator<SettingsSlice> = (set, get) => ({
@@ -26,6 +28,15 @@ export const createSettingsSlice: SliceCreator<SettingsSlice> = (set, get) => ({
     set({ settings: { ...before, theme }, settingsError: null });
     try {
       set({ settings: await engineService().setSettings({ theme }) });
+    } catch (error) {
+      set({ settings: before, settingsError: envelopeOf(error) });
+    }
+  },
+  setDesktopSetting: async (patch) => {
+    const before = get().settings;
+    set({ settings: { ...before, ...patch }, settingsError: null });
+    try {
+      set({ settings: await engineService().setSettings(patch) });
     } catch (error) {
       set({ settings: before, settingsError: envelopeOf(error) });
     }
