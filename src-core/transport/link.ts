@@ -8,7 +8,6 @@
  * destroying either end destroys both (an abort travels as an abort).
  */
 import { Duplex } from 'node:stream';
-import type { LinkTuning, TunableLink } from '../common/link-tuning.js';
 
 export type Link = Duplex;
 
@@ -18,9 +17,8 @@ export interface LinkCounters {
   down: number;
 }
 
-class LinkEnd extends Duplex implements TunableLink {
+class LinkEnd extends Duplex {
   peer!: LinkEnd;
-  tuning: LinkTuning | undefined;
   private pendingWrite: ((error?: Error | null) => void) | undefined;
 
   constructor(
@@ -70,21 +68,12 @@ class LinkEnd extends Duplex implements TunableLink {
     callback(error);
   }
 
-  peerTuning(): LinkTuning | undefined {
-    return this.peer.tuning;
-  }
-
   private waitForRoom(callback: (error?: Error | null) => void): void {
     this.pendingWrite = callback;
   }
 }
 
 function ignoreError(): void {}
-
-/** Registers `tuning` for the transport behind `end` (call it on the end the handler pumps). */
-export function setLinkTuning(end: Link, tuning: LinkTuning): void {
-  if (end instanceof LinkEnd) end.tuning = tuning;
-}
 
 /** Default per-direction buffer of a link: the amount a fast writer may run ahead of its reader. */
 export const DEFAULT_LINK_BUFFER = 64 * 1024;

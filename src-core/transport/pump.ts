@@ -3,9 +3,12 @@
  * is full) and half-close (one side's EOF ends the other's write side only). An error or an abort
  * on either side destroys both, so nothing is left half-dead.
  *
- * Writes are coalesced: the destination is corked at the first chunk of a tick and uncorked right
- * after, so a burst of chunks (a socket read split into Mux frames, frames into VMess chunks)
- * leaves as one `writev` instead of one syscall each.
+ * Writes are coalesced: the destination is corked at the first chunk and uncorked in the same
+ * event-loop turn's check phase (`setImmediate`), after every socket that was readable in this
+ * turn has been read. So a burst of chunks (a socket read split into Mux frames, frames into
+ * VMess chunks), and the frames of many streams that became readable together, leave as one
+ * `writev` (for VMess: one chunk, one cipher) instead of one syscall each. Uncorking at
+ * `nextTick` instead would flush after every single socket read.
  */
 import type { Duplex, Readable, Writable } from 'node:stream';
 
@@ -14,7 +17,7 @@ export interface PumpResult {
   error?: Error;
 }
 
-/** `source.pipe(destination)`, with writes of one tick coalesced. */
+/** `source.pipe(destination)`, with writes of one event-loop turn coalesced. */
 export function pipeCoalesced(source: Readable, destination: Writable): void {
   let corked = false;
   const uncork = () => {
@@ -27,7 +30,7 @@ export function pipeCoalesced(source: Readable, destination: Writable): void {
     if (!corked) {
       corked = true;
       destination.cork();
-      process.nextTick(uncork);
+      setImmediate(uncork);
     }
     if (!destination.write(chunk)) {
       source.pause();

@@ -15,6 +15,13 @@ export const MIN_NEW_METADATA_LENGTH = 8;
 /** A stream (TCP) session's writer splits its payload into frames of at most this many bytes. */
 export const MAX_STREAM_DATA = 8192;
 
+/**
+ * Frame data limit between two Porthole peers (once flow control is on, the peer is known to be
+ * Porthole). 4.34's stream reader takes any uint16 length, but its writer never exceeds 8192, so
+ * a 4.34 peer keeps getting what it sends. Fewer frames mean fewer pushes per byte on the reader.
+ */
+export const PORTHOLE_STREAM_DATA = 32 * 1024;
+
 /** A packet (UDP) session carries one datagram per frame; the reader rejects more ("packet size too large"). */
 export const MAX_PACKET_DATA = 2048;
 

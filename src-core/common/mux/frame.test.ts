@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { BugError, hasErrorCode } from '../errors.js';
 import { AddressType } from './address.js';
-import { CONTROL_DOMAIN, MAX_STREAM_DATA } from './consts.js';
+import { CONTROL_DOMAIN, MAX_FRAME_DATA, MAX_STREAM_DATA, PORTHOLE_STREAM_DATA } from './consts.js';
 import {
   type FrameMetadata,
   type MuxFrame,
@@ -13,6 +13,7 @@ import {
   encodeDataFrames,
   encodeFrame,
   encodeFrameHeader,
+  packDataFrames,
 } from './frame.js';
 import { FrameReader } from './reader.js';
 import { describeFrame, loadCaptures } from './testdata/captures.js';
@@ -230,5 +231,50 @@ describe('encodeDataFrames', () => {
 
   it('needs a target for New', () => {
     expect(() => encodeDataFrames(1, FrameStatus.New, Buffer.from('x'))).toThrow(BugError);
+  });
+});
+
+describe('packDataFrames', () => {
+  const target = { network: TargetNetwork.TCP, address: { type: AddressType.Domain, host: 'example.com' }, port: 443 } as const;
+  const payloadOf = (length: number): Buffer => {
+    const payload = Buffer.allocUnsafe(length);
+    for (let i = 0; i < length; i++) payload[i] = (i * 7) & 0xff;
+    return payload;
+  };
+
+  it('at 8192 bytes per frame, gives exactly the bytes of encodeDataFrames, joined', () => {
+    for (const length of [1, 8191, 8192, 8193, 20_000, 65_536]) {
+      const payload = payloadOf(length);
+      expect(packDataFrames(3, payload, MAX_STREAM_DATA, target).equals(Buffer.concat(encodeDataFrames(3, FrameStatus.New, payload, target)))).toBe(true);
+      expect(packDataFrames(3, payload, MAX_STREAM_DATA).equals(Buffer.concat(encodeDataFrames(3, FrameStatus.Keep, payload)))).toBe(true);
+    }
+  });
+
+  it('round trip at any frame limit: New first, then Keep, every frame within the limit, payload intact', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 70_000 }), fc.integer({ min: 256, max: MAX_FRAME_DATA }), fc.boolean(), (length, limit, isNew) => {
+        const payload = payloadOf(length);
+        const frames = parseAll(packDataFrames(9, payload, limit, isNew ? target : undefined));
+        expect(frames).toHaveLength(Math.ceil(length / limit));
+        expect(frames.map((f) => f.meta.status)).toEqual(frames.map((_, i) => (i === 0 && isNew ? FrameStatus.New : FrameStatus.Keep)));
+        expect(frames.every((f) => f.meta.sessionId === 9 && (f.data?.length ?? 0) <= limit)).toBe(true);
+        expect(Buffer.concat(frames.map((f) => f.data ?? Buffer.alloc(0))).equals(payload)).toBe(true);
+      }),
+      { numRuns: 100 },
+    );
+  });
+
+  it('copies the payload: the frames do not change when the caller reuses it', () => {
+    const payload = payloadOf(PORTHOLE_STREAM_DATA + 10);
+    const packed = packDataFrames(2, payload, PORTHOLE_STREAM_DATA);
+    const expected = Buffer.from(packed);
+    payload.fill(0);
+    expect(packed.equals(expected)).toBe(true);
+  });
+
+  it('gives one frame without the Data bit for an empty payload, and rejects a limit outside 1…65535', () => {
+    expect(packDataFrames(2, Buffer.alloc(0), MAX_STREAM_DATA).toString('hex')).toBe('000400020200');
+    expect(() => packDataFrames(2, Buffer.from('x'), 0)).toThrow(BugError);
+    expect(() => packDataFrames(2, Buffer.from('x'), MAX_FRAME_DATA + 1)).toThrow(BugError);
   });
 });

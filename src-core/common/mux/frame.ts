@@ -166,6 +166,45 @@ export function encodeDataFrames(
   return out;
 }
 
+/** Header of a Keep + Data frame: ML (4) ‖ session ID ‖ 02 ‖ 01 ‖ D. */
+const KEEP_DATA_HEADER_LENGTH = 2 + MIN_METADATA_LENGTH + 2;
+
+/**
+ * A stream payload as frames of at most `maxFrameData` bytes, packed into one Buffer: each header
+ * followed by a copy of its part of the payload. The first frame is New to `target` when one is
+ * given (an opener's first write), the rest Keep. Same bytes as {@link encodeDataFrames} joined,
+ * for `maxFrameData` = 8192. One buffer costs a copy, but it crosses the link and the VMess
+ * encoder as one write instead of a header and a view per frame, which costs more.
+ */
+export function packDataFrames(sessionId: number, payload: Buffer, maxFrameData: number, target?: MuxTarget): Buffer {
+  if (!Number.isInteger(maxFrameData) || maxFrameData < 1 || maxFrameData > MAX_FRAME_DATA) {
+    throw new BugError(`mux: frame data limit ${maxFrameData} is not in 1…${MAX_FRAME_DATA}`);
+  }
+  const firstMeta: FrameMetadata =
+    target === undefined
+      ? { sessionId, status: FrameStatus.Keep, option: 0 }
+      : { sessionId, status: FrameStatus.New, option: 0, target };
+  if (payload.length === 0) return encodeFrameHeader(firstMeta);
+  const firstLength = Math.min(maxFrameData, payload.length);
+  const first = encodeFrameHeader(firstMeta, firstLength);
+  const rest = payload.length - firstLength;
+  const keepFrames = Math.ceil(rest / maxFrameData);
+  const out = Buffer.allocUnsafe(first.length + payload.length + keepFrames * KEEP_DATA_HEADER_LENGTH);
+  let at = first.copy(out, 0);
+  at += payload.copy(out, at, 0, firstLength);
+  for (let from = firstLength; from < payload.length; from += maxFrameData) {
+    const length = Math.min(maxFrameData, payload.length - from);
+    out.writeUInt16BE(MIN_METADATA_LENGTH, at);
+    out.writeUInt16BE(sessionId, at + 2);
+    out[at + 4] = FrameStatus.Keep;
+    out[at + 5] = FrameOption.Data;
+    out.writeUInt16BE(length, at + 6);
+    at += KEEP_DATA_HEADER_LENGTH;
+    at += payload.copy(out, at, from, from + length);
+  }
+  return out;
+}
+
 /**
  * Parses the ML bytes of metadata that follow the length field (Go `UnmarshalFromBuffer`, plus the
  * status check that 4.34 does right after it). Extra bytes after the address, or after the option byte of

@@ -22,12 +22,11 @@
  * `LINK_MEMORY_CAP` bytes (a last resort against many slow readers at once).
  */
 import { Duplex } from 'node:stream';
-import { tuningBehind } from '../link-tuning.js';
 import type { Destination } from '../net.js';
 import { PortholeError, formatErrorLine } from '../errors.js';
 import { AddressType, type MuxAddress } from './address.js';
-import { MAX_PACKET_DATA, MAX_STREAM_DATA } from './consts.js';
-import { FrameOption, FrameStatus, TargetNetwork, encodeFrameHeader, hasOption, type FrameMetadata, type MuxFrame, type MuxTarget } from './frame.js';
+import { MAX_PACKET_DATA, MAX_STREAM_DATA, PORTHOLE_STREAM_DATA } from './consts.js';
+import { FrameOption, FrameStatus, TargetNetwork, encodeFrameHeader, hasOption, packDataFrames, type FrameMetadata, type MuxFrame, type MuxTarget } from './frame.js';
 import { FrameReader } from './reader.js';
 import { encodeEndFrame, encodeNewFrame } from './writer.js';
 import { MAX_UPDATES_PER_MESSAGE, decodeFlowMessage, encodeFlowMessage, type WindowUpdate } from './flow.js';
@@ -231,36 +230,26 @@ export class MuxStream extends Duplex {
     this.push(null);
   }
 
-  /** A packet stream sends each write as one frame; a byte stream splits at 8192 bytes. */
+  /**
+   * One write's frames in one buffer, New first when the opener has not sent New yet. A packet
+   * stream sends each write as one frame (an empty datagram too); a byte stream splits at 8192
+   * bytes, or at `PORTHOLE_STREAM_DATA` towards a Porthole peer, and sends nothing for no bytes.
+   */
   private dataFrames(chunk: Buffer): Buffer[] {
-    if (this.packet) {
-      if (chunk.length > MAX_PACKET_DATA) throw new PortholeError('PH_MUX_BAD_FRAME', `mux: packet of ${chunk.length} bytes exceeds ${MAX_PACKET_DATA}`);
-      return [this.frameOf(chunk)];
+    if (this.packet && chunk.length > MAX_PACKET_DATA) {
+      throw new PortholeError('PH_MUX_BAD_FRAME', `mux: packet of ${chunk.length} bytes exceeds ${MAX_PACKET_DATA}`);
     }
-    // Header and payload go out as two writes (one writev downstream), so the payload is not copied.
-    const frames: Buffer[] = [];
-    for (let at = 0; at < chunk.length; at += MAX_STREAM_DATA) {
-      const data = chunk.subarray(at, Math.min(at + MAX_STREAM_DATA, chunk.length));
-      frames.push(this.headerFor(data.length), data);
-    }
-    return frames;
-  }
-
-  /** A packet frame in one buffer. */
-  private frameOf(data: Buffer): Buffer {
-    return joinFrame(this.headerFor(data.length), data);
-  }
-
-  /** A data frame's header: New + Data when the opener has not sent New yet, else Keep + Data. */
-  private headerFor(dataLength: number): Buffer {
+    if (!this.packet && chunk.length === 0) return [];
     const target = this.pendingNew;
-    let meta: FrameMetadata = { sessionId: this.id, status: FrameStatus.Keep, option: 0 };
     if (target) {
       this.clearNewTimer();
       this.pendingNew = undefined;
-      meta = { sessionId: this.id, status: FrameStatus.New, option: 0, target };
     }
-    return encodeFrameHeader(meta, dataLength);
+    if (this.packet) {
+      const meta: FrameMetadata = target ? { sessionId: this.id, status: FrameStatus.New, option: 0, target } : { sessionId: this.id, status: FrameStatus.Keep, option: 0 };
+      return [joinFrame(encodeFrameHeader(meta, chunk.length), chunk)];
+    }
+    return [packDataFrames(this.id, chunk, this.connection.flow ? PORTHOLE_STREAM_DATA : MAX_STREAM_DATA, target)];
   }
 
   private sendEnd(withError: boolean): void {
@@ -344,7 +333,6 @@ export abstract class MuxConnection {
   enableFlowControl(windows: FlowState, ack: boolean): void {
     if (this.flow || this.closedError) return;
     this.flow = windows;
-    tuningBehind(this.transport)?.peerIsPorthole();
     if (ack) this.writeFrames([this.keepAliveFrame(encodeFlowMessage({ kind: 'ack', window: windows.receiveWindow }))]);
     for (const listener of this.onFlowEnabled.splice(0)) listener();
   }

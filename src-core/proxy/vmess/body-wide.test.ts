@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { WIDE_CHUNK_WIRE_BYTES, createBodyDecoder, createBodyEncoder } from './body.js';
 import { COMMAND, OPTION, SECURITY } from './consts.js';
 
-describe('widened chunks (Porthole peers only)', () => {
+describe('widened chunks (what the VMess handlers send to any peer)', () => {
   it.each([SECURITY.aes128Gcm, SECURITY.chacha20Poly1305])('security %s: chunks grow to 16 KiB and still decode', (security) => {
     const options = { security, options: OPTION.chunkStream | OPTION.chunkMasking | OPTION.globalPadding, command: COMMAND.tcp, key: randomBytes(16), iv: randomBytes(16) };
     const encoder = createBodyEncoder(options);
@@ -19,6 +19,29 @@ describe('widened chunks (Porthole peers only)', () => {
     const plain = Buffer.concat(decoder.push(Buffer.concat([narrow, wide, encoder.end()])));
     expect(plain.equals(Buffer.concat([before, after]))).toBe(true);
     expect(decoder.ended).toBe(true);
+  });
+
+  it('splits a batch into chunks of (nearly) equal size, never a full run plus a sliver', () => {
+    const options = { security: SECURITY.aes128Gcm, options: OPTION.chunkStream | OPTION.chunkMasking, command: COMMAND.tcp, key: randomBytes(16), iv: randomBytes(16) };
+    const max = WIDE_CHUNK_WIRE_BYTES - 2 - 16;
+    for (const length of [1, max, max + 1, 4 * max + 3, 65_536 + 16]) {
+      const encoder = createBodyEncoder(options);
+      encoder.widenChunks(WIDE_CHUNK_WIRE_BYTES);
+      expect(encoder.maxPlaintextPerChunk).toBe(max);
+      const data = randomBytes(length);
+      const wire = encoder.encode(data);
+      const chunks = Math.ceil(length / max);
+      // No padding (0x08 off): every chunk adds exactly its 2-byte length and 16-byte tag.
+      expect(wire.length).toBe(length + chunks * 18);
+      // Fed one byte at a time, the decoder hands out each chunk's plaintext on its own.
+      const decoder = createBodyDecoder(options);
+      const sizes: number[] = [];
+      for (let at = 0; at < wire.length; at += 1) sizes.push(...decoder.push(wire.subarray(at, at + 1)).map((plain) => plain.length));
+      expect(sizes).toHaveLength(chunks);
+      // Chunks of ⌈length / chunks⌉ bytes, the last one at most chunks − 1 bytes short.
+      expect(Math.max(...sizes) - Math.min(...sizes)).toBeLessThan(chunks);
+      expect(sizes.reduce((sum, size) => sum + size, 0)).toBe(length);
+    }
   });
 
   it('leaves UDP datagrams and security none alone', () => {

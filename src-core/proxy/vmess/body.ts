@@ -11,8 +11,10 @@
  *   nonce_i = uint16(i) ‖ iv[2..12)   (i counts chunks in this direction)
  *   EOS  = a chunk with empty p: the length field reads overhead + pad; the reader stops there.
  *
- * The writer keeps a chunk ≤ 2048 bytes on the wire: ≤ 1966 plaintext bytes with padding, ≤ 2030
- * without (aes/chacha). UDP: one datagram per chunk, never split.
+ * The writer keeps a chunk ≤ 2048 bytes on the wire (≤ 1966 plaintext bytes with padding, ≤ 2030
+ * without; aes/chacha), as 4.34 writes them, until `widenChunks` lets stream chunks grow (4.34
+ * reads any uint16 length). A batch is split into chunks of equal size, never a full run plus a
+ * sliver. UDP: one datagram per chunk, never split.
  *
  * Security none over a stream with ChunkStream (0x01): uint16(len XOR mask) ‖ raw bytes, slices of
  * ≤ 8192, EOS = length 0, never padding. Without ChunkStream, none and legacy are raw (legacy in CFB).
@@ -80,15 +82,15 @@ export interface BodyEncoder {
   /** Largest plaintext per chunk (UDP: per datagram). */
   readonly maxPlaintextPerChunk: number;
   /**
-   * Lets stream chunks grow to `wireBytes` on the wire. Only for a peer known to be Porthole:
-   * 4.34 readers accept chunks up to 65535 bytes but decode them on a slower path, and 4.34
-   * writers never exceed 2048; fewer, larger chunks cut the per-chunk cipher setup that
-   * dominates Porthole's cost.
+   * Lets stream chunks grow to `wireBytes` on the wire. 4.34 writers never exceed 2048, but its
+   * readers (`AuthenticationReader.readInternal`) take any length up to 65535, so this is safe
+   * with any peer. Node cannot rekey an AEAD cipher object, so each chunk costs a new one (about
+   * 3 µs, more than sealing 2 KiB): fewer, larger chunks cut most of Porthole's cipher cost.
    */
   widenChunks(wireBytes: number): void;
 }
 
-/** Stream chunk size between two Porthole peers (see `BodyEncoder.widenChunks`). */
+/** Stream chunk size on the wire that the VMess handlers use (see `BodyEncoder.widenChunks`). */
 export const WIDE_CHUNK_WIRE_BYTES = 16 * 1024;
 
 /** Turns wire bytes, split anyhow, into plaintext. */
@@ -313,8 +315,8 @@ class VmessBodyEncoder implements BodyEncoder {
   /** One output buffer for the whole batch: sizes first, then each chunk sealed in place. */
   private encodeAead(data: Buffer): Buffer {
     const { cipher, padding } = this.plan;
-    const perChunk = this.maxPlaintextPerChunk;
-    const count = data.length === 0 ? 1 : Math.ceil(data.length / perChunk);
+    const count = data.length === 0 ? 1 : Math.ceil(data.length / this.maxPlaintextPerChunk);
+    const perChunk = Math.ceil(data.length / count) || 1;
     const pads = new Uint8Array(count);
     const masks = new Uint16Array(count);
     let total = 0;

@@ -15,7 +15,6 @@ import type { Dispatcher } from '../../features/dispatcher.js';
 import type { InboundHandler } from '../../features/inbound.js';
 import type { ComponentLogger } from '../../features/log.js';
 import type { PolicyManager } from '../../features/policy.js';
-import { setLinkTuning } from '../../transport/link.js';
 import { pumpBoth } from '../../transport/pump.js';
 import { closeServer, listenTcp } from '../../transport/tcp.js';
 import { createVmessUser, type VmessUser } from './account.js';
@@ -159,6 +158,8 @@ export class VmessInbound implements InboundHandler {
     const policy = this.policies.forLevel(user.level);
     const decoder = vmess.createRequestBodyDecoder();
     const response = vmess.createResponse();
+    // Any 4.34 client reads chunks this large (see BodyEncoder.widenChunks).
+    response.encoder.widenChunks(WIDE_CHUNK_WIRE_BYTES);
     let headerSent = false;
     const body = new VmessBodyStream(socket, {
       decode: (chunk) => decoder.push(chunk),
@@ -181,7 +182,6 @@ export class VmessInbound implements InboundHandler {
     body.once('close', () => this.log.debug(`connection from ${source} closed (socket destroyed: ${socket.destroyed})`, session.id));
     try {
       const link = this.dispatcher.dispatch(session, target);
-      setLinkTuning(link, { peerIsPorthole: () => response.encoder.widenChunks(WIDE_CHUNK_WIRE_BYTES) });
       void pumpBoth(body, link);
     } catch (error) {
       this.log.warning(`dispatch failed: ${formatErrorLine(error)}`, session.id);

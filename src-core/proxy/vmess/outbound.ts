@@ -10,7 +10,7 @@ import type { Session } from '../../common/session.js';
 import type { ComponentLogger } from '../../features/log.js';
 import type { OutboundHandler } from '../../features/outbound.js';
 import type { PolicyManager } from '../../features/policy.js';
-import { setLinkTuning, type Link } from '../../transport/link.js';
+import type { Link } from '../../transport/link.js';
 import { pumpBoth } from '../../transport/pump.js';
 import { dialTcp } from '../../transport/tcp.js';
 import { createVmessUser, type VmessUser } from './account.js';
@@ -108,6 +108,8 @@ export class VmessOutbound implements OutboundHandler {
       port: target.port,
     });
     const encoder = request.session.createRequestBodyEncoder();
+    // Any 4.34 server reads chunks this large (see BodyEncoder.widenChunks); UDP stays one datagram per chunk.
+    encoder.widenChunks(WIDE_CHUNK_WIRE_BYTES);
     const responseParser = request.session.createResponseParser();
     let decoder: BodyDecoder | undefined;
     const body = new VmessBodyStream(socket, {
@@ -127,7 +129,6 @@ export class VmessOutbound implements OutboundHandler {
       prefix: { bytes: request.headerBytes, flushAfterMs: REQUEST_FLUSH_WAIT_MS },
     });
     body.on('error', (error) => this.log.info(`connection to ${server.address}:${server.port} ended: ${formatErrorLine(error)}`, session.id));
-    setLinkTuning(link, { peerIsPorthole: () => encoder.widenChunks(WIDE_CHUNK_WIRE_BYTES) });
     void pumpBoth(body, link);
   }
 
