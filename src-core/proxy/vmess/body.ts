@@ -91,7 +91,7 @@ export interface BodyEncoder {
 }
 
 /** Stream chunk size on the wire that the VMess handlers use (see `BodyEncoder.widenChunks`). */
-export const WIDE_CHUNK_WIRE_BYTES = 16 * 1024;
+export const WIDE_CHUNK_WIRE_BYTES = 64 * 1024;
 
 /** Turns wire bytes, split anyhow, into plaintext. */
 export interface BodyDecoder {
