@@ -7,9 +7,8 @@
  */
 import http from 'node:http';
 import net from 'node:net';
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { exportV2RayConfig, type PortholeConfig } from '../../src-core/config/index.js';
@@ -17,7 +16,7 @@ import { startDashboard, type Dashboard } from '../../src-core/dashboard/server.
 import { createLocalEngineService, type LocalEngineService } from '../../src-core/service/local-engine-service.js';
 import { freePorts, waitForPort } from '../../test/support/ports.js';
 import { bridgeConfig, portalConfig, startPeer, type RunningPeer } from '../../test/support/reverse-pair.js';
-import { V2RAY_BINARY } from '../../test/support/v2ray.js';
+import { startV2RayFile, v2rayTest, type V2RayProcess } from '../../test/support/v2ray.js';
 import { RENDERER_FOLDER } from './stack.js';
 
 const quiet = { write: () => {} };
@@ -204,49 +203,11 @@ export function bridgeProfileText(linkPort: number, what: string): string {
   return `// A bridge linking to ${what} on 127.0.0.1:${linkPort}.\n${JSON.stringify(exported, null, 2)}\n`;
 }
 
-export interface V2RayPortal {
-  child: ChildProcess;
-  output(): string;
-  stop(): Promise<void>;
-}
+/** The real `v2ray` running the config text Server setup showed, saved under the name it gave. */
+export type V2RayPortal = V2RayProcess;
 
 /** `v2ray -test -config FILE` on a text, as the user would check what Server setup gave them. */
-export function v2rayTestText(text: string): { status: number | null; output: string } {
-  const folder = mkdtempSync(join(tmpdir(), 'porthole-e2e-v2ray-test-'));
-  const file = join(folder, 'v2ray-portal.json');
-  writeFileSync(file, text);
-  const result = spawnSync(V2RAY_BINARY, ['-test', '-config', file], { encoding: 'utf8', timeout: 15_000 });
-  rmSync(folder, { recursive: true, force: true });
-  return { status: result.status, output: `${result.stdout}${result.stderr}` };
-}
+export const v2rayTestText = v2rayTest;
 
 /** Writes the text the UI showed to `fileName` and runs `v2ray -config fileName` with it, unchanged. */
-export function runV2RayPortal(fileName: string, text: string): V2RayPortal {
-  const folder = mkdtempSync(join(tmpdir(), 'porthole-e2e-v2ray-'));
-  const file = join(folder, fileName);
-  writeFileSync(file, text);
-  const child = spawn(V2RAY_BINARY, ['-config', file], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let output = '';
-  child.stdout?.on('data', (chunk: Buffer) => { output += chunk.toString(); });
-  child.stderr?.on('data', (chunk: Buffer) => { output += chunk.toString(); });
-  return {
-    child,
-    output: () => output,
-    stop: () => new Promise<void>((resolve) => {
-      const done = () => {
-        rmSync(folder, { recursive: true, force: true });
-        resolve();
-      };
-      if (child.exitCode !== null || child.signalCode !== null) {
-        done();
-        return;
-      }
-      const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
-      child.once('exit', () => {
-        clearTimeout(timer);
-        done();
-      });
-      child.kill('SIGTERM');
-    }),
-  };
-}
+export const runV2RayPortal = startV2RayFile;

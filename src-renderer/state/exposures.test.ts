@@ -1,10 +1,11 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import type { EngineService, EngineSnapshot, ExposureStatus, LogLine, ServerSetup, TagTraffic } from '../../src-core/api/index.js';
+import type { EngineSnapshot, ExposureStatus, ServerSetup, TagTraffic } from '../../src-core/api/index.js';
 import {
   ADD_FORM, EXPOSURE_HOLD_MS, exposureIdOfTag, exposureProblem, exposureTag, hasUsableAddress, localAddressOf, ONE_CLICK, parseExposureForm, splitExposureTags,
 } from './exposures.js';
 import { startFeeds } from './feeds.js';
 import { describeSetupError } from './server-setup.js';
+import { fakeService } from './fake-service.test-support.js';
 import { setEngineService } from './service.js';
 import { resetAppStore, useAppStore } from './store.js';
 
@@ -29,24 +30,6 @@ function snapshot(seq: number, fields: Partial<EngineSnapshot> = {}): EngineSnap
 
 const failure = (code: string, message: string) => Object.assign(new Error(message), { code });
 
-/** Records calls; each method answers what `answers` says (a value, an Error to throw, or a function). */
-function fakeService(answers: Partial<Record<keyof EngineService, unknown>> = {}) {
-  const calls: [string, unknown[]][] = [];
-  const listeners = { snapshot: new Set<(value: EngineSnapshot) => void>(), logs: new Set<(value: LogLine[]) => void>() };
-  const service = new Proxy({} as EngineService, {
-    get(_target, property: string) {
-      if (property === 'onDidChangeSnapshot') return (listener: (value: EngineSnapshot) => void) => { listeners.snapshot.add(listener); return () => listeners.snapshot.delete(listener); };
-      if (property === 'onDidLog') return (listener: (value: LogLine[]) => void) => { listeners.logs.add(listener); return () => listeners.logs.delete(listener); };
-      return async (...args: unknown[]) => {
-        calls.push([property, args]);
-        const answer = answers[property as keyof EngineService];
-        if (answer instanceof Error) throw answer;
-        return typeof answer === 'function' ? (answer as (...values: unknown[]) => unknown)(...args) : answer;
-      };
-    },
-  });
-  return { service, calls, listeners };
-}
 
 beforeEach(() => {
   resetAppStore();

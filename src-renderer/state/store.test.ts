@@ -1,10 +1,11 @@
 /** The store's slices against a stand-in EngineService; the store is reset between tests. */
 import { beforeEach, describe, expect, it } from 'vitest';
-import type { ConnectionRow, EngineService, EngineSnapshot, LogLine, TagTraffic } from '../../src-core/api/index.js';
+import type { ConnectionRow, EngineSnapshot, LogLine, TagTraffic } from '../../src-core/api/index.js';
 import { visibleConnections } from './connections.js';
 import { startFeeds } from './feeds.js';
 import { visibleLogLines } from './logs.js';
 import { profileNameFromFile } from './profiles.js';
+import { fakeService } from './fake-service.test-support.js';
 import { setEngineService } from './service.js';
 import { resetAppStore, useAppStore } from './store.js';
 import { SECOND_POINTS } from './traffic.js';
@@ -27,24 +28,6 @@ function snapshot(seq: number, fields: Partial<EngineSnapshot> = {}): EngineSnap
   };
 }
 
-/** Records calls; each method answers what `answers` says (or undefined). */
-function fakeService(answers: Partial<Record<keyof EngineService, unknown>> = {}) {
-  const calls: [string, unknown[]][] = [];
-  const listeners = { snapshot: new Set<(value: EngineSnapshot) => void>(), logs: new Set<(value: LogLine[]) => void>() };
-  const service = new Proxy({} as EngineService, {
-    get(_target, property: string) {
-      if (property === 'onDidChangeSnapshot') return (listener: (value: EngineSnapshot) => void) => { listeners.snapshot.add(listener); return () => listeners.snapshot.delete(listener); };
-      if (property === 'onDidLog') return (listener: (value: LogLine[]) => void) => { listeners.logs.add(listener); return () => listeners.logs.delete(listener); };
-      return async (...args: unknown[]) => {
-        calls.push([property, args]);
-        const answer = answers[property as keyof EngineService];
-        if (answer instanceof Error) throw answer;
-        return typeof answer === 'function' ? (answer as (...values: unknown[]) => unknown)(...args) : answer;
-      };
-    },
-  });
-  return { service, calls, listeners };
-}
 
 beforeEach(() => {
   resetAppStore();

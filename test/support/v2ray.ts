@@ -18,9 +18,14 @@ export interface V2RayProcess {
 }
 
 export function startV2Ray(config: unknown): V2RayProcess {
+  return startV2RayFile('config.json', JSON.stringify(config, null, 2));
+}
+
+/** Runs `v2ray -config <fileName>` with `text` written unchanged (as a user would save it). */
+export function startV2RayFile(fileName: string, text: string): V2RayProcess {
   const folder = mkdtempSync(join(tmpdir(), 'porthole-v2ray-'));
-  const file = join(folder, 'config.json');
-  writeFileSync(file, JSON.stringify(config, null, 2));
+  const file = join(folder, fileName);
+  writeFileSync(file, text);
   const child = spawn(V2RAY_BINARY, ['-config', file], { stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   child.stdout?.on('data', (chunk: Buffer) => { output += chunk.toString(); });
@@ -37,7 +42,12 @@ export function startV2Ray(config: unknown): V2RayProcess {
         done();
         return;
       }
-      child.once('exit', done);
+      // A v2ray that ignores SIGTERM must not hang the suite.
+      const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
+      child.once('exit', () => {
+        clearTimeout(timer);
+        done();
+      });
       child.kill('SIGTERM');
     }),
   };
@@ -48,7 +58,7 @@ export function v2rayTest(configText: string): { status: number | null; output: 
   const folder = mkdtempSync(join(tmpdir(), 'porthole-v2ray-test-'));
   const file = join(folder, 'config.json');
   writeFileSync(file, configText);
-  const result = spawnSync(V2RAY_BINARY, ['-test', '-config', file], { encoding: 'utf8' });
+  const result = spawnSync(V2RAY_BINARY, ['-test', '-config', file], { encoding: 'utf8', timeout: 15_000 });
   rmSync(folder, { recursive: true, force: true });
   return { status: result.status, output: `${result.stdout}${result.stderr}` };
 }
