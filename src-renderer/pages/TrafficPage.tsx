@@ -5,7 +5,7 @@
  */
 import { useEffect, useMemo } from 'react';
 import { useShallow } from 'zustand/react/shallow';
-import type { TrafficPoint, TrafficWindow } from '../../src-core/api/index.js';
+import type { TagTraffic, TrafficPoint, TrafficWindow } from '../../src-core/api/index.js';
 import { EmptyState } from '../components/EmptyState.js';
 import { GlobeIcon, TrafficIcon } from '../components/Icons.js';
 import { TrafficChart } from '../components/TrafficChart.js';
@@ -93,11 +93,7 @@ export function TrafficPage({ theme }: { theme: string }) {
                     <span className="spacer" style={{ flex: 1 }} />
                     <span className="faint num">{tag.openConnections} open</span>
                   </div>
-                  <div className="figures num">
-                    <span>↑ <b>{formatRate(tag.upRate)}</b></span>
-                    <span>↓ <b>{formatRate(tag.downRate)}</b></span>
-                    <span>total <b>{formatBytes(tag.bytesUp + tag.bytesDown)}</b></span>
-                  </div>
+                  <TagFigures tag={tag} />
                   <div className="card-body">
                     <TrafficChart points={series.byKey.get(tagKey(tag)) ?? []} windowMs={span} height={110} theme={theme} compact label={`Rates of exposure ${name}`} />
                   </div>
@@ -125,11 +121,7 @@ export function TrafficPage({ theme }: { theme: string }) {
                 <span className="spacer" style={{ flex: 1 }} />
                 <span className="faint num">{tag.openConnections} open</span>
               </div>
-              <div className="figures num">
-                <span>↑ <b>{formatRate(tag.upRate)}</b></span>
-                <span>↓ <b>{formatRate(tag.downRate)}</b></span>
-                <span>total <b>{formatBytes(tag.bytesUp + tag.bytesDown)}</b></span>
-              </div>
+              <TagFigures tag={tag} />
               <div className="card-body">
                 <TrafficChart points={series.byKey.get(tagKey(tag)) ?? []} windowMs={span} height={110} theme={theme} compact label={`Rates of ${tag.direction} ${tag.tag}`} />
               </div>
@@ -137,6 +129,17 @@ export function TrafficPage({ theme }: { theme: string }) {
           ))}
         </div>
       )}
+    </div>
+  );
+}
+
+/** A tag's current rates and total, above its graph. */
+function TagFigures({ tag }: { tag: TagTraffic }) {
+  return (
+    <div className="figures num">
+      <span>↑ <b>{formatRate(tag.upRate)}</b></span>
+      <span>↓ <b>{formatRate(tag.downRate)}</b></span>
+      <span>total <b>{formatBytes(tag.bytesUp + tag.bytesDown)}</b></span>
     </div>
   );
 }
