@@ -113,6 +113,11 @@ describe('one click with no server, then a Porthole server', () => {
     // The Overview lists it with the same address.
     await overview.show();
     expect((await overview.waitForExposure(local(first), { state: 'live' })).address).toBe(address);
+    // The built-in portal's card lists the public port it opened, and for what.
+    const publicPorts = page.getByTestId('portal-public-ports');
+    await publicPorts.waitFor({ timeout: 5000 });
+    expect(await publicPorts.innerText()).toContain(`:${address.split(':')[1]} → bridge’s 127.0.0.1:${first.port} (First site)`);
+    await new Dashboard(page).screenshot('overview-local-portal-light');
   });
 
   it('pointed at a Porthole server, the same exposure is live on a port from the server\'s range', async () => {

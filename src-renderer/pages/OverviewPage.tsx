@@ -192,6 +192,15 @@ export function OverviewPage({ theme }: { theme: string }) {
                           </span>
                         ) : null}
                       </div>
+                      {portal.publicPorts.length > 0 ? (
+                        <ul className="public-ports" aria-label={`Public ports ${portal.tag} opened for bridges`} data-testid="portal-public-ports">
+                          {portal.publicPorts.map((open) => (
+                            <li key={open.id} className="faint">
+                              <span className="mono">:{open.port}</span> → bridge’s <span className="mono">{open.local}</span> ({open.name || open.id})
+                            </li>
+                          ))}
+                        </ul>
+                      ) : null}
                     </div>
                   );
                 })}
