@@ -177,6 +177,7 @@ export class Instance {
   }
 
   async close(): Promise<void> {
+    this.exposures.close();
     await closeAll(this.bridges);
     await closeAll(this.inbounds);
     await this.outbounds.close();

@@ -167,7 +167,8 @@ export interface ExposurePatch {
  * - `'requesting'`: asked a Porthole portal for a public port, no answer yet;
  * - `'live'`: reachable at `publicAddress`;
  * - `'setup-needed'`: the portal is V2Ray, which cannot open ports on request: apply Server setup;
- * - `'refused'`: the portal said no (`problem` says why); retried when something changes.
+ * - `'refused'`: the portal said no (`problem` says why); asked again when a link comes back or
+ *   the exposure is edited, and every 30 s while another program holds the public port.
  */
 export type ExposureState = 'disabled' | 'offline' | 'requesting' | 'live' | 'setup-needed' | 'refused';
 

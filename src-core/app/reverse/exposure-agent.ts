@@ -48,10 +48,17 @@ export function defaultPublicPort(localPort: number): number {
   return localPort < 1024 ? 8000 + localPort : localPort;
 }
 
+/** How often a refusal that may pass (a public port another program held) is asked again. */
+export const EXPOSURE_RETRY_MS = 30_000;
+
+/** Refusals that can end without anyone changing the exposure. */
+const RETRIED_CODES = new Set(['PH_EXPOSE_PORT_TAKEN']);
+
 export interface ExposureAgentOptions {
   log: ComponentLogger;
   /** The host the bridge dials the portal at (for public addresses); undefined when in-process. */
   serverHost: () => string | undefined;
+  retryMs?: number;
 }
 
 interface Answer {
@@ -66,6 +73,7 @@ export class ExposureAgent {
   private readonly answers = new Map<string, Answer>();
   /** Null until a portal has spoken: then whether it is Porthole (took the offer) or V2Ray. */
   private portal: 'porthole' | 'v2ray' | null = null;
+  private retryTimer: ReturnType<typeof setInterval> | undefined;
 
   constructor(private readonly options: ExposureAgentOptions) {}
 
@@ -125,11 +133,34 @@ export class ExposureAgent {
   reply(reply: ExposureReply): void {
     const answer = this.answers.get(reply.id);
     if (!answer) return;
+    if (reply.publicPort === 0 && RETRIED_CODES.has(reply.errorCode ?? '')) this.scheduleRetries();
     const first = answer.reply === undefined || answer.reply.publicPort !== reply.publicPort || answer.reply.error !== reply.error;
     answer.reply = reply;
     if (!first) return;
     if (reply.publicPort > 0) this.options.log.info(`exposure "${answer.request.name}" is live at ${this.publicHost(reply)}:${reply.publicPort}`);
     else this.options.log.warning(`the portal refused exposure "${answer.request.name}": ${reply.error ?? 'no reason given'}`);
+  }
+
+  /** Stops asking again (the engine stops). */
+  close(): void {
+    if (this.retryTimer) clearInterval(this.retryTimer);
+    this.retryTimer = undefined;
+  }
+
+  /** Asks again, now and then, for exposures refused for a reason that may pass; stops when none is left. */
+  private scheduleRetries(): void {
+    if (this.retryTimer) return;
+    this.retryTimer = setInterval(() => {
+      const retried = [...this.answers.values()]
+        .filter(({ reply }) => reply !== undefined && reply.publicPort === 0 && RETRIED_CODES.has(reply.errorCode ?? ''))
+        .map(({ request }) => request);
+      if (retried.length === 0) {
+        this.close();
+        return;
+      }
+      this.broadcast(retried, []);
+    }, this.options.retryMs ?? EXPOSURE_RETRY_MS);
+    this.retryTimer.unref();
   }
 
   /** The enabled or disabled exposure whose local address `target` is, if any. */
