@@ -45,6 +45,7 @@ const inboundFactories: { [P in InboundProtocol]: InboundFactory<P> } = {
     ...(config.settings.address === undefined ? {} : { target: { network: 'tcp', address: parseAddress(config.settings.address), port: config.settings.port } }),
     level: config.settings.userLevel,
     acceptsTcp: config.settings.network.includes('tcp'),
+    acceptsUdp: config.settings.network.includes('udp'),
   }, features.dispatcher, log)),
   vmess: (config, features, log) => eachPort(config, (port) => new VmessInbound(config.tag ?? '', {
     listenHost: listenHost(config.listen),

@@ -66,3 +66,15 @@ describe('createLinkPair, clean finish', () => {
     expect((await readAll(inboundEnd)).length).toBe(4096);
   });
 });
+
+describe('packet links', () => {
+  it('keep datagram boundaries and count bytes', async () => {
+    const { inboundEnd, outboundEnd, counters } = createLinkPair({ packet: true });
+    const received: number[] = [];
+    outboundEnd.on('data', (chunk: Buffer) => received.push(chunk.length));
+    for (const size of [1, 1400, 0, 7]) inboundEnd.write(Buffer.alloc(size));
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(received).toEqual([1, 1400, 0, 7]);
+    expect(counters.up).toBe(1408);
+  });
+});

@@ -24,8 +24,11 @@ class LinkEnd extends Duplex {
   constructor(
     highWaterMark: number,
     private readonly count: (bytes: number) => void,
+    packet: boolean,
   ) {
-    super({ allowHalfOpen: true, highWaterMark, readableHighWaterMark: highWaterMark, writableHighWaterMark: highWaterMark });
+    // A packet link (UDP) keeps datagram boundaries: each write is read as one chunk.
+    const objects = packet ? { objectMode: true, highWaterMark: PACKET_LINK_BUFFER } : { highWaterMark, readableHighWaterMark: highWaterMark, writableHighWaterMark: highWaterMark };
+    super({ allowHalfOpen: true, ...objects });
   }
 
   override _write(chunk: Buffer, _encoding: BufferEncoding, callback: (error?: Error | null) => void): void {
@@ -77,20 +80,23 @@ function ignoreError(): void {}
 
 /** Default per-direction buffer of a link: the amount a fast writer may run ahead of its reader. */
 export const DEFAULT_LINK_BUFFER = 64 * 1024;
+/** Datagrams a packet link holds per direction before its writer waits. */
+export const PACKET_LINK_BUFFER = 64;
 
 /**
  * Two connected ends. Whatever is written to `inboundEnd` is read from `outboundEnd` (counted
  * as `up`), and the reverse (counted as `down`).
  */
-export function createLinkPair(options: { highWaterMark?: number; counters?: LinkCounters } = {}): {
+export function createLinkPair(options: { highWaterMark?: number; counters?: LinkCounters; packet?: boolean } = {}): {
   inboundEnd: Link;
   outboundEnd: Link;
   counters: LinkCounters;
 } {
   const counters = options.counters ?? { up: 0, down: 0 };
   const highWaterMark = options.highWaterMark ?? DEFAULT_LINK_BUFFER;
-  const inboundEnd = new LinkEnd(highWaterMark, (bytes) => { counters.up += bytes; });
-  const outboundEnd = new LinkEnd(highWaterMark, (bytes) => { counters.down += bytes; });
+  const packet = options.packet ?? false;
+  const inboundEnd = new LinkEnd(highWaterMark, (bytes) => { counters.up += bytes; }, packet);
+  const outboundEnd = new LinkEnd(highWaterMark, (bytes) => { counters.down += bytes; }, packet);
   inboundEnd.peer = outboundEnd;
   outboundEnd.peer = inboundEnd;
   // A link's error is the owner's to report (pumps and handlers listen); this keeps an end that

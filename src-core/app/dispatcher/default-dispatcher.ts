@@ -47,7 +47,7 @@ export class DefaultDispatcher implements Dispatcher {
     }
 
     const policy = policies.forLevel(session.level);
-    const { inboundEnd, outboundEnd, counters } = createLinkPair({ highWaterMark: policy.bufferBytes });
+    const { inboundEnd, outboundEnd, counters } = createLinkPair({ highWaterMark: policy.bufferBytes, packet: target.network === 'udp' });
     log.access({ from, status: 'accepted', to, route: `${session.inboundTag} -> ${handler.tag}`, connectionId: session.id });
 
     const tracked = stats.track({

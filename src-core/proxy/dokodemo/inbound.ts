@@ -1,16 +1,19 @@
 /**
- * dokodemo-door (V2Ray's `proxy/dokodemo`), TCP: every accepted connection is dispatched to the
- * fixed `address:port` from the config. A portal's public port is usually one of these.
+ * dokodemo-door (V2Ray's `proxy/dokodemo`): every accepted TCP connection, and every UDP source
+ * address (a session of datagrams), is dispatched to the fixed `address:port` from the config.
+ * A portal's public port is usually one of these.
  */
 import type net from 'node:net';
 import { formatErrorLine } from '../../common/errors.js';
 import type { Destination } from '../../common/net.js';
-import { newSession } from '../../common/session.js';
+import { newSession, type SourceEndpoint } from '../../common/session.js';
 import type { Dispatcher } from '../../features/dispatcher.js';
 import type { InboundHandler } from '../../features/inbound.js';
 import type { ComponentLogger } from '../../features/log.js';
 import { pumpBoth } from '../../transport/pump.js';
+import type { Link } from '../../transport/link.js';
 import { closeServer, listenTcp } from '../../transport/tcp.js';
+import { UdpSessions } from '../../transport/udp-sessions.js';
 
 export interface DokodemoSettings {
   listenHost: string;
@@ -18,14 +21,17 @@ export interface DokodemoSettings {
   /** Undefined when the config has no `address`: V2Ray accepts that, and every connection fails. */
   target?: Destination;
   level: number;
-  /** False for a UDP-only inbound (UDP is not carried yet): it listens but refuses TCP. */
+  /** `network` includes tcp: listen for TCP connections. */
   acceptsTcp: boolean;
+  /** `network` includes udp: listen for datagrams, one session per source address. */
+  acceptsUdp?: boolean;
   /** Skip routing and send every connection to this outbound (an exposure's public port does). */
   outboundTag?: string;
 }
 
 export class DokodemoInbound implements InboundHandler {
   private server: net.Server | undefined;
+  private udp: UdpSessions | undefined;
   private readonly sockets = new Set<net.Socket>();
 
   constructor(
@@ -36,12 +42,42 @@ export class DokodemoInbound implements InboundHandler {
   ) {}
 
   async start(): Promise<void> {
-    this.server = await listenTcp({ host: this.settings.listenHost, port: this.settings.listenPort }, (socket) => this.accept(socket));
+    const { listenHost, listenPort, acceptsTcp, acceptsUdp } = this.settings;
+    if (acceptsTcp || !acceptsUdp) this.server = await listenTcp({ host: listenHost, port: listenPort }, (socket) => this.accept(socket));
+    if (acceptsUdp) {
+      try {
+        this.udp = await UdpSessions.listen({ host: listenHost, port: this.address()?.port ?? listenPort }, (source) => this.dispatchDatagrams(source));
+      } catch (error) {
+        await this.close();
+        throw error;
+      }
+    }
   }
 
   address(): { host: string; port: number } | undefined {
-    const bound = this.server?.address();
+    const bound = this.server?.address() ?? this.udp?.address();
     return bound && typeof bound === 'object' ? { host: bound.address, port: bound.port } : undefined;
+  }
+
+  /** A new UDP source: its datagrams become one session to the target. */
+  private dispatchDatagrams(source: SourceEndpoint): Link | undefined {
+    const { target } = this.settings;
+    const session = newSession({
+      inboundTag: this.tag,
+      level: this.settings.level,
+      source,
+      ...(this.settings.outboundTag === undefined ? {} : { outboundTag: this.settings.outboundTag }),
+    });
+    if (!target) {
+      this.log.warning('unable to get destination: the inbound has no "address"', session.id);
+      return undefined;
+    }
+    try {
+      return this.dispatcher.dispatch(session, { ...target, network: 'udp' });
+    } catch (error) {
+      this.log.warning(`dispatch failed > ${formatErrorLine(error)}`, session.id);
+      return undefined;
+    }
   }
 
   private accept(socket: net.Socket): void {
@@ -54,9 +90,9 @@ export class DokodemoInbound implements InboundHandler {
       source: { address: socket.remoteAddress ?? '', port: socket.remotePort ?? 0 },
       ...(this.settings.outboundTag === undefined ? {} : { outboundTag: this.settings.outboundTag }),
     });
-    const { target, acceptsTcp } = this.settings;
-    if (!target || !acceptsTcp) {
-      this.log.warning(target ? 'this inbound takes UDP only; refusing a TCP connection' : 'unable to get destination: the inbound has no "address"', session.id);
+    const { target } = this.settings;
+    if (!target) {
+      this.log.warning('unable to get destination: the inbound has no "address"', session.id);
       socket.destroy();
       return;
     }
@@ -74,5 +110,8 @@ export class DokodemoInbound implements InboundHandler {
     this.server = undefined;
     for (const socket of this.sockets) socket.destroy();
     if (server) await closeServer(server);
+    const udp = this.udp;
+    this.udp = undefined;
+    udp?.close();
   }
 }

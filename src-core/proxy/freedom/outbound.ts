@@ -1,6 +1,7 @@
 /**
  * freedom (V2Ray's `proxy/freedom`): connects to the target directly, or to `redirect`'s host
- * and port when set (a reverse bridge uses it to reach the local service).
+ * and port when set (a reverse bridge uses it to reach the local service). TCP targets get a
+ * TCP connection, UDP targets a connected UDP socket.
  */
 import { formatErrorLine } from '../../common/errors.js';
 import { formatDestination, parseAddress, type Address, type Destination } from '../../common/net.js';
@@ -10,6 +11,7 @@ import type { OutboundHandler } from '../../features/outbound.js';
 import type { Link } from '../../transport/link.js';
 import { pumpBoth } from '../../transport/pump.js';
 import { dialTcp } from '../../transport/tcp.js';
+import { dialUdp, pumpDatagrams } from '../../transport/udp.js';
 
 export interface FreedomSettings {
   /** Replaces the target's host when set (V2Ray ignores an empty host or 0.0.0.0). */
@@ -37,9 +39,8 @@ export class FreedomOutbound implements OutboundHandler {
 
   process(session: Session, target: Destination, link: Link): void {
     const destination = applyRedirect(target, this.settings);
-    if (destination.network !== 'tcp') {
-      link.destroy();
-      this.log.warning(`UDP to ${formatDestination(destination)} is not supported yet`, session.id);
+    if (destination.network === 'udp') {
+      this.processUdp(session, destination, link);
       return;
     }
     dialTcp(destination.address.value, destination.port, this.settings.dialTimeoutMs).then(
@@ -50,6 +51,24 @@ export class FreedomOutbound implements OutboundHandler {
         }
         this.log.debug(`connected to ${formatDestination(destination)}`, session.id);
         void pumpBoth(socket, link);
+      },
+      (error: unknown) => {
+        this.log.warning(`failed to open ${formatDestination(destination)} > ${formatErrorLine(error)}`, session.id);
+        link.destroy();
+      },
+    );
+  }
+
+  /** UDP: one connected socket per session; datagrams cross one per link chunk. */
+  private processUdp(session: Session, destination: Destination, link: Link): void {
+    dialUdp(destination.address.value, destination.port).then(
+      (socket) => {
+        if (link.destroyed) {
+          socket.close();
+          return;
+        }
+        this.log.debug(`sending datagrams to ${formatDestination(destination)}`, session.id);
+        void pumpDatagrams(socket, link);
       },
       (error: unknown) => {
         this.log.warning(`failed to open ${formatDestination(destination)} > ${formatErrorLine(error)}`, session.id);
