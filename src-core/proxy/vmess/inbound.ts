@@ -8,9 +8,11 @@
  * a prober cannot tell a VMess server from anything else by its reaction.
  */
 import type net from 'node:net';
+import type { Duplex } from 'node:stream';
 import { formatErrorLine } from '../../common/errors.js';
 import type { Destination } from '../../common/net.js';
-import { newSession } from '../../common/session.js';
+import { MuxServer } from '../../common/mux/server.js';
+import { newSession, type Session } from '../../common/session.js';
 import type { Dispatcher } from '../../features/dispatcher.js';
 import type { InboundHandler } from '../../features/inbound.js';
 import type { ComponentLogger } from '../../features/log.js';
@@ -139,22 +141,13 @@ export class VmessInbound implements InboundHandler {
     handshake: Extract<ReturnType<ServerHandshake<UserInfo>['push']>, { status: 'done' }>,
   ): void {
     const { header, session: vmess, rest } = handshake;
-    if (header.command === COMMAND.mux) {
-      this.log.warning(`${source} asked for Mux.Cool over VMess (mux outbound): not supported yet`);
-      socket.destroy();
-      return;
-    }
-    const target: Destination = {
-      network: header.command === COMMAND.udp ? 'udp' : 'tcp',
-      address: header.address,
-      port: header.port,
-    };
-    const session = newSession({
+    const sessionFields = {
       inboundTag: this.tag,
       level: user.level,
       source: { address: socket.remoteAddress ?? '', port: socket.remotePort ?? 0 },
       ...(user.email ? { user: user.email } : {}),
-    });
+    };
+    const session = newSession(sessionFields);
     const policy = this.policies.forLevel(user.level);
     const decoder = vmess.createRequestBodyDecoder();
     const response = vmess.createResponse();
@@ -180,13 +173,27 @@ export class VmessInbound implements InboundHandler {
     }, { highWaterMark: policy.bufferBytes, initialBytes: rest });
     body.on('error', (error) => this.log.info(`connection from ${source} ended: ${formatErrorLine(error)}`, session.id));
     body.once('close', () => this.log.debug(`connection from ${source} closed (socket destroyed: ${socket.destroyed})`, session.id));
-    try {
-      const link = this.dispatcher.dispatch(session, target);
-      void pumpBoth(body, link);
-    } catch (error) {
-      this.log.warning(`dispatch failed: ${formatErrorLine(error)}`, session.id);
-      body.destroy();
+    if (header.command === COMMAND.mux) {
+      // A mux-enabled client (`"mux": {"enabled": true}`): the body is a Mux.Cool connection, and
+      // each of its sessions is dispatched as its own connection from this user (V2Ray's mux server).
+      const mux = new MuxServer(body, { streamBufferBytes: policy.bufferBytes, log: this.log }, (stream) => this.dispatchTo(newSession(sessionFields), stream.target, stream));
+      this.log.debug(`${source} opened a Mux.Cool connection`, session.id);
+      mux.onDidClose((error) => this.log.debug(`Mux.Cool connection from ${source} closed${error ? `: ${formatErrorLine(error)}` : ''}`, session.id));
+    } else {
+      const target: Destination = { network: header.command === COMMAND.udp ? 'udp' : 'tcp', address: header.address, port: header.port };
+      this.dispatchTo(session, target, body);
     }
     socket.resume();
+  }
+
+  /** Dispatches one connection and pumps it; a failed dispatch closes that connection only. */
+  private dispatchTo(session: Session, target: Destination, from: Duplex): void {
+    try {
+      const link = this.dispatcher.dispatch(session, target);
+      void pumpBoth(from, link);
+    } catch (error) {
+      this.log.warning(`dispatch failed: ${formatErrorLine(error)}`, session.id);
+      from.destroy();
+    }
   }
 }
