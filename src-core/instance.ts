@@ -16,7 +16,8 @@ import { DefaultLogger, type LogSink } from './app/log/logger.js';
 import { DefaultOutboundManager } from './app/outbound-manager.js';
 import { DefaultPolicyManager } from './app/policy/default-policy.js';
 import { Bridge } from './app/reverse/bridge.js';
-import { ExposureAgent, exposureOutboundTag, type ExposureSpec } from './app/reverse/exposure-agent.js';
+import { exposureTag } from './api/exposure-tag.js';
+import { ExposureAgent, type ExposureSpec } from './app/reverse/exposure-agent.js';
 import { ExposureHost } from './app/reverse/exposure-host.js';
 import { Portal } from './app/reverse/portal.js';
 import { bridgeUplink } from './app/reverse/uplink.js';
@@ -198,7 +199,7 @@ export class Instance {
         next.set(spec.id, existing);
         continue;
       }
-      const handler = new FreedomOutbound(exposureOutboundTag(spec.id), { redirectHost: spec.localHost, redirectPort: spec.localPort }, forComponent(this.logger, 'app/reverse/exposures'));
+      const handler = new FreedomOutbound(exposureTag(spec.id), { redirectHost: spec.localHost, redirectPort: spec.localPort }, forComponent(this.logger, 'app/reverse/exposures'));
       if (existing) await this.outbounds.removeHandler(existing.handler.tag);
       this.outbounds.addHandler(handler);
       next.set(spec.id, { key, handler });

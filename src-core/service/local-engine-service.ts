@@ -10,9 +10,9 @@ import type {
   ProfileSummary, Settings, TrafficHistory, TrafficWindow, ValidationResult, ErrorEnvelope, BridgeState, PortalState,
   Exposure, ExposureInput, ExposurePatch, ExposureStatus, PortalKind, ServerSetup, TagTraffic,
 } from '../api/index.js';
-import { ServiceError, toErrorEnvelope } from '../api/index.js';
+import { ServiceError, exposureTag, toErrorEnvelope } from '../api/index.js';
 import { formatErrorLine } from '../common/errors.js';
-import { exposureOutboundTag, type ExposureSpec } from '../app/reverse/exposure-agent.js';
+import type { ExposureSpec } from '../app/reverse/exposure-agent.js';
 import { bridgeUplink } from '../app/reverse/uplink.js';
 import { exportV2RayConfig, loadConfig, warningsOf, type ConfigSource, type PortholeConfig } from '../config/index.js';
 import type { ConnectionSnapshot } from '../features/stats.js';
@@ -546,7 +546,7 @@ export class LocalEngineService implements EngineService {
   private exposureStatuses(instance: Instance | undefined, tags: readonly TagTraffic[]): ExposureStatus[] {
     const portalKind = instance ? this.portalKind(instance) : null;
     return this.state.exposures.map((exposure): ExposureStatus => {
-      const traffic = tags.find((tag) => tag.direction === 'outbound' && tag.tag === exposureOutboundTag(exposure.id));
+      const traffic = tags.find((tag) => tag.direction === 'outbound' && tag.tag === exposureTag(exposure.id));
       const localReachable = exposure.enabled && !this.state.exposuresPaused ? this.probe.reachable(exposure.id) : null;
       const engine = instance?.exposures.status(exposure.id);
       const off = !exposure.enabled || this.state.exposuresPaused;

@@ -5,6 +5,7 @@
  * could briefly undo it (an added row vanishing, a removed one coming back): the slice remembers
  * what it just did for `EXPOSURE_HOLD_MS` and lets newer snapshots win after that.
  */
+import { exposureIdOfTag } from '../../src-core/api/index.js';
 import type { EngineSnapshot, ErrorEnvelope, ExposureInput, ExposurePatch, ExposureState, ExposureStatus, TagTraffic } from '../../src-core/api/index.js';
 import { asSentence } from '../format.js';
 import { envelopeOf } from '../transport/errors.js';
@@ -180,17 +181,7 @@ export function exposureProblem(exposure: Pick<ExposureStatus, 'state' | 'proble
   return null;
 }
 
-/** The traffic tag of an exposure's connections (`exposure:<id>`), as the engine names it. */
-export const EXPOSURE_TAG_PREFIX = 'exposure:';
-
-export function exposureTag(id: string): string {
-  return `${EXPOSURE_TAG_PREFIX}${id}`;
-}
-
-/** The exposure id in a tag such as `exposure:e-0123abcd`, or null for any other tag. */
-export function exposureIdOfTag(tag: string): string | null {
-  return tag.startsWith(EXPOSURE_TAG_PREFIX) ? tag.slice(EXPOSURE_TAG_PREFIX.length) : null;
-}
+export { EXPOSURE_TAG_PREFIX, exposureIdOfTag, exposureTag } from '../../src-core/api/index.js';
 
 /**
  * What the add form's fields mean, checked as the service's schema does, so a typo is said next

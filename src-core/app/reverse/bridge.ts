@@ -20,7 +20,8 @@ import type { ComponentLogger } from '../../features/log.js';
 import { pumpBoth } from '../../transport/pump.js';
 import { DEFAULT_FLOW_WINDOW } from '../../common/mux/flow.js';
 import { ControlState, decodeControl } from './control.js';
-import { exposureOutboundTag, type ExposureAgent, type ExposureLink } from './exposure-agent.js';
+import { exposureTag } from '../../api/exposure-tag.js';
+import type { ExposureAgent, ExposureLink } from './exposure-agent.js';
 import { decodeExposureReply } from './exposure-wire.js';
 
 export const BRIDGE_MONITOR_MS = 2000;
@@ -169,7 +170,7 @@ export class Bridge implements Runnable {
     const session = newSession({
       inboundTag: this.options.tag,
       level: this.options.level ?? 0,
-      ...(exposure ? { outboundTag: exposureOutboundTag(exposure.id) } : {}),
+      ...(exposure ? { outboundTag: exposureTag(exposure.id) } : {}),
     });
     try {
       const link = this.options.dispatcher.dispatch(session, stream.target);

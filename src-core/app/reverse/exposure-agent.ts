@@ -38,11 +38,6 @@ export interface ExposureLink {
   send(message: Buffer): void;
 }
 
-/** The outbound tag of an exposure on the bridge: its connections and traffic carry this tag. */
-export function exposureOutboundTag(id: string): string {
-  return `exposure:${id}`;
-}
-
 /** What a V2Ray portal's dokodemo-door gets when the user chose no port: 80 → 8080, 3000 → 3000. */
 export function defaultPublicPort(localPort: number): number {
   return localPort < 1024 ? 8000 + localPort : localPort;

@@ -13,6 +13,7 @@ import type { ComponentLogger } from '../../features/log.js';
 import { DokodemoInbound } from '../../proxy/dokodemo/inbound.js';
 import { parseAddress } from '../../common/net.js';
 import type { ExposeRequest, ExposureReply } from './exposure-wire.js';
+import { exposureTag } from '../../api/exposure-tag.js';
 
 /** How long a public port stays open after the last link that asked for it is gone. */
 export const EXPOSURE_GRACE_MS = 15_000;
@@ -41,11 +42,6 @@ interface HostedExposure {
   inbound: DokodemoInbound;
   holders: Set<ExposureHolder>;
   grace: ReturnType<typeof setTimeout> | undefined;
-}
-
-/** The inbound tag of an exposure's public port, as routing, stats and logs see it. */
-export function exposureInboundTag(id: string): string {
-  return `exposure:${id}`;
 }
 
 export class ExposureHost {
@@ -171,7 +167,7 @@ export class ExposureHost {
   private async listen(request: ExposeRequest, port: number): Promise<HostedExposure> {
     const listen = this.options.config?.listen ?? '0.0.0.0';
     const local = parseAddress(request.localHost);
-    const inbound = new DokodemoInbound(exposureInboundTag(request.id), {
+    const inbound = new DokodemoInbound(exposureTag(request.id), {
       listenHost: listen === '0.0.0.0' ? '::' : listen,
       listenPort: port,
       // The bridge recognises its exposure by this target (the local address it asked for).

@@ -33,6 +33,7 @@ import {
   type CommandId,
 } from './consts.js';
 import { createLegacyResponseDecipher, sealLegacyRequestHeader } from './legacy.js';
+import { HandshakeInput } from './handshake-input.js';
 
 /** The option bits a 4.34 client sends for `security` (spec §3.2): 0x0D for AEAD ciphers, 0x05 for none. */
 export function defaultRequestOptions(security: BodySecurity, padding = false): number {
@@ -150,8 +151,7 @@ const LEGACY_FIXED_LENGTH = 4;
 /** Resumable parser of the response header. After `done` or `fail` the result repeats. */
 export class ClientResponseParser {
   private state: State;
-  private buffered: Buffer = Buffer.alloc(0);
-  private consumed = 0;
+  private readonly input = new HandshakeInput();
   private length = 0;
   private readonly keys: ResponseHeaderKeys | undefined;
   private readonly legacyDecipher: ReturnType<typeof createLegacyResponseDecipher> | undefined;
@@ -170,7 +170,7 @@ export class ClientResponseParser {
 
   push(chunk: Buffer): ClientResponseResult {
     if (this.result) return this.result;
-    this.buffered = this.buffered.length === 0 ? chunk : Buffer.concat([this.buffered, chunk]);
+    this.input.append(chunk);
     for (;;) {
       const step = this.step();
       if (step === 'need-more') return { status: 'need-more' };
@@ -181,31 +181,24 @@ export class ClientResponseParser {
     }
   }
 
-  private take(length: number): Buffer {
-    const bytes = this.buffered.subarray(0, length);
-    this.buffered = this.buffered.subarray(length);
-    this.consumed += length;
-    return bytes;
-  }
-
   private fail(message: string): ClientResponseResult {
     this.state = STATE.failed;
-    return { status: 'fail', error: new PortholeError('PH_VMESS_BAD_HEADER', `vmess: ${message}`), bytesConsumed: this.consumed };
+    return { status: 'fail', error: new PortholeError('PH_VMESS_BAD_HEADER', `vmess: ${message}`), bytesConsumed: this.input.consumed };
   }
 
   private step(): ClientResponseResult | 'need-more' | undefined {
     switch (this.state) {
       case STATE.aeadLength: {
-        if (this.buffered.length < SEALED_LENGTH_LENGTH) return 'need-more';
-        const length = openResponseHeaderLength(this.keys!, this.take(SEALED_LENGTH_LENGTH));
+        if (this.input.length < SEALED_LENGTH_LENGTH) return 'need-more';
+        const length = openResponseHeaderLength(this.keys!, this.input.take(SEALED_LENGTH_LENGTH));
         if (length === undefined) return this.fail('failed to decrypt response header length');
         this.length = length;
         this.state = STATE.aeadHeader;
         return undefined;
       }
       case STATE.aeadHeader: {
-        if (this.buffered.length < this.length + TAG_LENGTH) return 'need-more';
-        const plain = openResponseHeaderPayload(this.keys!, this.take(this.length + TAG_LENGTH));
+        if (this.input.length < this.length + TAG_LENGTH) return 'need-more';
+        const plain = openResponseHeaderPayload(this.keys!, this.input.take(this.length + TAG_LENGTH));
         if (!plain) return this.fail('failed to decrypt response header');
         const decoded = decodeResponseHeader(plain);
         if (decoded.status === 'need-more') return this.fail('failed to read response header');
@@ -213,15 +206,15 @@ export class ClientResponseParser {
       }
       case STATE.legacyFixed: {
         // Decrypt exactly the header bytes: with security legacy the body continues this stream.
-        if (this.buffered.length < LEGACY_FIXED_LENGTH) return 'need-more';
-        this.legacyFixed = this.legacyDecipher!.update(this.take(LEGACY_FIXED_LENGTH));
+        if (this.input.length < LEGACY_FIXED_LENGTH) return 'need-more';
+        this.legacyFixed = this.legacyDecipher!.update(this.input.take(LEGACY_FIXED_LENGTH));
         this.length = this.legacyFixed[2] === 0 ? 0 : this.legacyFixed[3]!;
         this.state = STATE.legacyCommand;
         return undefined;
       }
       case STATE.legacyCommand: {
-        if (this.buffered.length < this.length) return 'need-more';
-        const command = this.length === 0 ? Buffer.alloc(0) : this.legacyDecipher!.update(this.take(this.length));
+        if (this.input.length < this.length) return 'need-more';
+        const command = this.length === 0 ? Buffer.alloc(0) : this.legacyDecipher!.update(this.input.take(this.length));
         const decoded = decodeResponseHeader(Buffer.concat([this.legacyFixed, command]));
         if (decoded.status === 'need-more') return this.fail('failed to read response header');
         return this.finish(decoded.header);
@@ -239,8 +232,7 @@ export class ClientResponseParser {
     const codec: BodyCodecOptions = session.responseBodyOptions();
     if (!session.aead && session.header.security === SECURITY.legacy) codec.cfb = this.legacyDecipher!;
     this.state = STATE.done;
-    const rest = this.buffered;
-    this.buffered = Buffer.alloc(0);
-    return { status: 'done', header, decoder: createBodyDecoder(codec), bytesConsumed: this.consumed, rest };
+    const rest = this.input.takeRest();
+    return { status: 'done', header, decoder: createBodyDecoder(codec), bytesConsumed: this.input.consumed, rest };
   }
 }

@@ -44,6 +44,7 @@ import {
 } from './consts.js';
 import { createLegacyHeaderDecipher, createLegacyResponseCipher, type LegacyUserValidator } from './legacy.js';
 import type { AuthIdReplayFilter, SessionHistory } from './replay.js';
+import { HandshakeInput } from './handshake-input.js';
 
 /** Per-inbound drain sizes: `drainTotal = 54 + base + random(randomMax)`. */
 export interface DrainPolicy {
@@ -120,9 +121,7 @@ type State = (typeof STATE)[keyof typeof STATE];
 /** One connection's handshake parser. */
 export class ServerHandshake<T> {
   private state: State = STATE.authId;
-  private buffered: Buffer = Buffer.alloc(0);
-  /** Bytes parsed so far (everything before `buffered`). */
-  private consumed = 0;
+  private readonly input = new HandshakeInput();
   private readonly drainTotal: number;
   private user: VmessUser<T> | undefined;
   private authId = Buffer.alloc(0);
@@ -144,7 +143,7 @@ export class ServerHandshake<T> {
   /** Feeds bytes; `nowSeconds` is the current unix time. After `done` or `fail` the result repeats. */
   push(chunk: Buffer, nowSeconds: number): ServerHandshakeResult<T> {
     if (this.result) return this.result;
-    this.buffered = this.buffered.length === 0 ? chunk : Buffer.concat([this.buffered, chunk]);
+    this.input.append(chunk);
     for (;;) {
       const step = this.step(nowSeconds);
       if (step === 'need-more') return { status: 'need-more' };
@@ -155,20 +154,13 @@ export class ServerHandshake<T> {
     }
   }
 
-  private take(length: number): Buffer {
-    const bytes = this.buffered.subarray(0, length);
-    this.buffered = this.buffered.subarray(length);
-    this.consumed += length;
-    return bytes;
-  }
-
   private fail(code: 'PH_VMESS_AUTH_FAILED' | 'PH_VMESS_REPLAY' | 'PH_VMESS_BAD_HEADER', message: string, drain: boolean): ServerHandshakeResult<T> {
     return this.failWith(new PortholeError(code, `vmess: ${message}`), drain);
   }
 
   private failWith(error: PortholeError, drain: boolean): ServerHandshakeResult<T> {
     this.state = STATE.failed;
-    return { status: 'fail', error, drain, drainTotal: this.drainTotal, bytesConsumed: this.consumed };
+    return { status: 'fail', error, drain, drainTotal: this.drainTotal, bytesConsumed: this.input.consumed };
   }
 
   /**
@@ -203,8 +195,8 @@ export class ServerHandshake<T> {
   }
 
   private readAuthId(now: number): ServerHandshakeResult<T> | 'need-more' | undefined {
-    if (this.buffered.length < AUTH_ID_LENGTH) return 'need-more';
-    const authId = Buffer.from(this.take(AUTH_ID_LENGTH));
+    if (this.input.length < AUTH_ID_LENGTH) return 'need-more';
+    const authId = Buffer.from(this.input.take(AUTH_ID_LENGTH));
     const user = matchAuthId(this.context.users, authId, now);
     if (user) {
       if (!this.context.replayFilter.check(authId, now)) return this.fail('PH_VMESS_REPLAY', 'invalid user > replayed request', true);
@@ -227,9 +219,9 @@ export class ServerHandshake<T> {
   }
 
   private readAeadLength(): ServerHandshakeResult<T> | 'need-more' | undefined {
-    if (this.buffered.length < SEALED_LENGTH_LENGTH + CONNECTION_NONCE_LENGTH) return 'need-more';
-    const sealedLength = this.take(SEALED_LENGTH_LENGTH);
-    const nonce = this.take(CONNECTION_NONCE_LENGTH);
+    if (this.input.length < SEALED_LENGTH_LENGTH + CONNECTION_NONCE_LENGTH) return 'need-more';
+    const sealedLength = this.input.take(SEALED_LENGTH_LENGTH);
+    const nonce = this.input.take(CONNECTION_NONCE_LENGTH);
     this.headerKeys = deriveRequestHeaderKeys(this.user!.id.cmdKey, this.authId, nonce);
     const length = openRequestHeaderLength(this.headerKeys, this.authId, sealedLength);
     if (length === undefined) return this.fail('PH_VMESS_AUTH_FAILED', 'AEAD read failed > header length failed authentication', true);
@@ -240,8 +232,8 @@ export class ServerHandshake<T> {
 
   private readAeadHeader(now: number): ServerHandshakeResult<T> | 'need-more' | undefined {
     const sealedLength = this.headerLength + TAG_LENGTH;
-    if (this.buffered.length < sealedLength) return 'need-more';
-    const plain = openRequestHeaderPayload(this.headerKeys!, this.authId, this.take(sealedLength));
+    if (this.input.length < sealedLength) return 'need-more';
+    const plain = openRequestHeaderPayload(this.headerKeys!, this.authId, this.input.take(sealedLength));
     if (!plain) return this.fail('PH_VMESS_AUTH_FAILED', 'AEAD read failed > header failed authentication', true);
     if (plain.length < REQUEST_FIXED_LENGTH) return this.fail('PH_VMESS_BAD_HEADER', 'failed to read request header', false);
     const duplicate = this.checkSession(plain, now);
@@ -255,8 +247,8 @@ export class ServerHandshake<T> {
   private readLegacy(now: number): ServerHandshakeResult<T> | 'need-more' | undefined {
     const legacy = this.legacyState!;
     // CFB plaintext depends only on earlier ciphertext, so decrypting bytes that turn out to be
-    // body is harmless: the raw bytes stay in `buffered` for the body.
-    const fresh = this.buffered.subarray(legacy.plain.length);
+    // body is harmless: the raw bytes stay in `input` for the body.
+    const fresh = this.input.peek(legacy.plain.length);
     if (fresh.length > 0) legacy.plain = Buffer.concat([legacy.plain, legacy.decipher.update(fresh)]);
     if (!legacy.sessionChecked) {
       if (legacy.plain.length < REQUEST_FIXED_LENGTH) return 'need-more';
@@ -274,7 +266,7 @@ export class ServerHandshake<T> {
       }
       return this.failWith(decoded.error, false);
     }
-    this.take(decoded.length);
+    this.input.take(decoded.length);
     return this.finish(decoded.header, false);
   }
 
@@ -288,14 +280,13 @@ export class ServerHandshake<T> {
       return this.fail('PH_VMESS_BAD_HEADER', `client is using insecure encryption: ${header.security}`, false);
     }
     this.state = STATE.done;
-    const rest = this.buffered;
-    this.buffered = Buffer.alloc(0);
+    const rest = this.input.takeRest();
     return {
       status: 'done',
       user,
       header,
       session: new ServerSession(header, aead),
-      bytesConsumed: this.consumed,
+      bytesConsumed: this.input.consumed,
       rest,
     };
   }
