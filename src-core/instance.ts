@@ -20,7 +20,7 @@ import { exposureTag } from './api/exposure-tag.js';
 import { ExposureAgent, type ExposureSpec } from './app/reverse/exposure-agent.js';
 import { ExposureHost } from './app/reverse/exposure-host.js';
 import { Portal } from './app/reverse/portal.js';
-import { bridgeUplink } from './app/reverse/uplink.js';
+import { bridgeUplink, type BridgeUplink } from './app/reverse/uplink.js';
 import { FreedomOutbound } from './proxy/freedom/outbound.js';
 import { DefaultRouter } from './app/router/default-router.js';
 import { DefaultConnectionStats } from './app/stats/connection-stats.js';
@@ -77,6 +77,7 @@ export class Instance {
   /** One freedom outbound per exposure, tagged `exposure:<id>`, dialling its local address. */
   private exposureOutbounds = new Map<string, { key: string; handler: FreedomOutbound }>();
   private started = false;
+  private uplinkFor: { config: PortholeConfig; uplink: BridgeUplink | undefined } | undefined;
   /** The user's exposures, carried by the config's first bridge. */
   readonly exposures: ExposureAgent;
 
@@ -234,10 +235,21 @@ export class Instance {
     return [...this.exposureOutbounds.values()].map(({ handler }) => handler);
   }
 
+  /**
+   * Where the exposure bridge's (the first bridge's) links go, as routing decides it: worked out
+   * once per config rather than on every status read.
+   */
+  get exposureUplink(): BridgeUplink | undefined {
+    if (this.uplinkFor?.config !== this.currentConfig) {
+      const bridge = this.currentConfig.reverse.bridges[0];
+      this.uplinkFor = { config: this.currentConfig, uplink: bridge ? bridgeUplink(this.currentConfig, bridge) : undefined };
+    }
+    return this.uplinkFor.uplink;
+  }
+
   /** The host the exposure bridge dials its portal at, when that goes through a VMess outbound. */
   private exposureServerHost(): string | undefined {
-    const bridge = this.currentConfig.reverse.bridges[0];
-    const uplink = bridge ? bridgeUplink(this.currentConfig, bridge) : undefined;
+    const uplink = this.exposureUplink;
     return uplink?.kind === 'vmess' ? uplink.server.address : undefined;
   }
 

@@ -13,7 +13,6 @@ import type {
 import { ServiceError, exposureTag, toErrorEnvelope } from '../api/index.js';
 import { formatErrorLine } from '../common/errors.js';
 import type { ExposureSpec } from '../app/reverse/exposure-agent.js';
-import { bridgeUplink } from '../app/reverse/uplink.js';
 import { exportV2RayConfig, loadConfig, warningsOf, type ConfigSource, type PortholeConfig } from '../config/index.js';
 import type { ConnectionSnapshot } from '../features/stats.js';
 import { Instance, type InstanceOptions } from '../instance.js';
@@ -573,9 +572,9 @@ export class LocalEngineService implements EngineService {
 
   /** Which portal the exposure bridge links to: the built-in one, or what answered on the links. */
   private portalKind(instance: Instance): PortalKind | null {
-    const bridge = instance.config.reverse.bridges[0];
-    if (!bridge) return null;
-    if (bridgeUplink(instance.config, bridge)?.kind === 'portal') return 'local';
+    const uplink = instance.exposureUplink;
+    if (!uplink) return null;
+    if (uplink.kind === 'portal') return 'local';
     return instance.exposures.portalKind;
   }
 
