@@ -9,6 +9,7 @@ import { readFile, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { EngineSnapshot, Settings } from '../src-core/api/index.js';
+import { tuneGarbageCollectorForTraffic } from '../src-core/common/gc-tuning.js';
 import { createLocalEngineService } from '../src-core/service/local-engine-service.js';
 import type { LocalEngineService } from '../src-core/service/local-engine-service.js';
 import { openAppSettings } from './app-settings.js';
@@ -287,6 +288,7 @@ async function main(): Promise<void> {
   hardenSession();
   const userData = app.getPath('userData');
   const { store, warnings, backupPath } = openAppSettings(userData, warn);
+  tuneGarbageCollectorForTraffic();
   const service = await createLocalEngineService({
     profilesFolder: join(userData, 'profiles'),
     settingsFile: join(userData, 'engine.json'),

@@ -5,6 +5,7 @@
  */
 import { Command, CommanderError, Option } from 'commander';
 import { formatErrorLine } from '../common/errors.js';
+import { tuneGarbageCollectorForTraffic } from '../common/gc-tuning.js';
 import { loadConfigFiles } from '../config/index.js';
 import { isLoopbackHost } from '../dashboard/token-gate.js';
 import { runEngine, type DashboardAddress } from './run.js';
@@ -111,6 +112,7 @@ function buildProgram(output: CliOutput, setExitCode: (code: number) => void): C
         throw new UsageError(`--ui ${ui.host}: other machines could reach the dashboard there; add --ui-allow-remote if that is what you want`);
       }
       const config = loadConfigFiles(files);
+      tuneGarbageCollectorForTraffic();
       setExitCode(await runEngine(config, { configFiles: files, output, ...(ui ? { ui } : {}) }));
     });
 
