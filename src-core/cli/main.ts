@@ -7,6 +7,7 @@ import { Command, CommanderError, Option } from 'commander';
 import { formatErrorLine } from '../common/errors.js';
 import { tuneGarbageCollectorForTraffic } from '../common/gc-tuning.js';
 import { loadConfigFiles } from '../config/index.js';
+import { nativeAeadStatus } from '../native/aead.js';
 import { isLoopbackHost } from '../dashboard/token-gate.js';
 import { runEngine, type DashboardAddress } from './run.js';
 import { readPackageVersion } from './version.js';
@@ -118,7 +119,10 @@ function buildProgram(output: CliOutput, setExitCode: (code: number) => void): C
 
   program.command('version')
     .description('print the version')
-    .action(() => output.out(`Porthole ${readPackageVersion()} (V2Ray 4.34 wire-compatible), Node ${process.version}`));
+    .action(() => {
+      output.out(`Porthole ${readPackageVersion()} (V2Ray 4.34 wire-compatible), Node ${process.version}`);
+      output.out(`native AEAD: ${nativeAeadStatus}`);
+    });
 
   return program;
 }

@@ -49,6 +49,7 @@ import {
 } from './consts.js';
 import { fnv1a32 } from './codec.js';
 import { Shake128Stream } from './shake128.js';
+import { NATIVE_ALGORITHM, nativeAead, type NativeAead } from '../../native/aead.js';
 
 /** What a body codec needs: all of it comes from the request header. */
 export interface BodyCodecOptions {
@@ -113,14 +114,38 @@ interface ChunkCipher {
   readonly overhead: number;
   /** Writes seal(plain) at `out[offset…]`; returns the bytes written. */
   seal(plain: Buffer, nonce: Buffer, out: Buffer, offset: number): number;
-  /** Opens a sealed chunk; `undefined` when authentication fails. */
-  open(sealed: Buffer, nonce: Buffer, copyRequired: boolean): Buffer | undefined;
+  /** Writes the plaintext of a sealed chunk at `out[offset…]`; returns its length, or -1 when authentication fails. */
+  open(sealed: Buffer, nonce: Buffer, out: Buffer, offset: number): number;
 }
 
 const TAG_OPTIONS = { authTagLength: TAG_LENGTH } as const;
+type AeadAlgorithm = 'aes-128-gcm' | 'chacha20-poly1305';
+/** Which way a cipher works: the encoder seals, the decoder opens. */
+type Direction = 'seal' | 'open';
 
-/** AES-128-GCM or ChaCha20-Poly1305 per chunk: Node cannot rekey a GCM object with a new nonce. */
-function aeadCipher(algorithm: 'aes-128-gcm' | 'chacha20-poly1305', rawKey: Buffer): ChunkCipher {
+function aeadCipher(algorithm: AeadAlgorithm, rawKey: Buffer, direction: Direction): ChunkCipher {
+  return nativeAead ? nativeAeadCipher(nativeAead, algorithm, rawKey, direction) : nodeAeadCipher(algorithm, rawKey);
+}
+
+/** One OpenSSL context that keeps its key and takes a new nonce per chunk (src-core/native). */
+function nativeAeadCipher(native: NativeAead, algorithm: AeadAlgorithm, rawKey: Buffer, direction: Direction): ChunkCipher {
+  const id = algorithm === 'aes-128-gcm' ? NATIVE_ALGORITHM.aes128Gcm : NATIVE_ALGORITHM.chacha20Poly1305;
+  const context = native.create(id, rawKey, direction === 'seal');
+  return {
+    overhead: TAG_LENGTH,
+    seal(plain, nonce, out, offset) {
+      native.seal(context, nonce, plain, out, offset);
+      return plain.length + TAG_LENGTH;
+    },
+    open(sealed, nonce, out, offset) {
+      if (sealed.length < TAG_LENGTH) return -1;
+      return native.open(context, nonce, sealed, out, offset) ? sealed.length - TAG_LENGTH : -1;
+    },
+  };
+}
+
+/** node:crypto fallback: a cipher object per chunk, since Node cannot give one a new nonce. */
+function nodeAeadCipher(algorithm: AeadAlgorithm, rawKey: Buffer): ChunkCipher {
   const key = createSecretKey(rawKey);
   // The ternaries' branches differ only in which createCipheriv overload TypeScript resolves.
   const createEncryptor = (nonce: Buffer): CipherGCM | CipherChaCha20Poly1305 =>
@@ -136,7 +161,8 @@ function aeadCipher(algorithm: 'aes-128-gcm' | 'chacha20-poly1305', rawKey: Buff
       out.set(cipher.getAuthTag(), offset + plain.length);
       return plain.length + TAG_LENGTH;
     },
-    open(sealed, nonce) {
+    open(sealed, nonce, out, offset) {
+      if (sealed.length < TAG_LENGTH) return -1;
       const decipher = createDecryptor(nonce);
       const textLength = sealed.length - TAG_LENGTH;
       decipher.setAuthTag(sealed.subarray(textLength));
@@ -144,9 +170,10 @@ function aeadCipher(algorithm: 'aes-128-gcm' | 'chacha20-poly1305', rawKey: Buff
       try {
         decipher.final();
       } catch {
-        return undefined;
+        return -1;
       }
-      return plain;
+      out.set(plain, offset);
+      return plain.length;
     },
   };
 }
@@ -157,8 +184,9 @@ const noOpCipher: ChunkCipher = {
     out.set(plain, offset);
     return plain.length;
   },
-  open(sealed, _nonce, copyRequired) {
-    return copyRequired ? Buffer.from(sealed) : sealed;
+  open(sealed, _nonce, out, offset) {
+    out.set(sealed, offset);
+    return sealed.length;
   },
 };
 
@@ -170,11 +198,11 @@ const fnvCipher: ChunkCipher = {
     out.set(plain, offset + LEGACY_AUTH_OVERHEAD);
     return plain.length + LEGACY_AUTH_OVERHEAD;
   },
-  open(sealed, _nonce, copyRequired) {
-    if (sealed.length < LEGACY_AUTH_OVERHEAD) return undefined;
-    if (sealed.readUInt32BE(0) !== fnv1a32(sealed, LEGACY_AUTH_OVERHEAD)) return undefined;
-    const plain = sealed.subarray(LEGACY_AUTH_OVERHEAD);
-    return copyRequired ? Buffer.from(plain) : plain;
+  open(sealed, _nonce, out, offset) {
+    if (sealed.length < LEGACY_AUTH_OVERHEAD) return -1;
+    if (sealed.readUInt32BE(0) !== fnv1a32(sealed, LEGACY_AUTH_OVERHEAD)) return -1;
+    out.set(sealed.subarray(LEGACY_AUTH_OVERHEAD), offset);
+    return sealed.length - LEGACY_AUTH_OVERHEAD;
   },
 };
 
@@ -198,7 +226,7 @@ function badOptions(message: string): PortholeError {
   return new PortholeError('PH_VMESS_BAD_HEADER', `vmess: ${message}`);
 }
 
-function plan(options: BodyCodecOptions): Plan {
+function plan(options: BodyCodecOptions, direction: Direction): Plan {
   const masking = (options.options & OPTION.chunkMasking) !== 0;
   const padding = (options.options & OPTION.globalPadding) !== 0;
   const chunked = (options.options & OPTION.chunkStream) !== 0;
@@ -210,9 +238,9 @@ function plan(options: BodyCodecOptions): Plan {
   switch (options.security) {
     case SECURITY.aes128Gcm:
       // AEAD ciphers are always chunked, whatever 0x01 says.
-      return { ...common, framing: 'aead', cipher: aeadCipher('aes-128-gcm', options.key) };
+      return { ...common, framing: 'aead', cipher: aeadCipher('aes-128-gcm', options.key, direction) };
     case SECURITY.chacha20Poly1305:
-      return { ...common, framing: 'aead', cipher: aeadCipher('chacha20-poly1305', chachaKey(options.key)) };
+      return { ...common, framing: 'aead', cipher: aeadCipher('chacha20-poly1305', chachaKey(options.key), direction) };
     case SECURITY.none:
       if (!chunked) return { ...common, framing: 'raw', cipher: noOpCipher };
       if (!packet) return { ...common, framing: 'chunk-stream', cipher: noOpCipher, padding: false };
@@ -245,7 +273,7 @@ class VmessBodyEncoder implements BodyEncoder {
   private randomOffset = 0;
 
   constructor(options: BodyCodecOptions) {
-    this.plan = plan(options);
+    this.plan = plan(options, 'seal');
     this.sizes = sizeStream(this.plan.masking, options.iv);
     this.nonce = Buffer.from(options.iv.subarray(0, AEAD_NONCE_LENGTH));
     this.cfb =
@@ -389,7 +417,7 @@ class VmessBodyDecoder implements BodyDecoder {
   private error: PortholeError | undefined;
 
   constructor(options: BodyCodecOptions) {
-    this.plan = plan(options);
+    this.plan = plan(options, 'open');
     this.sizes = sizeStream(this.plan.masking, options.iv);
     this.nonce = Buffer.from(options.iv.subarray(0, AEAD_NONCE_LENGTH));
     this.cfb =
@@ -407,12 +435,17 @@ class VmessBodyDecoder implements BodyDecoder {
     if (this.state === STATE.ended || chunk.length === 0) return [];
     const input = this.cfb ? this.cfb.update(chunk) : chunk;
     if (this.plan.framing === 'raw') return [input];
-    const out: Buffer[] = [];
+    const views: Buffer[] = [];
+    // AEAD framing: every chunk opened in this push lands in one buffer, so the caller gets one
+    // contiguous plaintext per socket read. It cannot outgrow the wire bytes it came from.
+    const plainCapacity = this.pendingLength + input.length;
+    let plain: Buffer | undefined;
+    let plainLength = 0;
     let position = 0;
     while (position < input.length && !this.ended) {
       if (this.state === STATE.data) {
         const take = Math.min(this.need, input.length - position);
-        out.push(input.subarray(position, position + take));
+        views.push(input.subarray(position, position + take));
         position += take;
         this.need -= take;
         if (this.need === 0) {
@@ -422,11 +455,9 @@ class VmessBodyDecoder implements BodyDecoder {
         continue;
       }
       let unit: Buffer;
-      let copied: boolean;
       if (this.pendingLength === 0 && input.length - position >= this.need) {
         unit = input.subarray(position, position + this.need);
         position += this.need;
-        copied = false;
       } else {
         if (this.pending.length < this.need) {
           const grown = Buffer.allocUnsafe(Math.max(this.need, 2 * this.pending.length));
@@ -440,15 +471,15 @@ class VmessBodyDecoder implements BodyDecoder {
         if (this.pendingLength < this.need) break;
         unit = this.pending.subarray(0, this.need);
         this.pendingLength = 0;
-        copied = true;
       }
       if (this.state === STATE.size) this.onSize(unit);
       else {
-        const plain = this.onChunk(unit, copied);
-        if (plain.length > 0) out.push(plain);
+        plain ??= Buffer.allocUnsafe(plainCapacity);
+        plainLength += this.onChunk(unit, plain, plainLength);
       }
     }
-    return out;
+    if (plain && plainLength > 0) views.push(plain.subarray(0, plainLength));
+    return views;
   }
 
   private fail(message: string): never {
@@ -482,14 +513,15 @@ class VmessBodyDecoder implements BodyDecoder {
     this.state = STATE.chunk;
   }
 
-  private onChunk(unit: Buffer, copied: boolean): Buffer {
+  /** Opens one sealed chunk into `out[offset…]`; returns the plaintext length. */
+  private onChunk(unit: Buffer, out: Buffer, offset: number): number {
     this.nonce.writeUInt16BE(this.counter, 0);
     this.counter = (this.counter + 1) & 0xffff;
-    const plain = this.plan.cipher.open(unit.subarray(0, unit.length - this.pad), this.nonce, copied);
-    if (!plain) this.fail(`chunk ${this.counter === 0 ? 65535 : this.counter - 1} failed authentication`);
+    const length = this.plan.cipher.open(unit.subarray(0, unit.length - this.pad), this.nonce, out, offset);
+    if (length < 0) this.fail(`chunk ${this.counter === 0 ? 65535 : this.counter - 1} failed authentication`);
     this.state = STATE.size;
     this.need = CHUNK_SIZE_BYTES;
-    return plain;
+    return length;
   }
 }
 

@@ -1,0 +1,23 @@
+#!/usr/bin/env node
+// Builds the optional native chunk AEAD (src-core/native/aead.c) with node-gyp. Without a C
+// compiler the engine still works (node:crypto, slower), so a failed build warns and exits 0;
+// set PORTHOLE_REQUIRE_NATIVE=1 to make it an error (CI does).
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const directory = join(dirname(fileURLToPath(import.meta.url)), '..', 'src-core', 'native');
+// npm points npm_config_node_gyp at the node-gyp it bundles; outside npm, the one next to npm, or on PATH.
+const bundled = join(dirname(process.execPath), '..', 'lib', 'node_modules', 'npm', 'node_modules', 'node-gyp', 'bin', 'node-gyp.js');
+const gyp = process.env.npm_config_node_gyp ?? (existsSync(bundled) ? bundled : undefined);
+const [command, args] = gyp ? [process.execPath, [gyp]] : ['node-gyp', []];
+// Build against the headers installed with this Node (offline) rather than downloading them.
+const prefix = join(dirname(process.execPath), '..');
+const nodedir = process.env.npm_config_nodedir ?? (existsSync(join(prefix, 'include', 'node', 'node_api.h')) ? prefix : undefined);
+const result = spawnSync(command, [...args, 'rebuild', '--loglevel=warn', ...(nodedir ? [`--nodedir=${nodedir}`] : [])], { cwd: directory, stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8' });
+if (result.status === 0) process.exit(0);
+const lines = (result.stderr || '').split('\n').map((line) => line.trim()).filter((line) => line && !line.startsWith('at '));
+const why = result.error ? result.error.message : lines.slice(-3).join(' | ');
+console.warn(`porthole: the native AEAD was not built (${why}); VMess uses node:crypto instead, which is slower`);
+process.exit(process.env.PORTHOLE_REQUIRE_NATIVE === '1' ? 1 : 0);

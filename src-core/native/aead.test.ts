@@ -1,0 +1,99 @@
+import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import { describe, expect, test } from 'vitest';
+import { NATIVE_ALGORITHM, nativeAead, nativeAeadStatus, type NativeAead } from './aead.js';
+
+const ALGORITHMS = [
+  { name: 'aes-128-gcm', id: NATIVE_ALGORITHM.aes128Gcm, keyLength: 16 },
+  { name: 'chacha20-poly1305', id: NATIVE_ALGORITHM.chacha20Poly1305, keyLength: 32 },
+] as const;
+const SIZES = [0, 1, 15, 16, 17, 2032, 16 * 1024, 65535 - 18];
+
+function nodeSeal(algorithm: string, key: Buffer, nonce: Buffer, plain: Buffer): Buffer {
+  const cipher = createCipheriv(algorithm as 'aes-128-gcm', key, nonce, { authTagLength: 16 });
+  return Buffer.concat([cipher.update(plain), cipher.final(), cipher.getAuthTag()]);
+}
+
+function nodeOpen(algorithm: string, key: Buffer, nonce: Buffer, sealed: Buffer): Buffer {
+  const decipher = createDecipheriv(algorithm as 'aes-128-gcm', key, nonce, { authTagLength: 16 });
+  decipher.setAuthTag(sealed.subarray(sealed.length - 16));
+  return Buffer.concat([decipher.update(sealed.subarray(0, sealed.length - 16)), decipher.final()]);
+}
+
+// The build makes it on any machine with a C compiler (scripts/build-native.js); PORTHOLE_NATIVE_AEAD=0
+// is the only way to run without it.
+const expectNative = process.env.PORTHOLE_NATIVE_AEAD !== '0';
+
+describe('native AEAD', () => {
+  test.runIf(expectNative)('is built and loaded', () => {
+    expect(nativeAead, nativeAeadStatus).toBeDefined();
+  });
+
+  const native = nativeAead as NativeAead;
+  describe.runIf(nativeAead !== undefined).each(ALGORITHMS)('$name', ({ name, id, keyLength }) => {
+    test('seals exactly as node:crypto does, chunk after chunk with new nonces on one context', () => {
+      const key = randomBytes(keyLength);
+      const context = native.create(id, key, true);
+      for (const size of SIZES) {
+        const nonce = randomBytes(12);
+        const plain = randomBytes(size);
+        const out = Buffer.alloc(size + 16 + 7, 0xee);
+        native.seal(context, nonce, plain, out, 3);
+        expect(out.subarray(3, 3 + size + 16).equals(nodeSeal(name, key, nonce, plain))).toBe(true);
+        // Nothing outside the chunk's place is touched.
+        expect([...out.subarray(0, 3), ...out.subarray(3 + size + 16)].every((byte) => byte === 0xee)).toBe(true);
+      }
+    });
+
+    test('opens what node:crypto sealed, and refuses any flipped bit, wrong nonce or short input', () => {
+      const key = randomBytes(keyLength);
+      const context = native.create(id, key, false);
+      for (const size of SIZES) {
+        const nonce = randomBytes(12);
+        const plain = randomBytes(size);
+        const sealed = nodeSeal(name, key, nonce, plain);
+        const out = Buffer.alloc(size + 5);
+        expect(native.open(context, nonce, sealed, out, 5 - 5)).toBe(true);
+        expect(out.subarray(0, size).equals(plain)).toBe(true);
+        const bit = (size * 7 + 3) % (sealed.length * 8);
+        sealed[bit >> 3]! ^= 1 << (bit & 7);
+        expect(native.open(context, nonce, sealed, out, 0)).toBe(false);
+        sealed[bit >> 3]! ^= 1 << (bit & 7);
+        const otherNonce = Buffer.from(nonce);
+        otherNonce[11]! ^= 0x80;
+        expect(native.open(context, otherNonce, sealed, out, 0)).toBe(false);
+        // The context is still good after a failure.
+        expect(native.open(context, nonce, sealed, out, 0)).toBe(true);
+      }
+    });
+
+    test('round-trips random sizes and agrees with node:crypto opening its output', () => {
+      const key = randomBytes(keyLength);
+      const sealer = native.create(id, key, true);
+      const opener = native.create(id, key, false);
+      for (let i = 0; i < 200; i++) {
+        const nonce = randomBytes(12);
+        const plain = randomBytes(Math.floor(Math.random() * 20_000));
+        const sealed = Buffer.alloc(plain.length + 16);
+        native.seal(sealer, nonce, plain, sealed, 0);
+        expect(nodeOpen(name, key, nonce, sealed).equals(plain)).toBe(true);
+        const back = Buffer.alloc(plain.length);
+        expect(native.open(opener, nonce, sealed, back, 0)).toBe(true);
+        expect(back.equals(plain)).toBe(true);
+      }
+    });
+
+    test('refuses arguments that would write out of bounds or misuse a context', () => {
+      const key = randomBytes(keyLength);
+      const sealer = native.create(id, key, true);
+      const opener = native.create(id, key, false);
+      const nonce = randomBytes(12);
+      expect(() => native.seal(sealer, nonce, Buffer.alloc(100), Buffer.alloc(115), 0)).toThrow(/does not fit/);
+      expect(() => native.seal(sealer, nonce, Buffer.alloc(100), Buffer.alloc(200), 90)).toThrow(/does not fit/);
+      expect(() => native.open(opener, nonce, Buffer.alloc(10), Buffer.alloc(100), 0)).toThrow(/does not fit/);
+      expect(() => native.open(sealer, nonce, Buffer.alloc(32), Buffer.alloc(100), 0)).toThrow(/direction/);
+      expect(() => native.seal(sealer, Buffer.alloc(8), Buffer.alloc(1), Buffer.alloc(100), 0)).toThrow(/nonce/);
+      expect(() => native.create(id, Buffer.alloc(keyLength + 1), true)).toThrow(/key length/);
+      expect(() => native.create(7 as 0, key, true)).toThrow(/algorithm/);
+    });
+  });
+});

@@ -1,0 +1,49 @@
+/**
+ * The optional native chunk AEAD (aead.c): one OpenSSL context per direction that keeps its key
+ * schedule and takes a new nonce per chunk. VMess body codecs use it when it is built and fall back
+ * to node:crypto (a new cipher object per chunk) when it is not.
+ *
+ * It is loaded only into plain Node: it links against the OpenSSL symbols that Node exports, and
+ * Electron ships BoringSSL instead. `PORTHOLE_NATIVE_AEAD=0` turns it off (to compare, or to rule
+ * it out).
+ */
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
+
+export const NATIVE_ALGORITHM = { aes128Gcm: 0, chacha20Poly1305: 1 } as const;
+export type NativeAlgorithm = (typeof NATIVE_ALGORITHM)[keyof typeof NATIVE_ALGORITHM];
+
+declare const contextBrand: unique symbol;
+/** An OpenSSL cipher context for one direction (opaque). */
+export type NativeAeadContext = { readonly [contextBrand]: true };
+
+export interface NativeAead {
+  create(algorithm: NativeAlgorithm, key: Buffer, encrypt: boolean): NativeAeadContext;
+  /** Writes ciphertext ‖ 16-byte tag of `plain` at `out[offset…]`. */
+  seal(context: NativeAeadContext, nonce: Buffer, plain: Buffer, out: Buffer, offset: number): void;
+  /** Writes the plaintext of `sealed` (ciphertext ‖ tag) at `out[offset…]`; false when it is not authentic. */
+  open(context: NativeAeadContext, nonce: Buffer, sealed: Buffer, out: Buffer, offset: number): boolean;
+}
+
+/** Where the build puts the addon, from src-core/native (tests) and dist/src-core/native (the CLI). */
+const CANDIDATES = ['./build/Release/porthole_aead.node', '../../../src-core/native/build/Release/porthole_aead.node'];
+
+function load(): { aead?: NativeAead; reason: string } {
+  if (process.env.PORTHOLE_NATIVE_AEAD === '0') return { reason: 'turned off by PORTHOLE_NATIVE_AEAD=0' };
+  if (process.versions.electron || !process.versions.openssl) return { reason: 'this runtime has no OpenSSL to link against' };
+  const path = CANDIDATES.map((candidate) => fileURLToPath(new URL(candidate, import.meta.url))).find((file) => existsSync(file));
+  if (!path) return { reason: 'not built (npm run build:native)' };
+  try {
+    return { aead: createRequire(import.meta.url)(path) as NativeAead, reason: `loaded from ${path}` };
+  } catch (error) {
+    return { reason: `cannot load ${path}: ${(error as Error).message}` };
+  }
+}
+
+const loaded = load();
+
+/** The addon, or undefined when it is not available here (see `nativeAeadStatus`). */
+export const nativeAead: NativeAead | undefined = loaded.aead;
+/** Why the addon is or is not in use, for logs and `porthole version`. */
+export const nativeAeadStatus: string = loaded.reason;
