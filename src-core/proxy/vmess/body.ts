@@ -97,8 +97,8 @@ export const WIDE_CHUNK_WIRE_BYTES = 64 * 1024;
 /** Turns wire bytes, split anyhow, into plaintext. */
 export interface BodyDecoder {
   /**
-   * Feeds wire bytes; returns the plaintext of every chunk completed by them (zero-copy views where
-   * possible, so do not reuse `chunk`). Bytes after the EOS are ignored. Throws `PH_VMESS_BAD_CHUNK`
+   * Feeds wire bytes; returns the plaintext of every chunk completed by them: for AEAD framings one
+   * buffer per call (UDP: one per datagram), for the others views into `chunk` (so do not reuse it). Bytes after the EOS are ignored. Throws `PH_VMESS_BAD_CHUNK`
    * (and keeps throwing it) once the input is found bad; plaintext decoded earlier in that same call
    * is dropped with it.
    */
@@ -437,7 +437,8 @@ class VmessBodyDecoder implements BodyDecoder {
     if (this.plan.framing === 'raw') return [input];
     const views: Buffer[] = [];
     // AEAD framing: every chunk opened in this push lands in one buffer, so the caller gets one
-    // contiguous plaintext per socket read. It cannot outgrow the wire bytes it came from.
+    // contiguous plaintext per socket read (UDP: one view per datagram). It cannot outgrow the
+    // wire bytes it came from.
     const plainCapacity = this.pendingLength + input.length;
     let plain: Buffer | undefined;
     let plainLength = 0;
@@ -475,10 +476,13 @@ class VmessBodyDecoder implements BodyDecoder {
       if (this.state === STATE.size) this.onSize(unit);
       else {
         plain ??= Buffer.allocUnsafe(plainCapacity);
-        plainLength += this.onChunk(unit, plain, plainLength);
+        const length = this.onChunk(unit, plain, plainLength);
+        // UDP: each chunk is one datagram, so it stays a buffer of its own.
+        if (this.plan.packet && length > 0) views.push(plain.subarray(plainLength, plainLength + length));
+        plainLength += length;
       }
     }
-    if (plain && plainLength > 0) views.push(plain.subarray(0, plainLength));
+    if (plain && plainLength > 0 && !this.plan.packet) views.push(plain.subarray(0, plainLength));
     return views;
   }
 
