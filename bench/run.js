@@ -41,7 +41,8 @@ const HELP = `Usage: npm run bench -- [options]   (or: node bench/run.js [option
   --help            this text
 
 Environment: V2RAY_BINARY (default /usr/bin/v2ray); PORTHOLE_CLI, another bin/porthole.js to run
-(e.g. a copy of bin/ and dist/ taken before a rebuild; npm run bench still builds this checkout).
+(e.g. a copy of bin/ and dist/ taken before a rebuild; npm run bench still builds this checkout);
+PORTHOLE_NODE_ARGS, node flags for the Porthole processes (e.g. "--cpu-prof --cpu-prof-dir=prof").
 
 Pairings are written portal/bridge. PH = Porthole.`;
 

@@ -12,6 +12,8 @@ export const V2RAY_BINARY = process.env.V2RAY_BINARY ?? '/usr/bin/v2ray';
 /** The Porthole CLI to run; PORTHOLE_CLI points at another checkout's (or a snapshot's) bin/porthole.js. */
 export const PORTHOLE_CLI = process.env.PORTHOLE_CLI ? resolve(process.env.PORTHOLE_CLI) : fileURLToPath(new URL('../../bin/porthole.js', import.meta.url));
 /** The compiled engine that CLI loads. */
+/** Extra node flags for Porthole processes, e.g. PORTHOLE_NODE_ARGS="--cpu-prof --cpu-prof-dir=prof" to profile them. */
+const PORTHOLE_NODE_ARGS = (process.env.PORTHOLE_NODE_ARGS ?? '').split(/\s+/).filter(Boolean);
 export const PORTHOLE_ENGINE = join(dirname(PORTHOLE_CLI), '..', 'dist', 'src-core');
 
 const children = new Set();
@@ -58,7 +60,7 @@ export function killAllChildren() {
 export function startPeer(kind, configPath, logPath) {
   const [command, args] = kind === 'v2ray'
     ? [V2RAY_BINARY, ['-config', configPath]]
-    : [process.execPath, [PORTHOLE_CLI, 'run', '-c', configPath]];
+    : [process.execPath, [...PORTHOLE_NODE_ARGS, PORTHOLE_CLI, 'run', '-c', configPath]];
   const child = register(spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'] }));
   const log = createWriteStream(logPath);
   child.stdout.pipe(log, { end: false });

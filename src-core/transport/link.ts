@@ -6,6 +6,13 @@
  * Buffers cross by reference (no copies). Backpressure is exact: a write's callback is held
  * until the reader has room. Ending one side's write delivers EOF to the other (half-close);
  * destroying either end destroys both (an abort travels as an abort).
+ *
+ * Most links join two streams that are each pumped into one end (a client socket and a Mux
+ * session, a Mux session and a socket to the local service). Then every byte would cross two
+ * pumps and both ends for nothing, so `pumpBoth` (pump.ts) holds the first stream at its end and,
+ * when the second arrives at the peer, joins the two streams directly, counting bytes for the
+ * link; the ends only mirror how the connection ends. An end that anything else reads or writes
+ * first works as a plain pipe.
  */
 import { Duplex } from 'node:stream';
 
@@ -17,27 +24,53 @@ export interface LinkCounters {
   down: number;
 }
 
-class LinkEnd extends Duplex {
+/** A stream a pump brought to a link end, waiting there for the peer end's stream (pump.ts). */
+export interface HeldStream {
+  /** Pumps the held stream through its end after all: the peer end is being used as a stream. */
+  pumpThroughEnd(): void;
+}
+
+export class LinkEnd extends Duplex {
   peer!: LinkEnd;
+  /** Set by pump.ts while a stream waits at this end to be joined with the peer's. */
+  held: HeldStream | undefined;
+  /** Whether anything read or wrote this end as a stream: then it can no longer be bypassed. */
+  private used = false;
   private pendingWrite: ((error?: Error | null) => void) | undefined;
 
   constructor(
     highWaterMark: number,
-    private readonly count: (bytes: number) => void,
-    packet: boolean,
+    /** Counts bytes written into this end (the link's `up` for the inbound end, `down` for the outbound end). */
+    readonly count: (bytes: number) => void,
+    readonly packet: boolean,
   ) {
     // A packet link (UDP) keeps datagram boundaries: each write is read as one chunk.
     const objects = packet ? { objectMode: true, highWaterMark: PACKET_LINK_BUFFER } : { highWaterMark, readableHighWaterMark: highWaterMark, writableHighWaterMark: highWaterMark };
     super({ allowHalfOpen: true, ...objects });
   }
 
+  /** True while neither end carried anything, so streams pumped into both can be joined directly. */
+  get bypassable(): boolean {
+    const untouched = (end: LinkEnd) => !end.used && !end.destroyed && !end.readableFlowing && end.writableLength === 0 && end.readableLength === 0;
+    return !this.packet && this.held === undefined && untouched(this) && untouched(this.peer);
+  }
+
+  /** This end is used as a stream: a stream held at the peer must flow through the link now. */
+  private use(): void {
+    if (this.used) return;
+    this.used = true;
+    this.peer.held?.pumpThroughEnd();
+  }
+
   override _write(chunk: Buffer, _encoding: BufferEncoding, callback: (error?: Error | null) => void): void {
+    this.use();
     this.count(chunk.length);
     if (this.peer.push(chunk)) callback();
     else this.peer.waitForRoom(callback);
   }
 
   override _writev(chunks: Array<{ chunk: Buffer }>, callback: (error?: Error | null) => void): void {
+    this.use();
     let room = true;
     for (const { chunk } of chunks) {
       this.count(chunk.length);
@@ -48,11 +81,13 @@ class LinkEnd extends Duplex {
   }
 
   override _final(callback: (error?: Error | null) => void): void {
+    this.use();
     this.peer.push(null);
     callback();
   }
 
   override _read(): void {
+    this.use();
     const resume = this.pendingWrite;
     if (resume) {
       this.pendingWrite = undefined;

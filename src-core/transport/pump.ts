@@ -11,6 +11,8 @@
  * `nextTick` instead would flush after every single socket read.
  */
 import type { Duplex, Readable, Writable } from 'node:stream';
+import { PortholeError } from '../common/errors.js';
+import { LinkEnd } from './link.js';
 
 export interface PumpResult {
   /** Set when the pump ended by an error or abort rather than two clean EOFs. */
@@ -24,8 +26,16 @@ export interface PumpResult {
  */
 export const COALESCE_FLUSH_BYTES = 32 * 1024;
 
+export interface PipeOptions {
+  /** Called with each chunk's size as it is handed to the destination. */
+  count?: (bytes: number) => void;
+  /** Called once the source ended (after the destination was told to end). */
+  onEnd?: () => void;
+}
+
 /** `source.pipe(destination)`, with writes of one event-loop turn coalesced. */
-export function pipeCoalesced(source: Readable, destination: Writable): void {
+export function pipeCoalesced(source: Readable, destination: Writable, options: PipeOptions = {}): void {
+  const { count, onEnd } = options;
   let corked = false;
   const uncork = () => {
     if (!corked) return;
@@ -35,6 +45,7 @@ export function pipeCoalesced(source: Readable, destination: Writable): void {
   const resume = () => source.resume();
   source.on('data', (chunk: Buffer) => {
     if (destination.destroyed) return;
+    count?.(chunk.length);
     if (!corked) {
       corked = true;
       destination.cork();
@@ -47,13 +58,37 @@ export function pipeCoalesced(source: Readable, destination: Writable): void {
       destination.once('drain', resume);
     }
   });
-  source.once('end', () => {
+  const ended = () => {
     if (!destination.destroyed && !destination.writableEnded) destination.end();
-  });
+    onEnd?.();
+  };
+  // A source held before its pump started (pumpBoth at a link) may have ended already: a socket
+  // whose client sent nothing but FIN emits 'end' without anyone reading.
+  if (source.readableEnded) ended();
+  else source.once('end', ended);
 }
 
-/** Pumps `a` ↔ `b` and resolves once both are closed. Never rejects. */
+/**
+ * Pumps `a` ↔ `b` and resolves once both are closed. Never rejects.
+ *
+ * When one of them is an untouched link end, the other stream waits there for the stream pumped
+ * into the peer end, and the two are joined directly (link.ts explains why).
+ */
 export function pumpBoth(a: Duplex, b: Duplex): Promise<PumpResult> {
+  const end = b instanceof LinkEnd ? b : a instanceof LinkEnd ? a : undefined;
+  if (end && end.bypassable) {
+    const stream = end === b ? a : b;
+    if (!(stream instanceof LinkEnd)) return meetAtLink(end, stream);
+  }
+  return pumpStreams(a, b);
+}
+
+interface PumpSides {
+  aToB?: PipeOptions;
+  bToA?: PipeOptions;
+}
+
+function pumpStreams(a: Duplex, b: Duplex, sides: PumpSides = {}): Promise<PumpResult> {
   return new Promise((resolve) => {
     let failure: Error | undefined;
     let closed = 0;
@@ -72,7 +107,94 @@ export function pumpBoth(a: Duplex, b: Duplex): Promise<PumpResult> {
     b.on('error', fail);
     a.once('close', onClose(a));
     b.once('close', onClose(b));
-    pipeCoalesced(a, b);
-    pipeCoalesced(b, a);
+    pipeCoalesced(a, b, sides.aToB);
+    pipeCoalesced(b, a, sides.bToA);
+  });
+}
+
+function abortedLink(): PortholeError {
+  return new PortholeError('PH_CONNECTION_RESET', 'link: the other side closed', { severity: 'info' });
+}
+
+/**
+ * Holds `stream` at `end` until the peer end gets its own stream (then joins the two directly) or
+ * is used as a stream (then pumps through the link as usual). An abort on either side while it
+ * waits takes the other down, as a running pump would.
+ */
+function meetAtLink(end: LinkEnd, stream: Duplex): Promise<PumpResult> {
+  const waiting = end.peer.held as WaitingStream | undefined;
+  if (waiting) {
+    end.peer.held = undefined;
+    waiting.stopWatching();
+    return joinDirectly(end.peer, waiting.stream, end, stream).then((result) => {
+      waiting.resolve(result);
+      return result;
+    });
+  }
+  return new Promise((resolve) => {
+    const onStreamClose = () => {
+      release();
+      end.destroy(stream.errored ?? abortedLink());
+      resolve({ error: stream.errored ?? abortedLink() });
+    };
+    const onEndClose = () => {
+      release();
+      stream.destroy();
+      resolve({ error: end.errored ?? abortedLink() });
+    };
+    const release = () => {
+      if (end.held === held) end.held = undefined;
+      stream.off('close', onStreamClose);
+      end.off('close', onEndClose);
+    };
+    const held: WaitingStream = {
+      stream,
+      resolve,
+      stopWatching: release,
+      pumpThroughEnd: () => {
+        release();
+        void pumpStreams(stream, end).then(resolve);
+      },
+    };
+    end.held = held;
+    stream.on('error', () => {});
+    stream.once('close', onStreamClose);
+    end.once('close', onEndClose);
+  });
+}
+
+interface WaitingStream {
+  stream: Duplex;
+  resolve(result: PumpResult): void;
+  stopWatching(): void;
+  pumpThroughEnd(): void;
+}
+
+/**
+ * Pumps `streamX` ↔ `streamY` directly, for the link whose ends are `endX` (where streamX was
+ * brought) and `endY`. Bytes are counted as the ends would have counted them; each direction's EOF
+ * and the final close are mirrored on the ends, so whoever watches the link (the dispatcher's
+ * stats and idle timeouts) sees the connection as if it had flowed through. Destroying an end
+ * (a user's abort, an idle timeout) still aborts both streams.
+ */
+function joinDirectly(endX: LinkEnd, streamX: Duplex, endY: LinkEnd, streamY: Duplex): Promise<PumpResult> {
+  const mirrorEof = (writer: LinkEnd, reader: LinkEnd) => () => {
+    if (writer.destroyed) return;
+    writer.end();
+    reader.resume();
+  };
+  const abortStreams = (end: LinkEnd) => () => {
+    if (end.readableEnded && end.writableFinished) return;
+    streamX.destroy(end.errored ?? abortedLink());
+    streamY.destroy(end.errored ?? abortedLink());
+  };
+  endX.once('close', abortStreams(endX));
+  endY.once('close', abortStreams(endY));
+  return pumpStreams(streamX, streamY, {
+    aToB: { count: endX.count, onEnd: mirrorEof(endX, endY) },
+    bToA: { count: endY.count, onEnd: mirrorEof(endY, endX) },
+  }).then((result) => {
+    if (result.error) endX.destroy(result.error);
+    return result;
   });
 }
