@@ -80,7 +80,7 @@ function watchedLink() {
     };
     end._writev = undefined as never;
   }
-  const closed = Promise.all([pair.inboundEnd, pair.outboundEnd].map((end) => new Promise((resolve) => end.once('close', resolve))));
+  const closed = new Promise<void>((resolve) => pair.state.onDidClose(resolve));
   return { ...pair, throughEnds, closed };
 }
 
@@ -93,13 +93,14 @@ describe('pumpBoth at a link', () => {
     const request = Buffer.alloc(100_000, 1);
     client.end(request);
     expect((await readAll(service)).equals(request)).toBe(true);
-    // The uplink ended: the outbound end has seen EOF, as the dispatcher's idle timeouts expect.
-    await turn();
-    expect(link.outboundEnd.readableEnded).toBe(true);
-    expect(link.inboundEnd.readableEnded).toBe(false);
+    // The uplink ended, as the dispatcher's idle timeouts see it.
+    expect(link.state.uplinkEnded).toBe(true);
+    expect(link.state.downlinkEnded).toBe(false);
+    expect(link.state.closed).toBe(false);
     service.end(Buffer.from('response'));
     expect((await readAll(client)).toString()).toBe('response');
     await link.closed;
+    expect(link.state.downlinkEnded).toBe(true);
     expect(await Promise.all(pumps)).toEqual([{}, {}]);
     expect(link.counters).toEqual({ up: 100_000, down: 8 });
     expect(link.throughEnds).toEqual([]);
@@ -121,14 +122,15 @@ describe('pumpBoth at a link', () => {
     await link.closed;
   });
 
-  it('aborts both streams when an end is destroyed (a user closing the connection, an idle timeout)', async () => {
+  it.each(['the link is aborted (a user closing the connection, an idle timeout)', 'an end is destroyed'])('aborts both streams when %s', async (how) => {
     const [client, inboundSide] = await socketPair();
     const [outboundSide, service] = await socketPair();
     const link = watchedLink();
     const pumps = [pumpBoth(inboundSide, link.inboundEnd), pumpBoth(link.outboundEnd, outboundSide)];
     client.write('some');
     await once(service, 'data');
-    link.inboundEnd.destroy(new Error('closed by the user'));
+    if (how.startsWith('the link')) link.state.abort(new Error('closed by the user'));
+    else link.outboundEnd.destroy(new Error('destroyed'));
     const [first, second] = await Promise.all(pumps);
     expect(first!.error).toBeDefined();
     expect(second!.error).toBeDefined();

@@ -172,29 +172,27 @@ interface WaitingStream {
 
 /**
  * Pumps `streamX` ↔ `streamY` directly, for the link whose ends are `endX` (where streamX was
- * brought) and `endY`. Bytes are counted as the ends would have counted them; each direction's EOF
- * and the final close are mirrored on the ends, so whoever watches the link (the dispatcher's
- * stats and idle timeouts) sees the connection as if it had flowed through. Destroying an end
- * (a user's abort, an idle timeout) still aborts both streams.
+ * brought) and `endY`. Bytes are counted as the ends would have counted them; each direction's EOF,
+ * the close and aborts go through the link's state (link.ts), which the dispatcher watches. The
+ * ends themselves stay as they are: driving them through end and close would cost more than the
+ * whole join saves.
  */
 function joinDirectly(endX: LinkEnd, streamX: Duplex, endY: LinkEnd, streamY: Duplex): Promise<PumpResult> {
-  const mirrorEof = (writer: LinkEnd, reader: LinkEnd) => () => {
-    if (writer.destroyed) return;
-    writer.end();
-    reader.resume();
+  const state = endX.state;
+  const abort = (error: Error) => {
+    streamX.destroy(error);
+    streamY.destroy(error);
   };
-  const abortStreams = (end: LinkEnd) => () => {
-    if (end.readableEnded && end.writableFinished) return;
-    streamX.destroy(end.errored ?? abortedLink());
-    streamY.destroy(end.errored ?? abortedLink());
-  };
-  endX.once('close', abortStreams(endX));
-  endY.once('close', abortStreams(endY));
+  state.join({ abort });
+  // Ends never close on their own once joined: one that does was destroyed by someone, an abort.
+  const onEndDestroyed = (end: LinkEnd) => () => abort(end.errored ?? abortedLink());
+  endX.once('close', onEndDestroyed(endX));
+  endY.once('close', onEndDestroyed(endY));
   return pumpStreams(streamX, streamY, {
-    aToB: { count: endX.count, onEnd: mirrorEof(endX, endY) },
-    bToA: { count: endY.count, onEnd: mirrorEof(endY, endX) },
+    aToB: { count: endX.count, onEnd: () => state.joinedDirectionEnded(endX.isInbound) },
+    bToA: { count: endY.count, onEnd: () => state.joinedDirectionEnded(endY.isInbound) },
   }).then((result) => {
-    if (result.error) endX.destroy(result.error);
+    state.close();
     return result;
   });
 }
