@@ -6,6 +6,7 @@
 import { Command, CommanderError, Option } from 'commander';
 import { formatErrorLine } from '../common/errors.js';
 import { tuneGarbageCollectorForTraffic } from '../common/gc-tuning.js';
+import { tuneMemoryForTraffic } from '../common/memory-tuning.js';
 import { loadConfigFiles } from '../config/index.js';
 import { nativeAeadStatus } from '../native/aead.js';
 import { isLoopbackHost } from '../dashboard/token-gate.js';
@@ -114,7 +115,12 @@ function buildProgram(output: CliOutput, setExitCode: (code: number) => void): C
       }
       const config = loadConfigFiles(files);
       tuneGarbageCollectorForTraffic();
-      setExitCode(await runEngine(config, { configFiles: files, output, ...(ui ? { ui } : {}) }));
+      const stopMemoryTuning = tuneMemoryForTraffic();
+      try {
+        setExitCode(await runEngine(config, { configFiles: files, output, ...(ui ? { ui } : {}) }));
+      } finally {
+        stopMemoryTuning();
+      }
     });
 
   program.command('version')

@@ -12,6 +12,9 @@
  *
  * `--initial-old-space-size=64` cures it too but only works on the node command line, which a user
  * (or `node bin/porthole.js`) does not pass; this flag still takes effect when set at run time.
+ *
+ * The price: V8's memory reducer (the GC that gives a quiet process's heap back) runs on incremental
+ * marking, so it never runs here; memory-tuning.ts does its job when traffic goes quiet.
  */
 import { setFlagsFromString } from 'node:v8';
 

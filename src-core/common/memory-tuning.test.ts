@@ -1,0 +1,129 @@
+import { spawnSync } from 'node:child_process';
+import type * as V8 from 'node:v8';
+import { describe, expect, it, vi } from 'vitest';
+
+const setFlags = vi.hoisted(() => vi.fn());
+vi.mock('node:v8', async (importOriginal) => {
+  const actual = await importOriginal<typeof V8>();
+  return { ...actual, setFlagsFromString: (flag: string) => { setFlags(flag); actual.setFlagsFromString(flag); } };
+});
+
+const { IdleReducerPolicy, STOP_YOUNG_GROWTH_FLAG, capYoungGeneration, newSpaceSize, reduceMemoryNow, startIdleMemoryReducer } = await import('./memory-tuning.js');
+
+const MIB = 1024 * 1024;
+
+/** Largest new space a child reaches while it keeps many young objects alive, with `flags` set at run time. */
+function newSpaceGrowth(flags: string[]): number {
+  const script = `
+    const { setFlagsFromString, getHeapSpaceStatistics } = await import('node:v8');
+    for (const flag of ${JSON.stringify(flags)}) setFlagsFromString(flag);
+    const size = () => getHeapSpaceStatistics().find((s) => s.space_name === 'new_space').space_size;
+    let largest = size();
+    const kept = [];
+    for (let round = 0; round < 60; round++) {
+      const batch = [];
+      for (let i = 0; i < 20000; i++) batch.push({ round, i });
+      kept.push(batch);
+      if (kept.length > 4) kept.shift();
+      largest = Math.max(largest, size());
+    }
+    console.log(JSON.stringify({ largest }));
+  `;
+  const child = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8', timeout: 60_000 });
+  expect(child.status, child.stderr).toBe(0);
+  return (JSON.parse(child.stdout) as { largest: number }).largest;
+}
+
+describe('the young-generation ceiling', () => {
+  it('relies on V8 reading --semi-space-growth-factor at run time: with 1 the new space stays small', () => {
+    expect(newSpaceGrowth([])).toBeGreaterThanOrEqual(8 * MIB);
+    expect(newSpaceGrowth([STOP_YOUNG_GROWTH_FLAG])).toBeLessThan(8 * MIB);
+  });
+
+  it('stops the growth once the new space has reached the ceiling, and not before', async () => {
+    setFlags.mockClear();
+    let size = 4 * MIB;
+    const stop = capYoungGeneration(16 * MIB, () => size);
+    try {
+      expect(setFlags).not.toHaveBeenCalled();
+      size = 16 * MIB;
+      // Any GC notifies the watcher.
+      const garbage: object[] = [];
+      for (let round = 0; round < 50 && setFlags.mock.calls.length === 0; round++) {
+        for (let i = 0; i < 50_000; i++) garbage.push({ i });
+        garbage.length = 0;
+        await new Promise((resolve) => setTimeout(resolve, 5));
+      }
+      expect(setFlags).toHaveBeenCalledWith(STOP_YOUNG_GROWTH_FLAG);
+    } finally {
+      stop();
+    }
+  });
+
+  it('sets the flag at once when the new space is already at the ceiling', () => {
+    setFlags.mockClear();
+    capYoungGeneration(16 * MIB, () => 32 * MIB)();
+    expect(setFlags).toHaveBeenCalledWith(STOP_YOUNG_GROWTH_FLAG);
+  });
+});
+
+describe('IdleReducerPolicy', () => {
+  const options = { quietActiveMs: 20, quietSamples: 3, growthBytes: 2 * MIB, minIntervalMs: 30_000 };
+  const sample = (now: number, activeMs: number, heapMiB: number, externalMiB = 1) => ({ now, activeMs, heapBytes: heapMiB * MIB, externalBytes: externalMiB * MIB });
+
+  it('reduces after enough quiet samples once the heap has grown, and not again until it grows again', () => {
+    const policy = new IdleReducerPolicy(options);
+    expect(policy.shouldReduce(sample(0, 5, 10))).toBe(false); // baseline
+    expect(policy.shouldReduce(sample(1000, 400, 30))).toBe(false); // traffic
+    expect(policy.shouldReduce(sample(2000, 3, 30))).toBe(false);
+    expect(policy.shouldReduce(sample(3000, 3, 30))).toBe(false);
+    expect(policy.shouldReduce(sample(4000, 3, 30))).toBe(true);
+    policy.reduced(sample(4100, 0, 9));
+    for (let t = 5000; t < 60_000; t += 1000) expect(policy.shouldReduce(sample(t, 3, 9.5))).toBe(false);
+  });
+
+  it('counts grown external memory (Buffers) too', () => {
+    const policy = new IdleReducerPolicy(options);
+    policy.shouldReduce(sample(0, 5, 10, 1));
+    policy.shouldReduce(sample(1000, 5, 10, 8));
+    policy.shouldReduce(sample(2000, 5, 10, 8));
+    expect(policy.shouldReduce(sample(3000, 5, 10, 8))).toBe(true);
+  });
+
+  it('waits while the loop is busy, and keeps minIntervalMs between reductions', () => {
+    const policy = new IdleReducerPolicy(options);
+    policy.shouldReduce(sample(0, 5, 10));
+    for (let t = 1000; t < 10_000; t += 1000) expect(policy.shouldReduce(sample(t, 100, 40))).toBe(false);
+    policy.reduced(sample(10_000, 0, 10));
+    for (let t = 11_000; t < 40_000; t += 1000) expect(policy.shouldReduce(sample(t, 1, 40))).toBe(false);
+    expect(policy.shouldReduce(sample(40_000, 1, 40))).toBe(true);
+  });
+});
+
+describe('reduceMemoryNow', () => {
+  it('runs a memory-reducing GC that shrinks a grown new space', async () => {
+    const kept: object[][] = [];
+    for (let round = 0; round < 40; round++) {
+      const batch: object[] = [];
+      for (let i = 0; i < 20000; i++) batch.push({ round, i });
+      kept.push(batch);
+      if (kept.length > 4) kept.shift();
+    }
+    const grown = newSpaceSize();
+    kept.length = 0;
+    expect(await reduceMemoryNow()).toBe(true);
+    expect(newSpaceSize()).toBeLessThan(grown);
+  });
+});
+
+describe('startIdleMemoryReducer', () => {
+  it('calls the reduction when the process is quiet and its heap has grown', async () => {
+    const reduce = vi.fn(() => Promise.resolve(true));
+    const stop = startIdleMemoryReducer({ quietActiveMs: 1000, quietSamples: 1, growthBytes: 0, minIntervalMs: 0 }, 5, reduce);
+    try {
+      await vi.waitFor(() => expect(reduce).toHaveBeenCalled(), { timeout: 2000 });
+    } finally {
+      stop();
+    }
+  });
+});

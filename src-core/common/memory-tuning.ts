@@ -1,0 +1,209 @@
+/**
+ * Memory settings for a process that carries proxy traffic (the CLI's `run`), next to the GC
+ * settings of gc-tuning.ts. Both parts work at run time, as V8 flags the CLI can still set (a
+ * `node` command line is not ours to choose) and timers; neither touches the data path.
+ *
+ * 1. A ceiling on V8's young generation. V8 doubles the new space whenever many objects survive a
+ *    scavenge, up to 32 MiB (2 × 16 MiB semi-spaces on 64-bit Node 20), and never gives it back
+ *    while traffic goes on. Bursts of connections (the bench's 2,000 requests) take it there; the
+ *    pages stay resident. `--max-semi-space-size` is only read when the heap is set up, but
+ *    `--semi-space-growth-factor` is read at every growth: once the new space has reached the
+ *    ceiling, a factor of 1 stops it there. A smaller new space also lowers the old generation's
+ *    GC trigger, which V8 sets at live size + 16 MiB + the new space's size. Measured (bench
+ *    load, portal and bridge): peak RSS ~150 → ~125–140 MiB, GC time and CPU per connection
+ *    unchanged within noise; an 8 MiB ceiling also saved ~8 MiB with 1,000 idle streams, but
+ *    cost a quarter to a third more GC time per connection, a 4 MiB one about 70% more.
+ *
+ * 2. Memory back after traffic. V8's memory reducer (a compacting GC that also shrinks the new
+ *    space once the process goes quiet) runs on incremental marking, which gc-tuning.ts turns off
+ *    for the sake of bulk CPU; without it a portal keeps its traffic-sized heap forever. So when
+ *    the heap has grown and the event loop has been quiet for a few seconds, this asks V8 for the
+ *    same thing its embedders get with Isolate::LowMemoryNotification: a compacting GC that
+ *    releases the young generation and unused pages. JavaScript reaches it through an in-process
+ *    inspector session (`HeapProfiler.collectGarbage`; no port is opened). It costs one pause of
+ *    two full GCs (~20–40 ms after the bench's traffic) per quiet spell, at most once per
+ *    `minIntervalMs`. Measured: 5 s after the bench's traffic a portal is ~92 MiB instead of
+ *    ~146 MiB (V8's pages 60 → 9 MiB).
+ *
+ * What neither part can do: give back glibc's main heap. Socket reads and VMess chunks allocate
+ * Buffers of up to 64 KiB from malloc; V8 scavenges young ones only after 32 MiB of them
+ * (2 × its default max semi-space, a constant), so the first bulk transfer grows glibc's heap by
+ * ~30 MiB, and glibc keeps those pages after the Buffers are freed (malloc_trim is not reachable
+ * from JavaScript, and MALLOC_ env settings only work before the process starts). Fewer, reused
+ * buffers on the data path are the cure for that.
+ */
+import { PerformanceObserver, performance, type EventLoopUtilization } from 'node:perf_hooks';
+import type * as Inspector from 'node:inspector';
+import { getHeapSpaceStatistics, getHeapStatistics, setFlagsFromString } from 'node:v8';
+
+const MIB = 1024 * 1024;
+
+/** The default new-space ceiling (both semi-spaces): the largest V8 reaches minus one doubling. */
+export const YOUNG_GENERATION_CEILING_BYTES = 16 * MIB;
+
+/** The flag that stops the new space from growing further; read by V8 at every growth. */
+export const STOP_YOUNG_GROWTH_FLAG = '--semi-space-growth-factor=1';
+
+/** Size of V8's new space (both semi-spaces), as V8 reports it. */
+export function newSpaceSize(): number {
+  return getHeapSpaceStatistics().find((space) => space.space_name === 'new_space')?.space_size ?? 0;
+}
+
+/**
+ * Stops V8's new space from growing past `ceilingBytes` (it may end one doubling short of it
+ * when a doubling would cross it late; it never shrinks below what it is). Watches GCs until the
+ * ceiling is reached, then sets STOP_YOUNG_GROWTH_FLAG and stops watching. Returns a stop function.
+ */
+export function capYoungGeneration(ceilingBytes: number = YOUNG_GENERATION_CEILING_BYTES, readSize: () => number = newSpaceSize): () => void {
+  let observer: PerformanceObserver | undefined;
+  const check = (): boolean => {
+    if (readSize() < ceilingBytes) return false;
+    setFlagsFromString(STOP_YOUNG_GROWTH_FLAG);
+    observer?.disconnect();
+    observer = undefined;
+    return true;
+  };
+  if (!check()) {
+    observer = new PerformanceObserver(() => { check(); });
+    observer.observe({ entryTypes: ['gc'] });
+  }
+  return () => {
+    observer?.disconnect();
+    observer = undefined;
+  };
+}
+
+/** One reading of what the idle reducer looks at. */
+export interface MemorySample {
+  /** Milliseconds the event loop was busy since the previous sample. */
+  activeMs: number;
+  /** V8's committed heap (heapTotal) and its external memory (Buffers), bytes. */
+  heapBytes: number;
+  externalBytes: number;
+  /** Monotonic clock, ms. */
+  now: number;
+}
+
+export interface IdleReducerOptions {
+  /** A sample whose loop was busy for less than this counts as quiet. */
+  quietActiveMs: number;
+  /** Quiet samples in a row before reducing. */
+  quietSamples: number;
+  /** Reduce only if the heap grew this much, or the external memory twice this much, since the last reduction. */
+  growthBytes: number;
+  /** At most one reduction per this many ms. */
+  minIntervalMs: number;
+}
+
+export const IDLE_REDUCER_DEFAULTS: IdleReducerOptions = {
+  quietActiveMs: 20,
+  quietSamples: 3,
+  growthBytes: 2 * MIB,
+  minIntervalMs: 30_000,
+};
+
+/**
+ * Decides, one sample at a time, when a quiet process should give memory back. Pure: the caller
+ * takes the samples and performs the reduction (see startIdleMemoryReducer).
+ */
+export class IdleReducerPolicy {
+  private quiet = 0;
+  private baseline: { heapBytes: number; externalBytes: number } | undefined;
+  private lastReduction = -Infinity;
+
+  constructor(private readonly options: IdleReducerOptions = IDLE_REDUCER_DEFAULTS) {}
+
+  /** Feeds one sample; true when the caller should reduce memory now. */
+  shouldReduce(sample: MemorySample): boolean {
+    this.baseline ??= { heapBytes: sample.heapBytes, externalBytes: sample.externalBytes };
+    this.quiet = sample.activeMs < this.options.quietActiveMs ? this.quiet + 1 : 0;
+    if (this.quiet < this.options.quietSamples) return false;
+    if (sample.now - this.lastReduction < this.options.minIntervalMs) return false;
+    const grown = sample.heapBytes - this.baseline.heapBytes >= this.options.growthBytes
+      || sample.externalBytes - this.baseline.externalBytes >= 2 * this.options.growthBytes;
+    return grown;
+  }
+
+  /** Tells the policy a reduction happened; `after` is a sample taken right after it. */
+  reduced(after: Pick<MemorySample, 'heapBytes' | 'externalBytes' | 'now'>): void {
+    this.baseline = { heapBytes: after.heapBytes, externalBytes: after.externalBytes };
+    this.lastReduction = after.now;
+    this.quiet = 0;
+  }
+}
+
+/**
+ * A compacting, memory-reducing GC (V8's LowMemoryNotification) through an in-process inspector
+ * session. Resolves to false where Node was built without the inspector.
+ */
+export async function reduceMemoryNow(): Promise<boolean> {
+  let inspector: typeof Inspector;
+  try {
+    inspector = await import('node:inspector');
+  } catch {
+    return false;
+  }
+  const session = new inspector.Session();
+  session.connect();
+  try {
+    await new Promise<void>((resolve, reject) => {
+      session.post('HeapProfiler.collectGarbage', (error) => (error ? reject(error) : resolve()));
+    });
+    return true;
+  } catch {
+    return false;
+  } finally {
+    session.disconnect();
+  }
+}
+
+function sampleMemory(activeMs: number): MemorySample {
+  const heap = getHeapStatistics();
+  return { activeMs, heapBytes: heap.total_heap_size, externalBytes: heap.external_memory, now: performance.now() };
+}
+
+/**
+ * Every `everyMs` (an unref'd timer) checks whether the process has gone quiet after its heap grew
+ * and if so runs reduceMemoryNow. Returns a stop function.
+ */
+export function startIdleMemoryReducer(
+  options: IdleReducerOptions = IDLE_REDUCER_DEFAULTS,
+  everyMs = 1000,
+  reduce: () => Promise<boolean> = reduceMemoryNow,
+): () => void {
+  const policy = new IdleReducerPolicy(options);
+  let last: EventLoopUtilization = performance.eventLoopUtilization();
+  let running = false;
+  let stopped = false;
+  const timer = setInterval(() => {
+    const now = performance.eventLoopUtilization();
+    const activeMs = performance.eventLoopUtilization(now, last).active;
+    last = now;
+    if (running || !policy.shouldReduce(sampleMemory(activeMs))) return;
+    running = true;
+    void reduce().then((done) => {
+      running = false;
+      // No inspector in this Node build: nothing to do, now or later.
+      if (!done) clearInterval(timer);
+      if (stopped || !done) return;
+      policy.reduced(sampleMemory(0));
+      // The GC's own pause must not count as activity.
+      last = performance.eventLoopUtilization();
+    }, () => { running = false; });
+  }, everyMs);
+  timer.unref();
+  return () => {
+    stopped = true;
+    clearInterval(timer);
+  };
+}
+
+/** Both parts, as `porthole run` uses them. Returns a stop function. */
+export function tuneMemoryForTraffic(): () => void {
+  const stopCap = capYoungGeneration();
+  const stopReducer = startIdleMemoryReducer();
+  return () => {
+    stopCap();
+    stopReducer();
+  };
+}
