@@ -9,6 +9,7 @@ import {
   FrameOption,
   FrameStatus,
   TargetNetwork,
+  type MuxTarget,
   decodeFrameMetadata,
   encodeDataFrames,
   encodeFrame,
@@ -276,5 +277,25 @@ describe('packDataFrames', () => {
     expect(packDataFrames(2, Buffer.alloc(0), MAX_STREAM_DATA).toString('hex')).toBe('000400020200');
     expect(() => packDataFrames(2, Buffer.from('x'), 0)).toThrow(BugError);
     expect(() => packDataFrames(2, Buffer.from('x'), MAX_FRAME_DATA + 1)).toThrow(BugError);
+  });
+});
+
+describe('packDataFrames from pieces', () => {
+  it('frames a payload given in pieces exactly as the joined payload, wherever the pieces split', () => {
+    const target: MuxTarget = { network: TargetNetwork.TCP, address: { type: AddressType.IPv4, host: '127.0.0.1' }, port: 80 };
+    const payload = Buffer.from(Array.from({ length: 70_000 }, (_, i) => (i * 31) & 0xff));
+    for (const cuts of [[0], [1], [8191, 8192, 8193], [100, 100, 40_000], [69_999], [0, 0, 35_000, 70_000]]) {
+      const pieces: Buffer[] = [];
+      let from = 0;
+      for (const cut of [...cuts, payload.length]) {
+        pieces.push(payload.subarray(from, Math.max(from, cut)));
+        from = Math.max(from, cut);
+      }
+      for (const limit of [MAX_STREAM_DATA, PORTHOLE_STREAM_DATA, 1000]) {
+        expect(packDataFrames(4, pieces, limit, target).equals(packDataFrames(4, payload, limit, target))).toBe(true);
+        expect(packDataFrames(4, pieces, limit).equals(packDataFrames(4, payload, limit))).toBe(true);
+      }
+    }
+    expect(packDataFrames(4, [Buffer.alloc(0), Buffer.alloc(0)], MAX_STREAM_DATA).toString('hex')).toBe('000400040200');
   });
 });

@@ -174,33 +174,52 @@ const KEEP_DATA_HEADER_LENGTH = 2 + MIN_METADATA_LENGTH + 2;
  * followed by a copy of its part of the payload. The first frame is New to `target` when one is
  * given (an opener's first write), the rest Keep. Same bytes as {@link encodeDataFrames} joined,
  * for `maxFrameData` = 8192. One buffer costs a copy, but it crosses the link and the VMess
- * encoder as one write instead of a header and a view per frame, which costs more.
+ * encoder as one write instead of a header and a view per frame, which costs more. The payload may
+ * come in pieces (a batch of writes): they are framed as if joined, still with one copy.
  */
-export function packDataFrames(sessionId: number, payload: Buffer, maxFrameData: number, target?: MuxTarget): Buffer {
+export function packDataFrames(sessionId: number, payload: Buffer | readonly Buffer[], maxFrameData: number, target?: MuxTarget): Buffer {
   if (!Number.isInteger(maxFrameData) || maxFrameData < 1 || maxFrameData > MAX_FRAME_DATA) {
     throw new BugError(`mux: frame data limit ${maxFrameData} is not in 1…${MAX_FRAME_DATA}`);
   }
+  const pieces = Buffer.isBuffer(payload) ? [payload] : payload;
+  let total = 0;
+  for (const piece of pieces) total += piece.length;
   const firstMeta: FrameMetadata =
     target === undefined
       ? { sessionId, status: FrameStatus.Keep, option: 0 }
       : { sessionId, status: FrameStatus.New, option: 0, target };
-  if (payload.length === 0) return encodeFrameHeader(firstMeta);
-  const firstLength = Math.min(maxFrameData, payload.length);
+  if (total === 0) return encodeFrameHeader(firstMeta);
+  const firstLength = Math.min(maxFrameData, total);
   const first = encodeFrameHeader(firstMeta, firstLength);
-  const rest = payload.length - firstLength;
-  const keepFrames = Math.ceil(rest / maxFrameData);
-  const out = Buffer.allocUnsafe(first.length + payload.length + keepFrames * KEEP_DATA_HEADER_LENGTH);
+  const keepFrames = Math.ceil((total - firstLength) / maxFrameData);
+  const out = Buffer.allocUnsafe(first.length + total + keepFrames * KEEP_DATA_HEADER_LENGTH);
   let at = first.copy(out, 0);
-  at += payload.copy(out, at, 0, firstLength);
-  for (let from = firstLength; from < payload.length; from += maxFrameData) {
-    const length = Math.min(maxFrameData, payload.length - from);
+  // Walks the pieces as one payload: `piece` and `offset` mark the next byte to copy.
+  let piece = 0;
+  let offset = 0;
+  const copyPayload = (length: number): void => {
+    while (length > 0) {
+      const source = pieces[piece]!;
+      const take = Math.min(length, source.length - offset);
+      at += source.copy(out, at, offset, offset + take);
+      length -= take;
+      offset += take;
+      if (offset === source.length) {
+        piece += 1;
+        offset = 0;
+      }
+    }
+  };
+  copyPayload(firstLength);
+  for (let from = firstLength; from < total; from += maxFrameData) {
+    const length = Math.min(maxFrameData, total - from);
     out.writeUInt16BE(MIN_METADATA_LENGTH, at);
     out.writeUInt16BE(sessionId, at + 2);
     out[at + 4] = FrameStatus.Keep;
     out[at + 5] = FrameOption.Data;
     out.writeUInt16BE(length, at + 6);
     at += KEEP_DATA_HEADER_LENGTH;
-    at += payload.copy(out, at, from, from + length);
+    copyPayload(length);
   }
   return out;
 }

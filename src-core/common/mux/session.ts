@@ -148,24 +148,26 @@ export class MuxStream extends Duplex {
       }
       return;
     }
-    this.send(chunks.length === 1 ? chunks[0]!.chunk : Buffer.concat(chunks.map(({ chunk }) => chunk)), callback);
+    // A batch is framed straight from its pieces (one copy), unless the window splits it.
+    const pieces = chunks.map(({ chunk }) => chunk);
+    this.send(pieces.length === 1 ? pieces[0]! : pieces, callback);
   }
 
-  /** Sends `data`, holding back what exceeds the flow-control window until the peer grants more. */
-  private send(data: Buffer, callback: (error?: Error | null) => void): void {
+  /** Sends `payload`, holding back what exceeds the flow-control window until the peer grants more. */
+  private send(payload: Buffer | Buffer[], callback: (error?: Error | null) => void): void {
     try {
       const flow = this.connection.flow;
-      if (!flow || this.packet) {
-        this.connection.writeFrames(this.dataFrames(data), callback);
+      const length = Buffer.isBuffer(payload) ? payload.length : payload.reduce((sum, piece) => sum + piece.length, 0);
+      if (!flow || this.packet || flow.sendWindow + this.granted - this.sent >= length) {
+        if (flow && !this.packet) this.sent += length;
+        this.connection.writeFrames(this.dataFrames(payload), callback);
         return;
       }
+      // Over the window: send what fits, hold the rest until the peer grants more.
+      const data = Buffer.isBuffer(payload) ? payload : Buffer.concat(payload, length);
       const room = Math.max(0, flow.sendWindow + this.granted - this.sent);
-      const now = room >= data.length ? data : data.subarray(0, room);
+      const now = data.subarray(0, room);
       this.sent += now.length;
-      if (now === data) {
-        this.connection.writeFrames(this.dataFrames(data), callback);
-        return;
-      }
       if (now.length > 0) this.connection.writeFrames(this.dataFrames(now));
       this.blockedSend = { data: data.subarray(now.length), callback };
     } catch (error) {
@@ -235,21 +237,23 @@ export class MuxStream extends Duplex {
    * stream sends each write as one frame (an empty datagram too); a byte stream splits at 8192
    * bytes, or at `PORTHOLE_STREAM_DATA` towards a Porthole peer, and sends nothing for no bytes.
    */
-  private dataFrames(chunk: Buffer): Buffer[] {
-    if (this.packet && chunk.length > MAX_PACKET_DATA) {
+  private dataFrames(payload: Buffer | readonly Buffer[]): Buffer[] {
+    const chunk = Buffer.isBuffer(payload) ? payload : undefined;
+    if (this.packet && chunk && chunk.length > MAX_PACKET_DATA) {
       throw new PortholeError('PH_MUX_BAD_FRAME', `mux: packet of ${chunk.length} bytes exceeds ${MAX_PACKET_DATA}`);
     }
-    if (!this.packet && chunk.length === 0) return [];
+    const empty = Buffer.isBuffer(payload) ? payload.length === 0 : payload.every((piece) => piece.length === 0);
+    if (!this.packet && empty) return [];
     const target = this.pendingNew;
     if (target) {
       this.clearNewTimer();
       this.pendingNew = undefined;
     }
-    if (this.packet) {
+    if (this.packet && chunk) {
       const meta: FrameMetadata = target ? { sessionId: this.id, status: FrameStatus.New, option: 0, target } : { sessionId: this.id, status: FrameStatus.Keep, option: 0 };
       return [joinFrame(encodeFrameHeader(meta, chunk.length), chunk)];
     }
-    return [packDataFrames(this.id, chunk, this.connection.flow ? PORTHOLE_STREAM_DATA : MAX_STREAM_DATA, target)];
+    return [packDataFrames(this.id, payload, this.connection.flow ? PORTHOLE_STREAM_DATA : MAX_STREAM_DATA, target)];
   }
 
   private sendEnd(withError: boolean): void {
