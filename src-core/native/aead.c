@@ -11,6 +11,15 @@
  *   create(algorithm 0=aes-128-gcm 1=chacha20-poly1305, key, encrypt) -> context
  *   seal(context, nonce12, plain, out, offset)  writes ciphertext ‖ 16-byte tag at out[offset…]
  *   open(context, nonce12, sealed, out, offset) -> true when authentic; plaintext at out[offset…]
+ *   openRun(context, nonce12, input, sizes, padding, out, cursor) -> status
+ *     Opens consecutive whole VMess chunks (uint16 masked length ‖ sealed ‖ padding) from input,
+ *     V2Ray's 2 KiB chunks being the case it is for: one call per socket read instead of one per
+ *     chunk. `sizes` (Uint16Array) holds SHAKE values drawn ahead (padding length, then mask, per
+ *     chunk); `cursor` (Int32Array) is [input position, sizes position, sizes end, out position,
+ *     chunk counter] and is advanced past every chunk opened. It stops before a chunk that is not
+ *     wholly in input or whose values are not drawn yet (status 0), at the end-of-stream chunk
+ *     (1, consumed), at a chunk that fails authentication (2) or whose length is shorter than its
+ *     overhead (3); the failing chunk is not consumed.
  */
 #include <node_api.h>
 #include <openssl/evp.h>
@@ -143,11 +152,95 @@ static napi_value open_chunk(napi_env env, napi_callback_info info) {
   return result;
 }
 
+#define MAX_PADDING 64
+enum { CURSOR_INPUT, CURSOR_SIZES, CURSOR_SIZES_END, CURSOR_OUT, CURSOR_COUNTER, CURSOR_FIELDS };
+enum { RUN_MORE, RUN_END, RUN_AUTH_FAILED, RUN_BAD_LENGTH };
+
+static int get_typed(napi_env env, napi_value value, napi_typedarray_type want, void **data, size_t *length) {
+  bool is_typed = false;
+  napi_typedarray_type type;
+  if (napi_is_typedarray(env, value, &is_typed) != napi_ok || !is_typed) return 0;
+  if (napi_get_typedarray_info(env, value, &type, length, data, NULL, NULL) != napi_ok) return 0;
+  return type == want;
+}
+
+static napi_value open_run(napi_env env, napi_callback_info info) {
+  size_t argc = 7;
+  napi_value argv[7];
+  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+  aead_context *context;
+  uint8_t *nonce, *input, *out;
+  size_t nonce_length, input_length, out_length, sizes_length, cursor_length;
+  uint16_t *sizes;
+  int32_t *cursor;
+  bool padding = false;
+  if (argc < 7 || napi_get_value_external(env, argv[0], (void **)&context) != napi_ok || !get_bytes(env, argv[1], &nonce, &nonce_length) ||
+      !get_bytes(env, argv[2], &input, &input_length) || !get_typed(env, argv[3], napi_uint16_array, (void **)&sizes, &sizes_length) ||
+      napi_get_value_bool(env, argv[4], &padding) != napi_ok || !get_bytes(env, argv[5], &out, &out_length) ||
+      !get_typed(env, argv[6], napi_int32_array, (void **)&cursor, &cursor_length) || cursor_length < CURSOR_FIELDS) {
+    throw_error(env, "openRun(context, nonce, input, sizes, padding, out, cursor)");
+    return NULL;
+  }
+  if (context->encrypt || nonce_length != NONCE_LENGTH || cursor[CURSOR_INPUT] < 0 || (size_t)cursor[CURSOR_INPUT] > input_length ||
+      cursor[CURSOR_SIZES] < 0 || cursor[CURSOR_SIZES] > cursor[CURSOR_SIZES_END] || (size_t)cursor[CURSOR_SIZES_END] > sizes_length ||
+      cursor[CURSOR_OUT] < 0 || (size_t)cursor[CURSOR_OUT] > out_length) {
+    throw_error(env, "openRun: bad context, nonce or cursor");
+    return NULL;
+  }
+  size_t at = (size_t)cursor[CURSOR_INPUT], drawn = (size_t)cursor[CURSOR_SIZES], out_at = (size_t)cursor[CURSOR_OUT];
+  const size_t drawn_end = (size_t)cursor[CURSOR_SIZES_END];
+  const size_t per_chunk = padding ? 2 : 1;
+  uint32_t counter = (uint32_t)cursor[CURSOR_COUNTER];
+  int status = RUN_MORE;
+  while (input_length - at >= 2 && drawn_end - drawn >= per_chunk) {
+    size_t pad = padding ? sizes[drawn] % MAX_PADDING : 0;
+    size_t size = (size_t)(((input[at] << 8) | input[at + 1]) ^ sizes[drawn + per_chunk - 1]);
+    if (size == TAG_LENGTH + pad) {
+      at += 2;
+      drawn += per_chunk;
+      status = RUN_END;
+      break;
+    }
+    if (size < TAG_LENGTH + pad) {
+      status = RUN_BAD_LENGTH;
+      break;
+    }
+    if (input_length - at - 2 < size) break;
+    size_t text_length = size - pad - TAG_LENGTH;
+    // Plaintext never outruns the input it came from, but the caller's buffer is checked anyway.
+    if (out_length - out_at < text_length) break;
+    const uint8_t *sealed = input + at + 2;
+    nonce[0] = (uint8_t)(counter >> 8);
+    nonce[1] = (uint8_t)counter;
+    int written = 0, final_written = 0;
+    int ok = EVP_DecryptInit_ex(context->ctx, NULL, NULL, NULL, nonce) == 1 &&
+             (text_length == 0 || EVP_DecryptUpdate(context->ctx, out + out_at, &written, sealed, (int)text_length) == 1) &&
+             EVP_CIPHER_CTX_ctrl(context->ctx, EVP_CTRL_AEAD_SET_TAG, TAG_LENGTH, (void *)(sealed + text_length)) == 1 &&
+             EVP_DecryptFinal_ex(context->ctx, out + out_at + written, &final_written) == 1;
+    if (!ok) {
+      status = RUN_AUTH_FAILED;
+      break;
+    }
+    at += 2 + size;
+    drawn += per_chunk;
+    out_at += text_length;
+    counter = (counter + 1) & 0xffff;
+  }
+  cursor[CURSOR_INPUT] = (int32_t)at;
+  cursor[CURSOR_SIZES] = (int32_t)drawn;
+  cursor[CURSOR_OUT] = (int32_t)out_at;
+  cursor[CURSOR_COUNTER] = (int32_t)counter;
+  napi_value result;
+  napi_create_int32(env, status, &result);
+  return result;
+}
+
 static napi_value init(napi_env env, napi_value exports) {
   napi_property_descriptor properties[] = {
       {"create", NULL, create, NULL, NULL, NULL, napi_default, NULL},
       {"seal", NULL, seal, NULL, NULL, NULL, napi_default, NULL},
       {"open", NULL, open_chunk, NULL, NULL, NULL, napi_default, NULL},
+      {"openRun", NULL, open_run, NULL, NULL, NULL, napi_default, NULL},
   };
   napi_define_properties(env, exports, sizeof(properties) / sizeof(properties[0]), properties);
   return exports;

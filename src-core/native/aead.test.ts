@@ -1,5 +1,5 @@
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
-import { describe, expect, test } from 'vitest';
+import { describe, expect, it, test } from 'vitest';
 import { NATIVE_ALGORITHM, nativeAead, nativeAeadStatus, type NativeAead } from './aead.js';
 
 const ALGORITHMS = [
@@ -95,5 +95,79 @@ describe('native AEAD', () => {
       expect(() => native.create(id, Buffer.alloc(keyLength + 1), true)).toThrow(/key length/);
       expect(() => native.create(7 as 0, key, true)).toThrow(/algorithm/);
     });
+  });
+});
+
+describe.runIf(nativeAead !== undefined)('native openRun (whole VMess chunks in one call)', () => {
+  const native = nativeAead as NativeAead;
+  const key = randomBytes(16);
+  const iv = randomBytes(12);
+
+  /** Chunks as VMess frames them: uint16(len(sealed) + pad) XOR mask ‖ sealed ‖ pad bytes. */
+  function frame(plains: Buffer[], sizes: number[], padding: boolean, eos: boolean): Buffer & { eosAt?: number } {
+    const parts: Buffer[] = [];
+    let eosAt: number | undefined;
+    let drawn = 0;
+    const chunk = (plain: Buffer, counter: number) => {
+      const pad = padding ? sizes[drawn++]! % 64 : 0;
+      const mask = sizes[drawn++]!;
+      const nonce = Buffer.from(iv);
+      nonce.writeUInt16BE(counter, 0);
+      const sealed = nodeSeal('aes-128-gcm', key, nonce, plain);
+      const length = Buffer.alloc(2);
+      length.writeUInt16BE((sealed.length + pad) ^ mask);
+      parts.push(length, sealed, randomBytes(pad));
+    };
+    plains.forEach((plain, index) => chunk(plain, index));
+    if (eos) {
+      eosAt = parts.reduce((sum, part) => sum + part.length, 0);
+      chunk(Buffer.alloc(0), plains.length);
+    }
+    return Object.assign(Buffer.concat(parts), { eosAt });
+  }
+
+  it.each([true, false])('opens every whole chunk, stops at a partial one and at the end (padding %s)', (padding) => {
+    const sizes = Array.from({ length: 64 }, () => Math.floor(Math.random() * 65536));
+    const plains = Array.from({ length: 5 }, (_, index) => randomBytes(1000 + index * 300));
+    const wire = frame(plains, sizes, padding, true);
+    const context = native.create(NATIVE_ALGORITHM.aes128Gcm, key, false);
+    const values = Uint16Array.from(sizes);
+    const out = Buffer.alloc(wire.length);
+    const cursor = new Int32Array([0, 0, values.length, 0, 0]);
+    // A cut inside the third chunk: the first two open, the run stops before the third.
+    const cut = wire.length - 700 - plains[3]!.length - plains[4]!.length;
+    expect(native.openRun(context, Buffer.from(iv), wire.subarray(0, cut), values, padding, out, cursor)).toBe(0);
+    expect(cursor[3]).toBe(plains[0]!.length + plains[1]!.length);
+    expect(cursor[4]).toBe(2);
+    expect(cursor[1]).toBe(padding ? 4 : 2);
+    // The rest, then the end-of-stream chunk: its length field is read, what follows is ignored.
+    expect(native.openRun(context, Buffer.from(iv), wire, values, padding, out, cursor)).toBe(1);
+    expect(cursor[0]).toBe(wire.eosAt! + 2);
+    expect(out.subarray(0, cursor[3]).equals(Buffer.concat(plains))).toBe(true);
+  });
+
+  it('reports a chunk that fails authentication or is shorter than its overhead, without consuming it', () => {
+    const sizes = Array.from({ length: 16 }, () => Math.floor(Math.random() * 65536));
+    const wire = frame([randomBytes(100), randomBytes(100)], sizes, true, false);
+    const context = native.create(NATIVE_ALGORITHM.aes128Gcm, key, false);
+    const values = Uint16Array.from(sizes);
+    const out = Buffer.alloc(wire.length);
+    wire[wire.length - 20 - (sizes[2]! % 64)]! ^= 1;
+    const cursor = new Int32Array([0, 0, values.length, 0, 0]);
+    expect(native.openRun(context, Buffer.from(iv), wire, values, true, out, cursor)).toBe(2);
+    expect(cursor[4]).toBe(1);
+    const short = Buffer.alloc(2);
+    short.writeUInt16BE(5 ^ sizes[1]!);
+    const shortCursor = new Int32Array([0, 0, values.length, 0, 0]);
+    expect(native.openRun(context, Buffer.from(iv), Buffer.concat([short, Buffer.alloc(40)]), values, true, out, shortCursor)).toBe(3);
+    expect(shortCursor[0]).toBe(0);
+  });
+
+  it('refuses a cursor outside its buffers', () => {
+    const context = native.create(NATIVE_ALGORITHM.aes128Gcm, key, false);
+    const values = new Uint16Array(4);
+    expect(() => native.openRun(context, Buffer.from(iv), Buffer.alloc(10), values, true, Buffer.alloc(10), new Int32Array([11, 0, 4, 0, 0]))).toThrow(/cursor/);
+    expect(() => native.openRun(context, Buffer.from(iv), Buffer.alloc(10), values, true, Buffer.alloc(10), new Int32Array([0, 0, 5, 0, 0]))).toThrow(/cursor/);
+    expect(() => native.openRun(context, Buffer.from(iv), Buffer.alloc(10), values, true, Buffer.alloc(10), new Int32Array([0, 0, 4, 11, 0]))).toThrow(/cursor/);
   });
 });

@@ -24,7 +24,18 @@ export interface NativeAead {
   seal(context: NativeAeadContext, nonce: Buffer, plain: Buffer, out: Buffer, offset: number): void;
   /** Writes the plaintext of `sealed` (ciphertext ‖ tag) at `out[offset…]`; false when it is not authentic. */
   open(context: NativeAeadContext, nonce: Buffer, sealed: Buffer, out: Buffer, offset: number): boolean;
+  /**
+   * Opens consecutive whole VMess chunks of `input` (see aead.c): `sizes` holds the SHAKE values
+   * drawn ahead (padding length, then mask, per chunk), `cursor` is read and advanced (RUN_CURSOR).
+   * Returns a RUN_STATUS.
+   */
+  openRun(context: NativeAeadContext, nonce: Buffer, input: Buffer, sizes: Uint16Array, padding: boolean, out: Buffer, cursor: Int32Array): number;
 }
+
+/** Fields of `openRun`'s cursor. */
+export const RUN_CURSOR = { input: 0, sizes: 1, sizesEnd: 2, out: 3, counter: 4, fields: 5 } as const;
+/** What stopped `openRun`. */
+export const RUN_STATUS = { more: 0, end: 1, authFailed: 2, badLength: 3 } as const;
 
 /** Where the build puts the addon, from src-core/native (tests) and dist/src-core/native (the CLI). */
 const CANDIDATES = ['./build/Release/porthole_aead.node', '../../../src-core/native/build/Release/porthole_aead.node'];

@@ -49,7 +49,7 @@ import {
 } from './consts.js';
 import { fnv1a32 } from './codec.js';
 import { Shake128Stream } from './shake128.js';
-import { NATIVE_ALGORITHM, nativeAead, type NativeAead } from '../../native/aead.js';
+import { NATIVE_ALGORITHM, RUN_CURSOR, RUN_STATUS, nativeAead, type NativeAead } from '../../native/aead.js';
 
 /** What a body codec needs: all of it comes from the request header. */
 export interface BodyCodecOptions {
@@ -116,6 +116,8 @@ interface ChunkCipher {
   seal(plain: Buffer, nonce: Buffer, out: Buffer, offset: number): number;
   /** Writes the plaintext of a sealed chunk at `out[offset…]`; returns its length, or -1 when authentication fails. */
   open(sealed: Buffer, nonce: Buffer, out: Buffer, offset: number): number;
+  /** Native only: opens a run of whole chunks in one call (NativeAead.openRun). */
+  openRun?(nonce: Buffer, input: Buffer, sizes: Uint16Array, padding: boolean, out: Buffer, cursor: Int32Array): number;
 }
 
 const TAG_OPTIONS = { authTagLength: TAG_LENGTH } as const;
@@ -140,6 +142,9 @@ function nativeAeadCipher(native: NativeAead, algorithm: AeadAlgorithm, rawKey: 
     open(sealed, nonce, out, offset) {
       if (sealed.length < TAG_LENGTH) return -1;
       return native.open(context, nonce, sealed, out, offset) ? sealed.length - TAG_LENGTH : -1;
+    },
+    openRun(nonce, input, sizes, padding, out, cursor) {
+      return native.openRun(context, nonce, input, sizes, padding, out, cursor);
     },
   };
 }
@@ -257,6 +262,31 @@ function sizeStream(masking: boolean, iv: Buffer): { next(): number } {
   if (!masking) return { next: () => 0 };
   const shake = new Shake128Stream(iv);
   return { next: () => shake.nextUint16() };
+}
+
+/**
+ * The decoder's size values, drawn ahead into an array so that a native run (ChunkCipher.openRun)
+ * can take many chunks' worth at once. They are the same values in the same order either way.
+ */
+class SizeQueue {
+  readonly values = new Uint16Array(256);
+  head = 0;
+  tail = 0;
+
+  constructor(private readonly source: { next(): number }) {}
+
+  next(): number {
+    if (this.head === this.tail) this.fill();
+    return this.values[this.head++]!;
+  }
+
+  /** Moves the values not taken yet to the front and draws until the array is full. */
+  fill(): void {
+    this.values.copyWithin(0, this.head, this.tail);
+    this.tail -= this.head;
+    this.head = 0;
+    while (this.tail < this.values.length) this.values[this.tail++] = this.source.next();
+  }
 }
 
 const RANDOM_POOL_SIZE = 4096;
@@ -402,7 +432,9 @@ type State = (typeof STATE)[keyof typeof STATE];
 
 class VmessBodyDecoder implements BodyDecoder {
   private readonly plan: Plan;
-  private readonly sizes: { next(): number };
+  private readonly sizes: SizeQueue;
+  /** Set when whole chunks can be opened natively in runs (AEAD stream framing, native cipher). */
+  private readonly runCursor: Int32Array | undefined;
   private readonly nonce: Buffer;
   private readonly cfb: Decipher | undefined;
   private state: State = STATE.size;
@@ -418,7 +450,8 @@ class VmessBodyDecoder implements BodyDecoder {
 
   constructor(options: BodyCodecOptions) {
     this.plan = plan(options, 'open');
-    this.sizes = sizeStream(this.plan.masking, options.iv);
+    this.sizes = new SizeQueue(sizeStream(this.plan.masking, options.iv));
+    if (this.plan.framing === 'aead' && !this.plan.packet && this.plan.cipher.openRun) this.runCursor = new Int32Array(RUN_CURSOR.fields);
     this.nonce = Buffer.from(options.iv.subarray(0, AEAD_NONCE_LENGTH));
     this.cfb =
       options.security === SECURITY.legacy
@@ -444,6 +477,16 @@ class VmessBodyDecoder implements BodyDecoder {
     let plainLength = 0;
     let position = 0;
     while (position < input.length && !this.ended) {
+      if (this.runCursor && this.state === STATE.size && this.pendingLength === 0 && this.wholeChunkAt(input, position)) {
+        plain ??= Buffer.allocUnsafe(plainCapacity);
+        const opened = this.openRun(input, position, plain, plainLength);
+        if (opened.position > position) {
+          position = opened.position;
+          plainLength = opened.plainLength;
+          continue;
+        }
+        // No whole chunk at `position` (or a bad one): the code below takes it, or reports it.
+      }
       if (this.state === STATE.data) {
         const take = Math.min(this.need, input.length - position);
         views.push(input.subarray(position, position + take));
@@ -484,6 +527,33 @@ class VmessBodyDecoder implements BodyDecoder {
     }
     if (plain && plainLength > 0 && !this.plan.packet) views.push(plain.subarray(0, plainLength));
     return views;
+  }
+
+  /** Whether `input[position…]` starts with a whole chunk (peeking at the size values, not drawing them). */
+  private wholeChunkAt(input: Buffer, position: number): boolean {
+    if (input.length - position < CHUNK_SIZE_BYTES) return false;
+    const sizes = this.sizes;
+    if (sizes.tail - sizes.head < 2) sizes.fill();
+    const mask = sizes.values[sizes.head + (this.plan.padding ? 1 : 0)]!;
+    return input.length - position - CHUNK_SIZE_BYTES >= (input.readUInt16BE(position) ^ mask);
+  }
+
+  /** Opens the whole chunks at `input[position…]` natively, writing plaintext at `out[plainLength…]`. */
+  private openRun(input: Buffer, position: number, out: Buffer, plainLength: number): { position: number; plainLength: number } {
+    const cursor = this.runCursor!;
+    const sizes = this.sizes;
+    sizes.fill();
+    cursor[RUN_CURSOR.input] = position;
+    cursor[RUN_CURSOR.sizes] = sizes.head;
+    cursor[RUN_CURSOR.sizesEnd] = sizes.tail;
+    cursor[RUN_CURSOR.out] = plainLength;
+    cursor[RUN_CURSOR.counter] = this.counter;
+    const status = this.plan.cipher.openRun!(this.nonce, input, sizes.values, this.plan.padding, out, cursor);
+    sizes.head = cursor[RUN_CURSOR.sizes]!;
+    this.counter = cursor[RUN_CURSOR.counter]!;
+    if (status === RUN_STATUS.end) this.state = STATE.ended;
+    if (status === RUN_STATUS.authFailed) this.fail(`chunk ${this.counter} failed authentication`);
+    return { position: cursor[RUN_CURSOR.input]!, plainLength: cursor[RUN_CURSOR.out]! };
   }
 
   private fail(message: string): never {
