@@ -167,3 +167,16 @@ describe('pumpBoth at a link', () => {
     expect(link.counters).toEqual({ up: 10, down: 12 });
   });
 });
+
+describe('pumpBoth with a stream that is already closed', () => {
+  it('takes the other stream down and resolves instead of waiting for a close that never comes', async () => {
+    const [client, inboundSide] = await socketPair();
+    const { inboundEnd, outboundEnd } = createLinkPair();
+    inboundEnd.destroy(new Error('gone'));
+    await new Promise((resolve) => outboundEnd.once('close', resolve));
+    const result = await pumpBoth(inboundSide, outboundEnd);
+    expect(result.error).toBeDefined();
+    expect(inboundSide.destroyed).toBe(true);
+    client.destroy();
+  });
+});

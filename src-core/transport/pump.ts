@@ -105,8 +105,12 @@ function pumpStreams(a: Duplex, b: Duplex, sides: PumpSides = {}): Promise<PumpR
     };
     a.on('error', fail);
     b.on('error', fail);
-    a.once('close', onClose(a));
-    b.once('close', onClose(b));
+    // A stream that is already closed emits no 'close' again (e.g. an end destroyed while its
+    // stream waited at the link): count it now, and take the other down with it.
+    for (const stream of [a, b]) {
+      if (stream.closed) process.nextTick(onClose(stream));
+      else stream.once('close', onClose(stream));
+    }
     pipeCoalesced(a, b, sides.aToB);
     pipeCoalesced(b, a, sides.bToA);
   });
