@@ -11,6 +11,7 @@
 import type net from 'node:net';
 import { Duplex } from 'node:stream';
 import { PortholeError } from '../../common/errors.js';
+import { PACKET_LINK_BUFFER as PACKET_BUFFER } from '../../transport/link.js';
 
 export interface BodyCodec {
   /** Decodes incoming wire bytes to plaintext chunks; throws a PortholeError on bad input. */
@@ -25,6 +26,14 @@ export interface BodyCodec {
 
 export interface BodyStreamOptions {
   highWaterMark: number;
+  /**
+   * UDP (command 0x02): one chunk is one datagram. The stream is then in object mode both ways, each
+   * decoded datagram is its own read and each write its own chunk, and a datagram too large for a
+   * chunk is dropped (as 4.34 drops it) and reported to `onDroppedDatagram` instead of ending the
+   * session.
+   */
+  packet?: boolean;
+  onDroppedDatagram?: (error: Error) => void;
   /** Bytes to send before the first encoded chunk (a header), and how long to wait for a payload to join them. */
   prefix?: { bytes: Buffer; flushAfterMs: number };
   /** Wire bytes that arrived with the handshake and belong to the body. */
@@ -36,12 +45,18 @@ export class VmessBodyStream extends Duplex {
   private prefixTimer: NodeJS.Timeout | undefined;
   private drainWaiter: ((error?: Error | null) => void) | undefined;
 
+  private readonly packet: boolean;
+  private readonly onDroppedDatagram: ((error: Error) => void) | undefined;
+
   constructor(
     private readonly socket: net.Socket,
     private readonly codec: BodyCodec,
     options: BodyStreamOptions,
   ) {
-    super({ allowHalfOpen: true, highWaterMark: options.highWaterMark });
+    const packet = options.packet ?? false;
+    super(packet ? { allowHalfOpen: true, objectMode: true, highWaterMark: PACKET_BUFFER } : { allowHalfOpen: true, highWaterMark: options.highWaterMark });
+    this.packet = packet;
+    this.onDroppedDatagram = options.onDroppedDatagram;
     if (options.prefix) {
       this.prefix = options.prefix.bytes;
       this.prefixTimer = setTimeout(() => this.flushPrefix(), options.prefix.flushAfterMs);
@@ -71,10 +86,15 @@ export class VmessBodyStream extends Duplex {
       this.destroy(error as Error);
       return;
     }
-    // One push per socket read, not one per 2 KiB chunk: everything downstream (Mux parsing,
-    // stream writes, the next socket write) then works on large buffers.
-    const joined = plain.length === 1 ? plain[0]! : Buffer.concat(plain);
-    const room = joined.length === 0 || this.push(joined);
+    let room = true;
+    if (this.packet) {
+      for (const datagram of plain) room = this.push(datagram);
+    } else {
+      // One push per socket read, not one per 2 KiB chunk: everything downstream (Mux parsing,
+      // stream writes, the next socket write) then works on large buffers.
+      const joined = plain.length === 1 ? plain[0]! : Buffer.concat(plain);
+      if (joined.length > 0) room = this.push(joined);
+    }
     if (this.codec.decodedEnd()) this.push(null);
     else if (!room) this.socket.pause();
   }
@@ -89,12 +109,33 @@ export class VmessBodyStream extends Duplex {
   }
 
   override _write(chunk: Buffer, _encoding: BufferEncoding, callback: (error?: Error | null) => void): void {
-    this.send(this.codec.encode(chunk), callback);
+    this._writev([{ chunk }], callback);
   }
 
   override _writev(chunks: Array<{ chunk: Buffer }>, callback: (error?: Error | null) => void): void {
-    const plain = chunks.length === 1 ? chunks[0]!.chunk : Buffer.concat(chunks.map(({ chunk }) => chunk));
-    this.send(this.codec.encode(plain), callback);
+    let wire: Buffer;
+    try {
+      if (this.packet) wire = this.encodeDatagrams(chunks);
+      else wire = this.codec.encode(chunks.length === 1 ? chunks[0]!.chunk : Buffer.concat(chunks.map(({ chunk }) => chunk)));
+    } catch (error) {
+      callback(error as Error);
+      return;
+    }
+    this.send(wire, callback);
+  }
+
+  /** One chunk per datagram; one that does not fit a chunk is dropped, the others still go. */
+  private encodeDatagrams(chunks: Array<{ chunk: Buffer }>): Buffer {
+    const wires: Buffer[] = [];
+    for (const { chunk } of chunks) {
+      try {
+        wires.push(this.codec.encode(chunk));
+      } catch (error) {
+        if (!(error instanceof PortholeError) || error.code !== 'PH_VMESS_BAD_CHUNK') throw error;
+        this.onDroppedDatagram?.(error);
+      }
+    }
+    return wires.length === 1 ? wires[0]! : Buffer.concat(wires);
   }
 
   override _final(callback: (error?: Error | null) => void): void {

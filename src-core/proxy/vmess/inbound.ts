@@ -170,7 +170,12 @@ export class VmessInbound implements InboundHandler {
         headerSent = true;
         return Buffer.concat([response.headerBytes, end]);
       },
-    }, { highWaterMark: policy.bufferBytes, initialBytes: rest });
+    }, {
+      highWaterMark: policy.bufferBytes,
+      initialBytes: rest,
+      packet: header.command === COMMAND.udp,
+      onDroppedDatagram: (error) => this.log.warning(`dropped a datagram: ${formatErrorLine(error)}`, session.id),
+    });
     body.on('error', (error) => this.log.info(`connection from ${source} ended: ${formatErrorLine(error)}`, session.id));
     body.once('close', () => this.log.debug(`connection from ${source} closed (socket destroyed: ${socket.destroyed})`, session.id));
     if (header.command === COMMAND.mux) {

@@ -127,6 +127,8 @@ export class VmessOutbound implements OutboundHandler {
     }, {
       highWaterMark: this.policies.forLevel(account.level).bufferBytes,
       prefix: { bytes: request.headerBytes, flushAfterMs: REQUEST_FLUSH_WAIT_MS },
+      packet: target.network === 'udp',
+      onDroppedDatagram: (error) => this.log.warning(`dropped a datagram: ${formatErrorLine(error)}`, session.id),
     });
     body.on('error', (error) => this.log.info(`connection to ${server.address}:${server.port} ended: ${formatErrorLine(error)}`, session.id));
     void pumpBoth(body, link);
