@@ -470,15 +470,15 @@ class VmessBodyDecoder implements BodyDecoder {
     if (this.plan.framing === 'raw') return [input];
     const views: Buffer[] = [];
     // AEAD framing: every chunk opened in this push lands in one buffer, so the caller gets one
-    // contiguous plaintext per socket read (UDP: one view per datagram). It cannot outgrow the
-    // wire bytes it came from.
-    const plainCapacity = this.pendingLength + input.length;
+    // contiguous plaintext per socket read (UDP: one view per datagram). It is sized when the first
+    // chunk opens, to the plaintext of the whole chunks in the read (plaintextAhead), so a small
+    // result never pins an allocation the size of the read.
     let plain: Buffer | undefined;
     let plainLength = 0;
     let position = 0;
     while (position < input.length && !this.ended) {
       if (this.runCursor && this.state === STATE.size && this.pendingLength === 0 && this.wholeChunkAt(input, position)) {
-        plain ??= Buffer.allocUnsafe(plainCapacity);
+        plain ??= Buffer.allocUnsafe(this.plaintextAhead(input, position));
         const opened = this.openRun(input, position, plain, plainLength);
         if (opened.position > position) {
           position = opened.position;
@@ -518,7 +518,7 @@ class VmessBodyDecoder implements BodyDecoder {
       }
       if (this.state === STATE.size) this.onSize(unit);
       else {
-        plain ??= Buffer.allocUnsafe(plainCapacity);
+        plain ??= Buffer.allocUnsafe(unit.length - this.pad - this.plan.cipher.overhead + this.plaintextAhead(input, position));
         const length = this.onChunk(unit, plain, plainLength);
         // UDP: each chunk is one datagram, so it stays a buffer of its own.
         if (this.plan.packet && length > 0) views.push(plain.subarray(plainLength, plainLength + length));
@@ -527,6 +527,29 @@ class VmessBodyDecoder implements BodyDecoder {
     }
     if (plain && plainLength > 0 && !this.plan.packet) views.push(plain.subarray(0, plainLength));
     return views;
+  }
+
+  /**
+   * Plaintext bytes of the whole chunks from `input[position…]` on (peeking at the size values, not
+   * drawing them). Past the values drawn ahead it counts the rest of the input, which no plaintext
+   * can outgrow; a bad length ends the count (that chunk fails).
+   */
+  private plaintextAhead(input: Buffer, position: number): number {
+    const sizes = this.sizes;
+    sizes.fill();
+    const perChunk = this.plan.padding ? 2 : 1;
+    const overhead = this.plan.cipher.overhead;
+    let total = 0;
+    let at = position;
+    for (let value = sizes.head; input.length - at >= CHUNK_SIZE_BYTES; value += perChunk) {
+      if (value + perChunk > sizes.tail) return total + (input.length - at);
+      const pad = this.plan.padding ? sizes.values[value]! % MAX_PADDING : 0;
+      const size = input.readUInt16BE(at) ^ sizes.values[value + perChunk - 1]!;
+      if (size <= overhead + pad || input.length - at - CHUNK_SIZE_BYTES < size) break;
+      total += size - overhead - pad;
+      at += CHUNK_SIZE_BYTES + size;
+    }
+    return total;
   }
 
   /** Whether `input[position…]` starts with a whole chunk (peeking at the size values, not drawing them). */
