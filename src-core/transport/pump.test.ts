@@ -180,3 +180,17 @@ describe('pumpBoth with a stream that is already closed', () => {
     client.destroy();
   });
 });
+
+describe('pumpBoth at an untouched link end with a stream that is already closed', () => {
+  it('does not hold it forever: the pump resolves and the link is reported closed', async () => {
+    const link = createLinkPair();
+    const stream = new PassThrough();
+    stream.destroy();
+    await new Promise((resolve) => stream.once('close', resolve));
+    const closed = new Promise<'closed'>((resolve) => link.state.onDidClose(() => resolve('closed')));
+    const within = <T>(promise: Promise<T>, ms: number) =>
+      Promise.race([promise, new Promise<'timed out'>((resolve) => setTimeout(() => resolve('timed out'), ms))]);
+    expect(await within(pumpBoth(stream, link.inboundEnd).then(() => 'resolved'), 500)).toBe('resolved');
+    expect(await within(closed, 500)).toBe('closed');
+  });
+});

@@ -78,7 +78,8 @@ export function pumpBoth(a: Duplex, b: Duplex): Promise<PumpResult> {
   const end = b instanceof LinkEnd ? b : a instanceof LinkEnd ? a : undefined;
   if (end && end.bypassable) {
     const stream = end === b ? a : b;
-    if (!(stream instanceof LinkEnd)) return meetAtLink(end, stream);
+    // A stream already closed would wait at the end for a close event that never comes again.
+    if (!(stream instanceof LinkEnd) && !stream.closed) return meetAtLink(end, stream);
   }
   return pumpStreams(a, b);
 }
