@@ -47,7 +47,7 @@ export class DefaultDispatcher implements Dispatcher {
     }
 
     const policy = policies.forLevel(session.level);
-    const { inboundEnd, outboundEnd, counters, state } = createLinkPair({ highWaterMark: policy.bufferBytes, packet: target.network === 'udp' });
+    const { inboundEnd, outboundEnd, counters } = createLinkPair({ highWaterMark: policy.bufferBytes, packet: target.network === 'udp' });
     log.access({ from, status: 'accepted', to, route: `${session.inboundTag} -> ${handler.tag}`, connectionId: session.id });
 
     const tracked = stats.track({
@@ -58,22 +58,27 @@ export class DefaultDispatcher implements Dispatcher {
       target: to,
       startedAt: session.startedAt,
       counters,
-      abort: () => state.abort(new PortholeError('PH_CLOSED', 'closed by the user', { connectionId: session.id, severity: 'info' })),
+      abort: () => inboundEnd.destroy(new PortholeError('PH_CLOSED', 'closed by the user', { connectionId: session.id, severity: 'info' })),
     });
     const unwatch = idleWatch.add({
       counters,
       policy,
-      uplinkEnded: () => state.uplinkEnded,
-      downlinkEnded: () => state.downlinkEnded,
+      uplinkEnded: () => outboundEnd.readableEnded,
+      downlinkEnded: () => inboundEnd.readableEnded,
       abort: (reason) => {
         log.info(`closing ${to}: ${reason}`, session.id);
-        state.abort(new PortholeError('PH_TIMEOUT', reason, { connectionId: session.id, severity: 'info' }));
+        inboundEnd.destroy(new PortholeError('PH_TIMEOUT', reason, { connectionId: session.id, severity: 'info' }));
       },
     });
-    state.onDidClose(() => {
+    let closedEnds = 0;
+    const onEndClosed = () => {
+      closedEnds += 1;
+      if (closedEnds < 2) return;
       unwatch();
       tracked.done();
-    });
+    };
+    inboundEnd.once('close', onEndClosed);
+    outboundEnd.once('close', onEndClosed);
 
     handler.process(session, target, outboundEnd);
     return inboundEnd;
