@@ -35,21 +35,38 @@ const codec: BodyCodecOptions = {
 
 const dropped: Error[] = [];
 
+/** A body stream in packet mode over `socket`, with a real encoder and decoder for `codec`. */
+function packetBody(socket: net.Socket) {
+  const encoder = createBodyEncoder(codec);
+  const decoder = createBodyDecoder(codec);
+  const body = new VmessBodyStream(socket, {
+    decode: (chunk) => decoder.push(chunk),
+    decodedEnd: () => decoder.ended,
+    encode: (plain) => encoder.encode(plain),
+    encodeEnd: () => encoder.end(),
+  }, { highWaterMark: 64 * 1024, packet: true, onDroppedDatagram: (error) => dropped.push(error) });
+  return { body, encoder, decoder };
+}
+
+/** Datagrams in the wire bytes a socket receives from a packet body, decoded one by one. */
+function datagramsArriving(socket: net.Socket): Buffer[] {
+  const decoder = createBodyDecoder(codec);
+  const received: Buffer[] = [];
+  socket.on('data', (wire: Buffer) => received.push(...decoder.push(wire).map((datagram) => Buffer.from(datagram))));
+  return received;
+}
+
+const settle = () => new Promise((resolve) => setTimeout(resolve, 100));
+
 describe('VmessBodyStream over UDP', () => {
   it('reads two datagrams that arrive in one socket read as two chunks', async () => {
     const [client, server] = await socketPair();
-    const encoder = createBodyEncoder(codec);
-    const decoder = createBodyDecoder(codec);
-    const body = new VmessBodyStream(server, {
-      decode: (chunk) => decoder.push(chunk),
-      decodedEnd: () => decoder.ended,
-      encode: (plain) => plain,
-      encodeEnd: () => Buffer.alloc(0),
-    }, { highWaterMark: 64 * 1024, packet: true, onDroppedDatagram: (error) => dropped.push(error) });
+    const { body } = packetBody(server);
+    const sender = createBodyEncoder(codec);
     const received: Buffer[] = [];
     body.on('data', (chunk: Buffer) => received.push(chunk));
-    client.write(Buffer.concat([encoder.encode(Buffer.from('first')), encoder.encode(Buffer.from('second'))]));
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    client.write(Buffer.concat([sender.encode(Buffer.from('first')), sender.encode(Buffer.from('second'))]));
+    await settle();
     expect(received.map((chunk) => chunk.toString())).toEqual(['first', 'second']);
     client.destroy();
     body.destroy();
@@ -57,21 +74,13 @@ describe('VmessBodyStream over UDP', () => {
 
   it('sends each datagram written in one turn (a corked batch, as pipeCoalesced writes) as its own chunk', async () => {
     const [client, server] = await socketPair();
-    const encoder = createBodyEncoder(codec);
-    const decoder = createBodyDecoder(codec);
-    const body = new VmessBodyStream(client, {
-      decode: () => [],
-      decodedEnd: () => false,
-      encode: (plain) => encoder.encode(plain),
-      encodeEnd: () => encoder.end(),
-    }, { highWaterMark: 64 * 1024, packet: true, onDroppedDatagram: (error) => dropped.push(error) });
-    const received: Buffer[] = [];
-    server.on('data', (wire: Buffer) => received.push(...decoder.push(wire).map((d) => Buffer.from(d))));
+    const { body } = packetBody(client);
+    const received = datagramsArriving(server);
     body.cork();
     body.write(Buffer.from('first'));
     body.write(Buffer.from('second'));
     body.uncork();
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    await settle();
     expect(received.map((chunk) => chunk.toString())).toEqual(['first', 'second']);
     server.destroy();
     body.destroy();
@@ -79,78 +88,56 @@ describe('VmessBodyStream over UDP', () => {
 
   it('keeps datagrams apart end to end: a packet link pumped into the body (VMess outbound, UDP)', async () => {
     const [client, server] = await socketPair();
-    const encoder = createBodyEncoder(codec);
-    const decoder = createBodyDecoder(codec);
-    const body = new VmessBodyStream(client, {
-      decode: () => [],
-      decodedEnd: () => false,
-      encode: (plain) => encoder.encode(plain),
-      encodeEnd: () => encoder.end(),
-    }, { highWaterMark: 64 * 1024, packet: true, onDroppedDatagram: (error) => dropped.push(error) });
+    const { body } = packetBody(client);
     const { inboundEnd, outboundEnd } = createLinkPair({ packet: true });
     void pumpBoth(body, outboundEnd);
-    const received: Buffer[] = [];
-    server.on('data', (wire: Buffer) => received.push(...decoder.push(wire).map((d) => Buffer.from(d))));
+    const received = datagramsArriving(server);
     // Two datagrams from the UDP source in one event-loop turn.
     inboundEnd.write(Buffer.from('first'));
     inboundEnd.write(Buffer.from('second'));
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    await settle();
     expect(received.map((chunk) => chunk.toString())).toEqual(['first', 'second']);
     server.destroy();
     inboundEnd.destroy();
   });
 
-  // Worse than a merge: the merged 2800 bytes exceed a UDP chunk (1966 bytes), encoder.encode throws
-  // PH_VMESS_BAD_CHUNK inside _writev, which nothing catches: it escapes from pipeCoalesced's
-  // setImmediate uncork as an uncaught exception (the CLI installs no handler: the process exits).
   it('does not throw out of the event loop when two 1400-byte datagrams are written in one turn', async () => {
     const uncaught: unknown[] = [];
     const onUncaught = (error: unknown) => uncaught.push(error);
     process.prependListener('uncaughtException', onUncaught);
     const [client, server] = await socketPair();
-    const encoder = createBodyEncoder(codec);
-    const body = new VmessBodyStream(client, {
-      decode: () => [],
-      decodedEnd: () => false,
-      encode: (plain) => encoder.encode(plain),
-      encodeEnd: () => encoder.end(),
-    }, { highWaterMark: 64 * 1024, packet: true, onDroppedDatagram: (error) => dropped.push(error) });
+    const { body } = packetBody(client);
     const { inboundEnd, outboundEnd } = createLinkPair({ packet: true });
     const pump = pumpBoth(body, outboundEnd);
+    const received = datagramsArriving(server);
     inboundEnd.write(Buffer.alloc(1400, 1));
     inboundEnd.write(Buffer.alloc(1400, 2));
-    const result = await Promise.race([pump, new Promise((resolve) => setTimeout(() => resolve('still running'), 200))]);
+    const result = await Promise.race([pump, settle().then(() => 'still running')]);
     process.off('uncaughtException', onUncaught);
     expect(uncaught).toEqual([]);
     expect(result).toBe('still running');
+    expect(received.map((datagram) => datagram.length)).toEqual([1400, 1400]);
     server.destroy();
     inboundEnd.destroy();
   });
 
-  // The same escape for one datagram that exceeds a chunk (e.g. a 3000-byte DNS answer with EDNS):
-  // encode throws inside _write, out of pipeCoalesced's 'data' handler.
-  it('does not throw out of the event loop for one datagram larger than a UDP chunk', async () => {
+  it('drops a datagram larger than a UDP chunk (a big DNS answer) with a report, and carries on', async () => {
     const uncaught: unknown[] = [];
     const onUncaught = (error: unknown) => uncaught.push(error);
     process.prependListener('uncaughtException', onUncaught);
     const [client, server] = await socketPair();
-    const encoder = createBodyEncoder(codec);
-    const body = new VmessBodyStream(client, {
-      decode: () => [],
-      decodedEnd: () => false,
-      encode: (plain) => encoder.encode(plain),
-      encodeEnd: () => encoder.end(),
-    }, { highWaterMark: 64 * 1024, packet: true, onDroppedDatagram: (error) => dropped.push(error) });
+    const { body } = packetBody(client);
     const { inboundEnd, outboundEnd } = createLinkPair({ packet: true });
     void pumpBoth(body, outboundEnd);
+    const received = datagramsArriving(server);
     dropped.length = 0;
     inboundEnd.write(Buffer.alloc(3000, 1));
     inboundEnd.write(Buffer.from('small'));
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    await settle();
     process.off('uncaughtException', onUncaught);
     expect(uncaught).toEqual([]);
-    // Dropped and reported; the datagram after it still goes, and the session lives on.
     expect(dropped.map((error) => (error as { code?: string }).code)).toEqual(['PH_VMESS_BAD_CHUNK']);
+    expect(received.map((datagram) => datagram.toString())).toEqual(['small']);
     expect(body.destroyed).toBe(false);
     server.destroy();
     inboundEnd.destroy();
