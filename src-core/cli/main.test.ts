@@ -52,7 +52,10 @@ describe('porthole CLI', () => {
   });
 
   it('version and help', async () => {
-    expect((await run(['version'])).out).toMatch(/^Porthole \d+\.\d+\.\d+ /);
+    const version = (await run(['version'])).out;
+    expect(version).toMatch(/^Porthole \d+\.\d+\.\d+ /);
+    // Which chunk cipher runs: the native one where it was built, else why not.
+    expect(version).toMatch(/\nnative AEAD: (loaded from \S+porthole_aead\.node|not built|turned off|this runtime)/);
     const help = await run(['--help']);
     expect(help.code).toBe(EXIT_OK);
     expect(help.out).toContain('run [options]');
