@@ -10,6 +10,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { EngineSnapshot, Settings } from '../src-core/api/index.js';
 import { tuneGarbageCollectorForTraffic } from '../src-core/common/gc-tuning.js';
+import { tuneMemoryForTraffic } from '../src-core/common/memory-tuning.js';
 import { createLocalEngineService } from '../src-core/service/local-engine-service.js';
 import type { LocalEngineService } from '../src-core/service/local-engine-service.js';
 import { openAppSettings } from './app-settings.js';
@@ -289,6 +290,8 @@ async function main(): Promise<void> {
   const userData = app.getPath('userData');
   const { store, warnings, backupPath } = openAppSettings(userData, warn);
   tuneGarbageCollectorForTraffic();
+  // A tray app runs for days: give the heap back when traffic goes quiet (its timer is unref'd).
+  tuneMemoryForTraffic();
   const service = await createLocalEngineService({
     profilesFolder: join(userData, 'profiles'),
     settingsFile: join(userData, 'engine.json'),
