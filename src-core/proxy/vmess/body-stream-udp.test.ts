@@ -56,6 +56,19 @@ function datagramsArriving(socket: net.Socket): Buffer[] {
   return received;
 }
 
+/** Collects exceptions that escape to the event loop until `stop()`, which returns them. */
+function captureUncaught(): { stop(): unknown[] } {
+  const caught: unknown[] = [];
+  const onUncaught = (error: unknown) => caught.push(error);
+  process.prependListener('uncaughtException', onUncaught);
+  return {
+    stop: () => {
+      process.off('uncaughtException', onUncaught);
+      return caught;
+    },
+  };
+}
+
 const settle = () => new Promise((resolve) => setTimeout(resolve, 100));
 
 describe('VmessBodyStream over UDP', () => {
@@ -102,9 +115,7 @@ describe('VmessBodyStream over UDP', () => {
   });
 
   it('does not throw out of the event loop when two 1400-byte datagrams are written in one turn', async () => {
-    const uncaught: unknown[] = [];
-    const onUncaught = (error: unknown) => uncaught.push(error);
-    process.prependListener('uncaughtException', onUncaught);
+    const uncaught = captureUncaught();
     const [client, server] = await socketPair();
     const { body } = packetBody(client);
     const { inboundEnd, outboundEnd } = createLinkPair({ packet: true });
@@ -113,8 +124,7 @@ describe('VmessBodyStream over UDP', () => {
     inboundEnd.write(Buffer.alloc(1400, 1));
     inboundEnd.write(Buffer.alloc(1400, 2));
     const result = await Promise.race([pump, settle().then(() => 'still running')]);
-    process.off('uncaughtException', onUncaught);
-    expect(uncaught).toEqual([]);
+    expect(uncaught.stop()).toEqual([]);
     expect(result).toBe('still running');
     expect(received.map((datagram) => datagram.length)).toEqual([1400, 1400]);
     server.destroy();
@@ -122,9 +132,7 @@ describe('VmessBodyStream over UDP', () => {
   });
 
   it('drops a datagram larger than a UDP chunk (a big DNS answer) with a report, and carries on', async () => {
-    const uncaught: unknown[] = [];
-    const onUncaught = (error: unknown) => uncaught.push(error);
-    process.prependListener('uncaughtException', onUncaught);
+    const uncaught = captureUncaught();
     const [client, server] = await socketPair();
     const { body } = packetBody(client);
     const { inboundEnd, outboundEnd } = createLinkPair({ packet: true });
@@ -134,8 +142,7 @@ describe('VmessBodyStream over UDP', () => {
     inboundEnd.write(Buffer.alloc(3000, 1));
     inboundEnd.write(Buffer.from('small'));
     await settle();
-    process.off('uncaughtException', onUncaught);
-    expect(uncaught).toEqual([]);
+    expect(uncaught.stop()).toEqual([]);
     expect(dropped.map((error) => (error as { code?: string }).code)).toEqual(['PH_VMESS_BAD_CHUNK']);
     expect(received.map((datagram) => datagram.toString())).toEqual(['small']);
     expect(body.destroyed).toBe(false);

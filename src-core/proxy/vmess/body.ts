@@ -98,9 +98,9 @@ export const WIDE_CHUNK_WIRE_BYTES = 64 * 1024;
 export interface BodyDecoder {
   /**
    * Feeds wire bytes; returns the plaintext of every chunk completed by them: for AEAD framings one
-   * buffer per call (UDP: one per datagram), for the others views into `chunk` (so do not reuse it). Bytes after the EOS are ignored. Throws `PH_VMESS_BAD_CHUNK`
-   * (and keeps throwing it) once the input is found bad; plaintext decoded earlier in that same call
-   * is dropped with it.
+   * buffer per call (UDP: one per datagram), for the others views into `chunk` (so do not reuse it).
+   * Bytes after the EOS are ignored. Throws `PH_VMESS_BAD_CHUNK` (and keeps throwing it) once the
+   * input is found bad; plaintext decoded earlier in that same call is dropped with it.
    */
   push(chunk: Buffer): Buffer[];
   /** True once the EOS chunk has been read. */
@@ -477,7 +477,7 @@ class VmessBodyDecoder implements BodyDecoder {
     let plainLength = 0;
     let position = 0;
     while (position < input.length && !this.ended) {
-      if (this.runCursor && this.state === STATE.size && this.pendingLength === 0 && this.wholeChunkAt(input, position)) {
+      if (this.runCursor && this.state === STATE.size && this.pendingLength === 0 && this.plaintextAhead(input, position, 1) > 0) {
         plain ??= Buffer.allocUnsafe(this.plaintextAhead(input, position));
         const opened = this.openRun(input, position, plain, plainLength);
         if (opened.position > position) {
@@ -530,18 +530,18 @@ class VmessBodyDecoder implements BodyDecoder {
   }
 
   /**
-   * Plaintext bytes of the whole chunks from `input[position…]` on (peeking at the size values, not
-   * drawing them). Past the values drawn ahead it counts the rest of the input, which no plaintext
-   * can outgrow; a bad length ends the count (that chunk fails).
+   * Plaintext bytes of the whole chunks (at most `maxChunks`) from `input[position…]` on, peeking at
+   * the size values without drawing them. Past the values drawn ahead it counts the rest of the
+   * input, which no plaintext can outgrow; the end-of-stream chunk or a bad length ends the count.
    */
-  private plaintextAhead(input: Buffer, position: number): number {
+  private plaintextAhead(input: Buffer, position: number, maxChunks = Infinity): number {
     const sizes = this.sizes;
     sizes.fill();
     const perChunk = this.plan.padding ? 2 : 1;
     const overhead = this.plan.cipher.overhead;
     let total = 0;
     let at = position;
-    for (let value = sizes.head; input.length - at >= CHUNK_SIZE_BYTES; value += perChunk) {
+    for (let value = sizes.head, chunks = 0; chunks < maxChunks && input.length - at >= CHUNK_SIZE_BYTES; value += perChunk, chunks++) {
       if (value + perChunk > sizes.tail) return total + (input.length - at);
       const pad = this.plan.padding ? sizes.values[value]! % MAX_PADDING : 0;
       const size = input.readUInt16BE(at) ^ sizes.values[value + perChunk - 1]!;
@@ -550,15 +550,6 @@ class VmessBodyDecoder implements BodyDecoder {
       at += CHUNK_SIZE_BYTES + size;
     }
     return total;
-  }
-
-  /** Whether `input[position…]` starts with a whole chunk (peeking at the size values, not drawing them). */
-  private wholeChunkAt(input: Buffer, position: number): boolean {
-    if (input.length - position < CHUNK_SIZE_BYTES) return false;
-    const sizes = this.sizes;
-    if (sizes.tail - sizes.head < 2) sizes.fill();
-    const mask = sizes.values[sizes.head + (this.plan.padding ? 1 : 0)]!;
-    return input.length - position - CHUNK_SIZE_BYTES >= (input.readUInt16BE(position) ^ mask);
   }
 
   /** Opens the whole chunks at `input[position…]` natively, writing plaintext at `out[plainLength…]`. */
