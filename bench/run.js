@@ -15,7 +15,7 @@ import { parseArgs } from 'node:util';
 import { bridgeConfig, portalConfig } from './lib/configs.js';
 import { forkHelper, killAllChildren, logProblems, PORTHOLE_CLI, PORTHOLE_ENGINE, startPeer, V2RAY_BINARY } from './lib/procs.js';
 import { metricDefinitions, ratio, renderTable, summarize } from './lib/report.js';
-import { buildFingerprint, cpuSeconds, difference, freePorts, ioCounters, memory, pollUntil, portOpen, quantile } from './lib/util.js';
+import { buildFingerprint, cpuSeconds, cpuTimes, difference, freePorts, ioCounters, memory, pollUntil, portOpen, quantile } from './lib/util.js';
 
 const MIB = 1024 * 1024;
 const GIB = 1024 * MIB;
@@ -206,16 +206,27 @@ class PairingRun {
 
   async requests() {
     const { options } = this.ctx;
-    const before = this.cpu();
+    const roles = ['portal', 'bridge'];
+    const timesBefore = Object.fromEntries(roles.map((role) => [role, cpuTimes(this[role].pid)]));
+    const ioBefore = Object.fromEntries(roles.map((role) => [role, ioCounters(this[role].pid)]));
     const result = await this.ctx.client.call('requests', { port: this.ports.publicPort, total: options.requests, concurrency: options.concurrency });
-    const after = this.cpu();
-    const cpu = { portal: after.portal - before.portal, bridge: after.bridge - before.bridge };
+    const times = {};
+    const cpu = {};
+    const io = {};
+    for (const role of roles) {
+      const now = cpuTimes(this[role].pid);
+      times[role] = { user: now.user - timesBefore[role].user, system: now.system - timesBefore[role].system };
+      cpu[role] = times[role].user + times[role].system;
+      io[role] = difference(ioBefore[role], ioCounters(this[role].pid));
+    }
+    const calls = roles.reduce((sum, role) => sum + io[role].syscr + io[role].syscw, 0);
     const sorted = result.latencies;
     const mean = sorted.reduce((a, b) => a + b, 0) / (sorted.length || 1);
     this.record.requests = {
       total: result.total, ok: result.ok, seconds: result.seconds, rate: result.ok / result.seconds,
       p50: quantile(sorted, 0.5), p90: quantile(sorted, 0.9), p99: quantile(sorted, 0.99), max: sorted.at(-1), mean, errors: result.errors,
       cpu, cpuMsPerConnection: ((cpu.portal + cpu.bridge) * 1000) / result.total,
+      cpuTimes: times, io, syscallsPerConnection: calls / result.total,
     };
     const r = this.record.requests;
     const failed = r.total - r.ok;

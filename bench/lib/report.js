@@ -29,6 +29,7 @@ export function metricDefinitions(options) {
     { key: 'p50', label: '1 KiB req/resp latency p50', unit: 'ms', better: 'lower', digits: 2, pick: (r) => r.requests?.p50 },
     { key: 'p99', label: '1 KiB req/resp latency p99', unit: 'ms', better: 'lower', digits: 2, pick: (r) => r.requests?.p99 },
     { key: 'cpuPerConnection', label: 'CPU portal+bridge per connection', unit: 'ms', better: 'lower', digits: 2, pick: (r) => r.requests?.cpuMsPerConnection },
+    { key: 'syscallsPerConnection', label: 'read+write syscalls per connection', unit: 'count', better: 'lower', digits: 1, pick: (r) => r.requests?.syscallsPerConnection },
     { key: 'failedRequests', label: `failed requests (of ${options.requests}/round)`, unit: 'count', better: 'lower', digits: 0, combine: 'sum', pick: (r) => (r.requests ? r.requests.total - r.requests.ok : undefined) },
     { key: 'rssPortalIdle', label: `RSS portal, ${options.idle} idle streams`, unit: 'MiB', better: 'lower', digits: 1, pick: (r) => mib(r.idle?.withStreams?.portal) },
     { key: 'rssBridgeIdle', label: `RSS bridge, ${options.idle} idle streams`, unit: 'MiB', better: 'lower', digits: 1, pick: (r) => mib(r.idle?.withStreams?.bridge) },
