@@ -9,7 +9,7 @@ import { readFile, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { EngineSnapshot, Settings } from '../src-core/api/index.js';
-import { tuneGarbageCollectorForTraffic } from '../src-core/common/gc-tuning.js';
+import { tuneV8ForTraffic } from '../src-core/common/v8-tuning.js';
 import { tuneMemoryForTraffic } from '../src-core/common/memory-tuning.js';
 import { createLocalEngineService } from '../src-core/service/local-engine-service.js';
 import type { LocalEngineService } from '../src-core/service/local-engine-service.js';
@@ -289,7 +289,7 @@ async function main(): Promise<void> {
   hardenSession();
   const userData = app.getPath('userData');
   const { store, warnings, backupPath } = openAppSettings(userData, warn);
-  tuneGarbageCollectorForTraffic();
+  tuneV8ForTraffic();
   // A tray app runs for days: give the heap back when traffic goes quiet (its timer is unref'd).
   tuneMemoryForTraffic();
   const service = await createLocalEngineService({

@@ -5,7 +5,7 @@
  */
 import { Command, CommanderError, Option } from 'commander';
 import { formatErrorLine } from '../common/errors.js';
-import { tuneGarbageCollectorForTraffic } from '../common/gc-tuning.js';
+import { tuneV8ForTraffic } from '../common/v8-tuning.js';
 import { tuneMemoryForTraffic } from '../common/memory-tuning.js';
 import { loadConfigFiles } from '../config/index.js';
 import { nativeAeadStatus } from '../native/aead.js';
@@ -114,7 +114,7 @@ function buildProgram(output: CliOutput, setExitCode: (code: number) => void): C
         throw new UsageError(`--ui ${ui.host}: other machines could reach the dashboard there; add --ui-allow-remote if that is what you want`);
       }
       const config = loadConfigFiles(files);
-      tuneGarbageCollectorForTraffic();
+      tuneV8ForTraffic();
       const stopMemoryTuning = tuneMemoryForTraffic();
       try {
         setExitCode(await runEngine(config, { configFiles: files, output, ...(ui ? { ui } : {}) }));

@@ -1,6 +1,6 @@
 /**
  * Memory settings for a process that carries proxy traffic (the CLI's `run`), next to the GC
- * settings of gc-tuning.ts. Both parts work at run time, as V8 flags the CLI can still set (a
+ * settings of v8-tuning.ts. Both parts work at run time, as V8 flags the CLI can still set (a
  * `node` command line is not ours to choose) and timers; neither touches the data path.
  *
  * 1. A ceiling on V8's young generation. V8 doubles the new space whenever many objects survive a
@@ -15,7 +15,7 @@
  *    cost a quarter to a third more GC time per connection, a 4 MiB one about 70% more.
  *
  * 2. Memory back after traffic. V8's memory reducer (a compacting GC that also shrinks the new
- *    space once the process goes quiet) runs on incremental marking, which gc-tuning.ts turns off
+ *    space once the process goes quiet) runs on incremental marking, which v8-tuning.ts turns off
  *    for the sake of bulk CPU; without it a portal keeps its traffic-sized heap forever. So when
  *    the heap has grown and the event loop has been quiet for a few seconds, this asks V8 for the
  *    same thing its embedders get with Isolate::LowMemoryNotification: a compacting GC that
