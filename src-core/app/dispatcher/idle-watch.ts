@@ -7,6 +7,7 @@
 import { disposableInterval, type Disposable } from '../../common/disposable.js';
 import type { LevelPolicy } from '../../features/policy.js';
 import type { LinkCounters } from '../../transport/link.js';
+import { Roster, type RosterMembership } from '../../common/roster.js';
 
 export interface WatchedConnection {
   counters: LinkCounters;
@@ -20,23 +21,24 @@ interface Watch {
   connection: WatchedConnection;
   lastTotal: number;
   idleSince: number;
+  membership: RosterMembership | undefined;
 }
 
 export const IDLE_SWEEP_MS = 1000;
 
 export class IdleWatch implements Disposable {
-  private readonly watches = new Set<Watch>();
+  private readonly watches = new Roster<Watch>();
   private sweeper: Disposable | undefined;
 
   constructor(private readonly now: () => number = Date.now) {}
 
   /** Watches `connection` until the returned function is called. */
   add(connection: WatchedConnection): () => void {
-    const watch: Watch = { connection, lastTotal: 0, idleSince: this.now() };
-    this.watches.add(watch);
+    const watch: Watch = { connection, lastTotal: 0, idleSince: this.now(), membership: undefined };
+    watch.membership = this.watches.add(watch);
     this.sweeper ??= disposableInterval(() => this.sweep(), IDLE_SWEEP_MS);
     return () => {
-      this.watches.delete(watch);
+      watch.membership?.remove();
       if (this.watches.size === 0) {
         this.sweeper?.dispose();
         this.sweeper = undefined;
@@ -47,7 +49,7 @@ export class IdleWatch implements Disposable {
   /** One pass; public so tests can drive time. */
   sweep(): void {
     const now = this.now();
-    for (const watch of [...this.watches]) {
+    for (const watch of this.watches.toArray()) {
       const { connection } = watch;
       const total = connection.counters.up + connection.counters.down;
       if (total !== watch.lastTotal) {
@@ -57,7 +59,7 @@ export class IdleWatch implements Disposable {
       }
       const limit = idleLimit(connection);
       if (now - watch.idleSince >= limit.ms) {
-        this.watches.delete(watch);
+        watch.membership?.remove();
         connection.abort(`${limit.reason}: no traffic for ${Math.round(limit.ms / 1000)} s`);
       }
     }

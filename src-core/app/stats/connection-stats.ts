@@ -3,13 +3,14 @@
  * `keepClosedMs` so the table can show them dimmed before they go.
  */
 import type { ConnectionEntry, ConnectionSnapshot, ConnectionStats } from '../../features/stats.js';
+import { RosterMap } from '../../common/roster.js';
 
 interface Closed {
   snapshot: ConnectionSnapshot;
 }
 
 export class DefaultConnectionStats implements ConnectionStats {
-  private readonly open = new Map<number, ConnectionEntry>();
+  private readonly open = new RosterMap<number, ConnectionEntry>();
   private readonly closed: Closed[] = [];
 
   constructor(private readonly keepClosedMs = 60_000, private readonly maxClosed = 2000) {}
@@ -30,7 +31,7 @@ export class DefaultConnectionStats implements ConnectionStats {
     const firstKept = this.closed.findIndex((item) => now - (item.snapshot.closedAt ?? now) <= this.keepClosedMs);
     this.closed.splice(0, firstKept === -1 ? this.closed.length : firstKept);
     const recent = this.closed.length > this.maxClosed ? this.closed.slice(-this.maxClosed) : this.closed;
-    return [...[...this.open.values()].map(toSnapshot), ...recent.map((item) => item.snapshot)];
+    return [...this.open.values().map(toSnapshot), ...recent.map((item) => item.snapshot)];
   }
 
   abort(id: number): boolean {

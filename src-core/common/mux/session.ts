@@ -30,6 +30,7 @@ import { FrameOption, FrameStatus, TargetNetwork, encodeFrameHeader, hasOption, 
 import { FrameReader } from './reader.js';
 import { encodeEndFrame, encodeNewFrame } from './writer.js';
 import { MAX_UPDATES_PER_MESSAGE, decodeFlowMessage, encodeFlowMessage, type WindowUpdate } from './flow.js';
+import { RosterMap } from '../roster.js';
 
 /** With a 4.34 peer, a stream whose reader is this far behind is closed (at least; see options). */
 export const DEFAULT_OVERFLOW_BYTES = 4 * 1024 * 1024;
@@ -286,7 +287,7 @@ function joinFrame(header: Buffer, data: Buffer): Buffer {
  * streams, writes frames with backpressure. Subclasses decide what New frames mean.
  */
 export abstract class MuxConnection {
-  protected readonly streams = new Map<number, MuxStream>();
+  protected readonly streams = new RosterMap<number, MuxStream>();
   private readonly reader: FrameReader;
   /** Streams the link is waiting for, with their progress when last checked. */
   private readonly fullStreams = new Map<MuxStream, { consumed: number; since: number }>();
@@ -543,7 +544,7 @@ export abstract class MuxConnection {
     if (this.closedError) return;
     this.closedError = error;
     this.stopStuckCheck();
-    for (const stream of [...this.streams.values()]) stream.destroy(error);
+    for (const stream of this.streams.values()) stream.destroy(error);
     this.streams.clear();
     const waiters = this.drainWaiters.splice(0);
     for (const resume of waiters) resume(error);

@@ -14,6 +14,7 @@ import { pumpBoth } from '../../transport/pump.js';
 import type { Link } from '../../transport/link.js';
 import { closeServer, listenTcp } from '../../transport/tcp.js';
 import { UdpSessions } from '../../transport/udp-sessions.js';
+import { Roster } from '../../common/roster.js';
 
 export interface DokodemoSettings {
   listenHost: string;
@@ -32,7 +33,7 @@ export interface DokodemoSettings {
 export class DokodemoInbound implements InboundHandler {
   private server: net.Server | undefined;
   private udp: UdpSessions | undefined;
-  private readonly sockets = new Set<net.Socket>();
+  private readonly sockets = new Roster<net.Socket>();
 
   constructor(
     readonly tag: string,
@@ -81,8 +82,8 @@ export class DokodemoInbound implements InboundHandler {
   }
 
   private accept(socket: net.Socket): void {
-    this.sockets.add(socket);
-    socket.once('close', () => this.sockets.delete(socket));
+    const membership = this.sockets.add(socket);
+    socket.once('close', () => membership.remove());
     socket.on('error', () => {});
     const session = newSession({
       inboundTag: this.tag,
@@ -108,7 +109,7 @@ export class DokodemoInbound implements InboundHandler {
   async close(): Promise<void> {
     const server = this.server;
     this.server = undefined;
-    for (const socket of this.sockets) socket.destroy();
+    for (const socket of this.sockets.toArray()) socket.destroy();
     if (server) await closeServer(server);
     const udp = this.udp;
     this.udp = undefined;

@@ -26,6 +26,7 @@ import { COMMAND } from './consts.js';
 import { LegacyUserValidator } from './legacy.js';
 import { AuthIdReplayFilter, SessionHistory } from './replay.js';
 import { ServerHandshake, createServerHandshakeContext, type ServerHandshakeContext } from './server-handshake.js';
+import { Roster } from '../../common/roster.js';
 
 export interface VmessInboundUser {
   id: string;
@@ -52,7 +53,7 @@ function nowSeconds(): number {
 
 export class VmessInbound implements InboundHandler {
   private server: net.Server | undefined;
-  private readonly sockets = new Set<net.Socket>();
+  private readonly sockets = new Roster<net.Socket>();
   private readonly context: ServerHandshakeContext<UserInfo>;
 
   constructor(
@@ -85,13 +86,13 @@ export class VmessInbound implements InboundHandler {
   async close(): Promise<void> {
     const server = this.server;
     this.server = undefined;
-    for (const socket of this.sockets) socket.destroy();
+    for (const socket of this.sockets.toArray()) socket.destroy();
     if (server) await closeServer(server);
   }
 
   private accept(socket: net.Socket): void {
-    this.sockets.add(socket);
-    socket.once('close', () => this.sockets.delete(socket));
+    const membership = this.sockets.add(socket);
+    socket.once('close', () => membership.remove());
     socket.on('error', () => {});
     const source = `${socket.remoteAddress}:${socket.remotePort}`;
     const handshake = new ServerHandshake(this.context);
