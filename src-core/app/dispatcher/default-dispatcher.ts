@@ -1,18 +1,19 @@
 /**
- * The dispatcher (V2Ray's `app/dispatcher`): asks the router for an outbound, makes the link
- * pair, writes the access line, registers the connection's counters and hands the outbound its
- * end of the link.
+ * The dispatcher (V2Ray's `app/dispatcher`): asks the router for an outbound, writes the access
+ * line, registers the connection's counters and idle watch, and hands the outbound its link:
+ * either one end of a new link pair (`dispatch`), or the inbound's own connection
+ * (`dispatchLink`), which spares a TCP connection two streams and a pump on each side.
  */
 import { PortholeError } from '../../common/errors.js';
 import { formatDestination, type Destination } from '../../common/net.js';
 import type { Session } from '../../common/session.js';
-import type { Dispatcher } from '../../features/dispatcher.js';
+import type { CountedStream, Dispatcher } from '../../features/dispatcher.js';
 import type { ComponentLogger } from '../../features/log.js';
-import type { OutboundManager } from '../../features/outbound.js';
-import type { PolicyManager } from '../../features/policy.js';
+import type { OutboundHandler, OutboundManager } from '../../features/outbound.js';
+import type { LevelPolicy, PolicyManager } from '../../features/policy.js';
 import type { Router } from '../../features/router.js';
 import type { ConnectionStats } from '../../features/stats.js';
-import { createLinkPair, type Link } from '../../transport/link.js';
+import { createLinkPair, type Link, type LinkCounters } from '../../transport/link.js';
 import type { IdleWatch } from './idle-watch.js';
 
 export interface DispatcherDependencies {
@@ -24,6 +25,28 @@ export interface DispatcherDependencies {
   log: ComponentLogger;
 }
 
+/** How the bookkeeping sees one connection, whichever way it is linked. */
+interface Connection {
+  counters: LinkCounters;
+  /** The client's side has sent EOF / the remote's side has sent EOF. */
+  uplinkEnded(): boolean;
+  downlinkEnded(): boolean;
+  abort(error: PortholeError): void;
+}
+
+/** A stream's own byte counts, read as link counters: up is what the client sent. */
+class StreamCounters implements LinkCounters {
+  constructor(private readonly stream: CountedStream) {}
+
+  get up(): number {
+    return this.stream.bytesRead;
+  }
+
+  get down(): number {
+    return this.stream.bytesWritten;
+  }
+}
+
 export class DefaultDispatcher implements Dispatcher {
   constructor(private readonly features: DispatcherDependencies) {}
 
@@ -33,23 +56,63 @@ export class DefaultDispatcher implements Dispatcher {
   }
 
   dispatch(session: Session, target: Destination): Link {
-    const { router, outbounds, policies, stats, idleWatch, log } = this.features;
+    const { handler, policy } = this.route(session, target);
+    const { inboundEnd, outboundEnd, counters } = createLinkPair({ highWaterMark: policy.bufferBytes, packet: target.network === 'udp' });
+    const done = this.track(session, target, handler, policy, {
+      counters,
+      uplinkEnded: () => outboundEnd.readableEnded,
+      downlinkEnded: () => inboundEnd.readableEnded,
+      abort: (error) => inboundEnd.destroy(error),
+    });
+    let closedEnds = 0;
+    const onEndClosed = () => {
+      closedEnds += 1;
+      if (closedEnds === 2) done();
+    };
+    inboundEnd.once('close', onEndClosed);
+    outboundEnd.once('close', onEndClosed);
+    handler.process(session, target, outboundEnd);
+    return inboundEnd;
+  }
+
+  dispatchLink(session: Session, target: Destination, stream: CountedStream): void {
+    const { handler, policy } = this.route(session, target);
+    const done = this.track(session, target, handler, policy, {
+      counters: new StreamCounters(stream),
+      uplinkEnded: () => stream.readableEnded,
+      downlinkEnded: () => stream.writableEnded,
+      abort: (error) => stream.destroy(error),
+    });
+    if (stream.closed) done();
+    else stream.once('close', done);
+    // As with a link pair's ends: the outbound reports errors; this keeps an abort (the UI's
+    // close, an idle timeout) of a stream nobody watches from becoming an uncaught exception.
+    stream.on('error', ignoreError);
+    handler.process(session, target, stream);
+  }
+
+  /** The outbound for `target`; throws PH_ROUTING_NO_OUTBOUND (after the access line) when there is none. */
+  private route(session: Session, target: Destination): { handler: OutboundHandler; policy: LevelPolicy } {
+    const { router, outbounds, policies, log } = this.features;
     const routedTag = router.pickRoute({ session, target });
     const handler = (routedTag === undefined ? undefined : outbounds.getHandler(routedTag)) ?? outbounds.getDefaultHandler();
-    const from = session.source ? `${session.source.address}:${session.source.port}` : session.inboundTag;
-    const to = formatDestination(target);
     if (!handler) {
-      log.access({ from, status: 'rejected', to, route: `${session.inboundTag} -> none`, reason: 'no outbound', connectionId: session.id });
+      const to = formatDestination(target);
+      log.access({ from: formatSource(session), status: 'rejected', to, route: `${session.inboundTag} -> none`, reason: 'no outbound', connectionId: session.id });
       throw new PortholeError('PH_ROUTING_NO_OUTBOUND', `dispatcher: no outbound for ${to}`, { connectionId: session.id });
     }
     if (routedTag !== undefined && routedTag !== handler.tag) {
       log.warning(`outbound "${routedTag}" does not exist, using the default "${handler.tag}"`, session.id);
     }
+    return { handler, policy: policies.forLevel(session.level) };
+  }
 
-    const policy = policies.forLevel(session.level);
-    const { inboundEnd, outboundEnd, counters } = createLinkPair({ highWaterMark: policy.bufferBytes, packet: target.network === 'udp' });
+  /** Access line, counters for the UI and the idle watch; returns what to call once the connection is closed. */
+  private track(session: Session, target: Destination, handler: OutboundHandler, policy: LevelPolicy, connection: Connection): () => void {
+    const { stats, idleWatch, log } = this.features;
+    const from = formatSource(session);
+    const to = formatDestination(target);
     log.access({ from, status: 'accepted', to, route: `${session.inboundTag} -> ${handler.tag}`, connectionId: session.id });
-
     const tracked = stats.track({
       id: session.id,
       inboundTag: session.inboundTag,
@@ -57,30 +120,31 @@ export class DefaultDispatcher implements Dispatcher {
       source: from,
       target: to,
       startedAt: session.startedAt,
-      counters,
-      abort: () => inboundEnd.destroy(new PortholeError('PH_CLOSED', 'closed by the user', { connectionId: session.id, severity: 'info' })),
+      counters: connection.counters,
+      abort: () => connection.abort(new PortholeError('PH_CLOSED', 'closed by the user', { connectionId: session.id, severity: 'info' })),
     });
     const unwatch = idleWatch.add({
-      counters,
+      counters: connection.counters,
       policy,
-      uplinkEnded: () => outboundEnd.readableEnded,
-      downlinkEnded: () => inboundEnd.readableEnded,
+      uplinkEnded: connection.uplinkEnded,
+      downlinkEnded: connection.downlinkEnded,
       abort: (reason) => {
         log.info(`closing ${to}: ${reason}`, session.id);
-        inboundEnd.destroy(new PortholeError('PH_TIMEOUT', reason, { connectionId: session.id, severity: 'info' }));
+        connection.abort(new PortholeError('PH_TIMEOUT', reason, { connectionId: session.id, severity: 'info' }));
       },
     });
-    let closedEnds = 0;
-    const onEndClosed = () => {
-      closedEnds += 1;
-      if (closedEnds < 2) return;
+    let done = false;
+    return () => {
+      if (done) return;
+      done = true;
       unwatch();
       tracked.done();
     };
-    inboundEnd.once('close', onEndClosed);
-    outboundEnd.once('close', onEndClosed);
-
-    handler.process(session, target, outboundEnd);
-    return inboundEnd;
   }
+}
+
+function ignoreError(): void {}
+
+function formatSource(session: Session): string {
+  return session.source ? `${session.source.address}:${session.source.port}` : session.inboundTag;
 }

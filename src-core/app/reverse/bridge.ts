@@ -173,8 +173,8 @@ export class Bridge implements Runnable {
       ...(exposure ? { outboundTag: exposureTag(exposure.id) } : {}),
     });
     try {
-      const link = this.options.dispatcher.dispatch(session, stream.target);
-      void pumpBoth(stream, link);
+      if (stream.packet) void pumpBoth(stream, this.options.dispatcher.dispatch(session, stream.target));
+      else this.options.dispatcher.dispatchLink(session, stream.target, stream);
     } catch (error) {
       this.log.warning(`cannot carry ${formatDestination(stream.target)}: ${formatErrorLine(error)}`, session.id);
       stream.destroy();

@@ -14,7 +14,10 @@ afterEach(async () => {
 });
 
 /** These tests open no connection through the ports, so nothing is ever dispatched. */
-const noDispatch: Dispatcher = { dispatch: () => { throw new Error('no connection expected in this test'); } };
+const noDispatch: Dispatcher = {
+  dispatch: () => { throw new Error('no connection expected in this test'); },
+  dispatchLink: () => { throw new Error('no connection expected in this test'); },
+};
 const log = forComponent(new DefaultLogger({ level: 'none' }), 'test');
 
 function host(ports: number[], graceMs = 10_000): ExposureHost {

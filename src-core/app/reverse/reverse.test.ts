@@ -6,7 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
 import { destination, type Destination } from '../../common/net.js';
 import { newSession, type Session } from '../../common/session.js';
-import type { Dispatcher } from '../../features/dispatcher.js';
+import type { CountedStream, Dispatcher } from '../../features/dispatcher.js';
 import type { ComponentLogger } from '../../features/log.js';
 import { createLinkPair, type Link } from '../../transport/link.js';
 import { Bridge } from './bridge.js';
@@ -58,6 +58,10 @@ function setUp() {
         xorEchoService(outboundEnd);
       }
       return inboundEnd;
+    },
+    dispatchLink(_session: Session, target: Destination, stream: CountedStream): void {
+      targets.push(target);
+      xorEchoService(stream);
     },
   };
   const bridge = new Bridge({ tag: 'bridge', domain: DOMAIN, dispatcher: bridgeDispatcher, log, streamBufferBytes: 64 * 1024 });

@@ -100,6 +100,8 @@ export class MuxStream extends Duplex {
   /** Flow control, receiver side: payload bytes received, and consumed bytes already granted back. */
   delivered = 0;
   reportedConsumed = 0;
+  /** Payload bytes written to this stream (as net.Socket's `bytesWritten`). */
+  bytesWritten = 0;
 
   constructor(
     readonly id: number,
@@ -134,11 +136,18 @@ export class MuxStream extends Duplex {
     this.connection.writeFrames([encodeNewFrame(this.id, target)]);
   }
 
+  /** Payload bytes received from the peer (as net.Socket's `bytesRead`). */
+  get bytesRead(): number {
+    return this.delivered;
+  }
+
   override _write(chunk: Buffer, _encoding: BufferEncoding, callback: (error?: Error | null) => void): void {
+    this.bytesWritten += chunk.length;
     this.send(chunk, callback);
   }
 
   override _writev(chunks: Array<{ chunk: Buffer }>, callback: (error?: Error | null) => void): void {
+    for (const { chunk } of chunks) this.bytesWritten += chunk.length;
     if (this.packet) {
       try {
         const frames: Buffer[] = [];

@@ -10,7 +10,6 @@ import { newSession, type SourceEndpoint } from '../../common/session.js';
 import type { Dispatcher } from '../../features/dispatcher.js';
 import type { InboundHandler } from '../../features/inbound.js';
 import type { ComponentLogger } from '../../features/log.js';
-import { pumpBoth } from '../../transport/pump.js';
 import type { Link } from '../../transport/link.js';
 import { closeServer, listenTcp } from '../../transport/tcp.js';
 import { UdpSessions } from '../../transport/udp-sessions.js';
@@ -98,8 +97,7 @@ export class DokodemoInbound implements InboundHandler {
       return;
     }
     try {
-      const link = this.dispatcher.dispatch(session, target);
-      void pumpBoth(socket, link);
+      this.dispatcher.dispatchLink(session, target, socket);
     } catch (error) {
       this.log.warning(`dispatch failed > ${formatErrorLine(error)}`, session.id);
       socket.destroy();

@@ -12,6 +12,7 @@ import type { Duplex } from 'node:stream';
 import { formatErrorLine } from '../../common/errors.js';
 import type { Destination } from '../../common/net.js';
 import { MuxServer } from '../../common/mux/server.js';
+import { MuxStream } from '../../common/mux/session.js';
 import { newSession, type Session } from '../../common/session.js';
 import type { Dispatcher } from '../../features/dispatcher.js';
 import type { InboundHandler } from '../../features/inbound.js';
@@ -192,11 +193,14 @@ export class VmessInbound implements InboundHandler {
     socket.resume();
   }
 
-  /** Dispatches one connection and pumps it; a failed dispatch closes that connection only. */
+  /**
+   * Dispatches one connection; a failed dispatch closes that connection only. A Mux.Cool stream
+   * (TCP) goes to the outbound as it is; a VMess body or a UDP session is pumped through a link.
+   */
   private dispatchTo(session: Session, target: Destination, from: Duplex): void {
     try {
-      const link = this.dispatcher.dispatch(session, target);
-      void pumpBoth(from, link);
+      if (from instanceof MuxStream && !from.packet) this.dispatcher.dispatchLink(session, target, from);
+      else void pumpBoth(from, this.dispatcher.dispatch(session, target));
     } catch (error) {
       this.log.warning(`dispatch failed: ${formatErrorLine(error)}`, session.id);
       from.destroy();
