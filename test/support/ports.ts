@@ -1,3 +1,4 @@
+import dgram from 'node:dgram';
 import net from 'node:net';
 
 /** An ephemeral port that was free a moment ago on 127.0.0.1 (for configs of external processes). */
@@ -16,6 +17,28 @@ export async function freePort(): Promise<number> {
 export async function freePorts(count: number): Promise<number[]> {
   const ports = new Set<number>();
   while (ports.size < count) ports.add(await freePort());
+  return [...ports];
+}
+
+/** True when a UDP socket can bind 127.0.0.1:port right now. */
+async function udpPortFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = dgram.createSocket('udp4');
+    socket.once('error', () => { socket.close(); resolve(false); });
+    socket.bind(port, '127.0.0.1', () => socket.close(() => resolve(true)));
+  });
+}
+
+/**
+ * Ports free for both TCP and UDP a moment ago, for a listener that takes both (a dokodemo-door
+ * with network "tcp,udp"): an ephemeral TCP port's number may be some other test's UDP socket.
+ */
+export async function freeTcpUdpPorts(count: number): Promise<number[]> {
+  const ports = new Set<number>();
+  while (ports.size < count) {
+    const port = await freePort();
+    if (await udpPortFree(port)) ports.add(port);
+  }
   return [...ports];
 }
 

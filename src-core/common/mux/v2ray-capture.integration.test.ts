@@ -24,6 +24,7 @@ import { type MuxFrame, FrameOption, FrameStatus, TargetNetwork, encodeFrame } f
 import { FrameReader } from './reader.js';
 import { encodeControlNewFrame, encodeEndFrame, encodeKeepFrame, encodeNewFrame } from './writer.js';
 import { type CaptureFile, type CapturedFrame, type CapturedStream, describeFrame } from './testdata/captures.js';
+import { freeTcpUdpPorts } from '../../../test/support/ports.js';
 
 const V2RAY = '/usr/bin/v2ray';
 const LINK_DOMAIN = 'portal.porthole.test';
@@ -167,7 +168,10 @@ describe.skipIf(!existsSync(V2RAY))('live frames from v2ray 4.34', () => {
   });
 
   it('portal (mux client): control channel, TCP and UDP sessions, End for unknown IDs, heartbeat, DRAIN', async () => {
-    const [linkPort, externalPort] = [await freePort(), await freePort()];
+    // The external inbound takes TCP and UDP: its port must be free for both.
+    const [externalPort = 0] = await freeTcpUdpPorts(1);
+    let linkPort = await freePort();
+    while (linkPort === externalPort) linkPort = await freePort();
     await startV2ray(
       {
         log: { loglevel: 'warning' },
