@@ -41,9 +41,6 @@ export interface BodyStreamOptions {
 }
 
 export class VmessBodyStream extends Duplex {
-  /** Plaintext bytes read from the peer and written to it (as net.Socket counts its bytes). */
-  bytesRead = 0;
-  bytesWritten = 0;
   private prefix: Buffer | undefined;
   private prefixTimer: NodeJS.Timeout | undefined;
   private drainWaiter: ((error?: Error | null) => void) | undefined;
@@ -90,7 +87,6 @@ export class VmessBodyStream extends Duplex {
       return;
     }
     let room = true;
-    for (const piece of plain) this.bytesRead += piece.length;
     if (this.packet) {
       for (const datagram of plain) room = this.push(datagram);
     } else {
@@ -117,7 +113,6 @@ export class VmessBodyStream extends Duplex {
   }
 
   override _writev(chunks: Array<{ chunk: Buffer }>, callback: (error?: Error | null) => void): void {
-    for (const { chunk } of chunks) this.bytesWritten += chunk.length;
     let wire: Buffer;
     try {
       if (this.packet) wire = this.encodeDatagrams(chunks);

@@ -8,10 +8,11 @@
  * a prober cannot tell a VMess server from anything else by its reaction.
  */
 import type net from 'node:net';
+import type { Duplex } from 'node:stream';
 import { formatErrorLine } from '../../common/errors.js';
 import type { Destination } from '../../common/net.js';
 import { MuxServer } from '../../common/mux/server.js';
-import type { MuxStream } from '../../common/mux/session.js';
+import { MuxStream } from '../../common/mux/session.js';
 import { newSession, type Session } from '../../common/session.js';
 import type { Dispatcher } from '../../features/dispatcher.js';
 import type { InboundHandler } from '../../features/inbound.js';
@@ -193,13 +194,12 @@ export class VmessInbound implements InboundHandler {
   }
 
   /**
-   * Dispatches one connection; a failed dispatch closes that connection only. A TCP connection (a
-   * VMess body, or a Mux.Cool session in one) goes to the outbound as it is; UDP is pumped through
-   * a packet link.
+   * Dispatches one connection; a failed dispatch closes that connection only. A Mux.Cool stream
+   * (TCP) goes to the outbound as it is; a VMess body or a UDP session is pumped through a link.
    */
-  private dispatchTo(session: Session, target: Destination, from: VmessBodyStream | MuxStream): void {
+  private dispatchTo(session: Session, target: Destination, from: Duplex): void {
     try {
-      if (target.network === 'tcp') this.dispatcher.dispatchLink(session, target, from);
+      if (from instanceof MuxStream && !from.packet) this.dispatcher.dispatchLink(session, target, from);
       else void pumpBoth(from, this.dispatcher.dispatch(session, target));
     } catch (error) {
       this.log.warning(`dispatch failed: ${formatErrorLine(error)}`, session.id);
