@@ -36,6 +36,8 @@ const HELP = `Usage: npm run bench -- [options]   (or: node bench/run.js [option
   --requests N      1 KiB request/response connections per round (env BENCH_REQUESTS, default 2000)
   --concurrency N   of those, open at once (env BENCH_CONCURRENCY, default 32)
   --idle N          idle streams held open for the RSS figures (env BENCH_IDLE, default 1000)
+  --settle N        seconds of quiet after the bulk transfers before RSS is read again, 0 = skip
+                    (env BENCH_SETTLE, default 5)
   --only LIST       comma-separated pairings (portal/bridge), e.g. porthole/porthole,v2ray/v2ray
                     (env BENCH_ONLY; v2ray/v2ray is always added, it is the reference)
   --help            this text
@@ -55,6 +57,7 @@ function parseOptions() {
       requests: { type: 'string' },
       concurrency: { type: 'string' },
       idle: { type: 'string' },
+      settle: { type: 'string' },
       only: { type: 'string' },
       help: { type: 'boolean' },
     },
@@ -80,6 +83,7 @@ function parseOptions() {
     requests: int('requests', 'BENCH_REQUESTS', 2000, 1),
     concurrency: int('concurrency', 'BENCH_CONCURRENCY', 32, 1),
     idle: int('idle', 'BENCH_IDLE', 1000, 1),
+    settle: int('settle', 'BENCH_SETTLE', 5, 0),
   };
   const only = (values.only ?? process.env.BENCH_ONLY ?? '').split(',').map((s) => s.trim()).filter(Boolean);
   for (const id of only) {
@@ -269,6 +273,14 @@ class PairingRun {
     };
   }
 
+  /** RSS after `options.settle` quiet seconds: what a process keeps between bursts of traffic. */
+  async settle() {
+    const seconds = this.ctx.options.settle;
+    await new Promise((resolve) => setTimeout(resolve, seconds * 1000));
+    this.record.settled = { seconds, portal: memory(this.portal.pid).rss, bridge: memory(this.bridge.pid).rss };
+    return `RSS portal ${fmt(this.record.settled.portal / MIB)} MiB, bridge ${fmt(this.record.settled.bridge / MIB)} MiB`;
+  }
+
   async stop() {
     if (this.portal && this.bridge && !this.portal.exited() && !this.bridge.exited()) {
       const portal = memory(this.portal.pid);
@@ -306,6 +318,7 @@ class PairingRun {
         await this.phase(`upload ${split}`, () => this.transfer('uploadN', 'upload', options.parallel));
       }
       this.bulkTotals();
+      if (options.settle > 0) await this.phase(`${options.settle} s quiet`, () => this.settle());
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
       this.record.aborted = true;

@@ -1,6 +1,7 @@
 #!/usr/bin/env node
-// Builds the optional native chunk AEAD (src-core/native/aead.c) with node-gyp. Without a C
-// compiler the engine still works (node:crypto, slower), so a failed build warns and exits 0;
+// Builds the optional native addons (src-core/native/binding.gyp: the chunk AEAD and the heap
+// trimmer) with node-gyp. Without a C compiler the engine still works (node:crypto, slower; no
+// heap trim after traffic), so a failed build warns and exits 0;
 // set PORTHOLE_REQUIRE_NATIVE=1 to make it an error (CI does).
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -19,5 +20,5 @@ const result = spawnSync(command, [...args, 'rebuild', '--loglevel=warn', ...(no
 if (result.status === 0) process.exit(0);
 const lines = (result.stderr || '').split('\n').map((line) => line.trim()).filter((line) => line && !line.startsWith('at '));
 const why = result.error ? result.error.message : lines.slice(-3).join(' | ');
-console.warn(`porthole: the native AEAD was not built (${why}); VMess uses node:crypto instead, which is slower`);
+console.warn(`porthole: the native addons were not built (${why}); VMess uses node:crypto instead, which is slower, and the C heap is not trimmed after traffic`);
 process.exit(process.env.PORTHOLE_REQUIRE_NATIVE === '1' ? 1 : 0);

@@ -35,6 +35,8 @@ export function metricDefinitions(options) {
     { key: 'rssBridgeIdle', label: `RSS bridge, ${options.idle} idle streams`, unit: 'MiB', better: 'lower', digits: 1, pick: (r) => mib(r.idle?.withStreams?.bridge) },
     { key: 'rssPortalBase', label: 'RSS portal, no streams (warm)', unit: 'MiB', better: 'lower', digits: 1, pick: (r) => mib(r.idle?.baseline?.portal) },
     { key: 'rssBridgeBase', label: 'RSS bridge, no streams (warm)', unit: 'MiB', better: 'lower', digits: 1, pick: (r) => mib(r.idle?.baseline?.bridge) },
+    { key: 'rssPortalSettled', label: `RSS portal, ${options.settle} s after traffic`, unit: 'MiB', better: 'lower', digits: 1, pick: (r) => mib(r.settled?.portal) },
+    { key: 'rssBridgeSettled', label: `RSS bridge, ${options.settle} s after traffic`, unit: 'MiB', better: 'lower', digits: 1, pick: (r) => mib(r.settled?.bridge) },
     { key: 'hwmPortal', label: 'peak RSS portal (whole run)', unit: 'MiB', better: 'lower', digits: 1, pick: (r) => mib(r.peak?.portal) },
     { key: 'hwmBridge', label: 'peak RSS bridge (whole run)', unit: 'MiB', better: 'lower', digits: 1, pick: (r) => mib(r.peak?.bridge) },
   );

@@ -9,6 +9,7 @@ import { tuneV8ForTraffic } from '../common/v8-tuning.js';
 import { tuneMemoryForTraffic } from '../common/memory-tuning.js';
 import { loadConfigFiles } from '../config/index.js';
 import { nativeAeadStatus } from '../native/aead.js';
+import { nativeHeapStatus } from '../native/heap.js';
 import { isLoopbackHost } from '../dashboard/token-gate.js';
 import { runEngine, type DashboardAddress } from './run.js';
 import { readPackageVersion } from './version.js';
@@ -128,6 +129,7 @@ function buildProgram(output: CliOutput, setExitCode: (code: number) => void): C
     .action(() => {
       output.out(`Porthole ${readPackageVersion()} (V2Ray 4.34 wire-compatible), Node ${process.version}`);
       output.out(`native AEAD: ${nativeAeadStatus}`);
+      output.out(`native heap trim: ${nativeHeapStatus}`);
     });
 
   return program;

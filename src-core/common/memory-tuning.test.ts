@@ -69,7 +69,7 @@ describe('the young-generation ceiling', () => {
 
 describe('IdleReducerPolicy', () => {
   const options = { quietActiveMs: 20, quietSamples: 3, growthBytes: 2 * MIB, minIntervalMs: 30_000 };
-  const sample = (now: number, activeMs: number, heapMiB: number, externalMiB = 1) => ({ now, activeMs, heapBytes: heapMiB * MIB, externalBytes: externalMiB * MIB });
+  const sample = (now: number, activeMs: number, heapMiB: number, externalMiB = 1, rssMiB = 60) => ({ now, activeMs, heapBytes: heapMiB * MIB, externalBytes: externalMiB * MIB, rssBytes: rssMiB * MIB });
 
   it('reduces after enough quiet samples once the heap has grown, and not again until it grows again', () => {
     const policy = new IdleReducerPolicy(options);
@@ -88,6 +88,15 @@ describe('IdleReducerPolicy', () => {
     policy.shouldReduce(sample(1000, 5, 10, 8));
     policy.shouldReduce(sample(2000, 5, 10, 8));
     expect(policy.shouldReduce(sample(3000, 5, 10, 8))).toBe(true);
+  });
+
+  it('counts a grown resident set too (the C heap kept after a burst shows only there)', () => {
+    const policy = new IdleReducerPolicy(options);
+    policy.shouldReduce(sample(0, 5, 10, 1, 60));
+    policy.shouldReduce(sample(1000, 5, 10, 1, 66));
+    policy.shouldReduce(sample(2000, 5, 10, 1, 66));
+    expect(policy.shouldReduce(sample(3000, 5, 10, 1, 66))).toBe(false); // 6 MiB: below 4 × growthBytes
+    expect(policy.shouldReduce(sample(4000, 5, 10, 1, 90))).toBe(true);
   });
 
   it('waits while the loop is busy, and keeps minIntervalMs between reductions', () => {

@@ -7,9 +7,7 @@
  * Electron ships BoringSSL instead. `PORTHOLE_NATIVE_AEAD=0` turns it off (to compare, or to rule
  * it out).
  */
-import { existsSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { fileURLToPath } from 'node:url';
+import { loadAddon } from './load.js';
 
 export const NATIVE_ALGORITHM = { aes128Gcm: 0, chacha20Poly1305: 1 } as const;
 export type NativeAlgorithm = (typeof NATIVE_ALGORITHM)[keyof typeof NATIVE_ALGORITHM];
@@ -37,24 +35,9 @@ export const RUN_CURSOR = { input: 0, sizes: 1, sizesEnd: 2, out: 3, counter: 4,
 /** What stopped `openRun`. */
 export const RUN_STATUS = { more: 0, end: 1, authFailed: 2, badLength: 3 } as const;
 
-/** Where the build puts the addon, from src-core/native (tests) and dist/src-core/native (the CLI). */
-const CANDIDATES = ['./build/Release/porthole_aead.node', '../../../src-core/native/build/Release/porthole_aead.node'];
-
-function load(): { aead?: NativeAead; reason: string } {
-  if (process.env.PORTHOLE_NATIVE_AEAD === '0') return { reason: 'turned off by PORTHOLE_NATIVE_AEAD=0' };
-  if (process.versions.electron || !process.versions.openssl) return { reason: 'this runtime has no OpenSSL to link against' };
-  const path = CANDIDATES.map((candidate) => fileURLToPath(new URL(candidate, import.meta.url))).find((file) => existsSync(file));
-  if (!path) return { reason: 'not built (npm run build:native)' };
-  try {
-    return { aead: createRequire(import.meta.url)(path) as NativeAead, reason: `loaded from ${path}` };
-  } catch (error) {
-    return { reason: `cannot load ${path}: ${(error as Error).message}` };
-  }
-}
-
-const loaded = load();
+const loaded = loadAddon<NativeAead>('porthole_aead', { disabledBy: 'PORTHOLE_NATIVE_AEAD', needsOpenSsl: true });
 
 /** The addon, or undefined when it is not available here (see `nativeAeadStatus`). */
-export const nativeAead: NativeAead | undefined = loaded.aead;
+export const nativeAead: NativeAead | undefined = loaded.addon;
 /** Why the addon is or is not in use, for logs and `porthole version`. */
 export const nativeAeadStatus: string = loaded.reason;
