@@ -113,11 +113,9 @@ export class RosterMap<K, T> {
     return this.slots.delete(key);
   }
 
-  /** The values now, as an array: callers may delete while they walk it. */
-  values(): T[] {
-    const values: T[] = [];
-    for (const slot of this.slots.values()) values.push(slot.value as T);
-    return values;
+  /** The values, as Map.values() walks them (copy them first to delete while walking). */
+  *values(): IterableIterator<T> {
+    for (const slot of this.slots.values()) yield slot.value as T;
   }
 
   clear(): void {

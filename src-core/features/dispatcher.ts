@@ -17,7 +17,8 @@ export interface Dispatcher {
   dispatch(session: Session, target: Destination): Link;
   /**
    * Hands the inbound's own connection to the routed outbound, which reads and writes it
-   * directly (V2Ray 5's `DispatchLink`); the caller lets go of `stream` unless this throws.
+   * directly (V2Ray 5's `DispatchLink`; UDP goes through a packet link); the caller lets go of
+   * `stream` unless this throws.
    */
   dispatchLink(session: Session, target: Destination, stream: CountedStream): void;
 }

@@ -1,5 +1,6 @@
 import net from 'node:net';
 import { once } from 'node:events';
+import { PassThrough } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
 import { destination, type Destination } from '../../common/net.js';
 import { newSession, type Session } from '../../common/session.js';
@@ -95,6 +96,17 @@ describe('DefaultDispatcher.dispatchLink', () => {
     await once(client, 'end');
     expect(accepted.destroyed).toBe(true);
     expect(stats.openCount).toBe(0);
+  });
+
+  it('pumps a UDP stream through a packet link, which is what UDP outbounds take', async () => {
+    const { dispatcher, echo } = setUp();
+    const stream = new PassThrough({ objectMode: true }) as PassThrough & { bytesRead: number; bytesWritten: number };
+    Object.assign(stream, { bytesRead: 0, bytesWritten: 0 });
+    dispatcher.dispatchLink(session(), destination('udp', '127.0.0.1', 53), stream);
+    expect(echo.links).toHaveLength(1);
+    expect(echo.links[0]).not.toBe(stream);
+    expect(echo.links[0]!.readableObjectMode).toBe(true);
+    stream.destroy();
   });
 
   it('throws PH_ROUTING_NO_OUTBOUND and leaves the connection to the caller when nothing can take it', async () => {

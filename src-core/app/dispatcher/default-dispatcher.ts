@@ -14,6 +14,7 @@ import type { LevelPolicy, PolicyManager } from '../../features/policy.js';
 import type { Router } from '../../features/router.js';
 import type { ConnectionStats } from '../../features/stats.js';
 import { createLinkPair, type Link, type LinkCounters } from '../../transport/link.js';
+import { pumpBoth } from '../../transport/pump.js';
 import type { IdleWatch } from './idle-watch.js';
 
 export interface DispatcherDependencies {
@@ -76,6 +77,11 @@ export class DefaultDispatcher implements Dispatcher {
   }
 
   dispatchLink(session: Session, target: Destination, stream: CountedStream): void {
+    // A UDP outbound takes a packet link (one datagram per chunk); a datagram stream is pumped into one.
+    if (target.network === 'udp') {
+      void pumpBoth(stream, this.dispatch(session, target));
+      return;
+    }
     const { handler, policy } = this.route(session, target);
     const done = this.track(session, target, handler, policy, {
       counters: new StreamCounters(stream),
@@ -133,10 +139,7 @@ export class DefaultDispatcher implements Dispatcher {
         connection.abort(new PortholeError('PH_TIMEOUT', reason, { connectionId: session.id, severity: 'info' }));
       },
     });
-    let done = false;
     return () => {
-      if (done) return;
-      done = true;
       unwatch();
       tracked.done();
     };

@@ -17,7 +17,6 @@ import { MuxServer } from '../../common/mux/server.js';
 import type { MuxStream } from '../../common/mux/session.js';
 import type { Dispatcher } from '../../features/dispatcher.js';
 import type { ComponentLogger } from '../../features/log.js';
-import { pumpBoth } from '../../transport/pump.js';
 import { DEFAULT_FLOW_WINDOW } from '../../common/mux/flow.js';
 import { ControlState, decodeControl } from './control.js';
 import { exposureTag } from '../../api/exposure-tag.js';
@@ -173,8 +172,7 @@ export class Bridge implements Runnable {
       ...(exposure ? { outboundTag: exposureTag(exposure.id) } : {}),
     });
     try {
-      if (stream.packet) void pumpBoth(stream, this.options.dispatcher.dispatch(session, stream.target));
-      else this.options.dispatcher.dispatchLink(session, stream.target, stream);
+      this.options.dispatcher.dispatchLink(session, stream.target, stream);
     } catch (error) {
       this.log.warning(`cannot carry ${formatDestination(stream.target)}: ${formatErrorLine(error)}`, session.id);
       stream.destroy();

@@ -6,7 +6,7 @@
 import dgram from 'node:dgram';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { PortholeConfig } from '../../config/index.js';
-import { freePorts, freeTcpUdpPorts, waitForPort } from '../../../test/support/ports.js';
+import { freeTcpUdpPorts, waitForPort } from '../../../test/support/ports.js';
 import { bridgeConfig, portalConfig, startPeer, type Peer, type RunningPeer } from '../../../test/support/reverse-pair.js';
 import { v2rayAvailable } from '../../../test/support/v2ray.js';
 
@@ -66,9 +66,7 @@ describe('UDP through the reverse proxy', () => {
   it.each(pairings)('portal %s ↔ bridge %s: datagrams keep their boundaries, each client its own session', async (portalKind, bridgeKind) => {
     if ((portalKind === 'v2ray' || bridgeKind === 'v2ray') && !v2rayAvailable()) return;
     const echoPort = await startUdpEcho();
-    const [publicPort = 0] = await freeTcpUdpPorts(1);
-    let [linkPort = 0] = await freePorts(1);
-    while (linkPort === publicPort) [linkPort = 0] = await freePorts(1);
+    const [publicPort = 0, linkPort = 0] = await freeTcpUdpPorts(2);
     const ports = { publicPort, linkPort, upstreamPort: echoPort };
     const portal = portalConfig(ports) as Mutable<PortholeConfig>;
     for (const inbound of portal.inbounds) if (inbound.protocol === 'dokodemo-door') inbound.settings.network = ['tcp', 'udp'];

@@ -31,7 +31,7 @@ export class DefaultConnectionStats implements ConnectionStats {
     const firstKept = this.closed.findIndex((item) => now - (item.snapshot.closedAt ?? now) <= this.keepClosedMs);
     this.closed.splice(0, firstKept === -1 ? this.closed.length : firstKept);
     const recent = this.closed.length > this.maxClosed ? this.closed.slice(-this.maxClosed) : this.closed;
-    return [...this.open.values().map(toSnapshot), ...recent.map((item) => item.snapshot)];
+    return [...[...this.open.values()].map(toSnapshot), ...recent.map((item) => item.snapshot)];
   }
 
   abort(id: number): boolean {

@@ -553,7 +553,7 @@ export abstract class MuxConnection {
     if (this.closedError) return;
     this.closedError = error;
     this.stopStuckCheck();
-    for (const stream of this.streams.values()) stream.destroy(error);
+    for (const stream of [...this.streams.values()]) stream.destroy(error);
     this.streams.clear();
     const waiters = this.drainWaiters.splice(0);
     for (const resume of waiters) resume(error);

@@ -194,12 +194,12 @@ export class VmessInbound implements InboundHandler {
   }
 
   /**
-   * Dispatches one connection; a failed dispatch closes that connection only. A Mux.Cool stream
-   * (TCP) goes to the outbound as it is; a VMess body or a UDP session is pumped through a link.
+   * Dispatches one connection; a failed dispatch closes that connection only. A Mux.Cool session
+   * goes to the outbound as it is; a VMess body (which does not count its bytes) through a link.
    */
   private dispatchTo(session: Session, target: Destination, from: Duplex): void {
     try {
-      if (from instanceof MuxStream && !from.packet) this.dispatcher.dispatchLink(session, target, from);
+      if (from instanceof MuxStream) this.dispatcher.dispatchLink(session, target, from);
       else void pumpBoth(from, this.dispatcher.dispatch(session, target));
     } catch (error) {
       this.log.warning(`dispatch failed: ${formatErrorLine(error)}`, session.id);
