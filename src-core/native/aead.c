@@ -10,6 +10,11 @@
  * JS interface (all Buffers; see aead.ts):
  *   create(algorithm 0=aes-128-gcm 1=chacha20-poly1305, key, encrypt) -> context
  *   seal(context, nonce12, plain, out, offset)  writes ciphertext ‖ 16-byte tag at out[offset…]
+ *   sealPieces(context, nonce12, pieces, cursor, length, out, offset)
+ *     The same for `length` plaintext bytes taken from an array of Buffers, starting at
+ *     cursor = Int32Array [piece index, offset in that piece], which is advanced past them. A batch
+ *     of Mux frames (headers and views of socket reads) is sealed without first being copied
+ *     into one buffer: GCM and Poly1305 take their input in any number of updates.
  *   open(context, nonce12, sealed, out, offset) -> true when authentic; plaintext at out[offset…]
  *   openRun(context, nonce12, input, sizes, padding, out, cursor) -> status
  *     Opens consecutive whole VMess chunks (uint16 masked length ‖ sealed ‖ padding) from input,
@@ -235,10 +240,77 @@ static napi_value open_run(napi_env env, napi_callback_info info) {
   return result;
 }
 
+enum { PIECE_INDEX, PIECE_OFFSET, PIECE_FIELDS };
+
+static napi_value seal_pieces(napi_env env, napi_callback_info info) {
+  size_t argc = 7;
+  napi_value argv[7];
+  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+  aead_context *context;
+  uint8_t *nonce, *out;
+  size_t nonce_length, out_length, cursor_length;
+  int32_t *cursor;
+  uint32_t length = 0, offset = 0, count = 0;
+  bool is_array = false;
+  if (argc < 7 || napi_get_value_external(env, argv[0], (void **)&context) != napi_ok || !get_bytes(env, argv[1], &nonce, &nonce_length) ||
+      napi_is_array(env, argv[2], &is_array) != napi_ok || !is_array || napi_get_array_length(env, argv[2], &count) != napi_ok ||
+      !get_typed(env, argv[3], napi_int32_array, (void **)&cursor, &cursor_length) || cursor_length < PIECE_FIELDS ||
+      napi_get_value_uint32(env, argv[4], &length) != napi_ok || !get_bytes(env, argv[5], &out, &out_length) ||
+      napi_get_value_uint32(env, argv[6], &offset) != napi_ok) {
+    throw_error(env, "sealPieces(context, nonce, pieces, cursor, length, out, offset)");
+    return NULL;
+  }
+  if (!context->encrypt || nonce_length != NONCE_LENGTH || length > INT32_MAX || offset > out_length ||
+      out_length - offset < (size_t)length + TAG_LENGTH || cursor[PIECE_INDEX] < 0 || cursor[PIECE_OFFSET] < 0) {
+    throw_error(env, "sealPieces: bad context, nonce or cursor, or the chunk does not fit the output buffer");
+    return NULL;
+  }
+  uint32_t index = (uint32_t)cursor[PIECE_INDEX];
+  size_t at = (size_t)cursor[PIECE_OFFSET], remaining = length;
+  uint8_t *to = out + offset;
+  if (EVP_EncryptInit_ex(context->ctx, NULL, NULL, NULL, nonce) != 1) {
+    throw_error(env, "seal failed");
+    return NULL;
+  }
+  while (remaining > 0) {
+    napi_value element;
+    uint8_t *piece;
+    size_t piece_length;
+    if (index >= count || napi_get_element(env, argv[2], index, &element) != napi_ok || !get_bytes(env, element, &piece, &piece_length) ||
+        at > piece_length) {
+      throw_error(env, "sealPieces: the pieces hold fewer bytes than asked for");
+      return NULL;
+    }
+    size_t take = piece_length - at < remaining ? piece_length - at : remaining;
+    int written = 0;
+    if (take > 0 && EVP_EncryptUpdate(context->ctx, to, &written, piece + at, (int)take) != 1) {
+      throw_error(env, "seal failed");
+      return NULL;
+    }
+    to += written;
+    remaining -= take;
+    at += take;
+    if (at == piece_length) {
+      index += 1;
+      at = 0;
+    }
+  }
+  int final_written = 0;
+  if (EVP_EncryptFinal_ex(context->ctx, to, &final_written) != 1 ||
+      EVP_CIPHER_CTX_ctrl(context->ctx, EVP_CTRL_AEAD_GET_TAG, TAG_LENGTH, out + offset + length) != 1) {
+    throw_error(env, "seal failed");
+    return NULL;
+  }
+  cursor[PIECE_INDEX] = (int32_t)index;
+  cursor[PIECE_OFFSET] = (int32_t)at;
+  return NULL;
+}
+
 static napi_value init(napi_env env, napi_value exports) {
   napi_property_descriptor properties[] = {
       {"create", NULL, create, NULL, NULL, NULL, napi_default, NULL},
       {"seal", NULL, seal, NULL, NULL, NULL, napi_default, NULL},
+      {"sealPieces", NULL, seal_pieces, NULL, NULL, NULL, napi_default, NULL},
       {"open", NULL, open_chunk, NULL, NULL, NULL, napi_default, NULL},
       {"openRun", NULL, open_run, NULL, NULL, NULL, napi_default, NULL},
   };

@@ -1,6 +1,6 @@
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import { describe, expect, it, test } from 'vitest';
-import { NATIVE_ALGORITHM, nativeAead, nativeAeadStatus, type NativeAead } from './aead.js';
+import { NATIVE_ALGORITHM, PIECE_CURSOR, nativeAead, nativeAeadStatus, type NativeAead } from './aead.js';
 
 const ALGORITHMS = [
   { name: 'aes-128-gcm', id: NATIVE_ALGORITHM.aes128Gcm, keyLength: 16 },
@@ -80,6 +80,45 @@ describe('native AEAD', () => {
         expect(native.open(opener, nonce, sealed, back, 0)).toBe(true);
         expect(back.equals(plain)).toBe(true);
       }
+    });
+
+    test('sealPieces gives the bytes of seal over the joined pieces, wherever they split, and advances the cursor', () => {
+      const key = randomBytes(keyLength);
+      const context = native.create(id, key, true);
+      const data = randomBytes(70_000);
+      for (const cuts of [[], [1], [16, 17], [0, 0, 5000], [30_000, 30_001, 69_999], [8, 16, 24, 40_000]]) {
+        const pieces: Buffer[] = [];
+        let from = 0;
+        for (const cut of [...cuts, data.length]) {
+          pieces.push(data.subarray(from, cut));
+          from = cut;
+        }
+        // Two chunks from the same pieces: the second starts where the cursor left the first.
+        const cursor = new Int32Array(PIECE_CURSOR.fields);
+        for (const [start, length] of [[0, 40_000], [40_000, 30_000]] as const) {
+          const nonce = randomBytes(12);
+          const out = Buffer.alloc(length + 16 + 4, 0xee);
+          native.sealPieces(context, nonce, pieces, cursor, length, out, 2);
+          expect(out.subarray(2, 2 + length + 16).equals(nodeSeal(name, key, nonce, data.subarray(start, start + length)))).toBe(true);
+          expect([...out.subarray(0, 2), ...out.subarray(2 + length + 16)].every((byte) => byte === 0xee)).toBe(true);
+        }
+        // Past the last byte: the cursor points at the end of the last piece or past it.
+        const last = pieces.length - 1;
+        expect([[last, pieces[last]!.length], [last + 1, 0]]).toContainEqual([cursor[0], cursor[1]]);
+      }
+    });
+
+    test('sealPieces refuses more bytes than the pieces hold, a bad cursor, or too small an output', () => {
+      const sealer = native.create(id, randomBytes(keyLength), true);
+      const opener = native.create(id, randomBytes(keyLength), false);
+      const nonce = randomBytes(12);
+      const pieces = [Buffer.alloc(10), Buffer.alloc(10)];
+      expect(() => native.sealPieces(sealer, nonce, pieces, new Int32Array(2), 21, Buffer.alloc(100), 0)).toThrow(/fewer bytes/);
+      expect(() => native.sealPieces(sealer, nonce, pieces, Int32Array.of(0, 11), 5, Buffer.alloc(100), 0)).toThrow(/fewer bytes/);
+      expect(() => native.sealPieces(sealer, nonce, pieces, Int32Array.of(-1, 0), 5, Buffer.alloc(100), 0)).toThrow(/cursor/);
+      expect(() => native.sealPieces(sealer, nonce, pieces, new Int32Array(2), 20, Buffer.alloc(35), 0)).toThrow(/does not fit/);
+      expect(() => native.sealPieces(opener, nonce, pieces, new Int32Array(2), 20, Buffer.alloc(100), 0)).toThrow(/context/);
+      expect(() => native.sealPieces(sealer, nonce, [Buffer.alloc(4), 'text' as unknown as Buffer], new Int32Array(2), 8, Buffer.alloc(100), 0)).toThrow(/fewer bytes/);
     });
 
     test('refuses arguments that would write out of bounds or misuse a context', () => {

@@ -20,6 +20,11 @@ export interface NativeAead {
   create(algorithm: NativeAlgorithm, key: Buffer, encrypt: boolean): NativeAeadContext;
   /** Writes ciphertext ‖ 16-byte tag of `plain` at `out[offset…]`. */
   seal(context: NativeAeadContext, nonce: Buffer, plain: Buffer, out: Buffer, offset: number): void;
+  /**
+   * Seals `length` plaintext bytes gathered from `pieces`, starting at `cursor` (PIECE_CURSOR),
+   * which is advanced past them; writes ciphertext ‖ tag at `out[offset…]`. Nothing is copied first.
+   */
+  sealPieces(context: NativeAeadContext, nonce: Buffer, pieces: readonly Buffer[], cursor: Int32Array, length: number, out: Buffer, offset: number): void;
   /** Writes the plaintext of `sealed` (ciphertext ‖ tag) at `out[offset…]`; false when it is not authentic. */
   open(context: NativeAeadContext, nonce: Buffer, sealed: Buffer, out: Buffer, offset: number): boolean;
   /**
@@ -30,6 +35,8 @@ export interface NativeAead {
   openRun(context: NativeAeadContext, nonce: Buffer, input: Buffer, sizes: Uint16Array, padding: boolean, out: Buffer, cursor: Int32Array): number;
 }
 
+/** Fields of `sealPieces`' cursor: the next plaintext byte is `pieces[index][offset]`. */
+export const PIECE_CURSOR = { index: 0, offset: 1, fields: 2 } as const;
 /** Fields of `openRun`'s cursor. */
 export const RUN_CURSOR = { input: 0, sizes: 1, sizesEnd: 2, out: 3, counter: 4, fields: 5 } as const;
 /** What stopped `openRun`. */

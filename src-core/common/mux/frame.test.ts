@@ -10,6 +10,7 @@ import {
   FrameStatus,
   TargetNetwork,
   type MuxTarget,
+  dataFramePieces,
   decodeFrameMetadata,
   encodeDataFrames,
   encodeFrame,
@@ -297,5 +298,44 @@ describe('packDataFrames from pieces', () => {
       }
     }
     expect(packDataFrames(4, [Buffer.alloc(0), Buffer.alloc(0)], MAX_STREAM_DATA).toString('hex')).toBe('000400040200');
+  });
+});
+
+describe('dataFramePieces', () => {
+  const target: MuxTarget = { network: TargetNetwork.TCP, address: { type: AddressType.Domain, host: 'example.com' }, port: 443 };
+  const payload = Buffer.from(Array.from({ length: 70_000 }, (_, i) => (i * 13) & 0xff));
+  const split = (cuts: number[]): Buffer[] => {
+    const pieces: Buffer[] = [];
+    let from = 0;
+    for (const cut of [...cuts, payload.length]) {
+      pieces.push(payload.subarray(from, Math.max(from, cut)));
+      from = Math.max(from, cut);
+    }
+    return pieces;
+  };
+
+  it('joined, gives exactly the bytes of packDataFrames, wherever the payload splits', () => {
+    for (const cuts of [[], [1], [8191, 8192, 8193], [100, 100, 40_000], [69_999], [0, 0, 35_000, 70_000]]) {
+      const pieces = split(cuts);
+      for (const limit of [MAX_STREAM_DATA, PORTHOLE_STREAM_DATA, 1000]) {
+        expect(Buffer.concat(dataFramePieces(4, pieces, limit, target)).equals(packDataFrames(4, payload, limit, target))).toBe(true);
+        expect(Buffer.concat(dataFramePieces(4, pieces, limit)).equals(packDataFrames(4, payload, limit))).toBe(true);
+      }
+    }
+    expect(Buffer.concat(dataFramePieces(4, [Buffer.alloc(0)], MAX_STREAM_DATA)).toString('hex')).toBe('000400040200');
+  });
+
+  it('does not copy the payload: its pieces are views of the caller\'s buffers', () => {
+    const pieces = split([50_000]);
+    const frames = dataFramePieces(2, pieces, PORTHOLE_STREAM_DATA);
+    const payloadViews = frames.filter((frame) => frame.buffer === payload.buffer);
+    expect(payloadViews.reduce((sum, view) => sum + view.length, 0)).toBe(payload.length);
+    // Headers only besides them: 1 + 2 frames' worth of 8 bytes.
+    expect(frames.filter((frame) => frame.buffer !== payload.buffer).map((frame) => frame.length)).toEqual([8, 8, 8]);
+  });
+
+  it('rejects a frame limit outside 1…65535', () => {
+    expect(() => dataFramePieces(2, [Buffer.from('x')], 0)).toThrow(BugError);
+    expect(() => dataFramePieces(2, [Buffer.from('x')], MAX_FRAME_DATA + 1)).toThrow(BugError);
   });
 });

@@ -26,11 +26,18 @@ import type { Destination } from '../net.js';
 import { PortholeError, formatErrorLine } from '../errors.js';
 import { AddressType, type MuxAddress } from './address.js';
 import { MAX_PACKET_DATA, MAX_STREAM_DATA, PORTHOLE_STREAM_DATA } from './consts.js';
-import { FrameOption, FrameStatus, TargetNetwork, encodeFrameHeader, hasOption, packDataFrames, type FrameMetadata, type MuxFrame, type MuxTarget } from './frame.js';
+import { FrameOption, FrameStatus, TargetNetwork, dataFramePieces, encodeFrameHeader, hasOption, packDataFrames, type FrameMetadata, type MuxFrame, type MuxTarget } from './frame.js';
 import { FrameReader } from './reader.js';
 import { encodeEndFrame, encodeNewFrame } from './writer.js';
 import { MAX_UPDATES_PER_MESSAGE, decodeFlowMessage, encodeFlowMessage, type WindowUpdate } from './flow.js';
 import { RosterMap } from '../roster.js';
+
+/**
+ * A write at least this large leaves as frame headers and views of its data (dataFramePieces),
+ * which the link's VMess encoder seals without joining; a smaller one is packed into one buffer
+ * (packDataFrames), since copying a few KiB costs less than writing several pieces.
+ */
+export const GATHER_MIN_BYTES = 16 * 1024;
 
 /** With a 4.34 peer, a stream whose reader is this far behind is closed (at least; see options). */
 export const DEFAULT_OVERFLOW_BYTES = 4 * 1024 * 1024;
@@ -263,7 +270,10 @@ export class MuxStream extends Duplex {
       const meta: FrameMetadata = target ? { sessionId: this.id, status: FrameStatus.New, option: 0, target } : { sessionId: this.id, status: FrameStatus.Keep, option: 0 };
       return [joinFrame(encodeFrameHeader(meta, chunk.length), chunk)];
     }
-    return [packDataFrames(this.id, payload, this.connection.flow ? PORTHOLE_STREAM_DATA : MAX_STREAM_DATA, target)];
+    const maxFrameData = this.connection.flow ? PORTHOLE_STREAM_DATA : MAX_STREAM_DATA;
+    const length = Buffer.isBuffer(payload) ? payload.length : payload.reduce((sum, piece) => sum + piece.length, 0);
+    if (length < GATHER_MIN_BYTES) return [packDataFrames(this.id, payload, maxFrameData, target)];
+    return dataFramePieces(this.id, Buffer.isBuffer(payload) ? [payload] : payload, maxFrameData, target);
   }
 
   private sendEnd(withError: boolean): void {

@@ -18,8 +18,8 @@ export interface BodyCodec {
   decode(chunk: Buffer): Buffer[];
   /** True once the peer's end-of-stream chunk was read. */
   decodedEnd(): boolean;
-  /** Encodes plaintext to wire bytes (may return an empty buffer). */
-  encode(plain: Buffer): Buffer;
+  /** Encodes plaintext, maybe in pieces (a batch of writes), to wire bytes (may return an empty buffer). */
+  encode(plain: Buffer | readonly Buffer[]): Buffer;
   /** The end-of-stream chunk. */
   encodeEnd(): Buffer;
 }
@@ -116,7 +116,8 @@ export class VmessBodyStream extends Duplex {
     let wire: Buffer;
     try {
       if (this.packet) wire = this.encodeDatagrams(chunks);
-      else wire = this.codec.encode(chunks.length === 1 ? chunks[0]!.chunk : Buffer.concat(chunks.map(({ chunk }) => chunk)));
+      // A batch (Mux frames: headers and views of socket reads) is encoded from its pieces, not joined first.
+      else wire = this.codec.encode(chunks.length === 1 ? chunks[0]!.chunk : chunks.map(({ chunk }) => chunk));
     } catch (error) {
       callback(error as Error);
       return;

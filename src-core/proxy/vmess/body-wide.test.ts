@@ -26,6 +26,26 @@ describe('widened chunks (what the VMess handlers send to any peer)', () => {
     expect(decoder.ended).toBe(true);
   });
 
+  it.each([SECURITY.aes128Gcm, SECURITY.chacha20Poly1305, SECURITY.none, SECURITY.legacy])('security %s: a batch in pieces encodes to the bytes of the joined batch', (security) => {
+    const options = { security, options: OPTION.chunkStream | OPTION.chunkMasking, command: COMMAND.tcp, key: randomBytes(16), iv: randomBytes(16) };
+    const fromPieces = createBodyEncoder(options);
+    const joined = createBodyEncoder(options);
+    fromPieces.widenChunks(WIDE_CHUNK_WIRE_BYTES);
+    joined.widenChunks(WIDE_CHUNK_WIRE_BYTES);
+    const data = randomBytes(200_000);
+    // Frame headers between views of socket reads, empty pieces, chunks across piece boundaries.
+    for (const cuts of [[8, 32_776, 32_784], [0, 0, 1], [65_000, 65_001, 65_002, 130_000, 199_999], [100_000]]) {
+      const pieces: Buffer[] = [];
+      let from = 0;
+      for (const cut of [...cuts, data.length]) {
+        pieces.push(data.subarray(from, cut));
+        from = cut;
+      }
+      expect(fromPieces.encode(pieces).equals(joined.encode(data))).toBe(true);
+    }
+    expect(fromPieces.encode([Buffer.alloc(0), Buffer.alloc(0)])).toHaveLength(0);
+  });
+
   it('splits a batch into chunks of (nearly) equal size, never a full run plus a sliver', () => {
     const options = { security: SECURITY.aes128Gcm, options: OPTION.chunkStream | OPTION.chunkMasking, command: COMMAND.tcp, key: randomBytes(16), iv: randomBytes(16) };
     const max = WIDEST - 2 - 16;

@@ -49,7 +49,7 @@ import {
 } from './consts.js';
 import { fnv1a32 } from './codec.js';
 import { Shake128Stream } from './shake128.js';
-import { NATIVE_ALGORITHM, RUN_CURSOR, RUN_STATUS, nativeAead, type NativeAead } from '../../native/aead.js';
+import { NATIVE_ALGORITHM, PIECE_CURSOR, RUN_CURSOR, RUN_STATUS, nativeAead, type NativeAead } from '../../native/aead.js';
 
 /** What a body codec needs: all of it comes from the request header. */
 export interface BodyCodecOptions {
@@ -73,8 +73,10 @@ export interface BodyEncoder {
   /**
    * Frames `data` (any size; UDP: one datagram) into one wire buffer. An empty `data` gives an
    * empty buffer, never an EOS. Throws `PH_VMESS_BAD_CHUNK` for a datagram that cannot fit a chunk.
+   * A stream's data may come in pieces (a batch of writes), framed as if joined: AEAD chunks are
+   * sealed straight from the pieces, without joining them first.
    */
-  encode(data: Buffer): Buffer;
+  encode(data: Buffer | readonly Buffer[]): Buffer;
   /**
    * The end-of-stream chunk. Empty without ChunkStream (0x01), as V2Ray writes no EOS then; the
    * stream ends with the connection.
@@ -114,6 +116,8 @@ interface ChunkCipher {
   readonly overhead: number;
   /** Writes seal(plain) at `out[offset…]`; returns the bytes written. */
   seal(plain: Buffer, nonce: Buffer, out: Buffer, offset: number): number;
+  /** Native only: seals `length` bytes gathered from `pieces` at `cursor` (NativeAead.sealPieces); returns the bytes written. */
+  sealPieces?(pieces: readonly Buffer[], cursor: Int32Array, length: number, nonce: Buffer, out: Buffer, offset: number): number;
   /** Writes the plaintext of a sealed chunk at `out[offset…]`; returns its length, or -1 when authentication fails. */
   open(sealed: Buffer, nonce: Buffer, out: Buffer, offset: number): number;
   /** Native only: opens a run of whole chunks in one call (NativeAead.openRun). */
@@ -138,6 +142,10 @@ function nativeAeadCipher(native: NativeAead, algorithm: AeadAlgorithm, rawKey: 
     seal(plain, nonce, out, offset) {
       native.seal(context, nonce, plain, out, offset);
       return plain.length + TAG_LENGTH;
+    },
+    sealPieces(pieces, cursor, length, nonce, out, offset) {
+      native.sealPieces(context, nonce, pieces, cursor, length, out, offset);
+      return length + TAG_LENGTH;
     },
     open(sealed, nonce, out, offset) {
       if (sealed.length < TAG_LENGTH) return -1;
@@ -289,6 +297,50 @@ class SizeQueue {
   }
 }
 
+function totalLength(pieces: readonly Buffer[]): number {
+  let length = 0;
+  for (const piece of pieces) length += piece.length;
+  return length;
+}
+
+/**
+ * Seals the next `length` bytes of `pieces` (from `cursor`, which is advanced) at `out[offset…]`;
+ * returns the bytes written. A chunk within one piece is sealed from a view of it; one that spans
+ * pieces is sealed natively from the pieces, or else from a copy joining its parts.
+ */
+function sealFromPieces(cipher: ChunkCipher, pieces: readonly Buffer[], cursor: Int32Array, length: number, nonce: Buffer, out: Buffer, offset: number): number {
+  let index = cursor[PIECE_CURSOR.index]!;
+  let at = cursor[PIECE_CURSOR.offset]!;
+  // Skip exhausted (and empty) pieces, so that "within one piece" is judged on the right one.
+  while (index < pieces.length && at === pieces[index]!.length) {
+    index += 1;
+    at = 0;
+  }
+  const piece = pieces[index];
+  if (piece && piece.length - at >= length) {
+    cursor[PIECE_CURSOR.index] = index;
+    cursor[PIECE_CURSOR.offset] = at + length;
+    return cipher.seal(piece.subarray(at, at + length), nonce, out, offset);
+  }
+  cursor[PIECE_CURSOR.index] = index;
+  cursor[PIECE_CURSOR.offset] = at;
+  if (cipher.sealPieces) return cipher.sealPieces(pieces, cursor, length, nonce, out, offset);
+  const joined = Buffer.allocUnsafe(length);
+  for (let copied = 0; copied < length;) {
+    const source = pieces[index]!;
+    const take = Math.min(length - copied, source.length - at);
+    copied += source.copy(joined, copied, at, at + take);
+    at += take;
+    if (at === source.length) {
+      index += 1;
+      at = 0;
+    }
+  }
+  cursor[PIECE_CURSOR.index] = index;
+  cursor[PIECE_CURSOR.offset] = at;
+  return cipher.seal(joined, nonce, out, offset);
+}
+
 const RANDOM_POOL_SIZE = 4096;
 const EMPTY = Buffer.alloc(0);
 
@@ -299,6 +351,8 @@ class VmessBodyEncoder implements BodyEncoder {
   private readonly nonce: Buffer;
   private readonly cfb: Cipher | undefined;
   private counter = 0;
+  /** Where encodeAead is in its input's pieces (PIECE_CURSOR). */
+  private readonly pieceCursor = new Int32Array(PIECE_CURSOR.fields);
   private randomPool = Buffer.alloc(0);
   private randomOffset = 0;
 
@@ -325,21 +379,19 @@ class VmessBodyEncoder implements BodyEncoder {
     this.maxPlaintextPerChunk = Math.min(CHUNK_LENGTH_MAX, wireBytes) - this.plan.cipher.overhead - CHUNK_SIZE_BYTES - maxPadding;
   }
 
-  encode(data: Buffer): Buffer {
-    if (data.length === 0) return EMPTY;
-    switch (this.plan.framing) {
-      case 'raw':
-        return this.cfb ? this.cfb.update(data) : data;
-      case 'chunk-stream':
-        return this.encodeChunkStream(data);
-      case 'aead':
-        if (this.plan.packet && data.length > this.maxPlaintextPerChunk) {
-          // V2Ray drops such a datagram after drawing its padding, which desynchronises the
-          // SHAKE stream; refuse it before drawing anything.
-          throw new PortholeError('PH_VMESS_BAD_CHUNK', `vmess: datagram of ${data.length} bytes exceeds ${this.maxPlaintextPerChunk}`);
-        }
-        return this.encodeAead(data);
+  encode(input: Buffer | readonly Buffer[]): Buffer {
+    const length = Buffer.isBuffer(input) ? input.length : totalLength(input);
+    if (length === 0) return EMPTY;
+    if (this.plan.framing === 'aead') {
+      if (this.plan.packet && length > this.maxPlaintextPerChunk) {
+        // V2Ray drops such a datagram after drawing its padding, which desynchronises the
+        // SHAKE stream; refuse it before drawing anything.
+        throw new PortholeError('PH_VMESS_BAD_CHUNK', `vmess: datagram of ${length} bytes exceeds ${this.maxPlaintextPerChunk}`);
+      }
+      return this.encodeAead(input, length);
     }
+    const data = Buffer.isBuffer(input) ? input : Buffer.concat(input, length);
+    return this.plan.framing === 'raw' ? (this.cfb ? this.cfb.update(data) : data) : this.encodeChunkStream(data);
   }
 
   end(): Buffer {
@@ -353,7 +405,7 @@ class VmessBodyEncoder implements BodyEncoder {
         return out;
       }
       case 'aead':
-        return this.encodeAead(EMPTY);
+        return this.encodeAead(EMPTY, 0);
     }
   }
 
@@ -370,35 +422,41 @@ class VmessBodyEncoder implements BodyEncoder {
     return out;
   }
 
-  /** One output buffer for the whole batch: sizes first, then each chunk sealed in place. */
-  private encodeAead(data: Buffer): Buffer {
+  /**
+   * One output buffer for the whole batch: sizes first, then each chunk sealed in place, its
+   * plaintext taken from `input` (`length` bytes, maybe in pieces) by a cursor.
+   */
+  private encodeAead(input: Buffer | readonly Buffer[], length: number): Buffer {
     const { cipher, padding } = this.plan;
-    const count = data.length === 0 ? 1 : Math.ceil(data.length / this.maxPlaintextPerChunk);
-    const perChunk = Math.ceil(data.length / count) || 1;
+    const pieces = Buffer.isBuffer(input) ? [input] : input;
+    const count = length === 0 ? 1 : Math.ceil(length / this.maxPlaintextPerChunk);
+    const perChunk = Math.ceil(length / count) || 1;
     const pads = new Uint8Array(count);
     const masks = new Uint16Array(count);
     let total = 0;
     let padTotal = 0;
     for (let i = 0; i < count; i++) {
-      const length = Math.min(perChunk, data.length - i * perChunk);
+      const chunkLength = Math.min(perChunk, length - i * perChunk);
       const pad = padding ? this.sizes.next() % MAX_PADDING : 0;
       pads[i] = pad;
       masks[i] = this.sizes.next();
       padTotal += pad;
-      total += CHUNK_SIZE_BYTES + length + cipher.overhead + pad;
+      total += CHUNK_SIZE_BYTES + chunkLength + cipher.overhead + pad;
     }
     const out = Buffer.allocUnsafe(total);
     if (padTotal > 0) this.ensureRandom(padTotal);
     let offset = 0;
+    const cursor = this.pieceCursor;
+    cursor[PIECE_CURSOR.index] = 0;
+    cursor[PIECE_CURSOR.offset] = 0;
     for (let i = 0; i < count; i++) {
-      const start = i * perChunk;
-      const plain = data.subarray(start, Math.min(start + perChunk, data.length));
+      const chunkLength = Math.min(perChunk, length - i * perChunk);
       const pad = pads[i]!;
-      out.writeUInt16BE((plain.length + cipher.overhead + pad) ^ masks[i]!, offset);
+      out.writeUInt16BE((chunkLength + cipher.overhead + pad) ^ masks[i]!, offset);
       offset += CHUNK_SIZE_BYTES;
       this.nonce.writeUInt16BE(this.counter, 0);
       this.counter = (this.counter + 1) & 0xffff;
-      offset += cipher.seal(plain, this.nonce, out, offset);
+      offset += sealFromPieces(cipher, pieces, cursor, chunkLength, this.nonce, out, offset);
       if (pad > 0) {
         this.randomPool.copy(out, offset, this.randomOffset, this.randomOffset + pad);
         this.randomOffset += pad;
