@@ -174,47 +174,26 @@ const KEEP_DATA_HEADER_LENGTH = 2 + MIN_METADATA_LENGTH + 2;
  * followed by a copy of its part of the payload. The first frame is New to `target` when one is
  * given (an opener's first write), the rest Keep. Same bytes as {@link encodeDataFrames} joined,
  * for `maxFrameData` = 8192. One buffer costs a copy, but it crosses the link and the VMess
- * encoder as one write instead of a header and a view per frame, which costs more. The payload may
- * come in pieces (a batch of writes): they are framed as if joined, still with one copy.
+ * encoder as one write instead of a header and a view per frame, which costs more for a small
+ * payload (a large one goes as {@link dataFramePieces}). The payload may come in pieces (a batch
+ * of writes): they are framed as if joined, still with one copy.
  */
 export function packDataFrames(sessionId: number, payload: Buffer | readonly Buffer[], maxFrameData: number, target?: MuxTarget): Buffer {
-  if (!Number.isInteger(maxFrameData) || maxFrameData < 1 || maxFrameData > MAX_FRAME_DATA) {
-    throw new BugError(`mux: frame data limit ${maxFrameData} is not in 1…${MAX_FRAME_DATA}`);
-  }
   const pieces = Buffer.isBuffer(payload) ? [payload] : payload;
-  let total = 0;
-  for (const piece of pieces) total += piece.length;
-  const firstMeta: FrameMetadata =
-    target === undefined
-      ? { sessionId, status: FrameStatus.Keep, option: 0 }
-      : { sessionId, status: FrameStatus.New, option: 0, target };
+  const { firstMeta, total } = dataFramePlan(sessionId, pieces, maxFrameData, target);
   if (total === 0) return encodeFrameHeader(firstMeta);
-  const firstLength = Math.min(maxFrameData, total);
-  const first = encodeFrameHeader(firstMeta, firstLength);
-  const keepFrames = Math.ceil((total - firstLength) / maxFrameData);
+  const first = encodeFrameHeader(firstMeta, Math.min(maxFrameData, total));
+  const keepFrames = Math.ceil(total / maxFrameData) - 1;
   const out = Buffer.allocUnsafe(first.length + total + keepFrames * KEEP_DATA_HEADER_LENGTH);
-  let at = first.copy(out, 0);
-  // Walks the pieces as one payload: `piece` and `offset` mark the next byte to copy.
-  let piece = 0;
-  let offset = 0;
-  const copyPayload = (length: number): void => {
-    while (length > 0) {
-      const source = pieces[piece]!;
-      const take = Math.min(length, source.length - offset);
-      at += source.copy(out, at, offset, offset + take);
-      length -= take;
-      offset += take;
-      if (offset === source.length) {
-        piece += 1;
-        offset = 0;
-      }
-    }
+  let at = 0;
+  const cursor = new PieceCursor(pieces);
+  const copy = (source: Buffer, from: number, to: number): void => {
+    at += source.copy(out, at, from, to);
   };
-  copyPayload(firstLength);
-  for (let from = firstLength; from < total; from += maxFrameData) {
+  for (let from = 0; from < total; from += maxFrameData) {
     const length = Math.min(maxFrameData, total - from);
-    at = writeKeepDataHeader(out, at, sessionId, length);
-    copyPayload(length);
+    at = from === 0 ? at + first.copy(out, at) : writeKeepDataHeader(out, at, sessionId, length);
+    cursor.take(length, copy);
   }
   return out;
 }
@@ -227,45 +206,65 @@ export function packDataFrames(sessionId: number, payload: Buffer | readonly Buf
  * pieces directly (BodyEncoder.encode).
  */
 export function dataFramePieces(sessionId: number, payload: readonly Buffer[], maxFrameData: number, target?: MuxTarget): Buffer[] {
+  const { firstMeta, total } = dataFramePlan(sessionId, payload, maxFrameData, target);
+  if (total === 0) return [encodeFrameHeader(firstMeta)];
+  const out: Buffer[] = [];
+  // All Keep headers in one small buffer, handed out as views.
+  const keepHeaders = Buffer.allocUnsafe((Math.ceil(total / maxFrameData) - 1) * KEEP_DATA_HEADER_LENGTH);
+  let headerAt = 0;
+  const cursor = new PieceCursor(payload);
+  const view = (source: Buffer, from: number, to: number): void => {
+    out.push(to - from === source.length ? source : source.subarray(from, to));
+  };
+  for (let from = 0; from < total; from += maxFrameData) {
+    const length = Math.min(maxFrameData, total - from);
+    if (from === 0) {
+      out.push(encodeFrameHeader(firstMeta, length));
+    } else {
+      const end = writeKeepDataHeader(keepHeaders, headerAt, sessionId, length);
+      out.push(keepHeaders.subarray(headerAt, end));
+      headerAt = end;
+    }
+    cursor.take(length, view);
+  }
+  return out;
+}
+
+/** What both data-frame encoders need first: the limit checked, the first frame's metadata, the payload's size. */
+function dataFramePlan(sessionId: number, pieces: readonly Buffer[], maxFrameData: number, target: MuxTarget | undefined): { firstMeta: FrameMetadata; total: number } {
   if (!Number.isInteger(maxFrameData) || maxFrameData < 1 || maxFrameData > MAX_FRAME_DATA) {
     throw new BugError(`mux: frame data limit ${maxFrameData} is not in 1…${MAX_FRAME_DATA}`);
   }
   let total = 0;
-  for (const piece of payload) total += piece.length;
+  for (const piece of pieces) total += piece.length;
   const firstMeta: FrameMetadata =
     target === undefined
       ? { sessionId, status: FrameStatus.Keep, option: 0 }
       : { sessionId, status: FrameStatus.New, option: 0, target };
-  if (total === 0) return [encodeFrameHeader(firstMeta)];
-  const firstLength = Math.min(maxFrameData, total);
-  const out: Buffer[] = [encodeFrameHeader(firstMeta, firstLength)];
-  // All Keep headers in one small buffer, handed out as views.
-  const keepHeaders = Buffer.allocUnsafe(Math.ceil((total - firstLength) / maxFrameData) * KEEP_DATA_HEADER_LENGTH);
-  let headerAt = 0;
-  let piece = 0;
-  let offset = 0;
-  const takePayload = (length: number): void => {
+  return { firstMeta, total };
+}
+
+/** Walks a payload given in pieces as if they were joined. */
+class PieceCursor {
+  private piece = 0;
+  private offset = 0;
+
+  constructor(private readonly pieces: readonly Buffer[]) {}
+
+  /** Hands the next `length` bytes to `visit`, one non-empty part of a piece at a time. */
+  take(length: number, visit: (source: Buffer, from: number, to: number) => void): void {
     while (length > 0) {
-      const source = payload[piece]!;
-      const take = Math.min(length, source.length - offset);
-      if (take > 0) out.push(take === source.length ? source : source.subarray(offset, offset + take));
+      const source = this.pieces[this.piece]!;
+      const take = Math.min(length, source.length - this.offset);
+      if (take > 0) visit(source, this.offset, this.offset + take);
       length -= take;
-      offset += take;
-      if (offset === source.length) {
-        piece += 1;
-        offset = 0;
+      this.offset += take;
+      if (this.offset === source.length) {
+        this.piece += 1;
+        this.offset = 0;
       }
     }
-  };
-  takePayload(firstLength);
-  for (let from = firstLength; from < total; from += maxFrameData) {
-    const length = Math.min(maxFrameData, total - from);
-    const end = writeKeepDataHeader(keepHeaders, headerAt, sessionId, length);
-    out.push(keepHeaders.subarray(headerAt, end));
-    headerAt = end;
-    takePayload(length);
   }
-  return out;
 }
 
 /** Writes a Keep + Data header (ML = 4) for `length` bytes at `out[at…]`; returns where it ends. */
