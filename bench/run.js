@@ -14,7 +14,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { bridgeConfig, portalConfig } from './lib/configs.js';
 import { forkHelper, killAllChildren, logProblems, PORTHOLE_CLI, PORTHOLE_ENGINE, startPeer, V2RAY_BINARY } from './lib/procs.js';
-import { metricDefinitions, ratio, renderTable, summarize } from './lib/report.js';
+import { metricDefinitions, ratio, renderMedianRatios, renderTable, summarize } from './lib/report.js';
 import { buildFingerprint, cpuSeconds, cpuTimes, difference, freePorts, ioCounters, memory, pollUntil, portOpen, quantile } from './lib/util.js';
 
 const MIB = 1024 * 1024;
@@ -385,6 +385,12 @@ async function main() {
   console.log('');
   console.log(renderTable(definitions, summary, options.pairings, REFERENCE));
   console.log('');
+  if (options.rounds > 1) {
+    console.log(`The same ratios from each pairing's median round (${options.rounds} rounds; less moved by one lucky or unlucky round):`);
+    console.log('');
+    console.log(renderMedianRatios(definitions, summary, options.pairings, REFERENCE));
+    console.log('');
+  }
 
   const anomalies = [];
   const builds = new Set([machine.engineBuild, ...records.map((r) => r.engineBuild).filter(Boolean)]);
