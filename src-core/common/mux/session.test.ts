@@ -6,7 +6,7 @@ import { MuxClient } from './client.js';
 import { FrameStatus, encodeFrameHeader } from './frame.js';
 import { FrameReader } from './reader.js';
 import { MuxServer } from './server.js';
-import type { MuxStream } from './session.js';
+import { GATHER_MIN_BYTES, type MuxStream } from './session.js';
 
 const quietLog = { debug: () => {}, warning: () => {} };
 const options = { streamBufferBytes: 64 * 1024, log: quietLog };
@@ -75,6 +75,27 @@ describe('MuxClient ↔ MuxServer', () => {
       expect(frames).toEqual([[FrameStatus.New, 'hello']]);
       resolve();
     }));
+  });
+
+  it(`hands a write of ${GATHER_MIN_BYTES / 1024} KiB or more to the link as headers and views of it, a smaller one packed`, async () => {
+    const { inboundEnd, outboundEnd } = createLinkPair({ highWaterMark: 1024 * 1024 });
+    const client = new MuxClient(inboundEnd, options);
+    const chunks: Buffer[] = [];
+    outboundEnd.on('data', (chunk: Buffer) => chunks.push(chunk));
+    const stream = client.openStream(destination('tcp', 'example.com', 443));
+    const large = randomBytes(40_000);
+    const small = randomBytes(GATHER_MIN_BYTES - 1);
+    stream.write(large);
+    await new Promise((resolve) => setImmediate(resolve));
+    const largeViews = chunks.filter((chunk) => chunk.buffer === large.buffer);
+    expect(largeViews.reduce((sum, view) => sum + view.length, 0)).toBe(large.length);
+    chunks.length = 0;
+    stream.write(small);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(chunks.some((chunk) => chunk.buffer === small.buffer)).toBe(false);
+    // The packed frame still carries the bytes.
+    const frames = new FrameReader().push(Buffer.concat(chunks)).frames;
+    expect(Buffer.concat(frames.map((frame) => frame.data ?? Buffer.alloc(0))).equals(small)).toBe(true);
   });
 
   it('answers data for an unknown session with End and keeps the link', async () => {
