@@ -140,9 +140,22 @@ async function sendDownload(socket: net.Socket, size: number): Promise<void> {
   while (left > 0 && !socket.destroyed) {
     const piece = left >= block.length ? block : block.subarray(0, left);
     left -= piece.length;
-    if (!socket.write(piece)) await new Promise((resolve) => { socket.once('drain', resolve); socket.once('close', resolve); });
+    if (!socket.write(piece)) await drainOrClose(socket);
   }
   if (!socket.destroyed) socket.end();
+}
+
+/** Resolves once `socket` drains or closes, leaving no listener behind (a download waits thousands of times). */
+function drainOrClose(socket: net.Socket): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      socket.off('drain', done);
+      socket.off('close', done);
+      resolve();
+    };
+    socket.on('drain', done);
+    socket.on('close', done);
+  });
 }
 
 /** Asks the mixed upstream (through `port`) for a download and never reads it. */
