@@ -38,6 +38,11 @@ const HELP = `Usage: npm run bench -- [options]   (or: node bench/run.js [option
   --idle N          idle streams held open for the RSS figures (env BENCH_IDLE, default 1000)
   --settle N        seconds of quiet after the bulk transfers before RSS is read again, 0 = skip
                     (env BENCH_SETTLE, default 5)
+  --warmup-requests N, --warmup-mib N
+                    the unmeasured warm-up of each pairing: requests, and MiB down then up
+                    (env BENCH_WARMUP_REQUESTS, default 200; BENCH_WARMUP_MIB, default 32). Porthole's
+                    JIT keeps speeding up over its first ~10,000 connections and ~1 GiB; larger
+                    values measure a long-running process (e.g. 10000 and 1024)
   --only LIST       comma-separated pairings (portal/bridge), e.g. porthole/porthole,v2ray/v2ray
                     (env BENCH_ONLY; v2ray/v2ray is always added, it is the reference)
   --help            this text
@@ -58,6 +63,8 @@ function parseOptions() {
       concurrency: { type: 'string' },
       idle: { type: 'string' },
       settle: { type: 'string' },
+      'warmup-requests': { type: 'string' },
+      'warmup-mib': { type: 'string' },
       only: { type: 'string' },
       help: { type: 'boolean' },
     },
@@ -84,6 +91,8 @@ function parseOptions() {
     concurrency: int('concurrency', 'BENCH_CONCURRENCY', 32, 1),
     idle: int('idle', 'BENCH_IDLE', 1000, 1),
     settle: int('settle', 'BENCH_SETTLE', 5, 0),
+    warmupRequests: int('warmup-requests', 'BENCH_WARMUP_REQUESTS', 200, 0),
+    warmupMiB: int('warmup-mib', 'BENCH_WARMUP_MIB', 32, 0),
   };
   const only = (values.only ?? process.env.BENCH_ONLY ?? '').split(',').map((s) => s.trim()).filter(Boolean);
   for (const id of only) {
@@ -180,11 +189,13 @@ class PairingRun {
   }
 
   async warmUp() {
-    const { client } = this.ctx;
+    const { client, options } = this.ctx;
     const port = this.ports.publicPort;
-    await client.call('requests', { port, total: 200, concurrency: this.ctx.options.concurrency });
-    await client.call('download', { port, bytes: 32 * MIB, streams: 1 });
-    await client.call('upload', { port, bytes: 32 * MIB, streams: 1 });
+    if (options.warmupRequests > 0) await client.call('requests', { port, total: options.warmupRequests, concurrency: options.concurrency });
+    if (options.warmupMiB > 0) {
+      await client.call('download', { port, bytes: options.warmupMiB * MIB, streams: 1 });
+      await client.call('upload', { port, bytes: options.warmupMiB * MIB, streams: 1 });
+    }
     // Let the last warm-up streams finish at the upstream.
     await pollUntil(async () => (await this.ctx.upstream.call('stats')).open === 0, { what: 'warm-up streams to close', timeoutMs: 30_000 });
     return 'ok';
