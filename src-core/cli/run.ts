@@ -71,7 +71,8 @@ async function reload(instance: Instance, options: RunOptions): Promise<void> {
 export async function runEngine(config: PortholeConfig, options: RunOptions): Promise<number> {
   if (options.ui) return runWithDashboard(options, options.ui);
   const { output } = options;
-  const instance = new Instance(config);
+  // No connections table here (`--ui` runs the engine service instead): closed rows are not kept.
+  const instance = new Instance(config, { closedConnectionHistory: false });
   try {
     await instance.start();
   } catch (error) {

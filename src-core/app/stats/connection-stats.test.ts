@@ -16,6 +16,15 @@ describe('DefaultConnectionStats', () => {
     expect(stats.snapshot(Date.now() + 61_000).map((row) => row.id)).toEqual([5]);
   });
 
+  it('keeps no closed connections when asked to keep none (a headless engine)', () => {
+    const stats = new DefaultConnectionStats(0, 0);
+    const handles = [1, 2, 3].map((id) => stats.track(entry(id)));
+    handles[0]!.done();
+    handles[1]!.done();
+    expect(stats.snapshot().map((row) => row.id)).toEqual([3]);
+    expect(stats.openCount).toBe(1);
+  });
+
   it('aborts an open connection by id', () => {
     const stats = new DefaultConnectionStats();
     let aborted = false;

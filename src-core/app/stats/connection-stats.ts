@@ -1,6 +1,7 @@
 /**
  * Per-connection counters for the UI, read as a snapshot. Closed connections stay listed for
- * `keepClosedMs` so the table can show them dimmed before they go.
+ * `keepClosedMs` (at most `maxClosed` of them) so the table can show them dimmed before they go;
+ * with `maxClosed` 0 none are kept (a headless engine, see InstanceOptions).
  */
 import type { ConnectionEntry, ConnectionSnapshot, ConnectionStats } from '../../features/stats.js';
 import { RosterMap } from '../../common/roster.js';
@@ -19,7 +20,7 @@ export class DefaultConnectionStats implements ConnectionStats {
     this.open.set(entry.id, entry);
     return {
       done: () => {
-        if (!this.open.delete(entry.id)) return;
+        if (!this.open.delete(entry.id) || this.maxClosed === 0) return;
         this.closed.push({ snapshot: { ...toSnapshot(entry), closedAt: Date.now() } });
         // Trim in batches: shifting one entry per close is O(n) per connection.
         if (this.closed.length > this.maxClosed * 1.5) this.closed.splice(0, this.closed.length - this.maxClosed);
