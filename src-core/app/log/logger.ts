@@ -1,7 +1,9 @@
 /**
  * The engine's log (V2Ray's `app/log`): error-log lines at or above `loglevel`, access lines for
- * every dispatched connection, written in V2Ray's text format to the configured sinks, kept in a
- * small ring for the UI and offered to subscribers.
+ * every dispatched connection, written in V2Ray's text format to the configured sinks and offered
+ * to subscribers (the engine service keeps the UI's recent lines itself). Nothing is kept here:
+ * a ring of recent entries, read by nobody, had held an access entry per connection until a
+ * thousand more had come, so under churn every one of them was promoted to V8's old generation.
  */
 import type { AccessLogEntry, ErrorLogEntry, LogEntry, LogLevel, LogThreshold, Logger } from '../../features/log.js';
 
@@ -18,23 +20,16 @@ export interface DefaultLoggerOptions {
   errorSink?: LogSink;
   /** Where access lines go; undefined drops them. */
   accessSink?: LogSink;
-  /** How many recent entries to keep for the UI. */
-  historySize?: number;
 }
 
 export class DefaultLogger implements Logger {
   private threshold: number;
-  /** Recent entries as a ring: `history[next]` is the oldest once the ring is full. */
-  private readonly history: LogEntry[] = [];
-  private next = 0;
   private readonly listeners = new Set<(entry: LogEntry) => void>();
-  private readonly historySize: number;
   private errorSink: LogSink | undefined;
   private accessSink: LogSink | undefined;
 
   constructor(options: DefaultLoggerOptions) {
     this.threshold = LEVEL_RANK[options.level];
-    this.historySize = options.historySize ?? 1000;
     this.errorSink = options.errorSink;
     this.accessSink = options.accessSink;
   }
@@ -58,18 +53,15 @@ export class DefaultLogger implements Logger {
     if (!this.enabled(level)) return;
     const entry: ErrorLogEntry = { kind: 'error', time: Date.now(), level, component, message, ...(connectionId === undefined ? {} : { connectionId }) };
     this.errorSink?.write(formatLogEntry(entry));
-    this.remember(entry);
+    this.notify(entry);
   }
 
   access(fields: Omit<AccessLogEntry, 'kind' | 'time'>): void {
+    // One per connection: with no access log and no subscriber there is nothing to build.
+    if (!this.accessSink && this.listeners.size === 0) return;
     const entry: AccessLogEntry = { kind: 'access', time: Date.now(), ...fields };
     this.accessSink?.write(formatLogEntry(entry));
-    this.remember(entry);
-  }
-
-  /** Recent entries, oldest first. */
-  recent(): LogEntry[] {
-    return [...this.history.slice(this.next), ...this.history.slice(0, this.next)];
+    this.notify(entry);
   }
 
   /** Calls `listener` for each new entry; returns the unsubscribe function. */
@@ -78,12 +70,7 @@ export class DefaultLogger implements Logger {
     return () => this.listeners.delete(listener);
   }
 
-  private remember(entry: LogEntry): void {
-    if (this.history.length < this.historySize) this.history.push(entry);
-    else {
-      this.history[this.next] = entry;
-      this.next = (this.next + 1) % this.historySize;
-    }
+  private notify(entry: LogEntry): void {
     for (const listener of this.listeners) listener(entry);
   }
 }
