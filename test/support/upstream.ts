@@ -4,6 +4,7 @@
  */
 import http from 'node:http';
 import net from 'node:net';
+import { DOWNLOAD, sizedHeader, writeBulk } from '../../bench/lib/protocol.js';
 import { xor5a } from './data.js';
 
 export interface RunningServer {
@@ -121,7 +122,7 @@ export async function startMixedUpstream(): Promise<RunningServer> {
       if (header[0] === 0x45) {
         mode = 'echo';
         if (header.length > 1) echo(header.subarray(1));
-      } else if (header[0] === 0x44 && header.length >= 9) {
+      } else if (header[0] === DOWNLOAD && header.length >= 9) {
         mode = 'download';
         void sendDownload(socket, Number(header.readBigUInt64BE(1)));
       }
@@ -134,28 +135,14 @@ export async function startMixedUpstream(): Promise<RunningServer> {
   return { port: await listening(server), close: tracked.close };
 }
 
+/** The bench's download service, as the tests use it: `size` bytes, then EOF (nothing more once the client is gone). */
 async function sendDownload(socket: net.Socket, size: number): Promise<void> {
-  const block = Buffer.alloc(64 * 1024, 0xab);
-  let left = size;
-  while (left > 0 && !socket.destroyed) {
-    const piece = left >= block.length ? block : block.subarray(0, left);
-    left -= piece.length;
-    if (!socket.write(piece)) await drainOrClose(socket);
+  try {
+    await writeBulk(socket, size);
+  } catch {
+    return;
   }
   if (!socket.destroyed) socket.end();
-}
-
-/** Resolves once `socket` drains or closes, leaving no listener behind (a download waits thousands of times). */
-function drainOrClose(socket: net.Socket): Promise<void> {
-  return new Promise((resolve) => {
-    const done = () => {
-      socket.off('drain', done);
-      socket.off('close', done);
-      resolve();
-    };
-    socket.on('drain', done);
-    socket.on('close', done);
-  });
 }
 
 /** Asks the mixed upstream (through `port`) for a download and never reads it. */
@@ -164,10 +151,7 @@ export function stuckDownload(port: number, size: number): Promise<net.Socket> {
     const socket = net.connect({ host: '127.0.0.1', port });
     socket.on('error', () => {});
     socket.once('connect', () => {
-      const request = Buffer.alloc(9);
-      request[0] = 0x44;
-      request.writeBigUInt64BE(BigInt(size), 1);
-      socket.write(request);
+      socket.write(sizedHeader(DOWNLOAD, size));
       socket.pause();
       resolve(socket);
     });
@@ -206,10 +190,7 @@ export function slowDownload(port: number, size: number, bytesPerTick: number, t
     });
     socket.once('close', () => { if (received < size) finish(new Error(`slow download closed after ${received} of ${size} bytes`)); });
     socket.once('connect', () => {
-      const request = Buffer.alloc(9);
-      request[0] = 0x44;
-      request.writeBigUInt64BE(BigInt(size), 1);
-      socket.write(request);
+      socket.write(sizedHeader(DOWNLOAD, size));
     });
   });
 }

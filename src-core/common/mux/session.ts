@@ -158,7 +158,7 @@ export class MuxStream extends Duplex {
     if (this.packet) {
       try {
         const frames: Buffer[] = [];
-        for (const { chunk } of chunks) frames.push(...this.dataFrames(chunk));
+        for (const { chunk } of chunks) frames.push(...this.dataFrames(chunk, chunk.length));
         this.connection.writeFrames(frames, callback);
       } catch (error) {
         callback(error as Error);
@@ -177,7 +177,7 @@ export class MuxStream extends Duplex {
       const length = Buffer.isBuffer(payload) ? payload.length : payload.reduce((sum, piece) => sum + piece.length, 0);
       if (!flow || this.packet || flow.sendWindow + this.granted - this.sent >= length) {
         if (flow && !this.packet) this.sent += length;
-        this.connection.writeFrames(this.dataFrames(payload), callback);
+        this.connection.writeFrames(this.dataFrames(payload, length), callback);
         return;
       }
       // Over the window: send what fits, hold the rest until the peer grants more.
@@ -185,7 +185,7 @@ export class MuxStream extends Duplex {
       const room = Math.max(0, flow.sendWindow + this.granted - this.sent);
       const now = data.subarray(0, room);
       this.sent += now.length;
-      if (now.length > 0) this.connection.writeFrames(this.dataFrames(now));
+      if (now.length > 0) this.connection.writeFrames(this.dataFrames(now, now.length));
       this.blockedSend = { data: data.subarray(now.length), callback };
     } catch (error) {
       callback(error as Error);
@@ -250,17 +250,17 @@ export class MuxStream extends Duplex {
   }
 
   /**
-   * One write's frames in one buffer, New first when the opener has not sent New yet. A packet
-   * stream sends each write as one frame (an empty datagram too); a byte stream splits at 8192
-   * bytes, or at `PORTHOLE_STREAM_DATA` towards a Porthole peer, and sends nothing for no bytes.
+   * One write's frames (`length` payload bytes), New first when the opener has not sent New yet:
+   * packed in one buffer, or as headers and views from GATHER_MIN_BYTES on. A packet stream sends
+   * each write as one frame (an empty datagram too); a byte stream splits at 8192 bytes, or at
+   * `PORTHOLE_STREAM_DATA` towards a Porthole peer, and sends nothing for no bytes.
    */
-  private dataFrames(payload: Buffer | readonly Buffer[]): Buffer[] {
+  private dataFrames(payload: Buffer | readonly Buffer[], length: number): Buffer[] {
     const chunk = Buffer.isBuffer(payload) ? payload : undefined;
     if (this.packet && chunk && chunk.length > MAX_PACKET_DATA) {
       throw new PortholeError('PH_MUX_BAD_FRAME', `mux: packet of ${chunk.length} bytes exceeds ${MAX_PACKET_DATA}`);
     }
-    const empty = Buffer.isBuffer(payload) ? payload.length === 0 : payload.every((piece) => piece.length === 0);
-    if (!this.packet && empty) return [];
+    if (!this.packet && length === 0) return [];
     const target = this.pendingNew;
     if (target) {
       this.clearNewTimer();
@@ -271,7 +271,6 @@ export class MuxStream extends Duplex {
       return [joinFrame(encodeFrameHeader(meta, chunk.length), chunk)];
     }
     const maxFrameData = this.connection.flow ? PORTHOLE_STREAM_DATA : MAX_STREAM_DATA;
-    const length = Buffer.isBuffer(payload) ? payload.length : payload.reduce((sum, piece) => sum + piece.length, 0);
     if (length < GATHER_MIN_BYTES) return [packDataFrames(this.id, payload, maxFrameData, target)];
     return dataFramePieces(this.id, Buffer.isBuffer(payload) ? [payload] : payload, maxFrameData, target);
   }
