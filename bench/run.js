@@ -54,21 +54,28 @@ PORTHOLE_NODE_ARGS, node flags for the Porthole processes (e.g. "--cpu-prof --cp
 Pairings are written portal/bridge. PH = Porthole.`;
 
 function parseOptions() {
-  const { values } = parseArgs({
-    options: {
-      rounds: { type: 'string' },
-      'bulk-mib': { type: 'string' },
-      parallel: { type: 'string' },
-      requests: { type: 'string' },
-      concurrency: { type: 'string' },
-      idle: { type: 'string' },
-      settle: { type: 'string' },
-      'warmup-requests': { type: 'string' },
-      'warmup-mib': { type: 'string' },
-      only: { type: 'string' },
-      help: { type: 'boolean' },
-    },
-  });
+  let values;
+  try {
+    ({ values } = parseArgs({
+      options: {
+        rounds: { type: 'string' },
+        'bulk-mib': { type: 'string' },
+        parallel: { type: 'string' },
+        requests: { type: 'string' },
+        concurrency: { type: 'string' },
+        idle: { type: 'string' },
+        settle: { type: 'string' },
+        'warmup-requests': { type: 'string' },
+        'warmup-mib': { type: 'string' },
+        only: { type: 'string' },
+        help: { type: 'boolean' },
+      },
+    }));
+  } catch (error) {
+    // An unknown option or a missing value: one line, not a stack.
+    console.error(`bench: ${error.message.split('\n')[0]} (--help lists the options)`);
+    process.exit(2);
+  }
   if (values.help) {
     console.log(HELP);
     process.exit(0);
