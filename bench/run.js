@@ -30,7 +30,8 @@ const REFERENCE = PAIRINGS[0];
 
 const HELP = `Usage: npm run bench -- [options]   (or: node bench/run.js [options])
 
-  --rounds N        rounds over all pairings; each figure is the best round (env BENCH_ROUNDS, default 4)
+  --rounds N        rounds over all pairings; each figure is the best round, and a second table
+                    gives the ratios of the median round (env BENCH_ROUNDS, default 4)
   --bulk-mib N      MiB per bulk transfer, each way (env BENCH_BULK_MIB, default 256)
   --parallel N      streams of the parallel bulk transfers, 1 = skip them (env BENCH_PARALLEL, default 4)
   --requests N      1 KiB request/response connections per round (env BENCH_REQUESTS, default 2000)
