@@ -107,6 +107,16 @@ describe('IdleReducerPolicy', () => {
     for (let t = 11_000; t < 40_000; t += 1000) expect(policy.shouldReduce(sample(t, 1, 40))).toBe(false);
     expect(policy.shouldReduce(sample(40_000, 1, 40))).toBe(true);
   });
+
+  it('with reduceAfterStart, reduces at the first quiet spell without growth, and only once', () => {
+    const policy = new IdleReducerPolicy({ ...options, reduceAfterStart: true });
+    expect(policy.shouldReduce(sample(0, 100, 10))).toBe(false); // start-up still busy
+    expect(policy.shouldReduce(sample(1000, 3, 10))).toBe(false);
+    expect(policy.shouldReduce(sample(2000, 3, 10))).toBe(false);
+    expect(policy.shouldReduce(sample(3000, 3, 10))).toBe(true);
+    policy.reduced(sample(3100, 0, 9));
+    for (let t = 40_000; t < 60_000; t += 1000) expect(policy.shouldReduce(sample(t, 3, 9.5))).toBe(false);
+  });
 });
 
 describe('reduceMemoryNow', () => {
