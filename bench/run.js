@@ -211,11 +211,24 @@ class PairingRun {
 
   async idleStreams() {
     const { client, upstream, options } = this.ctx;
-    const baseline = { portal: memory(this.portal.pid).rss, bridge: memory(this.bridge.pid).rss };
+    const before = { portal: memory(this.portal.pid), bridge: memory(this.bridge.pid) };
     const opened = await client.call('openIdle', { port: this.ports.publicPort, count: options.idle, concurrency: 50 });
     const atUpstream = (await upstream.call('stats')).idle;
-    const withStreams = { portal: memory(this.portal.pid).rss, bridge: memory(this.bridge.pid).rss };
-    this.record.idle = { baseline, withStreams, open: opened.open, atUpstream, openSeconds: opened.seconds, errors: opened.errors };
+    const after = { portal: memory(this.portal.pid), bridge: memory(this.bridge.pid) };
+    const baseline = { portal: before.portal.rss, bridge: before.bridge.rss };
+    const withStreams = { portal: after.portal.rss, bridge: after.bridge.rss };
+    this.record.idle = {
+      baseline,
+      withStreams,
+      // The executable's pages are a fixed cost (Node's binary is ~3× V2Ray's); private memory and
+      // what each stream adds show the rest.
+      anonWithStreams: { portal: after.portal.anon, bridge: after.bridge.anon },
+      fileWithStreams: { portal: after.portal.file, bridge: after.bridge.file },
+      open: opened.open,
+      atUpstream,
+      openSeconds: opened.seconds,
+      errors: opened.errors,
+    };
     await client.call('closeIdle');
     const closing = performance.now();
     await pollUntil(async () => (await upstream.call('stats')).open === 0, { what: 'the idle streams to close at the upstream', timeoutMs: 30_000, everyMs: 50 })

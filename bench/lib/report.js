@@ -33,6 +33,10 @@ export function metricDefinitions(options) {
     { key: 'failedRequests', label: `failed requests (of ${options.requests}/round)`, unit: 'count', better: 'lower', digits: 0, combine: 'sum', pick: (r) => (r.requests ? r.requests.total - r.requests.ok : undefined) },
     { key: 'rssPortalIdle', label: `RSS portal, ${options.idle} idle streams`, unit: 'MiB', better: 'lower', digits: 1, pick: (r) => mib(r.idle?.withStreams?.portal) },
     { key: 'rssBridgeIdle', label: `RSS bridge, ${options.idle} idle streams`, unit: 'MiB', better: 'lower', digits: 1, pick: (r) => mib(r.idle?.withStreams?.bridge) },
+    { key: 'anonPortalIdle', label: `private memory (RssAnon) portal, ${options.idle} idle`, unit: 'MiB', better: 'lower', digits: 1, pick: (r) => mib(r.idle?.anonWithStreams?.portal) },
+    { key: 'anonBridgeIdle', label: `private memory (RssAnon) bridge, ${options.idle} idle`, unit: 'MiB', better: 'lower', digits: 1, pick: (r) => mib(r.idle?.anonWithStreams?.bridge) },
+    { key: 'perStreamPortal', label: 'RSS added per idle stream, portal', unit: 'KiB', better: 'lower', digits: 1, pick: (r) => perStream(r.idle, 'portal') },
+    { key: 'perStreamBridge', label: 'RSS added per idle stream, bridge', unit: 'KiB', better: 'lower', digits: 1, pick: (r) => perStream(r.idle, 'bridge') },
     { key: 'rssPortalBase', label: 'RSS portal, no streams (warm)', unit: 'MiB', better: 'lower', digits: 1, pick: (r) => mib(r.idle?.baseline?.portal) },
     { key: 'rssBridgeBase', label: 'RSS bridge, no streams (warm)', unit: 'MiB', better: 'lower', digits: 1, pick: (r) => mib(r.idle?.baseline?.bridge) },
     { key: 'rssPortalSettled', label: `RSS portal, ${options.settle} s after traffic`, unit: 'MiB', better: 'lower', digits: 1, pick: (r) => mib(r.settled?.portal) },
@@ -41,6 +45,12 @@ export function metricDefinitions(options) {
     { key: 'hwmBridge', label: 'peak RSS bridge (whole run)', unit: 'MiB', better: 'lower', digits: 1, pick: (r) => mib(r.peak?.bridge) },
   );
   return defs;
+}
+
+/** What opening the idle streams added to a process's RSS, per stream, KiB. */
+function perStream(idle, role) {
+  if (!idle?.open || idle.withStreams?.[role] === undefined || idle.baseline?.[role] === undefined) return undefined;
+  return (idle.withStreams[role] - idle.baseline[role]) / idle.open / 1024;
 }
 
 function mib(bytes) {

@@ -76,14 +76,17 @@ export function cpuTimes(pid) {
   return { user: Number(fields[11]) / clockTicksPerSecond(), system: Number(fields[12]) / clockTicksPerSecond() };
 }
 
-/** VmRSS and VmHWM (peak RSS) of a process, in bytes. */
+/**
+ * VmRSS and VmHWM (peak RSS) of a process, and the RSS split into RssAnon (private memory: heaps,
+ * buffers, stacks) and RssFile (pages of the executable and libraries), in bytes.
+ */
 export function memory(pid) {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
   const field = (name) => {
     const match = new RegExp(`^${name}:\\s+(\\d+) kB`, 'm').exec(status);
     return match ? Number(match[1]) * 1024 : NaN;
   };
-  return { rss: field('VmRSS'), hwm: field('VmHWM') };
+  return { rss: field('VmRSS'), hwm: field('VmHWM'), anon: field('RssAnon'), file: field('RssFile') };
 }
 
 /** The q-quantile (0..1) of sorted numbers, nearest-rank. */

@@ -8,7 +8,7 @@ vi.mock('node:v8', async (importOriginal) => {
   return { ...actual, setFlagsFromString: (flag: string) => { setFlags(flag); actual.setFlagsFromString(flag); } };
 });
 
-const { IdleReducerPolicy, STOP_YOUNG_GROWTH_FLAG, capYoungGeneration, newSpaceSize, reduceMemoryNow, startIdleMemoryReducer } = await import('./memory-tuning.js');
+const { IdleReducerPolicy, STOP_YOUNG_GROWTH_FLAG, TrimPolicy, capYoungGeneration, newSpaceSize, reduceMemoryNow, startIdleMemoryReducer, trimMemoryNow } = await import('./memory-tuning.js');
 
 const MIB = 1024 * 1024;
 
@@ -119,6 +119,38 @@ describe('IdleReducerPolicy', () => {
   });
 });
 
+describe('TrimPolicy', () => {
+  const options = { busyBelowMs: 250, growthBytes: 16 * MIB, minIntervalMs: 2000 };
+  const sample = (now: number, activeMs: number, rssMiB: number) => ({ now, activeMs, heapBytes: 0, externalBytes: 0, rssBytes: rssMiB * MIB });
+
+  it('trims once the resident set has grown by a burst and the loop has room, not while it is saturated', () => {
+    const policy = new TrimPolicy(options);
+    expect(policy.shouldTrim(sample(0, 5, 60))).toBe(false); // baseline
+    expect(policy.shouldTrim(sample(500, 400, 95))).toBe(false); // a transfer keeps the loop busy
+    expect(policy.shouldTrim(sample(1000, 300, 95))).toBe(false);
+    expect(policy.shouldTrim(sample(1500, 120, 95))).toBe(true); // it ended (other traffic may go on)
+    policy.trimmed(sample(1510, 0, 66));
+    expect(policy.shouldTrim(sample(2000, 5, 80))).toBe(false); // 14 MiB over the new baseline
+    expect(policy.shouldTrim(sample(2500, 5, 90))).toBe(false); // within minIntervalMs
+    expect(policy.shouldTrim(sample(3600, 5, 90))).toBe(true);
+  });
+});
+
+describe('trimMemoryNow', () => {
+  it('runs a scavenge (and the C heap trim) at run time, without --expose-gc on the command line', async () => {
+    const { getHeapSpaceStatistics } = await import('node:v8');
+    const youngInUse = () => getHeapSpaceStatistics().find((space) => space.space_name === 'new_space')!.space_used_size;
+    // The native heap addon is built by `npm ci`; without it there is no trim to run.
+    const { nativeHeap } = await import('../native/heap.js');
+    const garbage: object[] = [];
+    while (youngInUse() < 512 * 1024) garbage.push({ filler: garbage.length });
+    garbage.length = 0;
+    const before = youngInUse();
+    expect(trimMemoryNow()).toBe(nativeHeap !== undefined);
+    if (nativeHeap) expect(youngInUse()).toBeLessThan(before / 4);
+  });
+});
+
 describe('reduceMemoryNow', () => {
   it('runs a memory-reducing GC that shrinks a grown new space', async () => {
     const kept: object[][] = [];
@@ -136,11 +168,28 @@ describe('reduceMemoryNow', () => {
 });
 
 describe('startIdleMemoryReducer', () => {
+  const never = { busyBelowMs: 0, growthBytes: Infinity, minIntervalMs: 0 };
+
   it('calls the reduction when the process is quiet and its heap has grown', async () => {
     const reduce = vi.fn(() => Promise.resolve(true));
-    const stop = startIdleMemoryReducer({ quietActiveMs: 1000, quietSamples: 1, growthBytes: 0, minIntervalMs: 0 }, 5, reduce);
+    const stop = startIdleMemoryReducer({ quietActiveMs: 1000, quietSamples: 1, growthBytes: 0, minIntervalMs: 0 }, 5, reduce, () => true, never);
     try {
       await vi.waitFor(() => expect(reduce).toHaveBeenCalled(), { timeout: 2000 });
+    } finally {
+      stop();
+    }
+  });
+
+  it('calls the trim when the resident set has grown and the loop has room, and stops asking where it cannot', async () => {
+    const reduce = vi.fn(() => Promise.resolve(true));
+    const trim = vi.fn(() => false);
+    const quietNever = { quietActiveMs: 0, quietSamples: 1, growthBytes: 0, minIntervalMs: 0 };
+    const stop = startIdleMemoryReducer(quietNever, 5, reduce, trim, { busyBelowMs: 1000, growthBytes: -1, minIntervalMs: 0 });
+    try {
+      await vi.waitFor(() => expect(trim).toHaveBeenCalled(), { timeout: 2000 });
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      expect(trim).toHaveBeenCalledTimes(1); // it returned false: no trim in this build
+      expect(reduce).not.toHaveBeenCalled();
     } finally {
       stop();
     }
