@@ -54,6 +54,13 @@ PORTHOLE_NODE_ARGS, node flags for the Porthole processes (e.g. "--cpu-prof --cp
 
 Pairings are written portal/bridge. PH = Porthole.`;
 
+/** Two `{ message: count }` tallies added up. */
+function mergeCounts(a, b) {
+  const sum = { ...a };
+  for (const [key, count] of Object.entries(b)) sum[key] = (sum[key] ?? 0) + count;
+  return sum;
+}
+
 function parseOptions() {
   let values;
   try {
@@ -212,13 +219,20 @@ class PairingRun {
   async idleStreams() {
     const { client, upstream, options } = this.ctx;
     const before = { portal: memory(this.portal.pid), bridge: memory(this.bridge.pid) };
-    const opened = await client.call('openIdle', { port: this.ports.publicPort, count: options.idle, concurrency: 50 });
+    // In two halves: what the second half adds is each stream's own cost (right after the
+    // warm-up, the first half's RSS may also move with memory the warm-up left behind).
+    const half = Math.floor(options.idle / 2);
+    const first = await client.call('openIdle', { port: this.ports.publicPort, count: half, concurrency: 50 });
+    const middle = { portal: memory(this.portal.pid).rss, bridge: memory(this.bridge.pid).rss };
+    const second = await client.call('openIdle', { port: this.ports.publicPort, count: options.idle - half, concurrency: 50 });
+    const opened = { open: second.open, seconds: first.seconds + second.seconds, errors: mergeCounts(first.errors, second.errors) };
     const atUpstream = (await upstream.call('stats')).idle;
     const after = { portal: memory(this.portal.pid), bridge: memory(this.bridge.pid) };
     const baseline = { portal: before.portal.rss, bridge: before.bridge.rss };
     const withStreams = { portal: after.portal.rss, bridge: after.bridge.rss };
     this.record.idle = {
       baseline,
+      halfway: { open: first.open, ...middle },
       withStreams,
       // The executable's pages are a fixed cost (Node's binary is ~3× V2Ray's); private memory and
       // what each stream adds show the rest.

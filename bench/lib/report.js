@@ -35,8 +35,8 @@ export function metricDefinitions(options) {
     { key: 'rssBridgeIdle', label: `RSS bridge, ${options.idle} idle streams`, unit: 'MiB', better: 'lower', digits: 1, pick: (r) => mib(r.idle?.withStreams?.bridge) },
     { key: 'anonPortalIdle', label: `private memory (RssAnon) portal, ${options.idle} idle`, unit: 'MiB', better: 'lower', digits: 1, pick: (r) => mib(r.idle?.anonWithStreams?.portal) },
     { key: 'anonBridgeIdle', label: `private memory (RssAnon) bridge, ${options.idle} idle`, unit: 'MiB', better: 'lower', digits: 1, pick: (r) => mib(r.idle?.anonWithStreams?.bridge) },
-    { key: 'perStreamPortal', label: 'RSS added per idle stream, portal', unit: 'KiB', better: 'lower', digits: 1, pick: (r) => perStream(r.idle, 'portal') },
-    { key: 'perStreamBridge', label: 'RSS added per idle stream, bridge', unit: 'KiB', better: 'lower', digits: 1, pick: (r) => perStream(r.idle, 'bridge') },
+    { key: 'perStreamPortal', label: 'RSS per idle stream (2nd half), portal', unit: 'KiB', better: 'lower', digits: 1, pick: (r) => perStream(r.idle, 'portal') },
+    { key: 'perStreamBridge', label: 'RSS per idle stream (2nd half), bridge', unit: 'KiB', better: 'lower', digits: 1, pick: (r) => perStream(r.idle, 'bridge') },
     { key: 'rssPortalBase', label: 'RSS portal, no streams (warm)', unit: 'MiB', better: 'lower', digits: 1, pick: (r) => mib(r.idle?.baseline?.portal) },
     { key: 'rssBridgeBase', label: 'RSS bridge, no streams (warm)', unit: 'MiB', better: 'lower', digits: 1, pick: (r) => mib(r.idle?.baseline?.bridge) },
     { key: 'rssPortalSettled', label: `RSS portal, ${options.settle} s after traffic`, unit: 'MiB', better: 'lower', digits: 1, pick: (r) => mib(r.settled?.portal) },
@@ -47,10 +47,11 @@ export function metricDefinitions(options) {
   return defs;
 }
 
-/** What opening the idle streams added to a process's RSS, per stream, KiB. */
+/** What the second half of the idle streams added to a process's RSS, per stream, KiB. */
 function perStream(idle, role) {
-  if (!idle?.open || idle.withStreams?.[role] === undefined || idle.baseline?.[role] === undefined) return undefined;
-  return (idle.withStreams[role] - idle.baseline[role]) / idle.open / 1024;
+  const from = idle?.halfway;
+  if (!from || idle.withStreams?.[role] === undefined || from[role] === undefined || !(idle.open > from.open)) return undefined;
+  return (idle.withStreams[role] - from[role]) / (idle.open - from.open) / 1024;
 }
 
 function mib(bytes) {
