@@ -390,8 +390,10 @@ class VmessBodyEncoder implements BodyEncoder {
       }
       return this.encodeAead(input, length);
     }
+    const pieces = Buffer.isBuffer(input) ? [input] : input;
+    if (this.plan.framing === 'chunk-stream') return this.encodeChunkStream(pieces, length);
     const data = Buffer.isBuffer(input) ? input : Buffer.concat(input, length);
-    return this.plan.framing === 'raw' ? (this.cfb ? this.cfb.update(data) : data) : this.encodeChunkStream(data);
+    return this.cfb ? this.cfb.update(data) : data;
   }
 
   end(): Buffer {
@@ -409,15 +411,29 @@ class VmessBodyEncoder implements BodyEncoder {
     }
   }
 
-  private encodeChunkStream(data: Buffer): Buffer {
-    const count = Math.ceil(data.length / NONE_STREAM_SLICE);
-    const out = Buffer.allocUnsafe(data.length + count * CHUNK_SIZE_BYTES);
+  /** Length-prefixed slices of `pieces` (`length` bytes in all), copied once into one buffer. */
+  private encodeChunkStream(pieces: readonly Buffer[], length: number): Buffer {
+    const count = Math.ceil(length / NONE_STREAM_SLICE);
+    const out = Buffer.allocUnsafe(length + count * CHUNK_SIZE_BYTES);
     let offset = 0;
-    for (let start = 0; start < data.length; start += NONE_STREAM_SLICE) {
-      const end = Math.min(start + NONE_STREAM_SLICE, data.length);
-      out.writeUInt16BE((end - start) ^ this.sizes.next(), offset);
+    let index = 0;
+    let at = 0;
+    for (let remaining = length; remaining > 0; ) {
+      const slice = Math.min(NONE_STREAM_SLICE, remaining);
+      out.writeUInt16BE(slice ^ this.sizes.next(), offset);
       offset += CHUNK_SIZE_BYTES;
-      offset += data.copy(out, offset, start, end);
+      for (let need = slice; need > 0; ) {
+        const piece = pieces[index]!;
+        const take = Math.min(need, piece.length - at);
+        offset += piece.copy(out, offset, at, at + take);
+        at += take;
+        need -= take;
+        if (at === piece.length) {
+          index += 1;
+          at = 0;
+        }
+      }
+      remaining -= slice;
     }
     return out;
   }
