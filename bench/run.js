@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { bridgeConfig, portalConfig } from './lib/configs.js';
+import { SECURITIES, bridgeConfig, portalConfig } from './lib/configs.js';
 import { forkHelper, killAllChildren, logProblems, PORTHOLE_CLI, PORTHOLE_ENGINE, startPeer, V2RAY_BINARY } from './lib/procs.js';
 import { metricDefinitions, ratio, renderMedianRatios, renderTable, summarize } from './lib/report.js';
 import { buildFingerprint, cpuSeconds, cpuTimes, difference, freePorts, ioCounters, memory, pollUntil, portOpen, quantile } from './lib/util.js';
@@ -46,6 +46,8 @@ const HELP = `Usage: npm run bench -- [options]   (or: node bench/run.js [option
                     values measure a long-running process (e.g. 10000 and 1024)
   --only LIST       comma-separated pairings (portal/bridge), e.g. porthole/porthole,v2ray/v2ray
                     (env BENCH_ONLY; v2ray/v2ray is always added, it is the reference)
+  --security NAME   the VMess security the bridges ask for: auto (default; AES-128-GCM here),
+                    aes-128-gcm, chacha20-poly1305 or none (env BENCH_SECURITY)
   --help            this text
 
 Environment: V2RAY_BINARY (default /usr/bin/v2ray); PORTHOLE_CLI, another bin/porthole.js to run
@@ -76,6 +78,7 @@ function parseOptions() {
         'warmup-requests': { type: 'string' },
         'warmup-mib': { type: 'string' },
         only: { type: 'string' },
+        security: { type: 'string' },
         help: { type: 'boolean' },
       },
     }));
@@ -109,6 +112,14 @@ function parseOptions() {
     warmupRequests: int('warmup-requests', 'BENCH_WARMUP_REQUESTS', 200, 0),
     warmupMiB: int('warmup-mib', 'BENCH_WARMUP_MIB', 32, 0),
   };
+  const security = values.security ?? process.env.BENCH_SECURITY;
+  if (security !== undefined && security !== '') {
+    if (!SECURITIES.includes(security)) {
+      console.error(`bench: --security (BENCH_SECURITY) must be one of ${SECURITIES.join(', ')}, got "${security}"`);
+      process.exit(2);
+    }
+    options.security = security;
+  }
   const only = (values.only ?? process.env.BENCH_ONLY ?? '').split(',').map((s) => s.trim()).filter(Boolean);
   for (const id of only) {
     if (!PAIRINGS.some((p) => p.id === id)) {
@@ -186,7 +197,7 @@ class PairingRun {
     this.ports = ports;
     const name = `${this.record.round}-${this.pairing.id.replace('/', '-')}`;
     const files = {};
-    for (const [role, config] of [['portal', portalConfig(ports)], ['bridge', bridgeConfig(ports)]]) {
+    for (const [role, config] of [['portal', portalConfig(ports)], ['bridge', bridgeConfig(ports, this.ctx.options.security)]]) {
       files[role] = join(folder, `${name}-${role}.json`);
       writeFileSync(files[role], `${JSON.stringify(config, null, 2)}\n`);
     }
@@ -400,7 +411,7 @@ async function main() {
     engineBuild: buildFingerprint(PORTHOLE_ENGINE),
   };
   const steps = options.rounds * options.pairings.length;
-  console.log(`Porthole bench: ${options.pairings.map((p) => p.id).join(', ')} (portal/bridge); ${options.rounds} round(s); ${machine.cpus} CPUs, load ${machine.loadAverage.map((l) => l.toFixed(2)).join(' ')}`);
+  console.log(`Porthole bench: ${options.pairings.map((p) => p.id).join(', ')} (portal/bridge); ${options.rounds} round(s)${options.security ? `; VMess security ${options.security}` : ''}; ${machine.cpus} CPUs, load ${machine.loadAverage.map((l) => l.toFixed(2)).join(' ')}`);
   console.log(`configs and logs: ${folder}`);
 
   const upstream = await forkHelper(new URL('./upstream.js', import.meta.url));

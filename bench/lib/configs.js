@@ -38,8 +38,14 @@ export function portalConfig({ publicPort, linkPort, upstreamPort }) {
   };
 }
 
-/** Bridge: freedom "out" redirected to the upstream, vmess "interconn" to the portal's link port. */
-export function bridgeConfig({ linkPort, upstreamPort }) {
+/** The VMess securities the bench can ask the bridge for (the bridge, as VMess client, chooses). */
+export const SECURITIES = ['auto', 'aes-128-gcm', 'chacha20-poly1305', 'none'];
+
+/**
+ * Bridge: freedom "out" redirected to the upstream, vmess "interconn" to the portal's link port.
+ * `security` as in V2Ray's user object; left out, it is V2Ray's default ("auto": AES-128-GCM here).
+ */
+export function bridgeConfig({ linkPort, upstreamPort }, security) {
   return {
     log,
     reverse: { bridges: [{ tag: 'bridge', domain: DOMAIN }] },
@@ -48,7 +54,7 @@ export function bridgeConfig({ linkPort, upstreamPort }) {
       {
         tag: 'interconn',
         protocol: 'vmess',
-        settings: { vnext: [{ address: '127.0.0.1', port: linkPort, users: [{ id: USER_ID }] }] },
+        settings: { vnext: [{ address: '127.0.0.1', port: linkPort, users: [security ? { id: USER_ID, security } : { id: USER_ID }] }] },
       },
     ],
     routing: {

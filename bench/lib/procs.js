@@ -111,11 +111,11 @@ export function logProblems(logPath) {
 }
 
 /**
- * Forks a bench helper script (client.js, upstream.js) and gives it a request/answer interface:
+ * Forks a bench helper script (client.js, upstream.js, relay.js) with `args` and gives it a request/answer interface:
  * call(op, args) sends { id, op, args } and resolves with the answer's result.
  */
-export async function forkHelper(script, { readyTimeoutMs = 10_000 } = {}) {
-  const child = register(fork(fileURLToPath(script), [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] }));
+export async function forkHelper(script, { readyTimeoutMs = 10_000, args = [] } = {}) {
+  const child = register(fork(fileURLToPath(script), args, { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] }));
   const pending = new Map();
   let nextId = 1;
   let failure;
