@@ -56,13 +56,6 @@ PORTHOLE_NODE_ARGS, node flags for the Porthole processes (e.g. "--cpu-prof --cp
 
 Pairings are written portal/bridge. PH = Porthole.`;
 
-/** Two `{ message: count }` tallies added up. */
-function mergeCounts(a, b) {
-  const sum = { ...a };
-  for (const [key, count] of Object.entries(b)) sum[key] = (sum[key] ?? 0) + count;
-  return sum;
-}
-
 function parseOptions() {
   let values;
   try {
@@ -227,26 +220,37 @@ class PairingRun {
     return 'ok';
   }
 
-  async idleStreams() {
+  /** Opens `options.idle` idle streams through the tunnel and reads both processes' memory with them open. */
+  async openIdleStreams() {
     const { client, upstream, options } = this.ctx;
-    const before = { portal: memory(this.portal.pid), bridge: memory(this.bridge.pid) };
-    // In two halves: what the second half adds is each stream's own cost (right after the
-    // warm-up, the first half's RSS may also move with memory the warm-up left behind).
-    const half = Math.floor(options.idle / 2);
-    const first = await client.call('openIdle', { port: this.ports.publicPort, count: half, concurrency: 50 });
-    const middle = { portal: memory(this.portal.pid).rss, bridge: memory(this.bridge.pid).rss };
-    const second = await client.call('openIdle', { port: this.ports.publicPort, count: options.idle - half, concurrency: 50 });
-    const opened = { open: second.open, seconds: first.seconds + second.seconds, errors: mergeCounts(first.errors, second.errors) };
+    const opened = await client.call('openIdle', { port: this.ports.publicPort, count: options.idle, concurrency: 50 });
     const atUpstream = (await upstream.call('stats')).idle;
     const after = { portal: memory(this.portal.pid), bridge: memory(this.bridge.pid) };
-    const baseline = { portal: before.portal.rss, bridge: before.bridge.rss };
+    return { opened, atUpstream, after };
+  }
+
+  /** Closes them and waits until the upstream saw them all go; returns the seconds that took. */
+  async closeIdleStreams(label) {
+    const { client, upstream } = this.ctx;
+    await client.call('closeIdle');
+    const closing = performance.now();
+    await pollUntil(async () => (await upstream.call('stats')).open === 0, { what: 'the idle streams to close at the upstream', timeoutMs: 30_000, everyMs: 50 })
+      .catch(async (error) => {
+        this.record.errors.push(`${label}: ${error.message} (${(await upstream.call('stats')).open} still open)`);
+      });
+    return (performance.now() - closing) / 1000;
+  }
+
+  async idleStreams() {
+    const { options } = this.ctx;
+    const baseline = { portal: memory(this.portal.pid).rss, bridge: memory(this.bridge.pid).rss };
+    const { opened, atUpstream, after } = await this.openIdleStreams();
     const withStreams = { portal: after.portal.rss, bridge: after.bridge.rss };
     this.record.idle = {
       baseline,
-      halfway: { open: first.open, ...middle },
       withStreams,
-      // The executable's pages are a fixed cost (Node's binary is ~3× V2Ray's); private memory and
-      // what each stream adds show the rest.
+      // The executable's pages are a fixed cost (Node's binary is ~3× V2Ray's); private memory
+      // shows the rest.
       anonWithStreams: { portal: after.portal.anon, bridge: after.bridge.anon },
       fileWithStreams: { portal: after.portal.file, bridge: after.bridge.file },
       open: opened.open,
@@ -254,13 +258,7 @@ class PairingRun {
       openSeconds: opened.seconds,
       errors: opened.errors,
     };
-    await client.call('closeIdle');
-    const closing = performance.now();
-    await pollUntil(async () => (await upstream.call('stats')).open === 0, { what: 'the idle streams to close at the upstream', timeoutMs: 30_000, everyMs: 50 })
-      .catch(async (error) => {
-        this.record.errors.push(`idle: ${error.message} (${(await upstream.call('stats')).open} still open)`);
-      });
-    this.record.idle.closeSeconds = (performance.now() - closing) / 1000;
+    this.record.idle.closeSeconds = await this.closeIdleStreams('idle');
     if (opened.open < options.idle) throw new Error(`only ${opened.open} of ${options.idle} streams reached the upstream: ${JSON.stringify(opened.errors)}`);
     return `${opened.open} open (${atUpstream} at the upstream); RSS portal ${fmt(withStreams.portal / MIB)} MiB, bridge ${fmt(withStreams.bridge / MIB)} MiB`;
   }

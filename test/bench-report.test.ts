@@ -33,21 +33,11 @@ describe('bench summary', () => {
     expect(renderMedianRatios(definitions, summary, pairings, pairings[0]).split('\n').find((line: string) => line.startsWith('download'))).toMatch(/–$/);
   });
 
-  it('derives the RSS each idle stream adds from the second half of them', () => {
+  it('reads the private memory with the idle streams open', () => {
     const MIB = 1024 * 1024;
-    // The first half's RSS fell (memory left from the warm-up went back meanwhile): it does not count.
-    const idle = {
-      open: 1000,
-      baseline: { portal: 90 * MIB, bridge: 58 * MIB },
-      halfway: { open: 500, portal: 65 * MIB, bridge: 60 * MIB },
-      withStreams: { portal: 70 * MIB, bridge: 60 * MIB + 3_584_000 },
-      anonWithStreams: { portal: 30 * MIB, bridge: 29 * MIB },
-    };
-    const rounds = summarize(definitions, pairings, [{ pairing: 'porthole/porthole', idle }]);
-    expect(rounds.perStreamPortal['porthole/porthole'].value).toBeCloseTo(10.24, 2);
-    expect(rounds.perStreamBridge['porthole/porthole'].value).toBeCloseTo(7, 2);
-    expect(rounds.anonPortalIdle['porthole/porthole'].value).toBe(30);
-    // A round whose second half opened nothing has no per-stream figure.
-    expect(summarize(definitions, pairings, [{ pairing: 'porthole/porthole', idle: { ...idle, open: 500 } }]).perStreamPortal['porthole/porthole'].value).toBeUndefined();
+    const record = { pairing: 'porthole/porthole', idle: { open: 1000, anonWithStreams: { portal: 30 * MIB, bridge: 29 * MIB } } };
+    const rounds = summarize(definitions, pairings, [record, { ...record, idle: { open: 1000, anonWithStreams: { portal: 34 * MIB, bridge: 28 * MIB } } }]);
+    expect(rounds.anonPortalIdle['porthole/porthole']).toMatchObject({ value: 30, median: 32 });
+    expect(rounds.anonBridgeIdle['porthole/porthole']).toMatchObject({ value: 28, median: 28.5 });
   });
 });

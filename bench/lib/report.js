@@ -35,8 +35,6 @@ export function metricDefinitions(options) {
     { key: 'rssBridgeIdle', label: `RSS bridge, ${options.idle} idle streams`, unit: 'MiB', better: 'lower', digits: 1, pick: (r) => mib(r.idle?.withStreams?.bridge) },
     { key: 'anonPortalIdle', label: `private memory (RssAnon) portal, ${options.idle} idle`, unit: 'MiB', better: 'lower', digits: 1, pick: (r) => mib(r.idle?.anonWithStreams?.portal) },
     { key: 'anonBridgeIdle', label: `private memory (RssAnon) bridge, ${options.idle} idle`, unit: 'MiB', better: 'lower', digits: 1, pick: (r) => mib(r.idle?.anonWithStreams?.bridge) },
-    { key: 'perStreamPortal', label: 'RSS per idle stream (2nd half), portal', unit: 'KiB', better: 'lower', digits: 1, pick: (r) => perStream(r.idle, 'portal') },
-    { key: 'perStreamBridge', label: 'RSS per idle stream (2nd half), bridge', unit: 'KiB', better: 'lower', digits: 1, pick: (r) => perStream(r.idle, 'bridge') },
     { key: 'rssPortalBase', label: 'RSS portal, no streams (warm)', unit: 'MiB', better: 'lower', digits: 1, pick: (r) => mib(r.idle?.baseline?.portal) },
     { key: 'rssBridgeBase', label: 'RSS bridge, no streams (warm)', unit: 'MiB', better: 'lower', digits: 1, pick: (r) => mib(r.idle?.baseline?.bridge) },
     { key: 'rssPortalSettled', label: `RSS portal, ${options.settle} s after traffic`, unit: 'MiB', better: 'lower', digits: 1, pick: (r) => mib(r.settled?.portal) },
@@ -45,13 +43,6 @@ export function metricDefinitions(options) {
     { key: 'hwmBridge', label: 'peak RSS bridge (whole run)', unit: 'MiB', better: 'lower', digits: 1, pick: (r) => mib(r.peak?.bridge) },
   );
   return defs;
-}
-
-/** What the second half of the idle streams added to a process's RSS, per stream, KiB. */
-function perStream(idle, role) {
-  const from = idle?.halfway;
-  if (!from || idle.withStreams?.[role] === undefined || from[role] === undefined || !(idle.open > from.open)) return undefined;
-  return (idle.withStreams[role] - from[role]) / (idle.open - from.open) / 1024;
 }
 
 function mib(bytes) {
