@@ -220,31 +220,12 @@ class PairingRun {
     return 'ok';
   }
 
-  /** Opens `options.idle` idle streams through the tunnel and reads both processes' memory with them open. */
-  async openIdleStreams() {
+  async idleStreams() {
     const { client, upstream, options } = this.ctx;
+    const baseline = { portal: memory(this.portal.pid).rss, bridge: memory(this.bridge.pid).rss };
     const opened = await client.call('openIdle', { port: this.ports.publicPort, count: options.idle, concurrency: 50 });
     const atUpstream = (await upstream.call('stats')).idle;
     const after = { portal: memory(this.portal.pid), bridge: memory(this.bridge.pid) };
-    return { opened, atUpstream, after };
-  }
-
-  /** Closes them and waits until the upstream saw them all go; returns the seconds that took. */
-  async closeIdleStreams(label) {
-    const { client, upstream } = this.ctx;
-    await client.call('closeIdle');
-    const closing = performance.now();
-    await pollUntil(async () => (await upstream.call('stats')).open === 0, { what: 'the idle streams to close at the upstream', timeoutMs: 30_000, everyMs: 50 })
-      .catch(async (error) => {
-        this.record.errors.push(`${label}: ${error.message} (${(await upstream.call('stats')).open} still open)`);
-      });
-    return (performance.now() - closing) / 1000;
-  }
-
-  async idleStreams() {
-    const { options } = this.ctx;
-    const baseline = { portal: memory(this.portal.pid).rss, bridge: memory(this.bridge.pid).rss };
-    const { opened, atUpstream, after } = await this.openIdleStreams();
     const withStreams = { portal: after.portal.rss, bridge: after.bridge.rss };
     this.record.idle = {
       baseline,
@@ -258,7 +239,13 @@ class PairingRun {
       openSeconds: opened.seconds,
       errors: opened.errors,
     };
-    this.record.idle.closeSeconds = await this.closeIdleStreams('idle');
+    await client.call('closeIdle');
+    const closing = performance.now();
+    await pollUntil(async () => (await upstream.call('stats')).open === 0, { what: 'the idle streams to close at the upstream', timeoutMs: 30_000, everyMs: 50 })
+      .catch(async (error) => {
+        this.record.errors.push(`idle: ${error.message} (${(await upstream.call('stats')).open} still open)`);
+      });
+    this.record.idle.closeSeconds = (performance.now() - closing) / 1000;
     if (opened.open < options.idle) throw new Error(`only ${opened.open} of ${options.idle} streams reached the upstream: ${JSON.stringify(opened.errors)}`);
     return `${opened.open} open (${atUpstream} at the upstream); RSS portal ${fmt(withStreams.portal / MIB)} MiB, bridge ${fmt(withStreams.bridge / MIB)} MiB`;
   }

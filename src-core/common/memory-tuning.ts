@@ -218,7 +218,7 @@ export class TrimPolicy {
   }
 }
 
-type GcFunction = (options: { type: 'minor' | 'major' }) => void;
+type GcFunction = (options: { type: 'minor' }) => void;
 let exposedGc: GcFunction | null | undefined;
 
 /**
