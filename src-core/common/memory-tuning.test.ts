@@ -8,7 +8,7 @@ vi.mock('node:v8', async (importOriginal) => {
   return { ...actual, setFlagsFromString: (flag: string) => { setFlags(flag); actual.setFlagsFromString(flag); } };
 });
 
-const { IdleReducerPolicy, STOP_YOUNG_GROWTH_FLAG, TrimPolicy, capYoungGeneration, newSpaceSize, reduceMemoryNow, startIdleMemoryReducer, trimMemoryNow } = await import('./memory-tuning.js');
+const { IdleReducerPolicy, STOP_YOUNG_GROWTH_FLAG, TrimPolicy, capYoungGeneration, newSpaceSize, nextSampleDelay, reduceMemoryNow, startIdleMemoryReducer, trimMemoryNow } = await import('./memory-tuning.js');
 
 const MIB = 1024 * 1024;
 
@@ -68,8 +68,9 @@ describe('the young-generation ceiling', () => {
 });
 
 describe('IdleReducerPolicy', () => {
-  const options = { quietActiveMs: 20, quietSamples: 3, growthBytes: 2 * MIB, minIntervalMs: 30_000 };
-  const sample = (now: number, activeMs: number, heapMiB: number, externalMiB = 1, rssMiB = 60) => ({ now, activeMs, heapBytes: heapMiB * MIB, externalBytes: externalMiB * MIB, rssBytes: rssMiB * MIB });
+  // One-second samples: quiet is under 20 ms busy in one, for three in a row.
+  const options = { quietBusyShare: 0.02, quietForMs: 3000, growthBytes: 2 * MIB, minIntervalMs: 30_000 };
+  const sample = (now: number, activeMs: number, heapMiB: number, externalMiB = 1, rssMiB = 60) => ({ now, windowMs: 1000, activeMs, heapBytes: heapMiB * MIB, externalBytes: externalMiB * MIB, rssBytes: rssMiB * MIB });
 
   it('reduces after enough quiet samples once the heap has grown, and not again until it grows again', () => {
     const policy = new IdleReducerPolicy(options);
@@ -119,9 +120,19 @@ describe('IdleReducerPolicy', () => {
   });
 });
 
+describe('nextSampleDelay', () => {
+  it('doubles the wait after quiet samples that led to nothing, up to the cap, and falls back at once', () => {
+    const waits = [500];
+    for (let i = 0; i < 5; i++) waits.push(nextSampleDelay(waits.at(-1)!, 500, 4000, true, false));
+    expect(waits).toEqual([500, 1000, 2000, 4000, 4000, 4000]);
+    expect(nextSampleDelay(4000, 500, 4000, false, false)).toBe(500); // traffic
+    expect(nextSampleDelay(4000, 500, 4000, true, true)).toBe(500); // gave memory back: look again soon
+  });
+});
+
 describe('TrimPolicy', () => {
-  const options = { busyBelowMs: 250, growthBytes: 16 * MIB, minIntervalMs: 2000 };
-  const sample = (now: number, activeMs: number, rssMiB: number) => ({ now, activeMs, heapBytes: 0, externalBytes: 0, rssBytes: rssMiB * MIB });
+  const options = { busyBelowShare: 0.5, growthBytes: 16 * MIB, minIntervalMs: 2000 };
+  const sample = (now: number, activeMs: number, rssMiB: number) => ({ now, windowMs: 500, activeMs, heapBytes: 0, externalBytes: 0, rssBytes: rssMiB * MIB });
 
   it('trims once the resident set has grown by a burst and the loop has room, not while it is saturated', () => {
     const policy = new TrimPolicy(options);
@@ -168,11 +179,11 @@ describe('reduceMemoryNow', () => {
 });
 
 describe('startIdleMemoryReducer', () => {
-  const never = { busyBelowMs: 0, growthBytes: Infinity, minIntervalMs: 0 };
+  const never = { busyBelowShare: 0, growthBytes: Infinity, minIntervalMs: 0 };
 
   it('calls the reduction when the process is quiet and its heap has grown', async () => {
     const reduce = vi.fn(() => Promise.resolve(true));
-    const stop = startIdleMemoryReducer({ quietActiveMs: 1000, quietSamples: 1, growthBytes: 0, minIntervalMs: 0 }, 5, reduce, () => true, never);
+    const stop = startIdleMemoryReducer({ quietBusyShare: 1, quietForMs: 0, growthBytes: 0, minIntervalMs: 0 }, 5, reduce, () => true, never);
     try {
       await vi.waitFor(() => expect(reduce).toHaveBeenCalled(), { timeout: 2000 });
     } finally {
@@ -183,8 +194,8 @@ describe('startIdleMemoryReducer', () => {
   it('calls the trim when the resident set has grown and the loop has room, and stops asking where it cannot', async () => {
     const reduce = vi.fn(() => Promise.resolve(true));
     const trim = vi.fn(() => false);
-    const quietNever = { quietActiveMs: 0, quietSamples: 1, growthBytes: 0, minIntervalMs: 0 };
-    const stop = startIdleMemoryReducer(quietNever, 5, reduce, trim, { busyBelowMs: 1000, growthBytes: -1, minIntervalMs: 0 });
+    const quietNever = { quietBusyShare: 0, quietForMs: 0, growthBytes: 0, minIntervalMs: 0 };
+    const stop = startIdleMemoryReducer(quietNever, 5, reduce, trim, { busyBelowShare: 1, growthBytes: -1, minIntervalMs: 0 });
     try {
       await vi.waitFor(() => expect(trim).toHaveBeenCalled(), { timeout: 2000 });
       await new Promise((resolve) => setTimeout(resolve, 50));

@@ -31,8 +31,8 @@
  *    leaves ~32 MiB of dead Buffers (V8 starts a scavenge once that many young backing stores wait),
  *    and the C heap keeps their pages after the scavenge; a process that never goes quiet for
  *    1.5 s kept them for good. So when the resident set has grown 16 MiB since the last reduction
- *    and the loop was less than half busy in the last sample (a saturating transfer has ended, or
- *    was never there), a light reduction runs: a scavenge and malloc_trim, 1–3 ms. Measured after
+ *    and the loop was less than half busy in the last sample (half a second: a saturating transfer
+ *    has ended, or was never there), a light reduction runs: a scavenge and malloc_trim, 1–3 ms. Measured after
  *    the bench's warm-up (32 MiB each way): portal and bridge ~95 → 64–76 MiB. A scavenge every
  *    few MiB *during* a transfer cost 8 % of its throughput, hence the busy test.
  *
@@ -89,7 +89,8 @@ export function capYoungGeneration(ceilingBytes: number = YOUNG_GENERATION_CEILI
 
 /** One reading of what the idle reducer looks at. */
 export interface MemorySample {
-  /** Milliseconds the event loop was busy since the previous sample. */
+  /** Milliseconds since the previous sample, and of those the ones the event loop was busy. */
+  windowMs: number;
   activeMs: number;
   /** V8's committed heap (heapTotal), its external memory (Buffers) and the process's RSS, bytes. */
   heapBytes: number;
@@ -100,10 +101,10 @@ export interface MemorySample {
 }
 
 export interface IdleReducerOptions {
-  /** A sample whose loop was busy for less than this counts as quiet. */
-  quietActiveMs: number;
-  /** Quiet samples in a row before reducing. */
-  quietSamples: number;
+  /** A sample whose loop was busy for less than this share of its window counts as quiet. */
+  quietBusyShare: number;
+  /** Quiet time in a row before reducing, ms. */
+  quietForMs: number;
   /**
    * Reduce only if, since the last reduction, the heap grew this much, the external memory twice
    * this much, or the resident set four times this much (C heap pages kept after a burst of
@@ -121,32 +122,36 @@ export interface IdleReducerOptions {
 }
 
 /**
- * With samples every IDLE_SAMPLE_MS: quiet means under 2 % busy for 1.5 s. A reduction needs
+ * Quiet means under 4 % busy for 1.5 s. A reduction needs
  * growth since the last one, so the interval only bounds bursty traffic to one pause per 5 s.
  * (It was 3 s of 1-second samples and 30 s between reductions: one reduction early in a process's
  * life then held off the one after its first burst, and the bench's RSS 5 s after traffic
- * sometimes read 120 MiB instead of 58.)
+ * sometimes read 120 MiB instead of 58. It was 2 % busy: an idle engine's own timers (link
+ * upkeep, idle-connection sweeps, this sampler) take 5–15 ms per half second on a small VM,
+ * where every wake-up costs about a millisecond, so "quiet" sometimes never came.)
  */
 export const IDLE_REDUCER_DEFAULTS: IdleReducerOptions = {
-  quietActiveMs: 2,
-  quietSamples: 15,
+  quietBusyShare: 0.04,
+  quietForMs: 1_500,
   growthBytes: 2 * MIB,
   minIntervalMs: 5_000,
   reduceAfterStart: true,
 };
 
 /**
- * How often the idle reducer samples the event loop and the memory (~5 µs a sample). Short, so
- * that a trim follows the end of a burst within a tenth of a second.
+ * How often the idle reducer samples the event loop and the memory. Not shorter: a quiet process
+ * still runs a few ms of timers now and then, which shorter windows would not average out (with
+ * 100 ms samples the reducer often missed the quiet 1.5 s after a burst), and each sample reads
+ * the RSS from /proc.
  */
-export const IDLE_SAMPLE_MS = 100;
+export const IDLE_SAMPLE_MS = 500;
 
 /**
  * Decides, one sample at a time, when a quiet process should give memory back. Pure: the caller
  * takes the samples and performs the reduction (see startIdleMemoryReducer).
  */
 export class IdleReducerPolicy {
-  private quiet = 0;
+  private quietMs = 0;
   private baseline: { heapBytes: number; externalBytes: number; rssBytes: number } | undefined;
   private lastReduction = -Infinity;
   private startPending: boolean;
@@ -158,8 +163,9 @@ export class IdleReducerPolicy {
   /** Feeds one sample; true when the caller should reduce memory now. */
   shouldReduce(sample: MemorySample): boolean {
     this.baseline ??= { heapBytes: sample.heapBytes, externalBytes: sample.externalBytes, rssBytes: sample.rssBytes };
-    this.quiet = sample.activeMs < this.options.quietActiveMs ? this.quiet + 1 : 0;
-    if (this.quiet < this.options.quietSamples) return false;
+    this.quietMs = sample.activeMs < this.options.quietBusyShare * sample.windowMs ? this.quietMs + sample.windowMs : 0;
+    // At least one quiet sample, whatever quietForMs says.
+    if (this.quietMs === 0 || this.quietMs < this.options.quietForMs) return false;
     if (sample.now - this.lastReduction < this.options.minIntervalMs) return false;
     if (this.startPending) return true;
     const grown = sample.heapBytes - this.baseline.heapBytes >= this.options.growthBytes
@@ -172,23 +178,23 @@ export class IdleReducerPolicy {
   reduced(after: Pick<MemorySample, 'heapBytes' | 'externalBytes' | 'rssBytes' | 'now'>): void {
     this.baseline = { heapBytes: after.heapBytes, externalBytes: after.externalBytes, rssBytes: after.rssBytes };
     this.lastReduction = after.now;
-    this.quiet = 0;
+    this.quietMs = 0;
     this.startPending = false;
   }
 }
 
 export interface TrimOptions {
-  /** A sample whose loop was busy for less than this allows a trim. */
-  busyBelowMs: number;
+  /** A sample whose loop was busy for less than this share of its window allows a trim. */
+  busyBelowShare: number;
   /** Trim once the resident set has grown this much since the last reduction or trim. */
   growthBytes: number;
   /** At most one trim per this many ms. */
   minIntervalMs: number;
 }
 
-/** With IDLE_SAMPLE_MS samples: a tenth of a second under half busy, 16 MiB grown, at most every 2 s (≤ 0.15 % of the loop). */
+/** A sample under half busy, 16 MiB grown, at most every 2 s (≤ 0.15 % of the loop). */
 export const TRIM_DEFAULTS: TrimOptions = {
-  busyBelowMs: IDLE_SAMPLE_MS / 2,
+  busyBelowShare: 0.5,
   growthBytes: 16 * MIB,
   minIntervalMs: 2_000,
 };
@@ -206,7 +212,7 @@ export class TrimPolicy {
   /** Feeds one sample; true when the caller should trim now. */
   shouldTrim(sample: MemorySample): boolean {
     this.baselineRss ??= sample.rssBytes;
-    if (sample.activeMs >= this.options.busyBelowMs) return false;
+    if (sample.activeMs >= this.options.busyBelowShare * sample.windowMs) return false;
     if (sample.now - this.lastTrim < this.options.minIntervalMs) return false;
     return sample.rssBytes - this.baselineRss >= this.options.growthBytes;
   }
@@ -279,15 +285,29 @@ export async function reduceMemoryNow(): Promise<boolean> {
   }
 }
 
-function sampleMemory(activeMs: number): MemorySample {
+function sampleMemory(windowMs: number, activeMs: number): MemorySample {
   const heap = getHeapStatistics();
-  return { activeMs, heapBytes: heap.total_heap_size, externalBytes: heap.external_memory, rssBytes: process.memoryUsage.rss(), now: performance.now() };
+  return { windowMs, activeMs, heapBytes: heap.total_heap_size, externalBytes: heap.external_memory, rssBytes: process.memoryUsage.rss(), now: performance.now() };
+}
+
+/** The longest gap between two samples while the process stays quiet with nothing to give back. */
+export const IDLE_SAMPLE_MAX_MS = 4_000;
+
+/**
+ * The wait before the next sample: doubled (up to `maxMs`) after a quiet sample that led to
+ * nothing, `everyMs` again after any activity or reduction. An idle engine then wakes for this
+ * every few seconds instead of twice a second (each wake-up costs about a millisecond of CPU on a
+ * small VM), and is back to half-second samples within one sample of traffic.
+ */
+export function nextSampleDelay(currentMs: number, everyMs: number, maxMs: number, quiet: boolean, acted: boolean): number {
+  return quiet && !acted ? Math.min(currentMs * 2, maxMs) : everyMs;
 }
 
 /**
- * Every `everyMs` (an unref'd timer) samples the loop and the memory: when the process has gone
- * quiet after its heap grew it runs `reduce` (reduceMemoryNow), and when a burst has left the
- * resident set grown while the loop has room, `trim` (trimMemoryNow). Returns a stop function.
+ * Samples the loop and the memory (an unref'd timer, every `everyMs`, less often while quiet):
+ * when the process has gone quiet after its heap grew it runs `reduce` (reduceMemoryNow), and
+ * when a burst has left the resident set grown while the loop has room, `trim` (trimMemoryNow).
+ * Returns a stop function.
  */
 export function startIdleMemoryReducer(
   options: IdleReducerOptions = IDLE_REDUCER_DEFAULTS,
@@ -295,48 +315,61 @@ export function startIdleMemoryReducer(
   reduce: () => Promise<boolean> = reduceMemoryNow,
   trim: () => boolean = trimMemoryNow,
   trimOptions: TrimOptions = TRIM_DEFAULTS,
+  maxEveryMs = IDLE_SAMPLE_MAX_MS,
 ): () => void {
   const policy = new IdleReducerPolicy(options);
   const trimPolicy = new TrimPolicy(trimOptions);
   // Each part turns itself off for good where this Node build lacks what it needs.
   let canReduce = true;
   let canTrim = true;
-  let last: EventLoopUtilization = performance.eventLoopUtilization();
-  let running = false;
   let stopped = false;
+  let timer: NodeJS.Timeout | undefined;
+  let delay = everyMs;
+  let lastLoop: EventLoopUtilization = performance.eventLoopUtilization();
+  let lastAt = performance.now();
+  /** Starts the next window here: our own work (sampling, a GC's pause) is not the process's activity. */
+  const restartWindow = () => {
+    lastLoop = performance.eventLoopUtilization();
+    lastAt = performance.now();
+  };
+  const schedule = () => {
+    if (stopped || (!canReduce && !canTrim)) return;
+    timer = setTimeout(tick, delay);
+    timer.unref();
+  };
   /** After a reduction (both policies restart from here) or a trim (only the trim policy does). */
   const gaveBack = (full: boolean) => {
-    const after = sampleMemory(0);
+    const after = sampleMemory(0, 0);
     if (full) policy.reduced(after);
     trimPolicy.trimmed(after);
-    // The GC's own pause must not count as activity.
-    last = performance.eventLoopUtilization();
+    restartWindow();
   };
-  const timer = setInterval(() => {
-    const now = performance.eventLoopUtilization();
-    const activeMs = performance.eventLoopUtilization(now, last).active;
-    last = now;
-    if (running) return;
-    const sample = sampleMemory(activeMs);
+  const tick = () => {
+    const loop = performance.eventLoopUtilization();
+    const sample = sampleMemory(performance.now() - lastAt, performance.eventLoopUtilization(loop, lastLoop).active);
+    restartWindow();
     if (canReduce && policy.shouldReduce(sample)) {
-      running = true;
       void reduce().then((done) => {
-        running = false;
         if (!done) canReduce = false;
         else if (!stopped) gaveBack(true);
-      }, () => { running = false; });
+        delay = everyMs;
+        schedule();
+      }, () => schedule());
       return;
     }
+    let acted = false;
     if (canTrim && trimPolicy.shouldTrim(sample)) {
-      if (trim()) gaveBack(false);
+      acted = trim();
+      if (acted) gaveBack(false);
       else canTrim = false;
     }
-    if (!canReduce && !canTrim) clearInterval(timer);
-  }, everyMs);
-  timer.unref();
+    delay = nextSampleDelay(delay, everyMs, maxEveryMs, sample.activeMs < options.quietBusyShare * sample.windowMs, acted);
+    schedule();
+  };
+  schedule();
   return () => {
     stopped = true;
-    clearInterval(timer);
+    clearTimeout(timer);
   };
 }
 
