@@ -31,8 +31,8 @@
  *    leaves ~32 MiB of dead Buffers (V8 starts a scavenge once that many young backing stores wait),
  *    and the C heap keeps their pages after the scavenge; a process that never goes quiet for
  *    1.5 s kept them for good. So when the resident set has grown 16 MiB since the last reduction
- *    and the loop was less than half busy in the last sample (half a second: a saturating transfer
- *    has ended, or was never there), a light reduction runs: a scavenge and malloc_trim, 1–3 ms. Measured after
+ *    and the loop was less than half busy in the last sample (a saturating transfer has ended, or
+ *    was never there), a light reduction runs: a scavenge and malloc_trim, 1–3 ms. Measured after
  *    the bench's warm-up (32 MiB each way): portal and bridge ~95 → 64–76 MiB. A scavenge every
  *    few MiB *during* a transfer cost 8 % of its throughput, hence the busy test.
  *
@@ -139,12 +139,11 @@ export const IDLE_REDUCER_DEFAULTS: IdleReducerOptions = {
 };
 
 /**
- * How often the idle reducer samples the event loop and the memory. Not shorter: a quiet process
- * still runs a few ms of timers now and then, which shorter windows would not average out (with
- * 100 ms samples the reducer often missed the quiet 1.5 s after a burst), and each sample reads
- * the RSS from /proc.
+ * How often the idle reducer samples the event loop and the memory while anything happens, so that
+ * a trim follows the end of a burst within a tenth of a second; while the process stays quiet the
+ * samples back off to IDLE_SAMPLE_MAX_MS (nextSampleDelay).
  */
-export const IDLE_SAMPLE_MS = 500;
+export const IDLE_SAMPLE_MS = 100;
 
 /**
  * Decides, one sample at a time, when a quiet process should give memory back. Pure: the caller
