@@ -183,7 +183,7 @@ describe('startIdleMemoryReducer', () => {
 
   it('calls the reduction when the process is quiet and its heap has grown', async () => {
     const reduce = vi.fn(() => Promise.resolve(true));
-    const stop = startIdleMemoryReducer({ quietBusyShare: 1, quietForMs: 0, growthBytes: 0, minIntervalMs: 0 }, 5, reduce, () => true, never);
+    const stop = startIdleMemoryReducer({ reducer: { quietBusyShare: 1, quietForMs: 0, growthBytes: 0, minIntervalMs: 0 }, everyMs: 5, reduceNow: reduce, trimNow: () => true, trim: never });
     try {
       await vi.waitFor(() => expect(reduce).toHaveBeenCalled(), { timeout: 2000 });
     } finally {
@@ -195,7 +195,7 @@ describe('startIdleMemoryReducer', () => {
     const reduce = vi.fn(() => Promise.resolve(true));
     const trim = vi.fn(() => false);
     const quietNever = { quietBusyShare: 0, quietForMs: 0, growthBytes: 0, minIntervalMs: 0 };
-    const stop = startIdleMemoryReducer(quietNever, 5, reduce, trim, { busyBelowShare: 1, growthBytes: -1, minIntervalMs: 0 });
+    const stop = startIdleMemoryReducer({ reducer: quietNever, everyMs: 5, reduceNow: reduce, trimNow: trim, trim: { busyBelowShare: 1, growthBytes: -1, minIntervalMs: 0 } });
     try {
       await vi.waitFor(() => expect(trim).toHaveBeenCalled(), { timeout: 2000 });
       await new Promise((resolve) => setTimeout(resolve, 50));

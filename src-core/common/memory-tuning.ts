@@ -87,6 +87,11 @@ export function capYoungGeneration(ceilingBytes: number = YOUNG_GENERATION_CEILI
   };
 }
 
+/** Whether the loop was busy for less than `share` of the sample's window. */
+function isQuiet(sample: Pick<MemorySample, 'windowMs' | 'activeMs'>, share: number): boolean {
+  return sample.activeMs < share * sample.windowMs;
+}
+
 /** One reading of what the idle reducer looks at. */
 export interface MemorySample {
   /** Milliseconds since the previous sample, and of those the ones the event loop was busy. */
@@ -122,8 +127,8 @@ export interface IdleReducerOptions {
 }
 
 /**
- * Quiet means under 4 % busy for 1.5 s. A reduction needs
- * growth since the last one, so the interval only bounds bursty traffic to one pause per 5 s.
+ * Quiet means under 4 % busy for 1.5 s. A reduction needs growth since the last one, so the
+ * interval only bounds bursty traffic to one pause per 5 s.
  * (It was 3 s of 1-second samples and 30 s between reductions: one reduction early in a process's
  * life then held off the one after its first burst, and the bench's RSS 5 s after traffic
  * sometimes read 120 MiB instead of 58. It was 2 % busy: an idle engine's own timers (link
@@ -162,7 +167,7 @@ export class IdleReducerPolicy {
   /** Feeds one sample; true when the caller should reduce memory now. */
   shouldReduce(sample: MemorySample): boolean {
     this.baseline ??= { heapBytes: sample.heapBytes, externalBytes: sample.externalBytes, rssBytes: sample.rssBytes };
-    this.quietMs = sample.activeMs < this.options.quietBusyShare * sample.windowMs ? this.quietMs + sample.windowMs : 0;
+    this.quietMs = isQuiet(sample, this.options.quietBusyShare) ? this.quietMs + sample.windowMs : 0;
     // At least one quiet sample, whatever quietForMs says.
     if (this.quietMs === 0 || this.quietMs < this.options.quietForMs) return false;
     if (sample.now - this.lastReduction < this.options.minIntervalMs) return false;
@@ -211,7 +216,7 @@ export class TrimPolicy {
   /** Feeds one sample; true when the caller should trim now. */
   shouldTrim(sample: MemorySample): boolean {
     this.baselineRss ??= sample.rssBytes;
-    if (sample.activeMs >= this.options.busyBelowShare * sample.windowMs) return false;
+    if (!isQuiet(sample, this.options.busyBelowShare)) return false;
     if (sample.now - this.lastTrim < this.options.minIntervalMs) return false;
     return sample.rssBytes - this.baselineRss >= this.options.growthBytes;
   }
@@ -295,27 +300,40 @@ export const IDLE_SAMPLE_MAX_MS = 4_000;
 /**
  * The wait before the next sample: doubled (up to `maxMs`) after a quiet sample that led to
  * nothing, `everyMs` again after any activity or reduction. An idle engine then wakes for this
- * every few seconds instead of twice a second (each wake-up costs about a millisecond of CPU on a
- * small VM), and is back to half-second samples within one sample of traffic.
+ * every few seconds instead of ten times a second (each wake-up costs about a millisecond of CPU on
+ * a small VM), and is back to `everyMs` within one sample of traffic.
  */
 export function nextSampleDelay(currentMs: number, everyMs: number, maxMs: number, quiet: boolean, acted: boolean): number {
   return quiet && !acted ? Math.min(currentMs * 2, maxMs) : everyMs;
 }
 
+/** What startIdleMemoryReducer runs on; every field has a default (the production one). */
+export interface IdleMemoryReducerSetup {
+  reducer?: IdleReducerOptions;
+  trim?: TrimOptions;
+  /** Sample interval while anything happens, and the longest one while quiet, ms. */
+  everyMs?: number;
+  maxEveryMs?: number;
+  /** The two reductions (tests pass their own). */
+  reduceNow?: () => Promise<boolean>;
+  trimNow?: () => boolean;
+}
+
 /**
  * Samples the loop and the memory (an unref'd timer, every `everyMs`, less often while quiet):
- * when the process has gone quiet after its heap grew it runs `reduce` (reduceMemoryNow), and
- * when a burst has left the resident set grown while the loop has room, `trim` (trimMemoryNow).
+ * when the process has gone quiet after its heap grew it runs `reduceNow` (reduceMemoryNow), and
+ * when a burst has left the resident set grown while the loop has room, `trimNow` (trimMemoryNow).
  * Returns a stop function.
  */
-export function startIdleMemoryReducer(
-  options: IdleReducerOptions = IDLE_REDUCER_DEFAULTS,
-  everyMs = IDLE_SAMPLE_MS,
-  reduce: () => Promise<boolean> = reduceMemoryNow,
-  trim: () => boolean = trimMemoryNow,
-  trimOptions: TrimOptions = TRIM_DEFAULTS,
-  maxEveryMs = IDLE_SAMPLE_MAX_MS,
-): () => void {
+export function startIdleMemoryReducer(setup: IdleMemoryReducerSetup = {}): () => void {
+  const {
+    reducer: options = IDLE_REDUCER_DEFAULTS,
+    trim: trimOptions = TRIM_DEFAULTS,
+    everyMs = IDLE_SAMPLE_MS,
+    maxEveryMs = IDLE_SAMPLE_MAX_MS,
+    reduceNow: reduce = reduceMemoryNow,
+    trimNow: trim = trimMemoryNow,
+  } = setup;
   const policy = new IdleReducerPolicy(options);
   const trimPolicy = new TrimPolicy(trimOptions);
   // Each part turns itself off for good where this Node build lacks what it needs.
@@ -362,7 +380,7 @@ export function startIdleMemoryReducer(
       if (acted) gaveBack(false);
       else canTrim = false;
     }
-    delay = nextSampleDelay(delay, everyMs, maxEveryMs, sample.activeMs < options.quietBusyShare * sample.windowMs, acted);
+    delay = nextSampleDelay(delay, everyMs, maxEveryMs, isQuiet(sample, options.quietBusyShare), acted);
     schedule();
   };
   schedule();

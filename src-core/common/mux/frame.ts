@@ -21,6 +21,7 @@
  */
 
 import { BugError, PortholeError } from '../errors.js';
+import { PieceCursor, totalLength } from '../pieces.js';
 import { type MuxAddress, decodeAddress, encodeAddress } from './address.js';
 import {
   MAX_FRAME_DATA,
@@ -187,13 +188,10 @@ export function packDataFrames(sessionId: number, payload: Buffer | readonly Buf
   const out = Buffer.allocUnsafe(first.length + total + keepFrames * KEEP_DATA_HEADER_LENGTH);
   let at = 0;
   const cursor = new PieceCursor(pieces);
-  const copy = (source: Buffer, from: number, to: number): void => {
-    at += source.copy(out, at, from, to);
-  };
   for (let from = 0; from < total; from += maxFrameData) {
     const length = Math.min(maxFrameData, total - from);
-    at = from === 0 ? at + first.copy(out, at) : writeKeepDataHeader(out, at, sessionId, length);
-    cursor.take(length, copy);
+    at = from === 0 ? first.copy(out, 0) : writeKeepDataHeader(out, at, sessionId, length);
+    at = cursor.copyTo(length, out, at);
   }
   return out;
 }
@@ -235,36 +233,12 @@ function dataFramePlan(sessionId: number, pieces: readonly Buffer[], maxFrameDat
   if (!Number.isInteger(maxFrameData) || maxFrameData < 1 || maxFrameData > MAX_FRAME_DATA) {
     throw new BugError(`mux: frame data limit ${maxFrameData} is not in 1…${MAX_FRAME_DATA}`);
   }
-  let total = 0;
-  for (const piece of pieces) total += piece.length;
+  const total = totalLength(pieces);
   const firstMeta: FrameMetadata =
     target === undefined
       ? { sessionId, status: FrameStatus.Keep, option: 0 }
       : { sessionId, status: FrameStatus.New, option: 0, target };
   return { firstMeta, total };
-}
-
-/** Walks a payload given in pieces as if they were joined. */
-class PieceCursor {
-  private piece = 0;
-  private offset = 0;
-
-  constructor(private readonly pieces: readonly Buffer[]) {}
-
-  /** Hands the next `length` bytes to `visit`, one non-empty part of a piece at a time. */
-  take(length: number, visit: (source: Buffer, from: number, to: number) => void): void {
-    while (length > 0) {
-      const source = this.pieces[this.piece]!;
-      const take = Math.min(length, source.length - this.offset);
-      if (take > 0) visit(source, this.offset, this.offset + take);
-      length -= take;
-      this.offset += take;
-      if (this.offset === source.length) {
-        this.piece += 1;
-        this.offset = 0;
-      }
-    }
-  }
 }
 
 /** Writes a Keep + Data header (ML = 4) for `length` bytes at `out[at…]`; returns where it ends. */

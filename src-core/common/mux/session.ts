@@ -31,6 +31,7 @@ import { FrameReader } from './reader.js';
 import { encodeEndFrame, encodeNewFrame } from './writer.js';
 import { MAX_UPDATES_PER_MESSAGE, decodeFlowMessage, encodeFlowMessage, type WindowUpdate } from './flow.js';
 import { RosterMap } from '../roster.js';
+import { totalLength } from '../pieces.js';
 
 /**
  * A write at least this large leaves as frame headers and views of its data (dataFramePieces),
@@ -174,7 +175,7 @@ export class MuxStream extends Duplex {
   private send(payload: Buffer | Buffer[], callback: (error?: Error | null) => void): void {
     try {
       const flow = this.connection.flow;
-      const length = Buffer.isBuffer(payload) ? payload.length : payload.reduce((sum, piece) => sum + piece.length, 0);
+      const length = totalLength(payload);
       if (!flow || this.packet || flow.sendWindow + this.granted - this.sent >= length) {
         if (flow && !this.packet) this.sent += length;
         this.connection.writeFrames(this.dataFrames(payload, length), callback);

@@ -50,6 +50,7 @@ import {
 import { fnv1a32 } from './codec.js';
 import { Shake128Stream } from './shake128.js';
 import { NATIVE_ALGORITHM, PIECE_CURSOR, RUN_CURSOR, RUN_STATUS, nativeAead, type NativeAead } from '../../native/aead.js';
+import { PieceCursor, totalLength } from '../../common/pieces.js';
 
 /** What a body codec needs: all of it comes from the request header. */
 export interface BodyCodecOptions {
@@ -297,12 +298,6 @@ class SizeQueue {
   }
 }
 
-function totalLength(pieces: readonly Buffer[]): number {
-  let length = 0;
-  for (const piece of pieces) length += piece.length;
-  return length;
-}
-
 /**
  * Seals the next `length` bytes of `pieces` (from `cursor`, which is advanced) at `out[offset…]`;
  * returns the bytes written. A chunk within one piece is sealed from a view of it; one that spans
@@ -325,19 +320,11 @@ function sealFromPieces(cipher: ChunkCipher, pieces: readonly Buffer[], cursor: 
   cursor[PIECE_CURSOR.index] = index;
   cursor[PIECE_CURSOR.offset] = at;
   if (cipher.sealPieces) return cipher.sealPieces(pieces, cursor, length, nonce, out, offset);
+  const walk = new PieceCursor(pieces, index, at);
   const joined = Buffer.allocUnsafe(length);
-  for (let copied = 0; copied < length;) {
-    const source = pieces[index]!;
-    const take = Math.min(length - copied, source.length - at);
-    copied += source.copy(joined, copied, at, at + take);
-    at += take;
-    if (at === source.length) {
-      index += 1;
-      at = 0;
-    }
-  }
-  cursor[PIECE_CURSOR.index] = index;
-  cursor[PIECE_CURSOR.offset] = at;
+  walk.copyTo(length, joined, 0);
+  cursor[PIECE_CURSOR.index] = walk.piece;
+  cursor[PIECE_CURSOR.offset] = walk.offset;
   return cipher.seal(joined, nonce, out, offset);
 }
 
@@ -380,7 +367,7 @@ class VmessBodyEncoder implements BodyEncoder {
   }
 
   encode(input: Buffer | readonly Buffer[]): Buffer {
-    const length = Buffer.isBuffer(input) ? input.length : totalLength(input);
+    const length = totalLength(input);
     if (length === 0) return EMPTY;
     if (this.plan.framing === 'aead') {
       if (this.plan.packet && length > this.maxPlaintextPerChunk) {
@@ -415,25 +402,12 @@ class VmessBodyEncoder implements BodyEncoder {
   private encodeChunkStream(pieces: readonly Buffer[], length: number): Buffer {
     const count = Math.ceil(length / NONE_STREAM_SLICE);
     const out = Buffer.allocUnsafe(length + count * CHUNK_SIZE_BYTES);
+    const cursor = new PieceCursor(pieces);
     let offset = 0;
-    let index = 0;
-    let at = 0;
-    for (let remaining = length; remaining > 0; ) {
+    for (let remaining = length; remaining > 0; remaining -= NONE_STREAM_SLICE) {
       const slice = Math.min(NONE_STREAM_SLICE, remaining);
       out.writeUInt16BE(slice ^ this.sizes.next(), offset);
-      offset += CHUNK_SIZE_BYTES;
-      for (let need = slice; need > 0; ) {
-        const piece = pieces[index]!;
-        const take = Math.min(need, piece.length - at);
-        offset += piece.copy(out, offset, at, at + take);
-        at += take;
-        need -= take;
-        if (at === piece.length) {
-          index += 1;
-          at = 0;
-        }
-      }
-      remaining -= slice;
+      offset = cursor.copyTo(slice, out, offset + CHUNK_SIZE_BYTES);
     }
     return out;
   }
