@@ -15,7 +15,7 @@ import { parseArgs } from 'node:util';
 import { SECURITIES, bridgeConfig, portalConfig } from './lib/configs.js';
 import { forkHelper, killAllChildren, logProblems, PORTHOLE_CLI, PORTHOLE_ENGINE, startPeer, V2RAY_BINARY } from './lib/procs.js';
 import { metricDefinitions, ratio, renderMedianRatios, renderTable, summarize } from './lib/report.js';
-import { buildFingerprint, cpuSeconds, cpuTimes, difference, freePorts, ioCounters, memory, pollUntil, portOpen, quantile } from './lib/util.js';
+import { buildFingerprint, clockTicksPerSecond, cpuSeconds, cpuTimes, difference, freePorts, ioCounters, memory, pollUntil, portOpen, quantile } from './lib/util.js';
 
 const MIB = 1024 * 1024;
 const GIB = 1024 * MIB;
@@ -138,6 +138,10 @@ function timestamp(date) {
 
 // ---- one pairing, one round ---------------------------------------------------------------------
 
+/** quiesce(): the window over which portal and bridge must stay (almost) idle, and the longest wait. */
+const QUIET_WINDOW_MS = 200;
+const QUIET_TIMEOUT_MS = 3_000;
+
 const fmt = (value, digits = 1) => (Number.isFinite(value) ? value.toFixed(digits) : '?');
 
 class PairingRun {
@@ -183,6 +187,27 @@ class PairingRun {
     return { portal: cpuSeconds(this.portal.pid), bridge: cpuSeconds(this.bridge.pid) };
   }
 
+  /**
+   * Waits until portal and bridge have finished the work of the phase before (closing 1,000
+   * streams costs each process ~0.1 s of CPU after the upstream has seen them close), so that it
+   * is not measured as part of the next phase, e.g. as the latency of its first requests. Quiet =
+   * at most one clock tick of CPU between the two, over QUIET_WINDOW_MS; gives up after
+   * QUIET_TIMEOUT_MS. Every pairing waits alike; the wait is recorded per phase.
+   */
+  async quiesce(key) {
+    const total = () => cpuSeconds(this.portal.pid) + cpuSeconds(this.bridge.pid);
+    const started = performance.now();
+    let before = total();
+    for (;;) {
+      await new Promise((resolve) => setTimeout(resolve, QUIET_WINDOW_MS));
+      const now = total();
+      if (now - before <= 1 / clockTicksPerSecond() || performance.now() - started >= QUIET_TIMEOUT_MS) break;
+      before = now;
+    }
+    this.record.quietWaitSeconds ??= {};
+    this.record.quietWaitSeconds[key] = (performance.now() - started) / 1000;
+  }
+
   async start() {
     const { folder, upstreamPort } = this.ctx;
     const [publicPort, linkPort] = await freePorts(2);
@@ -222,6 +247,7 @@ class PairingRun {
 
   async idleStreams() {
     const { client, upstream, options } = this.ctx;
+    await this.quiesce('idle');
     const baseline = { portal: memory(this.portal.pid).rss, bridge: memory(this.bridge.pid).rss };
     const opened = await client.call('openIdle', { port: this.ports.publicPort, count: options.idle, concurrency: 50 });
     const atUpstream = (await upstream.call('stats')).idle;
@@ -252,6 +278,7 @@ class PairingRun {
 
   async requests() {
     const { options } = this.ctx;
+    await this.quiesce('requests');
     const roles = ['portal', 'bridge'];
     const timesBefore = Object.fromEntries(roles.map((role) => [role, cpuTimes(this[role].pid)]));
     const ioBefore = Object.fromEntries(roles.map((role) => [role, ioCounters(this[role].pid)]));
@@ -281,6 +308,7 @@ class PairingRun {
 
   async transfer(key, op, streams) {
     const bytes = this.ctx.options.bulkMiB * MIB;
+    await this.quiesce(key);
     const before = this.cpu();
     const helpersBefore = { client: cpuSeconds(this.ctx.client.pid), upstream: cpuSeconds(this.ctx.upstream.pid) };
     const ioBefore = { portal: ioCounters(this.portal.pid), bridge: ioCounters(this.bridge.pid) };
