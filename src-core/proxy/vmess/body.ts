@@ -31,6 +31,7 @@ import {
   type CipherGCM,
   type DecipherChaCha20Poly1305,
   type DecipherGCM,
+  type KeyObject,
 } from 'node:crypto';
 import { PortholeError } from '../../common/errors.js';
 import {
@@ -49,7 +50,7 @@ import {
 } from './consts.js';
 import { fnv1a32 } from './codec.js';
 import { Shake128Stream } from './shake128.js';
-import { NATIVE_ALGORITHM, PIECE_CURSOR, RUN_CURSOR, RUN_STATUS, nativeAead, type NativeAead } from '../../native/aead.js';
+import { NATIVE_ALGORITHM, PIECE_CURSOR, RUN_CURSOR, RUN_STATUS, nativeAead, type NativeAead, type NativeAeadContext } from '../../native/aead.js';
 import { PieceCursor, totalLength } from '../../common/pieces.js';
 
 /** What a body codec needs: all of it comes from the request header. */
@@ -131,65 +132,81 @@ type AeadAlgorithm = 'aes-128-gcm' | 'chacha20-poly1305';
 type Direction = 'seal' | 'open';
 
 function aeadCipher(algorithm: AeadAlgorithm, rawKey: Buffer, direction: Direction): ChunkCipher {
-  return nativeAead ? nativeAeadCipher(nativeAead, algorithm, rawKey, direction) : nodeAeadCipher(algorithm, rawKey);
+  return nativeAead ? new NativeAeadCipher(nativeAead, algorithm, rawKey, direction) : new NodeAeadCipher(algorithm, rawKey);
 }
 
+// The ciphers (and the size sources below) are classes, not objects of closures: every connection's
+// cipher then shares the same methods, so the data path that TurboFan optimized for the first
+// link's cipher stays valid for the next link's. With closures made per connection, each new link
+// (the portal drains one every 256 sessions) deoptimized the encoder and decoder ("wrong call
+// target") and they were compiled again.
+
 /** One OpenSSL context that keeps its key and takes a new nonce per chunk (src-core/native). */
-function nativeAeadCipher(native: NativeAead, algorithm: AeadAlgorithm, rawKey: Buffer, direction: Direction): ChunkCipher {
-  const id = algorithm === 'aes-128-gcm' ? NATIVE_ALGORITHM.aes128Gcm : NATIVE_ALGORITHM.chacha20Poly1305;
-  const context = native.create(id, rawKey, direction === 'seal');
-  return {
-    overhead: TAG_LENGTH,
-    seal(plain, nonce, out, offset) {
-      native.seal(context, nonce, plain, out, offset);
-      return plain.length + TAG_LENGTH;
-    },
-    sealPieces(pieces, cursor, length, nonce, out, offset) {
-      native.sealPieces(context, nonce, pieces, cursor, length, out, offset);
-      return length + TAG_LENGTH;
-    },
-    open(sealed, nonce, out, offset) {
-      if (sealed.length < TAG_LENGTH) return -1;
-      return native.open(context, nonce, sealed, out, offset) ? sealed.length - TAG_LENGTH : -1;
-    },
-    openRun(nonce, input, sizes, padding, out, cursor) {
-      return native.openRun(context, nonce, input, sizes, padding, out, cursor);
-    },
-  };
+class NativeAeadCipher implements ChunkCipher {
+  readonly overhead = TAG_LENGTH;
+  private readonly context: NativeAeadContext;
+
+  constructor(private readonly native: NativeAead, algorithm: AeadAlgorithm, rawKey: Buffer, direction: Direction) {
+    const id = algorithm === 'aes-128-gcm' ? NATIVE_ALGORITHM.aes128Gcm : NATIVE_ALGORITHM.chacha20Poly1305;
+    this.context = native.create(id, rawKey, direction === 'seal');
+  }
+
+  seal(plain: Buffer, nonce: Buffer, out: Buffer, offset: number): number {
+    this.native.seal(this.context, nonce, plain, out, offset);
+    return plain.length + TAG_LENGTH;
+  }
+
+  sealPieces(pieces: readonly Buffer[], cursor: Int32Array, length: number, nonce: Buffer, out: Buffer, offset: number): number {
+    this.native.sealPieces(this.context, nonce, pieces, cursor, length, out, offset);
+    return length + TAG_LENGTH;
+  }
+
+  open(sealed: Buffer, nonce: Buffer, out: Buffer, offset: number): number {
+    if (sealed.length < TAG_LENGTH) return -1;
+    return this.native.open(this.context, nonce, sealed, out, offset) ? sealed.length - TAG_LENGTH : -1;
+  }
+
+  openRun(nonce: Buffer, input: Buffer, sizes: Uint16Array, padding: boolean, out: Buffer, cursor: Int32Array): number {
+    return this.native.openRun(this.context, nonce, input, sizes, padding, out, cursor);
+  }
 }
 
 /** node:crypto fallback: a cipher object per chunk, since Node cannot give one a new nonce. */
-function nodeAeadCipher(algorithm: AeadAlgorithm, rawKey: Buffer): ChunkCipher {
-  const key = createSecretKey(rawKey);
-  // The ternaries' branches differ only in which createCipheriv overload TypeScript resolves.
-  const createEncryptor = (nonce: Buffer): CipherGCM | CipherChaCha20Poly1305 =>
-    algorithm === 'aes-128-gcm' ? createCipheriv(algorithm, key, nonce, TAG_OPTIONS) : createCipheriv(algorithm, key, nonce, TAG_OPTIONS);
-  const createDecryptor = (nonce: Buffer): DecipherGCM | DecipherChaCha20Poly1305 =>
-    algorithm === 'aes-128-gcm' ? createDecipheriv(algorithm, key, nonce, TAG_OPTIONS) : createDecipheriv(algorithm, key, nonce, TAG_OPTIONS);
-  return {
-    overhead: TAG_LENGTH,
-    seal(plain, nonce, out, offset) {
-      const cipher = createEncryptor(nonce);
-      if (plain.length > 0) out.set(cipher.update(plain), offset);
-      cipher.final();
-      out.set(cipher.getAuthTag(), offset + plain.length);
-      return plain.length + TAG_LENGTH;
-    },
-    open(sealed, nonce, out, offset) {
-      if (sealed.length < TAG_LENGTH) return -1;
-      const decipher = createDecryptor(nonce);
-      const textLength = sealed.length - TAG_LENGTH;
-      decipher.setAuthTag(sealed.subarray(textLength));
-      const plain = decipher.update(sealed.subarray(0, textLength));
-      try {
-        decipher.final();
-      } catch {
-        return -1;
-      }
-      out.set(plain, offset);
-      return plain.length;
-    },
-  };
+class NodeAeadCipher implements ChunkCipher {
+  readonly overhead = TAG_LENGTH;
+  private readonly key: KeyObject;
+
+  constructor(private readonly algorithm: AeadAlgorithm, rawKey: Buffer) {
+    this.key = createSecretKey(rawKey);
+  }
+
+  seal(plain: Buffer, nonce: Buffer, out: Buffer, offset: number): number {
+    // The ternaries' branches differ only in which createCipheriv overload TypeScript resolves.
+    const cipher: CipherGCM | CipherChaCha20Poly1305 = this.algorithm === 'aes-128-gcm'
+      ? createCipheriv(this.algorithm, this.key, nonce, TAG_OPTIONS)
+      : createCipheriv(this.algorithm, this.key, nonce, TAG_OPTIONS);
+    if (plain.length > 0) out.set(cipher.update(plain), offset);
+    cipher.final();
+    out.set(cipher.getAuthTag(), offset + plain.length);
+    return plain.length + TAG_LENGTH;
+  }
+
+  open(sealed: Buffer, nonce: Buffer, out: Buffer, offset: number): number {
+    if (sealed.length < TAG_LENGTH) return -1;
+    const decipher: DecipherGCM | DecipherChaCha20Poly1305 = this.algorithm === 'aes-128-gcm'
+      ? createDecipheriv(this.algorithm, this.key, nonce, TAG_OPTIONS)
+      : createDecipheriv(this.algorithm, this.key, nonce, TAG_OPTIONS);
+    const textLength = sealed.length - TAG_LENGTH;
+    decipher.setAuthTag(sealed.subarray(textLength));
+    const plain = decipher.update(sealed.subarray(0, textLength));
+    try {
+      decipher.final();
+    } catch {
+      return -1;
+    }
+    out.set(plain, offset);
+    return plain.length;
+  }
 }
 
 const noOpCipher: ChunkCipher = {
@@ -266,11 +283,29 @@ function plan(options: BodyCodecOptions, direction: Direction): Plan {
   }
 }
 
-/** Draws 2-byte values: SHAKE128(iv) when masking, else zeros (`PlainChunkSizeParser`). */
-function sizeStream(masking: boolean, iv: Buffer): { next(): number } {
-  if (!masking) return { next: () => 0 };
-  const shake = new Shake128Stream(iv);
-  return { next: () => shake.nextUint16() };
+/** Where the 2-byte size values come from. */
+interface SizeSource {
+  next(): number;
+}
+
+/** Without masking every value is zero (`PlainChunkSizeParser`). */
+const ZERO_SIZES: SizeSource = { next: () => 0 };
+
+/** With masking, SHAKE128(iv) (`ShakeSizeParser`). */
+class ShakeSizes implements SizeSource {
+  private readonly shake: Shake128Stream;
+
+  constructor(iv: Buffer) {
+    this.shake = new Shake128Stream(iv);
+  }
+
+  next(): number {
+    return this.shake.nextUint16();
+  }
+}
+
+function sizeStream(masking: boolean, iv: Buffer): SizeSource {
+  return masking ? new ShakeSizes(iv) : ZERO_SIZES;
 }
 
 /**
@@ -282,7 +317,7 @@ class SizeQueue {
   head = 0;
   tail = 0;
 
-  constructor(private readonly source: { next(): number }) {}
+  constructor(private readonly source: SizeSource) {}
 
   next(): number {
     if (this.head === this.tail) this.fill();
@@ -334,7 +369,7 @@ const EMPTY = Buffer.alloc(0);
 class VmessBodyEncoder implements BodyEncoder {
   maxPlaintextPerChunk: number;
   private readonly plan: Plan;
-  private readonly sizes: { next(): number };
+  private readonly sizes: SizeSource;
   private readonly nonce: Buffer;
   private readonly cfb: Cipher | undefined;
   private counter = 0;

@@ -21,12 +21,12 @@ import type { PolicyManager } from '../../features/policy.js';
 import { pumpBoth } from '../../transport/pump.js';
 import { closeServer, listenTcp } from '../../transport/tcp.js';
 import { createVmessUser, type VmessUser } from './account.js';
-import { VmessBodyStream } from './body-stream.js';
-import { WIDE_CHUNK_WIRE_BYTES } from './body.js';
+import { VmessBodyStream, type BodyCodec } from './body-stream.js';
+import { WIDE_CHUNK_WIRE_BYTES, type BodyDecoder } from './body.js';
 import { COMMAND } from './consts.js';
 import { LegacyUserValidator } from './legacy.js';
 import { AuthIdReplayFilter, SessionHistory } from './replay.js';
-import { ServerHandshake, createServerHandshakeContext, type ServerHandshakeContext } from './server-handshake.js';
+import { ServerHandshake, createServerHandshakeContext, type ServerHandshakeContext, type ServerResponse } from './server-handshake.js';
 import { Roster } from '../../common/roster.js';
 
 export interface VmessInboundUser {
@@ -155,24 +155,7 @@ export class VmessInbound implements InboundHandler {
     const response = vmess.createResponse();
     // Any 4.34 client reads chunks this large (see BodyEncoder.widenChunks).
     response.encoder.widenChunks(WIDE_CHUNK_WIRE_BYTES);
-    let headerSent = false;
-    const body = new VmessBodyStream(socket, {
-      decode: (chunk) => decoder.push(chunk),
-      decodedEnd: () => decoder.ended,
-      // The response header goes out with the first response chunk, as 4.34 sends it.
-      encode: (plain) => {
-        const wire = response.encoder.encode(plain);
-        if (headerSent) return wire;
-        headerSent = true;
-        return Buffer.concat([response.headerBytes, wire]);
-      },
-      encodeEnd: () => {
-        const end = response.encoder.end();
-        if (headerSent) return end;
-        headerSent = true;
-        return Buffer.concat([response.headerBytes, end]);
-      },
-    }, {
+    const body = new VmessBodyStream(socket, new ServerBodyCodec(decoder, response), {
       highWaterMark: policy.bufferBytes,
       initialBytes: rest,
       packet: header.command === COMMAND.udp,
@@ -205,5 +188,38 @@ export class VmessInbound implements InboundHandler {
       this.log.warning(`dispatch failed: ${formatErrorLine(error)}`, session.id);
       from.destroy();
     }
+  }
+}
+
+/**
+ * The server side's body codec: the request body in, the response (its header first) out. A class,
+ * so that every connection's codec shares the same methods (see body.ts on closures per connection).
+ */
+class ServerBodyCodec implements BodyCodec {
+  private headerSent = false;
+
+  constructor(private readonly decoder: BodyDecoder, private readonly response: ServerResponse) {}
+
+  decode(chunk: Buffer): Buffer[] {
+    return this.decoder.push(chunk);
+  }
+
+  decodedEnd(): boolean {
+    return this.decoder.ended;
+  }
+
+  encode(plain: Buffer | readonly Buffer[]): Buffer {
+    return this.withHeader(this.response.encoder.encode(plain));
+  }
+
+  encodeEnd(): Buffer {
+    return this.withHeader(this.response.encoder.end());
+  }
+
+  /** The response header goes out with the first response chunk, as 4.34 sends it. */
+  private withHeader(wire: Buffer): Buffer {
+    if (this.headerSent) return wire;
+    this.headerSent = true;
+    return Buffer.concat([this.response.headerBytes, wire]);
   }
 }

@@ -14,10 +14,10 @@ import type { Link } from '../../transport/link.js';
 import { pumpBoth } from '../../transport/pump.js';
 import { dialTcp } from '../../transport/tcp.js';
 import { createVmessUser, type VmessUser } from './account.js';
-import { VmessBodyStream } from './body-stream.js';
-import { createClientRequest } from './client-handshake.js';
+import { VmessBodyStream, type BodyCodec } from './body-stream.js';
+import { createClientRequest, type ClientResponseParser } from './client-handshake.js';
 import { COMMAND, SECURITY, type BodySecurity } from './consts.js';
-import { WIDE_CHUNK_WIRE_BYTES, type BodyDecoder } from './body.js';
+import { WIDE_CHUNK_WIRE_BYTES, type BodyDecoder, type BodyEncoder } from './body.js';
 
 export type VmessSecurityName = 'aes-128-gcm' | 'chacha20-poly1305' | 'none';
 
@@ -110,21 +110,7 @@ export class VmessOutbound implements OutboundHandler {
     const encoder = request.session.createRequestBodyEncoder();
     // Any 4.34 server reads chunks this large (see BodyEncoder.widenChunks); UDP stays one datagram per chunk.
     encoder.widenChunks(WIDE_CHUNK_WIRE_BYTES);
-    const responseParser = request.session.createResponseParser();
-    let decoder: BodyDecoder | undefined;
-    const body = new VmessBodyStream(socket, {
-      decode: (chunk) => {
-        if (decoder) return decoder.push(chunk);
-        const result = responseParser.push(chunk);
-        if (result.status === 'need-more') return [];
-        if (result.status === 'fail') throw result.error;
-        decoder = result.decoder;
-        return result.rest.length > 0 ? decoder.push(result.rest) : [];
-      },
-      decodedEnd: () => decoder?.ended ?? false,
-      encode: (plain) => encoder.encode(plain),
-      encodeEnd: () => encoder.end(),
-    }, {
+    const body = new VmessBodyStream(socket, new ClientBodyCodec(encoder, request.session.createResponseParser()), {
       highWaterMark: this.policies.forLevel(account.level).bufferBytes,
       prefix: { bytes: request.headerBytes, flushAfterMs: REQUEST_FLUSH_WAIT_MS },
       packet: target.network === 'udp',
@@ -135,4 +121,35 @@ export class VmessOutbound implements OutboundHandler {
   }
 
   async close(): Promise<void> {}
+}
+
+/**
+ * The client side's body codec: the request body out, the response header and body in. A class,
+ * so that every connection's codec shares the same methods (see body.ts on closures per connection).
+ */
+class ClientBodyCodec implements BodyCodec {
+  private decoder: BodyDecoder | undefined;
+
+  constructor(private readonly encoder: BodyEncoder, private readonly responseParser: ClientResponseParser) {}
+
+  decode(chunk: Buffer): Buffer[] {
+    if (this.decoder) return this.decoder.push(chunk);
+    const result = this.responseParser.push(chunk);
+    if (result.status === 'need-more') return [];
+    if (result.status === 'fail') throw result.error;
+    this.decoder = result.decoder;
+    return result.rest.length > 0 ? this.decoder.push(result.rest) : [];
+  }
+
+  decodedEnd(): boolean {
+    return this.decoder?.ended ?? false;
+  }
+
+  encode(plain: Buffer | readonly Buffer[]): Buffer {
+    return this.encoder.encode(plain);
+  }
+
+  encodeEnd(): Buffer {
+    return this.encoder.end();
+  }
 }
