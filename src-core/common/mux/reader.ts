@@ -73,6 +73,7 @@ export interface PushResult {
 }
 
 const PENDING: ReadResult = { kind: 'pending' };
+const EMPTY = Buffer.alloc(0);
 
 /** Default packet rule: only a New frame says by itself that its session is UDP. */
 export function isNewUdpFrame(meta: FrameMetadata): boolean {
@@ -200,9 +201,11 @@ export class FrameReader {
 
   /** Removes `n` buffered bytes (the caller checked `n <= #buffered`): a view when they lie in one chunk. */
   #take(n: number): Buffer {
+    // n === 0 (an empty data frame) may come with nothing buffered; reading #chunks[0] of an empty
+    // array would deoptimize this function ("out of bounds"), so it is answered first.
+    if (n === 0) return EMPTY;
     this.#buffered -= n;
-    const first = this.#chunks[0];
-    if (first === undefined || n === 0) return Buffer.alloc(0);
+    const first = this.#chunks[0]!;
     if (first.length - this.#offset >= n) {
       const view = first.subarray(this.#offset, this.#offset + n);
       this.#offset += n;
