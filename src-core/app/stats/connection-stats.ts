@@ -18,14 +18,17 @@ export class DefaultConnectionStats implements ConnectionStats {
 
   track(entry: ConnectionEntry): { done(): void } {
     this.open.set(entry.id, entry);
-    return {
-      done: () => {
-        if (!this.open.delete(entry.id) || this.maxClosed === 0) return;
-        this.closed.push({ snapshot: { ...toSnapshot(entry), closedAt: Date.now() } });
-        // Trim in batches: shifting one entry per close is O(n) per connection.
-        if (this.closed.length > this.maxClosed * 1.5) this.closed.splice(0, this.closed.length - this.maxClosed);
-      },
-    };
+    // An object of a class, not a closure per connection: every connection's done() is then the
+    // same function, which TurboFan can inline where the connection ends.
+    return new TrackedConnection(this, entry);
+  }
+
+  /** The connection ended (TrackedConnection.done). */
+  untrack(entry: ConnectionEntry): void {
+    if (!this.open.delete(entry.id) || this.maxClosed === 0) return;
+    this.closed.push({ snapshot: { ...toSnapshot(entry), closedAt: Date.now() } });
+    // Trim in batches: shifting one entry per close is O(n) per connection.
+    if (this.closed.length > this.maxClosed * 1.5) this.closed.splice(0, this.closed.length - this.maxClosed);
   }
 
   snapshot(now = Date.now()): ConnectionSnapshot[] {
@@ -45,6 +48,14 @@ export class DefaultConnectionStats implements ConnectionStats {
   /** Number of connections still open (tests assert it returns to zero). */
   get openCount(): number {
     return this.open.size;
+  }
+}
+
+class TrackedConnection {
+  constructor(private readonly stats: DefaultConnectionStats, private readonly entry: ConnectionEntry) {}
+
+  done(): void {
+    this.stats.untrack(this.entry);
   }
 }
 
