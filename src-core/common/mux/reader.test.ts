@@ -130,6 +130,17 @@ describe('chunking', () => {
     expect(spanning?.toString()).toBe('hello');
   });
 
+  it('parses a frame with an empty data part, alone in a read and after other frames', () => {
+    const empty = wire('0004 0007 02 01 0000');
+    const alone = new FrameReader().push(empty);
+    expect(alone.error).toBeUndefined();
+    expect(alone.frames.map((frame) => frame.data?.length)).toEqual([0]);
+    const reader = new FrameReader();
+    const mixed = reader.push(Buffer.concat([wire('0004 0007 02 01 0003 "abc"'), empty, empty]));
+    expect(mixed.frames.map((frame) => frame.data?.toString())).toEqual(['abc', '', '']);
+    expect(reader.bufferedBytes).toBe(0);
+  });
+
   it('pull mode (append + read) yields frame by frame, so a callback sees sessions opened earlier in the chunk', () => {
     const udpSessions = new Set<number>();
     const reader = new FrameReader({ isPacketSession: (meta) => udpSessions.has(meta.sessionId) });
