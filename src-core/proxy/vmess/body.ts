@@ -412,8 +412,7 @@ class VmessBodyEncoder implements BodyEncoder {
       }
       return this.encodeAead(input, length);
     }
-    const pieces = Buffer.isBuffer(input) ? [input] : input;
-    if (this.plan.framing === 'chunk-stream') return this.encodeChunkStream(pieces, length);
+    if (this.plan.framing === 'chunk-stream') return this.encodeChunkStream(Buffer.isBuffer(input) ? [input] : input, length);
     const data = Buffer.isBuffer(input) ? input : Buffer.concat(input, length);
     return this.cfb ? this.cfb.update(data) : data;
   }
