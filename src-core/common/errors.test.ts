@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { BugError, ERROR_CODES, PortholeError, formatErrorLine, hasErrorCode } from './errors.js';
+import { BugError, ERROR_CODES, PortholeError, formatErrorLine, hasErrorCode, peerEventError } from './errors.js';
 
 describe('PortholeError', () => {
   it.each(ERROR_CODES)('carries %s through a structured clone', (code) => {
@@ -19,5 +19,16 @@ describe('PortholeError', () => {
   it('formats without a place', () => {
     expect(formatErrorLine(new PortholeError('PH_TIMEOUT', 'idle'))).toBe('idle');
     expect(formatErrorLine(new BugError('x'))).toBe('bug: x');
+  });
+
+  it('makes peer-event errors without a stack trace, and leaves the limit as it was', () => {
+    const limit = Error.stackTraceLimit;
+    const error = peerEventError('PH_CONNECTION_RESET', 'mux: session 7 closed by the peer with an error', { severity: 'info' });
+    expect(error).toBeInstanceOf(PortholeError);
+    expect(hasErrorCode(error, 'PH_CONNECTION_RESET')).toBe(true);
+    expect(error.severity).toBe('info');
+    expect(error.stack).toBe('PortholeError: mux: session 7 closed by the peer with an error');
+    expect(Error.stackTraceLimit).toBe(limit);
+    expect(new PortholeError('PH_TIMEOUT', 'idle').stack).toContain('\n    at ');
   });
 });

@@ -75,6 +75,22 @@ export class PortholeError extends Error {
   }
 }
 
+/**
+ * A PortholeError without a stack trace, for events a peer causes routinely on the data path (a
+ * reset session: a 4.34 bridge ends every session the portal closed first with End + Error). Its
+ * stack would always point at the same frame, and capturing and formatting it (Node's stream
+ * `destroy()` reads `.stack`) cost more than the rest of the close.
+ */
+export function peerEventError(code: ErrorCode, message: string, options: PortholeErrorOptions = {}): PortholeError {
+  const limit = Error.stackTraceLimit;
+  Error.stackTraceLimit = 0;
+  try {
+    return new PortholeError(code, message, options);
+  } finally {
+    Error.stackTraceLimit = limit;
+  }
+}
+
 /** A programming error: an invariant broke. Never thrown because of user input. */
 export class BugError extends Error {
   constructor(message: string) {

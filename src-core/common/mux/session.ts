@@ -23,7 +23,7 @@
  */
 import { Duplex } from 'node:stream';
 import type { Destination } from '../net.js';
-import { PortholeError, formatErrorLine } from '../errors.js';
+import { PortholeError, formatErrorLine, peerEventError } from '../errors.js';
 import { AddressType, type MuxAddress } from './address.js';
 import { MAX_PACKET_DATA, MAX_STREAM_DATA, PORTHOLE_STREAM_DATA } from './consts.js';
 import { FrameOption, FrameStatus, TargetNetwork, dataFramePieces, encodeFrameHeader, hasOption, packDataFrames, type FrameMetadata, type MuxFrame, type MuxTarget } from './frame.js';
@@ -237,7 +237,7 @@ export class MuxStream extends Duplex {
   /** @internal The peer sent End. */
   deliverEnd(withError: boolean): void {
     if (withError) {
-      this.destroy(new PortholeError('PH_CONNECTION_RESET', `mux: session ${this.id} closed by the peer with an error`, { severity: 'info' }));
+      this.destroy(peerEventError('PH_CONNECTION_RESET', `mux: session ${this.id} closed by the peer with an error`, { severity: 'info' }));
       return;
     }
     if (this.receivedEnd) {
