@@ -6,7 +6,7 @@
  * What is measured and how: bench/README.md. Options: `npm run bench -- --help`.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -406,16 +406,29 @@ class PairingRun {
 
 // ---- main ---------------------------------------------------------------------------------------
 
+/** A problem with the setup rather than a bug: reported in one line, without a stack. */
+class SetupError extends Error {}
+
+/** Checks what every pairing needs before anything starts; returns V2Ray's version line. */
+function preflight() {
+  const v2rayVersion = commandOutput(V2RAY_BINARY, ['-version'])?.split('\n')[0];
+  if (!v2rayVersion) throw new SetupError(`${V2RAY_BINARY} does not run; install v2ray (apt-get install -y v2ray) or set V2RAY_BINARY`);
+  if (!existsSync(PORTHOLE_CLI)) throw new SetupError(`${PORTHOLE_CLI} does not exist; check PORTHOLE_CLI`);
+  if (!existsSync(join(PORTHOLE_ENGINE, 'cli', 'main.js'))) {
+    throw new SetupError(`the engine is not built in ${PORTHOLE_ENGINE}; run \`npm run build:core\` (npm run bench does it)`);
+  }
+  return v2rayVersion;
+}
+
 async function main() {
   const options = parseOptions();
+  const v2rayVersion = preflight();
   const started = new Date();
   const resultsDir = fileURLToPath(new URL('./results/', import.meta.url));
   const stamp = timestamp(started);
   const folder = join(resultsDir, stamp);
   mkdirSync(folder, { recursive: true });
 
-  const v2rayVersion = commandOutput(V2RAY_BINARY, ['-version'])?.split('\n')[0];
-  if (!v2rayVersion) throw new Error(`${V2RAY_BINARY} does not run; install v2ray (apt-get install -y v2ray) or set V2RAY_BINARY`);
   const machine = {
     cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model, loadAverage: os.loadavg(), memoryMiB: Math.round(os.totalmem() / MIB),
     node: process.version, v2ray: v2rayVersion, commit: commandOutput('git', ['rev-parse', '--short', 'HEAD']),
@@ -509,7 +522,7 @@ for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
 }
 
 main().catch((error) => {
-  console.error(`\nbench: ${error instanceof Error ? error.stack : error}`);
+  console.error(error instanceof SetupError ? `bench: ${error.message}` : `\nbench: ${error instanceof Error ? error.stack : error}`);
   killAllChildren();
   process.exitCode = 1;
 });
