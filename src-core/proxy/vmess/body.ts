@@ -19,20 +19,7 @@
  * Security none over a stream with ChunkStream (0x01): uint16(len XOR mask) ‖ raw bytes, slices of
  * ≤ 8192, EOS = length 0, never padding. Without ChunkStream, none and legacy are raw (legacy in CFB).
  */
-import {
-  createCipheriv,
-  createDecipheriv,
-  createHash,
-  randomFillSync,
-  createSecretKey,
-  type Cipher,
-  type Decipher,
-  type CipherChaCha20Poly1305,
-  type CipherGCM,
-  type DecipherChaCha20Poly1305,
-  type DecipherGCM,
-  type KeyObject,
-} from 'node:crypto';
+import { createCipheriv, createDecipheriv, randomFillSync, type Cipher, type Decipher } from 'node:crypto';
 import { PortholeError } from '../../common/errors.js';
 import {
   AEAD_NONCE_LENGTH,
@@ -40,17 +27,15 @@ import {
   CHUNK_LENGTH_MAX,
   CHUNK_WIRE_MAX,
   COMMAND,
-  LEGACY_AUTH_OVERHEAD,
   MAX_PADDING,
   NONE_STREAM_SLICE,
   OPTION,
   SECURITY,
-  TAG_LENGTH,
   type BodySecurity,
 } from './consts.js';
-import { fnv1a32 } from './codec.js';
-import { Shake128Stream } from './shake128.js';
-import { NATIVE_ALGORITHM, PIECE_CURSOR, RUN_CURSOR, RUN_STATUS, nativeAead, type NativeAead, type NativeAeadContext } from '../../native/aead.js';
+import { aeadCipher, chachaKey, fnvCipher, noOpCipher, type ChunkCipher, type Direction } from './chunk-cipher.js';
+import { SizeQueue, sizeStream, type SizeSource } from './chunk-sizes.js';
+import { PIECE_CURSOR, RUN_CURSOR, RUN_STATUS } from '../../native/aead.js';
 import { PieceCursor, totalLength } from '../../common/pieces.js';
 
 /** What a body codec needs: all of it comes from the request header. */
@@ -113,136 +98,6 @@ export interface BodyDecoder {
 
 type Framing = 'aead' | 'chunk-stream' | 'raw';
 
-interface ChunkCipher {
-  /** Bytes the seal adds to a plaintext. */
-  readonly overhead: number;
-  /** Writes seal(plain) at `out[offset…]`; returns the bytes written. */
-  seal(plain: Buffer, nonce: Buffer, out: Buffer, offset: number): number;
-  /** Native only: seals `length` bytes gathered from `pieces` at `cursor` (NativeAead.sealPieces); returns the bytes written. */
-  sealPieces?(pieces: readonly Buffer[], cursor: Int32Array, length: number, nonce: Buffer, out: Buffer, offset: number): number;
-  /** Writes the plaintext of a sealed chunk at `out[offset…]`; returns its length, or -1 when authentication fails. */
-  open(sealed: Buffer, nonce: Buffer, out: Buffer, offset: number): number;
-  /** Native only: opens a run of whole chunks in one call (NativeAead.openRun). */
-  openRun?(nonce: Buffer, input: Buffer, sizes: Uint16Array, padding: boolean, out: Buffer, cursor: Int32Array): number;
-}
-
-const TAG_OPTIONS = { authTagLength: TAG_LENGTH } as const;
-type AeadAlgorithm = 'aes-128-gcm' | 'chacha20-poly1305';
-/** Which way a cipher works: the encoder seals, the decoder opens. */
-type Direction = 'seal' | 'open';
-
-function aeadCipher(algorithm: AeadAlgorithm, rawKey: Buffer, direction: Direction): ChunkCipher {
-  return nativeAead ? new NativeAeadCipher(nativeAead, algorithm, rawKey, direction) : new NodeAeadCipher(algorithm, rawKey);
-}
-
-// The ciphers (and the size sources below) are classes, not objects of closures: every connection's
-// cipher then shares the same methods, so the data path that TurboFan optimized for the first
-// link's cipher stays valid for the next link's. With closures made per connection, each new link
-// (the portal drains one every 256 sessions) deoptimized the encoder and decoder ("wrong call
-// target") and they were compiled again.
-
-/** One OpenSSL context that keeps its key and takes a new nonce per chunk (src-core/native). */
-class NativeAeadCipher implements ChunkCipher {
-  readonly overhead = TAG_LENGTH;
-  private readonly context: NativeAeadContext;
-
-  constructor(private readonly native: NativeAead, algorithm: AeadAlgorithm, rawKey: Buffer, direction: Direction) {
-    const id = algorithm === 'aes-128-gcm' ? NATIVE_ALGORITHM.aes128Gcm : NATIVE_ALGORITHM.chacha20Poly1305;
-    this.context = native.create(id, rawKey, direction === 'seal');
-  }
-
-  seal(plain: Buffer, nonce: Buffer, out: Buffer, offset: number): number {
-    this.native.seal(this.context, nonce, plain, out, offset);
-    return plain.length + TAG_LENGTH;
-  }
-
-  sealPieces(pieces: readonly Buffer[], cursor: Int32Array, length: number, nonce: Buffer, out: Buffer, offset: number): number {
-    this.native.sealPieces(this.context, nonce, pieces, cursor, length, out, offset);
-    return length + TAG_LENGTH;
-  }
-
-  open(sealed: Buffer, nonce: Buffer, out: Buffer, offset: number): number {
-    if (sealed.length < TAG_LENGTH) return -1;
-    return this.native.open(this.context, nonce, sealed, out, offset) ? sealed.length - TAG_LENGTH : -1;
-  }
-
-  openRun(nonce: Buffer, input: Buffer, sizes: Uint16Array, padding: boolean, out: Buffer, cursor: Int32Array): number {
-    return this.native.openRun(this.context, nonce, input, sizes, padding, out, cursor);
-  }
-}
-
-/** node:crypto fallback: a cipher object per chunk, since Node cannot give one a new nonce. */
-class NodeAeadCipher implements ChunkCipher {
-  readonly overhead = TAG_LENGTH;
-  private readonly key: KeyObject;
-
-  constructor(private readonly algorithm: AeadAlgorithm, rawKey: Buffer) {
-    this.key = createSecretKey(rawKey);
-  }
-
-  seal(plain: Buffer, nonce: Buffer, out: Buffer, offset: number): number {
-    // The ternaries' branches differ only in which createCipheriv overload TypeScript resolves.
-    const cipher: CipherGCM | CipherChaCha20Poly1305 = this.algorithm === 'aes-128-gcm'
-      ? createCipheriv(this.algorithm, this.key, nonce, TAG_OPTIONS)
-      : createCipheriv(this.algorithm, this.key, nonce, TAG_OPTIONS);
-    if (plain.length > 0) out.set(cipher.update(plain), offset);
-    cipher.final();
-    out.set(cipher.getAuthTag(), offset + plain.length);
-    return plain.length + TAG_LENGTH;
-  }
-
-  open(sealed: Buffer, nonce: Buffer, out: Buffer, offset: number): number {
-    if (sealed.length < TAG_LENGTH) return -1;
-    const decipher: DecipherGCM | DecipherChaCha20Poly1305 = this.algorithm === 'aes-128-gcm'
-      ? createDecipheriv(this.algorithm, this.key, nonce, TAG_OPTIONS)
-      : createDecipheriv(this.algorithm, this.key, nonce, TAG_OPTIONS);
-    const textLength = sealed.length - TAG_LENGTH;
-    decipher.setAuthTag(sealed.subarray(textLength));
-    const plain = decipher.update(sealed.subarray(0, textLength));
-    try {
-      decipher.final();
-    } catch {
-      return -1;
-    }
-    out.set(plain, offset);
-    return plain.length;
-  }
-}
-
-const noOpCipher: ChunkCipher = {
-  overhead: 0,
-  seal(plain, _nonce, out, offset) {
-    out.set(plain, offset);
-    return plain.length;
-  },
-  open(sealed, _nonce, out, offset) {
-    out.set(sealed, offset);
-    return sealed.length;
-  },
-};
-
-/** `FnvAuthenticator`: FNV-1a-32 (BE) ‖ plaintext. */
-const fnvCipher: ChunkCipher = {
-  overhead: LEGACY_AUTH_OVERHEAD,
-  seal(plain, _nonce, out, offset) {
-    out.writeUInt32BE(fnv1a32(plain), offset);
-    out.set(plain, offset + LEGACY_AUTH_OVERHEAD);
-    return plain.length + LEGACY_AUTH_OVERHEAD;
-  },
-  open(sealed, _nonce, out, offset) {
-    if (sealed.length < LEGACY_AUTH_OVERHEAD) return -1;
-    if (sealed.readUInt32BE(0) !== fnv1a32(sealed, LEGACY_AUTH_OVERHEAD)) return -1;
-    out.set(sealed.subarray(LEGACY_AUTH_OVERHEAD), offset);
-    return sealed.length - LEGACY_AUTH_OVERHEAD;
-  },
-};
-
-/** `MD5(k) ‖ MD5(MD5(k))`: the 32-byte chacha20-poly1305 key from a 16-byte body key. */
-export function chachaKey(key: Buffer): Buffer {
-  const first = createHash('md5').update(key).digest();
-  return Buffer.concat([first, createHash('md5').update(first).digest()]);
-}
-
 interface Plan {
   framing: Framing;
   cipher: ChunkCipher;
@@ -280,56 +135,6 @@ function plan(options: BodyCodecOptions, direction: Direction): Plan {
       return { ...common, framing: chunked ? 'aead' : 'raw', cipher: fnvCipher };
     default:
       throw badOptions(`unknown security type: ${String(options.security)}`);
-  }
-}
-
-/** Where the 2-byte size values come from. */
-interface SizeSource {
-  next(): number;
-}
-
-/** Without masking every value is zero (`PlainChunkSizeParser`). */
-const ZERO_SIZES: SizeSource = { next: () => 0 };
-
-/** With masking, SHAKE128(iv) (`ShakeSizeParser`). */
-class ShakeSizes implements SizeSource {
-  private readonly shake: Shake128Stream;
-
-  constructor(iv: Buffer) {
-    this.shake = new Shake128Stream(iv);
-  }
-
-  next(): number {
-    return this.shake.nextUint16();
-  }
-}
-
-function sizeStream(masking: boolean, iv: Buffer): SizeSource {
-  return masking ? new ShakeSizes(iv) : ZERO_SIZES;
-}
-
-/**
- * The decoder's size values, drawn ahead into an array so that a native run (ChunkCipher.openRun)
- * can take many chunks' worth at once. They are the same values in the same order either way.
- */
-class SizeQueue {
-  readonly values = new Uint16Array(256);
-  head = 0;
-  tail = 0;
-
-  constructor(private readonly source: SizeSource) {}
-
-  next(): number {
-    if (this.head === this.tail) this.fill();
-    return this.values[this.head++]!;
-  }
-
-  /** Moves the values not taken yet to the front and draws until the array is full. */
-  fill(): void {
-    this.values.copyWithin(0, this.head, this.tail);
-    this.tail -= this.head;
-    this.head = 0;
-    while (this.tail < this.values.length) this.values[this.tail++] = this.source.next();
   }
 }
 

@@ -193,7 +193,7 @@ export class VmessInbound implements InboundHandler {
 
 /**
  * The server side's body codec: the request body in, the response (its header first) out. A class,
- * so that every connection's codec shares the same methods (see body.ts on closures per connection).
+ * so that every connection's codec shares the same methods (see chunk-cipher.ts on closures per connection).
  */
 class ServerBodyCodec implements BodyCodec {
   private headerSent = false;

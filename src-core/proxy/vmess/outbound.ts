@@ -125,7 +125,7 @@ export class VmessOutbound implements OutboundHandler {
 
 /**
  * The client side's body codec: the request body out, the response header and body in. A class,
- * so that every connection's codec shares the same methods (see body.ts on closures per connection).
+ * so that every connection's codec shares the same methods (see chunk-cipher.ts on closures per connection).
  */
 class ClientBodyCodec implements BodyCodec {
   private decoder: BodyDecoder | undefined;
