@@ -3,10 +3,11 @@ import { describe, expect, it } from 'vitest';
 import { createLinkPair } from '../../transport/link.js';
 import { destination } from '../net.js';
 import { MuxClient } from './client.js';
-import { FrameStatus, encodeFrameHeader } from './frame.js';
+import { FrameStatus, encodeFrameHeader, type FrameMetadata } from './frame.js';
 import { FrameReader } from './reader.js';
 import { MuxServer } from './server.js';
 import { GATHER_MIN_BYTES, type MuxStream } from './session.js';
+import { encodeEndFrame, encodeKeepFrame } from './writer.js';
 
 const quietLog = { debug: () => {}, warning: () => {} };
 const options = { streamBufferBytes: 64 * 1024, log: quietLog };
@@ -118,5 +119,45 @@ describe('MuxClient ↔ MuxServer', () => {
     link.write(Buffer.from([0xff, 0xff, 0, 0]));
     await closed;
     expect(client.closed).toBe(true);
+  });
+
+  describe('End + Error from the peer', () => {
+    /** A client stream whose peer is the test: returns the stream, its session id once New is out, and a writer of raw frames. */
+    async function streamWithRawPeer() {
+      const { inboundEnd, outboundEnd } = createLinkPair();
+      const client = new MuxClient(inboundEnd, options);
+      const reader = new FrameReader();
+      const sent: FrameMetadata[] = [];
+      outboundEnd.on('data', (chunk: Buffer) => sent.push(...reader.push(chunk).frames.map((frame) => frame.meta)));
+      const stream = client.openStream(destination('tcp', '127.0.0.1', 1));
+      stream.write('request');
+      await new Promise((resolve) => setImmediate(resolve));
+      const sessionId = sent[0]!.sessionId;
+      return { stream, sessionId, sent, peer: (frame: Buffer) => outboundEnd.write(frame) };
+    }
+
+    it('after our End (how 4.34 answers a session we closed first): the data that arrived, then a plain end', async () => {
+      const { stream, sessionId, sent, peer } = await streamWithRawPeer();
+      const received = readAll(stream);
+      const closed = new Promise((resolve) => stream.once('close', resolve));
+      stream.end();
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(sent.map((meta) => meta.status)).toEqual([FrameStatus.New, FrameStatus.End]);
+      peer(encodeKeepFrame(sessionId, Buffer.from('partial answer')));
+      peer(encodeEndFrame(sessionId, true));
+      expect((await received).toString()).toBe('partial answer');
+      await closed;
+      expect(stream.errored).toBeNull();
+      // Nothing more goes to the peer for this session.
+      expect(sent.map((meta) => meta.status)).toEqual([FrameStatus.New, FrameStatus.End]);
+    });
+
+    it('while we still write: the stream is aborted with PH_CONNECTION_RESET', async () => {
+      const { stream, sessionId, peer } = await streamWithRawPeer();
+      const failed = new Promise<Error>((resolve) => stream.once('error', resolve));
+      stream.resume();
+      peer(encodeEndFrame(sessionId, true));
+      expect(await failed).toMatchObject({ code: 'PH_CONNECTION_RESET' });
+    });
   });
 });

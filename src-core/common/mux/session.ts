@@ -234,9 +234,15 @@ export class MuxStream extends Duplex {
     return this.push(data);
   }
 
-  /** @internal The peer sent End. */
+  /**
+   * @internal The peer sent End. With Error, while we still write, the peer cannot take our data:
+   * abort. Once our End is out, 4.34's Error only says it dropped the session (it closes both
+   * directions on our End, and reports its own copy's error: a 4.34 bridge answers every session
+   * the portal closed first this way). The reader then gets what arrived and a plain end: the
+   * client's connection closes as it would on the abort, but after the data still queued for it.
+   */
   deliverEnd(withError: boolean): void {
-    if (withError) {
+    if (withError && !this.writableFinished) {
       this.destroy(peerEventError('PH_CONNECTION_RESET', `mux: session ${this.id} closed by the peer with an error`, { severity: 'info' }));
       return;
     }
