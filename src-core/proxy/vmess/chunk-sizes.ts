@@ -10,7 +10,7 @@ export interface SizeSource {
 }
 
 /** Without masking every value is zero (`PlainChunkSizeParser`). */
-export const ZERO_SIZES: SizeSource = { next: () => 0 };
+const ZERO_SIZES: SizeSource = { next: () => 0 };
 
 /** With masking, SHAKE128(iv) (`ShakeSizeParser`). */
 class ShakeSizes implements SizeSource {
