@@ -3,7 +3,7 @@ import type { Destination } from '../common/net.js';
 import type { Session } from '../common/session.js';
 import type { Link } from '../transport/link.js';
 
-/** An inbound's connection that counts its own bytes, as net.Socket and MuxStream do. */
+/** An inbound's connection that counts its own bytes as net.Socket does (`bytesWritten` includes what is still queued). */
 export type CountedStream = Duplex & { readonly bytesRead: number; readonly bytesWritten: number };
 
 /**

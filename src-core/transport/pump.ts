@@ -1,7 +1,8 @@
 /**
  * Joins two duplex streams both ways with backpressure (the source pauses while the destination
  * is full) and half-close (one side's EOF ends the other's write side only). An error or an abort
- * on either side destroys both, so nothing is left half-dead.
+ * on either side aborts both (abort.ts: a socket cut short is reset), so nothing is left
+ * half-dead and no cut stream reads as a whole one.
  *
  * Writes are coalesced: the destination is corked at the first chunk and uncorked in the same
  * event-loop turn's check phase (`setImmediate`), after every socket that was readable in this
@@ -11,6 +12,7 @@
  * `nextTick` instead would flush after every single socket read.
  */
 import type { Duplex, Readable, Writable } from 'node:stream';
+import { abortStream } from './abort.js';
 
 export interface PumpResult {
   /** Set when the pump ended by an error or abort rather than two clean EOFs. */
@@ -63,8 +65,8 @@ export function pumpBoth(a: Duplex, b: Duplex): Promise<PumpResult> {
     let closed = 0;
     const fail = (error?: Error) => {
       failure ??= error ?? new Error('aborted');
-      a.destroy();
-      b.destroy();
+      abortStream(a, failure);
+      abortStream(b, failure);
     };
     const onClose = (stream: Duplex) => () => {
       // A stream that closes before both its halves finished was aborted: take the other down too.

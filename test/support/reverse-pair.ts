@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { exportV2RayConfig, loadConfig, type PortholeConfig } from '../../src-core/config/index.js';
 import { Instance } from '../../src-core/instance.js';
 import { freePorts, waitForPort } from './ports.js';
-import { startV2Ray, type V2RayProcess } from './v2ray.js';
+import { startV2Ray, startV2RayFile, startWithConfigFile, type V2RayProcess } from './v2ray.js';
 
 export type Peer = 'porthole' | 'v2ray';
 
@@ -75,6 +75,18 @@ export async function startPeer(kind: Peer, config: PortholeConfig): Promise<Run
   const instance = new Instance(debug ? { ...config, log: { ...config.log, level: 'debug' } } : config, { logSinks: { error: sink } });
   await instance.start();
   return { kind, instance, logLines, stop: () => instance.close() };
+}
+
+const porthole = new URL('../../bin/porthole.js', import.meta.url).pathname;
+
+/**
+ * Starts one side as a process of its own (Porthole's CLI from `dist`, or the real `v2ray`), for
+ * tests that signal it (SIGSTOP) or limit it (ulimit); `child` is the process.
+ */
+export function startPeerProcess(kind: Peer, config: PortholeConfig): V2RayProcess {
+  const text = JSON.stringify(exportV2RayConfig(config), null, 2);
+  if (kind === 'v2ray') return startV2RayFile('config.json', text);
+  return startWithConfigFile((file) => [process.execPath, porthole, 'run', '-c', file], 'config.json', text);
 }
 
 export interface RunningPair {

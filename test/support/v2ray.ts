@@ -23,10 +23,16 @@ export function startV2Ray(config: unknown): V2RayProcess {
 
 /** Runs `v2ray -config <fileName>` with `text` written unchanged (as a user would save it). */
 export function startV2RayFile(fileName: string, text: string): V2RayProcess {
+  return startWithConfigFile((file) => [V2RAY_BINARY, '-config', file], fileName, text);
+}
+
+/** Runs `command(file)` with `text` written to a fresh temporary `fileName`; stops it with SIGTERM (SIGKILL after 5 s). */
+export function startWithConfigFile(command: (file: string) => string[], fileName: string, text: string): V2RayProcess {
   const folder = mkdtempSync(join(tmpdir(), 'porthole-v2ray-'));
   const file = join(folder, fileName);
   writeFileSync(file, text);
-  const child = spawn(V2RAY_BINARY, ['-config', file], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const [executable = '', ...args] = command(file);
+  const child = spawn(executable, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   child.stdout?.on('data', (chunk: Buffer) => { output += chunk.toString(); });
   child.stderr?.on('data', (chunk: Buffer) => { output += chunk.toString(); });

@@ -32,12 +32,22 @@ afterEach(() => {
   for (const step of cleanup.splice(0)) step();
 });
 
-function setUp(withOutbound = true) {
+/** An outbound that sends `size` bytes at once and ends, as a service answering a download does. */
+class DownloadOutbound implements OutboundHandler {
+  constructor(readonly tag: string, private readonly size: number) {}
+  process(_session: Session, _target: Destination, link: Link): void {
+    link.on('error', () => {});
+    link.end(Buffer.alloc(this.size, 0x61));
+  }
+  async close(): Promise<void> {}
+}
+
+function setUp(withOutbound = true, options: { outbound?: OutboundHandler; now?: () => number } = {}) {
   const outbounds = new DefaultOutboundManager();
   const echo = new EchoOutbound('echo');
-  if (withOutbound) outbounds.addHandler(echo);
+  if (withOutbound) outbounds.addHandler(options.outbound ?? echo);
   const stats = new DefaultConnectionStats();
-  const idleWatch = new IdleWatch();
+  const idleWatch = new IdleWatch(options.now);
   cleanup.push(() => idleWatch.dispose());
   const dispatcher = new DefaultDispatcher({
     router: new DefaultRouter([]),
@@ -47,7 +57,7 @@ function setUp(withOutbound = true) {
     idleWatch,
     log: forComponent(new DefaultLogger({ level: 'none' }), 'dispatcher'),
   });
-  return { dispatcher, echo, stats };
+  return { dispatcher, echo, stats, idleWatch };
 }
 
 /** A connected pair of real loopback sockets: [client, the server's accepted socket]. */
@@ -86,15 +96,18 @@ describe('DefaultDispatcher.dispatchLink', () => {
     expect(stats.snapshot()[0]).toMatchObject({ bytesUp: 13, bytesDown: 13 });
   });
 
-  it('lets the UI close the connection', async () => {
+  it('lets the UI close the connection: the client is reset, as for any cut', async () => {
     const { dispatcher, stats } = setUp();
     const [client, accepted] = await socketPair();
     const id = session();
     dispatcher.dispatchLink(id, target, accepted);
+    const reset = once(client, 'error');
+    const closed = once(accepted, 'close');
     expect(stats.abort(id.id)).toBe(true);
     client.resume();
-    await once(client, 'end');
+    expect(await reset).toMatchObject([{ code: 'ECONNRESET' }]);
     expect(accepted.destroyed).toBe(true);
+    await closed;
     expect(stats.openCount).toBe(0);
   });
 
@@ -107,6 +120,31 @@ describe('DefaultDispatcher.dispatchLink', () => {
     expect(echo.links[0]).not.toBe(stream);
     expect(echo.links[0]!.readableObjectMode).toBe(true);
     stream.destroy();
+  });
+
+  it('times the downlink as over only once its bytes have left: a slow client still gets the whole answer', async () => {
+    const size = 16 * 1024 * 1024;
+    let now = 0;
+    const { dispatcher, stats, idleWatch } = setUp(true, { outbound: new DownloadOutbound('download', size), now: () => now });
+    const [client, accepted] = await socketPair();
+    client.pause();
+    dispatcher.dispatchLink(session(), target, accepted);
+    // The answer is written and ended, most of it still queued for a client that does not read:
+    // far past uplinkOnly (1 s), nothing has been cut.
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(accepted.writableEnded).toBe(true);
+    expect(accepted.writableFinished).toBe(false);
+    for (let sweep = 0; sweep < 5; sweep += 1) {
+      now += 2000;
+      idleWatch.sweep();
+    }
+    expect(accepted.destroyed).toBe(false);
+    expect(stats.snapshot()[0]!.bytesDown).toBeLessThan(size);
+    let received = 0;
+    client.on('data', (chunk: Buffer) => { received += chunk.length; });
+    client.resume();
+    await once(client, 'end');
+    expect(received).toBe(size);
   });
 
   it('throws PH_ROUTING_NO_OUTBOUND and leaves the connection to the caller when nothing can take it', async () => {

@@ -14,6 +14,7 @@ import type { LevelPolicy, PolicyManager } from '../../features/policy.js';
 import type { Router } from '../../features/router.js';
 import type { ConnectionStats } from '../../features/stats.js';
 import { createLinkPair, type Link, type LinkCounters } from '../../transport/link.js';
+import { abortStream } from '../../transport/abort.js';
 import { pumpBoth } from '../../transport/pump.js';
 import type { IdleWatch } from './idle-watch.js';
 
@@ -35,7 +36,11 @@ interface Connection {
   abort(error: PortholeError): void;
 }
 
-/** A stream's own byte counts, read as link counters: up is what the client sent. */
+/**
+ * A stream's own byte counts, read as link counters: up is what the client sent, down what has
+ * left for the client (not what is still queued behind a slow link or reader), so the idle
+ * policy sees the progress on the wire.
+ */
 class StreamCounters implements LinkCounters {
   constructor(private readonly stream: CountedStream) {}
 
@@ -44,7 +49,7 @@ class StreamCounters implements LinkCounters {
   }
 
   get down(): number {
-    return this.stream.bytesWritten;
+    return this.stream.bytesWritten - this.stream.writableLength;
   }
 }
 
@@ -86,8 +91,9 @@ export class DefaultDispatcher implements Dispatcher {
     const done = this.track(session, target, handler, policy, {
       counters: new StreamCounters(stream),
       uplinkEnded: () => stream.readableEnded,
-      downlinkEnded: () => stream.writableEnded,
-      abort: (error) => stream.destroy(error),
+      // Finished, not ended: until every queued byte has left, the downlink is still going.
+      downlinkEnded: () => stream.writableFinished,
+      abort: (error) => abortStream(stream, error),
     });
     if (stream.closed) done();
     else stream.once('close', done);

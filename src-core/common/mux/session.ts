@@ -108,7 +108,10 @@ export class MuxStream extends Duplex {
   /** Flow control, receiver side: payload bytes received, and consumed bytes already granted back. */
   delivered = 0;
   reportedConsumed = 0;
-  /** Payload bytes written to this stream (as net.Socket's `bytesWritten`). */
+  /**
+   * Payload bytes written to this stream, queued ones included (as net.Socket's `bytesWritten`):
+   * `bytesWritten - writableLength` is what the link has taken.
+   */
   bytesWritten = 0;
 
   constructor(
@@ -149,13 +152,16 @@ export class MuxStream extends Duplex {
     return this.delivered;
   }
 
+  override write(chunk: Buffer | string, encodingOrCallback?: BufferEncoding | ((error?: Error | null) => void), callback?: (error?: Error | null) => void): boolean {
+    if (!this.writableEnded && !this.destroyed) this.bytesWritten += typeof chunk === 'string' ? Buffer.byteLength(chunk) : chunk.length;
+    return typeof encodingOrCallback === 'function' ? super.write(chunk, encodingOrCallback) : super.write(chunk, encodingOrCallback as BufferEncoding, callback);
+  }
+
   override _write(chunk: Buffer, _encoding: BufferEncoding, callback: (error?: Error | null) => void): void {
-    this.bytesWritten += chunk.length;
     this.send(chunk, callback);
   }
 
   override _writev(chunks: Array<{ chunk: Buffer }>, callback: (error?: Error | null) => void): void {
-    for (const { chunk } of chunks) this.bytesWritten += chunk.length;
     if (this.packet) {
       try {
         const frames: Buffer[] = [];
@@ -235,14 +241,12 @@ export class MuxStream extends Duplex {
   }
 
   /**
-   * @internal The peer sent End. With Error, while we still write, the peer cannot take our data:
-   * abort. Once our End is out, 4.34's Error only says it dropped the session (it closes both
-   * directions on our End, and reports its own copy's error: a 4.34 bridge answers every session
-   * the portal closed first this way). The reader then gets what arrived and a plain end: the
-   * client's connection closes as it would on the abort, but after the data still queued for it.
+   * @internal The peer sent End. With Error the peer's side was cut short (4.34 sends it when its
+   * copy of the stream failed or timed out, also after our End): abort, so the reader's client is
+   * reset rather than told the data ended.
    */
   deliverEnd(withError: boolean): void {
-    if (withError && !this.writableFinished) {
+    if (withError) {
       this.destroy(peerEventError('PH_CONNECTION_RESET', `mux: session ${this.id} closed by the peer with an error`, { severity: 'info' }));
       return;
     }
