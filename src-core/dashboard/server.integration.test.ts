@@ -5,6 +5,7 @@
  */
 import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { request as httpRequest } from 'node:http';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
@@ -62,6 +63,43 @@ function call(body: string, headers: Record<string, string> = {}): Promise<Respo
 async function envelope(response: Response): Promise<{ status: number; code: string | undefined; message?: string }> {
   const body = (await response.json()) as { error?: { code: string; message: string } };
   return { status: response.status, code: body.error?.code };
+}
+
+interface Answer { status?: number; connection?: string; body?: string; error?: string }
+
+/**
+ * POSTs `size` bytes to /api/call with node:http, a client that keeps uploading after an early
+ * answer: declared up front (Content-Length) or chunked, optionally with Expect: 100-continue.
+ */
+function upload(size: number, framing: 'length' | 'chunked' | 'expect'): Promise<Answer> {
+  return new Promise((resolve) => {
+    const headers: Record<string, string | number> = { 'Content-Type': 'application/json', Cookie: cookie() };
+    if (framing !== 'chunked') headers['Content-Length'] = size;
+    if (framing === 'expect') headers.Expect = '100-continue';
+    const outgoing = httpRequest({ host: '127.0.0.1', port: dashboard.port, path: '/api/call', method: 'POST', headers }, (response) => {
+      let body = '';
+      response.setEncoding('utf8');
+      response.on('data', (text: string) => { body += text; });
+      response.once('end', () => resolve({ status: response.statusCode, connection: response.headers.connection, body }));
+      response.once('error', (error: NodeJS.ErrnoException) => resolve({ status: response.statusCode, error: error.code ?? error.message }));
+    });
+    outgoing.once('error', (error: NodeJS.ErrnoException) => resolve({ error: error.code ?? error.message }));
+    const chunk = Buffer.alloc(64 * 1024, 0x20);
+    let sent = 0;
+    const pump = (): void => {
+      while (sent < size) {
+        sent += chunk.length;
+        if (!outgoing.write(chunk)) {
+          outgoing.once('drain', pump);
+          return;
+        }
+      }
+      outgoing.end();
+    };
+    if (framing === 'expect') outgoing.once('continue', pump);
+    else pump();
+    if (framing === 'expect') outgoing.once('response', () => outgoing.end());
+  });
 }
 
 function openSocket(headers: Record<string, string>): Promise<{ opened: boolean; status?: number; socket?: WebSocket }> {
@@ -161,6 +199,19 @@ describe('dashboard API', () => {
     ['path in a profile name', '{"method":"getProfile","args":["../../etc/passwd"]}', 'PH_API_BAD_ARGUMENTS'],
   ])('%s → 400 with an envelope', async (_what, body, code) => {
     expect(await envelope(await call(body))).toEqual({ status: 400, code });
+  });
+
+  it.each(['length', 'chunked', 'expect'] as const)('answers 413 (not a reset) to a body far over the limit, framed by %s', async (framing) => {
+    const tooLarge = { status: 413, connection: 'close', body: JSON.stringify({ error: { code: 'PH_API_BAD_REQUEST', message: 'the request is larger than 2 MiB' } }) };
+    expect(await upload(24 << 20, framing)).toEqual(tooLarge);
+    // The next call on a new connection still works.
+    expect((await call(JSON.stringify({ method: 'getStatus', args: [] }))).status).toBe(200);
+  });
+
+  it('answers 413 to fetch uploading a body over the limit', async () => {
+    const response = await call(' '.repeat(3 << 20));
+    expect({ status: response.status, connection: response.headers.get('connection'), body: await response.json() })
+      .toEqual({ status: 413, connection: 'close', body: { error: { code: 'PH_API_BAD_REQUEST', message: 'the request is larger than 2 MiB' } } });
   });
 
   it('refuses a cross-origin call and a non-JSON content type', async () => {

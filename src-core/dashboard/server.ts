@@ -8,13 +8,15 @@ import { existsSync } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
-import { dirname, extname, join, normalize, sep } from 'node:path';
+import { dirname, join, normalize, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { WebSocketServer, type WebSocket } from 'ws';
 import {
   checkArguments, ENGINE_EVENT_PROPERTIES, isEngineMethodName, toErrorEnvelope, type EngineEventName, type EngineService,
   type ErrorEnvelope,
 } from '../api/index.js';
+import { contentTypeOf } from './content-types.js';
+import { readBodyWithin } from './request-body.js';
 import { authorized, createToken, hostAllowed, isLoopbackHost, originAllowed, tokenCookie, tokensMatch, type GateOptions } from './token-gate.js';
 
 export interface DashboardOptions {
@@ -50,19 +52,6 @@ export class DashboardError extends Error {
 const MAX_BODY_BYTES = 2 << 20;
 /** A client that reads slower than this much buffered output skips snapshots until it catches up. */
 const MAX_SOCKET_BUFFER = 4 << 20;
-
-const CONTENT_TYPES: Record<string, string> = {
-  '.html': 'text/html; charset=utf-8',
-  '.js': 'text/javascript; charset=utf-8',
-  '.css': 'text/css; charset=utf-8',
-  '.svg': 'image/svg+xml',
-  '.png': 'image/png',
-  '.ico': 'image/x-icon',
-  '.json': 'application/json',
-  '.woff2': 'font/woff2',
-  '.map': 'application/json',
-  '.txt': 'text/plain; charset=utf-8',
-};
 
 /** `dist/renderer` of the Porthole package this file belongs to (source or built). */
 export function defaultStaticFolder(): string {
@@ -122,24 +111,6 @@ function statusFor(envelope: ErrorEnvelope): number {
   return 422;
 }
 
-function readBody(request: IncomingMessage): Promise<Buffer | undefined> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    request.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > MAX_BODY_BYTES) {
-        resolve(undefined);
-        request.destroy();
-        return;
-      }
-      chunks.push(chunk);
-    });
-    request.once('end', () => resolve(Buffer.concat(chunks)));
-    request.once('error', reject);
-  });
-}
-
 /** Starts the dashboard; resolves once it listens. */
 export async function startDashboard(options: DashboardOptions): Promise<Dashboard> {
   const host = options.host ?? '127.0.0.1';
@@ -154,12 +125,16 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
   const clients = new Set<WebSocket>();
   const webSockets = new WebSocketServer({ noServer: true, maxPayload: 64 * 1024 });
 
-  const server: Server = createServer((request, response) => {
+  const onRequest = (request: IncomingMessage, response: ServerResponse): void => {
     void handle(request, response).catch(() => {
       if (!response.headersSent) sendError(response, 500, { code: 'PH_INTERNAL', message: 'internal error' });
       else response.destroy();
     });
-  });
+  };
+  const server: Server = createServer(onRequest);
+  // Handled like any request: the body reader sends "100 Continue" only for a body it will read,
+  // so a refused or oversized upload is answered before the client sends it.
+  server.on('checkContinue', onRequest);
   server.on('connection', (socket: Socket) => {
     sockets.add(socket);
     socket.once('close', () => sockets.delete(socket));
@@ -245,11 +220,9 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
       sendError(response, 415, { code: 'PH_API_BAD_REQUEST', message: 'send the call as application/json' });
       return;
     }
-    const body = await readBody(request);
-    if (!body) {
-      sendError(response, 413, { code: 'PH_API_BAD_REQUEST', message: `the request is larger than ${MAX_BODY_BYTES} bytes` });
-      return;
-    }
+    const tooLarge = JSON.stringify({ error: { code: 'PH_API_BAD_REQUEST', message: `the request is larger than ${MAX_BODY_BYTES >> 20} MiB` } });
+    const body = await readBodyWithin(request, response, { maxBytes: MAX_BODY_BYTES }, { contentType: 'application/json; charset=utf-8', text: tooLarge });
+    if (!body) return; // answered 413
     let call: unknown;
     try {
       call = JSON.parse(body.toString('utf8'));
@@ -312,7 +285,7 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
       return;
     }
     const body = await readFile(file);
-    const type = CONTENT_TYPES[extname(file).toLowerCase()] ?? 'application/octet-stream';
+    const type = contentTypeOf(file) ?? 'application/octet-stream';
     // Hashed assets never change; the page itself is always fetched again.
     const cache = relative.startsWith(`assets${sep}`) ? 'private, max-age=31536000, immutable' : 'no-store';
     response.writeHead(200, { 'Content-Type': type, 'Content-Length': body.length, 'Cache-Control': cache });
