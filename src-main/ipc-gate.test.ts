@@ -36,6 +36,17 @@ describe('gateIpcCall', () => {
     expect(result).toMatchObject({ ok: false, error: { code: 'PH_API_BAD_ARGUMENTS', message: expect.stringContaining(method) as unknown as string } });
   });
 
+  it('refuses a call over the size cap with a clear message, before the schema looks at it', () => {
+    const huge = '{}'.repeat(2 << 20);
+    expect([
+      gateIpcCall('app://porthole/', true, 'saveProfile', ['big', huge], APP),
+      gateIpcCall('app://porthole/', true, 'listProfiles', [new Array(3 << 20).fill(0)], APP),
+    ]).toEqual([
+      { ok: false, error: { code: 'PH_API_BAD_REQUEST', message: 'saveProfile: the call is larger than 2 MiB' } },
+      { ok: false, error: { code: 'PH_API_BAD_REQUEST', message: 'listProfiles: the call is larger than 2 MiB' } },
+    ]);
+  });
+
   it.each([
     ['a subframe of our own page', 'app://porthole/index.html', false, APP],
     ['another app:// host', 'app://evil/index.html', true, APP],

@@ -8,6 +8,7 @@
  */
 import { checkArguments, isEngineMethodName } from '../src-core/api/index.js';
 import type { EngineMethodName, ErrorEnvelope } from '../src-core/api/index.js';
+import { exceedsIpcSize, MAX_IPC_CALL_BYTES } from './ipc-size.js';
 
 export type GateResult =
   | { ok: true; method: EngineMethodName; args: unknown[] }
@@ -48,7 +49,8 @@ export function isOwnRendererUrl(senderUrl: unknown, allowed: AllowedOrigin): bo
 
 /**
  * Decides whether an IPC call may reach the service. Refusals use the contract's codes:
- * `PH_API_UNAUTHORIZED` (foreign sender or subframe), `PH_API_UNKNOWN_METHOD`, `PH_API_BAD_ARGUMENTS`.
+ * `PH_API_UNAUTHORIZED` (foreign sender or subframe), `PH_API_UNKNOWN_METHOD`, `PH_API_BAD_REQUEST`
+ * (arguments over `MAX_IPC_CALL_BYTES`, as the dashboard's 413), `PH_API_BAD_ARGUMENTS`.
  */
 export function gateIpcCall(senderFrameUrl: unknown, isTopFrame: boolean, method: unknown, args: unknown, allowed: AllowedOrigin): GateResult {
   if (isTopFrame !== true) return refuse('PH_API_UNAUTHORIZED', 'calls are accepted only from the Porthole window itself, not from a frame inside it');
@@ -57,6 +59,7 @@ export function gateIpcCall(senderFrameUrl: unknown, isTopFrame: boolean, method
     const shown = typeof method === 'string' ? `"${method.slice(0, 60)}"` : typeof method;
     return refuse('PH_API_UNKNOWN_METHOD', `no method ${shown} in the engine service`);
   }
+  if (exceedsIpcSize(args)) return refuse('PH_API_BAD_REQUEST', `${method}: the call is larger than ${MAX_IPC_CALL_BYTES >> 20} MiB`);
   const checked = checkArguments(method, args);
   if (!checked.ok) return refuse('PH_API_BAD_ARGUMENTS', checked.message);
   return { ok: true, method, args: checked.args };
