@@ -55,7 +55,7 @@ export interface IpcMainLike {
 }
 
 export interface IpcServerOptions {
-  /** Our renderer's page (`file:///…/dist/renderer/index.html`), as `gateIpcCall` takes it. */
+  /** Our renderer's origin (`app://porthole`, see `app-protocol.ts`), as `gateIpcCall` takes it. */
   allowedOrigin: AllowedOrigin;
   /** True for our own window's web contents; anything else (a devtools page, a future window) is refused. */
   isOwnWebContents(contents: WebContentsLike): boolean;

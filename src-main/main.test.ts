@@ -7,7 +7,6 @@
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { EngineSnapshot } from '../src-core/api/index.js';
 import { app, becomeReady, fake, ipcMain } from './testing/fake-electron.js';
@@ -25,7 +24,7 @@ vi.mock('electron-store', async () => {
   return { default: Store };
 });
 
-const PAGE = pathToFileURL('/opt/Porthole/resources/app.asar/dist/renderer/index.html').href;
+const PAGE = 'app://porthole/index.html';
 let userData: string;
 const savedXdg = process.env.XDG_CONFIG_HOME;
 
@@ -76,17 +75,37 @@ describe('the tray app, wired', () => {
     const opened = window();
     expect(opened.options.webPreferences).toMatchObject({ contextIsolation: true, sandbox: true, nodeIntegration: false });
     expect(String(opened.options.webPreferences.preload)).toMatch(/src-main[\\/]preload\.cjs$/);
-    expect(opened.loaded).toEqual([{ file: '/opt/Porthole/resources/app.asar/dist/renderer/index.html', hash: '/overview' }]);
+    expect(opened.loaded).toEqual(['app://porthole/index.html#/overview']);
     expect(opened.shown).toBe(1);
+  });
+
+  it('serves the renderer on app://porthole/, registered as privileged before ready', async () => {
+    expect(fake.privilegedSchemes).toEqual([{ scheme: 'app', privileges: { standard: true, secure: true, corsEnabled: true, supportFetchAPI: true, codeCache: true }, beforeReady: true }]);
+    const handler = fake.protocolHandlers.get('app');
+    const [page, escape] = await Promise.all([
+      handler?.(new Request('app://porthole/index.html')),
+      handler?.(new Request('app://porthole/%2e%2e/%2e%2e/package.json')),
+    ]);
+    // The fake app path has no built renderer: the page is looked up there (404), the escape never is.
+    expect([page?.status, escape?.status, page?.headers.get('content-security-policy')]).toEqual([404, 404, expect.stringContaining("script-src 'self'")]);
   });
 
   it('denies new windows (web links go to the browser), navigation and permissions; sends the CSP', async () => {
     const contents = window().webContents;
     expect([contents.openHandler?.({ url: 'https://example.com/' }), contents.openHandler?.({ url: 'file:///etc/passwd' })]).toEqual([{ action: 'deny' }, { action: 'deny' }]);
     expect(fake.openedExternally).toEqual(['https://example.com/']);
-    const navigation = { prevented: false, preventDefault() { this.prevented = true; } };
-    contents.emit('will-navigate', navigation);
-    expect(navigation.prevented).toBe(true);
+    const navigate = (event: string, url: string): boolean => {
+      const navigation = { url, prevented: false, preventDefault() { this.prevented = true; } };
+      contents.emit(event, navigation);
+      return navigation.prevented;
+    };
+    expect([
+      navigate('will-navigate', 'app://porthole/index.html#/logs'),
+      navigate('will-navigate', 'file:///opt/Porthole/resources/app.asar/dist/renderer/index.html'),
+      navigate('will-navigate', 'https://evil.example/'),
+      navigate('will-frame-navigate', 'app://evil/'),
+      navigate('will-redirect', 'http://127.0.0.1:7070/'),
+    ]).toEqual([false, true, true, true, true]);
     expect(await new Promise((resolve) => fake.permissionHandler?.(contents, 'media', resolve))).toBe(false);
     let headers: Record<string, string[]> = {};
     fake.headersHandler?.({ responseHeaders: {} }, (response) => { headers = response.responseHeaders; });
@@ -104,6 +123,8 @@ describe('the tray app, wired', () => {
   it('serves the contract to our page and refuses anyone else', async () => {
     expect(await call('listProfiles', [])).toEqual({ ok: true, value: [] });
     expect(await call('listProfiles', [], 'https://evil.example/')).toMatchObject({ ok: false, error: { code: 'PH_API_UNAUTHORIZED' } });
+    // The renderer's file: URL of old is someone else now: any file on disk has it.
+    expect(await call('listProfiles', [], 'file:///opt/Porthole/resources/app.asar/dist/renderer/index.html')).toMatchObject({ ok: false, error: { code: 'PH_API_UNAUTHORIZED' } });
     expect(await call('getProfile', ['../x'])).toMatchObject({ ok: false, error: { code: 'PH_API_BAD_ARGUMENTS' } });
   });
 

@@ -7,7 +7,7 @@ import { app, clipboard, dialog, ipcMain, nativeTheme, Notification } from 'elec
 import type { BrowserWindow } from 'electron';
 import { readFile, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { fileURLToPath } from 'node:url';
 import type { EngineSnapshot, Settings } from '../src-core/api/index.js';
 import { tuneV8ForTraffic } from '../src-core/common/v8-tuning.js';
 import { tuneMemoryForTraffic } from '../src-core/common/memory-tuning.js';
@@ -17,6 +17,7 @@ import { openAppSettings } from './app-settings.js';
 import type { AppSettingsStore } from './app-settings.js';
 import { withDesktopSettings } from './desktop-settings.js';
 import { exposureSettingsChanged, exposureSettingsOf, restoreExposures } from './exposure-sync.js';
+import { APP_ORIGIN } from './app-protocol.js';
 import { MAX_CONFIG_BYTES } from './import-config.js';
 import { serveEngineOverIpc } from './ipc-server.js';
 import { autostartFile, HIDDEN_FLAG, launchCommand, setLinuxAutostart } from './login-item.js';
@@ -28,7 +29,7 @@ import type { TrayEffects, WindowPage } from './tray-actions.js';
 import type { TrayState } from './tray-menu.js';
 import { trayStateOf } from './tray-state.js';
 import { TrayController } from './tray.js';
-import { createMainWindow, hardenSession, showWindow } from './window.js';
+import { createMainWindow, hardenSession, registerAppScheme, showWindow } from './window.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 
@@ -37,14 +38,15 @@ const here = dirname(fileURLToPath(import.meta.url));
  * the app folder (the project root with `electron .`, `resources/app.asar` when packaged).
  */
 interface AppPaths {
-  rendererIndex: string;
+  /** dist/renderer, served as app://porthole/ */
+  rendererFolder: string;
   preload: string;
   assets: string;
 }
 
 function appPaths(): AppPaths {
   const root = app.getAppPath();
-  return { rendererIndex: join(root, 'dist', 'renderer', 'index.html'), preload: join(here, 'preload.cjs'), assets: join(root, 'assets') };
+  return { rendererFolder: join(root, 'dist', 'renderer'), preload: join(here, 'preload.cjs'), assets: join(root, 'assets') };
 }
 
 function log(message: string): void {
@@ -124,7 +126,7 @@ class PortholeApp {
       },
     });
     this.disposers.push(serveEngineOverIpc(ipcMain, desktopService, {
-      allowedOrigin: pathToFileURL(this.paths.rendererIndex).href,
+      allowedOrigin: APP_ORIGIN,
       isOwnWebContents: (contents) => this.window !== undefined && !this.window.isDestroyed() && contents.id === this.window.webContents.id,
       onDidCall: (method, value) => {
         if (method === 'setSettings') this.onServiceSettings(value as Settings);
@@ -216,11 +218,10 @@ class PortholeApp {
 
   openWindow(page?: WindowPage): void {
     if (this.window && !this.window.isDestroyed()) {
-      showWindow(this.window, this.paths.rendererIndex, page);
+      showWindow(this.window, page);
       return;
     }
     this.window = createMainWindow({
-      rendererIndex: this.paths.rendererIndex,
       preloadPath: this.paths.preload,
       iconPath: join(this.paths.assets, 'icon.png'),
       onClosed: () => { this.window = undefined; },
@@ -285,8 +286,10 @@ async function main(): Promise<void> {
 
   for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => app.quit());
 
+  registerAppScheme();
   await app.whenReady();
-  hardenSession();
+  const paths = appPaths();
+  hardenSession(paths.rendererFolder);
   const userData = app.getPath('userData');
   const { store, warnings, backupPath } = openAppSettings(userData, warn);
   tuneV8ForTraffic();
@@ -297,7 +300,7 @@ async function main(): Promise<void> {
     settingsFile: join(userData, 'engine.json'),
   });
   log(`profiles in ${join(userData, 'profiles')}, settings in ${store.path ?? '(memory only)'}`);
-  const porthole = new PortholeApp(service, store, appPaths());
+  const porthole = new PortholeApp(service, store, paths);
   running.app = porthole;
   const openedAtLogin = process.argv.includes(HIDDEN_FLAG) || (process.platform === 'darwin' && app.getLoginItemSettings().wasOpenedAtLogin);
   await porthole.start(store.get().startMinimised || openedAtLogin, warnings, backupPath);

@@ -15,9 +15,10 @@ describe('secureWebPreferences', () => {
     });
   });
 
-  it('allows no inline or remote script', () => {
+  it('allows no inline or remote script, and no inline style', () => {
     expect(RENDERER_CSP).toContain("script-src 'self'");
-    expect(RENDERER_CSP).not.toMatch(/unsafe-eval|script-src[^;]*unsafe-inline/);
+    expect(RENDERER_CSP).toContain("style-src 'self'");
+    expect(RENDERER_CSP).not.toMatch(/unsafe-eval|unsafe-inline|unsafe-hashes/);
   });
 });
 
@@ -41,6 +42,14 @@ describe('the renderer page', () => {
     const csp = /http-equiv="Content-Security-Policy" content="([^"]+)"/.exec(html)?.[1] ?? '';
     expect(csp).toContain("script-src 'self'");
     expect(csp).toContain("object-src 'none'");
-    expect(csp).not.toMatch(/unsafe-eval|script-src[^;]*unsafe-inline/);
+    expect(csp).not.toMatch(/unsafe-eval|unsafe-inline|unsafe-hashes/);
+  });
+
+  it('carries the same policy as the header, but for what a meta tag cannot say', () => {
+    const html = readFileSync(new URL('../src-renderer/index.html', import.meta.url), 'utf8');
+    const meta = /http-equiv="Content-Security-Policy" content="([^"]+)"/.exec(html)?.[1] ?? '';
+    // frame-ancestors is ignored in a meta tag (CSP 3 §6.4), so only the header carries it.
+    const header = RENDERER_CSP.split('; ').filter((directive) => !directive.startsWith('frame-ancestors'));
+    expect(new Set(meta.split('; '))).toEqual(new Set(header));
   });
 });

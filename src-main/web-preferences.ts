@@ -25,12 +25,19 @@ export function secureWebPreferences(preloadPath: string): SecureWebPreferences 
   };
 }
 
-/** The Content-Security-Policy of the renderer: own scripts only, no eval, no remote content. */
+/**
+ * The Content-Security-Policy of the renderer: own scripts and style sheets only, no eval, no
+ * inline <style> or style="" markup, no remote content. The UI needs no 'unsafe-inline' for
+ * styles: React's `style={{}}` and uPlot set styles through the CSSOM, which CSP does not govern,
+ * and CodeMirror runs in a shadow root, where its styles go into an adopted (constructed) sheet
+ * instead of a <style> element (see ConfigEditor.tsx). The same policy as index.html's meta tag.
+ */
 export const RENDERER_CSP = [
   "default-src 'self'",
   "script-src 'self'",
-  "style-src 'self' 'unsafe-inline'",
+  "style-src 'self'",
   "img-src 'self' data:",
+  "font-src 'self'",
   "connect-src 'self'",
   "object-src 'none'",
   "base-uri 'none'",

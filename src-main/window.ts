@@ -1,17 +1,18 @@
 /**
  * The Porthole window: one at a time, created on demand from the tray, locked down (Electron
- * security checklist items 3, 4, 7, 13, 14; style.md point 11): sandboxed renderer, no Node, the
- * CSP also sent as a header, no new windows (web links go to the browser instead), no navigation
- * away from our page, every permission request refused.
+ * security checklist items 3, 4, 7, 13, 14, 18; style.md point 11): the page comes from
+ * `app://porthole/` (never file://), sandboxed renderer, no Node, the CSP also sent as a header,
+ * no new windows (web links go to the browser instead), no navigation off our origin, every
+ * permission request refused.
  */
-import { BrowserWindow, session, shell } from 'electron';
+import { BrowserWindow, protocol, session, shell } from 'electron';
 import type { Session, WebContents } from 'electron';
+import { APP_SCHEME, APP_SCHEME_PRIVILEGES, appPageUrl, isAppUrl } from './app-protocol.js';
+import { createRendererFileHandler } from './renderer-files.js';
 import { isExternalLinkAllowed, RENDERER_CSP, secureWebPreferences } from './web-preferences.js';
 import type { WindowPage } from './tray-actions.js';
 
 export interface WindowOptions {
-  /** dist/renderer/index.html */
-  rendererIndex: string;
   /** dist/src-main/preload.cjs */
   preloadPath: string;
   /** The app icon (Linux shows it in the title bar and task switcher). */
@@ -20,8 +21,17 @@ export interface WindowOptions {
   onClosed(): void;
 }
 
-/** Session-wide rules, set once: the CSP header and no permissions (camera, notifications, …). */
-export function hardenSession(target: Session = session.defaultSession): void {
+/** Makes `app:` a standard, secure scheme. Electron takes this only before `ready`, and only once. */
+export function registerAppScheme(): void {
+  protocol.registerSchemesAsPrivileged([{ scheme: APP_SCHEME, privileges: { ...APP_SCHEME_PRIVILEGES } }]);
+}
+
+/**
+ * Session-wide rules, set once after `ready`: `app://porthole/` serves `rendererFolder` (and
+ * nothing else), the CSP header, no permissions (camera, notifications, …).
+ */
+export function hardenSession(rendererFolder: string, target: Session = session.defaultSession): void {
+  target.protocol.handle(APP_SCHEME, createRendererFileHandler(rendererFolder));
   target.webRequest.onHeadersReceived((details, callback) => {
     callback({ responseHeaders: { ...details.responseHeaders, 'Content-Security-Policy': [RENDERER_CSP] } });
   });
@@ -31,12 +41,18 @@ export function hardenSession(target: Session = session.defaultSession): void {
 
 function hardenContents(contents: WebContents): void {
   contents.setWindowOpenHandler(({ url }) => {
-    if (isExternalLinkAllowed(url)) void shell.openExternal(url);
+    // Only our own page may hand a link to the browser; whatever it asks, no window opens here.
+    if (isAppUrl(contents.getURL()) && isExternalLinkAllowed(url)) void shell.openExternal(url);
     return { action: 'deny' };
   });
-  // Our page changes only its hash; anything else (a dropped file, a link without a target) is refused.
-  contents.on('will-navigate', (event) => event.preventDefault());
-  contents.on('will-redirect', (event) => event.preventDefault());
+  // Our page changes only its hash (no event); a dropped file, a link without a target or a
+  // redirect to anything but app://porthole/ is refused, in any frame.
+  const offOrigin = (event: { url: string; preventDefault(): void }): void => {
+    if (!isAppUrl(event.url)) event.preventDefault();
+  };
+  contents.on('will-navigate', offOrigin);
+  contents.on('will-frame-navigate', offOrigin);
+  contents.on('will-redirect', offOrigin);
   contents.on('will-attach-webview', (event) => event.preventDefault());
 }
 
@@ -56,13 +72,13 @@ export function createMainWindow(options: WindowOptions, page: WindowPage): Brow
   hardenContents(window.webContents);
   window.once('ready-to-show', () => window.show());
   window.on('closed', () => options.onClosed());
-  void window.loadFile(options.rendererIndex, { hash: `/${page}` });
+  void window.loadURL(appPageUrl(page));
   return window;
 }
 
 /** Brings an existing window forward on `page` (a hash change: the page does not reload). */
-export function showWindow(window: BrowserWindow, rendererIndex: string, page: WindowPage | undefined): void {
-  if (page) void window.loadFile(rendererIndex, { hash: `/${page}` });
+export function showWindow(window: BrowserWindow, page: WindowPage | undefined): void {
+  if (page) void window.loadURL(appPageUrl(page));
   if (window.isMinimized()) window.restore();
   window.show();
   window.focus();

@@ -17,14 +17,21 @@ interface FakeState {
   permissionHandler?: (contents: unknown, permission: string, callback: (granted: boolean) => void) => void;
   loginItem?: unknown;
   openedExternally: string[];
+  /** Schemes registered as privileged, and whether that happened before `ready` (Electron requires it). */
+  privilegedSchemes: { scheme: string; privileges: Record<string, boolean>; beforeReady: boolean }[];
+  protocolHandlers: Map<string, (request: Request) => Response | Promise<Response>>;
 }
 
-export const fake: FakeState = { userData: '', windows: [], trays: [], notifications: [], clipboard: '', exitCode: undefined, openedExternally: [] };
+export const fake: FakeState = {
+  userData: '', windows: [], trays: [], notifications: [], clipboard: '', exitCode: undefined, openedExternally: [], privilegedSchemes: [], protocolHandlers: new Map(),
+};
 
+let isReady = false;
 let markReady: () => void = () => {};
 const ready = new Promise<void>((resolve) => { markReady = resolve; });
 /** Lets the test set `fake.userData` before the app reaches `whenReady`. */
 export function becomeReady(): void {
+  isReady = true;
   markReady();
 }
 
@@ -54,22 +61,25 @@ class FakeWebContents extends EventEmitter {
   readonly id = nextContentsId++;
   readonly sent: unknown[][] = [];
   openHandler?: (details: { url: string }) => { action: string };
+  url = '';
   send(...args: unknown[]): void { this.sent.push(args); }
+  getURL(): string { return this.url; }
   isDestroyed(): boolean { return false; }
   setWindowOpenHandler(handler: (details: { url: string }) => { action: string }): void { this.openHandler = handler; }
 }
 
 export class FakeBrowserWindow extends EventEmitter {
   readonly webContents = new FakeWebContents();
-  readonly loaded: { file: string; hash: string | undefined }[] = [];
+  readonly loaded: string[] = [];
   shown = 0;
   constructor(readonly options: { webPreferences: Record<string, unknown> }) {
     super();
     fake.windows.push(this);
     setImmediate(() => this.emit('ready-to-show'));
   }
-  loadFile(file: string, options?: { hash?: string }): Promise<void> {
-    this.loaded.push({ file, hash: options?.hash });
+  loadURL(url: string): Promise<void> {
+    this.loaded.push(url);
+    this.webContents.url = url;
     return Promise.resolve();
   }
   show(): void { this.shown += 1; }
@@ -80,8 +90,15 @@ export class FakeBrowserWindow extends EventEmitter {
 }
 export { FakeBrowserWindow as BrowserWindow };
 
+export const protocol = {
+  registerSchemesAsPrivileged(schemes: { scheme: string; privileges: Record<string, boolean> }[]): void {
+    for (const entry of schemes) fake.privilegedSchemes.push({ ...entry, beforeReady: !isReady });
+  },
+};
+
 export const session = {
   defaultSession: {
+    protocol: { handle: (scheme: string, handler: (request: Request) => Response | Promise<Response>) => { fake.protocolHandlers.set(scheme, handler); } },
     webRequest: { onHeadersReceived: (handler: FakeState['headersHandler']) => { fake.headersHandler = handler; } },
     setPermissionRequestHandler: (handler: FakeState['permissionHandler']) => { fake.permissionHandler = handler; },
     setPermissionCheckHandler: () => {},
@@ -128,4 +145,4 @@ export class FakeTray extends EventEmitter {
 }
 export { FakeTray as Tray };
 
-export default { app, BrowserWindow: FakeBrowserWindow, session, shell, clipboard, dialog, ipcMain, nativeTheme, Notification, Menu, nativeImage, Tray: FakeTray };
+export default { app, BrowserWindow: FakeBrowserWindow, protocol, session, shell, clipboard, dialog, ipcMain, nativeTheme, Notification, Menu, nativeImage, Tray: FakeTray };
