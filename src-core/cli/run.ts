@@ -6,6 +6,7 @@ import { formatErrorLine } from '../common/errors.js';
 import { loadConfigFiles, type PortholeConfig } from '../config/index.js';
 import type { Dashboard } from '../dashboard/server.js';
 import { Instance } from '../instance.js';
+import { EXIT_BUG, installLastResortHandlers } from './last-resort.js';
 import type { CliOutput } from './main.js';
 
 /** Where `--ui` serves the dashboard. */
@@ -32,7 +33,8 @@ export function portholeConfigFolder(env: NodeJS.ProcessEnv = process.env): stri
 /** Shutdown must finish within this, or the process exits anyway. */
 const SHUTDOWN_LIMIT_MS = 5000;
 
-function firstSignal(): Promise<string> {
+/** The first SIGINT or SIGTERM, or `orElse` if it comes first. */
+function firstSignal(orElse: Promise<string>): Promise<string> {
   return new Promise((resolve) => {
     const onSignal = (signal: string) => {
       process.off('SIGINT', onSignal);
@@ -41,6 +43,7 @@ function firstSignal(): Promise<string> {
     };
     process.on('SIGINT', onSignal);
     process.on('SIGTERM', onSignal);
+    void orElse.then(onSignal);
   });
 }
 
@@ -67,20 +70,41 @@ async function reload(instance: Instance, options: RunOptions): Promise<void> {
   }
 }
 
-/** Starts the engine and resolves with the exit code once it has stopped. */
+/**
+ * Starts the engine and resolves with the exit code once it has stopped. Errors nothing caught are
+ * logged, and the engine keeps running unless one is a programming error (last-resort.ts).
+ */
 export async function runEngine(config: PortholeConfig, options: RunOptions): Promise<number> {
-  if (options.ui) return runWithDashboard(options, options.ui);
-  const { output } = options;
-  // No connections table here (`--ui` runs the engine service instead): closed rows are not kept.
-  const instance = new Instance(config, { closedConnectionHistory: false });
+  let bugSeen = false;
+  let stopForBug: (reason: string) => void = () => {};
+  const bug = new Promise<string>((resolve) => { stopForBug = resolve; });
+  const onBug = () => {
+    bugSeen = true;
+    stopForBug('programming error');
+  };
+  const uninstall = installLastResortHandlers({ report: (line) => options.output.err(line), onBug });
   try {
+    const code = options.ui ? await runWithDashboard(options, options.ui, bug) : await runHeadless(config, options, bug);
+    return bugSeen ? EXIT_BUG : code;
+  } finally {
+    uninstall();
+  }
+}
+
+async function runHeadless(config: PortholeConfig, options: RunOptions, bug: Promise<string>): Promise<number> {
+  const { output } = options;
+  let instance: Instance;
+  try {
+    // No connections table here (`--ui` runs the engine service instead): closed rows are not kept.
+    // Constructing opens the log files, which can fail too.
+    instance = new Instance(config, { closedConnectionHistory: false });
     await instance.start();
   } catch (error) {
     output.err(`porthole: failed to start: ${formatErrorLine(error)}`);
     return 1;
   }
   output.err(startedLine(instance, options.configFiles));
-  return holdUntilStopped(options, () => instance.close(), () => void reload(instance, options));
+  return holdUntilStopped(options, bug, () => instance.close(), () => void reload(instance, options));
 }
 
 /** `porthole: started (files): portal "portal", bridge "bridge"; listening: external on 127.0.0.1:80, …` */
@@ -101,7 +125,7 @@ function startedLine(instance: Instance, configFiles: string[]): string {
  * The engine as the active profile of an engine service, plus the dashboard serving that service.
  * The files stay a read-only profile; profiles saved in the dashboard go to the config folder.
  */
-async function runWithDashboard(options: RunOptions, ui: DashboardAddress & { allowRemote: boolean }): Promise<number> {
+async function runWithDashboard(options: RunOptions, ui: DashboardAddress & { allowRemote: boolean }, bug: Promise<string>): Promise<number> {
   const { output } = options;
   // Loaded only with --ui: a headless portal does not carry the dashboard in memory.
   const [{ startDashboard }, { isLoopbackHost }, { createLocalEngineService }] = await Promise.all([
@@ -140,19 +164,19 @@ async function runWithDashboard(options: RunOptions, ui: DashboardAddress & { al
     const running = service.engine;
     if (running) void reload(running, options);
   };
-  return holdUntilStopped(options, async () => {
+  return holdUntilStopped(options, bug, async () => {
     await dashboard.close();
     await service.close();
   }, onReload);
 }
 
-/** Waits for the stop signal, then stops within SHUTDOWN_LIMIT_MS; resolves with the exit code. */
-async function holdUntilStopped(options: RunOptions, stop: () => Promise<void>, onReload: () => void): Promise<number> {
+/** Waits for the stop signal (or a programming error), then stops within SHUTDOWN_LIMIT_MS; resolves with the exit code. */
+async function holdUntilStopped(options: RunOptions, bug: Promise<string>, stop: () => Promise<void>, onReload: () => void): Promise<number> {
   const { output } = options;
   // The engine's own timers are unref'd (so tests and embedders can exit); the CLI holds the process open.
   const keepAlive = setInterval(() => {}, 1 << 30);
   process.on('SIGHUP', onReload);
-  const signal = await (options.stopSignal ?? firstSignal());
+  const signal = await (options.stopSignal ? Promise.race([options.stopSignal, bug]) : firstSignal(bug));
   process.off('SIGHUP', onReload);
   clearInterval(keepAlive);
   output.err(`porthole: ${signal}: stopping`);

@@ -205,4 +205,29 @@ describe('startIdleMemoryReducer', () => {
       stop();
     }
   });
+
+  it('keeps sampling when the resident set cannot be read (EMFILE: the process is out of file descriptors)', async () => {
+    const emfile = Object.assign(new Error('EMFILE: too many open files, uv_resident_set_memory'), { code: 'EMFILE', syscall: 'uv_resident_set_memory' });
+    const rss = vi.spyOn(process.memoryUsage, 'rss').mockImplementation(() => { throw emfile; });
+    const trim = vi.fn(() => true);
+    const quietNever = { quietBusyShare: 0, quietForMs: 0, growthBytes: 0, minIntervalMs: 0 };
+    const stop = startIdleMemoryReducer({ reducer: quietNever, everyMs: 5, reduceNow: () => Promise.resolve(true), trimNow: trim, trim: { busyBelowShare: 1, growthBytes: -1, minIntervalMs: 0 } });
+    try {
+      await vi.waitFor(() => expect(trim.mock.calls.length).toBeGreaterThanOrEqual(3), { timeout: 2000 });
+      expect(rss).toHaveBeenCalled();
+    } finally {
+      stop();
+      rss.mockRestore();
+    }
+  });
+
+  it('keeps sampling after a reduction that throws', async () => {
+    const reduce = vi.fn((): Promise<boolean> => { throw new Error('inspector gone'); });
+    const stop = startIdleMemoryReducer({ reducer: { quietBusyShare: 1, quietForMs: 0, growthBytes: 0, minIntervalMs: 0 }, everyMs: 5, reduceNow: reduce, trimNow: () => true, trim: never });
+    try {
+      await vi.waitFor(() => expect(reduce.mock.calls.length).toBeGreaterThanOrEqual(2), { timeout: 2000 });
+    } finally {
+      stop();
+    }
+  });
 });

@@ -289,9 +289,26 @@ export async function reduceMemoryNow(): Promise<boolean> {
   }
 }
 
+let lastRssBytes = 0;
+
+/**
+ * The resident set, or the last one read when reading it fails. Node reads it from
+ * /proc/self/stat, which takes a file descriptor: in a process out of descriptors (EMFILE, a
+ * portal's public port flooded with connections) `process.memoryUsage.rss()` throws, and this
+ * timer's throw used to end the process (issue "Survival II"). A stale figure only delays a trim.
+ */
+function residentSetBytes(): number {
+  try {
+    lastRssBytes = process.memoryUsage.rss();
+  } catch {
+    // Out of descriptors for the moment: keep the last reading.
+  }
+  return lastRssBytes;
+}
+
 function sampleMemory(windowMs: number, activeMs: number): MemorySample {
   const heap = getHeapStatistics();
-  return { windowMs, activeMs, heapBytes: heap.total_heap_size, externalBytes: heap.external_memory, rssBytes: process.memoryUsage.rss(), now: performance.now() };
+  return { windowMs, activeMs, heapBytes: heap.total_heap_size, externalBytes: heap.external_memory, rssBytes: residentSetBytes(), now: performance.now() };
 }
 
 /** The longest gap between two samples while the process stays quiet with nothing to give back. */
@@ -361,7 +378,8 @@ export function startIdleMemoryReducer(setup: IdleMemoryReducerSetup = {}): () =
     trimPolicy.trimmed(after);
     restartWindow();
   };
-  const tick = () => {
+  /** One sample and what it calls for; true when a reduction now runs (it schedules the next tick itself). */
+  const sampleAndAct = (): boolean => {
     const loop = performance.eventLoopUtilization();
     const sample = sampleMemory(performance.now() - lastAt, performance.eventLoopUtilization(loop, lastLoop).active);
     restartWindow();
@@ -370,9 +388,8 @@ export function startIdleMemoryReducer(setup: IdleMemoryReducerSetup = {}): () =
         if (!done) canReduce = false;
         else if (!stopped) gaveBack(true);
         delay = everyMs;
-        schedule();
-      }, () => schedule());
-      return;
+      }).catch(() => {}).finally(schedule);
+      return true;
     }
     let acted = false;
     if (canTrim && trimPolicy.shouldTrim(sample)) {
@@ -381,6 +398,18 @@ export function startIdleMemoryReducer(setup: IdleMemoryReducerSetup = {}): () =
       else canTrim = false;
     }
     delay = nextSampleDelay(delay, everyMs, maxEveryMs, isQuiet(sample, options.quietBusyShare), acted);
+    return false;
+  };
+  /**
+   * A timer's throw has nobody to catch it but the process, and this is an optimisation, never
+   * worth the process: a sample that fails is skipped and the next one still comes.
+   */
+  const tick = () => {
+    try {
+      if (sampleAndAct()) return;
+    } catch {
+      delay = everyMs;
+    }
     schedule();
   };
   schedule();

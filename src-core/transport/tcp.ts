@@ -16,6 +16,8 @@ export const SOCKET_WRITE_BUFFER_BYTES = 64 * 1024;
 export interface ListenOptions {
   host: string;
   port: number;
+  /** The listener stopped accepting (see keepListening) and listens again in `retryInMs`; for the log. */
+  onAcceptError?: (error: Error, retryInMs: number) => void;
 }
 
 /**
@@ -23,13 +25,62 @@ export interface ListenOptions {
  * addresses, both families) falls back to `0.0.0.0` on a host without IPv6.
  */
 export async function listenTcp(options: ListenOptions, onConnection: (socket: net.Socket) => void): Promise<net.Server> {
+  let server: net.Server;
   try {
-    return await listenOnce(options, onConnection);
+    server = await listenOnce(options, onConnection);
   } catch (error) {
     const code = ((error as PortholeError).cause as { code?: string } | undefined)?.code;
-    if (options.host === '::' && (code === 'EAFNOSUPPORT' || code === 'EADDRNOTAVAIL')) return listenOnce({ ...options, host: '0.0.0.0' }, onConnection);
-    throw error;
+    if (!(options.host === '::' && (code === 'EAFNOSUPPORT' || code === 'EADDRNOTAVAIL'))) throw error;
+    server = await listenOnce({ ...options, host: '0.0.0.0' }, onConnection);
   }
+  keepListening(server, options.onAcceptError);
+  return server;
+}
+
+/**
+ * The wait before listening again after an accept error (V2Ray's TCP hub sleeps 500 ms on
+ * "too many open files"), doubled while listening again fails, up to the cap.
+ */
+export const ACCEPT_RETRY_MIN_MS = 500;
+export const ACCEPT_RETRY_MAX_MS = 8_000;
+
+/** A listener's pending re-listen, cancelled by closeServer. */
+const relistens = new WeakMap<net.Server, { timer: NodeJS.Timeout | undefined; closed: boolean }>();
+
+/**
+ * Keeps a bound listener accepting through accept errors (issue "Survival II": a portal out of
+ * file descriptors). On Linux and macOS with Node 20 (libuv 1.46) such errors never reach
+ * JavaScript: libuv sheds the load itself (it closes a reserved descriptor, accepts and at once
+ * closes every pending connection, then reserves it again), so connections that arrive while the
+ * process is out of descriptors are closed, and accepting resumes as soon as one is free. Where
+ * libuv does report one as the server's 'error', it has stopped listening (Windows, when no socket
+ * can be made) or would call again in a loop that never yields (libuv before 1.45); without a
+ * listener for that 'error' the process died. So: close the handle (the existing connections stay),
+ * wait, and listen again on the same address and port. listenTcp does this for every engine
+ * listener; other servers (the dashboard's) can call it once bound.
+ */
+export function keepListening(server: net.Server, onAcceptError?: ListenOptions['onAcceptError']): void {
+  const { address, port } = server.address() as net.AddressInfo;
+  const state: { timer: NodeJS.Timeout | undefined; closed: boolean } = { timer: undefined, closed: false };
+  relistens.set(server, state);
+  let retryMs = ACCEPT_RETRY_MIN_MS;
+  const listenAgain = () => {
+    state.timer = undefined;
+    if (state.closed) return;
+    // An IP address: bound at once, and a failure (the port taken meanwhile, no descriptor for the socket) is another 'error'.
+    server.listen({ host: address, port }, () => {
+      if (state.closed) server.close();
+      else retryMs = ACCEPT_RETRY_MIN_MS;
+    });
+  };
+  server.on('error', (error: Error) => {
+    if (server.listening) server.close();
+    if (state.closed || state.timer) return;
+    onAcceptError?.(error, retryMs);
+    state.timer = setTimeout(listenAgain, retryMs);
+    state.timer.unref();
+    retryMs = Math.min(retryMs * 2, ACCEPT_RETRY_MAX_MS);
+  });
 }
 
 function listenOnce(options: ListenOptions, onConnection: (socket: net.Socket) => void): Promise<net.Server> {
@@ -45,6 +96,11 @@ function listenOnce(options: ListenOptions, onConnection: (socket: net.Socket) =
 }
 
 export function closeServer(server: net.Server): Promise<void> {
+  const relisten = relistens.get(server);
+  if (relisten) {
+    relisten.closed = true;
+    clearTimeout(relisten.timer);
+  }
   return new Promise((resolve) => {
     if (!server.listening) {
       resolve();
