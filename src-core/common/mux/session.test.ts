@@ -133,11 +133,28 @@ describe('MuxClient ↔ MuxServer', () => {
       stream.write('request');
       await new Promise((resolve) => setImmediate(resolve));
       const sessionId = sent[0]!.sessionId;
-      return { stream, sessionId, sent, peer: (frame: Buffer) => outboundEnd.write(frame) };
+      return { stream, sessionId, sent, client, peer: (frame: Buffer) => outboundEnd.write(frame) };
     }
 
-    it('after our End (4.34 sends it when its copy was cut, e.g. by its own timeout): an abort, not an end', async () => {
+    it('after our End, from a 4.34 peer (its answer to every End): the data that arrived, then a plain end', async () => {
       const { stream, sessionId, sent, peer } = await streamWithRawPeer();
+      const received = readAll(stream);
+      const closed = new Promise((resolve) => stream.once('close', resolve));
+      stream.end();
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(sent.map((meta) => meta.status)).toEqual([FrameStatus.New, FrameStatus.End]);
+      peer(encodeKeepFrame(sessionId, Buffer.from('partial answer')));
+      peer(encodeEndFrame(sessionId, true));
+      expect((await received).toString()).toBe('partial answer');
+      await closed;
+      expect(stream.errored).toBeNull();
+      // Nothing more goes to the peer for this session.
+      expect(sent.map((meta) => meta.status)).toEqual([FrameStatus.New, FrameStatus.End]);
+    });
+
+    it('after our End, from a Porthole peer (flow control on; it sends Error only for a cut): an abort', async () => {
+      const { stream, sessionId, sent, peer, client } = await streamWithRawPeer();
+      client.enableFlowControl({ sendWindow: 1 << 20, receiveWindow: 1 << 20 }, false);
       const failed = new Promise<Error>((resolve) => stream.once('error', resolve));
       let ended = false;
       stream.on('end', () => { ended = true; });
@@ -149,8 +166,6 @@ describe('MuxClient ↔ MuxServer', () => {
       peer(encodeEndFrame(sessionId, true));
       expect(await failed).toMatchObject({ code: 'PH_CONNECTION_RESET' });
       expect(ended).toBe(false);
-      // Nothing more goes to the peer for this session.
-      expect(sent.map((meta) => meta.status)).toEqual([FrameStatus.New, FrameStatus.End]);
     });
 
     it('while we still write: the stream is aborted with PH_CONNECTION_RESET', async () => {

@@ -241,12 +241,14 @@ export class MuxStream extends Duplex {
   }
 
   /**
-   * @internal The peer sent End. With Error the peer's side was cut short (4.34 sends it when its
-   * copy of the stream failed or timed out, also after our End): abort, so the reader's client is
-   * reset rather than told the data ended.
+   * @internal The peer sent End. With Error the peer's side was cut short: abort, so the reader's
+   * client is reset rather than told the data ended. One exception: a 4.34 peer (no flow control)
+   * answers our End with End + Error every time (it closes both directions on our End), which
+   * cannot be told from a cut; the reader then gets what arrived and a plain end, as a V2Ray
+   * portal would give its client.
    */
   deliverEnd(withError: boolean): void {
-    if (withError) {
+    if (withError && (!this.writableFinished || this.connection.flow !== undefined)) {
       this.destroy(peerEventError('PH_CONNECTION_RESET', `mux: session ${this.id} closed by the peer with an error`, { severity: 'info' }));
       return;
     }
