@@ -35,6 +35,8 @@ export const ERROR_CODES = [
   'PH_EXPOSE_OUT_OF_RANGE',
   /** The public port is in use (by another exposure or another program), or the range is full. */
   'PH_EXPOSE_PORT_TAKEN',
+  /** The bridge's user already holds as many exposures as the portal allows one user (`maxPerUser`). */
+  'PH_EXPOSE_LIMIT',
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];

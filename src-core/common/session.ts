@@ -17,6 +17,12 @@ export interface Session {
   readonly source?: SourceEndpoint;
   /** The authenticated user's email (VMess), when there is one. */
   readonly user?: string;
+  /**
+   * Who authenticated the connection, when an inbound did (VMess: a digest of the user's UUID,
+   * never the UUID itself): equal keys mean the same credentials, with or without an email. The
+   * portal uses it to tell bridges apart (an exposure's traffic goes to its own bridge only).
+   */
+  readonly userKey?: string;
   /** Policy level of the user or inbound. */
   readonly level: number;
   /**

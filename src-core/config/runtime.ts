@@ -13,6 +13,9 @@ import type { Cidr, DomainMatcher, LevelPolicy, PortRange, PortholeConfig, Vmess
  */
 export const DEFAULT_BUFFER_BYTES = 512 * 1024;
 
+/** `reverse.portals[].exposures.maxPerUser` when the config leaves it out: one user cannot take a whole range. */
+export const DEFAULT_EXPOSURES_PER_USER = 10;
+
 /**
  * V2Ray 4.34 `policy.SessionDefault()`: handshake 60 s (aligned with nginx's
  * `client_header_timeout`), connIdle 300 s, uplinkOnly 1 s, downlinkOnly 1 s, no user stats.

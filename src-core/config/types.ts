@@ -323,6 +323,8 @@ export interface PortalExposuresConfig {
   readonly listen: string;
   /** Host name bridges show in public addresses (default: the address they dial the portal at). */
   readonly publicHost?: string;
+  /** Exposures one bridge user (its VMess credentials) may hold at once; absent: `DEFAULT_EXPOSURES_PER_USER`. */
+  readonly maxPerUser?: number;
 }
 
 export interface ReverseConfig {

@@ -29,7 +29,8 @@ export function withLocalPortal(config: PortholeConfig): PortholeConfig {
       portals: [...config.reverse.portals, {
         tag: LOCAL_PORTAL_TAG,
         domain: LOCAL_DOMAIN,
-        exposures: { ports: [LOCAL_PORT_RANGE], listen: LOCAL_LISTEN, publicHost: LOCAL_LISTEN },
+        // Its only user is this app: the whole range, not a remote portal's per-user share.
+        exposures: { ports: [LOCAL_PORT_RANGE], listen: LOCAL_LISTEN, publicHost: LOCAL_LISTEN, maxPerUser: LOCAL_PORT_RANGE.to - LOCAL_PORT_RANGE.from + 1 },
       }],
     },
     routing: {

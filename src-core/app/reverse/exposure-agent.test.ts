@@ -63,4 +63,21 @@ describe('ExposureAgent', () => {
     expect(agent.status('a').publicAddress).toBe('127.0.0.1:8080');
     agent.close();
   });
+
+  it('asks again for an exposure refused for the per-user limit as soon as another is withdrawn', () => {
+    const agent = new ExposureAgent({ log, serverHost: () => undefined });
+    agent.setExposures([spec('a'), spec('b')]);
+    const one = link();
+    agent.linkOffered(one);
+    agent.reply({ id: 'a', publicPort: 20000 });
+    agent.reply({ id: 'b', publicPort: 0, errorCode: 'PH_EXPOSE_LIMIT', error: 'this portal allows 1 exposure per user, and you already have 1' });
+    expect(agent.status('b')).toMatchObject({ state: 'refused', problem: { code: 'PH_EXPOSE_LIMIT' } });
+    agent.setExposures([spec('b')]);
+    // The withdrawal first, then the request again, in a message of its own.
+    expect(one.sent.slice(1)).toEqual([
+      { expose: [], unexpose: ['a'] },
+      { expose: [{ id: 'b', localHost: '127.0.0.1', localPort: 80, publicPort: 0, name: 'b' }], unexpose: [] },
+    ]);
+    agent.close();
+  });
 });

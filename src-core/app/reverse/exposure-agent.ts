@@ -46,8 +46,11 @@ export function defaultPublicPort(localPort: number): number {
 /** How often a refusal that may pass (a public port another program held) is asked again. */
 export const EXPOSURE_RETRY_MS = 30_000;
 
-/** Refusals that can end without anyone changing the exposure. */
-const RETRIED_CODES = new Set(['PH_EXPOSE_PORT_TAKEN']);
+/**
+ * Refusals that can end without anyone changing the exposure: a port another program held, or the
+ * user's allowance on the portal (`maxPerUser`), which frees up when one of its exposures goes.
+ */
+const RETRIED_CODES = new Set(['PH_EXPOSE_PORT_TAKEN', 'PH_EXPOSE_LIMIT']);
 
 export interface ExposureAgentOptions {
   log: ComponentLogger;
@@ -101,6 +104,9 @@ export class ExposureAgent {
       if (gone.enabled) unexpose.push(gone.id);
     }
     this.broadcast(expose, unexpose);
+    // A withdrawn exposure frees a place in the user's allowance: ask again at once for those
+    // refused for the limit, in a message of its own (a message's requests go before its withdrawals).
+    if (unexpose.length > 0) this.broadcast(this.refusedRequests('PH_EXPOSE_LIMIT'), []);
   }
 
   /** A Porthole portal offered exposures on this link: ask it for every enabled one. */
@@ -146,9 +152,7 @@ export class ExposureAgent {
   private scheduleRetries(): void {
     if (this.retryTimer) return;
     this.retryTimer = setInterval(() => {
-      const retried = [...this.answers.values()]
-        .filter(({ reply }) => reply !== undefined && reply.publicPort === 0 && RETRIED_CODES.has(reply.errorCode ?? ''))
-        .map(({ request }) => request);
+      const retried = this.refusedRequests(...RETRIED_CODES);
       if (retried.length === 0) {
         this.close();
         return;
@@ -156,6 +160,13 @@ export class ExposureAgent {
       this.broadcast(retried, []);
     }, this.options.retryMs ?? EXPOSURE_RETRY_MS);
     this.retryTimer.unref();
+  }
+
+  /** The requests whose last answer was a refusal with one of `codes`. */
+  private refusedRequests(...codes: string[]): ExposeRequest[] {
+    return [...this.answers.values()]
+      .filter(({ reply }) => reply !== undefined && reply.publicPort === 0 && codes.includes(reply.errorCode ?? ''))
+      .map(({ request }) => request);
   }
 
   /** The enabled or disabled exposure whose local address `target` is, if any. */

@@ -7,6 +7,10 @@
  * Better than 4.34: a dead link leaves the picker at once (4.34 keeps picking it for up to 30 s),
  * and an internet connection that arrives while no link is up waits briefly for one instead of
  * failing at once.
+ *
+ * Porthole's exposures (exposure-host.ts): a connection that arrived on an exposure's public port
+ * goes only to a link that holds that exposure (its bridge user's), never to the least-loaded
+ * link of another bridge; with none, it waits the same while, then is reset.
  */
 import { formatErrorLine } from '../../common/errors.js';
 import { disposableInterval, type Disposable } from '../../common/disposable.js';
@@ -18,10 +22,11 @@ import type { MuxStream } from '../../common/mux/session.js';
 import type { ComponentLogger } from '../../features/log.js';
 import type { OutboundHandler } from '../../features/outbound.js';
 import type { Link } from '../../transport/link.js';
+import { abortStream } from '../../transport/abort.js';
 import { pumpBoth } from '../../transport/pump.js';
 import { DEFAULT_FLOW_WINDOW } from '../../common/mux/flow.js';
 import { ControlState, encodeControl } from './control.js';
-import type { ExposureHolder, ExposureHost } from './exposure-host.js';
+import { exposureOwnerOf, type ExposureHolder, type ExposureHost, type ExposureOwner, type ExposureRoute } from './exposure-host.js';
 import { decodeBridgeExposureMessage, encodeExposureReply, type ExposureReply } from './exposure-wire.js';
 
 /** Timings and limits, named as in the wire doc. */
@@ -41,6 +46,13 @@ export interface PortalOptions {
   exposures?: ExposureHost;
 }
 
+/** What the portal hears from one of its links. */
+interface PortalLinkEvents {
+  drained(portalLink: PortalLink): void;
+  /** The link now holds an exposure (connections waiting for one of its links may go). */
+  holds(): void;
+}
+
 /** One bridge link as the portal sees it. */
 export class PortalLink implements ExposureHolder {
   readonly mux: MuxClient;
@@ -48,7 +60,8 @@ export class PortalLink implements ExposureHolder {
   private heartbeat: Disposable | undefined;
   draining = false;
 
-  constructor(link: Link, options: PortalOptions, private readonly onDrained: (portalLink: PortalLink) => void) {
+  /** @param owner the bridge user that opened the link (exposures are kept per user). */
+  constructor(link: Link, options: PortalOptions, readonly owner: ExposureOwner, private readonly events: PortalLinkEvents) {
     this.mux = new MuxClient(link, { streamBufferBytes: options.streamBufferBytes, log: options.log });
     this.control = this.mux.openStream({ network: 'udp', address: { kind: 'domain', value: CONTROL_DOMAIN }, port: 0 }, 0);
     // A 4.34 bridge never writes here; a Porthole bridge that saw the exposure offer does.
@@ -66,10 +79,16 @@ export class PortalLink implements ExposureHolder {
     });
   }
 
+  /** ExposureHolder: the link is closed. */
+  get gone(): boolean {
+    return this.mux.closed;
+  }
+
   /** ExposureHolder: answers go back in a Control message (ACTIVE, as a heartbeat would say). */
   reply(reply: ExposureReply): void {
     if (this.mux.closed || this.draining) return;
     this.control.write(encodeControl(ControlState.Active, undefined, { exposureReplies: [encodeExposureReply(reply)] }));
+    if (reply.publicPort > 0) this.events.holds();
   }
 
   private handleExposureMessage(exposures: ExposureHost, bytes: Buffer, log: ComponentLogger): void {
@@ -95,7 +114,7 @@ export class PortalLink implements ExposureHolder {
       this.draining = true;
       this.control.end(encodeControl(ControlState.Drain));
       this.stopHeartbeat();
-      this.onDrained(this);
+      this.events.drained(this);
       return;
     }
     this.control.write(encodeControl(ControlState.Active));
@@ -147,6 +166,12 @@ export class Portal implements OutboundHandler {
   }
 
   process(session: Session, target: Destination, link: Link): void {
+    // Checked first: a public port's connection is never a link, whatever local address it targets.
+    const exposure = this.options.exposures?.routeOf(session);
+    if (exposure) {
+      this.carry(session, target, link, Date.now(), exposure);
+      return;
+    }
     if (target.address.kind === 'domain' && target.address.value === this.options.domain) {
       this.addLink(link, session);
       return;
@@ -155,23 +180,34 @@ export class Portal implements OutboundHandler {
   }
 
   private addLink(link: Link, session: Session): void {
-    const portalLink = new PortalLink(link, this.options, () => {
-      this.drainedLinks += 1;
-      this.options.log.info(`link drained after ${PORTAL_DRAIN_AFTER_SESSIONS} sessions; the bridge will open a fresh one`, session.id);
+    const owner = exposureOwnerOf(session);
+    const portalLink = new PortalLink(link, this.options, owner, {
+      drained: () => {
+        this.drainedLinks += 1;
+        this.options.log.info(`link drained after ${PORTAL_DRAIN_AFTER_SESSIONS} sessions; the bridge will open a fresh one`, session.id);
+      },
+      holds: () => this.wakeWaiting(),
     });
     this.links.push(portalLink);
-    this.options.log.info(`bridge link up (${this.links.length} live)`, session.id);
+    this.options.log.info(`bridge link up from ${owner.label} (${this.links.length} live)`, session.id);
     portalLink.mux.onDidClose((error) => {
       const index = this.links.indexOf(portalLink);
       if (index >= 0) this.links.splice(index, 1);
-      this.options.log.info(`bridge link down (${this.links.length} live)${error ? `: ${formatErrorLine(error)}` : ''}`, session.id);
+      this.options.log.info(`bridge link down from ${owner.label} (${this.links.length} live)${error ? `: ${formatErrorLine(error)}` : ''}`, session.id);
     });
+    this.wakeWaiting();
+  }
+
+  private wakeWaiting(): void {
     for (const wake of [...this.waiting]) wake();
   }
 
-  /** Opens a session for an internet connection on the best link, waiting a little for one if none is up. */
-  private carry(session: Session, target: Destination, link: Link, since: number): void {
-    const portalLink = this.pick();
+  /**
+   * Opens a session for an internet connection on the best link (for an exposure's connection:
+   * the best of the links that hold it), waiting a little for one if none is up.
+   */
+  private carry(session: Session, target: Destination, link: Link, since: number, exposure?: ExposureRoute): void {
+    const portalLink = this.pick(exposure);
     if (portalLink) {
       const stream = portalLink.mux.openStream(target);
       void pumpBoth(link, stream);
@@ -179,26 +215,34 @@ export class Portal implements OutboundHandler {
     }
     const waitMs = (this.options.waitForLinkMs ?? PORTAL_WAIT_FOR_LINK_MS) - (Date.now() - since);
     if (waitMs <= 0 || link.destroyed || this.closed) {
-      this.options.log.warning(`no bridge link for ${formatDestination(target)}: closing the connection`, session.id);
-      link.destroy();
+      if (exposure) {
+        this.options.log.summarised('warning', `no link of ${exposure.description}`, `no link of ${exposure.description} for ${formatDestination(target)}: resetting the connection`, session.id);
+        abortStream(link);
+        return;
+      }
+      this.options.log.summarised('warning', 'no bridge link', `no bridge link for ${formatDestination(target)}: resetting the connection`, session.id);
+      abortStream(link);
       return;
     }
     const wake = () => {
       clearTimeout(timer);
       this.waiting.delete(wake);
       link.off('close', wake);
-      this.carry(session, target, link, since);
+      this.carry(session, target, link, since, exposure);
     };
     const timer = setTimeout(wake, waitMs);
     this.waiting.add(wake);
     link.once('close', wake);
   }
 
-  /** The live non-draining link with the fewest sessions; if all drain, the least loaded of those. */
-  private pick(): PortalLink | undefined {
+  /**
+   * The live non-draining link with the fewest sessions; if all drain, the least loaded of those.
+   * For an exposure's connection, only links that hold the exposure are candidates.
+   */
+  private pick(exposure?: ExposureRoute): PortalLink | undefined {
     let best: PortalLink | undefined;
     for (const candidate of this.links) {
-      if (candidate.mux.closed) continue;
+      if (candidate.mux.closed || (exposure && !exposure.accepts(candidate))) continue;
       if (!best || (best.draining && !candidate.draining) || (best.draining === candidate.draining && candidate.activeSessions < best.activeSessions)) {
         best = candidate;
       }
@@ -214,7 +258,7 @@ export class Portal implements OutboundHandler {
     this.closed = true;
     this.idleCheck.dispose();
     await this.options.exposures?.close();
-    for (const wake of [...this.waiting]) wake();
+    this.wakeWaiting();
     for (const portalLink of [...this.links]) portalLink.mux.close();
     this.links.length = 0;
   }

@@ -2,16 +2,20 @@
  * `reverse` section. V2Ray `infra/conf/reverse.go`; the empty-tag/domain checks happen in
  * `app/reverse/{bridge,portal}.go` at server creation (wire doc §5).
  */
+import { DEFAULT_EXPOSURES_PER_USER } from '../runtime.js';
 import type { BridgeConfig, PortalConfig, PortalExposuresConfig, PortRange, ReverseConfig } from '../types.js';
 import type { BuildContext } from './decode.js';
-import { Struct, fail, readArray, readString, record } from './decode.js';
+import { Struct, fail, readArray, readString, readUint, record } from './decode.js';
 import { readPortRange } from './inbound.js';
 import type { JsonNode } from './jsonc.js';
 import { parseAddress } from './net.js';
 
-/** `exposures` of a portal (Porthole only): `{"ports": "20000-20099", "listen": "0.0.0.0", "publicHost": "vps.example.com"}`. */
+/**
+ * `exposures` of a portal (Porthole only):
+ * `{"ports": "20000-20099", "listen": "0.0.0.0", "publicHost": "vps.example.com", "maxPerUser": 10}`.
+ */
 function buildExposures(ctx: BuildContext, node: JsonNode): PortalExposuresConfig {
-  const s: Struct = new Struct(ctx, node, ['ports', 'listen', 'publicHost']);
+  const s: Struct = new Struct(ctx, node, ['ports', 'listen', 'publicHost', 'maxPerUser']);
   const portsNode = s.get('ports');
   if (!portsNode) s.missing('PH_CONFIG_VALUE', 'ports', 'missing "ports": which public ports bridges may ask for, e.g. "20000-20099"');
   const ports: PortRange[] = portsNode.kind === 'array'
@@ -33,7 +37,13 @@ function buildExposures(ctx: BuildContext, node: JsonNode): PortalExposuresConfi
   const publicHostNode = s.get('publicHost');
   const publicHost = readString(publicHostNode);
   if (publicHostNode && !publicHost) fail('PH_CONFIG_VALUE', publicHostNode, 'publicHost is empty');
-  return { ports, listen, ...(publicHost ? { publicHost } : {}) };
+  // Left out, the portal allows DEFAULT_EXPOSURES_PER_USER.
+  const maxPerUserNode = s.get('maxPerUser');
+  const maxPerUser = readUint(maxPerUserNode, 16);
+  if (maxPerUserNode && maxPerUser === 0) {
+    fail('PH_CONFIG_VALUE', maxPerUserNode, `maxPerUser is 0: allow each bridge user at least 1 exposure (default ${DEFAULT_EXPOSURES_PER_USER}), or remove "exposures" to allow none`);
+  }
+  return { ports, listen, ...(publicHost ? { publicHost } : {}), ...(maxPerUser === undefined ? {} : { maxPerUser }) };
 }
 
 function buildEndpoint(ctx: BuildContext, node: JsonNode, kind: 'bridge' | 'portal'): BridgeConfig | PortalConfig {
