@@ -7,11 +7,14 @@
  * bridge's links and a portal's open connections survive a reload that does not touch them);
  * changed parts are replaced, removed ones closed, new ones started.
  */
-import { createWriteStream, type WriteStream } from 'node:fs';
 import { closeAll } from './common/disposable.js';
-import type { BridgeConfig, InboundConfig, LogTarget, OutboundConfig, PortalConfig, PortholeConfig } from './config/index.js';
+import { PortholeError } from './common/errors.js';
+import { fieldOriginOf, type BridgeConfig, type InboundConfig, type OutboundConfig, type PortalConfig, type PortholeConfig } from './config/index.js';
 import { DefaultDispatcher } from './app/dispatcher/default-dispatcher.js';
 import { IdleWatch } from './app/dispatcher/idle-watch.js';
+import { listenError } from './app/listen-error.js';
+import { consoleSink } from './app/log/console-sink.js';
+import { openFileSink, type FileSink } from './app/log/file-sink.js';
 import { DefaultLogger, type LogSink } from './app/log/logger.js';
 import { DefaultOutboundManager } from './app/outbound-manager.js';
 import { DefaultPolicyManager } from './app/policy/default-policy.js';
@@ -39,6 +42,11 @@ export interface InstanceOptions {
    * full-GC pauses closer.
    */
   closedConnectionHistory?: boolean;
+  /**
+   * Told (once per opened file) when writing a log file fails; its lines are dropped until a
+   * reload reopens it. Default: one line on stderr.
+   */
+  onLogFileError?: (message: string) => void;
 }
 
 /** What a reload did, part by part (keys are tags, or `untagged`). */
@@ -48,14 +56,26 @@ export interface ReloadSummary {
   stopped: string[];
 }
 
-const consoleSink: LogSink = { write: (line) => process.stdout.write(`${line}\n`) };
+const stderrReport = (message: string): void => {
+  process.stderr.write(`porthole: ${message}\n`);
+};
 
-function sinkFor(target: LogTarget, files: WriteStream[]): LogSink | undefined {
+/**
+ * The sink for `config.log[kind]`; a log file is opened now (pushed to `files`). A file that
+ * cannot be opened throws PH_CONFIG_VALUE at `log.<kind>`, as at load.
+ */
+function sinkFor(config: PortholeConfig, kind: 'access' | 'error', files: FileSink[], report: (message: string) => void): LogSink | undefined {
+  const target = config.log[kind];
   if (target.type === 'none') return undefined;
-  if (target.type === 'console') return consoleSink;
-  const stream = createWriteStream(target.path, { flags: 'a' });
-  files.push(stream);
-  return { write: (line) => stream.write(`${line}\n`) };
+  if (target.type === 'console') return consoleSink((error) => report(`standard output failed: ${error.message}; console log lines are dropped from now on`));
+  let sink: FileSink;
+  try {
+    sink = openFileSink(target.path, (error) => report(`the ${kind} log "${target.path}" failed: ${error.message}; its lines are dropped until a reload (SIGHUP) reopens it`));
+  } catch (cause) {
+    throw new PortholeError('PH_CONFIG_VALUE', `cannot open the ${kind} log "${target.path}"`, { ...fieldOriginOf(config.log, kind), cause });
+  }
+  files.push(sink);
+  return sink;
 }
 
 /** Identity of a config part across reloads: the same key means the same config, so keep it running. */
@@ -76,7 +96,7 @@ export class Instance {
   private readonly dispatcher: DefaultDispatcher;
   private readonly features: HandlerFeatures;
   private readonly idleWatch = new IdleWatch();
-  private readonly logFiles: WriteStream[] = [];
+  private logFiles: FileSink[] = [];
   private outboundParts = new Map<string, OutboundHandler>();
   private portalParts = new Map<string, Portal>();
   private inboundParts = new Map<string, InboundHandler[]>();
@@ -91,7 +111,9 @@ export class Instance {
   constructor(config: PortholeConfig, private readonly options: InstanceOptions = {}) {
     this.currentConfig = config;
     this.stats = options.closedConnectionHistory === false ? new DefaultConnectionStats(0, 0) : new DefaultConnectionStats();
-    this.logger = new DefaultLogger({ level: config.log.level, ...this.openLogSinks(config) });
+    const logs = this.openLogSinks(config);
+    this.logFiles = logs.files;
+    this.logger = new DefaultLogger({ level: config.log.level, ...logs.sinks });
     this.policies = new DefaultPolicyManager(config);
     this.dispatcher = new DefaultDispatcher({
       router: new DefaultRouter(config.routing.rules),
@@ -135,7 +157,7 @@ export class Instance {
     if (this.started) return;
     this.started = true;
     try {
-      for (const inbound of this.inbounds) await inbound.start();
+      for (const inbound of this.inbounds) await this.startInbound(inbound);
       for (const bridge of this.bridges) await bridge.start();
     } catch (error) {
       await this.close().catch(() => {});
@@ -146,9 +168,11 @@ export class Instance {
   /** Applies `next`, keeping every part whose config is unchanged running. */
   async reload(next: PortholeConfig): Promise<ReloadSummary> {
     const summary: ReloadSummary = { kept: [], started: [], stopped: [] };
+    // First, as it may fail (a log folder gone): then nothing has changed yet.
+    const logs = this.openLogSinks(next);
     this.currentConfig = next;
     this.logger.setLevel(next.log.level);
-    await this.reopenLogs(next);
+    await this.swapLogs(logs);
     this.policies.update(next);
     this.dispatcher.setRouter(new DefaultRouter(next.routing.rules));
 
@@ -180,7 +204,7 @@ export class Instance {
     this.inboundParts = inbounds.after;
     this.bridgeParts = bridges.after;
     if (this.started) {
-      for (const inbound of newInbounds) await inbound.start();
+      for (const inbound of newInbounds) await this.startInbound(inbound);
       for (const bridge of newBridges) await bridge.start();
     }
     return summary;
@@ -192,7 +216,9 @@ export class Instance {
     await closeAll(this.inbounds);
     await this.outbounds.close();
     this.idleWatch.dispose();
-    await Promise.all(this.logFiles.map((stream) => new Promise<void>((resolve) => stream.end(resolve))));
+    // Pending summaries of repeated lines go out before the files close.
+    this.logger.close();
+    await Promise.all(this.logFiles.map((file) => file.close()));
   }
 
   /**
@@ -223,20 +249,40 @@ export class Instance {
     return this.inbounds.find((inbound) => inbound.tag === tag)?.address();
   }
 
-  /** The sinks `config.log` asks for (files opened for appending), unless the embedder gave its own. */
-  private openLogSinks(config: PortholeConfig): { errorSink?: LogSink; accessSink?: LogSink } {
+  /**
+   * The sinks `config.log` asks for (files opened for appending), unless the embedder gave its
+   * own. Throws when a file cannot be opened, having closed the ones it opened.
+   */
+  private openLogSinks(config: PortholeConfig): { sinks: { errorSink?: LogSink; accessSink?: LogSink }; files: FileSink[] } {
     const { logSinks } = this.options;
-    return {
-      ...optional('errorSink', logSinks?.error ?? sinkFor(config.log.error, this.logFiles)),
-      ...optional('accessSink', config.log.level === 'none' ? undefined : (logSinks?.access ?? sinkFor(config.log.access, this.logFiles))),
-    };
+    const report = this.options.onLogFileError ?? stderrReport;
+    const files: FileSink[] = [];
+    try {
+      const errorSink = logSinks?.error ?? sinkFor(config, 'error', files, report);
+      const accessSink = config.log.level === 'none' ? undefined : (logSinks?.access ?? sinkFor(config, 'access', files, report));
+      return { sinks: { ...optional('errorSink', errorSink), ...optional('accessSink', accessSink) }, files };
+    } catch (error) {
+      for (const file of files) void file.close();
+      throw error;
+    }
   }
 
   /** Reload: log files are reopened by path, so a file logrotate moved away is started afresh. */
-  private async reopenLogs(config: PortholeConfig): Promise<void> {
-    const previous = this.logFiles.splice(0);
-    this.logger.setSinks(this.openLogSinks(config));
-    await Promise.all(previous.map((stream) => new Promise<void>((resolve) => stream.end(resolve))));
+  private async swapLogs(next: { sinks: { errorSink?: LogSink; accessSink?: LogSink }; files: FileSink[] }): Promise<void> {
+    const previous = this.logFiles;
+    this.logFiles = next.files;
+    this.logger.setSinks(next.sinks);
+    await Promise.all(previous.map((file) => file.close()));
+  }
+
+  /** Starts one inbound; a failure to listen names the inbound and where it is configured. */
+  private async startInbound(inbound: InboundHandler): Promise<void> {
+    try {
+      await inbound.start();
+    } catch (error) {
+      const config = this.currentConfig.inbounds.find((part) => this.inboundParts.get(keyOf(part))?.includes(inbound));
+      throw listenError(inbound.tag, config, error);
+    }
   }
 
   private exposureHandlers(): FreedomOutbound[] {

@@ -11,6 +11,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { PortholeError } from '../common/errors.js';
+import { checkLogFiles } from './log-files.js';
 import { setWarnings } from './origins.js';
 import type { PortholeConfig } from './types.js';
 import { buildFromSources } from './v4/config.js';
@@ -41,7 +42,11 @@ export function loadConfig(sources: ConfigSource[], options: LoadOptions = {}): 
   return config;
 }
 
-/** Reads the files (UTF-8) and calls `loadConfig`. A missing or unreadable file is PH_CONFIG_FILE. */
+/**
+ * Reads the files (UTF-8) and calls `loadConfig`. A missing or unreadable file is PH_CONFIG_FILE.
+ * Then, since the config is for this machine, checks its log files as V2Ray does at load
+ * (`checkLogFiles`): a log that cannot be opened is PH_CONFIG_VALUE at `log.access`/`log.error`.
+ */
 export function loadConfigFiles(paths: string[], options: LoadOptions = {}): PortholeConfig {
   if (paths.length === 0) throw new PortholeError('PH_CONFIG_FILE', 'no config file given');
   const sources = paths.map((path): ConfigSource => {
@@ -53,7 +58,9 @@ export function loadConfigFiles(paths: string[], options: LoadOptions = {}): Por
       throw new PortholeError('PH_CONFIG_FILE', `cannot read config file: ${why}`, { file: path, cause: error });
     }
   });
-  return loadConfig(sources, options);
+  const config = loadConfig(sources, options);
+  checkLogFiles(config);
+  return config;
 }
 
 /**
@@ -64,9 +71,10 @@ export function exportV2RayConfig(config: PortholeConfig): Record<string, unknow
   return exportConfig(config);
 }
 
-export { originOf, warningsOf } from './origins.js';
+export { checkLogFiles } from './log-files.js';
+export { fieldOriginOf, originOf, warningsOf } from './origins.js';
 export {
-  DEFAULT_BUFFER_BYTES, DEFAULT_LEVEL_POLICY, cidrContains, compileDomainMatcher, policyForLevel, portInRanges, resolveVmessSecurity,
+  DEFAULT_BUFFER_BYTES, DEFAULT_EXPOSURES_PER_USER, DEFAULT_LEVEL_POLICY, cidrContains, compileDomainMatcher, policyForLevel, portInRanges, resolveVmessSecurity,
 } from './runtime.js';
 export type {
   BlackholeOutbound, BridgeConfig, Cidr, ConfigOrigin, DokodemoInbound, DokodemoSettings, DomainMatcher, FreedomDomainStrategy,

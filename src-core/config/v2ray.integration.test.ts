@@ -5,11 +5,11 @@
  * are skipped with a message.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { exportV2RayConfig, loadConfig } from './index.js';
+import { exportV2RayConfig, loadConfig, loadConfigFiles } from './index.js';
 
 const V2RAY = '/usr/bin/v2ray';
 const HAVE_V2RAY = existsSync(V2RAY);
@@ -188,6 +188,43 @@ const ROWS: readonly Row[] = [
   ['policy level "x"', '{"policy": {"levels": {"x": {}}}}', false],
   ['policy level "-1"', '{"policy": {"levels": {"-1": {}}}}', false],
   ['policy bufferSize -1', '{"policy": {"levels": {"0": {"bufferSize": -1}}}}', true],
+  // sections Porthole ignores: checked as V2Ray checks them, so that both refuse the same
+  ['stats as a list', '{"stats": []}', false],
+  ['stats with unknown keys', '{"stats": {"x": 1}}', true],
+  ['fakedns (not in 4.34: an unknown key)', '{"fakedns": {"ipPool": 5}}', true],
+  ['observatory (not in 4.34: an unknown key)', '{"observatory": 5}', true],
+  ['dns servers and hosts', '{"dns": {"servers": ["8.8.8.8", "localhost", "https://1.1.1.1/dns-query", {"address": "1.1.1.1", "port": 53, "domains": ["a.com", "regexp:^b"], "expectIps": ["10.0.0.0/8"]}], "hosts": {"a.com": "1.2.3.4", "domain:b.com": "c.com", "dotless:": "::1"}, "clientIp": "1.2.3.4"}}', true],
+  ['dns with keys of later versions', '{"dns": {"queryStrategy": "UseIPv4", "disableCache": 5}}', true],
+  ['dns as a string', '{"dns": "8.8.8.8"}', false],
+  ['dns server "1.1.1.1:53" (not a URL)', '{"dns": {"servers": ["1.1.1.1:53"]}}', false],
+  ['dns server "https://a b/"', '{"dns": {"servers": ["https://a b/"]}}', false],
+  ['dns server "quic+local://a:99999"', '{"dns": {"servers": ["quic+local://a:99999"]}}', false],
+  ['dns server null', '{"dns": {"servers": [null]}}', false],
+  ['dns server without address', '{"dns": {"servers": [{"port": 53}]}}', false],
+  ['dns server port as a string', '{"dns": {"servers": [{"address": "1.1.1.1", "port": "53"}]}}', false],
+  ['dns server domains as a string', '{"dns": {"servers": [{"address": "1.1.1.1", "domains": "a.com"}]}}', false],
+  ['dns server expectIps not an IP', '{"dns": {"servers": [{"address": "1.1.1.1", "expectIps": ["x.y"]}]}}', false],
+  ['dns hosts address ""', '{"dns": {"hosts": {"a.com": ""}}}', false],
+  ['dns hosts address null', '{"dns": {"hosts": {"a.com": null}}}', false],
+  ['dns hosts "regexp:("', '{"dns": {"hosts": {"regexp:(": "1.1.1.1"}}}', false],
+  ['dns hosts "keyword:"', '{"dns": {"hosts": {"keyword:": "1.1.1.1"}}}', false],
+  ['dns clientIp a domain', '{"dns": {"clientIp": "a.com"}}', false],
+  ['kcpSettings mtu 100', inbound('"port": 1, "protocol": "vmess", "streamSettings": {"kcpSettings": {"mtu": 100}}'), false],
+  ['kcpSettings mtu as a string', inbound('"port": 1, "protocol": "vmess", "streamSettings": {"kcpSettings": {"mtu": "1350"}}'), false],
+  ['kcpSettings in range, header wireguard', inbound('"port": 1, "protocol": "vmess", "streamSettings": {"kcpSettings": {"mtu": 1350, "tti": 50, "header": {"type": "WireGuard"}}}'), true],
+  ['kcpSettings header with "Type"', inbound('"port": 1, "protocol": "vmess", "streamSettings": {"kcpSettings": {"header": {"Type": "none"}}}'), false],
+  ['kcpSettings header null', inbound('"port": 1, "protocol": "vmess", "streamSettings": {"kcpSettings": {"header": null}}'), false],
+  ['wsSettings path as a number', outbound('"protocol": "freedom", "streamSettings": {"wsSettings": {"path": 5}}'), false],
+  ['wsSettings header value null', outbound('"protocol": "freedom", "streamSettings": {"wsSettings": {"headers": {"Host": null}}}'), true],
+  ['httpSettings host as a number', outbound('"protocol": "freedom", "streamSettings": {"httpSettings": {"host": 5}}'), false],
+  ['dsSettings abstract as a string', outbound('"protocol": "freedom", "streamSettings": {"dsSettings": {"abstract": "yes"}}'), false],
+  ['quicSettings header {}', inbound('"port": 1, "protocol": "vmess", "streamSettings": {"quicSettings": {"header": {}}}'), false],
+  ['tlsSettings certificates as a string (TLS off)', outbound('"protocol": "freedom", "streamSettings": {"tlsSettings": {"certificates": "x"}}'), false],
+  ['tlsSettings naming a missing certificate file (TLS off)', outbound('"protocol": "freedom", "streamSettings": {"tlsSettings": {"certificates": [{"certificateFile": "/nonexistent.pem"}]}}'), true],
+  ['transport quicSettings header teapot (never built)', '{"transport": {"quicSettings": {"header": {"type": "teapot"}}}}', true],
+  ['transport kcpSettings mtu 100, no stream takes it', '{"transport": {"kcpSettings": {"mtu": 100}}}', true],
+  ['transport kcpSettings mtu 100, a stream takes it', '{"transport": {"kcpSettings": {"mtu": 100}}, "inbounds": [{"port": 1, "protocol": "vmess"}]}', false],
+  ['transport wsSettings path as a number', '{"transport": {"wsSettings": {"path": 5}}}', false],
   // what Porthole does not support yet
   ['socks inbound', inbound('"port": 1, "protocol": "socks"'), true, false, 'protocol not supported by Porthole yet'],
   ['websocket transport', inbound('"port": 1, "protocol": "vmess", "streamSettings": {"network": "ws"}'), true, false, 'transport not supported by Porthole yet'],
@@ -234,6 +271,39 @@ describe.skipIf(!HAVE_V2RAY)('merging several files agrees with v2ray -config a 
     const files = [first, second];
     const v2ray = v2rayAccepts(files);
     expect({ name, v2ray: v2ray.ok, porthole: portholeAccepts(files) }, v2ray.output).toEqual({ name, v2ray: accepted, porthole: accepted });
+  });
+});
+
+describe.skipIf(!HAVE_V2RAY)('log files: v2ray opens them at load, Porthole checks them', () => {
+  // loadConfigFiles, as `porthole test` runs it: the log check needs the files on this machine.
+  function portholeAcceptsFile(text: string): boolean {
+    const path = join(DIR, `${counter++}-porthole.json`);
+    writeFileSync(path, text);
+    try {
+      loadConfigFiles([path]);
+      return true;
+    } catch {
+      return false;
+    }
+  }
+  const logs = join(DIR, 'logs');
+  mkdirSync(logs);
+  writeFileSync(join(logs, 'read-only.log'), '');
+  chmodSync(join(logs, 'read-only.log'), 0o444);
+  const isRoot = process.getuid?.() === 0;
+  it.each<[string, object, boolean]>([
+    ['error log in a folder that does not exist', { error: join(DIR, 'missing', 'e.log') }, false],
+    ['access log in a folder that does not exist', { access: join(DIR, 'missing', 'a.log') }, false],
+    ['access log in a missing folder, error log off', { access: join(DIR, 'missing', 'a.log'), error: 'none' }, false],
+    ['a folder given as the file', { access: logs }, false],
+    ['loglevel "none": no file is opened', { access: join(DIR, 'missing', 'a.log'), loglevel: 'none' }, true],
+    ['new files in a folder that exists', { access: join(logs, 'a.log'), error: join(logs, 'e.log') }, true],
+    // Root may write it (as V2Ray run as root may); any other user may not.
+    ['a read-only file', { access: join(logs, 'read-only.log') }, isRoot],
+  ])('%s', (name, log, accepted) => {
+    const text = JSON.stringify({ log });
+    const v2ray = v2rayAccepts([{ name: 'log.json', text }]);
+    expect({ name, v2ray: v2ray.ok, porthole: portholeAcceptsFile(text) }, v2ray.output).toEqual({ name, v2ray: accepted, porthole: accepted });
   });
 });
 

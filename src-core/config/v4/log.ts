@@ -5,7 +5,7 @@
  */
 import type { LogConfig, LogLevel, LogTarget } from '../types.js';
 import type { BuildContext } from './decode.js';
-import { Struct, readString, warn } from './decode.js';
+import { Struct, readString, record, warn } from './decode.js';
 import type { JsonNode } from './jsonc.js';
 
 export const DEFAULT_LOG: LogConfig = { access: { type: 'none' }, error: { type: 'console' }, level: 'warning' };
@@ -34,6 +34,7 @@ export function buildLog(ctx: BuildContext, node: JsonNode | undefined): LogConf
       level = 'warning';
       if (levelNode) warn(ctx, levelNode, `unknown log level ${JSON.stringify(rawLevel)} means "warning" (use debug, info, warning, error or none)`);
   }
-  if (level === 'none') return { access: { type: 'none' }, error: { type: 'none' }, level };
-  return { access: target(access), error: target(error), level };
+  const config: LogConfig = level === 'none' ? { access: { type: 'none' }, error: { type: 'none' }, level } : { access: target(access), error: target(error), level };
+  // Where the paths were written: a log file that cannot be opened is reported there.
+  return record(ctx, config, node, { access: s.get('access'), error: s.get('error') });
 }

@@ -99,7 +99,8 @@ export function parseCidr(text: string): Cidr | string {
   return { address: formatIp({ family: address.ip.family, bytes }), prefix };
 }
 
-function readCidrList(ctx: BuildContext, node: JsonNode): Cidr[] {
+/** V2Ray `toCidrList`: a `StringList` of IPs and CIDRs. */
+export function readCidrList(ctx: BuildContext, node: JsonNode): Cidr[] {
   const out: Cidr[] = [];
   for (const entry of readStringList(node) ?? []) {
     const value = entry.value;

@@ -4,11 +4,13 @@
  * accepts what means plain TCP and rejects, as not supported yet, anything that changes the
  * bytes on the wire or the socket (TLS, other transports, TCP HTTP header obfuscation, PROXY
  * protocol, tproxy, SO_MARK). Settings for transports that are not selected are ignored with a
- * warning (V2Ray validates them but does not use them).
+ * warning, after the checks V2Ray makes on them (`transport-settings.ts`).
  */
 import type { BuildContext } from './decode.js';
 import { Struct, fail, foldKey, readBool, readInt, readString, warn } from './decode.js';
+import { lastValue } from './go-types.js';
 import type { JsonNode } from './jsonc.js';
+import { checkIgnoredSettings } from './transport-settings.js';
 
 const OTHER_TRANSPORT_SETTINGS = ['kcpSettings', 'wsSettings', 'httpSettings', 'dsSettings', 'quicSettings'] as const;
 
@@ -34,10 +36,13 @@ function checkTcpSettings(ctx: BuildContext, node: JsonNode | undefined): void {
   fail('PH_CONFIG_VALUE', typeNode, `unknown TCP header type ${JSON.stringify(type)} (use "none" or "http")`);
 }
 
-function ignoreOthers(ctx: BuildContext, s: Struct, names: readonly string[]): void {
-  for (const name of names) {
+/** `built(name)`: whether V2Ray builds those settings (then their values are checked too). */
+function ignoreOthers(ctx: BuildContext, s: Struct, built: (name: string) => boolean): void {
+  for (const name of OTHER_TRANSPORT_SETTINGS) {
     const node = s.get(name);
-    if (node) warn(ctx, node, `${name} is ignored: Porthole only speaks plain TCP`);
+    if (!node) continue;
+    checkIgnoredSettings(name, node, built(name));
+    warn(ctx, node, `${name} is ignored: Porthole only speaks plain TCP`);
   }
 }
 
@@ -60,9 +65,13 @@ export function checkStreamSettings(ctx: BuildContext, node: JsonNode | undefine
   if (security !== '' && security.toLowerCase() !== 'none' && securityNode) {
     warn(ctx, securityNode, `security ${JSON.stringify(security)} means none (V2Ray only knows "tls")`);
   }
-  if (s.get('tlsSettings')) warn(ctx, s.get('tlsSettings') as JsonNode, 'tlsSettings is ignored: TLS is off');
+  const tlsSettings = s.get('tlsSettings');
+  if (tlsSettings) {
+    checkIgnoredSettings('tlsSettings', tlsSettings, false);
+    warn(ctx, tlsSettings, 'tlsSettings is ignored: TLS is off');
+  }
   checkTcpSettings(ctx, s.get('tcpSettings'));
-  ignoreOthers(ctx, s, OTHER_TRANSPORT_SETTINGS);
+  ignoreOthers(ctx, s, () => true);
   const sockoptNode = s.get('sockopt');
   if (sockoptNode) {
     const sockopt = new Struct(ctx, sockoptNode, ['mark', 'tcpFastOpen', 'tproxy', 'acceptProxyProtocol']);
@@ -75,10 +84,15 @@ export function checkStreamSettings(ctx: BuildContext, node: JsonNode | undefine
   }
 }
 
-/** Checks the top-level `transport` section (defaults for every stream). */
-export function checkTransport(ctx: BuildContext, node: JsonNode | undefined): void {
+/**
+ * Checks the top-level `transport` section (defaults for every stream). `streams`: each inbound's
+ * and outbound's `streamSettings` (undefined when it has none). V2Ray builds a transport default
+ * only as part of a stream without its own settings of that kind, and never `quicSettings`
+ * (4.34 `applyTransportConfig`); otherwise it only decodes it.
+ */
+export function checkTransport(ctx: BuildContext, node: JsonNode | undefined, streams: readonly (JsonNode | undefined)[]): void {
   if (node === undefined) return;
   const s = new Struct(ctx, node, ['tcpSettings', ...OTHER_TRANSPORT_SETTINGS]);
   checkTcpSettings(ctx, s.get('tcpSettings'));
-  ignoreOthers(ctx, s, OTHER_TRANSPORT_SETTINGS);
+  ignoreOthers(ctx, s, (name) => name !== 'quicSettings' && streams.some((stream) => lastValue(stream, name) === undefined));
 }
