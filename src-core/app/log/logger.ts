@@ -6,6 +6,7 @@
  * thousand more had come, so under churn every one of them was promoted to V8's old generation.
  */
 import type { AccessLogEntry, ErrorLogEntry, LogEntry, LogLevel, LogThreshold, Logger } from '../../features/log.js';
+import { RepeatSummariser, formatRepeatSummary, type RepeatSummariserOptions } from './repeats.js';
 
 const LEVEL_RANK: Record<LogThreshold, number> = { debug: 0, info: 1, warning: 2, error: 3, none: 4 };
 const LEVEL_LABEL: Record<LogLevel, string> = { debug: 'Debug', info: 'Info', warning: 'Warning', error: 'Error' };
@@ -20,6 +21,14 @@ export interface DefaultLoggerOptions {
   errorSink?: LogSink;
   /** Where access lines go; undefined drops them. */
   accessSink?: LogSink;
+  /** How repeated lines are summarised (`logSummarised`); tests inject a clock. */
+  repeats?: Omit<RepeatSummariserOptions<RepeatedLine>, 'onSummary'>;
+}
+
+interface RepeatedLine {
+  level: LogLevel;
+  component: string;
+  message: string;
 }
 
 export class DefaultLogger implements Logger {
@@ -27,11 +36,16 @@ export class DefaultLogger implements Logger {
   private readonly listeners = new Set<(entry: LogEntry) => void>();
   private errorSink: LogSink | undefined;
   private accessSink: LogSink | undefined;
+  private readonly repeats: RepeatSummariser<RepeatedLine>;
 
   constructor(options: DefaultLoggerOptions) {
     this.threshold = LEVEL_RANK[options.level];
     this.errorSink = options.errorSink;
     this.accessSink = options.accessSink;
+    this.repeats = new RepeatSummariser<RepeatedLine>({
+      ...options.repeats,
+      onSummary: (summary) => this.log(summary.latest.level, summary.latest.component, formatRepeatSummary(summary, summary.latest.message)),
+    });
   }
 
   /** Writes to new sinks from now on (a reload reopens log files, e.g. after logrotate moved them). */
@@ -54,6 +68,16 @@ export class DefaultLogger implements Logger {
     const entry: ErrorLogEntry = { kind: 'error', time: Date.now(), level, component, message, ...(connectionId === undefined ? {} : { connectionId }) };
     this.errorSink?.write(formatLogEntry(entry));
     this.notify(entry);
+  }
+
+  logSummarised(level: LogLevel, component: string, key: string, message: string, connectionId?: number): void {
+    if (!this.enabled(level)) return;
+    if (this.repeats.admit(`${level} ${component} ${key}`, { level, component, message })) this.log(level, component, message, connectionId);
+  }
+
+  /** Writes the pending summaries of repeated lines now (before the log files close); later lines are written in full. */
+  close(): void {
+    this.repeats.close();
   }
 
   access(fields: Omit<AccessLogEntry, 'kind' | 'time'>): void {

@@ -6,7 +6,9 @@
  * DRAINing; the monitor keeps at least one ACTIVE link and adds one when links get crowded.
  *
  * Better than 4.34: a lost link is redialled at once, not at the next 2-second tick, with capped
- * exponential backoff and jitter while the portal stays unreachable.
+ * exponential backoff and jitter while the portal stays unreachable (or keeps dropping links as
+ * soon as they are up). Failures are logged in full the first few times, then summarised (issue
+ * "Survival II", defect 7: a bridge whose portal was down wrote two lines a second).
  */
 import { PortholeError, formatErrorLine } from '../../common/errors.js';
 import { disposableInterval, disposableTimeout, type Disposable, type Runnable } from '../../common/disposable.js';
@@ -26,9 +28,16 @@ import { decodeExposureReply } from './exposure-wire.js';
 export const BRIDGE_MONITOR_MS = 2000;
 /** A new link is opened when the average sessions per active link (control included) exceeds this. */
 export const BRIDGE_SESSIONS_PER_LINK = 16;
-/** Redial backoff while the portal is unreachable: 250 ms doubling to 1 s, with jitter, so traffic flows within about a second of the portal coming back. */
+/**
+ * Redial backoff while the portal is unreachable: 250 ms doubling to 2 s, with jitter. A portal
+ * that is down for long is tried about 40 times a minute, and traffic flows within 2 s of it
+ * coming back (4.34 dials at its 2-second tick); a short outage is bridged within a second or so.
+ * The failures are summarised in the log (repeats.ts), so the rate costs no log lines.
+ */
 export const BRIDGE_BACKOFF_MIN_MS = 250;
-export const BRIDGE_BACKOFF_MAX_MS = 1000;
+export const BRIDGE_BACKOFF_MAX_MS = 2000;
+/** A confirmed link lost sooner than this after it opened is a flap: the redial backs off, as after a failure. */
+export const BRIDGE_STABLE_LINK_MS = 2000;
 /** A link the portal has not spoken on within this time is given up (and counts as a failure). */
 export const BRIDGE_CONNECT_TIMEOUT_MS = 10_000;
 
@@ -44,6 +53,13 @@ export interface BridgeOptions {
 }
 
 type WorkerState = 'connecting' | 'active' | 'draining' | 'closed';
+
+/** How long to wait before the next dial after `failures` failures in a row: none after none, else capped exponential with jitter (half to all of it). */
+export function bridgeRetryDelayMs(failures: number, random: () => number = Math.random): number {
+  if (failures <= 0) return 0;
+  const backoff = Math.min(BRIDGE_BACKOFF_MAX_MS, BRIDGE_BACKOFF_MIN_MS * 2 ** Math.min(failures - 1, 30));
+  return backoff / 2 + random() * (backoff / 2);
+}
 
 /** One link from the bridge to the portal. */
 class BridgeWorker {
@@ -64,9 +80,10 @@ class BridgeWorker {
     this.mux = new MuxServer(link, { streamBufferBytes: options.streamBufferBytes, log: options.log }, (stream) => this.accept(stream));
     this.mux.onDidClose((error) => {
       const wasConfirmed = this.confirmed;
+      const wasDraining = this.state === 'draining';
       this.state = 'closed';
       if (this.exposureLink) options.exposures?.linkGone(this.exposureLink);
-      this.bridge.workerClosed(this, wasConfirmed, error);
+      this.bridge.workerClosed(this, wasConfirmed, error, wasDraining);
     });
   }
 
@@ -80,7 +97,10 @@ class BridgeWorker {
       this.watchControl(stream);
       return;
     }
+    // A session can come before the first Control message: it proves the portal live just as well.
+    const wasConfirmed = this.confirmed;
     this.confirmed = true;
+    if (!wasConfirmed) this.bridge.workerConfirmed();
     this.bridge.carry(stream);
   }
 
@@ -128,6 +148,10 @@ export class Bridge implements Runnable {
   private monitor: Disposable | undefined;
   private retry: Disposable | undefined;
   private failures = 0;
+  /** Confirmed links lost in a row, each within BRIDGE_STABLE_LINK_MS of opening. */
+  private flaps = 0;
+  /** Counts the times a link came up: each outage's failures are summarised apart from the last one's. */
+  private outage = 0;
   private running = false;
   /** Why the last link failed or was lost; cleared when a link is up again (for the UI). */
   lastProblem: { code: string; message: string } | null = null;
@@ -180,18 +204,27 @@ export class Bridge implements Runnable {
   }
 
   /** @internal */
-  workerClosed(worker: BridgeWorker, wasConfirmed: boolean, error: Error | undefined): void {
+  workerClosed(worker: BridgeWorker, wasConfirmed: boolean, error: Error | undefined, wasDraining = false): void {
     this.workers.delete(worker);
     if (!this.running) return;
+    if (wasDraining && !error) {
+      // The portal asked for a fresh link and closed this one once its sessions ended: nothing lost.
+      this.log.debug('a drained link closed');
+      this.scheduleCheck();
+      return;
+    }
     const code = (error as { code?: string } | undefined)?.code ?? 'PH_CLOSED';
     const reason = `${error ? formatErrorLine(error) : 'closed'}${code === 'PH_DIAL_REFUSED' ? ': is the portal running, on that address and port?' : ''}`;
     this.lastProblem = { code, message: wasConfirmed ? `link to the portal lost: ${reason}` : `could not open a link to the portal: ${reason}` };
+    const tag = this.options.tag;
     if (wasConfirmed) {
-      this.log.warning(`link to the portal lost: ${reason}; reconnecting`);
+      this.log.summarised('warning', `${tag} lost ${code}`, `link to the portal lost: ${reason}; reconnecting`);
       this.failures = 0;
+      // A link that was up drops: redial at once. One that drops right after coming up, again and again, is backed off from.
+      this.flaps = Date.now() - worker.openedAt < BRIDGE_STABLE_LINK_MS ? this.flaps + 1 : 0;
     } else {
       this.failures += 1;
-      this.log.warning(`could not open a link to the portal (attempt ${this.failures}): ${reason}`);
+      this.log.summarised('warning', `${tag} open ${this.outage} ${code}`, `could not open a link to the portal (attempt ${this.failures}): ${reason}`);
     }
     this.scheduleCheck();
   }
@@ -203,16 +236,17 @@ export class Bridge implements Runnable {
 
   /** @internal */
   workerConfirmed(): void {
-    if (this.failures > 0) this.log.info('link to the portal is up again');
+    if (this.failures > 0) this.log.summarised('info', `${this.options.tag} up`, `link to the portal is up again (after ${this.failures} failed attempt${this.failures === 1 ? '' : 's'})`);
     this.lastProblem = null;
     this.failures = 0;
+    this.outage += 1;
   }
 
-  /** Runs the monitor again soon: at once after success, with capped backoff and jitter after failures. */
+  /** Runs the monitor again soon: at once after success, with capped backoff and jitter after failures and flaps. */
   private scheduleCheck(): void {
     if (this.retry || !this.running) return;
-    const backoff = this.failures === 0 ? 0 : Math.min(BRIDGE_BACKOFF_MAX_MS, BRIDGE_BACKOFF_MIN_MS * 2 ** (this.failures - 1));
-    const delay = backoff === 0 ? 0 : backoff / 2 + Math.random() * (backoff / 2);
+    // Failed dials set the backoff; with none, links lost right after they came up do (a portal that keeps dropping them).
+    const delay = bridgeRetryDelayMs(this.failures > 0 ? this.failures : this.flaps);
     this.retry = disposableTimeout(() => {
       this.retry = undefined;
       this.check();
@@ -232,6 +266,8 @@ export class Bridge implements Runnable {
         worker.mux.close(new PortholeError('PH_VMESS_AUTH_FAILED', `the portal did not answer within ${BRIDGE_CONNECT_TIMEOUT_MS / 1000} s: authentication rejected? (check the user ID, the clock, and that the domain matches the portal's)`));
       }
     }
+    // While a backoff wait runs, the monitor's tick must not dial past it (it did: one dial per 2 s at least).
+    if (this.retry) return;
     const live = [...this.workers].filter((worker) => worker.state === 'active' || worker.state === 'connecting');
     if (live.some((worker) => worker.state === 'connecting')) return;
     const sessions = live.reduce((sum, worker) => sum + worker.sessions, 0);
@@ -243,7 +279,8 @@ export class Bridge implements Runnable {
       this.workers.add(new BridgeWorker(this, this.options));
     } catch (error) {
       this.failures += 1;
-      this.log.warning(`could not open a link to the portal: ${formatErrorLine(error)}`);
+      const code = (error as { code?: string } | undefined)?.code ?? 'error';
+      this.log.summarised('warning', `${this.options.tag} open ${this.outage} ${code}`, `could not open a link to the portal (attempt ${this.failures}): ${formatErrorLine(error)}`);
       this.scheduleCheck();
     }
   }

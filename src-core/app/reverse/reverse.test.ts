@@ -12,7 +12,7 @@ import { createLinkPair, type Link } from '../../transport/link.js';
 import { Bridge } from './bridge.js';
 import { Portal } from './portal.js';
 
-const log: ComponentLogger = { debug() {}, info() {}, warning() {}, error() {}, enabled: () => false, access() {} };
+const log: ComponentLogger = { debug() {}, info() {}, warning() {}, error() {}, summarised() {}, enabled: () => false, access() {} };
 const DOMAIN = 'test.v2ray.com';
 
 function xor(data: Buffer): Buffer {

@@ -9,8 +9,9 @@ import type { Destination } from '../../common/net.js';
 import { newSession, type SourceEndpoint } from '../../common/session.js';
 import type { Dispatcher } from '../../features/dispatcher.js';
 import type { InboundHandler } from '../../features/inbound.js';
-import type { ComponentLogger } from '../../features/log.js';
+import { errorKindOf, type ComponentLogger } from '../../features/log.js';
 import type { Link } from '../../transport/link.js';
+import { abortStream } from '../../transport/abort.js';
 import { closeServer, listenTcp } from '../../transport/tcp.js';
 import { UdpSessions } from '../../transport/udp-sessions.js';
 import { Roster } from '../../common/roster.js';
@@ -43,7 +44,11 @@ export class DokodemoInbound implements InboundHandler {
 
   async start(): Promise<void> {
     const { listenHost, listenPort, acceptsTcp, acceptsUdp } = this.settings;
-    if (acceptsTcp || !acceptsUdp) this.server = await listenTcp({ host: listenHost, port: listenPort }, (socket) => this.accept(socket));
+    if (acceptsTcp || !acceptsUdp) {
+      // At most one line per retry: the wait between them doubles while listening again fails.
+      const onAcceptError = (error: Error, retryInMs: number) => this.log.warning(`failed to accept connections > ${formatErrorLine(error)}; listening again in ${retryInMs} ms`);
+      this.server = await listenTcp({ host: listenHost, port: listenPort, onAcceptError }, (socket) => this.accept(socket));
+    }
     if (acceptsUdp) {
       try {
         this.udp = await UdpSessions.listen({ host: listenHost, port: this.address()?.port ?? listenPort }, (source) => this.dispatchDatagrams(source));
@@ -69,13 +74,13 @@ export class DokodemoInbound implements InboundHandler {
       ...(this.settings.outboundTag === undefined ? {} : { outboundTag: this.settings.outboundTag }),
     });
     if (!target) {
-      this.log.warning('unable to get destination: the inbound has no "address"', session.id);
+      this.log.summarised('warning', 'no address', 'unable to get destination: the inbound has no "address"', session.id);
       return undefined;
     }
     try {
       return this.dispatcher.dispatch(session, { ...target, network: 'udp' });
     } catch (error) {
-      this.log.warning(`dispatch failed > ${formatErrorLine(error)}`, session.id);
+      this.log.summarised('warning', `dispatch ${errorKindOf(error)}`, `dispatch failed > ${formatErrorLine(error)}`, session.id);
       return undefined;
     }
   }
@@ -92,22 +97,23 @@ export class DokodemoInbound implements InboundHandler {
     });
     const { target } = this.settings;
     if (!target) {
-      this.log.warning('unable to get destination: the inbound has no "address"', session.id);
-      socket.destroy();
+      this.log.summarised('warning', 'no address', 'unable to get destination: the inbound has no "address"', session.id);
+      abortStream(socket);
       return;
     }
     try {
       this.dispatcher.dispatchLink(session, target, socket);
     } catch (error) {
-      this.log.warning(`dispatch failed > ${formatErrorLine(error)}`, session.id);
-      socket.destroy();
+      this.log.summarised('warning', `dispatch ${errorKindOf(error)}`, `dispatch failed > ${formatErrorLine(error)}`, session.id);
+      abortStream(socket);
     }
   }
 
   async close(): Promise<void> {
     const server = this.server;
     this.server = undefined;
-    for (const socket of this.sockets.toArray()) socket.destroy();
+    // Connections still open are cut: their clients are reset, not told the answer ended.
+    for (const socket of this.sockets.toArray()) abortStream(socket);
     if (server) await closeServer(server);
     const udp = this.udp;
     this.udp = undefined;

@@ -6,9 +6,10 @@
 import { formatErrorLine } from '../../common/errors.js';
 import { formatDestination, parseAddress, type Address, type Destination } from '../../common/net.js';
 import type { Session } from '../../common/session.js';
-import type { ComponentLogger } from '../../features/log.js';
+import { errorKindOf, type ComponentLogger } from '../../features/log.js';
 import type { OutboundHandler } from '../../features/outbound.js';
 import type { Link } from '../../transport/link.js';
+import { abortStream } from '../../transport/abort.js';
 import { pumpBoth } from '../../transport/pump.js';
 import { dialTcp } from '../../transport/tcp.js';
 import { dialUdp, pumpDatagrams } from '../../transport/udp.js';
@@ -53,8 +54,9 @@ export class FreedomOutbound implements OutboundHandler {
         void pumpBoth(socket, link);
       },
       (error: unknown) => {
-        this.log.warning(`failed to open ${formatDestination(destination)} > ${formatErrorLine(error)}`, session.id);
-        link.destroy();
+        this.failed(session, destination, error);
+        // The client is reset: a service that cannot be reached is not an empty answer.
+        abortStream(link);
       },
     );
   }
@@ -71,10 +73,16 @@ export class FreedomOutbound implements OutboundHandler {
         void pumpDatagrams(socket, link);
       },
       (error: unknown) => {
-        this.log.warning(`failed to open ${formatDestination(destination)} > ${formatErrorLine(error)}`, session.id);
+        this.failed(session, destination, error);
         link.destroy();
       },
     );
+  }
+
+  /** A local service that is down fails every connection sent to it: summarised per target and cause. */
+  private failed(session: Session, destination: Destination, error: unknown): void {
+    const target = formatDestination(destination);
+    this.log.summarised('warning', `open ${target} ${errorKindOf(error)}`, `failed to open ${target} > ${formatErrorLine(error)}`, session.id);
   }
 
   async close(): Promise<void> {}

@@ -7,6 +7,7 @@
  * discarded up to a per-inbound random length, within the handshake timeout) and then closed, so
  * a prober cannot tell a VMess server from anything else by its reaction.
  */
+import { createHash } from 'node:crypto';
 import type net from 'node:net';
 import type { Duplex } from 'node:stream';
 import { formatErrorLine } from '../../common/errors.js';
@@ -16,11 +17,11 @@ import { MuxStream } from '../../common/mux/session.js';
 import { newSession, type Session } from '../../common/session.js';
 import type { Dispatcher } from '../../features/dispatcher.js';
 import type { InboundHandler } from '../../features/inbound.js';
-import type { ComponentLogger } from '../../features/log.js';
+import { errorKindOf, type ComponentLogger } from '../../features/log.js';
 import type { PolicyManager } from '../../features/policy.js';
 import { pumpBoth } from '../../transport/pump.js';
 import { closeServer, listenTcp } from '../../transport/tcp.js';
-import { createVmessUser, type VmessUser } from './account.js';
+import { createVmessUser, parseUuid, type VmessUser } from './account.js';
 import { VmessBodyStream, type BodyCodec } from './body-stream.js';
 import { WIDE_CHUNK_WIRE_BYTES, type BodyDecoder } from './body.js';
 import { COMMAND } from './consts.js';
@@ -46,6 +47,13 @@ export interface VmessInboundSettings {
 interface UserInfo {
   email?: string;
   level: number;
+  /** `Session.userKey`: who this is, without the UUID (a credential) leaving this file. */
+  key: string;
+}
+
+/** A digest of the user's UUID: equal for equal UUIDs however they are written, and safe to log. */
+function userKeyOf(uuid: Buffer): string {
+  return createHash('sha256').update('porthole vmess user\0').update(uuid).digest('hex').slice(0, 16);
 }
 
 function nowSeconds(): number {
@@ -64,8 +72,10 @@ export class VmessInbound implements InboundHandler {
     private readonly policies: PolicyManager,
     private readonly log: ComponentLogger,
   ) {
-    const users: VmessUser<UserInfo>[] = settings.users.map((user) =>
-      createVmessUser(user.id, { alterId: user.alterId, tag: { level: user.level, ...(user.email ? { email: user.email } : {}) } }));
+    const users: VmessUser<UserInfo>[] = settings.users.map((user) => {
+      const uuid = parseUuid(user.id);
+      return createVmessUser(uuid, { alterId: user.alterId, tag: { level: user.level, key: userKeyOf(uuid), ...(user.email ? { email: user.email } : {}) } });
+    });
     this.context = createServerHandshakeContext({
       users,
       replayFilter: new AuthIdReplayFilter(),
@@ -99,7 +109,7 @@ export class VmessInbound implements InboundHandler {
     const handshake = new ServerHandshake(this.context);
     const timeoutMs = this.policies.forLevel(0).handshakeMs;
     const timer = setTimeout(() => {
-      this.log.info(`handshake from ${source} timed out after ${timeoutMs / 1000} s`);
+      this.log.summarised('info', `handshake timeout ${socket.remoteAddress}`, `handshake from ${source} timed out after ${timeoutMs / 1000} s`);
       socket.destroy();
     }, timeoutMs);
     // A socket that closes during the handshake must not leave its timer behind.
@@ -119,7 +129,8 @@ export class VmessInbound implements InboundHandler {
       const result = handshake.push(chunk, nowSeconds());
       if (result.status === 'need-more') return;
       if (result.status === 'fail') {
-        this.log.warning(`rejected a connection from ${source}: ${formatErrorLine(result.error)}`);
+        // A scanner or a misconfigured client repeats this at will: summarised per kind and address.
+        this.log.summarised('warning', `rejected ${errorKindOf(result.error)} ${socket.remoteAddress}`, `rejected a connection from ${source}: ${formatErrorLine(result.error)}`);
         // Like 4.34, answer nothing: read and discard up to the drain length, then close.
         if (result.drain && received < result.drainTotal) drainUntil = result.drainTotal;
         else stop();
@@ -148,6 +159,7 @@ export class VmessInbound implements InboundHandler {
       level: user.level,
       source: { address: socket.remoteAddress ?? '', port: socket.remotePort ?? 0 },
       ...(user.email ? { user: user.email } : {}),
+      userKey: user.key,
     };
     const session = newSession(sessionFields);
     const policy = this.policies.forLevel(user.level);
@@ -159,14 +171,19 @@ export class VmessInbound implements InboundHandler {
       highWaterMark: policy.bufferBytes,
       initialBytes: rest,
       packet: header.command === COMMAND.udp,
-      onDroppedDatagram: (error) => this.log.warning(`dropped a datagram: ${formatErrorLine(error)}`, session.id),
+      onDroppedDatagram: (error) => this.log.summarised('warning', `datagram ${errorKindOf(error)} ${socket.remoteAddress}`, `dropped a datagram: ${formatErrorLine(error)}`, session.id),
     });
-    body.on('error', (error) => this.log.info(`connection from ${source} ended: ${formatErrorLine(error)}`, session.id));
+    body.on('error', (error) => this.log.summarised('info', `ended ${errorKindOf(error)} ${socket.remoteAddress}`, `connection from ${source} ended: ${formatErrorLine(error)}`, session.id));
     body.once('close', () => this.log.debug(`connection from ${source} closed (socket destroyed: ${socket.destroyed})`, session.id));
     if (header.command === COMMAND.mux) {
       // A mux-enabled client (`"mux": {"enabled": true}`): the body is a Mux.Cool connection, and
       // each of its sessions is dispatched as its own connection from this user (V2Ray's mux server).
-      const mux = new MuxServer(body, { streamBufferBytes: policy.bufferBytes, log: this.log }, (stream) => this.dispatchTo(newSession(sessionFields), stream.target, stream));
+      // A client's bad frames close its link with a line each: summarised per address and message (numbers aside).
+      const muxLog = {
+        debug: (message: string) => this.log.debug(message),
+        warning: (message: string) => this.log.summarised('warning', `mux ${socket.remoteAddress} ${message.replace(/\d+/g, '#')}`, message),
+      };
+      const mux = new MuxServer(body, { streamBufferBytes: policy.bufferBytes, log: muxLog }, (stream) => this.dispatchTo(newSession(sessionFields), stream.target, stream));
       this.log.debug(`${source} opened a Mux.Cool connection`, session.id);
       mux.onDidClose((error) => this.log.debug(`Mux.Cool connection from ${source} closed${error ? `: ${formatErrorLine(error)}` : ''}`, session.id));
     } else {
@@ -185,7 +202,7 @@ export class VmessInbound implements InboundHandler {
       if (from instanceof MuxStream) this.dispatcher.dispatchLink(session, target, from);
       else void pumpBoth(from, this.dispatcher.dispatch(session, target));
     } catch (error) {
-      this.log.warning(`dispatch failed: ${formatErrorLine(error)}`, session.id);
+      this.log.summarised('warning', `dispatch ${errorKindOf(error)}`, `dispatch failed: ${formatErrorLine(error)}`, session.id);
       from.destroy();
     }
   }

@@ -7,7 +7,7 @@ import type { Socket } from 'node:net';
 import { PortholeError, formatErrorLine } from '../../common/errors.js';
 import { formatDestination, type Destination } from '../../common/net.js';
 import type { Session } from '../../common/session.js';
-import type { ComponentLogger } from '../../features/log.js';
+import { errorKindOf, type ComponentLogger } from '../../features/log.js';
 import type { OutboundHandler } from '../../features/outbound.js';
 import type { PolicyManager } from '../../features/policy.js';
 import type { Link } from '../../transport/link.js';
@@ -94,7 +94,8 @@ export class VmessOutbound implements OutboundHandler {
       }
     }
     const error = new PortholeError('PH_DIAL_FAILED', `vmess: failed to reach a server for ${formatDestination(target)}`, { cause: lastError, connectionId: session.id });
-    this.log.warning(formatErrorLine(error), session.id);
+    // A server that is down fails every dial (a bridge redials it): summarised per outbound and cause.
+    this.log.summarised('warning', `unreachable ${this.tag} ${errorKindOf(lastError)}`, formatErrorLine(error), session.id);
     link.destroy(lastError instanceof PortholeError ? lastError : error);
   }
 

@@ -1,0 +1,126 @@
+/**
+ * How often a bridge dials a portal that is not there, and how fast it comes back after a link
+ * that was up drops (issue "Survival II", defect 7). In memory, on a fake clock: the dispatcher
+ * refuses every dial, or hands the link to a real in-memory Portal.
+ */
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { PortholeError } from '../../common/errors.js';
+import type { Destination } from '../../common/net.js';
+import type { Session } from '../../common/session.js';
+import type { CountedStream, Dispatcher } from '../../features/dispatcher.js';
+import { forComponent } from '../../features/log.js';
+import { createLinkPair, type Link } from '../../transport/link.js';
+import { DefaultLogger } from '../log/logger.js';
+import { BRIDGE_BACKOFF_MAX_MS, Bridge, bridgeRetryDelayMs } from './bridge.js';
+import { Portal } from './portal.js';
+
+const DOMAIN = 'test.v2ray.com';
+
+beforeEach(() => {
+  vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'Date'] });
+});
+afterEach(() => {
+  vi.useRealTimers();
+});
+
+describe('bridgeRetryDelayMs', () => {
+  it('is none after no failure, then doubles from 250 ms up to 2 s, jittered between half and all of it', () => {
+    const failures = [0, 1, 2, 3, 4, 5, 6, 7, 50];
+    expect(failures.map((count) => bridgeRetryDelayMs(count, () => 1))).toEqual([0, 250, 500, 1000, 2000, 2000, 2000, 2000, 2000]);
+    expect(failures.map((count) => bridgeRetryDelayMs(count, () => 0))).toEqual([0, 125, 250, 500, 1000, 1000, 1000, 1000, 1000]);
+  });
+});
+
+/** A bridge whose dials all fail as a closed port does, and the lines it writes. */
+function refusedBridge() {
+  const lines: string[] = [];
+  const logger = new DefaultLogger({ level: 'info', errorSink: { write: (line) => lines.push(line) } });
+  let dials = 0;
+  let portal: Portal | undefined;
+  const dispatcher: Dispatcher = {
+    dispatch(_session: Session, _target: Destination): Link {
+      dials += 1;
+      const { inboundEnd, outboundEnd } = createLinkPair();
+      if (portal) portal.process(_session, _target, outboundEnd);
+      else process.nextTick(() => outboundEnd.destroy(new PortholeError('PH_DIAL_REFUSED', 'dial 127.0.0.1:9 > connect ECONNREFUSED 127.0.0.1:9')));
+      return inboundEnd;
+    },
+    dispatchLink(_session: Session, _target: Destination, stream: CountedStream): void {
+      stream.destroy();
+    },
+  };
+  const bridge = new Bridge({ tag: 'bridge', domain: DOMAIN, dispatcher, log: forComponent(logger, 'app/reverse/bridge'), streamBufferBytes: 64 * 1024 });
+  return {
+    bridge,
+    lines,
+    logger,
+    get dials() {
+      return dials;
+    },
+    /** From now on dials reach this portal (undefined: refused again). */
+    setPortal(next: Portal | undefined) {
+      portal = next;
+    },
+  };
+}
+
+/** Lets the fake clock run `ms`, a little at a time, so stream callbacks (process.nextTick) run in between. */
+async function run(ms: number): Promise<void> {
+  for (let elapsed = 0; elapsed < ms; elapsed += 50) await vi.advanceTimersByTimeAsync(50);
+}
+
+describe('a bridge whose portal is unreachable', () => {
+  it('backs off to one dial every few seconds, and summarises its failures', async () => {
+    const fake = refusedBridge();
+    const { bridge, lines, logger } = fake;
+    await bridge.start();
+    await run(60_000);
+    const dialsInAMinute = fake.dials;
+    await bridge.close();
+    logger.close();
+    // Capped at 2 s with jitter (1–2 s): about 40 a minute, never fewer than 30 or more than 60.
+    // Before: 250 ms doubling to 1 s, and the 2-second monitor dialling past the wait too, about 110.
+    expect(dialsInAMinute).toBeGreaterThanOrEqual(30);
+    expect(dialsInAMinute).toBeLessThanOrEqual(60);
+    const full = lines.filter((line) => line.includes('could not open a link') && !line.includes('… '));
+    expect(full).toHaveLength(3);
+    expect(lines.length).toBeLessThanOrEqual(3 + 7);
+  });
+
+  it('dials again at once when a link that was up drops, and backs off from a portal that drops links as soon as they are up', async () => {
+    const fake = refusedBridge();
+    const newPortal = () => new Portal({ tag: 'portal', domain: DOMAIN, log: forComponent(fake.logger, 'app/reverse/portal'), streamBufferBytes: 64 * 1024, waitForLinkMs: 2000 });
+    let portal = newPortal();
+    fake.setPortal(portal);
+    await fake.bridge.start();
+    await run(5_000);
+    expect([fake.dials, fake.bridge.activeLinks]).toEqual([1, 1]);
+    // The link was up for 5 s and drops (the portal restarts): the redial waits for no backoff.
+    const restarted = newPortal();
+    fake.setPortal(restarted);
+    await portal.close();
+    portal = restarted;
+    await vi.advanceTimersByTimeAsync(1);
+    expect(fake.dials).toBe(2);
+    await run(1_000);
+    expect(fake.bridge.activeLinks).toBe(1);
+
+    // A portal that drops each link right after it is up: the redials back off as after failures.
+    const before = fake.dials;
+    for (let round = 0; round < 40; round += 1) {
+      await run(250);
+      if (fake.bridge.activeLinks > 0) {
+        const next = newPortal();
+        fake.setPortal(next);
+        await portal.close();
+        portal = next;
+      }
+    }
+    // 10 s of a portal that flaps at once: a dial each time would be about 40; backoff keeps it to a handful.
+    expect(fake.dials - before).toBeLessThanOrEqual(12);
+    await fake.bridge.close();
+    await portal.close();
+    fake.logger.close();
+    expect(BRIDGE_BACKOFF_MAX_MS).toBe(2000);
+  });
+});
