@@ -147,6 +147,26 @@ describe('DefaultDispatcher.dispatchLink', () => {
     expect(received).toBe(size);
   });
 
+  it('finishes a half-closed connection the policy times out (downlinkOnly) with a plain end, as V2Ray does', async () => {
+    let now = 0;
+    const silent: OutboundHandler = { tag: 'silent', process: (_session, _target, link) => { link.on('error', () => {}); link.resume(); }, close: async () => {} };
+    const { dispatcher, idleWatch } = setUp(true, { outbound: silent, now: () => now });
+    const [client, accepted] = await socketPair();
+    dispatcher.dispatchLink(session(), target, accepted);
+    client.end();
+    await once(accepted, 'end');
+    let failure: Error | undefined;
+    client.on('error', (error) => { failure = error; });
+    const ended = once(client, 'end');
+    client.resume();
+    for (let sweep = 0; sweep < 3; sweep += 1) {
+      now += 1000;
+      idleWatch.sweep();
+    }
+    await ended;
+    expect(failure).toBeUndefined();
+  });
+
   it('throws PH_ROUTING_NO_OUTBOUND and leaves the connection to the caller when nothing can take it', async () => {
     const { dispatcher, stats } = setUp(false);
     const [, accepted] = await socketPair();

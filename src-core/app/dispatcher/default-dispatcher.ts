@@ -33,7 +33,8 @@ interface Connection {
   /** The client's side has sent EOF / the remote's side has sent EOF. */
   uplinkEnded(): boolean;
   downlinkEnded(): boolean;
-  abort(error: PortholeError): void;
+  /** `halfClosed`: an uplinkOnly / downlinkOnly timeout (see IdleWatch), else a cut. */
+  abort(error: PortholeError, halfClosed?: boolean): void;
 }
 
 /**
@@ -93,7 +94,10 @@ export class DefaultDispatcher implements Dispatcher {
       uplinkEnded: () => stream.readableEnded,
       // Finished, not ended: until every queued byte has left, the downlink is still going.
       downlinkEnded: () => stream.writableFinished,
-      abort: (error) => abortStream(stream, error),
+      // A half-closed connection the policy finishes, with nothing of ours queued, closes as
+      // V2Ray closes it (a half-closing client behind a slow 4.34 bridge must not read a reset
+      // after its whole answer); anything else is a cut, and the client is reset.
+      abort: (error, halfClosed) => (halfClosed && stream.writableLength === 0 ? stream.destroy(error) : abortStream(stream, error)),
     });
     if (stream.closed) done();
     else stream.once('close', done);
@@ -140,9 +144,9 @@ export class DefaultDispatcher implements Dispatcher {
       policy,
       uplinkEnded: connection.uplinkEnded,
       downlinkEnded: connection.downlinkEnded,
-      abort: (reason) => {
+      abort: (reason, halfClosed) => {
         log.info(`closing ${to}: ${reason}`, session.id);
-        connection.abort(new PortholeError('PH_TIMEOUT', reason, { connectionId: session.id, severity: 'info' }));
+        connection.abort(new PortholeError('PH_TIMEOUT', reason, { connectionId: session.id, severity: 'info' }), halfClosed);
       },
     });
     return () => {

@@ -14,7 +14,11 @@ export interface WatchedConnection {
   policy: LevelPolicy;
   uplinkEnded(): boolean;
   downlinkEnded(): boolean;
-  abort(reason: string): void;
+  /**
+   * `halfClosed`: the limit was uplinkOnly / downlinkOnly, the policy's way of finishing a
+   * connection whose other direction has ended (V2Ray closes it as it would any other).
+   */
+  abort(reason: string, halfClosed: boolean): void;
 }
 
 interface Watch {
@@ -60,7 +64,7 @@ export class IdleWatch implements Disposable {
       const limit = idleLimit(connection);
       if (now - watch.idleSince >= limit.ms) {
         watch.membership?.remove();
-        connection.abort(`${limit.reason}: no traffic for ${Math.round(limit.ms / 1000)} s`);
+        connection.abort(`${limit.reason}: no traffic for ${Math.round(limit.ms / 1000)} s`, limit.halfClosed);
       }
     }
   }
@@ -72,9 +76,9 @@ export class IdleWatch implements Disposable {
   }
 }
 
-function idleLimit(connection: WatchedConnection): { ms: number; reason: string } {
+function idleLimit(connection: WatchedConnection): { ms: number; reason: string; halfClosed: boolean } {
   const { policy } = connection;
-  if (connection.uplinkEnded() && !connection.downlinkEnded()) return { ms: Math.min(policy.downlinkOnlyMs, policy.connectionIdleMs), reason: 'downlinkOnly timeout' };
-  if (connection.downlinkEnded() && !connection.uplinkEnded()) return { ms: Math.min(policy.uplinkOnlyMs, policy.connectionIdleMs), reason: 'uplinkOnly timeout' };
-  return { ms: policy.connectionIdleMs, reason: 'connIdle timeout' };
+  if (connection.uplinkEnded() && !connection.downlinkEnded()) return { ms: Math.min(policy.downlinkOnlyMs, policy.connectionIdleMs), reason: 'downlinkOnly timeout', halfClosed: true };
+  if (connection.downlinkEnded() && !connection.uplinkEnded()) return { ms: Math.min(policy.uplinkOnlyMs, policy.connectionIdleMs), reason: 'uplinkOnly timeout', halfClosed: true };
+  return { ms: policy.connectionIdleMs, reason: 'connIdle timeout', halfClosed: false };
 }
