@@ -13,7 +13,7 @@
  *    (`--initial-old-space-size=64` cures it too, but only on the command line.) The price: V8's
  *    memory reducer runs on incremental marking, so memory-tuning.ts does its job instead.
  *
- * 2. `--interrupt-budget=16000` (V8's default is 132 KiB of bytecode executed). A new connection
+ * 2. `--interrupt-budget=16000`, V8 11 (Node 20) only (V8's default is 132 KiB of bytecode executed). A new connection
  *    runs a long, branchy path once (accept, Socket and stream constructors, dispatch, routing, a
  *    Mux session, teardown), across hundreds of functions in Node and the engine; each one stays
  *    in the interpreter until its budget is spent. A proxy lives on that path, so optimizing it
@@ -25,8 +25,15 @@
  */
 import { setFlagsFromString } from 'node:v8';
 
-export const TRAFFIC_V8_FLAGS = ['--no-incremental-marking', '--interrupt-budget=16000'] as const;
+/**
+ * The flags for the V8 at hand. V8 12 (Node 22) replaced the interrupt budget with invocation
+ * counts and Maglev, and rejects the flag with an error line at every start: it is V8 11's only.
+ */
+export function trafficV8Flags(v8Version: string = process.versions.v8): string[] {
+  const major = Number.parseInt(v8Version, 10);
+  return major <= 11 ? ['--no-incremental-marking', '--interrupt-budget=16000'] : ['--no-incremental-marking'];
+}
 
 export function tuneV8ForTraffic(): void {
-  for (const flag of TRAFFIC_V8_FLAGS) setFlagsFromString(flag);
+  for (const flag of trafficV8Flags()) setFlagsFromString(flag);
 }
