@@ -1,14 +1,38 @@
 #!/usr/bin/env node
 // Thin entry: the CLI lives in src-core/cli, compiled to dist/ by `npm ci` (the `prepare` script).
+// Porthole runs on Node 24 (the Node inside Electron 40+). On an older `node`, it hands over to
+// the Node 24 that `npm ci` pins in node_modules (node-linux-*), or says what to install.
+import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
-const entry = new URL('../dist/src-core/cli/main.js', import.meta.url);
-if (!existsSync(fileURLToPath(entry))) {
-  console.error('porthole: the engine is not built yet. Run `npm ci` (or `npm run build`) in the project folder first.');
-  process.exit(1);
+const NEEDED_MAJOR = 24;
+
+if (Number.parseInt(process.versions.node, 10) < NEEDED_MAJOR) {
+  const pinned = fileURLToPath(new URL('../node_modules/.bin/node', import.meta.url));
+  if (!existsSync(pinned)) {
+    console.error(`porthole: needs Node.js ${NEEDED_MAJOR} or later, and this is ${process.version}. Install Node ${NEEDED_MAJOR} (\`nvm install\` reads .nvmrc), or run \`npm ci\` in the project folder, which brings a pinned Node ${NEEDED_MAJOR} on Linux.`);
+    process.exit(1);
+  }
+  const child = spawn(pinned, [fileURLToPath(import.meta.url), ...process.argv.slice(2)], { stdio: 'inherit' });
+  // The CLI stops on SIGINT/SIGTERM and reloads on SIGHUP: pass them on, and exit as it does.
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) process.on(signal, () => child.kill(signal));
+  child.once('exit', (code, signal) => {
+    if (signal) process.kill(process.pid, signal);
+    process.exit(code ?? 1);
+  });
+  child.once('error', (error) => {
+    console.error(`porthole: cannot start the pinned Node ${NEEDED_MAJOR} (${pinned}): ${error.message}`);
+    process.exit(1);
+  });
+} else {
+  const entry = new URL('../dist/src-core/cli/main.js', import.meta.url);
+  if (!existsSync(fileURLToPath(entry))) {
+    console.error('porthole: the engine is not built yet. Run `npm ci` (or `npm run build`) in the project folder first.');
+    process.exit(1);
+  }
+  const { main } = await import(entry.href);
+  process.exitCode = await main(process.argv.slice(2));
+  // Everything is closed by now; should a socket or timer still hold the loop, exit anyway.
+  setTimeout(() => process.exit(), 1000).unref();
 }
-const { main } = await import(entry.href);
-process.exitCode = await main(process.argv.slice(2));
-// Everything is closed by now; should a socket or timer still hold the loop, exit anyway.
-setTimeout(() => process.exit(), 1000).unref();

@@ -13,9 +13,11 @@ const directory = join(dirname(fileURLToPath(import.meta.url)), '..', 'src-core'
 const bundled = join(dirname(process.execPath), '..', 'lib', 'node_modules', 'npm', 'node_modules', 'node-gyp', 'bin', 'node-gyp.js');
 const gyp = process.env.npm_config_node_gyp ?? (existsSync(bundled) ? bundled : undefined);
 const [command, args] = gyp ? [process.execPath, [gyp]] : ['node-gyp', []];
-// Build against the headers installed with this Node (offline) rather than downloading them.
+// Build against the headers installed with the Node that runs this (offline, and the pinned Node
+// 24 of node_modules/node-linux-* ships them) rather than downloading them; a configured nodedir
+// (npm's, for a system Node) is the fallback.
 const prefix = join(dirname(process.execPath), '..');
-const nodedir = process.env.npm_config_nodedir ?? (existsSync(join(prefix, 'include', 'node', 'node_api.h')) ? prefix : undefined);
+const nodedir = existsSync(join(prefix, 'include', 'node', 'node_api.h')) ? prefix : process.env.npm_config_nodedir;
 const result = spawnSync(command, [...args, 'rebuild', '--loglevel=warn', ...(nodedir ? [`--nodedir=${nodedir}`] : [])], { cwd: directory, stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8' });
 if (result.status === 0) process.exit(0);
 const lines = (result.stderr || '').split('\n').map((line) => line.trim()).filter((line) => line && !line.startsWith('at '));
