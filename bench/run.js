@@ -25,6 +25,8 @@ const PAIRINGS = [
   { id: 'porthole/porthole', portal: 'porthole', bridge: 'porthole', label: 'PH/PH' },
   { id: 'porthole/v2ray', portal: 'porthole', bridge: 'v2ray', label: 'PH/V2Ray' },
   { id: 'v2ray/porthole', portal: 'v2ray', bridge: 'porthole', label: 'V2Ray/PH' },
+  // The engine as the tray app runs it (Electron's Node, BoringSSL: no native addons) as the bridge.
+  { id: 'porthole/app', portal: 'porthole', bridge: 'porthole-app', label: 'PH/App' },
 ];
 const REFERENCE = PAIRINGS[0];
 
@@ -219,7 +221,7 @@ class PairingRun {
       files[role] = join(folder, `${name}-${role}.json`);
       writeFileSync(files[role], `${JSON.stringify(config, null, 2)}\n`);
     }
-    if (this.pairing.portal === 'porthole' || this.pairing.bridge === 'porthole') this.record.engineBuild = buildFingerprint(PORTHOLE_ENGINE);
+    if ([this.pairing.portal, this.pairing.bridge].some((kind) => kind.startsWith('porthole'))) this.record.engineBuild = buildFingerprint(PORTHOLE_ENGINE);
     const started = performance.now();
     this.portal = startPeer(this.pairing.portal, files.portal, join(folder, `${name}-portal.log`));
     await pollUntil(async () => { this.checkAlive(); return portOpen(linkPort); }, { what: `the portal's link port ${linkPort}` });

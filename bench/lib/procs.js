@@ -55,13 +55,15 @@ export function killAllChildren() {
 
 /**
  * Starts one side of the pair as a separate process, its stdout and stderr going to `logPath`.
- * kind: 'porthole' | 'v2ray'.
+ * kind: 'porthole' | 'porthole-app' (no native addons, as in the tray app) | 'v2ray'.
  */
 export function startPeer(kind, configPath, logPath) {
   const [command, args] = kind === 'v2ray'
     ? [V2RAY_BINARY, ['-config', configPath]]
     : [process.execPath, [...PORTHOLE_NODE_ARGS, PORTHOLE_CLI, 'run', '-c', configPath]];
-  const child = register(spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'] }));
+  // 'porthole-app': the engine as the tray app runs it, without the native addons (Electron's Node has BoringSSL).
+  const env = kind === 'porthole-app' ? { ...process.env, PORTHOLE_NATIVE_AEAD: '0', PORTHOLE_NATIVE_HEAP: '0' } : process.env;
+  const child = register(spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'], env }));
   const log = createWriteStream(logPath);
   child.stdout.pipe(log, { end: false });
   child.stderr.pipe(log, { end: false });
