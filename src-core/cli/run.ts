@@ -6,6 +6,7 @@ import { formatErrorLine } from '../common/errors.js';
 import { loadConfigFiles, type PortholeConfig } from '../config/index.js';
 import type { Dashboard } from '../dashboard/server.js';
 import { Instance } from '../instance.js';
+import { vmessCryptoNotice } from '../proxy/vmess/crypto-notice.js';
 import { EXIT_BUG, installLastResortHandlers } from './last-resort.js';
 import type { CliOutput } from './main.js';
 
@@ -104,6 +105,7 @@ async function runHeadless(config: PortholeConfig, options: RunOptions, bug: Pro
     return 1;
   }
   output.err(startedLine(instance, options.configFiles));
+  reportCrypto(instance, output);
   return holdUntilStopped(options, bug, () => instance.close(), () => void reload(instance, options));
 }
 
@@ -119,6 +121,17 @@ function startedLine(instance: Instance, configFiles: string[]): string {
     ...instance.bridges.map((_, index) => `bridge "${config.reverse.bridges[index]?.tag}"`),
   ];
   return `porthole: started (${configFiles.join(', ')})${roles.length ? `: ${roles.join(', ')}` : ''}${listening.length ? `; listening: ${listening.join(', ')}` : ''}`;
+}
+
+/**
+ * Once at start, when the engine speaks VMess: a line if its chunk ciphers do not run natively
+ * (why, and that node:crypto does instead) or a JavaScript fallback stands in (docs/crypto.md).
+ */
+function reportCrypto(instance: Instance, output: CliOutput): void {
+  const { inbounds, outbounds } = instance.config;
+  if (![...inbounds, ...outbounds].some((handler) => handler.protocol === 'vmess')) return;
+  const notice = vmessCryptoNotice();
+  if (notice) output.err(`porthole: ${notice}`);
 }
 
 /**
@@ -155,7 +168,10 @@ async function runWithDashboard(options: RunOptions, ui: DashboardAddress & { al
     return 1;
   }
   const engine = service.engine;
-  if (engine) output.err(startedLine(engine, options.configFiles));
+  if (engine) {
+    output.err(startedLine(engine, options.configFiles));
+    reportCrypto(engine, output);
+  }
   if (!isLoopbackHost(ui.host)) {
     output.err(`porthole: warning: the dashboard listens on ${ui.host}:${dashboard.port}, which other machines can reach; anyone with the token controls this engine, and plain HTTP is not encrypted (prefer an SSH tunnel to 127.0.0.1)`);
   }

@@ -4,8 +4,10 @@
  * to node:crypto (a new cipher object per chunk) when it is not.
  *
  * It is loaded only into plain Node: it links against the OpenSSL symbols that Node exports, and
- * Electron ships BoringSSL instead. `PORTHOLE_NATIVE_AEAD=0` turns it off (to compare, or to rule
- * it out).
+ * Electron ships BoringSSL instead (which has no EVP_chacha20_poly1305 at all; docs/crypto.md).
+ * `PORTHOLE_NATIVE_AEAD=0` turns it off (to compare, or to rule it out). Before it is used it
+ * seals and opens one known answer per algorithm (`selfTestNativeAead`); `porthole run` says why
+ * when it is not in use.
  */
 import { loadAddon } from './load.js';
 
@@ -42,7 +44,28 @@ export const RUN_CURSOR = { input: 0, sizes: 1, sizesEnd: 2, out: 3, counter: 4,
 /** What stopped `openRun`. */
 export const RUN_STATUS = { more: 0, end: 1, authFailed: 2, badLength: 3 } as const;
 
-const loaded = loadAddon<NativeAead>('porthole_aead', { disabledBy: 'PORTHOLE_NATIVE_AEAD', needsOpenSsl: true });
+/** Known answers: zero key and nonce, one zero byte sealed (GCM: computed with OpenSSL; ChaCha: RFC 8439 A.1's keystream). */
+const SELF_TEST: readonly { algorithm: NativeAlgorithm; keyLength: number; sealed: string }[] = [
+  { algorithm: NATIVE_ALGORITHM.aes128Gcm, keyLength: 16, sealed: '035bc76c6e04efc25ab6d301679e074c70' },
+  { algorithm: NATIVE_ALGORITHM.chacha20Poly1305, keyLength: 32, sealed: '9fbedcfd1809ff3c10adf8277fcc0581b8' },
+];
+
+/** Throws unless `addon` seals and opens the known answers of both algorithms. */
+export function selfTestNativeAead(addon: NativeAead): void {
+  const nonce = Buffer.alloc(12);
+  for (const { algorithm, keyLength, sealed } of SELF_TEST) {
+    const key = Buffer.alloc(keyLength);
+    const out = Buffer.alloc(17);
+    addon.seal(addon.create(algorithm, key, true), nonce, Buffer.alloc(1), out, 0);
+    if (out.toString('hex') !== sealed) throw new Error(`algorithm ${algorithm} sealed ${out.toString('hex')}, not ${sealed}`);
+    const plain = Buffer.alloc(1, 0xff);
+    if (!addon.open(addon.create(algorithm, key, false), nonce, out, plain, 0) || plain[0] !== 0) {
+      throw new Error(`algorithm ${algorithm} did not open its own seal`);
+    }
+  }
+}
+
+const loaded = loadAddon<NativeAead>('porthole_aead', { disabledBy: 'PORTHOLE_NATIVE_AEAD', needsOpenSsl: true, selfTest: selfTestNativeAead });
 
 /** The addon, or undefined when it is not available here (see `nativeAeadStatus`). */
 export const nativeAead: NativeAead | undefined = loaded.addon;

@@ -7,7 +7,7 @@
  *   alterId[0]  = MD5(uuid16 ‖ "16167dc8-16b6-4e6d-b8bb-65dd68113a81"), alterId[i+1] likewise from alterId[i]
  *   AuthID key  = KDF16(cmdKey, "AES Auth ID Encryption")
  */
-import { createCipheriv, createDecipheriv, createHash, createHmac, type Cipher, type Decipher } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createHash, createHmac, type Cipheriv, type Decipheriv } from 'node:crypto';
 import { PortholeError } from '../../common/errors.js';
 import { ALTER_ID_RETRY_SALT, ALTER_ID_SALT, BEHAVIOR_SEED_KEY, CMD_KEY_SALT, KDF_SALT } from './consts.js';
 import { kdf16 } from './kdf.js';
@@ -87,8 +87,8 @@ export interface AuthIdCipher {
 /** AES-128-ECB under `KDF16(cmdKey, "AES Auth ID Encryption")`, with objects created once. */
 export function createAuthIdCipher(cmdKey: Buffer): AuthIdCipher {
   const key = kdf16(cmdKey, KDF_SALT.authIdEncryptionKey);
-  let encryptor: Cipher | undefined;
-  let decryptor: Decipher | undefined;
+  let encryptor: Cipheriv | undefined;
+  let decryptor: Decipheriv | undefined;
   return {
     encrypt(block: Buffer): Buffer {
       if (!encryptor) {

@@ -19,7 +19,8 @@
  * Security none over a stream with ChunkStream (0x01): uint16(len XOR mask) ‖ raw bytes, slices of
  * ≤ 8192, EOS = length 0, never padding. Without ChunkStream, none and legacy are raw (legacy in CFB).
  */
-import { createCipheriv, createDecipheriv, randomFillSync, type Cipher, type Decipher } from 'node:crypto';
+import { randomFillSync } from 'node:crypto';
+import { createAesCfb, type StreamCipher } from '../../common/crypto/aes-cfb.js';
 import { PortholeError } from '../../common/errors.js';
 import {
   AEAD_NONCE_LENGTH,
@@ -52,7 +53,7 @@ export interface BodyCodecOptions {
    * Legacy security only: an AES-128-CFB stream to continue (the legacy response header and body
    * share one stream). Default: a fresh stream under `key`/`iv`.
    */
-  cfb?: Cipher | Decipher;
+  cfb?: StreamCipher;
 }
 
 /** Turns plaintext into wire chunks. */
@@ -176,7 +177,7 @@ class VmessBodyEncoder implements BodyEncoder {
   private readonly plan: Plan;
   private readonly sizes: SizeSource;
   private readonly nonce: Buffer;
-  private readonly cfb: Cipher | undefined;
+  private readonly cfb: StreamCipher | undefined;
   private counter = 0;
   /** Where encodeAead is in its input's pieces (PIECE_CURSOR). */
   private readonly pieceCursor = new Int32Array(PIECE_CURSOR.fields);
@@ -189,7 +190,7 @@ class VmessBodyEncoder implements BodyEncoder {
     this.nonce = Buffer.from(options.iv.subarray(0, AEAD_NONCE_LENGTH));
     this.cfb =
       options.security === SECURITY.legacy
-        ? ((options.cfb as Cipher | undefined) ?? createCipheriv('aes-128-cfb', options.key, options.iv))
+        ? (options.cfb ?? createAesCfb(options.key, options.iv, 'encrypt'))
         : undefined;
     const maxPadding = this.plan.padding ? MAX_PADDING : 0;
     this.maxPlaintextPerChunk =
@@ -323,7 +324,7 @@ class VmessBodyDecoder implements BodyDecoder {
   /** Set when whole chunks can be opened natively in runs (AEAD stream framing, native cipher). */
   private readonly runCursor: Int32Array | undefined;
   private readonly nonce: Buffer;
-  private readonly cfb: Decipher | undefined;
+  private readonly cfb: StreamCipher | undefined;
   private state: State = STATE.size;
   private counter = 0;
   /** Bytes still wanted for the current unit (size field or sealed chunk). */
@@ -342,7 +343,7 @@ class VmessBodyDecoder implements BodyDecoder {
     this.nonce = Buffer.from(options.iv.subarray(0, AEAD_NONCE_LENGTH));
     this.cfb =
       options.security === SECURITY.legacy
-        ? ((options.cfb as Decipher | undefined) ?? createDecipheriv('aes-128-cfb', options.key, options.iv))
+        ? (options.cfb ?? createAesCfb(options.key, options.iv, 'decrypt'))
         : undefined;
   }
 

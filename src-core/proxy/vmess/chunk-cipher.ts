@@ -1,7 +1,9 @@
 /**
  * The cipher of one VMess chunk, one per body direction: AEAD (aes-128-gcm, chacha20-poly1305)
- * natively when src-core/native is built, else through node:crypto; a no-op for security none; and
- * legacy's FNV-1a authenticator. Spec §3 (`common/crypto/auth.go`, `proxy/vmess/encoding/auth.go`).
+ * natively when src-core/native is built, else through node:crypto, and chacha20-poly1305 in
+ * JavaScript where node:crypto lacks it (Electron's BoringSSL; docs/crypto.md); a no-op for
+ * security none; and legacy's FNV-1a authenticator. Spec §3 (`common/crypto/auth.go`,
+ * `proxy/vmess/encoding/auth.go`). The backend is chosen when a body codec is made, never per chunk.
  */
 import {
   createCipheriv,
@@ -14,6 +16,8 @@ import {
   type DecipherGCM,
   type KeyObject,
 } from 'node:crypto';
+import { ChaCha20Poly1305 } from '../../common/crypto/chacha20-poly1305.js';
+import { nodeCryptoSupport } from '../../common/crypto/node-crypto-support.js';
 import { NATIVE_ALGORITHM, nativeAead, type NativeAead, type NativeAeadContext } from '../../native/aead.js';
 import { fnv1a32 } from './codec.js';
 import { LEGACY_AUTH_OVERHEAD, TAG_LENGTH } from './consts.js';
@@ -36,8 +40,24 @@ export type AeadAlgorithm = 'aes-128-gcm' | 'chacha20-poly1305';
 /** Which way a cipher works: the encoder seals, the decoder opens. */
 export type Direction = 'seal' | 'open';
 
+/** What seals a VMess body chunk here: the native addon, node:crypto, or the JavaScript fallback. */
+export type ChunkCipherBackend = 'native' | 'node:crypto' | 'javascript';
+
+/** The backend of each AEAD algorithm in this process, settled once at load (the addon and node:crypto's probes). */
+export const CHUNK_CIPHER_BACKEND: Readonly<Record<AeadAlgorithm, ChunkCipherBackend>> = {
+  'aes-128-gcm': nativeAead ? 'native' : 'node:crypto',
+  'chacha20-poly1305': nativeAead ? 'native' : nodeCryptoSupport['chacha20-poly1305'] ? 'node:crypto' : 'javascript',
+};
+
 export function aeadCipher(algorithm: AeadAlgorithm, rawKey: Buffer, direction: Direction): ChunkCipher {
-  return nativeAead ? new NativeAeadCipher(nativeAead, algorithm, rawKey, direction) : new NodeAeadCipher(algorithm, rawKey);
+  switch (CHUNK_CIPHER_BACKEND[algorithm]) {
+    case 'native':
+      return new NativeAeadCipher(nativeAead!, algorithm, rawKey, direction);
+    case 'node:crypto':
+      return new NodeAeadCipher(algorithm, rawKey);
+    case 'javascript':
+      return new JsChaCha20Poly1305Cipher(rawKey);
+  }
 }
 
 // The ciphers (and the size sources of chunk-sizes.ts) are classes, not objects of closures:
@@ -111,6 +131,24 @@ class NodeAeadCipher implements ChunkCipher {
     }
     out.set(plain, offset);
     return plain.length;
+  }
+}
+
+/** Pure-JavaScript chacha20-poly1305 (common/crypto), for runtimes whose node:crypto lacks it. */
+class JsChaCha20Poly1305Cipher implements ChunkCipher {
+  readonly overhead = TAG_LENGTH;
+  private readonly cipher: ChaCha20Poly1305;
+
+  constructor(rawKey: Buffer) {
+    this.cipher = new ChaCha20Poly1305(rawKey);
+  }
+
+  seal(plain: Buffer, nonce: Buffer, out: Buffer, offset: number): number {
+    return this.cipher.seal(nonce, plain, out, offset);
+  }
+
+  open(sealed: Buffer, nonce: Buffer, out: Buffer, offset: number): number {
+    return this.cipher.open(nonce, sealed, out, offset);
   }
 }
 

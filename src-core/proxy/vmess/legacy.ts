@@ -11,8 +11,12 @@
  *
  * Response: AES-128-CFB(key = MD5(bodyKey), iv = MD5(bodyIV)) of [V, options, command, N, command…];
  * with security "legacy" the response body continues in that same CFB stream.
+ *
+ * The CFB streams come from common/crypto/aes-cfb.ts: node:crypto's where the runtime has
+ * aes-128-cfb, else CFB built on aes-128-ecb (docs/crypto.md).
  */
-import { createCipheriv, createDecipheriv, createHash, createHmac, randomInt, type Cipher, type Decipher } from 'node:crypto';
+import { createHash, createHmac, randomInt } from 'node:crypto';
+import { createAesCfb, type StreamCipher } from '../../common/crypto/aes-cfb.js';
 import type { VmessId, VmessUser } from './account.js';
 import { AUTH_WINDOW_SECONDS, LEGACY_TIMESTAMP_JITTER_SECONDS } from './consts.js';
 
@@ -100,8 +104,8 @@ export class LegacyUserValidator<T> {
 }
 
 /** A decipher for the legacy request header stream of `match`. */
-export function createLegacyHeaderDecipher(primaryCmdKey: Buffer, timestamp: number): Decipher {
-  return createDecipheriv('aes-128-cfb', primaryCmdKey, legacyHeaderIv(timestamp));
+export function createLegacyHeaderDecipher(primaryCmdKey: Buffer, timestamp: number): StreamCipher {
+  return createAesCfb(primaryCmdKey, legacyHeaderIv(timestamp), 'decrypt');
 }
 
 export interface SealLegacyRequestOptions {
@@ -122,15 +126,15 @@ export function sealLegacyRequestHeader(
   const timestamp =
     options.timestamp ?? now + randomInt(2 * LEGACY_TIMESTAMP_JITTER_SECONDS) - LEGACY_TIMESTAMP_JITTER_SECONDS;
   const id = options.id ?? (user.alterIds.length === 0 ? user.id : user.alterIds[randomInt(user.alterIds.length)]!);
-  const cipher = createCipheriv('aes-128-cfb', user.id.cmdKey, legacyHeaderIv(timestamp));
+  const cipher = createAesCfb(user.id.cmdKey, legacyHeaderIv(timestamp), 'encrypt');
   return Buffer.concat([legacyUserHash(id.uuid, timestamp), cipher.update(plaintext)]);
 }
 
 /** The CFB stream of the legacy response (header, then a legacy-security body). */
-export function createLegacyResponseCipher(responseKey: Buffer, responseIv: Buffer): Cipher {
-  return createCipheriv('aes-128-cfb', responseKey, responseIv);
+export function createLegacyResponseCipher(responseKey: Buffer, responseIv: Buffer): StreamCipher {
+  return createAesCfb(responseKey, responseIv, 'encrypt');
 }
 
-export function createLegacyResponseDecipher(responseKey: Buffer, responseIv: Buffer): Decipher {
-  return createDecipheriv('aes-128-cfb', responseKey, responseIv);
+export function createLegacyResponseDecipher(responseKey: Buffer, responseIv: Buffer): StreamCipher {
+  return createAesCfb(responseKey, responseIv, 'decrypt');
 }
