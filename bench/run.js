@@ -416,6 +416,8 @@ function preflight() {
   const v2rayVersion = commandOutput(V2RAY_BINARY, ['-version'])?.split('\n')[0];
   if (!v2rayVersion) throw new SetupError(`${V2RAY_BINARY} does not run; install v2ray (apt-get install -y v2ray) or set V2RAY_BINARY`);
   if (!existsSync(PORTHOLE_CLI)) throw new SetupError(`${PORTHOLE_CLI} does not exist; check PORTHOLE_CLI`);
+  // bin/porthole.js on an older Node hands over to a child on Node 24: the bench would measure the wrong process.
+  if (Number.parseInt(process.versions.node, 10) < 24) throw new SetupError(`Porthole runs on Node 24 and this is ${process.version}; run \`npm run bench\` (it uses the pinned Node 24)`);
   if (!existsSync(join(PORTHOLE_ENGINE, 'cli', 'main.js'))) {
     throw new SetupError(`the engine is not built in ${PORTHOLE_ENGINE}; run \`npm run build:core\` (npm run bench does it)`);
   }

@@ -5,6 +5,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 
+/** The machine's own node when it is older than 24 (this one's system Node 20), else undefined. */
+const olderNode = (() => {
+  const probe = spawnSync('/usr/bin/node', ['-p', 'process.versions.node'], { encoding: 'utf8' });
+  return probe.status === 0 && Number.parseInt(probe.stdout, 10) < 24 ? '/usr/bin/node' : undefined;
+})();
+
 const runBench = (env: Record<string, string>) =>
   spawnSync(process.execPath, ['bench/run.js', '--rounds', '1'], { env: { ...process.env, ...env }, encoding: 'utf8', timeout: 20_000 });
 
@@ -13,6 +19,12 @@ describe('bench setup checks', () => {
     const result = runBench({ V2RAY_BINARY: '/nonexistent/v2ray' });
     expect(result.status).toBe(1);
     expect(result.stderr.trim()).toBe('bench: /nonexistent/v2ray does not run; install v2ray (apt-get install -y v2ray) or set V2RAY_BINARY');
+  });
+
+  it.runIf(olderNode)('refuses a Node older than 24, whose CLI would hand over to a child the bench cannot measure', () => {
+    const result = spawnSync(olderNode!, ['bench/run.js', '--rounds', '1'], { encoding: 'utf8', timeout: 20_000 });
+    expect(result.status).toBe(1);
+    expect(result.stderr.trim()).toMatch(/^bench: Porthole runs on Node 24 and this is v\d+\.\S+; run `npm run bench` \(it uses the pinned Node 24\)$/);
   });
 
   it('names a Porthole CLI whose engine is not built', () => {
