@@ -58,6 +58,7 @@ describe('tuneV8ForTraffic', () => {
   it('asks each V8 only for flags it knows (V8 12 and later reject --interrupt-budget)', () => {
     expect(trafficV8Flags('11.3.244.8-node.30')).toEqual(['--no-incremental-marking', '--interrupt-budget=16000']);
     expect(trafficV8Flags('13.6.233.17-node.63')).toEqual(['--no-incremental-marking', '--external-memory-accounted-in-global-limit']);
+    expect(trafficV8Flags('12.4.254.21-node.33')).toEqual(['--no-incremental-marking']);
     expect(trafficV8Flags('14.4.258.14')).toEqual(['--no-incremental-marking']);
     const child = spawnSync(process.execPath, ['--input-type=module', '-e', `const v8 = await import('node:v8'); for (const flag of ${JSON.stringify(TRAFFIC_V8_FLAGS)}) v8.setFlagsFromString(flag);`], { encoding: 'utf8', timeout: 60_000 });
     expect(child.stderr).toBe('');
