@@ -36,8 +36,11 @@ function newSpaceGrowth(flags: string[]): number {
 
 describe('the young-generation ceiling', () => {
   it('relies on V8 reading --semi-space-growth-factor at run time: with 1 the new space stays small', () => {
-    expect(newSpaceGrowth([])).toBeGreaterThanOrEqual(8 * MIB);
-    expect(newSpaceGrowth([STOP_YOUNG_GROWTH_FLAG])).toBeLessThan(8 * MIB);
+    // Unflagged, V8 takes it to its maximum (32 MiB on Node 20, 64 on Node 24); with the flag it
+    // stays a fraction of that (2 MiB on Node 20; 7–13 MiB on Node 24, whose V8 still grows it some).
+    const untuned = newSpaceGrowth([]);
+    expect(untuned).toBeGreaterThanOrEqual(8 * MIB);
+    expect(newSpaceGrowth([STOP_YOUNG_GROWTH_FLAG]) * 3).toBeLessThan(untuned);
   });
 
   it('stops the growth once the new space has reached the ceiling, and not before', async () => {
