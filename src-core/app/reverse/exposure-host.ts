@@ -106,7 +106,10 @@ export class ExposureHost {
     if (!hosted) return undefined;
     const key = holdingKey(hosted.owner, hosted.request.id);
     return {
-      description: `exposure "${hosted.request.name}" (${hosted.request.id}) of ${hosted.owner.label}`,
+      // Read only when no link takes the connection: not built for every connection.
+      get description() {
+        return `exposure "${hosted.request.name}" (${hosted.request.id}) of ${hosted.owner.label}`;
+      },
       accepts: (holder) => this.hosted.get(key) === hosted && hosted.holders.has(holder) && holder.owner.key === hosted.owner.key,
     };
   }

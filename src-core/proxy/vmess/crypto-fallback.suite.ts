@@ -103,7 +103,34 @@ const TITLES: Record<CryptoProfile | 'openssl', string> = {
   boringssl: 'node:crypto as upstream BoringSSL has it',
 };
 
-export function defineCryptoFallbackTests(profile: CryptoProfile | 'openssl'): void {
+/**
+ * Registers the fallback tests, then the codec suites once more on this file's node:crypto
+ * (among them the v2ray 4.34 captures, byte for byte). `previousNativeAead` is what the caller's
+ * `vi.hoisted` found in PORTHOLE_NATIVE_AEAD before turning the addon off; it is put back after.
+ */
+export async function runCryptoFallbackTests(profile: CryptoProfile | 'openssl', previousNativeAead: string | undefined): Promise<void> {
+  afterAll(() => {
+    if (previousNativeAead === undefined) delete process.env.PORTHOLE_NATIVE_AEAD;
+    else process.env.PORTHOLE_NATIVE_AEAD = previousNativeAead;
+  });
+  defineCryptoFallbackTests(profile);
+  if (profile === 'openssl') {
+    // body.test.ts checks against its own OpenSSL reference decoder: plain Node only.
+    await import('./body.test.js');
+  } else {
+    await import('./account.test.js');
+    await import('./codec.test.js');
+    await import('./kdf.test.js');
+  }
+  await import('./client-handshake.test.js');
+  await import('./server-handshake.test.js');
+  await import('./legacy.test.js');
+  await import('./aead.test.js');
+  await import('./body-wide.test.js');
+  await import('./body-stream-udp.test.js');
+}
+
+function defineCryptoFallbackTests(profile: CryptoProfile | 'openssl'): void {
   const cfbFromNode = profile !== 'boringssl';
   const chachaFromNode = profile === 'openssl';
 

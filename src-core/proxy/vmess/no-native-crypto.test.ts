@@ -4,26 +4,12 @@
  * node:crypto: the path of a machine where the addon is not built. The tests are in
  * crypto-fallback.suite.ts; boringssl-crypto.test.ts runs them on a BoringSSL-like node:crypto.
  */
-import { afterAll, vi } from 'vitest';
+import { vi } from 'vitest';
 
 const previous = vi.hoisted(() => {
   const value = process.env.PORTHOLE_NATIVE_AEAD;
   process.env.PORTHOLE_NATIVE_AEAD = '0';
   return value;
 });
-afterAll(() => {
-  if (previous === undefined) delete process.env.PORTHOLE_NATIVE_AEAD;
-  else process.env.PORTHOLE_NATIVE_AEAD = previous;
-});
-
-const { defineCryptoFallbackTests } = await import('./crypto-fallback.suite.js');
-defineCryptoFallbackTests('openssl');
-
-// The codec suites again, on node:crypto (body.test.ts checks against its own OpenSSL reference decoder).
-await import('./body.test.js');
-await import('./client-handshake.test.js');
-await import('./server-handshake.test.js');
-await import('./legacy.test.js');
-await import('./aead.test.js');
-await import('./body-wide.test.js');
-await import('./body-stream-udp.test.js');
+const { runCryptoFallbackTests } = await import('./crypto-fallback.suite.js');
+await runCryptoFallbackTests('openssl', previous);
