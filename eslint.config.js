@@ -7,8 +7,25 @@ import { builtinModules } from 'node:module';
 
 const nodeBuiltins = [...builtinModules, ...builtinModules.map((name) => `node:${name}`)];
 
+const coreBannedPaths = [
+  { name: 'electron', message: 'src-core is pure Node: only src-main imports electron.' },
+  { name: 'react', message: 'src-core never imports the UI.' },
+  { name: 'react-dom', message: 'src-core never imports the UI.' },
+  { name: 'zustand', message: 'src-core never imports the UI.' },
+];
+const corePatterns = [
+  { group: ['**/src-main/**', '**/src-renderer/**'], message: 'src-core never imports src-main or src-renderer.' },
+  { group: ['electron/*', 'react/*', 'react-dom/*'], message: 'src-core is pure Node.' },
+];
+/** What ships (dist/) may not import what does not. */
+const shippedPatterns = [
+  { group: ['**/tooling/**'], message: 'Shipped code never imports src-core/tooling.' },
+  { group: ['**/testdata/**', '**/*.test.js', '**/*.suite.js', '**/*.bench.js'], message: 'Shipped code never imports tests or test vectors.' },
+];
+const testFiles = ['src-core/**/*.test.ts', 'src-core/**/*.bench.ts', 'src-core/**/*.suite.ts', 'src-core/**/testdata/**'];
+
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', 'release/**', 'bench/results/**', 'e2e/screenshots/**'] },
+  { ignores: ['dist/**', 'dist-tooling/**', 'node_modules/**', 'release/**', 'bench/results/**', 'e2e/screenshots/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
@@ -18,33 +35,38 @@ export default tseslint.config(
       '@typescript-eslint/consistent-type-imports': 'error',
     },
   },
-  // do not relax: the engine is pure Node and runs headless.
+  // do not relax: src-core is pure Node and runs headless. Inside it, the engine (the V2Ray-like
+  // core) never reaches into its host (API, service, dashboard, CLI, process tuning) or into
+  // tooling, and nothing that ships imports tests, test vectors or tooling (ARCHITECTURE.md).
   {
     files: ['src-core/**/*.ts'],
+    rules: { 'no-restricted-imports': ['error', { paths: coreBannedPaths, patterns: corePatterns }] },
+  },
+  {
+    files: ['src-core/host/**/*.ts'],
+    ignores: testFiles,
+    rules: { 'no-restricted-imports': ['error', { paths: coreBannedPaths, patterns: [...corePatterns, ...shippedPatterns] }] },
+  },
+  {
+    files: ['src-core/engine/**/*.ts'],
+    ignores: testFiles,
     rules: {
       'no-restricted-imports': ['error', {
-        paths: [
-          { name: 'electron', message: 'src-core is pure Node: only src-main imports electron.' },
-          { name: 'react', message: 'src-core never imports the UI.' },
-          { name: 'react-dom', message: 'src-core never imports the UI.' },
-          { name: 'zustand', message: 'src-core never imports the UI.' },
-        ],
-        patterns: [
-          { group: ['**/src-main/**', '**/src-renderer/**'], message: 'src-core never imports src-main or src-renderer.' },
-          { group: ['electron/*', 'react/*', 'react-dom/*'], message: 'src-core is pure Node.' },
-        ],
+        paths: coreBannedPaths,
+        patterns: [...corePatterns, ...shippedPatterns,
+          { group: ['**/host/**'], message: 'The engine never imports its host (src-core/host): pass what it needs in.' }],
       }],
     },
   },
-  // do not relax: src-core/api is the only layer the renderer sees, so it stays free of Node (style.md point 2).
+  // do not relax: src-core/host/api is the only layer the renderer sees, so it stays free of Node (style.md point 2).
   {
-    files: ['src-core/api/**/*.ts'],
+    files: ['src-core/host/api/**/*.ts'],
     rules: {
       'no-restricted-imports': ['error', {
-        paths: [...nodeBuiltins.map((name) => ({ name, message: 'src-core/api is shared with the renderer: no Node builtins.' })),
-          { name: 'electron', message: 'src-core/api is shared with the renderer.' },
+        paths: [...nodeBuiltins.map((name) => ({ name, message: 'src-core/host/api is shared with the renderer: no Node builtins.' })),
+          { name: 'electron', message: 'src-core/host/api is shared with the renderer.' },
           { name: 'react', message: 'src-core never imports the UI.' }],
-        patterns: [{ regex: '^\\.\\./', message: 'src-core/api imports only itself.' }],
+        patterns: [{ regex: '^\\.\\./', message: 'src-core/host/api imports only itself.' }],
       }],
     },
   },
@@ -61,7 +83,7 @@ export default tseslint.config(
         patterns: [
           { group: ['electron/*'], message: 'The renderer never imports electron.' },
           { group: ['**/src-main/**'], message: 'The renderer never imports src-main.' },
-          { regex: '(^|/)src-core/(?!api/)', message: 'The renderer sees only src-core/api.' },
+          { regex: '(^|/)src-core/(?!host/api/)', message: 'The renderer sees only src-core/host/api.' },
         ],
       }],
     },

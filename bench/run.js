@@ -418,7 +418,7 @@ function preflight() {
   if (!existsSync(PORTHOLE_CLI)) throw new SetupError(`${PORTHOLE_CLI} does not exist; check PORTHOLE_CLI`);
   // bin/porthole.js on an older Node hands over to a child on Node 24: the bench would measure the wrong process.
   if (Number.parseInt(process.versions.node, 10) < 24) throw new SetupError(`Porthole runs on Node 24 and this is ${process.version}; run \`npm run bench\` (it uses the pinned Node 24)`);
-  if (!existsSync(join(PORTHOLE_ENGINE, 'cli', 'main.js'))) {
+  if (!existsSync(join(PORTHOLE_ENGINE, 'host', 'cli', 'main.js'))) {
     throw new SetupError(`the engine is not built in ${PORTHOLE_ENGINE}; run \`npm run build:core\` (npm run bench does it)`);
   }
   return v2rayVersion;

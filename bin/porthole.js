@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Thin entry: the CLI lives in src-core/cli, compiled to dist/ by `npm ci` (the `prepare` script).
+// Thin entry: the CLI lives in src-core/host/cli, compiled to dist/ by `npm ci` (the `prepare` script).
 // Porthole runs on Node 24 (the Node inside Electron 40+). On an older `node`, it hands over to
 // the Node 24 that `npm ci` pins in node_modules (node-linux-*), or says what to install.
 import { spawn } from 'node:child_process';
@@ -26,7 +26,7 @@ if (Number.parseInt(process.versions.node, 10) < NEEDED_MAJOR) {
     process.exit(1);
   });
 } else {
-  const entry = new URL('../dist/src-core/cli/main.js', import.meta.url);
+  const entry = new URL('../dist/src-core/host/cli/main.js', import.meta.url);
   if (!existsSync(fileURLToPath(entry))) {
     console.error('porthole: the engine is not built yet. Run `npm ci` (or `npm run build`) in the project folder first.');
     process.exit(1);

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Builds the optional native addons (src-core/native/binding.gyp: the chunk AEAD and the heap
+// Builds the optional native addons (src-core/engine/native/binding.gyp: the chunk AEAD and the heap
 // trimmer) with node-gyp. Without a C compiler the engine still works (node:crypto, slower; no
 // heap trim after traffic), so a failed build warns and exits 0;
 // set PORTHOLE_REQUIRE_NATIVE=1 to make it an error (CI does).
@@ -8,7 +8,7 @@ import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-const directory = join(dirname(fileURLToPath(import.meta.url)), '..', 'src-core', 'native');
+const directory = join(dirname(fileURLToPath(import.meta.url)), '..', 'src-core', 'engine', 'native');
 // npm points npm_config_node_gyp at the node-gyp it bundles; outside npm, the one next to npm, or on PATH.
 const bundled = join(dirname(process.execPath), '..', 'lib', 'node_modules', 'npm', 'node_modules', 'node-gyp', 'bin', 'node-gyp.js');
 const gyp = process.env.npm_config_node_gyp ?? (existsSync(bundled) ? bundled : undefined);

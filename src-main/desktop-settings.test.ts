@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { EngineService, Settings } from '../src-core/api/index.js';
+import type { EngineService, Settings } from '../src-core/host/api/index.js';
 import { withDesktopSettings, type DesktopSettings } from './desktop-settings.js';
 
 function fakeService() {

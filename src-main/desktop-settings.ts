@@ -4,7 +4,7 @@
  * and hands the rest to the service. The web dashboard has no such fields, so its Settings page
  * shows no such switches. No `electron` import.
  */
-import type { EngineService, Settings } from '../src-core/api/index.js';
+import type { EngineService, Settings } from '../src-core/host/api/index.js';
 
 export interface DesktopSettings {
   launchAtLogin: boolean;

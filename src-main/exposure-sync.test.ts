@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { ServiceError } from '../src-core/api/index.js';
-import type { ExposureInput, ExposurePatch, ExposureStatus } from '../src-core/api/index.js';
+import { ServiceError } from '../src-core/host/api/index.js';
+import type { ExposureInput, ExposurePatch, ExposureStatus } from '../src-core/host/api/index.js';
 import { exposureSettingsChanged, exposureSettingsOf, restoreExposures } from './exposure-sync.js';
 import type { ExposureSetting } from './settings-schema.js';
 import { exposure } from './testing/snapshots.js';

@@ -4,7 +4,7 @@
  * back after a restart when the service starts without any (it keeps none on disk itself, or its
  * file was lost). No `electron` import.
  */
-import type { EngineService, ExposureStatus } from '../src-core/api/index.js';
+import type { EngineService, ExposureStatus } from '../src-core/host/api/index.js';
 import type { ExposureSetting } from './settings-schema.js';
 
 /** The saved form of the service's exposures, in the same order. */

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { PROFILE_NAME_PATTERN, ServiceError } from '../src-core/api/index.js';
-import type { ProfileSummary } from '../src-core/api/index.js';
+import { PROFILE_NAME_PATTERN, ServiceError } from '../src-core/host/api/index.js';
+import type { ProfileSummary } from '../src-core/host/api/index.js';
 import { importConfig, profileNameForFile } from './import-config.js';
 
 describe('profileNameForFile', () => {

@@ -3,8 +3,8 @@
  * file (Electron's open dialog) and reads it; this module picks the profile name and talks to the
  * service. No `electron` import.
  */
-import { PROFILE_NAME_PATTERN, toErrorEnvelope } from '../src-core/api/index.js';
-import type { EngineService, ErrorEnvelope, ProfileSummary } from '../src-core/api/index.js';
+import { PROFILE_NAME_PATTERN, toErrorEnvelope } from '../src-core/host/api/index.js';
+import type { EngineService, ErrorEnvelope, ProfileSummary } from '../src-core/host/api/index.js';
 
 /** Config files are small; the contract refuses texts over 1 MiB, so refuse them before reading. */
 export const MAX_CONFIG_BYTES = 1 << 20;

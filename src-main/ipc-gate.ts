@@ -2,12 +2,12 @@
  * The main-process gate for IPC calls (Electron security checklist item 17, style.md point 11):
  * a call reaches the engine service only when it comes from our own renderer's top frame, names
  * a method of the contract and carries arguments that match the method's schema. The contract's
- * method table (`src-core/api/methods.ts`) is the single list of what may be called.
+ * method table (`src-core/host/api/methods.ts`) is the single list of what may be called.
  * No `electron` import: the IPC handler passes `event.senderFrame.url`, whether the sender frame is
  * the top frame, and the message's `method` and `args`.
  */
-import { checkArguments, isEngineMethodName } from '../src-core/api/index.js';
-import type { EngineMethodName, ErrorEnvelope } from '../src-core/api/index.js';
+import { checkArguments, isEngineMethodName } from '../src-core/host/api/index.js';
+import type { EngineMethodName, ErrorEnvelope } from '../src-core/host/api/index.js';
 import { exceedsIpcSize, MAX_IPC_CALL_BYTES } from './ipc-size.js';
 
 export type GateResult =

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { ServiceError } from '../src-core/api/index.js';
-import type { EngineService, EngineSnapshot, LogLine } from '../src-core/api/index.js';
+import { ServiceError } from '../src-core/host/api/index.js';
+import type { EngineService, EngineSnapshot, LogLine } from '../src-core/host/api/index.js';
 import { CALL_CHANNEL, EVENT_CHANNEL, serveEngineOverIpc, SUBSCRIBE_CHANNEL } from './ipc-server.js';
 import type { IpcEventLike, IpcMainLike, SenderFrameLike, WebContentsLike } from './ipc-server.js';
 import { snapshot } from './testing/snapshots.js';

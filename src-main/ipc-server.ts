@@ -10,8 +10,8 @@
  * Written against the few members of `ipcMain`, `WebContents` and `WebFrameMain` it uses (the
  * `*Like` interfaces below, which Electron's objects satisfy), so it is tested without Electron.
  */
-import { ENGINE_EVENT_PROPERTIES, toErrorEnvelope } from '../src-core/api/index.js';
-import type { EngineEventName, EngineService, ErrorEnvelope, Unsubscribe } from '../src-core/api/index.js';
+import { ENGINE_EVENT_PROPERTIES, toErrorEnvelope } from '../src-core/host/api/index.js';
+import type { EngineEventName, EngineService, ErrorEnvelope, Unsubscribe } from '../src-core/host/api/index.js';
 import { gateIpcCall, isOwnRendererUrl } from './ipc-gate.js';
 import type { AllowedOrigin } from './ipc-gate.js';
 

@@ -8,7 +8,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSy
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import type { EngineSnapshot } from '../src-core/api/index.js';
+import type { EngineSnapshot } from '../src-core/host/api/index.js';
 import { app, becomeReady, fake, ipcMain } from './testing/fake-electron.js';
 import type { FakeMenuItem } from './testing/fake-electron.js';
 

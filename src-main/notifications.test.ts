@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { EngineSnapshot } from '../src-core/api/index.js';
+import type { EngineSnapshot } from '../src-core/host/api/index.js';
 import { INITIAL_NOTIFIER_STATE, nextNotifications } from './notifications.js';
 import type { AppNotification, NotifierState } from './notifications.js';
 import { bridge, exposure, snapshot } from './testing/snapshots.js';

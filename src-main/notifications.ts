@@ -3,7 +3,7 @@
  * live, with its public address; a link to the portal drops or comes back). Pure: the wiring keeps
  * the `NotifierState` between snapshots and shows the result with Electron's `Notification`.
  */
-import type { EngineSnapshot } from '../src-core/api/index.js';
+import type { EngineSnapshot } from '../src-core/host/api/index.js';
 
 export interface AppNotification {
   /** Stable per subject, so the wiring can replace an older notice about the same thing. */

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { runInNewContext } from 'node:vm';
 import ts from 'typescript';
 import { describe, expect, it } from 'vitest';
-import { ENGINE_EVENT_PROPERTIES, ENGINE_METHODS } from '../src-core/api/index.js';
+import { ENGINE_EVENT_PROPERTIES, ENGINE_METHODS } from '../src-core/host/api/index.js';
 import { CALL_CHANNEL, EVENT_CHANNEL, SUBSCRIBE_CHANNEL } from './ipc-server.js';
 
 interface Bridge {

@@ -6,7 +6,7 @@
  */
 import { readFile as readFileFromDisk } from 'node:fs/promises';
 import { join, resolve, sep } from 'node:path';
-import { contentTypeOf } from '../src-core/dashboard/content-types.js';
+import { contentTypeOf } from '../src-core/host/dashboard/content-types.js';
 import { APP_ORIGIN, isAppUrl } from './app-protocol.js';
 import { RENDERER_CSP } from './web-preferences.js';
 

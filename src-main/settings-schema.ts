@@ -5,7 +5,7 @@
  * the rest, and says what it dropped in `warnings` (the wiring logs them and shows a notice).
  * No `electron` import.
  */
-import { PROFILE_NAME_PATTERN } from '../src-core/api/index.js';
+import { PROFILE_NAME_PATTERN } from '../src-core/host/api/index.js';
 
 export type Theme = 'system' | 'light' | 'dark';
 

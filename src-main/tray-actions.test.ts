@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { ServiceError } from '../src-core/api/index.js';
-import type { ExposureInput, ExposurePatch, ProfileSummary } from '../src-core/api/index.js';
+import { ServiceError } from '../src-core/host/api/index.js';
+import type { ExposureInput, ExposurePatch, ProfileSummary } from '../src-core/host/api/index.js';
 import { createTrayActionHandler } from './tray-actions.js';
 import type { TrayEffects, WindowPage } from './tray-actions.js';
 import type { TrayAction, TrayState } from './tray-menu.js';

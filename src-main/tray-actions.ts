@@ -4,8 +4,8 @@
  * everything else goes through the engine-service contract. No `electron` import, so each mapping
  * is tested with a fake service.
  */
-import { toErrorEnvelope } from '../src-core/api/index.js';
-import type { EngineService, ErrorEnvelope } from '../src-core/api/index.js';
+import { toErrorEnvelope } from '../src-core/host/api/index.js';
+import type { EngineService, ErrorEnvelope } from '../src-core/host/api/index.js';
 import { importConfig } from './import-config.js';
 import type { TrayAction, TrayState } from './tray-menu.js';
 

@@ -4,7 +4,7 @@
  * a click closure; the Electron wiring maps actions to handlers (`withClickHandlers`) and hands the
  * result to `Menu.buildFromTemplate`.
  */
-import type { EngineState, ErrorEnvelope } from '../src-core/api/index.js';
+import type { EngineState, ErrorEnvelope } from '../src-core/host/api/index.js';
 
 /** An exposure as the tray shows it. */
 export interface TrayExposure {

@@ -2,7 +2,7 @@
  * Engine snapshot → `TrayState` (what `tray-menu.ts` draws). Pure, no `electron` import: the tray
  * wiring calls it on every snapshot and redraws only when the menu it gives changes.
  */
-import type { EngineSnapshot, ErrorEnvelope } from '../src-core/api/index.js';
+import type { EngineSnapshot, ErrorEnvelope } from '../src-core/host/api/index.js';
 import type { TrayExposure, TrayState } from './tray-menu.js';
 
 /**

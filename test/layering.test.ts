@@ -11,16 +11,22 @@ async function restrictedImportsIn(filePath: string, code: string): Promise<numb
 
 describe('layering rules', () => {
   it.each([
-    ['src-core/engine.ts', "import 'electron';"],
-    ['src-core/engine.ts', "import 'react';"],
-    ['src-core/engine.ts', "import '../src-main/main.js';"],
-    ['src-core/engine.ts', "import '../src-renderer/App.js';"],
-    ['src-core/api/contract.ts', "import 'node:fs';"],
-    ['src-core/api/contract.ts', "import 'net';"],
-    ['src-core/api/contract.ts', "import '../config/index.js';"],
+    ['src-core/engine/instance.ts', "import 'electron';"],
+    ['src-core/engine/instance.ts', "import 'react';"],
+    ['src-core/engine/instance.ts', "import '../../src-main/main.js';"],
+    ['src-core/host/cli/run.ts', "import '../../../src-renderer/App.js';"],
+    ['src-core/engine/instance.ts', "import '../host/service/local-engine-service.js';"],
+    ['src-core/engine/app/reverse/portal.ts', "import '../../../host/api/index.js';"],
+    ['src-core/engine/instance.ts', "import '../tooling/fuzz/targets.js';"],
+    ['src-core/host/cli/run.ts', "import '../../tooling/fuzz/targets.js';"],
+    ['src-core/engine/common/mux/session.ts', "import './testdata/vectors.js';"],
+    ['src-core/host/service/snapshot.ts', "import '../../engine/proxy/vmess/crypto-fallback.suite.js';"],
+    ['src-core/host/api/contract.ts', "import 'node:fs';"],
+    ['src-core/host/api/contract.ts', "import 'net';"],
+    ['src-core/host/api/contract.ts', "import '../../engine/config/index.js';"],
     ['src-renderer/page.ts', "import 'node:path';"],
     ['src-renderer/page.ts', "import 'electron';"],
-    ['src-renderer/page.ts', "import '../src-core/config/index.js';"],
+    ['src-renderer/page.ts', "import '../src-core/engine/config/index.js';"],
     ['src-renderer/page.ts', "import '../src-main/main.js';"],
     ['bin/tool.js', "import 'electron';"],
   ])('%s may not %s', async (filePath, code) => {
@@ -28,8 +34,11 @@ describe('layering rules', () => {
   });
 
   it.each([
-    ['src-core/engine.ts', "import 'node:net';"],
-    ['src-renderer/page.ts', "import '../src-core/api/contract.js';"],
+    ['src-core/engine/instance.ts', "import 'node:net';"],
+    ['src-core/host/cli/run.ts', "import '../../engine/instance.js';"],
+    ['src-core/engine/common/mux/session.test.ts', "import './testdata/vectors.js';"],
+    ['src-core/tooling/fuzz/mux.ts', "import '../../engine/common/mux/testdata/vectors.js';"],
+    ['src-renderer/page.ts', "import '../src-core/host/api/contract.js';"],
     ['src-main/main.ts', "import 'electron';"],
   ])('%s may %s', async (filePath, code) => {
     expect(await restrictedImportsIn(filePath, code)).toBe(0);

@@ -1,5 +1,5 @@
 /**
- * The reverse-proxy pair of V2Ray's documentation (src-core/config/fixtures/{portal,bridge}.json),
+ * The reverse-proxy pair of V2Ray's documentation (src-core/engine/config/fixtures/{portal,bridge}.json),
  * with loopback ephemeral ports and quiet logs. The same JSON is given to Porthole and to v2ray.
  */
 export const DOMAIN = 'test.v2ray.com';

@@ -4,7 +4,7 @@
  */
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startDashboard, type Dashboard as DashboardServer } from '../../src-core/dashboard/server.js';
+import { startDashboard, type Dashboard as DashboardServer } from '../../src-core/host/dashboard/server.js';
 import { waitUntil } from '../../test/support/ports.js';
 import { ConnectionsPage } from '../pages/connections.js';
 import { launchChromium } from '../support/browser.js';

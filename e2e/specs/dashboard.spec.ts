@@ -6,7 +6,7 @@
  */
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '../../src-core/config/index.js';
+import { loadConfig } from '../../src-core/engine/config/index.js';
 import { waitUntil } from '../../test/support/ports.js';
 import { ConnectionsPage } from '../pages/connections.js';
 import { Dashboard, type PageName } from '../pages/dashboard.js';

@@ -16,7 +16,7 @@
  */
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { exportV2RayConfig, loadConfig } from '../../src-core/config/index.js';
+import { exportV2RayConfig, loadConfig } from '../../src-core/engine/config/index.js';
 import { freePorts, waitForPort, waitUntil } from '../../test/support/ports.js';
 import { portalConfig } from '../../test/support/reverse-pair.js';
 import { v2rayAvailable } from '../../test/support/v2ray.js';

@@ -2,7 +2,7 @@
  * A stand-in EngineService with 2,000 live connections whose counters move every second: enough
  * to show whether the Connections table stays smooth. Served by the real dashboard server.
  */
-import type { ConnectionRow, EngineEvent, EngineService, EngineSnapshot, LogLine } from '../../src-core/api/index.js';
+import type { ConnectionRow, EngineEvent, EngineService, EngineSnapshot, LogLine } from '../../src-core/host/api/index.js';
 
 export interface BusyService extends EngineService {
   readonly closed: number[];

@@ -1,5 +1,5 @@
 /** Snapshot and exposure builders for src-main's tests (not part of the build). */
-import type { BridgeState, EngineSnapshot, ExposureStatus, PortalState } from '../../src-core/api/index.js';
+import type { BridgeState, EngineSnapshot, ExposureStatus, PortalState } from '../../src-core/host/api/index.js';
 
 export const T0 = 1_700_000_000_000;
 

@@ -9,7 +9,7 @@ import { Compartment, EditorState, type Text } from '@codemirror/state';
 import { EditorView } from '@codemirror/view';
 import { basicSetup } from 'codemirror';
 import { useEffect, useRef } from 'react';
-import type { ErrorEnvelope } from '../../src-core/api/index.js';
+import type { ErrorEnvelope } from '../../src-core/host/api/index.js';
 
 interface ConfigEditorProps {
   text: string;

@@ -1,4 +1,4 @@
-import type { EngineState, ExposureState } from '../../src-core/api/index.js';
+import type { EngineState, ExposureState } from '../../src-core/host/api/index.js';
 import { EXPOSURE_STATE_LOOK } from '../state/exposures.js';
 
 const LOOK: Record<EngineState, { className: string; label: string }> = {

@@ -5,7 +5,7 @@
 import { useEffect, useRef } from 'react';
 import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
-import type { TrafficPoint } from '../../src-core/api/index.js';
+import type { TrafficPoint } from '../../src-core/host/api/index.js';
 import { formatRate } from '../format.js';
 
 interface TrafficChartProps {

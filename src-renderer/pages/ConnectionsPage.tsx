@@ -5,7 +5,7 @@
 import { useVirtualizer } from '@tanstack/react-virtual';
 import { useMemo, useRef } from 'react';
 import { useShallow } from 'zustand/react/shallow';
-import type { ConnectionRow } from '../../src-core/api/index.js';
+import type { ConnectionRow } from '../../src-core/host/api/index.js';
 import { EmptyState } from '../components/EmptyState.js';
 import { CloseIcon, InboxIcon, SearchIcon } from '../components/Icons.js';
 import { formatBytes, formatClock, formatDuration, formatRate, formatTarget } from '../format.js';

@@ -4,7 +4,7 @@
  */
 import { useEffect, useRef, useState, useSyncExternalStore, type FormEvent } from 'react';
 import { useShallow } from 'zustand/react/shallow';
-import type { ExposureStatus, PortalKind } from '../../src-core/api/index.js';
+import type { ExposureStatus, PortalKind } from '../../src-core/host/api/index.js';
 import { CopyButton } from '../components/CopyButton.js';
 import { EmptyState } from '../components/EmptyState.js';
 import { GlobeIcon, PauseIcon, PlayIcon, PlusIcon, ServerIcon, TrashIcon } from '../components/Icons.js';

@@ -2,7 +2,7 @@
 import { useVirtualizer } from '@tanstack/react-virtual';
 import { useEffect, useMemo, useRef } from 'react';
 import { useShallow } from 'zustand/react/shallow';
-import type { LogLevel } from '../../src-core/api/index.js';
+import type { LogLevel } from '../../src-core/host/api/index.js';
 import { EmptyState } from '../components/EmptyState.js';
 import { LogsIcon, PauseIcon, PlayIcon, SearchIcon } from '../components/Icons.js';
 import { formatLogTime } from '../format.js';

@@ -3,7 +3,7 @@
  * rates and totals, the 5-minute graph, bridges and portals with their links.
  */
 import { useShallow } from 'zustand/react/shallow';
-import type { ExposureStatus } from '../../src-core/api/index.js';
+import type { ExposureStatus } from '../../src-core/host/api/index.js';
 import { EmptyState } from '../components/EmptyState.js';
 import { GlobeIcon, PlayIcon, PlugIcon, PlusIcon } from '../components/Icons.js';
 import { ExposureStatePill, LinkStatePill } from '../components/StatusPill.js';

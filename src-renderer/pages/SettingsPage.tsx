@@ -1,6 +1,6 @@
 /** Settings: theme, and where this dashboard is served. */
 import { useShallow } from 'zustand/react/shallow';
-import type { Settings } from '../../src-core/api/index.js';
+import type { Settings } from '../../src-core/host/api/index.js';
 import { useAppStore } from '../state/store.js';
 
 const THEMES: { value: Settings['theme']; label: string }[] = [

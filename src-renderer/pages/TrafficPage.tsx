@@ -5,7 +5,7 @@
  */
 import { useEffect, useMemo } from 'react';
 import { useShallow } from 'zustand/react/shallow';
-import type { TagTraffic, TrafficPoint, TrafficWindow } from '../../src-core/api/index.js';
+import type { TagTraffic, TrafficPoint, TrafficWindow } from '../../src-core/host/api/index.js';
 import { EmptyState } from '../components/EmptyState.js';
 import { GlobeIcon, TrafficIcon } from '../components/Icons.js';
 import { TrafficChart } from '../components/TrafficChart.js';

@@ -1,5 +1,5 @@
 /** The Connections page: the live rows, sorting, filtering, closing. */
-import type { ConnectionRow, ErrorEnvelope } from '../../src-core/api/index.js';
+import type { ConnectionRow, ErrorEnvelope } from '../../src-core/host/api/index.js';
 import { envelopeOf } from '../transport/errors.js';
 import { engineService } from './service.js';
 import type { SliceCreator } from './store.js';

@@ -1,5 +1,5 @@
 /** Engine status, bridges and portals, totals, and whether events are flowing. */
-import type { BridgeState, EngineSnapshot, EngineStatus, ErrorEnvelope, PortalState, TrafficTotals } from '../../src-core/api/index.js';
+import type { BridgeState, EngineSnapshot, EngineStatus, ErrorEnvelope, PortalState, TrafficTotals } from '../../src-core/host/api/index.js';
 import { envelopeOf } from '../transport/errors.js';
 import type { LinkStatus } from '../transport/index.js';
 import { engineService } from './service.js';

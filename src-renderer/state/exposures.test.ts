@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import type { EngineSnapshot, ExposureStatus, ServerSetup, TagTraffic } from '../../src-core/api/index.js';
+import type { EngineSnapshot, ExposureStatus, ServerSetup, TagTraffic } from '../../src-core/host/api/index.js';
 import {
   ADD_FORM, EXPOSURE_HOLD_MS, exposureIdOfTag, exposureProblem, exposureTag, hasUsableAddress, localAddressOf, ONE_CLICK, parseExposureForm, splitExposureTags,
 } from './exposures.js';

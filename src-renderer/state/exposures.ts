@@ -5,8 +5,8 @@
  * could briefly undo it (an added row vanishing, a removed one coming back): the slice remembers
  * what it just did for `EXPOSURE_HOLD_MS` and lets newer snapshots win after that.
  */
-import { exposureIdOfTag } from '../../src-core/api/index.js';
-import type { EngineSnapshot, ErrorEnvelope, ExposureInput, ExposurePatch, ExposureState, ExposureStatus, TagTraffic } from '../../src-core/api/index.js';
+import { exposureIdOfTag } from '../../src-core/host/api/index.js';
+import type { EngineSnapshot, ErrorEnvelope, ExposureInput, ExposurePatch, ExposureState, ExposureStatus, TagTraffic } from '../../src-core/host/api/index.js';
 import { asSentence } from '../format.js';
 import { envelopeOf } from '../transport/errors.js';
 import { engineService } from './service.js';
@@ -181,7 +181,7 @@ export function exposureProblem(exposure: Pick<ExposureStatus, 'state' | 'proble
   return null;
 }
 
-export { EXPOSURE_TAG_PREFIX, exposureIdOfTag, exposureTag } from '../../src-core/api/index.js';
+export { EXPOSURE_TAG_PREFIX, exposureIdOfTag, exposureTag } from '../../src-core/host/api/index.js';
 
 /**
  * What the add form's fields mean, checked as the service's schema does, so a typo is said next

@@ -1,5 +1,5 @@
 /** A stand-in EngineService for the store's tests: records calls, answers what it is told. */
-import type { EngineService, EngineSnapshot, LogLine } from '../../src-core/api/index.js';
+import type { EngineService, EngineSnapshot, LogLine } from '../../src-core/host/api/index.js';
 
 /** Each method answers what `answers` says: a value, an Error to throw, or a function of the arguments. */
 export function fakeService(answers: Partial<Record<keyof EngineService, unknown>> = {}) {

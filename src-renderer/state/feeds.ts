@@ -2,7 +2,7 @@
  * Wires the service's events into the store: snapshots feed engine, connections, exposures and traffic; log
  * batches feed the log slice. Returns the function that unhooks everything.
  */
-import type { EngineService, Unsubscribe } from '../../src-core/api/index.js';
+import type { EngineService, Unsubscribe } from '../../src-core/host/api/index.js';
 import type { Transport } from '../transport/index.js';
 import { useAppStore } from './store.js';
 

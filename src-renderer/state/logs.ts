@@ -1,5 +1,5 @@
 /** The Logs page: recent lines (bounded), level filter, search, pause. */
-import type { LogLevel, LogLine } from '../../src-core/api/index.js';
+import type { LogLevel, LogLine } from '../../src-core/host/api/index.js';
 import { engineService } from './service.js';
 import type { SliceCreator } from './store.js';
 

@@ -3,7 +3,7 @@
  * one from paste, file or drop). Drafts are validated by the engine's own config layer, so the
  * editor marks exactly what `porthole test` would say.
  */
-import type { ErrorEnvelope, ExportedProfile, ProfileSummary, ValidationResult } from '../../src-core/api/index.js';
+import type { ErrorEnvelope, ExportedProfile, ProfileSummary, ValidationResult } from '../../src-core/host/api/index.js';
 import { envelopeOf } from '../transport/errors.js';
 import { engineService } from './service.js';
 import type { SliceCreator } from './store.js';

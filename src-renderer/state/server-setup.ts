@@ -3,7 +3,7 @@
  * exposures, fetched when the panel opens. Opening it from the Exposures page (a V2Ray portal
  * needs its lines) works too: the panel is state, not a route.
  */
-import type { ErrorEnvelope, ServerSetup } from '../../src-core/api/index.js';
+import type { ErrorEnvelope, ServerSetup } from '../../src-core/host/api/index.js';
 import { asSentence } from '../format.js';
 import { envelopeOf } from '../transport/errors.js';
 import { engineService } from './service.js';

@@ -2,7 +2,7 @@
  * The one `EngineService` the store's actions use. Set once at start-up (main.tsx) or by a test;
  * components never reach it: they call actions.
  */
-import type { EngineService } from '../../src-core/api/index.js';
+import type { EngineService } from '../../src-core/host/api/index.js';
 
 let current: EngineService | undefined;
 

@@ -1,5 +1,5 @@
 /** User settings kept by the service (theme), applied at once and saved in the background. */
-import type { ErrorEnvelope, Settings } from '../../src-core/api/index.js';
+import type { ErrorEnvelope, Settings } from '../../src-core/host/api/index.js';
 import { envelopeOf } from '../transport/errors.js';
 import { engineService } from './service.js';
 import type { SliceCreator } from './store.js';

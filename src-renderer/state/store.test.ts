@@ -1,6 +1,6 @@
 /** The store's slices against a stand-in EngineService; the store is reset between tests. */
 import { beforeEach, describe, expect, it } from 'vitest';
-import type { ConnectionRow, EngineSnapshot, LogLine, TagTraffic } from '../../src-core/api/index.js';
+import type { ConnectionRow, EngineSnapshot, LogLine, TagTraffic } from '../../src-core/host/api/index.js';
 import { visibleConnections } from './connections.js';
 import { startFeeds } from './feeds.js';
 import { visibleLogLines } from './logs.js';

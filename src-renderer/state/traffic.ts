@@ -3,7 +3,7 @@
  * seeded once from `getTrafficHistory('5m')` and then appended from each snapshot; the 1 h window's
  * 10 s points are fetched while that window is shown.
  */
-import type { EngineSnapshot, TagTraffic, TrafficHistory, TrafficPoint, TrafficWindow } from '../../src-core/api/index.js';
+import type { EngineSnapshot, TagTraffic, TrafficHistory, TrafficPoint, TrafficWindow } from '../../src-core/host/api/index.js';
 import { engineService } from './service.js';
 import type { SliceCreator } from './store.js';
 

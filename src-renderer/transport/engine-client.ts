@@ -3,7 +3,7 @@
  * Electron's preload in issue 6): methods become `channel.call(name, args)`, events become
  * `channel.subscribe(name, listener)`. Nothing here knows which transport it is.
  */
-import type { ENGINE_EVENT_PROPERTIES, EngineChannel, EngineEventName, EngineMethodName, EngineService } from '../../src-core/api/index.js';
+import type { ENGINE_EVENT_PROPERTIES, EngineChannel, EngineEventName, EngineMethodName, EngineService } from '../../src-core/host/api/index.js';
 
 type EventProperty = (typeof ENGINE_EVENT_PROPERTIES)[EngineEventName];
 

@@ -1,4 +1,4 @@
-import type { ErrorEnvelope, ErrorWhere } from '../../src-core/api/index.js';
+import type { ErrorEnvelope, ErrorWhere } from '../../src-core/host/api/index.js';
 
 /** A failed engine call on the renderer side: the service's envelope, as an Error. */
 export class EngineCallError extends Error implements ErrorEnvelope {

@@ -3,7 +3,7 @@
  * WebSocket at `/api/events` (reopened with backoff when it drops). The token travels as the
  * HttpOnly cookie the server set; this code never sees it.
  */
-import type { EngineChannel, EngineEventName, EngineEvents, EngineMethodName, Unsubscribe } from '../../src-core/api/index.js';
+import type { EngineChannel, EngineEventName, EngineEvents, EngineMethodName, Unsubscribe } from '../../src-core/host/api/index.js';
 import { EngineCallError } from './errors.js';
 
 /** Whether events are flowing: the UI says "reconnecting" instead of freezing silently. */

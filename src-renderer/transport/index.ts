@@ -3,7 +3,7 @@
  * HTTP/WebSocket. The only module that looks at `window` for this; everything else gets an
  * `EngineService`.
  */
-import type { EngineService, Unsubscribe } from '../../src-core/api/index.js';
+import type { EngineService, Unsubscribe } from '../../src-core/host/api/index.js';
 import { createEngineServiceClient } from './engine-client.js';
 import { createHttpChannel, type LinkStatus } from './http-channel.js';
 import { createPreloadChannel, type PortholePreload } from './preload-channel.js';

@@ -3,7 +3,7 @@
  * functions as `window.porthole` (style.md point 11) and checks every name itself. The renderer
  * wraps them in the same `EngineService` proxy as the dashboard's transport.
  */
-import type { EngineChannel, EngineEventName, EngineEvents, EngineMethodName, Unsubscribe } from '../../src-core/api/index.js';
+import type { EngineChannel, EngineEventName, EngineEvents, EngineMethodName, Unsubscribe } from '../../src-core/host/api/index.js';
 
 /** What the preload's `contextBridge.exposeInMainWorld('porthole', …)` provides. */
 export interface PortholePreload {

@@ -1,16 +1,16 @@
 /**
- * The reverse-proxy pair of V2Ray's documentation (src-core/config/fixtures/{portal,bridge}.json)
+ * The reverse-proxy pair of V2Ray's documentation (src-core/engine/config/fixtures/{portal,bridge}.json)
  * with loopback ports, run as Porthole (in this process) or as the real `v2ray`, in any pairing.
  */
 import { readFileSync } from 'node:fs';
-import { exportV2RayConfig, loadConfig, type PortholeConfig } from '../../src-core/config/index.js';
-import { Instance } from '../../src-core/instance.js';
+import { exportV2RayConfig, loadConfig, type PortholeConfig } from '../../src-core/engine/config/index.js';
+import { Instance } from '../../src-core/engine/instance.js';
 import { freePorts, waitForPort } from './ports.js';
 import { startV2Ray, startV2RayFile, startWithConfigFile, type V2RayProcess } from './v2ray.js';
 
 export type Peer = 'porthole' | 'v2ray';
 
-const fixtures = new URL('../../src-core/config/fixtures/', import.meta.url);
+const fixtures = new URL('../../src-core/engine/config/fixtures/', import.meta.url);
 
 function fixture(name: string): PortholeConfig {
   return loadConfig([{ name, text: readFileSync(new URL(name, fixtures), 'utf8') }]);

@@ -1,0 +1,302 @@
+/**
+ * The portal's side of one-click exposures: Porthole bridges ask (over the control session, see
+ * `exposure-wire.ts`) for a public port for one of their local services; the host opens it from
+ * the range the portal's owner allows, sends what arrives there to the portal (as a dokodemo-door
+ * inbound whose connections skip routing), and closes it when the bridge withdraws the exposure or
+ * when no link that asked for it is left (after a grace period, so a reconnecting bridge keeps its
+ * port).
+ *
+ * An exposure belongs to the bridge user that asked for it (the VMess user that authenticated the
+ * link): ids are the bridge's own, so they are kept per user (another user's same id is another
+ * exposure, and cannot withdraw or replace this one), each user may hold `maxPerUser` exposures,
+ * and the portal carries an exposure's connections only on links that hold it (`routeOf`).
+ */
+import { formatErrorLine, type ErrorCode, type PortholeError } from '../../common/errors.js';
+import type { Session } from '../../common/session.js';
+import { DEFAULT_EXPOSURES_PER_USER, type PortalExposuresConfig, type PortRange } from '../../config/index.js';
+import type { Dispatcher } from '../../features/dispatcher.js';
+import type { ComponentLogger } from '../../features/log.js';
+import { DokodemoInbound } from '../../proxy/dokodemo/inbound.js';
+import { parseAddress } from '../../common/net.js';
+import type { ExposeRequest, ExposureReply } from './exposure-wire.js';
+import { exposureTag } from '../exposures/tag.js';
+
+/** How long a public port stays open after the last link that asked for it is gone. */
+export const EXPOSURE_GRACE_MS = 15_000;
+/** Ports tried when the bridge lets the portal pick one. */
+const MAX_PICK_ATTEMPTS = 200;
+
+/** Who holds exposures: one bridge user, however many links it has. */
+export interface ExposureOwner {
+  /** Equal for every link of one user, different between users. */
+  readonly key: string;
+  /** How logs name it: the user's email, or the start of its key. */
+  readonly label: string;
+}
+
+/**
+ * The owner of a bridge link, from the session its inbound made: the VMess user that
+ * authenticated it. A link no inbound authenticated (a bridge in this same instance, or a config
+ * that routes an inbound without users to the portal) belongs to that inbound's tag.
+ */
+export function exposureOwnerOf(session: Session): ExposureOwner {
+  if (session.userKey !== undefined) {
+    return { key: `user:${session.userKey}`, label: `user ${session.user ?? session.userKey.slice(0, 8)}` };
+  }
+  return { key: `inbound:${session.inboundTag}`, label: `inbound "${session.inboundTag}"` };
+}
+
+/** One bridge link that asked for exposures; replies go back through it. */
+export interface ExposureHolder {
+  readonly owner: ExposureOwner;
+  /** The link has closed (its `holderGone` has run, or is about to). */
+  readonly gone: boolean;
+  reply(reply: ExposureReply): void;
+}
+
+/** Where the portal may carry a connection that arrived on an exposure's public port. */
+export interface ExposureRoute {
+  /** For logs: which exposure, whose. */
+  readonly description: string;
+  /** True for a link that holds this exposure now (and so belongs to its owner). */
+  accepts(holder: ExposureHolder): boolean;
+}
+
+export interface ExposureHostOptions {
+  /** The portal's `exposures` config; undefined: every request is refused, saying how to allow it. */
+  config: PortalExposuresConfig | undefined;
+  portalTag: string;
+  dispatcher: Dispatcher;
+  log: ComponentLogger;
+  /** Log for the public listeners (as the dokodemo-door inbound logs). */
+  inboundLog: ComponentLogger;
+  graceMs?: number;
+}
+
+interface HostedExposure {
+  readonly owner: ExposureOwner;
+  request: ExposeRequest;
+  port: number;
+  inbound: DokodemoInbound;
+  holders: Set<ExposureHolder>;
+  grace: ReturnType<typeof setTimeout> | undefined;
+}
+
+export class ExposureHost {
+  /** By owner and id (`holdingKey`): ids are chosen by bridges, so only the owner's are its own. */
+  private readonly hosted = new Map<string, HostedExposure>();
+  /** The exposure each connection from a public port arrived on, for `routeOf`. */
+  private readonly arrivals = new WeakMap<Session, HostedExposure>();
+  private queue: Promise<void> = Promise.resolve();
+  private closed = false;
+
+  constructor(private readonly options: ExposureHostOptions) {}
+
+  /** Public ports open now, by exposure id (for the UI and tests). */
+  get openPorts(): { id: string; name: string; port: number; local: string }[] {
+    return [...this.hosted.values()].map((hosted) => ({ id: hosted.request.id, name: hosted.request.name, port: hosted.port, local: `${hosted.request.localHost}:${hosted.request.localPort}` }));
+  }
+
+  /**
+   * For a connection that arrived on an exposure's public port: which links may carry it (only
+   * those that hold the exposure, never another bridge's). Undefined for any other connection.
+   */
+  routeOf(session: Session): ExposureRoute | undefined {
+    const hosted = this.arrivals.get(session);
+    if (!hosted) return undefined;
+    const key = holdingKey(hosted.owner, hosted.request.id);
+    return {
+      // Read only when no link takes the connection: not built for every connection.
+      get description() {
+        return `exposure "${hosted.request.name}" (${hosted.request.id}) of ${hosted.owner.label}`;
+      },
+      accepts: (holder) => this.hosted.get(key) === hosted && hosted.holders.has(holder) && holder.owner.key === hosted.owner.key,
+    };
+  }
+
+  /** Opens (or confirms) the public port for `request`; always answers through `holder`. */
+  expose(holder: ExposureHolder, request: ExposeRequest): Promise<void> {
+    return this.serial(async () => {
+      const reply = await this.exposeNow(holder, request);
+      // A link that closed while its request waited must not hold the port (and the user's place) for ever.
+      if (holder.gone) this.holderGone(holder);
+      else holder.reply(reply);
+    });
+  }
+
+  /** The bridge withdrew the exposure: its port closes now. Only the owner's own id counts. */
+  unexpose(holder: ExposureHolder, id: string): Promise<void> {
+    return this.serial(async () => {
+      await this.remove(holdingKey(holder.owner, id), 'withdrawn by the bridge');
+    });
+  }
+
+  /** A link closed: exposures no other link holds close after the grace period. */
+  holderGone(holder: ExposureHolder): void {
+    for (const [key, hosted] of this.hosted) {
+      if (!hosted.holders.delete(holder) || hosted.holders.size > 0 || hosted.grace) continue;
+      const graceMs = this.options.graceMs ?? EXPOSURE_GRACE_MS;
+      hosted.grace = setTimeout(() => {
+        void this.serial(async () => {
+          if (this.hosted.get(key) === hosted && hosted.holders.size === 0) await this.remove(key, 'the bridge is gone');
+        });
+      }, graceMs);
+      hosted.grace.unref();
+    }
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    await this.serial(async () => {
+      for (const key of [...this.hosted.keys()]) await this.remove(key, 'the portal stops');
+    });
+  }
+
+  /** One request at a time: two bridges asking for the same port cannot both get it. */
+  private serial(task: () => Promise<void>): Promise<void> {
+    const run = this.queue.then(task, task).catch((error: unknown) => {
+      this.options.log.warning(`exposure request failed: ${formatErrorLine(error)}`);
+    });
+    this.queue = run;
+    return run;
+  }
+
+  private async exposeNow(holder: ExposureHolder, request: ExposeRequest): Promise<ExposureReply> {
+    const { config } = this.options;
+    const refuse = (errorCode: ErrorCode, error: string): ExposureReply => {
+      this.options.log.warning(`refused to expose "${request.name}" (${request.id}) of ${holder.owner.label}: ${error}`);
+      return { id: request.id, publicPort: 0, errorCode, error };
+    };
+    if (this.closed) return refuse('PH_EXPOSE_NOT_ALLOWED', 'the portal is stopping');
+    if (!config) {
+      return refuse('PH_EXPOSE_NOT_ALLOWED', `this portal allows no exposures: its owner can add "exposures": {"ports": "20000-20099"} to reverse.portals "${this.options.portalTag}"`);
+    }
+    const key = holdingKey(holder.owner, request.id);
+    const existing = this.hosted.get(key);
+    if (existing) {
+      const same = existing.request.localHost === request.localHost && existing.request.localPort === request.localPort
+        && (request.publicPort === 0 || request.publicPort === existing.port);
+      if (same) {
+        existing.holders.add(holder);
+        if (existing.grace) clearTimeout(existing.grace);
+        existing.grace = undefined;
+        existing.request = request;
+        return this.liveReply(request.id, existing.port);
+      }
+      await this.remove(key, 'changed by the bridge');
+    }
+    // One user cannot take the whole range (a replaced exposure was removed above, so it does not count).
+    const allowed = config.maxPerUser ?? DEFAULT_EXPOSURES_PER_USER;
+    const held = [...this.hosted.values()].filter((hosted) => hosted.owner.key === holder.owner.key).length;
+    if (held >= allowed) {
+      return refuse('PH_EXPOSE_LIMIT', `this portal allows ${allowed} exposure${allowed === 1 ? '' : 's'} per user, and you already have ${held}: remove one first, or ask the portal's owner to raise "maxPerUser"`);
+    }
+    if (request.publicPort !== 0) {
+      if (!inRanges(config.ports, request.publicPort)) {
+        return refuse('PH_EXPOSE_OUT_OF_RANGE', `public port ${request.publicPort} is outside the range this portal allows (${describeRanges(config.ports)})`);
+      }
+      const taken = this.atPort(request.publicPort);
+      if (taken) {
+        // Another user's exposure is not named to this one.
+        const by = taken.owner.key === holder.owner.key ? `exposure "${taken.request.name}"` : 'another exposure';
+        return refuse('PH_EXPOSE_PORT_TAKEN', `public port ${request.publicPort} is already taken by ${by}`);
+      }
+      try {
+        return this.listening(holder, request, await this.listen(holder.owner, request, request.publicPort));
+      } catch (error) {
+        return refuse('PH_EXPOSE_PORT_TAKEN', listenFailure(request.publicPort, error));
+      }
+    }
+    let attempts = 0;
+    for (const port of portsOf(config.ports)) {
+      if (this.atPort(port)) continue;
+      if (++attempts > MAX_PICK_ATTEMPTS) break;
+      try {
+        return this.listening(holder, request, await this.listen(holder.owner, request, port));
+      } catch {
+        // In use by another program: try the next one.
+      }
+    }
+    return refuse('PH_EXPOSE_PORT_TAKEN', `no free public port left in ${describeRanges(config.ports)}`);
+  }
+
+  private listening(holder: ExposureHolder, request: ExposeRequest, hosted: HostedExposure): ExposureReply {
+    hosted.holders.add(holder);
+    this.hosted.set(holdingKey(holder.owner, request.id), hosted);
+    const listen = this.options.config?.listen ?? '0.0.0.0';
+    this.options.log.info(`exposure "${request.name}" (${request.id}) of ${holder.owner.label} is public on ${listen}:${hosted.port} → bridge's ${request.localHost}:${request.localPort}`);
+    return this.liveReply(request.id, hosted.port);
+  }
+
+  private liveReply(id: string, port: number): ExposureReply {
+    const publicHost = this.options.config?.publicHost;
+    return { id, publicPort: port, ...(publicHost ? { publicHost } : {}) };
+  }
+
+  private async listen(owner: ExposureOwner, request: ExposeRequest, port: number): Promise<HostedExposure> {
+    const listen = this.options.config?.listen ?? '0.0.0.0';
+    const local = parseAddress(request.localHost);
+    const { dispatcher } = this.options;
+    // Each connection is marked with its exposure on its way to the portal, which asks `routeOf`.
+    const marking: Dispatcher = {
+      dispatch: (session, target) => {
+        this.arrivals.set(session, hosted);
+        return dispatcher.dispatch(session, target);
+      },
+      dispatchLink: (session, target, stream) => {
+        this.arrivals.set(session, hosted);
+        dispatcher.dispatchLink(session, target, stream);
+      },
+    };
+    const inbound = new DokodemoInbound(exposureTag(request.id), {
+      listenHost: listen === '0.0.0.0' ? '::' : listen,
+      listenPort: port,
+      // The bridge recognises its exposure by this target (the local address it asked for).
+      target: { network: 'tcp', address: local, port: request.localPort },
+      level: 0,
+      acceptsTcp: true,
+      outboundTag: this.options.portalTag,
+    }, marking, this.options.inboundLog);
+    const hosted: HostedExposure = { owner, request, port, inbound, holders: new Set(), grace: undefined };
+    await inbound.start();
+    return hosted;
+  }
+
+  private atPort(port: number): HostedExposure | undefined {
+    for (const hosted of this.hosted.values()) if (hosted.port === port) return hosted;
+    return undefined;
+  }
+
+  private async remove(key: string, why: string): Promise<void> {
+    const hosted = this.hosted.get(key);
+    if (!hosted) return;
+    this.hosted.delete(key);
+    if (hosted.grace) clearTimeout(hosted.grace);
+    await hosted.inbound.close();
+    this.options.log.info(`exposure "${hosted.request.name}" (${hosted.request.id}) of ${hosted.owner.label} closed public port ${hosted.port}: ${why}`);
+  }
+}
+
+/** The key of `id` in `owner`'s namespace (a JSON pair: no owner or id can make another's). */
+function holdingKey(owner: ExposureOwner, id: string): string {
+  return JSON.stringify([owner.key, id]);
+}
+
+function inRanges(ranges: readonly PortRange[], port: number): boolean {
+  return ranges.some((range) => port >= range.from && port <= range.to);
+}
+
+function* portsOf(ranges: readonly PortRange[]): Generator<number> {
+  for (const range of ranges) for (let port = range.from; port <= range.to; port += 1) yield port;
+}
+
+function describeRanges(ranges: readonly PortRange[]): string {
+  return ranges.map((range) => (range.from === range.to ? `${range.from}` : `${range.from}-${range.to}`)).join(', ');
+}
+
+function listenFailure(port: number, error: unknown): string {
+  const code = ((error as PortholeError).cause as { code?: string } | undefined)?.code;
+  if (code === 'EADDRINUSE') return `public port ${port} is in use on the portal by another program`;
+  if (code === 'EACCES') return `the portal may not listen on port ${port} (ports below 1024 need privileges)`;
+  return `the portal cannot listen on port ${port}: ${formatErrorLine(error)}`;
+}

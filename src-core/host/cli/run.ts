@@ -1,0 +1,205 @@
+/** `porthole run`: starts the engine and keeps it running until SIGINT or SIGTERM. */
+import { readFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import { formatErrorLine } from '../../engine/common/errors.js';
+import { loadConfigFiles, type PortholeConfig } from '../../engine/config/index.js';
+import type { Dashboard } from '../dashboard/server.js';
+import { Instance } from '../../engine/instance.js';
+import { vmessCryptoNotice } from '../../engine/proxy/vmess/crypto-notice.js';
+import { EXIT_BUG, installLastResortHandlers } from './last-resort.js';
+import type { CliOutput } from './main.js';
+
+/** Where `--ui` serves the dashboard. */
+export interface DashboardAddress {
+  host: string;
+  port: number;
+}
+
+export interface RunOptions {
+  configFiles: string[];
+  output: CliOutput;
+  /** Resolves when the engine should stop; default: the first SIGINT or SIGTERM. */
+  stopSignal?: Promise<string>;
+  /** `--ui`: also serve the web dashboard there. */
+  ui?: DashboardAddress & { allowRemote: boolean };
+}
+
+/** Porthole's own folder: `$PORTHOLE_CONFIG_DIR`, else `$XDG_CONFIG_HOME/porthole`, else `~/.config/porthole`. */
+export function portholeConfigFolder(env: NodeJS.ProcessEnv = process.env): string {
+  if (env.PORTHOLE_CONFIG_DIR) return env.PORTHOLE_CONFIG_DIR;
+  return join(env.XDG_CONFIG_HOME || join(homedir(), '.config'), 'porthole');
+}
+
+/** Shutdown must finish within this, or the process exits anyway. */
+const SHUTDOWN_LIMIT_MS = 5000;
+
+/** The first SIGINT or SIGTERM, or `orElse` if it comes first. */
+function firstSignal(orElse: Promise<string>): Promise<string> {
+  return new Promise((resolve) => {
+    const onSignal = (signal: string) => {
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+      resolve(signal);
+    };
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
+    void orElse.then(onSignal);
+  });
+}
+
+/** SIGHUP: re-reads the config files; a bad file is reported and the running config stays. */
+async function reload(instance: Instance, options: RunOptions): Promise<void> {
+  const { output } = options;
+  let next: PortholeConfig;
+  try {
+    next = loadConfigFiles(options.configFiles);
+  } catch (error) {
+    output.err(`porthole: SIGHUP: config not reloaded: ${formatErrorLine(error)}`);
+    return;
+  }
+  try {
+    const summary = await instance.reload(next);
+    const parts = [
+      summary.started.length ? `started ${summary.started.join(', ')}` : '',
+      summary.stopped.length ? `stopped ${summary.stopped.join(', ')}` : '',
+      `kept ${summary.kept.length} unchanged`,
+    ].filter(Boolean);
+    output.err(`porthole: SIGHUP: config reloaded: ${parts.join('; ')}`);
+  } catch (error) {
+    output.err(`porthole: SIGHUP: reload failed: ${formatErrorLine(error)}`);
+  }
+}
+
+/**
+ * Starts the engine and resolves with the exit code once it has stopped. Errors nothing caught are
+ * logged, and the engine keeps running unless one is a programming error (last-resort.ts).
+ */
+export async function runEngine(config: PortholeConfig, options: RunOptions): Promise<number> {
+  let bugSeen = false;
+  let stopForBug: (reason: string) => void = () => {};
+  const bug = new Promise<string>((resolve) => { stopForBug = resolve; });
+  const onBug = () => {
+    bugSeen = true;
+    stopForBug('programming error');
+  };
+  const uninstall = installLastResortHandlers({ report: (line) => options.output.err(line), onBug });
+  try {
+    const code = options.ui ? await runWithDashboard(options, options.ui, bug) : await runHeadless(config, options, bug);
+    return bugSeen ? EXIT_BUG : code;
+  } finally {
+    uninstall();
+  }
+}
+
+async function runHeadless(config: PortholeConfig, options: RunOptions, bug: Promise<string>): Promise<number> {
+  const { output } = options;
+  let instance: Instance;
+  try {
+    // No connections table here (`--ui` runs the engine service instead): closed rows are not kept.
+    // Constructing opens the log files, which can fail too.
+    instance = new Instance(config, { closedConnectionHistory: false });
+    await instance.start();
+  } catch (error) {
+    output.err(`porthole: failed to start: ${formatErrorLine(error)}`);
+    return 1;
+  }
+  output.err(startedLine(instance, options.configFiles));
+  reportCrypto(instance, output);
+  return holdUntilStopped(options, bug, () => instance.close(), () => void reload(instance, options));
+}
+
+/** `porthole: started (files): portal "portal", bridge "bridge"; listening: external on 127.0.0.1:80, …` */
+function startedLine(instance: Instance, configFiles: string[]): string {
+  const { config } = instance;
+  const listening = instance.inbounds.map((inbound) => {
+    const address = inbound.address();
+    return `${inbound.tag || 'untagged'} on ${address ? `${address.host}:${address.port}` : '?'}`;
+  });
+  const roles = [
+    ...instance.portals.map((portal) => `portal "${portal.tag}"`),
+    ...instance.bridges.map((_, index) => `bridge "${config.reverse.bridges[index]?.tag}"`),
+  ];
+  return `porthole: started (${configFiles.join(', ')})${roles.length ? `: ${roles.join(', ')}` : ''}${listening.length ? `; listening: ${listening.join(', ')}` : ''}`;
+}
+
+/**
+ * Once at start, when the engine speaks VMess: a line if its chunk ciphers do not run natively
+ * (why, and that node:crypto does instead) or a JavaScript fallback stands in (docs/crypto.md).
+ */
+function reportCrypto(instance: Instance, output: CliOutput): void {
+  const { inbounds, outbounds } = instance.config;
+  if (![...inbounds, ...outbounds].some((handler) => handler.protocol === 'vmess')) return;
+  const notice = vmessCryptoNotice();
+  if (notice) output.err(`porthole: ${notice}`);
+}
+
+/**
+ * The engine as the active profile of an engine service, plus the dashboard serving that service.
+ * The files stay a read-only profile; profiles saved in the dashboard go to the config folder.
+ */
+async function runWithDashboard(options: RunOptions, ui: DashboardAddress & { allowRemote: boolean }, bug: Promise<string>): Promise<number> {
+  const { output } = options;
+  // Loaded only with --ui: a headless portal does not carry the dashboard in memory.
+  const [{ startDashboard }, { isLoopbackHost }, { createLocalEngineService }] = await Promise.all([
+    import('../dashboard/server.js'),
+    import('../dashboard/token-gate.js'),
+    import('../service/local-engine-service.js'),
+  ]);
+  const folder = portholeConfigFolder();
+  const service = await createLocalEngineService({
+    profilesFolder: join(folder, 'profiles'),
+    settingsFile: join(folder, 'settings.json'),
+    commandLineProfile: { sources: options.configFiles.map((file) => ({ name: file, text: readFileSync(file, 'utf8') })) },
+  });
+  try {
+    await service.startEngine();
+  } catch (error) {
+    output.err(`porthole: failed to start: ${formatErrorLine(error)}`);
+    await service.close();
+    return 1;
+  }
+  let dashboard: Dashboard;
+  try {
+    dashboard = await startDashboard({ service, host: ui.host, port: ui.port, allowRemote: ui.allowRemote });
+  } catch (error) {
+    output.err(`porthole: cannot serve the dashboard on ${ui.host}:${ui.port}: ${formatErrorLine(error)}`);
+    await service.close();
+    return 1;
+  }
+  const engine = service.engine;
+  if (engine) {
+    output.err(startedLine(engine, options.configFiles));
+    reportCrypto(engine, output);
+  }
+  if (!isLoopbackHost(ui.host)) {
+    output.err(`porthole: warning: the dashboard listens on ${ui.host}:${dashboard.port}, which other machines can reach; anyone with the token controls this engine, and plain HTTP is not encrypted (prefer an SSH tunnel to 127.0.0.1)`);
+  }
+  output.err(`porthole: dashboard: ${dashboard.url}`);
+  const onReload = () => {
+    const running = service.engine;
+    if (running) void reload(running, options);
+  };
+  return holdUntilStopped(options, bug, async () => {
+    await dashboard.close();
+    await service.close();
+  }, onReload);
+}
+
+/** Waits for the stop signal (or a programming error), then stops within SHUTDOWN_LIMIT_MS; resolves with the exit code. */
+async function holdUntilStopped(options: RunOptions, bug: Promise<string>, stop: () => Promise<void>, onReload: () => void): Promise<number> {
+  const { output } = options;
+  // The engine's own timers are unref'd (so tests and embedders can exit); the CLI holds the process open.
+  const keepAlive = setInterval(() => {}, 1 << 30);
+  process.on('SIGHUP', onReload);
+  const signal = await (options.stopSignal ? Promise.race([options.stopSignal, bug]) : firstSignal(bug));
+  process.off('SIGHUP', onReload);
+  clearInterval(keepAlive);
+  output.err(`porthole: ${signal}: stopping`);
+  const stopped = stop().then(() => 0, (error: unknown) => {
+    output.err(`porthole: error while stopping: ${formatErrorLine(error)}`);
+    return 1;
+  });
+  const limit = new Promise<number>((resolve) => setTimeout(() => resolve(1), SHUTDOWN_LIMIT_MS).unref());
+  return Promise.race([stopped, limit]);
+}

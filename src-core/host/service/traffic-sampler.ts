@@ -1,0 +1,181 @@
+/**
+ * Turns the engine's cumulative per-connection byte counters into what the UI graphs: per-
+ * connection rates, per-tag totals and rates, and bounded rings of points (style.md point 12).
+ * Called once a second by the service; pure otherwise (time is passed in), so tests drive it.
+ *
+ * Rings: the total and each tag keep 300 points at 1 s (the Overview graph, and the Traffic page's
+ * 1 min and 5 min windows) and 360 points at 10 s (the 1 h window).
+ */
+import type {
+  ConnectionRow, TagDirection, TagTraffic, TrafficHistory, TrafficPoint, TrafficSeries, TrafficTotals, TrafficWindow,
+} from '../api/index.js';
+import type { ConnectionSnapshot } from '../../engine/features/stats.js';
+import { Ring } from './ring.js';
+
+export const SECOND_POINTS = 300;
+export const HOUR_STEP_MS = 10_000;
+export const HOUR_POINTS = 360;
+
+const WINDOW_SECOND_POINTS: Record<Exclude<TrafficWindow, '1h'>, number> = { '1m': 60, '5m': 300 };
+
+/** One series at both resolutions. */
+class SeriesRings {
+  readonly seconds = new Ring<TrafficPoint>(SECOND_POINTS);
+  readonly hour = new Ring<TrafficPoint>(HOUR_POINTS);
+  private bucket: number | undefined;
+  private bucketUp = 0;
+  private bucketDown = 0;
+
+  /** Adds one sample: `up`/`down` bytes moved during `seconds` seconds ending at `now`. */
+  add(now: number, up: number, down: number, seconds: number): TrafficPoint {
+    const point = { time: now, upRate: up / seconds, downRate: down / seconds };
+    this.seconds.push(point);
+    const bucket = Math.floor(now / HOUR_STEP_MS);
+    if (this.bucket !== undefined && bucket !== this.bucket) {
+      const stepSeconds = HOUR_STEP_MS / 1000;
+      this.hour.push({ time: this.bucket * HOUR_STEP_MS, upRate: this.bucketUp / stepSeconds, downRate: this.bucketDown / stepSeconds });
+      this.bucketUp = 0;
+      this.bucketDown = 0;
+    }
+    this.bucket = bucket;
+    this.bucketUp += up;
+    this.bucketDown += down;
+    return point;
+  }
+
+  points(window: TrafficWindow): TrafficPoint[] {
+    return window === '1h' ? this.hour.toArray() : this.seconds.toArray(WINDOW_SECOND_POINTS[window]);
+  }
+}
+
+interface TagEntry {
+  tag: string;
+  direction: TagDirection;
+  bytesUp: number;
+  bytesDown: number;
+  upRate: number;
+  downRate: number;
+  openConnections: number;
+  /** Bytes in the current sample, reset each tick. */
+  sampleUp: number;
+  sampleDown: number;
+  rings: SeriesRings;
+}
+
+export interface SampleResult {
+  rows: ConnectionRow[];
+  tags: TagTraffic[];
+  totals: TrafficTotals;
+  point: TrafficPoint;
+}
+
+export class TrafficSampler {
+  private readonly seen = new Map<number, { up: number; down: number }>();
+  private readonly tags = new Map<string, TagEntry>();
+  private readonly total = new SeriesRings();
+  private totals: TrafficTotals = { bytesUp: 0, bytesDown: 0, upRate: 0, downRate: 0, openConnections: 0 };
+  private lastSampleAt: number | undefined;
+
+  /**
+   * One tick. `connections` are the engine's cumulative counters (open and recently closed);
+   * `isTunnel` marks bridge↔portal links, which count for their tags but not for the total (their
+   * bytes are the same bytes as the connections they carry).
+   */
+  sample(now: number, connections: readonly ConnectionSnapshot[], isTunnel: (connection: ConnectionSnapshot) => boolean): SampleResult {
+    const seconds = this.lastSampleAt === undefined ? 1 : Math.max(0.001, (now - this.lastSampleAt) / 1000);
+    this.lastSampleAt = now;
+    for (const entry of this.tags.values()) {
+      entry.sampleUp = 0;
+      entry.sampleDown = 0;
+      entry.openConnections = 0;
+    }
+    let up = 0;
+    let down = 0;
+    let open = 0;
+    const present = new Set<number>();
+    const rows: ConnectionRow[] = [];
+    for (const connection of connections) {
+      present.add(connection.id);
+      const before = this.seen.get(connection.id) ?? { up: 0, down: 0 };
+      const deltaUp = Math.max(0, connection.bytesUp - before.up);
+      const deltaDown = Math.max(0, connection.bytesDown - before.down);
+      this.seen.set(connection.id, { up: connection.bytesUp, down: connection.bytesDown });
+      const tunnel = isTunnel(connection);
+      const isOpen = connection.closedAt === undefined;
+      for (const entry of [this.tagEntry(connection.inboundTag, 'inbound'), this.tagEntry(connection.outboundTag, 'outbound')]) {
+        entry.sampleUp += deltaUp;
+        entry.sampleDown += deltaDown;
+        if (isOpen) entry.openConnections += 1;
+      }
+      if (!tunnel) {
+        up += deltaUp;
+        down += deltaDown;
+        if (isOpen) open += 1;
+      }
+      rows.push({
+        id: connection.id,
+        kind: tunnel ? 'tunnel' : 'connection',
+        inboundTag: connection.inboundTag,
+        outboundTag: connection.outboundTag,
+        source: connection.source,
+        target: connection.target,
+        startedAt: connection.startedAt,
+        closedAt: connection.closedAt ?? null,
+        bytesUp: connection.bytesUp,
+        bytesDown: connection.bytesDown,
+        upRate: isOpen ? deltaUp / seconds : 0,
+        downRate: isOpen ? deltaDown / seconds : 0,
+      });
+    }
+    for (const id of this.seen.keys()) if (!present.has(id)) this.seen.delete(id);
+    for (const entry of this.tags.values()) {
+      entry.bytesUp += entry.sampleUp;
+      entry.bytesDown += entry.sampleDown;
+      const point = entry.rings.add(now, entry.sampleUp, entry.sampleDown, seconds);
+      entry.upRate = point.upRate;
+      entry.downRate = point.downRate;
+    }
+    const point = this.total.add(now, up, down, seconds);
+    this.totals = {
+      bytesUp: this.totals.bytesUp + up,
+      bytesDown: this.totals.bytesDown + down,
+      upRate: point.upRate,
+      downRate: point.downRate,
+      openConnections: open,
+    };
+    return { rows, tags: this.tagList(), totals: { ...this.totals }, point };
+  }
+
+  /** Forgets connections and tags (a new engine run); the total graph keeps its history. */
+  resetEngine(): void {
+    this.seen.clear();
+    this.tags.clear();
+    this.totals = { ...this.totals, upRate: 0, downRate: 0, openConnections: 0 };
+  }
+
+  history(window: TrafficWindow): TrafficHistory {
+    const series = (tag: string | null, direction: TagDirection | null, rings: SeriesRings): TrafficSeries => ({ tag, direction, points: rings.points(window) });
+    return {
+      window,
+      stepMs: window === '1h' ? HOUR_STEP_MS : 1000,
+      total: series(null, null, this.total),
+      tags: [...this.tags.values()].map((entry) => series(entry.tag, entry.direction, entry.rings)),
+    };
+  }
+
+  private tagEntry(tag: string, direction: TagDirection): TagEntry {
+    const key = `${direction}\u0000${tag}`;
+    let entry = this.tags.get(key);
+    if (!entry) {
+      entry = { tag, direction, bytesUp: 0, bytesDown: 0, upRate: 0, downRate: 0, openConnections: 0, sampleUp: 0, sampleDown: 0, rings: new SeriesRings() };
+      this.tags.set(key, entry);
+    }
+    return entry;
+  }
+
+  private tagList(): TagTraffic[] {
+    return [...this.tags.values()]
+      .map(({ tag, direction, bytesUp, bytesDown, upRate, downRate, openConnections }) => ({ tag, direction, bytesUp, bytesDown, upRate, downRate, openConnections }))
+      .sort((a, b) => (a.direction === b.direction ? a.tag.localeCompare(b.tag) : a.direction === 'inbound' ? -1 : 1));
+  }
+}
