@@ -35,7 +35,7 @@ import {
   type ServerHandshakeContext,
   type ServerHandshakeResult,
 } from '../../engine/proxy/vmess/server-handshake.js';
-import { Shake128Stream } from '../../engine/proxy/vmess/shake128.js';
+import { Shake128Stream } from '../../engine/common/crypto/shake128.js';
 import {
   applyMutations,
   bulkBytesArbitrary,

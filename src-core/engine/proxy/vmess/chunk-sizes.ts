@@ -2,7 +2,7 @@
  * Where a VMess body's 2-byte size values come from (padding lengths and length masks): SHAKE128
  * of the body IV with ChunkMasking (0x04), zero without. Spec §3.1 (`common/crypto/chunk.go`).
  */
-import { Shake128Stream } from './shake128.js';
+import { Shake128Stream } from '../../common/crypto/shake128.js';
 
 /** Where the 2-byte size values come from. */
 export interface SizeSource {

@@ -121,6 +121,7 @@ export async function runCryptoFallbackTests(profile: CryptoProfile | 'openssl',
     await import('./account.test.js');
     await import('./codec.test.js');
     await import('./kdf.test.js');
+    await import('../../common/crypto/sha256.test.js');
   }
   await import('./client-handshake.test.js');
   await import('./server-handshake.test.js');

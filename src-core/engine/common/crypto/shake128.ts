@@ -1,11 +1,12 @@
 /**
- * A streaming SHAKE128 reader for VMess chunk masks and padding lengths, spec §3.3
- * (`proxy/vmess/encoding/auth.go` ShakeSizeParser: `SHAKE128(iv)` read 2 bytes at a time).
+ * SHAKE128 (FIPS 202 §6.2) as an endless output stream: Keccak-f[1600] on 32-bit lane halves,
+ * rate 168 bytes, squeezed one block at a time.
  *
- * Node's `shake128` hash is one-shot (a fixed `outputLength`), and a long-lived VMess link reads
- * 4 bytes of this stream per 2 KiB chunk forever, so the sponge is squeezed here block by block:
- * Keccak-f[1600] on 32-bit lane halves, rate 168 bytes (42 chunks per permutation). Output is
- * checked against node:crypto's shake128 in `shake128.test.ts`.
+ * Why hand-written: node:crypto's `shake128` is one-shot (a fixed `outputLength`), and BoringSSL,
+ * which Electron's Node links, has no SHAKE at all (docs/crypto.md). VMess reads this stream
+ * forever, 4 bytes per 2 KiB chunk, for its chunk length masks and padding (spec §3.3,
+ * `proxy/vmess/chunk-sizes.ts`). Checked against the FIPS 202 example values and node:crypto's
+ * shake128 in `shake128.test.ts`.
  */
 
 const RATE = 168;
@@ -24,7 +25,7 @@ const RC_LOW = new Int32Array([
 // Keccak-f[1600], fully unrolled (generated once from the textbook θ ρ π χ ι steps; ROTATION
 // by lane x + 5y is 0 1 62 28 27 / 36 44 6 55 20 / 3 10 43 25 39 / 41 45 15 21 8 / 18 2 61 56 14, and
 // π moves lane x + 5y to y + 5((2x + 3y) mod 5)). Lane i is lo = s[2i], hi = s[2i + 1], little-endian
-// bytes. Unrolled into locals it runs about 8x faster than the loop form.
+// bytes. Unrolled into locals because the loop form is several times slower (docs/crypto.md).
 function keccakF1600(s: Int32Array): void {
   let a0 = s[0]!;
   let a1 = s[1]!;
