@@ -20,10 +20,12 @@ import { DefaultOutboundManager } from './app/outbound-manager.js';
 import { DefaultPolicyManager } from './app/policy/default-policy.js';
 import { Bridge } from './app/reverse/bridge.js';
 import { exposureTag } from './app/exposures/tag.js';
-import { ExposureAgent, type ExposureSpec } from './app/reverse/exposure-agent.js';
-import { ExposureHost } from './app/reverse/exposure-host.js';
+import { ExposureAgent, type ExposureSpec } from './app/exposures/exposure-agent.js';
+import { ExposureHost } from './app/exposures/exposure-host.js';
+import type { PublicListenerFactory } from './app/exposures/public-listener.js';
 import { Portal } from './app/reverse/portal.js';
 import { bridgeUplink, type BridgeUplink } from './app/reverse/uplink.js';
+import { DokodemoInbound } from './proxy/dokodemo/inbound.js';
 import { FreedomOutbound } from './proxy/freedom/outbound.js';
 import { DefaultRouter } from './app/router/default-router.js';
 import { DefaultConnectionStats } from './app/stats/connection-stats.js';
@@ -99,6 +101,8 @@ export class Instance {
   private logFiles: FileSink[] = [];
   private outboundParts = new Map<string, OutboundHandler>();
   private portalParts = new Map<string, Portal>();
+  /** The exposure host each portal answers bridges' exposure requests with, by portal. */
+  private readonly exposureHosts = new WeakMap<Portal, ExposureHost>();
   private inboundParts = new Map<string, InboundHandler[]>();
   private bridgeParts = new Map<string, Bridge>();
   /** One freedom outbound per exposure, tagged `exposure:<id>`, dialling its local address. */
@@ -150,6 +154,11 @@ export class Instance {
 
   get bridges(): Bridge[] {
     return [...this.bridgeParts.values()];
+  }
+
+  /** Public ports `portal` opened for bridges' exposures (for the UI). */
+  publicPortsOf(portal: Portal): { id: string; name: string; port: number; local: string }[] {
+    return this.exposureHosts.get(portal)?.openPorts ?? [];
   }
 
   /** Starts listening and dialling. On failure, whatever started is closed again. */
@@ -308,20 +317,32 @@ export class Instance {
   }
 
   private createPortal(portal: PortalConfig): Portal {
-    return new Portal({
+    // Every Porthole portal answers exposure requests; without `exposures` in its config it refuses them, saying how to allow them.
+    const exposures = new ExposureHost({
+      config: portal.exposures,
+      portalTag: portal.tag,
+      dispatcher: this.dispatcher,
+      log: forComponent(this.logger, 'app/reverse/exposures'),
+      listeners: this.publicListeners(),
+      isOwnBridge: (tag) => this.currentConfig.reverse.bridges.some((bridge) => bridge.tag === tag),
+    });
+    const created = new Portal({
       tag: portal.tag,
       domain: portal.domain,
       streamBufferBytes: this.policies.forLevel(0).bufferBytes,
       log: forComponent(this.logger, 'app/reverse/portal'),
-      // Every Porthole portal answers exposure requests; without `exposures` in its config it refuses them, saying how to allow them.
-      exposures: new ExposureHost({
-        config: portal.exposures,
-        portalTag: portal.tag,
-        dispatcher: this.dispatcher,
-        log: forComponent(this.logger, 'app/reverse/exposures'),
-        inboundLog: forComponent(this.logger, 'proxy/dokodemo-door/inbound'),
-      }),
+      extension: exposures,
     });
+    this.exposureHosts.set(created, exposures);
+    return created;
+  }
+
+  /** Exposures' public ports are dokodemo-door inbounds (logging as the configured ones do). */
+  private publicListeners(): PublicListenerFactory {
+    const log = forComponent(this.logger, 'proxy/dokodemo-door/inbound');
+    return {
+      create: (tag, settings, dispatcher) => new DokodemoInbound(tag, { ...settings, level: 0, acceptsTcp: true }, dispatcher, log),
+    };
   }
 
   private createBridge(bridge: BridgeConfig): Bridge {
@@ -330,10 +351,11 @@ export class Instance {
     return new Bridge({
       tag: bridge.tag,
       domain: bridge.domain,
-      dispatcher: this.dispatcher,
+      // Its sessions towards an exposure's local address go to that exposure's outbound.
+      dispatcher: carriesExposures ? this.exposures.dispatcherFor(this.dispatcher) : this.dispatcher,
       streamBufferBytes: this.policies.forLevel(0).bufferBytes,
       log: forComponent(this.logger, 'app/reverse/bridge'),
-      ...(carriesExposures ? { exposures: this.exposures } : {}),
+      ...(carriesExposures ? { extension: this.exposures } : {}),
     });
   }
 }

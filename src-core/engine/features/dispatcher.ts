@@ -1,9 +1,11 @@
 import type { Duplex } from 'node:stream';
 import type { Destination } from '../common/net.js';
 import type { Session } from '../common/session.js';
-import type { Link } from '../transport/link.js';
 
-/** An inbound's connection that counts its own bytes as net.Socket does (`bytesWritten` includes what is still queued). */
+/**
+ * An inbound's connection that counts its own bytes as net.Socket does: `bytesRead` is what the
+ * client sent, `bytesWritten` what was written for the client, still-queued bytes included.
+ */
 export type CountedStream = Duplex & { readonly bytesRead: number; readonly bytesWritten: number };
 
 /**
@@ -11,14 +13,10 @@ export type CountedStream = Duplex & { readonly bytesRead: number; readonly byte
  */
 export interface Dispatcher {
   /**
-   * Returns the inbound's end of a new link to the routed outbound: write the client's bytes to
-   * it, read the remote's bytes from it.
+   * Hands the inbound's connection to the routed outbound (V2Ray 5's `DispatchLink`): the
+   * outbound reads the client's bytes from it and writes the remote's bytes to it. A UDP target
+   * gets a packet link pumped from the connection. The caller lets go of `connection` unless
+   * this throws.
    */
-  dispatch(session: Session, target: Destination): Link;
-  /**
-   * Hands the inbound's own connection to the routed outbound, which reads and writes it
-   * directly (V2Ray 5's `DispatchLink`; UDP goes through a packet link); the caller lets go of
-   * `stream` unless this throws.
-   */
-  dispatchLink(session: Session, target: Destination, stream: CountedStream): void;
+  dispatch(session: Session, target: Destination, connection: CountedStream): void;
 }

@@ -1,5 +1,5 @@
 /**
- * Fuzz targets for the exposure extension's messages (app/reverse/exposure-wire.ts): what a bridge
+ * Fuzz targets for the exposure extension's messages (app/exposures/exposure-wire.ts): what a bridge
  * writes on the control session and what a portal answers. Both come from the network, so both
  * must either decode or report PH_MUX_BAD_FRAME, and valid messages must survive mutation checks.
  */
@@ -8,7 +8,7 @@ import type { ErrorCode } from '../../engine/common/errors.js';
 import {
   decodeBridgeExposureMessage, decodeExposureReply, encodeBridgeExposureMessage, encodeExposureReply,
   type BridgeExposureMessage, type ExposureReply,
-} from '../../engine/app/reverse/exposure-wire.js';
+} from '../../engine/app/exposures/exposure-wire.js';
 import { applyMutations, checkEqual, guard, mutationsArbitrary, noThrow, randomBytesArbitrary, type Mutation } from './bytes.js';
 import { defineTarget, type FuzzTarget } from './target.js';
 

@@ -18,17 +18,9 @@ import {
   type MuxTarget,
 } from '../../engine/common/mux/frame.js';
 import { FrameReader, isNewUdpFrame, ReaderState } from '../../engine/common/mux/reader.js';
-import {
-  CONTROL_TARGET,
-  encodeControlFrame,
-  encodeControlNewFrame,
-  encodeEndFrame,
-  encodeKeepAliveFrame,
-  encodeKeepFrame,
-  encodeNewFrame,
-  encodePacketFrame,
-} from '../../engine/common/mux/writer.js';
-import { decodeControl, encodeControl, EXPOSURE_OFFER_FIELD, EXPOSURE_REPLY_FIELD, FLOW_WINDOW_FIELD } from '../../engine/app/reverse/control.js';
+import { encodeEndFrame, encodeNewFrame } from '../../engine/common/mux/writer.js';
+import { CONTROL_TARGET, encodeControlFrame, encodeControlNewFrame, encodeKeepAliveFrame, encodeKeepFrame, encodePacketFrame } from '../../engine/common/mux/testdata/frames.js';
+import { decodeControl, encodeControl, EXPOSURE_OFFER_FIELD, EXPOSURE_REPLY_FIELD } from '../../engine/app/reverse/control.js';
 import {
   applyMutations,
   check,
@@ -306,7 +298,7 @@ const data = (max: number): fc.Arbitrary<Buffer> =>
   fc.oneof({ weight: 4, arbitrary: fc.uint8Array({ maxLength: 64, size: 'max' }) }, { weight: 1, arbitrary: fc.uint8Array({ maxLength: max, size: 'max' }) }).map((b) => Buffer.from(b));
 
 const flowMessageArbitrary: fc.Arbitrary<FlowMessage> = fc.oneof(
-  fc.record({ kind: fc.constant('ack' as const), window: fc.nat({ max: 0xffffffff }) }),
+  fc.record({ kind: fc.constant('announce' as const), window: fc.nat({ max: 0xffffffff }) }),
   fc.record({
     kind: fc.constant('window' as const),
     updates: fc.array(fc.record({ sessionId: fc.nat({ max: 0xffff }), increment: fc.nat({ max: 0xffffffff }) }), { maxLength: 20, size: 'medium' }),
@@ -320,7 +312,7 @@ type FrameSpec =
   | { readonly kind: 'packet'; readonly sessionId: number; readonly data: Buffer; readonly target: MuxTarget | undefined }
   | { readonly kind: 'end'; readonly sessionId: number; readonly error: boolean }
   | { readonly kind: 'keepalive'; readonly sessionId: number; readonly data: Buffer | undefined }
-  | { readonly kind: 'control'; readonly first: boolean; readonly state: number; readonly random: Buffer; readonly flowWindow: number | undefined }
+  | { readonly kind: 'control'; readonly first: boolean; readonly state: number; readonly random: Buffer; readonly exposureOffer: boolean }
   | { readonly kind: 'meta'; readonly meta: FrameMetadata; readonly data: Buffer | undefined }
   | { readonly kind: 'stream'; readonly sessionId: number; readonly status: typeof FrameStatus.New | typeof FrameStatus.Keep; readonly target: MuxTarget; readonly payload: Buffer };
 
@@ -340,7 +332,7 @@ const frameSpecArbitrary: fc.Arbitrary<FrameSpec> = fc.oneof(
     first: fc.boolean(),
     state: fc.oneof(fc.constantFrom(0, 1), fc.integer({ min: -(2 ** 31), max: 2 ** 31 - 1 })),
     random: fc.uint8Array({ maxLength: 63 }).map((b) => Buffer.from(b)),
-    flowWindow: fc.option(fc.nat({ max: 0xffffffff }), { nil: undefined }),
+    exposureOffer: fc.boolean(),
   }),
   fc.record({
     kind: fc.constant('meta' as const),
@@ -397,7 +389,7 @@ function writeFrames(spec: FrameSpec): { bytes: Buffer; frames: MuxFrame[] } {
       return { bytes, frames: [one({ sessionId: spec.sessionId, status: FrameStatus.KeepAlive, option: spec.data ? FrameOption.Data : 0 }, spec.data)] };
     }
     case 'control': {
-      const control = call('encodeControl', () => encodeControl(spec.state, spec.random, spec.flowWindow === undefined ? {} : { flowWindow: spec.flowWindow }));
+      const control = call('encodeControl', () => encodeControl(spec.state, spec.random, { exposureOffer: spec.exposureOffer }));
       if (spec.first) {
         return {
           bytes: call('encodeControlNewFrame', () => encodeControlNewFrame(control)),
@@ -468,7 +460,7 @@ const readerMutated = defineTarget<MutatedReaderInput>({
 // ---------------------------------------------------------------------------------------------
 // Reverse Control message
 
-type Reference = { readonly ok: false } | { readonly ok: true; readonly state: number; readonly random: Buffer; readonly flowWindow: number | undefined };
+type Reference = { readonly ok: false } | { readonly ok: true; readonly state: number; readonly random: Buffer; readonly exposureOffer: boolean };
 
 const MAX_VALID_NUMBER = 2n ** 29n - 1n;
 const MAX_INT32 = 2n ** 31n - 1n;
@@ -477,7 +469,7 @@ const MAX_INT32 = 2n ** 31n - 1n;
  * An independent decoder with protobuf-go's semantics (v1.25, as V2Ray 4.34 links it): the
  * top-level loop of `impl/decode.go` (field numbers 1…2^29−1) and `protowire.ConsumeFieldValue`
  * for skipped fields, whose groups read inner tags with `ConsumeTag` (field numbers 1…2^31−1).
- * Plus Porthole's field 1000 (a varint flow window, dropped when it does not fit 32 bits).
+ * Plus Porthole's exposure offer (field 1001, a varint: the last one read counts, non-zero is true).
  */
 export function referenceDecodeControl(bytes: Buffer, groupFieldLimit = MAX_INT32): Reference {
   let at = 0;
@@ -527,7 +519,7 @@ export function referenceDecodeControl(bytes: Buffer, groupFieldLimit = MAX_INT3
   };
   let state = 0;
   let random: Buffer = Buffer.alloc(0);
-  let flowWindow: number | undefined;
+  let exposureOffer = false;
   while (at < bytes.length) {
     const tag = varint();
     if (tag === undefined) return { ok: false };
@@ -543,13 +535,13 @@ export function referenceDecodeControl(bytes: Buffer, groupFieldLimit = MAX_INT3
       if (length === undefined || length > BigInt(bytes.length - at)) return { ok: false };
       random = bytes.subarray(at, at + Number(length));
       at += Number(length);
-    } else if (num === BigInt(FLOW_WINDOW_FIELD) && wire === 0) {
+    } else if (num === BigInt(EXPOSURE_OFFER_FIELD) && wire === 0) {
       const value = varint();
       if (value === undefined) return { ok: false };
-      flowWindow = value <= 0xffffffffn ? Number(value) : undefined;
+      exposureOffer = value !== 0n;
     } else if (!skip(num, wire)) return { ok: false };
   }
-  return { ok: true, state, random, flowWindow };
+  return { ok: true, state, random, exposureOffer };
 }
 
 function checkControl(bytes: Buffer): string {
@@ -562,14 +554,13 @@ function checkControl(bytes: Buffer): string {
   check(reference.ok, 'decodeControl accepted what protobuf-go refuses');
   const message = decoded.value;
   checkEqual(
-    { state: message.state, random: Buffer.from(message.random), flowWindow: message.flowWindow },
-    { state: reference.state, random: Buffer.from(reference.random), flowWindow: reference.flowWindow },
+    { state: message.state, random: Buffer.from(message.random), exposureOffer: message.exposureOffer === true },
+    { state: reference.state, random: Buffer.from(reference.random), exposureOffer: reference.exposureOffer },
     'decodeControl vs protobuf-go',
   );
   check(Number.isInteger(message.state) && message.state >= -(2 ** 31) && message.state < 2 ** 31, 'state is an int32');
   const encoded = noThrow('encodeControl of a decoded message', () =>
     encodeControl(message.state, message.random, {
-      ...(message.flowWindow === undefined ? {} : { flowWindow: message.flowWindow }),
       ...(message.exposureOffer ? { exposureOffer: true } : {}),
       ...(message.exposureReplies ? { exposureReplies: message.exposureReplies } : {}),
     }),
@@ -600,7 +591,7 @@ type ProtoNode =
   | { readonly t: 'long-varint'; readonly num: bigint; readonly wire: number; readonly low: Uint8Array; readonly last: number };
 
 const fieldNumber: fc.Arbitrary<bigint> = fc.oneof(
-  { weight: 6, arbitrary: fc.constantFrom(1n, 99n, BigInt(FLOW_WINDOW_FIELD), BigInt(EXPOSURE_OFFER_FIELD), BigInt(EXPOSURE_REPLY_FIELD)) },
+  { weight: 6, arbitrary: fc.constantFrom(1n, 99n, 1000n, BigInt(EXPOSURE_OFFER_FIELD), BigInt(EXPOSURE_REPLY_FIELD)) },
   { weight: 2, arbitrary: fc.constantFrom(0n, 2n, 15n, 16n, 2047n, 2048n, MAX_VALID_NUMBER, MAX_VALID_NUMBER + 1n, MAX_INT32, MAX_INT32 + 1n, 2n ** 61n - 1n) },
   { weight: 2, arbitrary: fc.bigInt({ min: 1n, max: 2n ** 30n }) },
 );
@@ -727,7 +718,7 @@ const flowMessages = defineTarget<FlowInput>({
     mutations: mutationsArbitrary(3),
   }),
   run(input) {
-    const original = input.message ? encodeFlowMessage(input.message) : Buffer.concat([Buffer.from('PHFC\x01', 'latin1').subarray(0, input.random.length % 6), input.random]);
+    const original = input.message ? encodeFlowMessage(input.message) : Buffer.concat([Buffer.from('PHFC\x02', 'latin1').subarray(0, input.random.length % 6), input.random]);
     const bytes = applyMutations(original, input.mutations, 9000);
     const decoded = noThrow('decodeFlowMessage', () => decodeFlowMessage(bytes));
     if (input.message && input.mutations.length === 0) checkEqual(decoded, input.message, 'untouched flow message');

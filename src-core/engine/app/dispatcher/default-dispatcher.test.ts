@@ -5,7 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { destination, type Destination } from '../../common/net.js';
 import { newSession, type Session } from '../../common/session.js';
 import type { OutboundHandler } from '../../features/outbound.js';
-import type { Link } from '../../transport/link.js';
+import { createLinkPair, type Link } from '../../transport/link.js';
 import { forComponent } from '../../features/log.js';
 import { DefaultLogger } from '../log/logger.js';
 import { DefaultOutboundManager } from '../outbound-manager.js';
@@ -76,11 +76,11 @@ async function socketPair(): Promise<[net.Socket, net.Socket]> {
 const target = destination('tcp', '127.0.0.1', 80);
 const session = () => newSession({ inboundTag: 'in', level: 0, source: { address: '127.0.0.1', port: 1234 } });
 
-describe('DefaultDispatcher.dispatchLink', () => {
+describe('DefaultDispatcher.dispatch', () => {
   it('hands the inbound connection itself to the outbound and counts its bytes until it closes', async () => {
     const { dispatcher, echo, stats } = setUp();
     const [client, accepted] = await socketPair();
-    dispatcher.dispatchLink(session(), target, accepted);
+    dispatcher.dispatch(session(), target, accepted);
     expect(echo.links).toEqual([accepted]);
 
     client.end(Buffer.from('hello, portal'));
@@ -100,7 +100,7 @@ describe('DefaultDispatcher.dispatchLink', () => {
     const { dispatcher, stats } = setUp();
     const [client, accepted] = await socketPair();
     const id = session();
-    dispatcher.dispatchLink(id, target, accepted);
+    dispatcher.dispatch(id, target, accepted);
     const reset = once(client, 'error');
     const closed = once(accepted, 'close');
     expect(stats.abort(id.id)).toBe(true);
@@ -115,7 +115,7 @@ describe('DefaultDispatcher.dispatchLink', () => {
     const { dispatcher, echo } = setUp();
     const stream = new PassThrough({ objectMode: true }) as PassThrough & { bytesRead: number; bytesWritten: number };
     Object.assign(stream, { bytesRead: 0, bytesWritten: 0 });
-    dispatcher.dispatchLink(session(), destination('udp', '127.0.0.1', 53), stream);
+    dispatcher.dispatch(session(), destination('udp', '127.0.0.1', 53), stream);
     expect(echo.links).toHaveLength(1);
     expect(echo.links[0]).not.toBe(stream);
     expect(echo.links[0]!.readableObjectMode).toBe(true);
@@ -128,7 +128,7 @@ describe('DefaultDispatcher.dispatchLink', () => {
     const { dispatcher, stats, idleWatch } = setUp(true, { outbound: new DownloadOutbound('download', size), now: () => now });
     const [client, accepted] = await socketPair();
     client.pause();
-    dispatcher.dispatchLink(session(), target, accepted);
+    dispatcher.dispatch(session(), target, accepted);
     // The answer is written and ended, most of it still queued for a client that does not read:
     // far past uplinkOnly (1 s), nothing has been cut.
     await new Promise((resolve) => setTimeout(resolve, 50));
@@ -152,7 +152,7 @@ describe('DefaultDispatcher.dispatchLink', () => {
     const silent: OutboundHandler = { tag: 'silent', process: (_session, _target, link) => { link.on('error', () => {}); link.resume(); }, close: async () => {} };
     const { dispatcher, idleWatch } = setUp(true, { outbound: silent, now: () => now });
     const [client, accepted] = await socketPair();
-    dispatcher.dispatchLink(session(), target, accepted);
+    dispatcher.dispatch(session(), target, accepted);
     client.end();
     await once(accepted, 'end');
     let failure: Error | undefined;
@@ -170,18 +170,18 @@ describe('DefaultDispatcher.dispatchLink', () => {
   it('throws PH_ROUTING_NO_OUTBOUND and leaves the connection to the caller when nothing can take it', async () => {
     const { dispatcher, stats } = setUp(false);
     const [, accepted] = await socketPair();
-    expect(() => dispatcher.dispatchLink(session(), target, accepted)).toThrow(expect.objectContaining({ code: 'PH_ROUTING_NO_OUTBOUND' }));
+    expect(() => dispatcher.dispatch(session(), target, accepted)).toThrow(expect.objectContaining({ code: 'PH_ROUTING_NO_OUTBOUND' }));
     expect(accepted.destroyed).toBe(false);
     expect(stats.openCount).toBe(0);
   });
 });
 
-describe('DefaultDispatcher.dispatch', () => {
-  it('links the inbound to the outbound through a link pair, counted per direction', async () => {
+describe('DefaultDispatcher.dispatch, a link end', () => {
+  it('takes one end of a link pair as the connection (a bridge\'s link), counted per direction', async () => {
     const { dispatcher, echo, stats } = setUp();
-    const link = dispatcher.dispatch(session(), target);
-    expect(echo.links).toHaveLength(1);
-    expect(echo.links[0]).not.toBe(link);
+    const { inboundEnd: link, outboundEnd } = createLinkPair();
+    dispatcher.dispatch(session(), target, outboundEnd);
+    expect(echo.links).toEqual([outboundEnd]);
     link.end(Buffer.from('ping'));
     const chunks: Buffer[] = [];
     link.on('data', (chunk: Buffer) => chunks.push(chunk));

@@ -1,8 +1,8 @@
 /**
  * The dispatcher (V2Ray's `app/dispatcher`): asks the router for an outbound, writes the access
- * line, registers the connection's counters and idle watch, and hands the outbound its link:
- * either one end of a new link pair (`dispatch`), or the inbound's own connection
- * (`dispatchLink`), which spares a TCP connection two streams and a pump on each side.
+ * line, registers the connection's counters and idle watch, and hands the outbound the inbound's
+ * own connection (a socket, a Mux session, a VMess body), which spares every connection two
+ * streams and a pump. Only UDP goes through a packet link pair, the form UDP outbounds take.
  */
 import { PortholeError } from '../../common/errors.js';
 import { formatDestination, type Destination } from '../../common/net.js';
@@ -13,7 +13,7 @@ import type { OutboundHandler, OutboundManager } from '../../features/outbound.j
 import type { LevelPolicy, PolicyManager } from '../../features/policy.js';
 import type { Router } from '../../features/router.js';
 import type { ConnectionStats } from '../../features/stats.js';
-import { createLinkPair, type Link, type LinkCounters } from '../../transport/link.js';
+import { createLinkPair, type LinkCounters } from '../../transport/link.js';
 import { abortStream } from '../../transport/abort.js';
 import { pumpBoth } from '../../transport/pump.js';
 import type { IdleWatch } from './idle-watch.js';
@@ -62,9 +62,37 @@ export class DefaultDispatcher implements Dispatcher {
     this.features.router = router;
   }
 
-  dispatch(session: Session, target: Destination): Link {
+  dispatch(session: Session, target: Destination, connection: CountedStream): void {
+    if (target.network === 'udp') {
+      this.dispatchPackets(session, target, connection);
+      return;
+    }
     const { handler, policy } = this.route(session, target);
-    const { inboundEnd, outboundEnd, counters } = createLinkPair({ highWaterMark: policy.bufferBytes, packet: target.network === 'udp' });
+    const done = this.track(session, target, handler, policy, {
+      counters: new StreamCounters(connection),
+      uplinkEnded: () => connection.readableEnded,
+      // Finished, not ended: until every queued byte has left, the downlink is still going.
+      downlinkEnded: () => connection.writableFinished,
+      // A half-closed connection the policy finishes, with nothing of ours queued, closes as
+      // V2Ray closes it (a half-closing client behind a slow 4.34 bridge must not read a reset
+      // after its whole answer); anything else is a cut, and the client is reset.
+      abort: (error, halfClosed) => (halfClosed && connection.writableLength === 0 ? connection.destroy(error) : abortStream(connection, error)),
+    });
+    if (connection.closed) done();
+    else connection.once('close', done);
+    // As with a link pair's ends: the outbound reports errors; this keeps an abort (the UI's
+    // close, an idle timeout) of a stream nobody watches from becoming an uncaught exception.
+    connection.on('error', ignoreError);
+    handler.process(session, target, connection);
+  }
+
+  /**
+   * A UDP outbound takes a packet link (one datagram per chunk, counted in bytes by the pair);
+   * the inbound's datagram stream is pumped into one.
+   */
+  private dispatchPackets(session: Session, target: Destination, connection: CountedStream): void {
+    const { handler, policy } = this.route(session, target);
+    const { inboundEnd, outboundEnd, counters } = createLinkPair({ highWaterMark: policy.bufferBytes, packet: true });
     const done = this.track(session, target, handler, policy, {
       counters,
       uplinkEnded: () => outboundEnd.readableEnded,
@@ -79,32 +107,7 @@ export class DefaultDispatcher implements Dispatcher {
     inboundEnd.once('close', onEndClosed);
     outboundEnd.once('close', onEndClosed);
     handler.process(session, target, outboundEnd);
-    return inboundEnd;
-  }
-
-  dispatchLink(session: Session, target: Destination, stream: CountedStream): void {
-    // A UDP outbound takes a packet link (one datagram per chunk); a datagram stream is pumped into one.
-    if (target.network === 'udp') {
-      void pumpBoth(stream, this.dispatch(session, target));
-      return;
-    }
-    const { handler, policy } = this.route(session, target);
-    const done = this.track(session, target, handler, policy, {
-      counters: new StreamCounters(stream),
-      uplinkEnded: () => stream.readableEnded,
-      // Finished, not ended: until every queued byte has left, the downlink is still going.
-      downlinkEnded: () => stream.writableFinished,
-      // A half-closed connection the policy finishes, with nothing of ours queued, closes as
-      // V2Ray closes it (a half-closing client behind a slow 4.34 bridge must not read a reset
-      // after its whole answer); anything else is a cut, and the client is reset.
-      abort: (error, halfClosed) => (halfClosed && stream.writableLength === 0 ? stream.destroy(error) : abortStream(stream, error)),
-    });
-    if (stream.closed) done();
-    else stream.once('close', done);
-    // As with a link pair's ends: the outbound reports errors; this keeps an abort (the UI's
-    // close, an idle timeout) of a stream nobody watches from becoming an uncaught exception.
-    stream.on('error', ignoreError);
-    handler.process(session, target, stream);
+    void pumpBoth(connection, inboundEnd);
   }
 
   /** The outbound for `target`; throws PH_ROUTING_NO_OUTBOUND (after the access line) when there is none. */

@@ -9,7 +9,6 @@ import type { Destination } from '../../common/net.js';
 import type { Session } from '../../common/session.js';
 import type { CountedStream, Dispatcher } from '../../features/dispatcher.js';
 import { forComponent } from '../../features/log.js';
-import { createLinkPair, type Link } from '../../transport/link.js';
 import { DefaultLogger } from '../log/logger.js';
 import { BRIDGE_BACKOFF_MAX_MS, Bridge, bridgeRetryDelayMs } from './bridge.js';
 import { Portal } from './portal.js';
@@ -38,15 +37,15 @@ function refusedBridge() {
   let dials = 0;
   let portal: Portal | undefined;
   const dispatcher: Dispatcher = {
-    dispatch(_session: Session, _target: Destination): Link {
+    dispatch(session: Session, target: Destination, connection: CountedStream): void {
+      // Sessions out of the tunnel have nowhere to go here; only the bridge's link dials count.
+      if (target.address.value !== DOMAIN) {
+        connection.destroy();
+        return;
+      }
       dials += 1;
-      const { inboundEnd, outboundEnd } = createLinkPair();
-      if (portal) portal.process(_session, _target, outboundEnd);
-      else process.nextTick(() => outboundEnd.destroy(new PortholeError('PH_DIAL_REFUSED', 'dial 127.0.0.1:9 > connect ECONNREFUSED 127.0.0.1:9')));
-      return inboundEnd;
-    },
-    dispatchLink(_session: Session, _target: Destination, stream: CountedStream): void {
-      stream.destroy();
+      if (portal) portal.process(session, target, connection);
+      else process.nextTick(() => connection.destroy(new PortholeError('PH_DIAL_REFUSED', 'dial 127.0.0.1:9 > connect ECONNREFUSED 127.0.0.1:9')));
     },
   };
   const bridge = new Bridge({ tag: 'bridge', domain: DOMAIN, dispatcher, log: forComponent(logger, 'app/reverse/bridge'), streamBufferBytes: 64 * 1024 });

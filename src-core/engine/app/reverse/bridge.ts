@@ -1,14 +1,18 @@
 /**
- * The bridge (V2Ray's `app/reverse/bridge.go`, wire doc §5.1 and §5.3): it opens links to the
- * portal by dispatching `tcp:<domain>:0` with the bridge's tag as inbound tag (routing picks the
- * VMess outbound), serves Mux on each link, and dispatches every session that comes out of it,
- * again with the bridge's tag. The portal's control messages say whether a link is ACTIVE or
- * DRAINing; the monitor keeps at least one ACTIVE link and adds one when links get crowded.
+ * The bridge (V2Ray's `app/reverse/bridge.go`, wire doc §5.1 and §5.3), laid out as 4.34 lays it
+ * out so the two diff: `Bridge` runs `monitor` every 2 s, which calls `cleanup` and opens a
+ * `BridgeWorker` when no link is active or the active ones average more than 16 sessions. A
+ * worker dispatches `tcp:<domain>:0` with the bridge's tag as inbound tag (routing picks the VMess
+ * outbound), serves Mux on that link, reads the portal's Control messages in `handleInternalConn`
+ * and dispatches every other session in `dispatch`, again with the bridge's tag.
  *
  * Better than 4.34: a lost link is redialled at once, not at the next 2-second tick, with capped
  * exponential backoff and jitter while the portal stays unreachable (or keeps dropping links as
  * soon as they are up). Failures are logged in full the first few times, then summarised (issue
  * "Survival II", defect 7: a bridge whose portal was down wrote two lines a second).
+ *
+ * Porthole's extensions (exposures) get each link's control session through `BridgeExtension`
+ * (control-channel.ts); the bridge does not know what they say.
  */
 import { PortholeError, formatErrorLine } from '../../common/errors.js';
 import { disposableInterval, disposableTimeout, type Disposable, type Runnable } from '../../common/disposable.js';
@@ -16,14 +20,12 @@ import { formatDestination, type Destination } from '../../common/net.js';
 import { newSession } from '../../common/session.js';
 import { CONTROL_DOMAIN } from '../../common/mux/consts.js';
 import { MuxServer } from '../../common/mux/server.js';
-import type { MuxStream } from '../../common/mux/session.js';
+import type { MuxStream } from '../../common/mux/stream.js';
 import type { Dispatcher } from '../../features/dispatcher.js';
+import { createLinkPair } from '../../transport/link.js';
 import type { ComponentLogger } from '../../features/log.js';
-import { DEFAULT_FLOW_WINDOW } from '../../common/mux/flow.js';
-import { ControlState, decodeControl } from './control.js';
-import { exposureTag } from '../exposures/tag.js';
-import type { ExposureAgent, ExposureLink } from './exposure-agent.js';
-import { decodeExposureReply } from './exposure-wire.js';
+import { ControlState, decodeControl, type ControlMessage } from './control.js';
+import type { BridgeControlChannel, BridgeExtension } from './control-channel.js';
 
 export const BRIDGE_MONITOR_MS = 2000;
 /** A new link is opened when the average sessions per active link (control included) exceeds this. */
@@ -48,11 +50,9 @@ export interface BridgeOptions {
   log: ComponentLogger;
   streamBufferBytes: number;
   level?: number;
-  /** The user's exposures, when this bridge carries them (the first bridge of the config). */
-  exposures?: ExposureAgent;
+  /** A Porthole extension that listens on each link's control session (the user's exposures). */
+  extension?: BridgeExtension;
 }
-
-type WorkerState = 'connecting' | 'active' | 'draining' | 'closed';
 
 /** How long to wait before the next dial after `failures` failures in a row: none after none, else capped exponential with jitter (half to all of it). */
 export function bridgeRetryDelayMs(failures: number, random: () => number = Math.random): number {
@@ -61,91 +61,12 @@ export function bridgeRetryDelayMs(failures: number, random: () => number = Math
   return backoff / 2 + random() * (backoff / 2);
 }
 
-/** One link from the bridge to the portal. */
-class BridgeWorker {
-  state: WorkerState = 'connecting';
-  readonly mux: MuxServer;
-  /** Set once the portal has spoken on this link: proof it reached a live portal. */
-  confirmed = false;
-  readonly openedAt = Date.now();
-  /** Set once a Control message arrived (the first one says whether the portal takes exposures). */
-  private heardControl = false;
-  /** How the exposure agent writes on this link's control session, once the portal offered exposures. */
-  private exposureLink: ExposureLink | undefined;
-
-  constructor(private readonly bridge: Bridge, options: BridgeOptions) {
-    const session = newSession({ inboundTag: options.tag, level: options.level ?? 0 });
-    const target: Destination = { network: 'tcp', address: { kind: 'domain', value: options.domain }, port: 0 };
-    const link = options.dispatcher.dispatch(session, target);
-    this.mux = new MuxServer(link, { streamBufferBytes: options.streamBufferBytes, log: options.log }, (stream) => this.accept(stream));
-    this.mux.onDidClose((error) => {
-      const wasConfirmed = this.confirmed;
-      const wasDraining = this.state === 'draining';
-      this.state = 'closed';
-      if (this.exposureLink) options.exposures?.linkGone(this.exposureLink);
-      this.bridge.workerClosed(this, wasConfirmed, error, wasDraining);
-    });
-  }
-
-  /** Sessions on this link, control included (as 4.34 counts them). */
-  get sessions(): number {
-    return this.mux.activeStreams;
-  }
-
-  private accept(stream: MuxStream): void {
-    if (stream.target.address.kind === 'domain' && stream.target.address.value === CONTROL_DOMAIN) {
-      this.watchControl(stream);
-      return;
-    }
-    // A session can come before the first Control message: it proves the portal live just as well.
-    const wasConfirmed = this.confirmed;
-    this.confirmed = true;
-    if (!wasConfirmed) this.bridge.workerConfirmed();
-    this.bridge.carry(stream);
-  }
-
-  /**
-   * Control messages set the state. The bridge writes on this session only to a portal that
-   * offered exposures (a Porthole portal); 4.34's bridge never writes here.
-   */
-  private watchControl(stream: MuxStream): void {
-    const exposures = this.bridge.exposures;
-    stream.on('data', (message: Buffer) => {
-      try {
-        const control = decodeControl(message);
-        // A Porthole portal offers flow control; answering turns it on for this link.
-        if (control.flowWindow) this.mux.enableFlowControl({ sendWindow: control.flowWindow, receiveWindow: DEFAULT_FLOW_WINDOW }, true);
-        if (exposures && !this.heardControl) {
-          if (control.exposureOffer) {
-            this.exposureLink = { send: (bytes) => { if (!stream.destroyed && !stream.writableEnded) stream.write(bytes); } };
-            exposures.linkOffered(this.exposureLink);
-          } else {
-            exposures.linkWithoutOffer();
-          }
-        }
-        this.heardControl = true;
-        for (const reply of control.exposureReplies ?? []) exposures?.reply(decodeExposureReply(reply));
-        const wasConfirmed = this.confirmed;
-        this.confirmed = true;
-        if (control.state === ControlState.Drain) {
-          this.state = 'draining';
-          if (this.exposureLink) exposures?.linkGone(this.exposureLink);
-          this.bridge.workerDraining();
-        } else if (this.state === 'connecting') {
-          this.state = 'active';
-        }
-        if (!wasConfirmed) this.bridge.workerConfirmed();
-      } catch (error) {
-        this.bridge.log.warning(`ignoring a control message that does not parse: ${formatErrorLine(error)}`);
-      }
-    });
-  }
-}
-
+/** Bridge is a component in reverse proxy, that relays connections from Portal to local address. */
 export class Bridge implements Runnable {
   readonly log: ComponentLogger;
   private readonly workers = new Set<BridgeWorker>();
-  private monitor: Disposable | undefined;
+  private monitorTask: Disposable | undefined;
+  /** Porthole: the early monitor run after a link was lost, if one is pending (the backoff wait). */
   private retry: Disposable | undefined;
   private failures = 0;
   /** Confirmed links lost in a row, each within BRIDGE_STABLE_LINK_MS of opening. */
@@ -160,57 +81,76 @@ export class Bridge implements Runnable {
     this.log = options.log;
   }
 
-  /** The exposure agent this bridge serves, if any. */
-  get exposures(): ExposureAgent | undefined {
-    return this.options.exposures;
+  /**
+   * Forgets workers whose link closed. 4.34 forgets every worker that is not active; Porthole
+   * keeps a connecting one (it is waited for) and a draining one until its link closes (so that
+   * `close` still ends it).
+   */
+  private cleanup(): void {
+    for (const worker of this.workers) if (worker.state === 'closed') this.workers.delete(worker);
+  }
+
+  /**
+   * 4.34's rule: open a worker when none is active or when the active ones average more than 16
+   * sessions. Porthole waits for a connecting worker instead of opening more, gives up on one the
+   * portal never answered, and does not dial while a backoff wait runs.
+   */
+  private monitor(): void {
+    if (!this.running) return;
+    this.cleanup();
+    for (const worker of this.workers) {
+      if (worker.state === 'connecting' && Date.now() - worker.openedAt > BRIDGE_CONNECT_TIMEOUT_MS) {
+        // A VMess server says nothing to a request it cannot authenticate: silence means a wrong
+        // user ID (UUID), a clock more than 120 s off, or a portal with another domain.
+        worker.close(new PortholeError('PH_VMESS_AUTH_FAILED', `the portal did not answer within ${BRIDGE_CONNECT_TIMEOUT_MS / 1000} s: authentication rejected? (check the user ID, the clock, and that the domain matches the portal's)`));
+      }
+    }
+    // While a backoff wait runs, the monitor's tick must not dial past it (it did: one dial per 2 s at least).
+    if (this.retry) return;
+    const live = [...this.workers].filter((worker) => worker.isActive() || worker.state === 'connecting');
+    if (live.some((worker) => worker.state === 'connecting')) return;
+    const numConnections = live.reduce((sum, worker) => sum + worker.connections, 0);
+    if (live.length === 0 || Math.floor(numConnections / live.length) > BRIDGE_SESSIONS_PER_LINK) this.newWorker();
   }
 
   async start(): Promise<void> {
     this.running = true;
-    this.check();
-    this.monitor = disposableInterval(() => this.check(), BRIDGE_MONITOR_MS);
+    this.monitor();
+    this.monitorTask = disposableInterval(() => this.monitor(), BRIDGE_MONITOR_MS);
   }
 
   async close(): Promise<void> {
     this.running = false;
-    this.monitor?.dispose();
+    this.monitorTask?.dispose();
     this.retry?.dispose();
-    for (const worker of [...this.workers]) worker.mux.close();
+    for (const worker of [...this.workers]) worker.close();
     this.workers.clear();
   }
 
   /** Links that carry traffic now (for the UI and tests). */
   get activeLinks(): number {
-    return [...this.workers].filter((worker) => worker.state === 'active').length;
+    return [...this.workers].filter((worker) => worker.isActive()).length;
   }
 
-  /** Dispatches one session that came out of the tunnel, as traffic from the bridge's tag. */
-  carry(stream: MuxStream): void {
-    // An exposure's traffic goes to its own outbound (its counters are the exposure's traffic);
-    // everything else, and a switched-off exposure's address, is routed as V2Ray would.
-    const match = this.options.exposures?.match(stream.target);
-    const exposure = match?.enabled ? match : undefined;
-    const session = newSession({
-      inboundTag: this.options.tag,
-      level: this.options.level ?? 0,
-      ...(exposure ? { outboundTag: exposureTag(exposure.id) } : {}),
-    });
+  private newWorker(): void {
     try {
-      this.options.dispatcher.dispatchLink(session, stream.target, stream);
+      this.workers.add(new BridgeWorker(this, this.options));
     } catch (error) {
-      this.log.warning(`cannot carry ${formatDestination(stream.target)}: ${formatErrorLine(error)}`, session.id);
-      stream.destroy();
+      this.failures += 1;
+      const code = (error as { code?: string } | undefined)?.code ?? 'error';
+      this.log.summarised('warning', `${this.options.tag} open ${this.outage} ${code}`, `could not open a link to the portal (attempt ${this.failures}): ${formatErrorLine(error)}`);
+      this.scheduleMonitor();
     }
   }
 
-  /** @internal */
+  /** @internal Porthole: a worker's link ended; redial now, or after a backoff if links keep failing. */
   workerClosed(worker: BridgeWorker, wasConfirmed: boolean, error: Error | undefined, wasDraining = false): void {
     this.workers.delete(worker);
     if (!this.running) return;
     if (wasDraining && !error) {
       // The portal asked for a fresh link and closed this one once its sessions ended: nothing lost.
       this.log.debug('a drained link closed');
-      this.scheduleCheck();
+      this.scheduleMonitor();
       return;
     }
     const code = (error as { code?: string } | undefined)?.code ?? 'PH_CLOSED';
@@ -226,12 +166,12 @@ export class Bridge implements Runnable {
       this.failures += 1;
       this.log.summarised('warning', `${tag} open ${this.outage} ${code}`, `could not open a link to the portal (attempt ${this.failures}): ${reason}`);
     }
-    this.scheduleCheck();
+    this.scheduleMonitor();
   }
 
-  /** @internal */
+  /** @internal Porthole: the portal drains a link; its replacement is opened now, not at the next tick. */
   workerDraining(): void {
-    this.scheduleCheck();
+    this.scheduleMonitor();
   }
 
   /** @internal */
@@ -242,46 +182,120 @@ export class Bridge implements Runnable {
     this.outage += 1;
   }
 
-  /** Runs the monitor again soon: at once after success, with capped backoff and jitter after failures and flaps. */
-  private scheduleCheck(): void {
+  /** Porthole: runs the monitor again soon: at once after success, with capped backoff and jitter after failures and flaps. */
+  private scheduleMonitor(): void {
     if (this.retry || !this.running) return;
     // Failed dials set the backoff; with none, links lost right after they came up do (a portal that keeps dropping them).
     const delay = bridgeRetryDelayMs(this.failures > 0 ? this.failures : this.flaps);
     this.retry = disposableTimeout(() => {
       this.retry = undefined;
-      this.check();
+      this.monitor();
     }, delay);
+  }
+}
+
+/**
+ * 4.34's `state` starts ACTIVE; Porthole's starts `connecting` and becomes `active` once the
+ * portal has spoken, so a link to nowhere is never counted as up.
+ */
+type WorkerState = 'connecting' | 'active' | 'draining' | 'closed';
+
+/** One link from the bridge to the portal. */
+export class BridgeWorker {
+  state: WorkerState = 'connecting';
+  /** 4.34's `worker` (a `mux.ServerWorker`). */
+  private readonly mux: MuxServer;
+  /** Set once the portal has spoken on this link: proof it reached a live portal. */
+  private confirmed = false;
+  readonly openedAt = Date.now();
+
+  constructor(private readonly bridge: Bridge, private readonly options: BridgeOptions) {
+    const session = newSession({ inboundTag: options.tag, level: options.level ?? 0 });
+    const target: Destination = { network: 'tcp', address: { kind: 'domain', value: options.domain }, port: 0 };
+    const { inboundEnd, outboundEnd } = createLinkPair({ highWaterMark: options.streamBufferBytes });
+    options.dispatcher.dispatch(session, target, outboundEnd);
+    this.mux = new MuxServer(inboundEnd, { streamBufferBytes: options.streamBufferBytes, log: options.log }, (stream) => this.dispatch(stream));
+    this.mux.onDidClose((error) => {
+      const wasConfirmed = this.confirmed;
+      const wasDraining = this.state === 'draining';
+      this.state = 'closed';
+      this.bridge.workerClosed(this, wasConfirmed, error, wasDraining);
+    });
+  }
+
+  close(error?: Error): void {
+    this.mux.close(error);
+  }
+
+  isActive(): boolean {
+    return this.state === 'active' && !this.mux.closed;
+  }
+
+  /** Sessions on this link, control included (as 4.34 counts them). */
+  get connections(): number {
+    return this.mux.activeStreams;
+  }
+
+  /** Porthole: the first word from the portal (a Control message or a session) proves the link live. */
+  private confirm(): void {
+    if (this.confirmed) return;
+    this.confirmed = true;
+    this.bridge.workerConfirmed();
   }
 
   /**
-   * 4.34's rule: forget workers that are not active; open one when none is active (or connecting)
-   * or when the average sessions per active link exceeds 16.
+   * Control messages set the state. 4.34's bridge never writes here; the extension, if any, gets
+   * the session as a channel and writes only to a portal that offered.
    */
-  private check(): void {
-    if (!this.running) return;
-    for (const worker of this.workers) {
-      if (worker.state === 'connecting' && Date.now() - worker.openedAt > BRIDGE_CONNECT_TIMEOUT_MS) {
-        // A VMess server says nothing to a request it cannot authenticate: silence means a wrong
-        // user ID (UUID), a clock more than 120 s off, or a portal with another domain.
-        worker.mux.close(new PortholeError('PH_VMESS_AUTH_FAILED', `the portal did not answer within ${BRIDGE_CONNECT_TIMEOUT_MS / 1000} s: authentication rejected? (check the user ID, the clock, and that the domain matches the portal's)`));
+  private handleInternalConn(stream: MuxStream): void {
+    const listeners = { control: [] as Array<(message: ControlMessage) => void>, retire: [] as Array<() => void> };
+    let retired = false;
+    const retire = () => {
+      if (retired) return;
+      retired = true;
+      for (const listener of listeners.retire) listener();
+    };
+    const channel: BridgeControlChannel = {
+      send: (bytes) => { if (!retired && !stream.destroyed && !stream.writableEnded) stream.write(bytes); },
+      onControl: (listener) => { listeners.control.push(listener); },
+      onDidRetire: (listener) => { listeners.retire.push(listener); },
+    };
+    this.options.extension?.linkAdded(channel);
+    this.mux.onDidClose(retire);
+    stream.on('data', (message: Buffer) => {
+      let control: ControlMessage;
+      try {
+        control = decodeControl(message);
+      } catch (error) {
+        this.bridge.log.warning(`ignoring a control message that does not parse: ${formatErrorLine(error)}`);
+        return;
       }
-    }
-    // While a backoff wait runs, the monitor's tick must not dial past it (it did: one dial per 2 s at least).
-    if (this.retry) return;
-    const live = [...this.workers].filter((worker) => worker.state === 'active' || worker.state === 'connecting');
-    if (live.some((worker) => worker.state === 'connecting')) return;
-    const sessions = live.reduce((sum, worker) => sum + worker.sessions, 0);
-    if (live.length === 0 || Math.floor(sessions / live.length) > BRIDGE_SESSIONS_PER_LINK) this.openWorker();
+      for (const listener of listeners.control) listener(control);
+      if (control.state === ControlState.Drain) {
+        this.state = 'draining';
+        retire();
+        this.bridge.workerDraining();
+      } else if (this.state === 'connecting') {
+        this.state = 'active';
+      }
+      this.confirm();
+    });
   }
 
-  private openWorker(): void {
+  /** 4.34's `Dispatch`: the control session is read here; every other session is dispatched with the bridge's tag. */
+  private dispatch(stream: MuxStream): void {
+    if (stream.target.address.kind === 'domain' && stream.target.address.value === CONTROL_DOMAIN) {
+      this.handleInternalConn(stream);
+      return;
+    }
+    // A session can come before the first Control message: it proves the portal live just as well.
+    this.confirm();
+    const session = newSession({ inboundTag: this.options.tag, level: this.options.level ?? 0 });
     try {
-      this.workers.add(new BridgeWorker(this, this.options));
+      this.options.dispatcher.dispatch(session, stream.target, stream);
     } catch (error) {
-      this.failures += 1;
-      const code = (error as { code?: string } | undefined)?.code ?? 'error';
-      this.log.summarised('warning', `${this.options.tag} open ${this.outage} ${code}`, `could not open a link to the portal (attempt ${this.failures}): ${formatErrorLine(error)}`);
-      this.scheduleCheck();
+      this.bridge.log.warning(`cannot carry ${formatDestination(stream.target)}: ${formatErrorLine(error)}`, session.id);
+      stream.destroy();
     }
   }
 }

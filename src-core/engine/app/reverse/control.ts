@@ -35,11 +35,6 @@ export interface ControlMessage {
   readonly state: number;
   /** The padding; a view into the decoded buffer. */
   readonly random: Buffer;
-  /**
-   * Porthole extension: the per-stream flow-control window a Porthole portal offers. A 4.34
-   * bridge skips the field as an unknown protobuf field, so only Porthole bridges see it.
-   */
-  readonly flowWindow?: number;
   /** Porthole extension: the portal takes exposure requests (a Porthole portal always says so). */
   readonly exposureOffer?: boolean;
   /** Porthole extension: answers to the bridge's exposure requests (encoded `ExposureReply`s). */
@@ -48,14 +43,14 @@ export interface ControlMessage {
 
 /** What a Porthole portal may add to a Control message; a 4.34 bridge skips all of it. */
 export interface ControlExtension {
-  flowWindow?: number;
   exposureOffer?: boolean;
   exposureReplies?: readonly Buffer[];
 }
 
-/** Field number of the Porthole flow-control offer (far from V2Ray's 1 and 99). */
-export const FLOW_WINDOW_FIELD = 1000;
-/** Porthole exposure extension: the offer (varint 1) and the replies (repeated bytes). */
+/**
+ * Porthole exposure extension, far from V2Ray's field numbers 1 and 99: the offer (varint 1) and
+ * the replies (repeated bytes). Field 1000 carried an older flow-control offer; it is skipped.
+ */
 export const EXPOSURE_OFFER_FIELD = 1001;
 export const EXPOSURE_REPLY_FIELD = 1002;
 
@@ -83,7 +78,6 @@ export function encodeControl(state: number, random: Buffer = randomControlPaddi
   if (random.length > 0) {
     parts.push(encodeVarint((RANDOM_FIELD << 3) | WIRE_BYTES), encodeVarint(random.length), random);
   }
-  if (extension.flowWindow !== undefined) parts.push(encodeVarint((FLOW_WINDOW_FIELD << 3) | WIRE_VARINT), encodeVarint(extension.flowWindow));
   if (extension.exposureOffer) parts.push(encodeVarint((EXPOSURE_OFFER_FIELD << 3) | WIRE_VARINT), encodeVarint(1));
   for (const reply of extension.exposureReplies ?? []) {
     parts.push(encodeVarint((EXPOSURE_REPLY_FIELD << 3) | WIRE_BYTES), encodeVarint(reply.length), reply);
@@ -95,7 +89,6 @@ export function encodeControl(state: number, random: Buffer = randomControlPaddi
 export function decodeControl(bytes: Buffer): ControlMessage {
   let state = 0;
   let random: Buffer = Buffer.alloc(0);
-  let flowWindow: number | undefined;
   let exposureOffer = false;
   const exposureReplies: Buffer[] = [];
   let at = 0;
@@ -110,10 +103,6 @@ export function decodeControl(bytes: Buffer): ControlMessage {
       const { start, end: stop } = readLength(bytes, at);
       random = bytes.subarray(start, stop);
       at = stop;
-    } else if (number === FLOW_WINDOW_FIELD && wireType === WIRE_VARINT) {
-      const value = readVarint(bytes, at);
-      flowWindow = value.high === 0 ? value.low : undefined;
-      at = value.end;
     } else if (number === EXPOSURE_OFFER_FIELD && wireType === WIRE_VARINT) {
       const value = readVarint(bytes, at);
       exposureOffer = value.low !== 0 || value.high !== 0;
@@ -129,7 +118,6 @@ export function decodeControl(bytes: Buffer): ControlMessage {
   return {
     state,
     random,
-    ...(flowWindow === undefined ? {} : { flowWindow }),
     ...(exposureOffer ? { exposureOffer } : {}),
     ...(exposureReplies.length > 0 ? { exposureReplies } : {}),
   };

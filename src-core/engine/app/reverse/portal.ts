@@ -1,16 +1,19 @@
 /**
- * The portal (V2Ray's `app/reverse/portal.go`, wire doc §5.2–§5.4): an outbound handler named by
- * the portal's tag. A connection whose target is the portal domain is a bridge link: the portal
- * becomes its Mux client, opens the control session and heartbeats on it. Every other connection
- * becomes a new session on the least-loaded live link.
+ * The portal (V2Ray's `app/reverse/portal.go`, wire doc §5.2–§5.4), laid out as 4.34 lays it out
+ * so the two diff: `Portal` is an outbound handler named by the portal's tag; `handleConnection`
+ * makes a connection whose target is the portal domain a bridge link (a `PortalWorker`: the
+ * portal becomes its Mux client, opens the control session and heartbeats on it) and adds it to
+ * the `StaticMuxPicker`; every other connection becomes a new session on the least-loaded link.
  *
  * Better than 4.34: a dead link leaves the picker at once (4.34 keeps picking it for up to 30 s),
  * and an internet connection that arrives while no link is up waits briefly for one instead of
  * failing at once.
  *
- * Porthole's exposures (exposure-host.ts): a connection that arrived on an exposure's public port
- * goes only to a link that holds that exposure (its bridge user's), never to the least-loaded
- * link of another bridge; with none, it waits the same while, then is reset.
+ * Porthole's extensions (exposures) get each link's control session through `PortalExtension`
+ * (control-channel.ts), and may say which links a connection they brought may take: a connection
+ * that arrived on an exposure's public port goes only to a link that holds that exposure (its
+ * bridge user's), never to the least-loaded link of another bridge; with none, it waits the same
+ * while, then is reset.
  */
 import { formatErrorLine } from '../../common/errors.js';
 import { disposableInterval, type Disposable } from '../../common/disposable.js';
@@ -18,16 +21,14 @@ import { formatDestination, type Destination } from '../../common/net.js';
 import type { Session } from '../../common/session.js';
 import { MuxClient } from '../../common/mux/client.js';
 import { CONTROL_DOMAIN } from '../../common/mux/consts.js';
-import type { MuxStream } from '../../common/mux/session.js';
+import type { MuxStream } from '../../common/mux/stream.js';
 import type { ComponentLogger } from '../../features/log.js';
 import type { OutboundHandler } from '../../features/outbound.js';
 import type { Link } from '../../transport/link.js';
 import { abortStream } from '../../transport/abort.js';
 import { pumpBoth } from '../../transport/pump.js';
-import { DEFAULT_FLOW_WINDOW } from '../../common/mux/flow.js';
-import { ControlState, encodeControl } from './control.js';
-import { exposureOwnerOf, type ExposureHolder, type ExposureHost, type ExposureOwner, type ExposureRoute } from './exposure-host.js';
-import { decodeBridgeExposureMessage, encodeExposureReply, type ExposureReply } from './exposure-wire.js';
+import { ControlState, encodeControl, type ControlExtension } from './control.js';
+import type { LinkRoute, PortalControlChannel, PortalExtension } from './control-channel.js';
 
 /** Timings and limits, named as in the wire doc. */
 export const PORTAL_HEARTBEAT_MS = 2000;
@@ -42,107 +43,28 @@ export interface PortalOptions {
   log: ComponentLogger;
   streamBufferBytes: number;
   waitForLinkMs?: number;
-  /** Answers Porthole bridges' exposure requests (refusing them when the config allows none). */
-  exposures?: ExposureHost;
-}
-
-/** What the portal hears from one of its links. */
-interface PortalLinkEvents {
-  drained(portalLink: PortalLink): void;
-  /** The link now holds an exposure (connections waiting for one of its links may go). */
-  holds(): void;
-}
-
-/** One bridge link as the portal sees it. */
-export class PortalLink implements ExposureHolder {
-  readonly mux: MuxClient;
-  private readonly control: MuxStream;
-  private heartbeat: Disposable | undefined;
-  draining = false;
-
-  /** @param owner the bridge user that opened the link (exposures are kept per user). */
-  constructor(link: Link, options: PortalOptions, readonly owner: ExposureOwner, private readonly events: PortalLinkEvents) {
-    this.mux = new MuxClient(link, { streamBufferBytes: options.streamBufferBytes, log: options.log });
-    this.control = this.mux.openStream({ network: 'udp', address: { kind: 'domain', value: CONTROL_DOMAIN }, port: 0 }, 0);
-    // A 4.34 bridge never writes here; a Porthole bridge that saw the exposure offer does.
-    const exposures = options.exposures;
-    this.control.on('data', (bytes: Buffer) => {
-      if (exposures) this.handleExposureMessage(exposures, bytes, options.log);
-    });
-    // The first Control message offers Porthole flow control and exposures; a 4.34 bridge skips both fields.
-    this.mux.offerFlowControl(DEFAULT_FLOW_WINDOW);
-    this.control.write(encodeControl(ControlState.Active, undefined, { flowWindow: DEFAULT_FLOW_WINDOW, exposureOffer: exposures !== undefined }));
-    this.heartbeat = disposableInterval(() => this.sendHeartbeat(), PORTAL_HEARTBEAT_MS);
-    this.mux.onDidClose(() => {
-      this.stopHeartbeat();
-      exposures?.holderGone(this);
-    });
-  }
-
-  /** ExposureHolder: the link is closed. */
-  get gone(): boolean {
-    return this.mux.closed;
-  }
-
-  /** ExposureHolder: answers go back in a Control message (ACTIVE, as a heartbeat would say). */
-  reply(reply: ExposureReply): void {
-    if (this.mux.closed || this.draining) return;
-    this.control.write(encodeControl(ControlState.Active, undefined, { exposureReplies: [encodeExposureReply(reply)] }));
-    if (reply.publicPort > 0) this.events.holds();
-  }
-
-  private handleExposureMessage(exposures: ExposureHost, bytes: Buffer, log: ComponentLogger): void {
-    try {
-      const message = decodeBridgeExposureMessage(bytes);
-      for (const request of message.expose) void exposures.expose(this, request);
-      for (const id of message.unexpose) void exposures.unexpose(this, id);
-    } catch (error) {
-      // Only this message is dropped: the link and everything on it go on.
-      log.warning(`ignoring an exposure message that does not parse: ${formatErrorLine(error)}`);
-    }
-  }
-
-  /** Sessions open now, control excluded. */
-  get activeSessions(): number {
-    return this.mux.activeStreams - (this.draining ? 0 : 1);
-  }
-
-  /** Heartbeat: ACTIVE, or DRAIN once the link has carried enough sessions (then End on control). */
-  private sendHeartbeat(): void {
-    if (this.mux.closed || this.draining) return;
-    if (this.mux.sessionsOpened > PORTAL_DRAIN_AFTER_SESSIONS) {
-      this.draining = true;
-      this.control.end(encodeControl(ControlState.Drain));
-      this.stopHeartbeat();
-      this.events.drained(this);
-      return;
-    }
-    this.control.write(encodeControl(ControlState.Active));
-  }
-
-  private stopHeartbeat(): void {
-    this.heartbeat?.dispose();
-    this.heartbeat = undefined;
-  }
-
-  /** A draining link with nothing left on it is closed. */
-  closeIfIdle(): void {
-    if (this.draining && this.mux.activeStreams === 0) this.mux.close();
-  }
+  /** A Porthole extension that listens on each link's control session (exposures). */
+  extension?: PortalExtension;
 }
 
 export class Portal implements OutboundHandler {
   readonly tag: string;
-  private readonly links: PortalLink[] = [];
+  private readonly picker: StaticMuxPicker;
+  /** Porthole: connections waiting for a link (each retries when woken). */
   private readonly waiting = new Set<() => void>();
-  private readonly idleCheck: Disposable;
+  private readonly routesChanged: Disposable | undefined;
   private closed = false;
   /** Links sent DRAIN so far (for the UI and tests). */
   drainedLinks = 0;
 
   constructor(private readonly options: PortalOptions) {
     this.tag = options.tag;
-    this.idleCheck = disposableInterval(() => this.closeIdleDrainedLinks(), PORTAL_HEARTBEAT_MS);
+    this.picker = new StaticMuxPicker();
+    this.routesChanged = options.extension?.onDidChangeRoutes(() => this.wakeWaiting());
+  }
+
+  private get links(): readonly PortalWorker[] {
+    return this.picker.workers;
   }
 
   /** Live links (for the UI and tests). */
@@ -155,46 +77,43 @@ export class Portal implements OutboundHandler {
     return this.links.filter((portalLink) => portalLink.mux.flow !== undefined).length;
   }
 
-  /** Public ports opened for bridges' exposures (for the UI). */
-  get publicPorts(): { id: string; name: string; port: number; local: string }[] {
-    return this.options.exposures?.openPorts ?? [];
-  }
-
   /** Open sessions per live link, control excluded. */
   linkLoads(): number[] {
-    return this.links.map((portalLink) => portalLink.activeSessions);
+    return this.links.map((worker) => worker.activeSessions);
   }
 
+  /** OutboundHandler: 4.34's `Outbound.Dispatch`. */
   process(session: Session, target: Destination, link: Link): void {
-    // Checked first: a public port's connection is never a link, whatever local address it targets.
-    const exposure = this.options.exposures?.routeOf(session);
-    if (exposure) {
-      this.carry(session, target, link, Date.now(), exposure);
+    this.handleConnection(session, target, link);
+  }
+
+  private handleConnection(session: Session, target: Destination, link: Link): void {
+    // Checked first: a connection an extension brought (an exposure's public port) is never a link, whatever it targets.
+    const route = this.options.extension?.routeOf(session);
+    if (route) {
+      this.dispatch(session, target, link, Date.now(), route);
       return;
     }
     if (target.address.kind === 'domain' && target.address.value === this.options.domain) {
-      this.addLink(link, session);
+      this.addWorker(link, session);
       return;
     }
-    this.carry(session, target, link, Date.now());
+    this.dispatch(session, target, link, Date.now());
   }
 
-  private addLink(link: Link, session: Session): void {
-    const owner = exposureOwnerOf(session);
-    const portalLink = new PortalLink(link, this.options, owner, {
-      drained: () => {
-        this.drainedLinks += 1;
-        this.options.log.info(`link drained after ${PORTAL_DRAIN_AFTER_SESSIONS} sessions; the bridge will open a fresh one`, session.id);
-      },
-      holds: () => this.wakeWaiting(),
+  private addWorker(link: Link, session: Session): void {
+    const worker = new PortalWorker(link, session, this.options, () => {
+      this.drainedLinks += 1;
+      this.options.log.info(`link drained after ${PORTAL_DRAIN_AFTER_SESSIONS} sessions; the bridge will open a fresh one`, session.id);
     });
-    this.links.push(portalLink);
-    this.options.log.info(`bridge link up from ${owner.label} (${this.links.length} live)`, session.id);
-    portalLink.mux.onDidClose((error) => {
-      const index = this.links.indexOf(portalLink);
-      if (index >= 0) this.links.splice(index, 1);
-      this.options.log.info(`bridge link down from ${owner.label} (${this.links.length} live)${error ? `: ${formatErrorLine(error)}` : ''}`, session.id);
+    this.picker.addWorker(worker);
+    const from = describeLinkSource(session);
+    this.options.log.info(`bridge link up from ${from} (${this.links.length} live)`, session.id);
+    worker.mux.onDidClose((error) => {
+      this.picker.cleanup();
+      this.options.log.info(`bridge link down from ${from} (${this.links.length} live)${error ? `: ${formatErrorLine(error)}` : ''}`, session.id);
     });
+    this.options.extension?.linkAdded(worker);
     this.wakeWaiting();
   }
 
@@ -203,24 +122,20 @@ export class Portal implements OutboundHandler {
   }
 
   /**
-   * Opens a session for an internet connection on the best link (for an exposure's connection:
-   * the best of the links that hold it), waiting a little for one if none is up.
+   * 4.34's `client.Dispatch`: a new session on the best link (for a connection an extension
+   * brought, the best of the links its route accepts). Porthole waits a little for one if none is up.
    */
-  private carry(session: Session, target: Destination, link: Link, since: number, exposure?: ExposureRoute): void {
-    const portalLink = this.pick(exposure);
-    if (portalLink) {
-      const stream = portalLink.mux.openStream(target);
+  private dispatch(session: Session, target: Destination, link: Link, since: number, route?: LinkRoute): void {
+    const worker = this.picker.pickAvailable(route);
+    if (worker) {
+      const stream = worker.mux.openStream(target);
       void pumpBoth(link, stream);
       return;
     }
     const waitMs = (this.options.waitForLinkMs ?? PORTAL_WAIT_FOR_LINK_MS) - (Date.now() - since);
     if (waitMs <= 0 || link.destroyed || this.closed) {
-      if (exposure) {
-        this.options.log.summarised('warning', `no link of ${exposure.description}`, `no link of ${exposure.description} for ${formatDestination(target)}: resetting the connection`, session.id);
-        abortStream(link);
-        return;
-      }
-      this.options.log.summarised('warning', 'no bridge link', `no bridge link for ${formatDestination(target)}: resetting the connection`, session.id);
+      const which = route ? `link of ${route.description}` : 'bridge link';
+      this.options.log.summarised('warning', `no ${which}`, `no ${which} for ${formatDestination(target)}: resetting the connection`, session.id);
       abortStream(link);
       return;
     }
@@ -228,21 +143,56 @@ export class Portal implements OutboundHandler {
       clearTimeout(timer);
       this.waiting.delete(wake);
       link.off('close', wake);
-      this.carry(session, target, link, since, exposure);
+      this.dispatch(session, target, link, since, route);
     };
     const timer = setTimeout(wake, waitMs);
     this.waiting.add(wake);
     link.once('close', wake);
   }
 
+  async close(): Promise<void> {
+    this.closed = true;
+    this.routesChanged?.dispose();
+    await this.options.extension?.close();
+    this.wakeWaiting();
+    await this.picker.close();
+  }
+}
+
+/** Who a link came from, for logs: the user its inbound authenticated, else the inbound. */
+function describeLinkSource(session: Session): string {
+  if (session.userKey !== undefined) return `user ${session.user ?? session.userKey.slice(0, 8)}`;
+  return `inbound "${session.inboundTag}"`;
+}
+
+/**
+ * The live links, least loaded first. 4.34 sweeps closed workers out every 30 s; Porthole drops a
+ * worker as soon as its link closes, and closes drained links once idle.
+ */
+export class StaticMuxPicker {
+  private list: PortalWorker[] = [];
+  private readonly cTask: Disposable;
+
+  constructor() {
+    this.cTask = disposableInterval(() => this.closeIdleDrained(), PORTAL_HEARTBEAT_MS);
+  }
+
+  get workers(): readonly PortalWorker[] {
+    return this.list;
+  }
+
+  cleanup(): void {
+    this.list = this.list.filter((worker) => !worker.closed());
+  }
+
   /**
-   * The live non-draining link with the fewest sessions; if all drain, the least loaded of those.
-   * For an exposure's connection, only links that hold the exposure are candidates.
+   * 4.34's rule: the non-draining link with the fewest sessions; if all drain, the least loaded of
+   * those. With a route, only the links it accepts are candidates.
    */
-  private pick(exposure?: ExposureRoute): PortalLink | undefined {
-    let best: PortalLink | undefined;
-    for (const candidate of this.links) {
-      if (candidate.mux.closed || (exposure && !exposure.accepts(candidate))) continue;
+  pickAvailable(route?: LinkRoute): PortalWorker | undefined {
+    let best: PortalWorker | undefined;
+    for (const candidate of this.list) {
+      if (candidate.closed() || (route && !route.accepts(candidate))) continue;
       if (!best || (best.draining && !candidate.draining) || (best.draining === candidate.draining && candidate.activeSessions < best.activeSessions)) {
         best = candidate;
       }
@@ -250,16 +200,94 @@ export class Portal implements OutboundHandler {
     return best;
   }
 
-  private closeIdleDrainedLinks(): void {
-    for (const portalLink of [...this.links]) portalLink.closeIfIdle();
+  addWorker(worker: PortalWorker): void {
+    this.list.push(worker);
   }
 
   async close(): Promise<void> {
-    this.closed = true;
-    this.idleCheck.dispose();
-    await this.options.exposures?.close();
-    this.wakeWaiting();
-    for (const portalLink of [...this.links]) portalLink.mux.close();
-    this.links.length = 0;
+    this.cTask.dispose();
+    for (const worker of [...this.list]) worker.close();
+    this.list = [];
+  }
+
+  /** Porthole: a draining link with nothing left on it is closed. */
+  private closeIdleDrained(): void {
+    for (const worker of [...this.list]) if (worker.draining && worker.mux.activeStreams === 0) worker.close();
+  }
+}
+
+/** One bridge link as the portal sees it; its control session is what extensions get as their channel. */
+export class PortalWorker implements PortalControlChannel {
+  /** 4.34's `client` (a `mux.ClientWorker`). */
+  readonly mux: MuxClient;
+  private readonly control: MuxStream;
+  private heartbeatTask: Disposable | undefined;
+  draining = false;
+
+  /**
+   * @param session the session the link arrived with (whose it is)
+   * @param onDrain told once the link is sent DRAIN
+   */
+  constructor(link: Link, readonly session: Session, options: PortalOptions, private readonly onDrain: () => void) {
+    this.mux = new MuxClient(link, { streamBufferBytes: options.streamBufferBytes, log: options.log });
+    this.control = this.mux.openStream({ network: 'udp', address: { kind: 'domain', value: CONTROL_DOMAIN }, port: 0 }, 0);
+    // The first Control message carries Porthole's offers; a 4.34 bridge skips their fields.
+    this.control.write(encodeControl(ControlState.Active, undefined, options.extension?.offer()));
+    // A 4.34 bridge never writes here; whatever a bridge writes is read (by extensions that listen), never left to fill the stream's buffer.
+    this.control.resume();
+    this.heartbeatTask = disposableInterval(() => this.heartbeat(), PORTAL_HEARTBEAT_MS);
+    this.mux.onDidClose(() => this.stopHeartbeat());
+  }
+
+  /** Sessions open now, control excluded. */
+  get activeSessions(): number {
+    return this.mux.activeStreams - (this.draining ? 0 : 1);
+  }
+
+  /** Heartbeat: ACTIVE, or DRAIN once the link has carried enough sessions (then End on control). */
+  private heartbeat(): void {
+    if (this.mux.closed || this.draining) return;
+    if (this.mux.sessionsOpened > PORTAL_DRAIN_AFTER_SESSIONS) {
+      this.draining = true;
+      this.control.end(encodeControl(ControlState.Drain));
+      this.stopHeartbeat();
+      this.onDrain();
+      return;
+    }
+    this.control.write(encodeControl(ControlState.Active));
+  }
+
+  private stopHeartbeat(): void {
+    this.heartbeatTask?.dispose();
+    this.heartbeatTask = undefined;
+  }
+
+  closed(): boolean {
+    return this.mux.closed;
+  }
+
+  close(): void {
+    this.stopHeartbeat();
+    this.mux.close();
+  }
+
+  /** PortalControlChannel: the link closed or drains. */
+  get retired(): boolean {
+    return this.mux.closed || this.draining;
+  }
+
+  /** PortalControlChannel: an extension's message goes in a Control message (ACTIVE, as a heartbeat would say). */
+  send(extension: ControlExtension): void {
+    if (this.retired) return;
+    this.control.write(encodeControl(ControlState.Active, undefined, extension));
+  }
+
+  /** PortalControlChannel: what a Porthole bridge writes on the control session. */
+  onMessage(listener: (bytes: Buffer) => void): void {
+    this.control.on('data', listener);
+  }
+
+  onDidClose(listener: () => void): void {
+    this.mux.onDidClose(() => listener());
   }
 }

@@ -50,18 +50,12 @@ function setUp() {
   const portal = new Portal({ tag: 'portal', domain: DOMAIN, log, streamBufferBytes: 64 * 1024, waitForLinkMs: 2000 });
   const targets: Destination[] = [];
   const bridgeDispatcher: Dispatcher = {
-    dispatch(session: Session, target: Destination): Link {
-      const { inboundEnd, outboundEnd } = createLinkPair();
-      if (target.address.value === DOMAIN) portal.process(session, target, outboundEnd);
+    dispatch(session: Session, target: Destination, connection: CountedStream): void {
+      if (target.address.value === DOMAIN) portal.process(session, target, connection);
       else {
         targets.push(target);
-        xorEchoService(outboundEnd);
+        xorEchoService(connection);
       }
-      return inboundEnd;
-    },
-    dispatchLink(_session: Session, target: Destination, stream: CountedStream): void {
-      targets.push(target);
-      xorEchoService(stream);
     },
   };
   const bridge = new Bridge({ tag: 'bridge', domain: DOMAIN, dispatcher: bridgeDispatcher, log, streamBufferBytes: 64 * 1024 });

@@ -67,7 +67,8 @@ describe('IPv4 text', () => {
   it('accepts dotted quads and rejects leading zeros, as Go 1.19 does', () => {
     expect(parseIPv4('127.0.0.1')?.toString('hex')).toBe('7f000001');
     expect(parseIPv4('255.255.255.255')?.toString('hex')).toBe('ffffffff');
-    for (const bad of ['01.2.3.4', '1.2.3', '1.2.3.4.5', '256.1.1.1', '1.2.3.4 ', '', 'a.b.c.d']) {
+    expect(parseIPv4('0.10.100.0')?.toString('hex')).toBe('000a6400');
+    for (const bad of ['01.2.3.4', '1.2.3.04', '1.2.3', '1.2.3.4.5', '256.1.1.1', '1.2.3.4 ', '', 'a.b.c.d', '1..2.3', '.1.2.3', '1.2.3.', '1.2.3.2555']) {
       expect(parseIPv4(bad)).toBeUndefined();
     }
   });

@@ -4,7 +4,9 @@
  */
 import type { Destination } from '../net.js';
 import type { MuxFrame } from './frame.js';
-import { MuxConnection, toMuxTarget, type MuxStream } from './session.js';
+import { MuxConnection } from './connection.js';
+import type { MuxStream } from './stream.js';
+import { toMuxTarget } from './target.js';
 
 /**
  * How long a new session waits for its first payload so New and Data share a frame. 4.34 waits
@@ -17,20 +19,6 @@ const MAX_SESSION_ID = 0xffff;
 export class MuxClient extends MuxConnection {
   private lastId = 0;
   private opened = 0;
-  private offeredWindow: number | undefined;
-
-  /**
-   * Records that we offered flow control with `window` (the caller sends the offer, e.g. in the
-   * reverse Control message); a Porthole server's ack then turns it on (flow.ts).
-   */
-  offerFlowControl(window: number): void {
-    this.offeredWindow = window;
-  }
-
-  protected override onFlowAck(peerWindow: number): void {
-    if (this.offeredWindow === undefined) return;
-    this.enableFlowControl({ sendWindow: peerWindow, receiveWindow: this.offeredWindow }, false);
-  }
 
   /** Sessions ever opened on this link (4.34's portal drains a link past 256). */
   get sessionsOpened(): number {

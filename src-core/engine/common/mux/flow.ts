@@ -1,12 +1,14 @@
 /**
  * Porthole's Mux.Cool extension: per-stream flow control between two Porthole peers, so one
  * stream whose reader stops does not stall its link (Mux.Cool itself has no per-stream window).
+ * The messages (this file is their codec; flow-control.ts runs them on a connection).
  *
- * Negotiation (never visible to a 4.34 peer):
- *   1. The portal offers a window in its first reverse Control message (protobuf field 1000,
- *      which a 4.34 bridge skips as unknown; see app/reverse/control.ts).
- *   2. A Porthole bridge answers with an `ack` carrying its own window. A 4.34 bridge answers
- *      nothing, so the portal never sends it anything else.
+ * Negotiation (never visible to a 4.34 peer, which discards KeepAlive data):
+ *   1. Each Porthole end's first frame on a connection is an `announce` carrying the window it
+ *      grants the peer per stream. An end that has not written yet when the peer's announcement
+ *      arrives sends its own then.
+ *   2. An end turns flow control on when it sees the peer's announcement. A 4.34 peer never
+ *      announces, so towards it flow control stays off.
  * After that, each receiver grants bytes back (`window` updates) as its reader consumes them, and
  * each sender keeps at most window − unacknowledged bytes in flight per stream.
  *
@@ -14,10 +16,10 @@
  *
  *   off len field
  *   0   4   magic "PHFC"
- *   4   1   version 0x01
- *   5   1   type: 0x01 ack, 0x02 window update
- *   ack:    6 4  window (uint32): initial bytes the sender may have in flight per stream
- *   window: 6 2  count N (uint16), then N × { session ID (uint16), increment (uint32) }
+ *   4   1   version 0x02
+ *   5   1   type: 0x01 announce, 0x02 window update
+ *   announce: 6 4  window (uint32): initial bytes the peer may have in flight per stream
+ *   window:   6 2  count N (uint16), then N × { session ID (uint16), increment (uint32) }
  *
  * All integers are big-endian, like the rest of Mux.Cool.
  */
@@ -30,8 +32,13 @@ import { MAX_STREAM_DATA } from './consts.js';
 export const DEFAULT_FLOW_WINDOW = 2 * 1024 * 1024;
 
 export const FLOW_MAGIC = Buffer.from('PHFC', 'latin1');
-export const FLOW_VERSION = 0x01;
-const TYPE_ACK = 0x01;
+/**
+ * 0x02: announced by each end in its first frame. Version 0x01 was offered in the reverse Control
+ * message and answered with the same type-0x01 bytes; a version-0x01 end ignores 0x02 messages,
+ * and a version-0x02 end ignores 0x01 ones, so mixed ends both leave flow control off.
+ */
+export const FLOW_VERSION = 0x02;
+const TYPE_ANNOUNCE = 0x01;
 const TYPE_WINDOW = 0x02;
 const HEADER_LENGTH = 6;
 const ENTRY_LENGTH = 6;
@@ -43,7 +50,7 @@ export interface WindowUpdate {
   increment: number;
 }
 
-export type FlowMessage = { kind: 'ack'; window: number } | { kind: 'window'; updates: WindowUpdate[] };
+export type FlowMessage = { kind: 'announce'; window: number } | { kind: 'window'; updates: WindowUpdate[] };
 
 function header(type: number, length: number): Buffer {
   const out = Buffer.allocUnsafe(HEADER_LENGTH + length);
@@ -54,8 +61,8 @@ function header(type: number, length: number): Buffer {
 }
 
 export function encodeFlowMessage(message: FlowMessage): Buffer {
-  if (message.kind === 'ack') {
-    const out = header(TYPE_ACK, 4);
+  if (message.kind === 'announce') {
+    const out = header(TYPE_ANNOUNCE, 4);
     out.writeUInt32BE(message.window, HEADER_LENGTH);
     return out;
   }
@@ -73,8 +80,8 @@ export function encodeFlowMessage(message: FlowMessage): Buffer {
 /** Decodes a KeepAlive payload; undefined when it is not a well-formed Porthole flow message. */
 export function decodeFlowMessage(data: Buffer): FlowMessage | undefined {
   if (data.length < HEADER_LENGTH || !data.subarray(0, 4).equals(FLOW_MAGIC) || data[4] !== FLOW_VERSION) return undefined;
-  if (data[5] === TYPE_ACK) {
-    return data.length === HEADER_LENGTH + 4 ? { kind: 'ack', window: data.readUInt32BE(HEADER_LENGTH) } : undefined;
+  if (data[5] === TYPE_ANNOUNCE) {
+    return data.length === HEADER_LENGTH + 4 ? { kind: 'announce', window: data.readUInt32BE(HEADER_LENGTH) } : undefined;
   }
   if (data[5] !== TYPE_WINDOW || data.length < HEADER_LENGTH + 2) return undefined;
   const count = data.readUInt16BE(HEADER_LENGTH);

@@ -5,7 +5,9 @@
 import { formatErrorLine } from '../errors.js';
 import type { MuxFrame } from './frame.js';
 import { FrameStatus } from './frame.js';
-import { MuxConnection, fromMuxTarget, type MuxConnectionOptions, type MuxStream } from './session.js';
+import { MuxConnection, type MuxConnectionOptions } from './connection.js';
+import type { MuxStream } from './stream.js';
+import { fromMuxTarget } from './target.js';
 import type { Duplex } from 'node:stream';
 
 /** Takes a new session; throwing closes that session only. */

@@ -22,7 +22,8 @@ import { AddressType } from './address.js';
 import { CONTROL_DOMAIN, MAX_STREAM_DATA } from './consts.js';
 import { type MuxFrame, FrameOption, FrameStatus, TargetNetwork, encodeFrame } from './frame.js';
 import { FrameReader } from './reader.js';
-import { encodeControlNewFrame, encodeEndFrame, encodeKeepFrame, encodeNewFrame } from './writer.js';
+import { encodeControlNewFrame, encodeKeepFrame } from './testdata/frames.js';
+import { encodeEndFrame, encodeNewFrame } from './writer.js';
 import { type CaptureFile, type CapturedFrame, type CapturedStream, describeFrame } from './testdata/captures.js';
 import { freeTcpUdpPorts } from '../../../../test/support/ports.js';
 

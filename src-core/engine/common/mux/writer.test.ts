@@ -7,16 +7,8 @@ import { FrameStatus, TargetNetwork } from './frame.js';
 import { FrameReader } from './reader.js';
 import { loadCaptures } from './testdata/captures.js';
 import { wire } from './testdata/vectors.js';
-import {
-  CONTROL_TARGET,
-  encodeControlFrame,
-  encodeControlNewFrame,
-  encodeEndFrame,
-  encodeKeepAliveFrame,
-  encodeKeepFrame,
-  encodeNewFrame,
-  encodePacketFrame,
-} from './writer.js';
+import { CONTROL_TARGET, encodeControlFrame, encodeControlNewFrame, encodeKeepAliveFrame, encodeKeepFrame, encodePacketFrame } from './testdata/frames.js';
+import { encodeEndFrame, encodeNewFrame } from './writer.js';
 
 const hex = (bytes: Buffer): string => bytes.toString('hex');
 const localhost = { type: AddressType.IPv4, host: '127.0.0.1' } as const;

@@ -1,30 +1,28 @@
 /**
- * The frames a V2Ray 4.34 mux peer sends (shared/docs/v2ray-wire-protocol.md §4.2, §4.3 and §5.3;
- * v4.34.0 `common/mux/writer.go`, `app/reverse/portal.go`).
+ * Writing Mux.Cool frames to a link (shared/docs/v2ray-wire-protocol.md §4.2, §4.3; v4.34.0
+ * `common/mux/writer.go`). The frames a session sends besides its data (which frame.ts builds
+ * as `packDataFrames` / `dataFramePieces`):
  *
  *   New, no data         ML ‖ id ‖ 01 ‖ 00 ‖ net ‖ port ‖ addr
  *   New + Data           ML ‖ id ‖ 01 ‖ 01 ‖ net ‖ port ‖ addr ‖ D ‖ data
- *   Keep + Data          0004 ‖ id ‖ 02 ‖ 01 ‖ D ‖ data
  *   End                  0004 ‖ id ‖ 03 ‖ 00
  *   End + Error          0004 ‖ id ‖ 03 ‖ 02
- *   KeepAlive            0004 ‖ id ‖ 04 ‖ 00          (4.34 accepts it but never sends it)
- *   control New (+Data)  0023 0001 01 0? 02 0000 02 1a "reverse.internal.v2ray.com" [‖ D ‖ Control]
+ *   KeepAlive + Data     0004 ‖ 0000 ‖ 04 ‖ 01 ‖ D ‖ data     (Porthole's flow control, flow.ts)
  *
- * Each helper returns one Buffer (data copied in). For large stream payloads without copying, use
- * `encodeDataFrames` / `encodeFrameHeader` from frame.ts.
+ * `FrameWriter` batches: the frames written in one event-loop turn, by every session of the link,
+ * leave as one `writev` of the link in the turn's check phase (`setImmediate`), so a VMess link
+ * seals them as one chunk (one cipher call, one syscall) instead of one per frame.
  */
-
+import type { Writable } from 'node:stream';
 import { BugError, PortholeError } from '../errors.js';
-import { AddressType } from './address.js';
-import { CONTROL_DOMAIN, CONTROL_SESSION_ID, MAX_PACKET_DATA, MAX_STREAM_DATA } from './consts.js';
-import { type MuxTarget, FrameOption, FrameStatus, TargetNetwork, encodeFrame } from './frame.js';
+import { MAX_PACKET_DATA, MAX_STREAM_DATA } from './consts.js';
+import { type MuxTarget, FrameOption, FrameStatus, TargetNetwork, encodeFrame, encodeFrameHeader } from './frame.js';
 
-/** Target of the reverse proxy's control session: UDP `reverse.internal.v2ray.com:0`. */
-export const CONTROL_TARGET: MuxTarget = {
-  network: TargetNetwork.UDP,
-  address: { type: AddressType.Domain, host: CONTROL_DOMAIN },
-  port: 0,
-};
+/**
+ * Batched bytes that are written at once rather than at the end of the turn: a bulk transfer's
+ * batch is already large, and holding it only grows buffers (as the pump's COALESCE_FLUSH_BYTES).
+ */
+export const FRAME_BATCH_FLUSH_BYTES = 32 * 1024;
 
 /**
  * A session's first frame: New to `target`, with Data when `data` is given (4.34 sends the first payload
@@ -37,47 +35,26 @@ export function encodeNewFrame(sessionId: number, target: MuxTarget, data?: Buff
   return encodeFrame({ sessionId, status: FrameStatus.New, option: 0, target }, data);
 }
 
-/** Keep + Data for a stream session (≤ 8192 bytes, else `BugError`). */
-export function encodeKeepFrame(sessionId: number, data: Buffer): Buffer {
-  checkDataSize(data, TargetNetwork.TCP);
-  return encodeFrame({ sessionId, status: FrameStatus.Keep, option: 0 }, data);
-}
-
-/**
- * One datagram of a packet (UDP) session: New to `target` when given (the session's first frame), else
- * Keep. More than 2048 bytes is a `PortholeError` (PH_MUX_BAD_FRAME): a 4.34 reader would drop the link.
- */
-export function encodePacketFrame(sessionId: number, datagram: Buffer, target?: MuxTarget): Buffer {
-  checkDataSize(datagram, TargetNetwork.UDP);
-  return target === undefined
-    ? encodeFrame({ sessionId, status: FrameStatus.Keep, option: 0 }, datagram)
-    : encodeFrame({ sessionId, status: FrameStatus.New, option: 0, target }, datagram);
-}
-
 /** End (option 0) on local EOF, or End + Error when reading local input failed (4.34 `Writer.Close`). */
 export function encodeEndFrame(sessionId: number, withError = false): Buffer {
   return encodeFrame({ sessionId, status: FrameStatus.End, option: withError ? FrameOption.Error : 0 });
 }
 
-/** KeepAlive without data. 4.34 never sends one; a peer discards it. */
-export function encodeKeepAliveFrame(sessionId = 0): Buffer {
-  return encodeFrame({ sessionId, status: FrameStatus.KeepAlive, option: 0 });
+/** KeepAlive + Data on session 0: 4.34 discards the data, Porthole reads flow control from it. */
+export function encodeKeepAliveDataFrame(data: Buffer): Buffer {
+  const header = encodeFrameHeader({ sessionId: 0, status: FrameStatus.KeepAlive, option: 0 }, data.length);
+  return joinFrame(header, data);
 }
 
-/**
- * The portal's control-channel New on session 1 (UDP, port 0, `reverse.internal.v2ray.com`), carrying
- * the first encoded Control message when given (which may be empty: a 0-byte ACTIVE message).
- */
-export function encodeControlNewFrame(control?: Buffer): Buffer {
-  return encodeNewFrame(CONTROL_SESSION_ID, CONTROL_TARGET, control);
+/** Header and payload in one buffer (small frames: packets, KeepAlive). */
+export function joinFrame(header: Buffer, data: Buffer): Buffer {
+  const frame = Buffer.allocUnsafe(header.length + data.length);
+  header.copy(frame, 0);
+  data.copy(frame, header.length);
+  return frame;
 }
 
-/** A later Control message: Keep + Data on session 1. */
-export function encodeControlFrame(control: Buffer): Buffer {
-  return encodePacketFrame(CONTROL_SESSION_ID, control);
-}
-
-function checkDataSize(data: Buffer, network: TargetNetwork): void {
+export function checkDataSize(data: Buffer, network: TargetNetwork): void {
   if (network === TargetNetwork.UDP) {
     if (data.length > MAX_PACKET_DATA) {
       throw new PortholeError(
@@ -87,5 +64,72 @@ function checkDataSize(data: Buffer, network: TargetNetwork): void {
     }
   } else if (data.length > MAX_STREAM_DATA) {
     throw new BugError(`mux: ${data.length} bytes in one stream frame (max ${MAX_STREAM_DATA}); use encodeDataFrames`);
+  }
+}
+
+type WriteCallback = (error?: Error | null) => void;
+
+/**
+ * Writes frames to one link, batched per event-loop turn, with backpressure: a write's callback
+ * runs once the link has room (at once when it had room), so a session writes no faster than the
+ * link drains. `prelude` goes out before the first frame (the flow-control announcement).
+ */
+export class FrameWriter {
+  private corked = false;
+  private prelude: Buffer | undefined;
+  private readonly drainWaiters: WriteCallback[] = [];
+  private readonly flushBatch = (): void => this.flush();
+
+  constructor(private readonly link: Writable, prelude?: Buffer) {
+    this.prelude = prelude;
+    link.on('drain', () => this.releaseDrainWaiters());
+  }
+
+  /** Whether anything went out yet (the prelude leaves with the first write). */
+  get started(): boolean {
+    return this.prelude === undefined;
+  }
+
+  /** Queues `frames` in this turn's batch; `callback` runs once the link accepted them. */
+  write(frames: readonly Buffer[], callback?: WriteCallback): void {
+    const link = this.link;
+    if (!this.corked) {
+      this.corked = true;
+      link.cork();
+      setImmediate(this.flushBatch);
+    }
+    let room = true;
+    const prelude = this.prelude;
+    if (prelude) {
+      this.prelude = undefined;
+      room = link.write(prelude);
+    }
+    for (let i = 0; i < frames.length; i += 1) room = link.write(frames[i]);
+    if (link.writableLength >= FRAME_BATCH_FLUSH_BYTES) this.flush();
+    if (!callback) return;
+    if (room) callback();
+    else this.drainWaiters.push(callback);
+  }
+
+  /** Sends the prelude now if nothing went out yet (the peer announced first and waits for ours). */
+  start(): void {
+    if (this.prelude) this.write([]);
+  }
+
+  /** The link is gone: writes that wait for room fail with `error`. */
+  fail(error: Error): void {
+    const waiters = this.drainWaiters.splice(0);
+    for (const resume of waiters) resume(error);
+  }
+
+  private flush(): void {
+    if (!this.corked) return;
+    this.corked = false;
+    this.link.uncork();
+  }
+
+  private releaseDrainWaiters(): void {
+    const waiters = this.drainWaiters.splice(0);
+    for (const resume of waiters) resume();
   }
 }

@@ -10,10 +10,9 @@ import { newSession, type SourceEndpoint } from '../../common/session.js';
 import type { Dispatcher } from '../../features/dispatcher.js';
 import type { InboundHandler } from '../../features/inbound.js';
 import { errorKindOf, type ComponentLogger } from '../../features/log.js';
-import type { Link } from '../../transport/link.js';
 import { abortStream } from '../../transport/abort.js';
 import { closeServer, listenTcp } from '../../transport/tcp.js';
-import { UdpSessions } from '../../transport/udp-sessions.js';
+import { UdpSessions, type UdpSessionStream } from '../../transport/udp-sessions.js';
 import { Roster } from '../../common/roster.js';
 
 export interface DokodemoSettings {
@@ -51,7 +50,7 @@ export class DokodemoInbound implements InboundHandler {
     }
     if (acceptsUdp) {
       try {
-        this.udp = await UdpSessions.listen({ host: listenHost, port: this.address()?.port ?? listenPort }, (source) => this.dispatchDatagrams(source));
+        this.udp = await UdpSessions.listen({ host: listenHost, port: this.address()?.port ?? listenPort }, (source, stream) => this.dispatchDatagrams(source, stream));
       } catch (error) {
         await this.close();
         throw error;
@@ -64,8 +63,8 @@ export class DokodemoInbound implements InboundHandler {
     return bound && typeof bound === 'object' ? { host: bound.address, port: bound.port } : undefined;
   }
 
-  /** A new UDP source: its datagrams become one session to the target. */
-  private dispatchDatagrams(source: SourceEndpoint): Link | undefined {
+  /** A new UDP source: its datagrams become one session to the target. Returns whether it was dispatched. */
+  private dispatchDatagrams(source: SourceEndpoint, stream: UdpSessionStream): boolean {
     const { target } = this.settings;
     const session = newSession({
       inboundTag: this.tag,
@@ -75,13 +74,14 @@ export class DokodemoInbound implements InboundHandler {
     });
     if (!target) {
       this.log.summarised('warning', 'no address', 'unable to get destination: the inbound has no "address"', session.id);
-      return undefined;
+      return false;
     }
     try {
-      return this.dispatcher.dispatch(session, { ...target, network: 'udp' });
+      this.dispatcher.dispatch(session, { ...target, network: 'udp' }, stream);
+      return true;
     } catch (error) {
       this.log.summarised('warning', `dispatch ${errorKindOf(error)}`, `dispatch failed > ${formatErrorLine(error)}`, session.id);
-      return undefined;
+      return false;
     }
   }
 
@@ -102,7 +102,7 @@ export class DokodemoInbound implements InboundHandler {
       return;
     }
     try {
-      this.dispatcher.dispatchLink(session, target, socket);
+      this.dispatcher.dispatch(session, target, socket);
     } catch (error) {
       this.log.summarised('warning', `dispatch ${errorKindOf(error)}`, `dispatch failed > ${formatErrorLine(error)}`, session.id);
       abortStream(socket);

@@ -1,12 +1,12 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { PortholeError } from '../../common/errors.js';
-import { ControlState, decodeControl, encodeControl } from './control.js';
+import { ControlState, decodeControl, encodeControl } from '../reverse/control.js';
 import {
   decodeBridgeExposureMessage, decodeExposeRequest, decodeExposureReply, encodeBridgeExposureMessage, encodeExposeRequest,
   encodeExposureReply, type ExposeRequest, type ExposureReply,
 } from './exposure-wire.js';
-import { bytesField, varintField } from './protowire.js';
+import { bytesField, varintField } from '../reverse/protowire.js';
 
 const request: ExposeRequest = { id: 'e-0123abcd', localHost: '127.0.0.1', localPort: 80, publicPort: 0, name: 'web' };
 const reply: ExposureReply = { id: 'e-0123abcd', publicPort: 20001, publicHost: 'vps.example.com' };
@@ -37,11 +37,10 @@ describe('exposure wire messages', () => {
 
   it('rides in a Control message that still reads as the plain heartbeat 4.34 expects', () => {
     const padding = Buffer.from([1, 2, 3]);
-    const message = encodeControl(ControlState.Active, padding, { flowWindow: 1 << 21, exposureOffer: true, exposureReplies: [encodeExposureReply(reply), encodeExposureReply(refusal)] });
+    const message = encodeControl(ControlState.Active, padding, { exposureOffer: true, exposureReplies: [encodeExposureReply(reply), encodeExposureReply(refusal)] });
     const decoded = decodeControl(message);
     expect(decoded.state).toBe(ControlState.Active);
     expect(decoded.random).toEqual(padding);
-    expect(decoded.flowWindow).toBe(1 << 21);
     expect(decoded.exposureOffer).toBe(true);
     expect(decoded.exposureReplies?.map(decodeExposureReply)).toEqual([reply, refusal]);
     // Without the extension, nothing extra is encoded.

@@ -10,16 +10,24 @@
  * link): ids are the bridge's own, so they are kept per user (another user's same id is another
  * exposure, and cannot withdraw or replace this one), each user may hold `maxPerUser` exposures,
  * and the portal carries an exposure's connections only on links that hold it (`routeOf`).
+ *
+ * It listens on each link's control session as the portal's `PortalExtension`, and asks a
+ * `PublicListenerFactory` for its public ports.
  */
+import { createHash } from 'node:crypto';
+import { toDisposable, type Disposable } from '../../common/disposable.js';
 import { formatErrorLine, type ErrorCode, type PortholeError } from '../../common/errors.js';
 import type { Session } from '../../common/session.js';
 import { DEFAULT_EXPOSURES_PER_USER, type PortalExposuresConfig, type PortRange } from '../../config/index.js';
 import type { Dispatcher } from '../../features/dispatcher.js';
+import type { InboundHandler } from '../../features/inbound.js';
 import type { ComponentLogger } from '../../features/log.js';
-import { DokodemoInbound } from '../../proxy/dokodemo/inbound.js';
 import { parseAddress } from '../../common/net.js';
-import type { ExposeRequest, ExposureReply } from './exposure-wire.js';
-import { exposureTag } from '../exposures/tag.js';
+import type { ControlExtension } from '../reverse/control.js';
+import type { LinkRoute, PortalControlChannel, PortalExtension } from '../reverse/control-channel.js';
+import { decodeBridgeExposureMessage, encodeExposureReply, type ExposeRequest, type ExposureReply } from './exposure-wire.js';
+import type { PublicListenerFactory } from './public-listener.js';
+import { bridgeUserExposureTag, exposureTag } from './tag.js';
 
 /** How long a public port stays open after the last link that asked for it is gone. */
 export const EXPOSURE_GRACE_MS = 15_000;
@@ -32,6 +40,12 @@ export interface ExposureOwner {
   readonly key: string;
   /** How logs name it: the user's email, or the start of its key. */
   readonly label: string;
+  /**
+   * How its exposures' public listeners are tagged (`exposure@<tagName>:<id>`), so two users'
+   * same id are two stats rows. Undefined for this instance's own bridge (the built-in local
+   * portal): its listeners keep the bare `exposure:<id>` its exposures' outbounds have.
+   */
+  readonly tagName?: string;
 }
 
 /**
@@ -39,11 +53,16 @@ export interface ExposureOwner {
  * authenticated it. A link no inbound authenticated (a bridge in this same instance, or a config
  * that routes an inbound without users to the portal) belongs to that inbound's tag.
  */
-export function exposureOwnerOf(session: Session): ExposureOwner {
+export function exposureOwnerOf(session: Session, isOwnBridge: (tag: string) => boolean = () => false): ExposureOwner {
   if (session.userKey !== undefined) {
-    return { key: `user:${session.userKey}`, label: `user ${session.user ?? session.userKey.slice(0, 8)}` };
+    // The user key is already a digest, safe to show; logs name the user by its first 8 digits.
+    return { key: `user:${session.userKey}`, label: `user ${session.user ?? session.userKey.slice(0, 8)}`, tagName: session.userKey };
   }
-  return { key: `inbound:${session.inboundTag}`, label: `inbound "${session.inboundTag}"` };
+  const key = `inbound:${session.inboundTag}`;
+  const label = `inbound "${session.inboundTag}"`;
+  if (isOwnBridge(session.inboundTag)) return { key, label };
+  // An inbound's tag may hold any character; a digest keeps the listener's tag parseable.
+  return { key, label, tagName: createHash('sha256').update(key).digest('hex').slice(0, 16) };
 }
 
 /** One bridge link that asked for exposures; replies go back through it. */
@@ -54,13 +73,8 @@ export interface ExposureHolder {
   reply(reply: ExposureReply): void;
 }
 
-/** Where the portal may carry a connection that arrived on an exposure's public port. */
-export interface ExposureRoute {
-  /** For logs: which exposure, whose. */
-  readonly description: string;
-  /** True for a link that holds this exposure now (and so belongs to its owner). */
-  accepts(holder: ExposureHolder): boolean;
-}
+/** Where the portal may carry a connection that arrived on an exposure's public port: links that hold that exposure now (and so belong to its owner). */
+export type ExposureRoute = LinkRoute;
 
 export interface ExposureHostOptions {
   /** The portal's `exposures` config; undefined: every request is refused, saying how to allow it. */
@@ -68,8 +82,10 @@ export interface ExposureHostOptions {
   portalTag: string;
   dispatcher: Dispatcher;
   log: ComponentLogger;
-  /** Log for the public listeners (as the dokodemo-door inbound logs). */
-  inboundLog: ComponentLogger;
+  /** Opens the public ports (instance.ts: dokodemo-door inbounds). */
+  listeners: PublicListenerFactory;
+  /** True for the tag of a bridge of this same instance (its links are the instance's own; see ExposureOwner.tagName). */
+  isOwnBridge?: (tag: string) => boolean;
   graceMs?: number;
 }
 
@@ -77,14 +93,17 @@ interface HostedExposure {
   readonly owner: ExposureOwner;
   request: ExposeRequest;
   port: number;
-  inbound: DokodemoInbound;
+  inbound: InboundHandler;
   holders: Set<ExposureHolder>;
   grace: ReturnType<typeof setTimeout> | undefined;
 }
 
-export class ExposureHost {
+export class ExposureHost implements PortalExtension {
   /** By owner and id (`holdingKey`): ids are chosen by bridges, so only the owner's are its own. */
   private readonly hosted = new Map<string, HostedExposure>();
+  /** The holder each portal link is, once it has been added. */
+  private readonly holders = new WeakMap<PortalControlChannel, ExposureHolder>();
+  private readonly routeListeners = new Set<() => void>();
   /** The exposure each connection from a public port arrived on, for `routeOf`. */
   private readonly arrivals = new WeakMap<Session, HostedExposure>();
   private queue: Promise<void> = Promise.resolve();
@@ -110,8 +129,52 @@ export class ExposureHost {
       get description() {
         return `exposure "${hosted.request.name}" (${hosted.request.id}) of ${hosted.owner.label}`;
       },
-      accepts: (holder) => this.hosted.get(key) === hosted && hosted.holders.has(holder) && holder.owner.key === hosted.owner.key,
+      accepts: (channel) => {
+        const holder = this.holders.get(channel);
+        return holder !== undefined && this.hosted.get(key) === hosted && hosted.holders.has(holder) && holder.owner.key === hosted.owner.key;
+      },
     };
+  }
+
+  /** PortalExtension: every Porthole portal offers exposures (without `exposures` in its config it refuses them, saying how to allow them). */
+  offer(): ControlExtension {
+    return { exposureOffer: true };
+  }
+
+  /** PortalExtension: a bridge link is up; its owner is the user its inbound authenticated. */
+  linkAdded(channel: PortalControlChannel): void {
+    const holder: ExposureHolder = {
+      owner: exposureOwnerOf(channel.session, this.options.isOwnBridge),
+      get gone() {
+        return channel.retired;
+      },
+      reply: (reply) => {
+        // Answers go back in a Control message (ACTIVE, as a heartbeat would say).
+        channel.send({ exposureReplies: [encodeExposureReply(reply)] });
+        if (reply.publicPort > 0 && !channel.retired) for (const listener of [...this.routeListeners]) listener();
+      },
+    };
+    this.holders.set(channel, holder);
+    channel.onMessage((bytes) => this.handleMessage(holder, bytes));
+    channel.onDidClose(() => this.holderGone(holder));
+  }
+
+  /** PortalExtension: fires when a link starts holding an exposure (connections waiting for one may go). */
+  onDidChangeRoutes(listener: () => void): Disposable {
+    this.routeListeners.add(listener);
+    return toDisposable(() => this.routeListeners.delete(listener));
+  }
+
+  /** What a Porthole bridge wrote on the control session: requests and withdrawals. */
+  private handleMessage(holder: ExposureHolder, bytes: Buffer): void {
+    try {
+      const message = decodeBridgeExposureMessage(bytes);
+      for (const request of message.expose) void this.expose(holder, request);
+      for (const id of message.unexpose) void this.unexpose(holder, id);
+    } catch (error) {
+      // Only this message is dropped: the link and everything on it go on.
+      this.options.log.warning(`ignoring an exposure message that does not parse: ${formatErrorLine(error)}`);
+    }
   }
 
   /** Opens (or confirms) the public port for `request`; always answers through `holder`. */
@@ -239,24 +302,19 @@ export class ExposureHost {
     const { dispatcher } = this.options;
     // Each connection is marked with its exposure on its way to the portal, which asks `routeOf`.
     const marking: Dispatcher = {
-      dispatch: (session, target) => {
+      dispatch: (session, target, connection) => {
         this.arrivals.set(session, hosted);
-        return dispatcher.dispatch(session, target);
-      },
-      dispatchLink: (session, target, stream) => {
-        this.arrivals.set(session, hosted);
-        dispatcher.dispatchLink(session, target, stream);
+        dispatcher.dispatch(session, target, connection);
       },
     };
-    const inbound = new DokodemoInbound(exposureTag(request.id), {
+    const tag = owner.tagName === undefined ? exposureTag(request.id) : bridgeUserExposureTag(owner.tagName, request.id);
+    const inbound = this.options.listeners.create(tag, {
       listenHost: listen === '0.0.0.0' ? '::' : listen,
       listenPort: port,
       // The bridge recognises its exposure by this target (the local address it asked for).
       target: { network: 'tcp', address: local, port: request.localPort },
-      level: 0,
-      acceptsTcp: true,
       outboundTag: this.options.portalTag,
-    }, marking, this.options.inboundLog);
+    }, marking);
     const hosted: HostedExposure = { owner, request, port, inbound, holders: new Set(), grace: undefined };
     await inbound.start();
     return hosted;

@@ -3,11 +3,13 @@ import { describe, expect, it } from 'vitest';
 import { createLinkPair } from '../../transport/link.js';
 import { destination } from '../net.js';
 import { MuxClient } from './client.js';
+import { DEFAULT_FLOW_WINDOW, encodeFlowMessage } from './flow.js';
 import { FrameStatus, encodeFrameHeader, type FrameMetadata } from './frame.js';
 import { FrameReader } from './reader.js';
 import { MuxServer } from './server.js';
-import { GATHER_MIN_BYTES, type MuxStream } from './session.js';
-import { encodeEndFrame, encodeKeepFrame } from './writer.js';
+import { GATHER_MIN_BYTES, type MuxStream } from './stream.js';
+import { encodeKeepFrame } from './testdata/frames.js';
+import { encodeEndFrame, encodeKeepAliveDataFrame } from './writer.js';
 
 const quietLog = { debug: () => {}, warning: () => {} };
 const options = { streamBufferBytes: 64 * 1024, log: quietLog };
@@ -39,6 +41,11 @@ function echoPair() {
   });
   const client = new MuxClient(inboundEnd, options);
   return { client, server, accepted, link: inboundEnd };
+}
+
+/** A Porthole end's flow-control announcement (KeepAlive data). */
+function announcement(window: number): Buffer {
+  return encodeFlowMessage({ kind: 'announce', window });
 }
 
 function xor(data: Buffer): Buffer {
@@ -73,7 +80,8 @@ describe('MuxClient ↔ MuxServer', () => {
     const stream = client.openStream(destination('tcp', 'example.com', 443));
     stream.write(Buffer.from('hello'));
     return new Promise<void>((resolve) => setImmediate(() => {
-      expect(frames).toEqual([[FrameStatus.New, 'hello']]);
+      // The connection's first frame announces Porthole flow control (discarded by 4.34).
+      expect(frames).toEqual([[FrameStatus.KeepAlive, announcement(DEFAULT_FLOW_WINDOW).toString()], [FrameStatus.New, 'hello']]);
       resolve();
     }));
   });
@@ -107,8 +115,9 @@ describe('MuxClient ↔ MuxServer', () => {
     inboundEnd.on('data', (chunk: Buffer) => seen.push(...reader.push(chunk).frames.map((frame) => [frame.meta.sessionId, frame.meta.status])));
     inboundEnd.write(encodeFrameHeader({ sessionId: 7, status: FrameStatus.Keep, option: 0 }, 3));
     inboundEnd.write(Buffer.from('abc'));
-    await new Promise((resolve) => setImmediate(resolve));
-    expect(seen).toEqual([[7, FrameStatus.End]]);
+    // Frames leave in the turn's batch, and a link pair delivers them a turn later.
+    for (let i = 0; i < 2; i += 1) await new Promise((resolve) => setImmediate(resolve));
+    expect(seen).toEqual([[0, FrameStatus.KeepAlive], [7, FrameStatus.End]]);
     expect(outboundEnd.destroyed).toBe(false);
   });
 
@@ -128,7 +137,8 @@ describe('MuxClient ↔ MuxServer', () => {
       const client = new MuxClient(inboundEnd, options);
       const reader = new FrameReader();
       const sent: FrameMetadata[] = [];
-      outboundEnd.on('data', (chunk: Buffer) => sent.push(...reader.push(chunk).frames.map((frame) => frame.meta)));
+      // Session frames only: the connection's flow-control announcement is not one.
+      outboundEnd.on('data', (chunk: Buffer) => sent.push(...reader.push(chunk).frames.filter((frame) => frame.meta.status !== FrameStatus.KeepAlive).map((frame) => frame.meta)));
       const stream = client.openStream(destination('tcp', '127.0.0.1', 1));
       stream.write('request');
       await new Promise((resolve) => setImmediate(resolve));
@@ -154,7 +164,8 @@ describe('MuxClient ↔ MuxServer', () => {
 
     it('after our End, from a Porthole peer (flow control on; it sends Error only for a cut): an abort', async () => {
       const { stream, sessionId, sent, peer, client } = await streamWithRawPeer();
-      client.enableFlowControl({ sendWindow: 1 << 20, receiveWindow: 1 << 20 }, false);
+      peer(encodeKeepAliveDataFrame(announcement(1 << 20)));
+      expect(client.flow).toEqual({ sendWindow: 1 << 20, receiveWindow: DEFAULT_FLOW_WINDOW });
       const failed = new Promise<Error>((resolve) => stream.once('error', resolve));
       let ended = false;
       stream.on('end', () => { ended = true; });

@@ -6,12 +6,18 @@
  *   and records the answers;
  * - a V2Ray portal offered nothing: nothing extra goes on the wire, and the exposures wait for
  *   the user to apply Server setup on the portal (`'setup-needed'`).
- * Connections coming out of the tunnel towards an exposure's local address are recognised here
- * (`match`) so the bridge sends them to that exposure's own outbound, whatever the routing rules.
+ * It listens on each link's control session as the bridge's `BridgeExtension`. Connections coming
+ * out of the tunnel towards an exposure's local address are recognised by the dispatcher it wraps
+ * around the bridge's (`dispatcherFor`), which sends them to that exposure's own outbound,
+ * whatever the routing rules.
  */
+import { formatErrorLine } from '../../common/errors.js';
 import { formatAddress, parseAddress, type Destination } from '../../common/net.js';
+import type { Dispatcher } from '../../features/dispatcher.js';
 import type { ComponentLogger } from '../../features/log.js';
-import { encodeBridgeExposureMessage, type ExposeRequest, type ExposureReply } from './exposure-wire.js';
+import type { BridgeControlChannel, BridgeExtension } from '../reverse/control-channel.js';
+import { decodeExposureReply, encodeBridgeExposureMessage, type ExposeRequest, type ExposureReply } from './exposure-wire.js';
+import { exposureTag } from './tag.js';
 
 /** An exposure as the engine runs it; the service persists them and applies "Pause all". */
 export interface ExposureSpec {
@@ -65,7 +71,7 @@ interface Answer {
   reply: ExposureReply | undefined;
 }
 
-export class ExposureAgent {
+export class ExposureAgent implements BridgeExtension {
   private specs: ExposureSpec[] = [];
   private readonly links = new Set<ExposureLink>();
   private readonly answers = new Map<string, Answer>();
@@ -107,6 +113,46 @@ export class ExposureAgent {
     // A withdrawn exposure frees a place in the user's allowance: ask again at once for those
     // refused for the limit, in a message of its own (a message's requests go before its withdrawals).
     if (unexpose.length > 0) this.broadcast(this.refusedRequests('PH_EXPOSE_LIMIT'), []);
+  }
+
+  /**
+   * BridgeExtension: the portal's first Control message says whether it takes exposures (a
+   * Porthole portal offers them; a V2Ray portal says nothing, and nothing is written to it).
+   */
+  linkAdded(channel: BridgeControlChannel): void {
+    const link: ExposureLink = { send: (bytes) => channel.send(bytes) };
+    let heard = false;
+    channel.onControl((control) => {
+      if (!heard) {
+        heard = true;
+        if (control.exposureOffer) this.linkOffered(link);
+        else this.linkWithoutOffer();
+      }
+      for (const reply of control.exposureReplies ?? []) {
+        try {
+          this.reply(decodeExposureReply(reply));
+        } catch (error) {
+          // Only this answer is dropped: the link and everything on it go on.
+          this.options.log.warning(`ignoring an exposure reply that does not parse: ${formatErrorLine(error)}`);
+        }
+      }
+    });
+    channel.onDidRetire(() => this.linkGone(link));
+  }
+
+  /**
+   * The bridge's dispatcher, with one change: a session out of the tunnel towards an enabled
+   * exposure's local address goes to that exposure's own outbound (its counters are the
+   * exposure's traffic); everything else, and a switched-off exposure's address, is routed as
+   * V2Ray would.
+   */
+  dispatcherFor(dispatcher: Dispatcher): Dispatcher {
+    return {
+      dispatch: (session, target, connection) => {
+        const exposure = this.match(target);
+        dispatcher.dispatch(exposure?.enabled ? { ...session, outboundTag: exposureTag(exposure.id) } : session, target, connection);
+      },
+    };
   }
 
   /** A Porthole portal offered exposures on this link: ask it for every enabled one. */

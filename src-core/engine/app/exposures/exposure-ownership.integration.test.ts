@@ -105,6 +105,22 @@ function ask(port: number, timeoutMs = 15_000): Promise<string> {
   });
 }
 
+/** One HTTP/1.0 request whose body must start with `expected`: how many bytes the client received. */
+function fetchLength(port: number, expected: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const socket = net.connect(port, '127.0.0.1');
+    let bytes = 0;
+    let text = '';
+    socket.on('data', (chunk: Buffer) => {
+      bytes += chunk.length;
+      text += chunk.toString();
+    });
+    socket.once('connect', () => socket.write('GET / HTTP/1.0\r\nHost: test\r\n\r\n'));
+    socket.once('error', reject);
+    socket.once('close', () => ((text.split('\r\n\r\n')[1] ?? '').startsWith(expected) ? resolve(bytes) : reject(new Error(`answered ${JSON.stringify(text)}`))));
+  });
+}
+
 function tally(answers: string[]): Record<string, number> {
   const counts: Record<string, number> = {};
   for (const answer of answers) counts[answer] = (counts[answer] ?? 0) + 1;
@@ -176,6 +192,34 @@ describe('two bridges, two VMess users, one portal', () => {
     expect(b.engine.exposures.status('e-shared').problem).toEqual({ code: 'PH_EXPOSE_PORT_TAKEN', message: `public port ${publicA} is already taken by another exposure` });
     expect(tally(await Promise.all(Array.from({ length: 10 }, () => ask(publicA))))).toEqual({ 'service A': 10 });
     expect(a.engine.exposures.status('e-shared')).toMatchObject({ state: 'live', publicAddress: `127.0.0.1:${publicA}` });
+  });
+
+  it('counts two users\' exposures with the same id apart: each public listener has its own tag and traffic figures', async () => {
+    const [serviceA, serviceB] = [await service('service A'), await service(`service B ${'b'.repeat(500)}`)];
+    const { portal, linkPort } = await startPortal(await freePorts(4));
+    const a = await startBridge('bridge-a.json', USER_A, linkPort, serviceA.port);
+    const b = await startBridge('bridge-b.json', USER_B, linkPort, serviceB.port);
+    await a.engine.setExposures([spec('e-shared', serviceA.port)]);
+    await b.engine.setExposures([spec('e-shared', serviceB.port)]);
+    const [publicA, publicB] = [await live(a.engine, 'e-shared'), await live(b.engine, 'e-shared')];
+    const received = { A: 0, B: 0 };
+    for (let index = 0; index < 3; index += 1) received.A += await fetchLength(publicA, 'service A');
+    for (let index = 0; index < 2; index += 1) received.B += await fetchLength(publicB, 'service B');
+
+    // Per inbound tag, as the UI sums them: once every connection has closed, two rows, each one user's bytes.
+    const exposureRows = () => portal.instance!.stats.snapshot().filter((row) => row.inboundTag.startsWith('exposure'));
+    const figures = () => {
+      const byTag = new Map<string, number>();
+      for (const row of exposureRows()) byTag.set(row.inboundTag, (byTag.get(row.inboundTag) ?? 0) + row.bytesDown);
+      return byTag;
+    };
+    await waitUntil(() => exposureRows().every((row) => row.closedAt !== undefined), 10_000, 'the connections closed');
+    const rows = [...figures()].sort(([, one], [, other]) => one - other);
+    expect(rows.map(([tag, bytes]) => [tag.replace(/^exposure@[0-9a-f]{16}:/, 'exposure@<user>:'), bytes])).toEqual([
+      ['exposure@<user>:e-shared', received.A],
+      ['exposure@<user>:e-shared', received.B],
+    ]);
+    expect(rows[0]?.[0]).not.toBe(rows[1]?.[0]);
   });
 
   it('each user holds at most `maxPerUser` exposures; beyond that the bridge is told why, and other users are not affected', async () => {

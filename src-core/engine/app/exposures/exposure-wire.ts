@@ -16,7 +16,7 @@
  * as their union (protobuf concatenation) and nothing is lost.
  */
 import { PortholeError } from '../../common/errors.js';
-import { WIRE_BYTES, WIRE_VARINT, bytesField, readFields, varintField, type ProtoField } from './protowire.js';
+import { WIRE_BYTES, WIRE_VARINT, bytesField, readFields, varintField, type ProtoField } from '../reverse/protowire.js';
 
 export const EXPOSE_FIELD = 1010;
 export const UNEXPOSE_FIELD = 1011;

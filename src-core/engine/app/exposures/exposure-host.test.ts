@@ -7,10 +7,14 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { Session } from '../../common/session.js';
 import type { Dispatcher } from '../../features/dispatcher.js';
 import { forComponent } from '../../features/log.js';
+import { DokodemoInbound } from '../../proxy/dokodemo/inbound.js';
 import { DefaultLogger } from '../log/logger.js';
+import type { ControlExtension } from '../reverse/control.js';
+import type { PortalControlChannel } from '../reverse/control-channel.js';
 import { freePorts } from '../../../../test/support/ports.js';
 import { ExposureHost, exposureOwnerOf, type ExposureOwner } from './exposure-host.js';
-import type { ExposeRequest, ExposureReply } from './exposure-wire.js';
+import { decodeExposureReply, encodeBridgeExposureMessage, type ExposeRequest, type ExposureReply } from './exposure-wire.js';
+import type { PublicListenerFactory } from './public-listener.js';
 
 const hosts: ExposureHost[] = [];
 afterEach(async () => {
@@ -20,14 +24,17 @@ afterEach(async () => {
 /** These tests open no connection through the ports, so nothing is ever dispatched. */
 const noDispatch: Dispatcher = {
   dispatch: () => { throw new Error('no connection expected in this test'); },
-  dispatchLink: () => { throw new Error('no connection expected in this test'); },
 };
 const log = forComponent(new DefaultLogger({ level: 'none' }), 'test');
+/** What instance.ts gives the host: dokodemo-door inbounds. */
+const listeners: PublicListenerFactory = {
+  create: (tag, settings, dispatcher) => new DokodemoInbound(tag, { ...settings, level: 0, acceptsTcp: true }, dispatcher, log),
+};
 
 function host(ports: number[], graceMs = 10_000, options: { maxPerUser?: number; dispatcher?: Dispatcher } = {}): ExposureHost {
   const created = new ExposureHost({
     config: { ports: ports.map((port) => ({ from: port, to: port })), listen: '127.0.0.1', ...(options.maxPerUser === undefined ? {} : { maxPerUser: options.maxPerUser }) },
-    portalTag: 'portal', dispatcher: options.dispatcher ?? noDispatch, log, inboundLog: log, graceMs,
+    portalTag: 'portal', dispatcher: options.dispatcher ?? noDispatch, log, listeners, graceMs,
   });
   hosts.push(created);
   return created;
@@ -42,6 +49,33 @@ function holder(owner: ExposureOwner = alice) {
 }
 
 const request = (id: string, publicPort = 0): ExposeRequest => ({ id, localHost: '127.0.0.1', localPort: 80, publicPort, name: id });
+
+/** The sessions two users' bridge links arrive with (the VMess inbound authenticated them). */
+const aliceLink: Session = { id: 1, inboundTag: 'interconn', level: 0, startedAt: 0, userKey: 'a11ce00000000000', user: 'alice' };
+const bobLink: Session = { id: 2, inboundTag: 'interconn', level: 0, startedAt: 0, userKey: 'b0b0000000000000', user: 'bob' };
+
+/** A portal link's control session as the host sees it: `receive` is what the bridge writes, `replies` what the host answered. */
+function channel(session: Session) {
+  const messageListeners: Array<(bytes: Buffer) => void> = [];
+  const closeListeners: Array<() => void> = [];
+  const replies: ExposureReply[] = [];
+  const link = {
+    session,
+    retired: false as boolean,
+    replies,
+    send: (extension: ControlExtension) => {
+      for (const reply of extension.exposureReplies ?? []) replies.push(decodeExposureReply(reply));
+    },
+    onMessage: (listener: (bytes: Buffer) => void) => { messageListeners.push(listener); },
+    onDidClose: (listener: () => void) => { closeListeners.push(listener); },
+    receive: (bytes: Buffer) => { for (const listener of messageListeners) listener(bytes); },
+    close: () => {
+      link.retired = true;
+      for (const listener of closeListeners) listener();
+    },
+  } satisfies PortalControlChannel & Record<string, unknown>;
+  return link;
+}
 
 /** Whether something listens on the port: a connection that is accepted, or accepted and reset (nothing is dispatched here). */
 function listening(port: number): Promise<boolean> {
@@ -92,7 +126,7 @@ describe('ExposureHost', () => {
   });
 
   it('without `exposures` in the config, refuses and says how to allow it', async () => {
-    const exposures = new ExposureHost({ config: undefined, portalTag: 'portal', dispatcher: noDispatch, log, inboundLog: log });
+    const exposures = new ExposureHost({ config: undefined, portalTag: 'portal', dispatcher: noDispatch, log, listeners });
     hosts.push(exposures);
     const link = holder();
     await exposures.expose(link, request('a'));
@@ -158,30 +192,31 @@ describe('ExposureHost: whose exposure it is', () => {
     const ports = await freePorts(1);
     const arrived: Session[] = [];
     const capture: Dispatcher = {
-      dispatch: () => { throw new Error('TCP connections are handed over whole'); },
-      dispatchLink: (session, _target, stream) => {
+      dispatch: (session, _target, stream) => {
         arrived.push(session);
         stream.destroy();
       },
     };
     const exposures = host(ports, 10_000, { dispatcher: capture });
-    const first = holder(alice);
-    const second = holder(alice);
-    const otherUser = holder(bob);
-    await exposures.expose(first, request('e-1'));
-    await exposures.expose(second, request('e-1'));
-    await exposures.expose(otherUser, request('e-1'));
+    const first = channel(aliceLink);
+    const second = channel(aliceLink);
+    const otherUser = channel(bobLink);
+    for (const link of [first, second, otherUser]) {
+      exposures.linkAdded(link);
+      link.receive(encodeBridgeExposureMessage({ expose: [request('e-1')], unexpose: [] }));
+    }
+    await waitFor(() => [first, second, otherUser].every((link) => link.replies.length === 1));
     expect(await listening(ports[0] ?? 0)).toBe(true);
     await waitFor(() => arrived.length === 1);
     const route = exposures.routeOf(arrived[0]!);
     expect(route?.description).toBe('exposure "e-1" (e-1) of user alice');
-    expect([first, second, otherUser, holder(alice)].map((candidate) => route?.accepts(candidate))).toEqual([true, true, false, false]);
+    expect([first, second, otherUser, channel(aliceLink)].map((candidate) => route?.accepts(candidate))).toEqual([true, true, false, false]);
     // Sessions that did not come through a public port are none of the host's business.
     expect(exposures.routeOf({ id: 1, inboundTag: 'external', level: 0, startedAt: 0 })).toBeUndefined();
-    exposures.holderGone(first);
+    first.close();
     expect(route?.accepts(first)).toBe(false);
-    await exposures.unexpose(second, 'e-1');
-    expect(route?.accepts(second)).toBe(false);
+    second.receive(encodeBridgeExposureMessage({ expose: [], unexpose: ['e-1'] }));
+    await waitFor(() => route?.accepts(second) === false);
   });
 
   it('lets go of a link that closed while its request waited, so the port closes after the grace period', async () => {
@@ -200,14 +235,18 @@ describe('ExposureHost: whose exposure it is', () => {
 
   it('names a link\'s owner by the user its inbound authenticated, else by the inbound', () => {
     const session = (fields: Partial<Session>): Session => ({ id: 1, inboundTag: 'interconn', level: 0, startedAt: 0, ...fields });
+    const isOwnBridge = (tag: string) => tag === 'local-bridge';
     expect([
-      exposureOwnerOf(session({ userKey: '0123456789abcdef', user: 'alice@example.com' })),
-      exposureOwnerOf(session({ userKey: '0123456789abcdef' })),
-      exposureOwnerOf(session({ inboundTag: 'local-bridge' })),
+      exposureOwnerOf(session({ userKey: '0123456789abcdef', user: 'alice@example.com' }), isOwnBridge),
+      exposureOwnerOf(session({ userKey: '0123456789abcdef' }), isOwnBridge),
+      exposureOwnerOf(session({ inboundTag: 'local-bridge' }), isOwnBridge),
+      exposureOwnerOf(session({ inboundTag: 'socks:in' }), isOwnBridge),
     ]).toEqual([
-      { key: 'user:0123456789abcdef', label: 'user alice@example.com' },
-      { key: 'user:0123456789abcdef', label: 'user 01234567' },
+      { key: 'user:0123456789abcdef', label: 'user alice@example.com', tagName: '0123456789abcdef' },
+      { key: 'user:0123456789abcdef', label: 'user 01234567', tagName: '0123456789abcdef' },
+      // This instance's own bridge: its exposures' listeners keep the tags its own outbounds have.
       { key: 'inbound:local-bridge', label: 'inbound "local-bridge"' },
+      { key: 'inbound:socks:in', label: 'inbound "socks:in"', tagName: expect.stringMatching(/^[0-9a-f]{16}$/) },
     ]);
   });
 });
