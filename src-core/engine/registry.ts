@@ -12,6 +12,8 @@ import type { PolicyManager } from './features/policy.js';
 import { BlackholeOutbound } from './proxy/blackhole/outbound.js';
 import { DokodemoInbound } from './proxy/dokodemo/inbound.js';
 import { FreedomOutbound } from './proxy/freedom/outbound.js';
+import { VlessInbound } from './proxy/vless/inbound.js';
+import { VlessOutbound } from './proxy/vless/outbound.js';
 import { VmessInbound } from './proxy/vmess/inbound.js';
 import { VmessOutbound } from './proxy/vmess/outbound.js';
 
@@ -52,6 +54,13 @@ const inboundFactories: { [P in InboundProtocol]: InboundFactory<P> } = {
     listenPort: port,
     users: config.settings.clients.map((client) => ({ id: client.id, alterId: client.alterId, level: client.level, ...(client.email ? { email: client.email } : {}) })),
     disableInsecureEncryption: config.settings.disableInsecureEncryption,
+    ...(config.streamSettings ? { stream: config.streamSettings } : {}),
+  }, features.dispatcher, features.policies, log)),
+  vless: (config, features, log) => eachPort(config, (port) => new VlessInbound(config.tag ?? '', {
+    listenHost: listenHost(config.listen),
+    listenPort: port,
+    users: config.settings.clients,
+    fallbacks: config.settings.fallbacks,
   }, features.dispatcher, features.policies, log)),
 };
 
@@ -66,8 +75,13 @@ const outboundFactories: { [P in OutboundProtocol]: OutboundFactory<P> } = {
       port: server.port,
       users: server.users.map((user) => ({ id: user.id, alterId: user.alterId, level: user.level, security: resolveVmessSecurity(user.security) })),
     })),
+    ...(config.streamSettings ? { stream: config.streamSettings } : {}),
   }, features.policies, log),
   blackhole: (config) => new BlackholeOutbound(config.tag ?? '', { response: config.settings.response }),
+  vless: (config, features, log) => new VlessOutbound(config.tag ?? '', {
+    servers: config.settings.vnext,
+    ...(config.mux?.enabled ? { muxConcurrency: config.mux.concurrency } : {}),
+  }, features.policies, log),
 };
 
 export function createInboundHandlers(config: InboundConfig, features: HandlerFeatures): InboundHandler[] {

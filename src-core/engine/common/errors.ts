@@ -18,6 +18,10 @@ export const ERROR_CODES = [
   'PH_VMESS_REPLAY',
   'PH_VMESS_BAD_HEADER',
   'PH_VMESS_BAD_CHUNK',
+  /** VLESS: the request's UUID is no user of the inbound. */
+  'PH_VLESS_AUTH_FAILED',
+  /** VLESS: a request or response header that does not parse. */
+  'PH_VLESS_BAD_HEADER',
   'PH_MUX_BAD_FRAME',
   'PH_MUX_UNKNOWN_SESSION',
   'PH_DIAL_REFUSED',

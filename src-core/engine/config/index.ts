@@ -82,4 +82,5 @@ export type {
   MuxConfig, Network, OutboundConfig, OutboundProtocol, PolicyConfig, PortalConfig, PortalExposuresConfig, PortRange, PortholeConfig, ReverseConfig,
   RoutingConfig, RoutingDomainStrategy, RoutingRule, SystemPolicy, VmessInbound, VmessInboundSettings, VmessOutbound,
   VmessOutboundSettings, VmessSecurity, VmessServer, VmessUser,
+  VlessFallback, VlessInbound, VlessInboundSettings, VlessOutbound, VlessOutboundSettings, VlessServer, VlessUser,
 } from './types.js';

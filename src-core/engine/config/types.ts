@@ -85,6 +85,61 @@ export interface PortRange {
 export type Network = 'tcp' | 'udp' | 'unix';
 
 // ---------------------------------------------------------------------------------------------
+// streamSettings
+
+/**
+ * An inbound's or outbound's `streamSettings`: how its connections are carried (V2Ray
+ * `transport/internet`). Omitted from the inbound/outbound when it means plain TCP.
+ */
+export interface StreamSettings {
+  /** `"ws"` and `"websocket"` both read as `websocket`. */
+  readonly network: 'tcp' | 'websocket';
+  readonly security: 'none' | 'tls';
+  /** Present exactly when `security` is `tls` (defaults applied when `tlsSettings` was missing). */
+  readonly tls?: TlsSettings;
+  /** Present exactly when `network` is `websocket`. */
+  readonly ws?: WebSocketSettings;
+}
+
+/** `tlsSettings` (V2Ray 4.34 `infra/conf` `TLSConfig`). */
+export interface TlsSettings {
+  /** SNI and the name the server's certificate must carry; omitted when unset (then the dialled domain, if any). */
+  readonly serverName?: string;
+  /** ALPN offered/accepted; omitted when unset (V2Ray: `h2, http/1.1`; over WebSocket `http/1.1`). */
+  readonly alpn?: readonly string[];
+  /** Accept any server certificate. Default false. */
+  readonly allowInsecure: boolean;
+  /** Trust only the listed certificates, not the system's roots. Default false. */
+  readonly disableSystemRoot: boolean;
+  /** Accepted and kept for export; Porthole does not resume sessions. Default false. */
+  readonly enableSessionResumption: boolean;
+  readonly certificates: readonly TlsCertificate[];
+}
+
+/**
+ * One entry of `certificates`: PEM from a file or written inline (V2Ray joins the lines with
+ * `\n`). `encipherment` (the default) is a server's own certificate and key; every entry, whatever
+ * its usage, is also trusted as a root by a client.
+ */
+export interface TlsCertificate {
+  readonly usage: 'encipherment' | 'verify';
+  /** Exactly one of `certificateFile` / `certificate`. */
+  readonly certificateFile?: string;
+  readonly certificate?: string;
+  /** At most one of `keyFile` / `key` (a key is needed for `encipherment` on an inbound). */
+  readonly keyFile?: string;
+  readonly key?: string;
+}
+
+/** `wsSettings` (V2Ray 4.34 `WebSocketConfig`). */
+export interface WebSocketSettings {
+  /** Normalised as V2Ray does: `/` when empty, a leading `/` added. */
+  readonly path: string;
+  /** Request headers a client sends (`Host` replaces the request's host). Keys as written. */
+  readonly headers: Readonly<Record<string, string>>;
+}
+
+// ---------------------------------------------------------------------------------------------
 // inbounds
 
 interface InboundCommon {
@@ -101,6 +156,8 @@ interface InboundCommon {
    * been resolved. Port 0 means "any free port", as in V2Ray.
    */
   readonly port: PortRange;
+  /** How connections arrive; omitted for plain TCP. */
+  readonly streamSettings?: StreamSettings;
 }
 
 /** `dokodemo-door`: forwards every accepted connection to one fixed destination. */
@@ -165,7 +222,43 @@ export interface VmessUser {
 
 export type VmessSecurity = 'auto' | 'aes-128-gcm' | 'chacha20-poly1305' | 'none';
 
-export type InboundConfig = DokodemoInbound | VmessInbound;
+/** `vless` server (V2Ray 4.34: no encryption, no flow; `decryption` must be `"none"`). */
+export interface VlessInbound extends InboundCommon {
+  readonly protocol: 'vless';
+  readonly settings: VlessInboundSettings;
+}
+
+export interface VlessInboundSettings {
+  /** Accepted users; may be empty (then every connection is rejected or falls back). */
+  readonly clients: readonly VlessUser[];
+  /** Where connections that are not VLESS from a known user go, in file order; may be empty. */
+  readonly fallbacks: readonly VlessFallback[];
+}
+
+/** A VLESS user, in an inbound's `clients` or an outbound's `users`. */
+export interface VlessUser {
+  /** Canonical lowercase UUID. */
+  readonly id: string;
+  /** Policy level; default 0. */
+  readonly level: number;
+  /** Email (unique per inbound, ignoring case). Omitted when empty. */
+  readonly email?: string;
+}
+
+/** One `fallbacks` entry (V2Ray 4.34 `VLessInboundFallback`), as normalised by 4.34's builder. */
+export interface VlessFallback {
+  /** TLS ALPN this entry is for; `""` = any. */
+  readonly alpn: string;
+  /** HTTP request path this entry is for (starts with "/"); `""` = any. */
+  readonly path: string;
+  /** `tcp` (dest `host:port`; a bare port became `127.0.0.1:port`) or `unix` (dest a socket path, "@" = abstract). */
+  readonly type: 'tcp' | 'unix';
+  readonly dest: string;
+  /** PROXY protocol version; Porthole supports only 0 (none). */
+  readonly xver: 0;
+}
+
+export type InboundConfig = DokodemoInbound | VmessInbound | VlessInbound;
 export type InboundProtocol = InboundConfig['protocol'];
 
 // ---------------------------------------------------------------------------------------------
@@ -185,6 +278,8 @@ interface OutboundCommon {
   readonly sendThrough?: string;
   /** Omitted when `mux` is missing or has a negative concurrency (V2Ray: mux off entirely). */
   readonly mux?: MuxConfig;
+  /** How connections leave; omitted for plain TCP. */
+  readonly streamSettings?: StreamSettings;
 }
 
 /** `freedom`: dials the destination directly. */
@@ -234,7 +329,25 @@ export interface BlackholeOutbound extends OutboundCommon {
   readonly settings: { readonly response: 'none' | 'http' };
 }
 
-export type OutboundConfig = FreedomOutbound | VmessOutbound | BlackholeOutbound;
+/** `vless` client. Mux.Cool over it is the outbound's `mux` (command 0x03). */
+export interface VlessOutbound extends OutboundCommon {
+  readonly protocol: 'vless';
+  readonly settings: VlessOutboundSettings;
+}
+
+export interface VlessOutboundSettings {
+  /** Servers, at least one, each with at least one user (whose `encryption` was `"none"`). */
+  readonly vnext: readonly VlessServer[];
+}
+
+export interface VlessServer {
+  /** Canonical IP or domain. */
+  readonly address: string;
+  readonly port: number;
+  readonly users: readonly VlessUser[];
+}
+
+export type OutboundConfig = FreedomOutbound | VmessOutbound | BlackholeOutbound | VlessOutbound;
 export type OutboundProtocol = OutboundConfig['protocol'];
 
 // ---------------------------------------------------------------------------------------------

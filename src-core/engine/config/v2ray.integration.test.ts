@@ -227,8 +227,14 @@ const ROWS: readonly Row[] = [
   ['transport wsSettings path as a number', '{"transport": {"wsSettings": {"path": 5}}}', false],
   // what Porthole does not support yet
   ['socks inbound', inbound('"port": 1, "protocol": "socks"'), true, false, 'protocol not supported by Porthole yet'],
-  ['websocket transport', inbound('"port": 1, "protocol": "vmess", "streamSettings": {"network": "ws"}'), true, false, 'transport not supported by Porthole yet'],
-  ['TLS', outbound('"protocol": "freedom", "streamSettings": {"security": "tls"}'), true, false, 'TLS not supported by Porthole yet'],
+  ['websocket transport', inbound('"port": 1, "protocol": "vmess", "streamSettings": {"network": "ws", "wsSettings": {"path": "/t", "headers": {"Host": "a"}}}'), true],
+  ['websocket + TLS on a vmess outbound', outbound(`"protocol": "vmess", "settings": {"vnext": [{"address": "a.example", "port": 443, "users": [{"id": "${UUID}"}]}]}, "streamSettings": {"network": "ws", "security": "tls", "tlsSettings": {"serverName": "a.example", "alpn": ["http/1.1"], "allowInsecure": false}}`), true],
+  ['TLS certificate with neither file nor lines', outbound('"protocol": "vmess", "settings": {"vnext": [{"address": "a", "port": 1, "users": [{"id": "' + UUID + '"}]}]}, "streamSettings": {"security": "tls", "tlsSettings": {"certificates": [{"usage": "verify"}]}}'), false],
+  ['TLS on freedom', outbound('"protocol": "freedom", "streamSettings": {"security": "tls"}'), true, false, 'TLS on freedom not supported by Porthole yet'],
+  ['quic transport', inbound('"port": 1, "protocol": "vmess", "streamSettings": {"network": "quic"}'), true, false, 'transport not supported by Porthole yet'],
+  ['TLS inbound without a certificate', inbound('"port": 1, "protocol": "vmess", "streamSettings": {"security": "tls"}'), true, false, 'V2Ray fails every handshake; Porthole rejects the config'],
+  ['TLS inbound naming a missing certificate file', inbound('"port": 1, "protocol": "vmess", "streamSettings": {"security": "tls", "tlsSettings": {"certificates": [{"certificateFile": "/nonexistent.pem", "keyFile": "/nonexistent.key"}]}}'), false, true,
+    'Porthole reads certificate files when the inbound starts (an error at the config place then), not in the config check'],
   ['listen on a Unix socket', inbound('"port": 1, "listen": "/tmp/porthole.sock", "protocol": "vmess"'), true, false, 'Unix sockets not supported by Porthole yet'],
   ['deprecated "inbound"', '{"inbound": {"port": 1, "protocol": "vmess"}}', true, false, 'deprecated fields are not read by Porthole'],
 ];

@@ -7,7 +7,7 @@
  *   V2Ray silently keeps the last handler with a tag.
  * - A rule's `outboundTag` names an outbound or a portal. V2Ray falls back to the first outbound.
  * - Each bridge's link (`tcp:<domain>:0` with inbound tag = bridge tag, wire doc §5.1) is routed
- *   by an explicit rule to a VMess outbound. The first matching rule decides, so a catch-all
+ *   by an explicit rule to a VMess or VLESS outbound. The first matching rule decides, so a catch-all
  *   `{inboundTag: [bridge]} → freedom` placed before the domain rule is caught here.
  *
  * Warnings: a rule's `inboundTag` that names no inbound or bridge; a portal no rule routes to.
@@ -94,7 +94,7 @@ export function crossCheck(ctx: BuildContext, config: PortholeConfig): void {
   for (const bridge of config.reverse.bridges) {
     const index = config.routing.rules.findIndex((rule) => matchesBridgeDial(rule, bridge));
     const rule = config.routing.rules[index];
-    const suggestedRule = `{"type": "field", "inboundTag": [${q(bridge.tag)}], "domain": [${q(`full:${bridge.domain}`)}], "outboundTag": "<your VMess outbound to the portal>"}`;
+    const suggestedRule = `{"type": "field", "inboundTag": [${q(bridge.tag)}], "domain": [${q(`full:${bridge.domain}`)}], "outboundTag": "<your VMess or VLESS outbound to the portal>"}`;
     if (!rule) {
       throw crossError(fieldOriginOf(bridge, 'domain'),
         `no routing rule sends bridge ${q(bridge.tag)}'s link (to ${q(bridge.domain)}) to the portal: add ${suggestedRule} to routing.rules`);
@@ -104,11 +104,12 @@ export function crossCheck(ctx: BuildContext, config: PortholeConfig): void {
     // A portal of this same instance with the bridge's domain takes the link in-process (the
     // built-in local portal: bridge and portal at once, as V2Ray allows).
     const localPortal = !outbound && config.reverse.portals.some((portal) => portal.tag === rule.outboundTag && portal.domain === bridge.domain);
-    if (!localPortal && (!outbound || outbound.protocol !== 'vmess')) {
+    // VMess or VLESS: either carries a link as 4.34 does (a plain TCP request to `<domain>:0`).
+    if (!localPortal && (!outbound || (outbound.protocol !== 'vmess' && outbound.protocol !== 'vless'))) {
       const target = outbound ? describeOutbound(outbound, outboundIndex) : `portal ${q(rule.outboundTag)}`;
       const ruleOrigin = originOf(rule);
       throw crossError(ruleOrigin,
-        `this rule sends bridge ${q(bridge.tag)}'s link (to ${q(bridge.domain)}) to ${target}, not to a VMess outbound: put ${suggestedRule} before it (the first matching rule wins)`);
+        `this rule sends bridge ${q(bridge.tag)}'s link (to ${q(bridge.domain)}) to ${target}, not to a VMess or VLESS outbound: put ${suggestedRule} before it (the first matching rule wins)`);
     }
   }
 

@@ -4,8 +4,9 @@
  * routing conditions (which never match) are written as `""`, the spelling V2Ray reads that way.
  */
 import type {
-  DomainMatcher, InboundConfig, LevelPolicySettings, LogTarget, OutboundConfig, PortRange, PortholeConfig, RoutingRule, VmessUser,
+  DomainMatcher, InboundConfig, LevelPolicySettings, LogTarget, OutboundConfig, PortRange, PortholeConfig, RoutingRule, VlessFallback, VlessUser, VmessUser,
 } from '../types.js';
+import { exportStreamSettings } from './stream.js';
 
 type Json = Record<string, unknown>;
 
@@ -40,8 +41,20 @@ function hostPort(address: string | undefined, port: number): string {
   return address.includes(':') ? `[${address}]:${port}` : `${address}:${port}`;
 }
 
+function vlessUser(u: VlessUser, encryption?: 'none'): Json {
+  return { id: u.id, level: u.level, ...(u.email !== undefined ? { email: u.email } : {}), ...(encryption ? { encryption } : {}) };
+}
+
+/** Type and dest as 4.34's builder left them, so it reads them back unchanged. */
+function vlessFallback(f: VlessFallback): Json {
+  return { ...(f.alpn !== '' ? { alpn: f.alpn } : {}), ...(f.path !== '' ? { path: f.path } : {}), type: f.type, dest: f.dest, xver: f.xver };
+}
+
 function inbound(ib: InboundConfig): Json {
-  const common = { ...(ib.tag !== undefined ? { tag: ib.tag } : {}), listen: ib.listen, port: portRange(ib.port), protocol: ib.protocol };
+  const common = {
+    ...(ib.tag !== undefined ? { tag: ib.tag } : {}), listen: ib.listen, port: portRange(ib.port), protocol: ib.protocol,
+    ...(ib.streamSettings ? { streamSettings: exportStreamSettings(ib.streamSettings) } : {}),
+  };
   if (ib.protocol === 'vmess') {
     const s = ib.settings;
     return {
@@ -52,6 +65,10 @@ function inbound(ib: InboundConfig): Json {
         disableInsecureEncryption: s.disableInsecureEncryption,
       },
     };
+  }
+  if (ib.protocol === 'vless') {
+    const s = ib.settings;
+    return { ...common, settings: { clients: s.clients.map((u) => vlessUser(u)), decryption: 'none', fallbacks: s.fallbacks.map(vlessFallback) } };
   }
   const s = ib.settings;
   return {
@@ -72,6 +89,7 @@ function outbound(ob: OutboundConfig): Json {
     protocol: ob.protocol,
     ...(ob.sendThrough !== undefined ? { sendThrough: ob.sendThrough } : {}),
     ...(ob.mux ? { mux: { enabled: ob.mux.enabled, concurrency: ob.mux.concurrency } } : {}),
+    ...(ob.streamSettings ? { streamSettings: exportStreamSettings(ob.streamSettings) } : {}),
   };
   switch (ob.protocol) {
     case 'freedom': {
@@ -90,6 +108,11 @@ function outbound(ob: OutboundConfig): Json {
       return {
         ...common,
         settings: { vnext: ob.settings.vnext.map((server) => ({ address: server.address, port: server.port, users: server.users.map(user) })) },
+      };
+    case 'vless':
+      return {
+        ...common,
+        settings: { vnext: ob.settings.vnext.map((server) => ({ address: server.address, port: server.port, users: server.users.map((u) => vlessUser(u, 'none')) })) },
       };
     case 'blackhole':
       return { ...common, settings: { response: { type: ob.settings.response } } };

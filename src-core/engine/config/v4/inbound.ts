@@ -9,14 +9,15 @@ import { Struct, absentNode, fail, readBool, readString, readStringList, readUin
 import type { JsonNode } from './jsonc.js';
 import { parseAddress, parseStringPort } from './net.js';
 import { V2RAY_INBOUND_PROTOCOLS, resolveProtocol } from './protocols.js';
-import { checkStreamSettings } from './stream.js';
+import { buildStreamSettings } from './stream.js';
+import { buildVlessInboundSettings } from './vless.js';
 import { buildVmessInboundSettings } from './vmess.js';
 
 export const INBOUND_FIELDS = [
   'protocol', 'port', 'listen', 'settings', 'tag', 'allocate', 'streamSettings', 'domainOverride', 'sniffing',
 ] as const;
 
-const SUPPORTED = ['dokodemo-door', 'vmess'] as const;
+const SUPPORTED = ['dokodemo-door', 'vmess', 'vless'] as const;
 
 /**
  * V2Ray `PortRange`: a number (0..65535), or a string "80", "1000-2000" or "env:NAME"; from <= to.
@@ -82,7 +83,7 @@ export function buildInbound(ctx: BuildContext, node: JsonNode): InboundConfig {
     if (lower === 'random' || lower === 'external') fail('PH_CONFIG_UNSUPPORTED', strategyNode ?? allocate, `allocation strategy "${lower}" is not supported by Porthole yet (use "always")`);
     if (lower !== 'always') fail('PH_CONFIG_VALUE', strategyNode ?? allocate, `unknown allocation strategy ${JSON.stringify(strategy)} (use "always")`);
   }
-  checkStreamSettings(ctx, s.get('streamSettings'));
+  const streamSettings = buildStreamSettings(ctx, s.get('streamSettings'), 'inbound', protocol);
   checkSniffing(ctx, s.get('sniffing'));
   const domainOverride = s.get('domainOverride');
   if (domainOverride) {
@@ -95,9 +96,11 @@ export function buildInbound(ctx: BuildContext, node: JsonNode): InboundConfig {
   const tagNode = s.get('tag');
   const tag = readString(tagNode) ?? '';
   const settingsNode = s.get('settings') ?? absentNode(node, 'settings');
-  const common = { ...(tag !== '' ? { tag } : {}), listen, port };
+  const common = { ...(tag !== '' ? { tag } : {}), listen, port, ...(streamSettings ? { streamSettings } : {}) };
   const inbound: InboundConfig = protocol === 'vmess'
     ? { ...common, protocol, settings: buildVmessInboundSettings(ctx, settingsNode) }
-    : { ...common, protocol, settings: buildDokodemoSettings(ctx, settingsNode) };
+    : protocol === 'vless'
+      ? { ...common, protocol, settings: buildVlessInboundSettings(ctx, settingsNode) }
+      : { ...common, protocol, settings: buildDokodemoSettings(ctx, settingsNode) };
   return record(ctx, inbound, node, { tag: tagNode });
 }

@@ -10,12 +10,13 @@ import { buildFreedomSettings } from './freedom.js';
 import type { JsonNode } from './jsonc.js';
 import { parseAddress } from './net.js';
 import { V2RAY_OUTBOUND_PROTOCOLS, resolveProtocol } from './protocols.js';
-import { checkStreamSettings } from './stream.js';
+import { buildStreamSettings } from './stream.js';
+import { buildVlessOutboundSettings } from './vless.js';
 import { buildVmessOutboundSettings } from './vmess.js';
 
 export const OUTBOUND_FIELDS = ['protocol', 'sendThrough', 'tag', 'settings', 'streamSettings', 'proxySettings', 'mux'] as const;
 
-const SUPPORTED = ['freedom', 'vmess', 'blackhole'] as const;
+const SUPPORTED = ['freedom', 'vmess', 'blackhole', 'vless'] as const;
 
 /** `mux`: concurrency 0/missing → 8, negative → no mux at all, above 1024 → error (V2Ray checks at server creation). */
 function buildMux(ctx: BuildContext, node: JsonNode): MuxConfig | undefined {
@@ -39,7 +40,7 @@ export function buildOutbound(ctx: BuildContext, node: JsonNode): OutboundConfig
     if (address.kind === 'domain') fail('PH_CONFIG_VALUE', sendThroughNode, `unable to send through ${JSON.stringify(address.text)}: use a local IP address`);
     sendThrough = address.text;
   }
-  checkStreamSettings(ctx, s.get('streamSettings'));
+  const streamSettings = buildStreamSettings(ctx, s.get('streamSettings'), 'outbound', protocol);
   const proxySettings = s.get('proxySettings');
   if (proxySettings) fail('PH_CONFIG_UNSUPPORTED', proxySettings, 'proxySettings (chaining outbounds) is not supported by Porthole yet');
   const muxNode = s.get('mux');
@@ -52,11 +53,13 @@ export function buildOutbound(ctx: BuildContext, node: JsonNode): OutboundConfig
     ...(tag !== '' ? { tag } : {}),
     ...(sendThrough !== undefined ? { sendThrough } : {}),
     ...(mux ? { mux } : {}),
+    ...(streamSettings ? { streamSettings } : {}),
   };
   let outbound: OutboundConfig;
   switch (protocol) {
     case 'freedom': outbound = { ...common, protocol, settings: buildFreedomSettings(ctx, settingsNode) }; break;
     case 'vmess': outbound = { ...common, protocol, settings: buildVmessOutboundSettings(ctx, settingsNode) }; break;
+    case 'vless': outbound = { ...common, protocol, settings: buildVlessOutboundSettings(ctx, settingsNode) }; break;
     default: outbound = { ...common, protocol, settings: buildBlackholeSettings(ctx, settingsNode) }; break;
   }
   return record(ctx, outbound, node, { tag: tagNode });

@@ -7,8 +7,10 @@
  * Backpressure is exact both ways: the socket is paused while our reader is full, and a write's
  * callback waits for the socket to drain. EOS: our `end()` writes the end-of-stream chunk and
  * half-closes the socket; the peer's EOS (or its FIN) ends our readable side.
+ *
+ * It counts plaintext bytes as net.Socket counts its own (`bytesRead`, `bytesWritten`), so the
+ * dispatcher can hand it to an outbound as it is.
  */
-import type net from 'node:net';
 import { Duplex } from 'node:stream';
 import { PortholeError } from '../../common/errors.js';
 import { PACKET_LINK_BUFFER as PACKET_BUFFER } from '../../transport/link.js';
@@ -46,10 +48,14 @@ export class VmessBodyStream extends Duplex {
   private drainWaiter: ((error?: Error | null) => void) | undefined;
 
   private readonly packet: boolean;
+  /** Plaintext bytes decoded from the peer. */
+  bytesRead = 0;
+  /** Plaintext bytes handed to the socket, encoded. */
+  private bytesSent = 0;
   private readonly onDroppedDatagram: ((error: Error) => void) | undefined;
 
   constructor(
-    private readonly socket: net.Socket,
+    private readonly socket: Duplex,
     private readonly codec: BodyCodec,
     options: BodyStreamOptions,
   ) {
@@ -77,6 +83,15 @@ export class VmessBodyStream extends Duplex {
     if (options.initialBytes && options.initialBytes.length > 0) this.onSocketData(options.initialBytes);
   }
 
+  /**
+   * Plaintext written, queued bytes included (as net.Socket counts): a write waiting for the
+   * socket to drain counts once sent and once queued; `bytesWritten - writableLength` is exact.
+   * Stream (TCP) bodies only: a packet body's queue counts datagrams.
+   */
+  get bytesWritten(): number {
+    return this.bytesSent + this.writableLength;
+  }
+
   private onSocketData(chunk: Buffer): void {
     if (this.readableEnded || this.destroyed) return;
     let plain: Buffer[];
@@ -88,11 +103,15 @@ export class VmessBodyStream extends Duplex {
     }
     let room = true;
     if (this.packet) {
-      for (const datagram of plain) room = this.push(datagram);
+      for (const datagram of plain) {
+        this.bytesRead += datagram.length;
+        room = this.push(datagram);
+      }
     } else {
       // One push per socket read, not one per 2 KiB chunk: everything downstream (Mux parsing,
       // stream writes, the next socket write) then works on large buffers.
       const joined = plain.length === 1 ? plain[0]! : Buffer.concat(plain);
+      this.bytesRead += joined.length;
       if (joined.length > 0) room = this.push(joined);
     }
     if (this.codec.decodedEnd()) this.push(null);
@@ -114,6 +133,7 @@ export class VmessBodyStream extends Duplex {
 
   override _writev(chunks: Array<{ chunk: Buffer }>, callback: (error?: Error | null) => void): void {
     let wire: Buffer;
+    for (let i = 0; i < chunks.length; i += 1) this.bytesSent += chunks[i]!.chunk.length;
     try {
       if (this.packet) wire = this.encodeDatagrams(chunks);
       // A batch (Mux frames: headers and views of socket reads) is encoded from its pieces, not joined first.

@@ -8,19 +8,16 @@
  * a prober cannot tell a VMess server from anything else by its reaction.
  */
 import { createHash } from 'node:crypto';
-import type net from 'node:net';
-import type { Duplex } from 'node:stream';
 import { formatErrorLine } from '../../common/errors.js';
 import type { Destination } from '../../common/net.js';
 import { MuxServer } from '../../common/mux/server.js';
-import { MuxStream } from '../../common/mux/session.js';
 import { newSession, type Session } from '../../common/session.js';
-import type { Dispatcher } from '../../features/dispatcher.js';
+import type { CountedStream, Dispatcher } from '../../features/dispatcher.js';
 import type { InboundHandler } from '../../features/inbound.js';
 import { errorKindOf, type ComponentLogger } from '../../features/log.js';
 import type { PolicyManager } from '../../features/policy.js';
-import { pumpBoth } from '../../transport/pump.js';
-import { closeServer, listenTcp } from '../../transport/tcp.js';
+import type { StreamSettings } from '../../config/types.js';
+import { listen, type Connection, type Listener } from '../../transport/internet/index.js';
 import { createVmessUser, parseUuid, type VmessUser } from './account.js';
 import { VmessBodyStream, type BodyCodec } from './body-stream.js';
 import { WIDE_CHUNK_WIRE_BYTES, type BodyDecoder } from './body.js';
@@ -42,6 +39,8 @@ export interface VmessInboundSettings {
   listenPort: number;
   users: readonly VmessInboundUser[];
   disableInsecureEncryption: boolean;
+  /** How connections arrive (`streamSettings`); plain TCP when omitted. */
+  stream?: StreamSettings;
 }
 
 interface UserInfo {
@@ -61,8 +60,8 @@ function nowSeconds(): number {
 }
 
 export class VmessInbound implements InboundHandler {
-  private server: net.Server | undefined;
-  private readonly sockets = new Roster<net.Socket>();
+  private server: Listener | undefined;
+  private readonly sockets = new Roster<Connection>();
   private readonly context: ServerHandshakeContext<UserInfo>;
 
   constructor(
@@ -86,22 +85,27 @@ export class VmessInbound implements InboundHandler {
   }
 
   async start(): Promise<void> {
-    this.server = await listenTcp({ host: this.settings.listenHost, port: this.settings.listenPort }, (socket) => this.accept(socket));
+    this.server = await listen({
+      host: this.settings.listenHost,
+      port: this.settings.listenPort,
+      stream: this.settings.stream,
+      // A failed TLS or WebSocket handshake is a scanner or a misconfigured client: summarised per address.
+      onRejected: (source, why, severity) => this.log.summarised(severity, `transport ${source.replace(/:\d+$/, '')}`, `rejected a connection from ${source}: ${why}`),
+    }, (socket) => this.accept(socket));
   }
 
   address(): { host: string; port: number } | undefined {
-    const bound = this.server?.address();
-    return bound && typeof bound === 'object' ? { host: bound.address, port: bound.port } : undefined;
+    return this.server?.address();
   }
 
   async close(): Promise<void> {
     const server = this.server;
     this.server = undefined;
     for (const socket of this.sockets.toArray()) socket.destroy();
-    if (server) await closeServer(server);
+    if (server) await server.close();
   }
 
-  private accept(socket: net.Socket): void {
+  private accept(socket: Connection): void {
     const membership = this.sockets.add(socket);
     socket.once('close', () => membership.remove());
     socket.on('error', () => {});
@@ -148,7 +152,7 @@ export class VmessInbound implements InboundHandler {
   }
 
   private serve(
-    socket: net.Socket,
+    socket: Connection,
     source: string,
     user: UserInfo,
     handshake: Extract<ReturnType<ServerHandshake<UserInfo>['push']>, { status: 'done' }>,
@@ -193,14 +197,10 @@ export class VmessInbound implements InboundHandler {
     socket.resume();
   }
 
-  /**
-   * Dispatches one connection; a failed dispatch closes that connection only. A Mux.Cool session
-   * goes to the outbound as it is; a VMess body (which does not count its bytes) through a link.
-   */
-  private dispatchTo(session: Session, target: Destination, from: Duplex): void {
+  /** Dispatches one connection (a VMess body, or a Mux.Cool session); a failed dispatch closes that connection only. */
+  private dispatchTo(session: Session, target: Destination, from: CountedStream): void {
     try {
-      if (from instanceof MuxStream) this.dispatcher.dispatchLink(session, target, from);
-      else void pumpBoth(from, this.dispatcher.dispatch(session, target));
+      this.dispatcher.dispatch(session, target, from);
     } catch (error) {
       this.log.summarised('warning', `dispatch ${errorKindOf(error)}`, `dispatch failed: ${formatErrorLine(error)}`, session.id);
       from.destroy();

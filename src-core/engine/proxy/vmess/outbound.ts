@@ -3,7 +3,6 @@
  * on failure), sends the AEAD request header with the first payload, and carries the body both
  * ways. A bridge's links to its portal leave through here.
  */
-import type { Socket } from 'node:net';
 import { PortholeError, formatErrorLine } from '../../common/errors.js';
 import { formatDestination, type Destination } from '../../common/net.js';
 import type { Session } from '../../common/session.js';
@@ -12,7 +11,8 @@ import type { OutboundHandler } from '../../features/outbound.js';
 import type { PolicyManager } from '../../features/policy.js';
 import type { Link } from '../../transport/link.js';
 import { pumpBoth } from '../../transport/pump.js';
-import { dialTcp } from '../../transport/tcp.js';
+import type { StreamSettings } from '../../config/types.js';
+import { dial, prepareDialer, type Connection } from '../../transport/internet/index.js';
 import { createVmessUser, type VmessUser } from './account.js';
 import { VmessBodyStream, type BodyCodec } from './body-stream.js';
 import { createClientRequest, type ClientResponseParser } from './client-handshake.js';
@@ -30,6 +30,8 @@ export interface VmessServerSpec {
 export interface VmessOutboundSettings {
   servers: readonly VmessServerSpec[];
   dialTimeoutMs?: number;
+  /** How the connections to the servers are carried (`streamSettings`); plain TCP when omitted. */
+  stream?: StreamSettings;
 }
 
 /**
@@ -61,6 +63,8 @@ export class VmessOutbound implements OutboundHandler {
     private readonly policies: PolicyManager,
     private readonly log: ComponentLogger,
   ) {
+    // A certificate file that cannot be read fails here, at start, with its config place.
+    prepareDialer(settings.stream);
     this.servers = settings.servers.map((server) => ({
       address: server.address,
       port: server.port,
@@ -81,7 +85,7 @@ export class VmessOutbound implements OutboundHandler {
     for (let attempt = 0; attempt < this.servers.length; attempt += 1) {
       const server = this.servers[(this.nextServer + attempt) % this.servers.length]!;
       try {
-        const socket = await dialTcp(server.address, server.port, this.settings.dialTimeoutMs);
+        const socket = await dial(server.address, server.port, this.settings.stream, this.settings.dialTimeoutMs);
         if (link.destroyed) {
           socket.destroy();
           return;
@@ -99,7 +103,7 @@ export class VmessOutbound implements OutboundHandler {
     link.destroy(lastError instanceof PortholeError ? lastError : error);
   }
 
-  private carry(session: Session, target: Destination, link: Link, socket: Socket, server: PreparedServer): void {
+  private carry(session: Session, target: Destination, link: Link, socket: Connection, server: PreparedServer): void {
     const account = server.users[Math.floor(Math.random() * server.users.length)]!;
     const request = createClientRequest({
       user: account.user,

@@ -1,0 +1,223 @@
+/**
+ * VLESS server (V2Ray 4.34 `proxy/vless/inbound`): reads the request header, looks the UUID up,
+ * dispatches the target, and carries the body both ways (raw bytes for TCP, length-prefixed
+ * packets for UDP, Mux.Cool sessions for command 0x03). A portal's bridge links can arrive here.
+ *
+ * Not VLESS, or an unknown user: with `fallbacks`, the connection (every byte read so far
+ * included) is relayed to the chosen fallback, so the port also serves e.g. a web site; without,
+ * it is closed with one log line naming the peer. 4.34 drains nothing here (unlike VMess).
+ */
+import type net from 'node:net';
+import { formatErrorLine, type PortholeError } from '../../common/errors.js';
+import { MuxServer } from '../../common/mux/server.js';
+import type { Destination } from '../../common/net.js';
+import { Roster } from '../../common/roster.js';
+import { newSession, type Session } from '../../common/session.js';
+import type { CountedStream, Dispatcher } from '../../features/dispatcher.js';
+import type { InboundHandler } from '../../features/inbound.js';
+import { errorKindOf, type ComponentLogger } from '../../features/log.js';
+import type { PolicyManager } from '../../features/policy.js';
+import { pumpBoth } from '../../transport/pump.js';
+import { closeServer, listenTcp } from '../../transport/tcp.js';
+import { userKeyOf, uuidBytes } from './account.js';
+import { encodeResponseHeader, parseRequestHeader, type VlessRequest } from './codec.js';
+import { COMMAND, FALLBACK_MIN_FIRST_BYTES, MAX_REQUEST_HEADER_BYTES } from './consts.js';
+import { dialFallback } from './fallback-dial.js';
+import { buildFallbackTable, pickFallback, type FallbackTable, type FallbackTarget } from './fallback.js';
+import { VlessStream } from './stream.js';
+
+export interface VlessInboundUser {
+  id: string;
+  level: number;
+  email?: string;
+}
+
+export interface VlessInboundSettings {
+  listenHost: string;
+  listenPort: number;
+  users: readonly VlessInboundUser[];
+  fallbacks: readonly FallbackTarget[];
+}
+
+interface UserInfo {
+  level: number;
+  email?: string;
+  key: string;
+}
+
+/** A connection from the TLS layer says which ALPN protocol it negotiated (tls.TLSSocket). */
+function alpnOf(socket: net.Socket): string | undefined {
+  const alpn = (socket as { alpnProtocol?: string | false | null }).alpnProtocol;
+  return typeof alpn === 'string' ? alpn : undefined;
+}
+
+export class VlessInbound implements InboundHandler {
+  private server: net.Server | undefined;
+  private readonly sockets = new Roster<net.Socket>();
+  private readonly users = new Map<string, UserInfo>();
+  private readonly fallbacks: FallbackTable | undefined;
+
+  constructor(
+    readonly tag: string,
+    private readonly settings: VlessInboundSettings,
+    private readonly dispatcher: Dispatcher,
+    private readonly policies: PolicyManager,
+    private readonly log: ComponentLogger,
+  ) {
+    for (const user of settings.users) {
+      const uuid = uuidBytes(user.id);
+      this.users.set(uuid.toString('hex'), { level: user.level, key: userKeyOf(uuid), ...(user.email ? { email: user.email } : {}) });
+    }
+    this.fallbacks = settings.fallbacks.length > 0 ? buildFallbackTable(settings.fallbacks) : undefined;
+  }
+
+  async start(): Promise<void> {
+    this.server = await listenTcp({ host: this.settings.listenHost, port: this.settings.listenPort }, (socket) => this.accept(socket));
+  }
+
+  address(): { host: string; port: number } | undefined {
+    const bound = this.server?.address();
+    return bound && typeof bound === 'object' ? { host: bound.address, port: bound.port } : undefined;
+  }
+
+  async close(): Promise<void> {
+    const server = this.server;
+    this.server = undefined;
+    for (const socket of this.sockets.toArray()) socket.destroy();
+    if (server) await closeServer(server);
+  }
+
+  private accept(socket: net.Socket): void {
+    const membership = this.sockets.add(socket);
+    socket.once('close', () => membership.remove());
+    socket.on('error', () => {});
+    const source = `${socket.remoteAddress}:${socket.remotePort}`;
+    const timeoutMs = this.policies.forLevel(0).handshakeMs;
+    const timer = setTimeout(() => {
+      this.log.summarised('info', `handshake timeout ${socket.remoteAddress}`, `handshake from ${source} timed out after ${timeoutMs / 1000} s`);
+      socket.destroy();
+    }, timeoutMs);
+    socket.once('close', () => clearTimeout(timer));
+    const chunks: Buffer[] = [];
+    let received: Buffer = Buffer.alloc(0);
+    let first: Buffer | undefined;
+    const leave = () => {
+      clearTimeout(timer);
+      socket.off('data', onData);
+      socket.off('end', onEnd);
+      socket.pause();
+    };
+    const reject = (error: PortholeError) => {
+      clearTimeout(timer);
+      // A scanner repeats this at will: summarised per kind and address.
+      this.log.summarised('warning', `rejected ${errorKindOf(error)} ${socket.remoteAddress}`, `rejected a connection from ${source}: ${formatErrorLine(error)}`);
+      socket.destroy();
+    };
+    const toFallback = (why: string) => {
+      leave();
+      this.fallback(socket, source, Buffer.concat(chunks), first ?? Buffer.alloc(0), why);
+    };
+    const onData = (chunk: Buffer) => {
+      chunks.push(chunk);
+      first ??= chunk;
+      // 4.34 decides on its first read alone: too short for a VLESS header means a fallback.
+      if (this.fallbacks && chunks.length === 1 && chunk.length < FALLBACK_MIN_FIRST_BYTES) {
+        toFallback('first read too short for VLESS');
+        return;
+      }
+      received = chunks.length === 1 ? chunk : Buffer.concat([received, chunk]);
+      const parsed = parseRequestHeader(received.subarray(0, MAX_REQUEST_HEADER_BYTES), (uuid) => this.users.get(uuid.toString('hex')));
+      if (parsed.status === 'need-more') return;
+      if (parsed.status === 'fail') {
+        if (this.fallbacks && parsed.stage !== 'header') toFallback(parsed.error.message);
+        else reject(parsed.error);
+        return;
+      }
+      leave();
+      const headerBytes = Math.min(received.length, MAX_REQUEST_HEADER_BYTES) - parsed.rest.length;
+      this.serve(socket, source, parsed.request, received.subarray(headerBytes));
+    };
+    // A client that ends its side before a whole header has nothing more to say.
+    const onEnd = () => {
+      clearTimeout(timer);
+      socket.destroy();
+    };
+    socket.on('data', onData);
+    socket.once('end', onEnd);
+  }
+
+  /** Relays the whole connection, `seen` first, to the fallback 4.34 would pick. */
+  private fallback(socket: net.Socket, source: string, seen: Buffer, first: Buffer, why: string): void {
+    const pick = pickFallback(this.fallbacks!, first, alpnOf(socket));
+    if ('error' in pick) {
+      this.log.summarised('warning', `fallback none ${socket.remoteAddress}`, `connection from ${source} is not VLESS (${why}) and has no fallback: ${pick.error}`);
+      socket.destroy();
+      return;
+    }
+    const { fallback } = pick;
+    this.log.info(`connection from ${source} falls back to ${fallback.dest}${pick.path !== undefined ? ` (path ${pick.path})` : ''}: ${why}`);
+    const policy = this.policies.forLevel(0);
+    // Outside the dispatcher, so the idle timeout is kept here (4.34: connIdle of level 0).
+    socket.setTimeout(policy.connectionIdleMs, () => socket.destroy());
+    dialFallback(fallback, () => !socket.destroyed).then(
+      (remote) => {
+        if (socket.destroyed) {
+          remote.destroy();
+          return;
+        }
+        remote.write(seen);
+        void pumpBoth(socket, remote);
+        socket.resume();
+      },
+      (error: unknown) => {
+        this.log.summarised('warning', `fallback dial ${errorKindOf(error)}`, `connection from ${source}: ${formatErrorLine(error)}`);
+        socket.destroy();
+      },
+    );
+  }
+
+  private serve(socket: net.Socket, source: string, request: VlessRequest<UserInfo>, rest: Buffer): void {
+    const { user } = request;
+    const sessionFields = {
+      inboundTag: this.tag,
+      level: user.level,
+      source: { address: socket.remoteAddress ?? '', port: socket.remotePort ?? 0 },
+      ...(user.email ? { user: user.email } : {}),
+      userKey: user.key,
+    };
+    const session = newSession(sessionFields);
+    const policy = this.policies.forLevel(user.level);
+    const body = new VlessStream(socket, {
+      highWaterMark: policy.bufferBytes,
+      packet: request.command === COMMAND.udp,
+      // 4.34 sends the response header with the first response payload.
+      prefix: { bytes: encodeResponseHeader() },
+      initialBytes: rest,
+      onDroppedDatagram: (length) => this.log.summarised('warning', `datagram too large ${socket.remoteAddress}`, `dropped a ${length}-byte datagram: VLESS carries at most 2046`, session.id),
+    });
+    body.on('error', (error) => this.log.summarised('info', `ended ${errorKindOf(error)} ${socket.remoteAddress}`, `connection from ${source} ended: ${formatErrorLine(error)}`, session.id));
+    if (request.command === COMMAND.mux) {
+      // Each Mux.Cool session is dispatched as its own connection from this user (4.34's mux server).
+      const muxLog = {
+        debug: (message: string) => this.log.debug(message),
+        warning: (message: string) => this.log.summarised('warning', `mux ${socket.remoteAddress} ${message.replace(/\d+/g, '#')}`, message),
+      };
+      const mux = new MuxServer(body, { streamBufferBytes: policy.bufferBytes, log: muxLog }, (stream) => this.dispatchTo(newSession(sessionFields), stream.target, stream));
+      this.log.debug(`${source} opened a Mux.Cool connection`, session.id);
+      mux.onDidClose((error) => this.log.debug(`Mux.Cool connection from ${source} closed${error ? `: ${formatErrorLine(error)}` : ''}`, session.id));
+    } else {
+      this.dispatchTo(session, request.target, body);
+    }
+    socket.resume();
+  }
+
+  /** Dispatches one connection; a failed dispatch closes that connection only. */
+  private dispatchTo(session: Session, target: Destination, from: CountedStream): void {
+    try {
+      this.dispatcher.dispatch(session, target, from);
+    } catch (error) {
+      this.log.summarised('warning', `dispatch ${errorKindOf(error)}`, `dispatch failed: ${formatErrorLine(error)}`, session.id);
+      from.destroy();
+    }
+  }
+}

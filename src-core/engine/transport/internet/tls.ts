@@ -1,0 +1,195 @@
+/**
+ * TLS under a proxy's connections (V2Ray 4.34 `transport/internet/tls`), with node:tls and only
+ * what both OpenSSL (Node) and BoringSSL (Electron) do: certificates and keys as PEM, ALPN, SNI.
+ *
+ * 4.34's meaning of `tlsSettings`:
+ * - A server presents its `encipherment` certificates, chosen by SNI, else the first.
+ * - A client trusts the system roots plus every listed certificate (any usage), or only the listed
+ *   ones with `disableSystemRoot`; `allowInsecure` trusts anything.
+ * - SNI and the name checked are `serverName`, else the dialled domain (an IP is checked as an IP).
+ * - ALPN: `alpn`, else `h2, http/1.1` (a WebSocket client offers `http/1.1`).
+ *
+ * A cut connection must reset (transport/abort.ts): abortStream resets a net.Socket, but a
+ * TLSSocket's handle is the TLS layer, which cannot; so each TLS socket resets the TCP one under it.
+ */
+import { X509Certificate } from 'node:crypto';
+import net from 'node:net';
+import tls from 'node:tls';
+import { PortholeError } from '../../common/errors.js';
+import { originOf } from '../../config/origins.js';
+import type { TlsSettings } from '../../config/types.js';
+import { certificatePem, keyPem } from './pem.js';
+
+const DEFAULT_ALPN = ['h2', 'http/1.1'];
+const WEBSOCKET_ALPN = ['http/1.1'];
+
+/** Makes `abortStream(secure)` reset the TCP connection under it instead of failing over to a FIN. */
+function resetThroughRaw(secure: tls.TLSSocket, raw: net.Socket): void {
+  // The TLS layer owns the TCP handle now, but the listener counts the raw socket until it closes.
+  secure.once('close', () => raw.destroy());
+  secure.resetAndDestroy = function resetAndDestroy(this: tls.TLSSocket) {
+    if (!raw.destroyed) raw.resetAndDestroy();
+    this.destroy();
+    return this;
+  };
+}
+
+/** The roots Node trusts by default (bundled, NODE_EXTRA_CA_CERTS, the system's with --use-system-ca). */
+function defaultRoots(): string[] {
+  return typeof tls.getCACertificates === 'function' ? tls.getCACertificates('default') : [...tls.rootCertificates];
+}
+
+/**
+ * The short reason of a TLS error: OpenSSL's `reason` ("wrong version number") rather than its
+ * multi-line message, and without Node's advice about --use-system-ca.
+ */
+function tlsReason(error: unknown): string {
+  const reason = (error as { reason?: unknown } | null)?.reason;
+  if (typeof reason === 'string' && reason !== '') return reason;
+  const message = (error as Error | null)?.message ?? String(error);
+  return (message.split('\n')[0] ?? '').split('; ')[0] ?? message;
+}
+
+/** Why a client's handshake failed, in the user's terms. */
+export function describeClientTlsError(error: unknown, serverName: string): string {
+  const code = (error as { code?: string } | null)?.code ?? '';
+  const message = tlsReason(error);
+  switch (code) {
+    case 'DEPTH_ZERO_SELF_SIGNED_CERT':
+    case 'SELF_SIGNED_CERT_IN_CHAIN':
+    case 'UNABLE_TO_VERIFY_LEAF_SIGNATURE':
+    case 'UNABLE_TO_GET_ISSUER_CERT':
+    case 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY':
+      return `the server's certificate is not trusted (${message}): add it or its CA to tlsSettings.certificates, or set allowInsecure`;
+    case 'ERR_TLS_CERT_ALTNAME_INVALID':
+      return `the server's certificate is not valid for "${serverName}" (${message}): set tlsSettings.serverName to a name it carries`;
+    case 'CERT_HAS_EXPIRED':
+    case 'CERT_NOT_YET_VALID':
+      return `the server's certificate is out of its validity period (${message})`;
+    case 'ERR_SSL_WRONG_VERSION_NUMBER':
+    case 'ERR_SSL_PACKET_LENGTH_TOO_LONG':
+    case 'ERR_SSL_RECORD_LAYER_FAILURE':
+      return `the server did not answer with TLS (${message}): is it a plain server? then set "security": "none"`;
+    case 'ERR_SSL_TLSV1_ALERT_NO_APPLICATION_PROTOCOL':
+      return 'the server accepts none of our ALPN protocols (tlsSettings.alpn)';
+    case 'ECONNRESET':
+    case 'EPIPE':
+      return `the server closed the connection during the TLS handshake (${message}): does it speak TLS?`;
+    case 'ETIMEDOUT':
+      return `the server did not answer the TLS handshake (${message}): does it speak TLS?`;
+    default:
+      return `TLS handshake failed: ${message}`;
+  }
+}
+
+/** Whether a server's handshake failed on what the client said (not on it going away or going quiet). */
+export function tlsErrorIsMismatch(error: unknown): boolean {
+  const code = (error as { code?: string } | null)?.code ?? '';
+  return code !== 'ECONNRESET' && code !== 'EPIPE' && code !== 'ETIMEDOUT';
+}
+
+/** Why a server's handshake failed, in the user's terms. */
+export function describeServerTlsError(error: unknown): string {
+  const code = (error as { code?: string } | null)?.code ?? '';
+  const message = tlsReason(error);
+  if (code === 'ERR_SSL_HTTP_REQUEST' || code === 'ERR_SSL_WRONG_VERSION_NUMBER' || code === 'ERR_SSL_UNSUPPORTED_PROTOCOL' || code === 'ERR_SSL_PACKET_LENGTH_TOO_LONG') {
+    return `the client did not speak TLS (${message}): is its "security" "none"?`;
+  }
+  if (/ALERT_(BAD_CERTIFICATE|UNKNOWN_CA|CERTIFICATE_UNKNOWN)/.test(code)) {
+    return `the client rejected our certificate (${code}): it does not trust it, or it expects another name`;
+  }
+  if (code === 'ECONNRESET' || code === 'EPIPE') return `the client closed the connection during the TLS handshake (${message})`;
+  if (code === 'ERR_SSL_NO_APPLICATION_PROTOCOL') return 'the client offered none of our ALPN protocols (tlsSettings.alpn)';
+  return `TLS handshake failed: ${message}`;
+}
+
+/** A client side prepared once per outbound: certificates read, roots chosen. */
+export interface ClientTls {
+  /** Runs the handshake over a connected TCP socket; rejects with a PortholeError naming the peer. */
+  connect(raw: net.Socket, host: string, port: number, timeoutMs: number): Promise<tls.TLSSocket>;
+}
+
+export function prepareClientTls(settings: TlsSettings, carriesWebSocket: boolean): ClientTls {
+  const own = settings.certificates.map(certificatePem);
+  const ca = settings.disableSystemRoot ? own : own.length > 0 ? [...defaultRoots(), ...own] : undefined;
+  const alpn = settings.alpn ? [...settings.alpn] : carriesWebSocket ? WEBSOCKET_ALPN : DEFAULT_ALPN;
+  return {
+    connect(raw, host, port, timeoutMs) {
+      const serverName = settings.serverName ?? (net.isIP(host) === 0 ? host : undefined);
+      const peer = net.isIP(host) === 6 ? `[${host}]:${port}` : `${host}:${port}`;
+      return new Promise((resolve, reject) => {
+        // Half-close as TCP has it (close_notify, then the peer may still answer); @types/node does not list allowHalfOpen.
+        const options: tls.ConnectionOptions & { allowHalfOpen: boolean } = {
+          socket: raw, host, ...(serverName !== undefined ? { servername: serverName } : {}), ...(ca ? { ca } : {}),
+          rejectUnauthorized: !settings.allowInsecure, ALPNProtocols: alpn, allowHalfOpen: true,
+        };
+        const secure = tls.connect(options);
+        resetThroughRaw(secure, raw);
+        const fail = (error: Error, code: 'PH_DIAL_FAILED' | 'PH_DIAL_TIMEOUT' = 'PH_DIAL_FAILED') => {
+          clearTimeout(timer);
+          secure.destroy();
+          raw.destroy();
+          reject(new PortholeError(code, `tls to ${peer}: ${describeClientTlsError(error, serverName ?? host)}`, { cause: error }));
+        };
+        const timer = setTimeout(() => fail(Object.assign(new Error(`no answer in ${timeoutMs} ms`), { code: 'ETIMEDOUT' }), 'PH_DIAL_TIMEOUT'), timeoutMs);
+        secure.once('error', fail);
+        secure.once('secureConnect', () => {
+          clearTimeout(timer);
+          secure.off('error', fail);
+          resolve(secure);
+        });
+      });
+    },
+  };
+}
+
+/** A server side prepared once per inbound: its certificates' contexts. */
+export interface ServerTls {
+  /** Runs the handshake over an accepted TCP socket; rejects with why it failed. */
+  accept(raw: net.Socket, timeoutMs: number): Promise<tls.TLSSocket>;
+}
+
+export function prepareServerTls(settings: TlsSettings): ServerTls {
+  const alpn = settings.alpn ? [...settings.alpn] : DEFAULT_ALPN;
+  const identities = settings.certificates.filter((c) => c.usage === 'encipherment').map((certificate) => {
+    const cert = certificatePem(certificate);
+    const key = keyPem(certificate) ?? '';
+    try {
+      return { x509: new X509Certificate(cert), context: tls.createSecureContext({ cert, key }) };
+    } catch (error) {
+      throw new PortholeError('PH_CONFIG_VALUE', `invalid certificate or key: ${(error as Error).message}`, { ...(originOf(certificate) ?? {}), cause: error });
+    }
+  });
+  const fallback = identities[0];
+  if (!fallback) throw new PortholeError('PH_CONFIG_VALUE', 'a TLS inbound needs a certificate with usage "encipherment"');
+  // 4.34 picks a certificate by the client's SNI, else the first.
+  const byName = (name: string) => identities.find((identity) => identity.x509.checkHost(name) !== undefined) ?? fallback;
+  return {
+    accept(raw, timeoutMs) {
+      return new Promise((resolve, reject) => {
+        const options: tls.TLSSocketOptions & { allowHalfOpen: boolean } = {
+          isServer: true, secureContext: fallback.context, ALPNProtocols: alpn, allowHalfOpen: true,
+          SNICallback: (name, callback) => callback(null, byName(name).context),
+        };
+        const secure = new tls.TLSSocket(raw, options);
+        resetThroughRaw(secure, raw);
+        const fail = (error: Error) => {
+          clearTimeout(timer);
+          secure.destroy();
+          raw.destroy();
+          reject(error);
+        };
+        const timer = setTimeout(() => fail(Object.assign(new Error(`no handshake in ${timeoutMs} ms`), { code: 'ETIMEDOUT' })), timeoutMs);
+        const onClose = () => fail(Object.assign(new Error('closed'), { code: 'ECONNRESET' }));
+        secure.once('error', fail);
+        secure.once('close', onClose);
+        secure.once('secure', () => {
+          clearTimeout(timer);
+          secure.off('error', fail);
+          secure.off('close', onClose);
+          resolve(secure);
+        });
+      });
+    },
+  };
+}

@@ -1,0 +1,166 @@
+/**
+ * The WebSocket transport (V2Ray 4.34 `transport/internet/websocket`, gorilla/websocket there):
+ * a client opens `ws://host[:port]/path` (`wss://` under TLS) over a connection dialled
+ * already, with the configured headers (`Host` replaces the request's host); a server answers an
+ * upgrade on exactly its path and 404 to anything else. No compression, no early data (4.34 has none).
+ */
+import http from 'node:http';
+import net from 'node:net';
+import type { Duplex } from 'node:stream';
+import { WebSocket, WebSocketServer } from 'ws';
+import { PortholeError } from '../../common/errors.js';
+import type { WebSocketSettings } from '../../config/types.js';
+import { WebSocketStream } from './websocket-stream.js';
+
+/** gorilla's dialer waits 8 s for the upgrade; 4.34's server reads the request head within 4 s. */
+export const CLIENT_HANDSHAKE_MS = 8_000;
+export const SERVER_HEADER_MS = 4_000;
+/** A 4.34 peer sends messages of a few KiB; a larger one is refused (ws closes with 1009). */
+const MAX_PAYLOAD_BYTES = 1 << 20;
+/** Whether a non-HTTP answer starts as TLS does: a record (alert 0x15 or handshake 0x16) of version 3.x. */
+function looksLikeTls(bytes: string): boolean {
+  return bytes.length >= 2 && (bytes.charCodeAt(0) === 0x15 || bytes.charCodeAt(0) === 0x16) && bytes.charCodeAt(1) === 0x03;
+}
+
+export interface WebSocketDialTarget {
+  host: string;
+  port: number;
+  secure: boolean;
+}
+
+/** The URL 4.34 dials: the port is left out when it is the scheme's default. */
+export function webSocketUrl(target: WebSocketDialTarget, path: string): string {
+  const scheme = target.secure ? 'wss' : 'ws';
+  const host = net.isIP(target.host) === 6 ? `[${target.host}]` : target.host;
+  const defaultPort = target.secure ? 443 : 80;
+  return `${scheme}://${host}${target.port === defaultPort ? '' : `:${target.port}`}${path}`;
+}
+
+function firstLine(text: string): string {
+  const line = text.split(/\r?\n/).find((l) => l.trim() !== '') ?? '';
+  return line.length > 100 ? `${line.slice(0, 99)}…` : line;
+}
+
+/**
+ * Runs the client handshake over `socket` (TCP, or TLS over `raw`). Rejects with a PortholeError
+ * that names the URL and the server's answer.
+ */
+export function openWebSocket(socket: Duplex, raw: net.Socket, target: WebSocketDialTarget, settings: WebSocketSettings): Promise<WebSocketStream> {
+  const url = webSocketUrl(target, settings.path);
+  return new Promise((resolve, reject) => {
+    let settled = false;
+    const fail = (why: string, cause?: unknown) => {
+      if (settled) return;
+      settled = true;
+      raw.destroy();
+      reject(new PortholeError('PH_DIAL_FAILED', `websocket ${url}: ${why}`, cause === undefined ? {} : { cause }));
+    };
+    // A plain socket's first bytes tell a TLS server apart (under TLS the raw bytes belong to the TLS layer).
+    let peek = '';
+    if (socket === raw) {
+      raw.on('data', function peekFirstBytes(chunk: Buffer) {
+        peek += chunk.subarray(0, 8).toString('latin1');
+        raw.off('data', peekFirstBytes);
+      });
+    }
+    const ws = new WebSocket(url, {
+      createConnection: () => socket as net.Socket,
+      headers: { ...settings.headers },
+      perMessageDeflate: false,
+      handshakeTimeout: CLIENT_HANDSHAKE_MS,
+      maxPayload: MAX_PAYLOAD_BYTES,
+      followRedirects: false,
+    });
+    ws.on('unexpected-response', (_request, response) => {
+      let body = '';
+      response.setEncoding('latin1');
+      response.on('data', (text: string) => { if (body.length < 512) body += text; });
+      const status = `${response.statusCode ?? '?'} ${response.statusMessage ?? ''}`.trim();
+      const answer = () => fail(`the server answered ${status} instead of switching to WebSocket${body ? ` (${firstLine(body)})` : ''}: check wsSettings.path${target.secure ? '' : ' and whether it expects TLS'}`);
+      response.once('end', answer);
+      response.once('error', answer);
+      setTimeout(answer, 200).unref();
+    });
+    ws.once('error', (error: Error & { code?: string }) => {
+      if (looksLikeTls(peek)) fail('the server answered with TLS, not HTTP: set "security": "tls"', error);
+      else if (error.code === 'HPE_INVALID_CONSTANT' || /parse error|Parse Error/i.test(error.message)) fail('the server did not answer with HTTP: is it a WebSocket server?', error);
+      else if (/socket hang up|ECONNRESET/.test(error.message) || error.code === 'ECONNRESET') fail('the server closed the connection instead of answering the upgrade: is this its WebSocket port (and does it expect TLS)?', error);
+      else fail(error.message, error);
+    });
+    ws.once('open', () => {
+      if (settled) return;
+      settled = true;
+      ws.removeAllListeners('error');
+      resolve(new WebSocketStream(ws, raw, (socket as net.Socket).remoteAddress ?? target.host, (socket as net.Socket).remotePort ?? target.port));
+    });
+  });
+}
+
+/** The client address 4.34 reports: the first `X-Forwarded-For` entry when it is an IP (port 0). */
+function forwardedFor(request: http.IncomingMessage): string | undefined {
+  const header = request.headers['x-forwarded-for'];
+  const first = (Array.isArray(header) ? header[0] : header)?.split(',')[0]?.trim();
+  return first && net.isIP(first) ? first : undefined;
+}
+
+function requestPath(request: http.IncomingMessage): string {
+  const raw = (request.url ?? '').split('?')[0] ?? '';
+  try {
+    return decodeURIComponent(raw);
+  } catch {
+    return raw;
+  }
+}
+
+export interface WebSocketAcceptor {
+  /** Serves HTTP on one accepted connection (TCP, or TLS over `raw`) until it upgrades or closes. */
+  handle(socket: net.Socket, raw: net.Socket): void;
+  close(): void;
+}
+
+/** The server side of one inbound: an HTTP server fed with connections, upgrading on `settings.path`. */
+export function createWebSocketAcceptor(
+  settings: WebSocketSettings,
+  onConnection: (stream: WebSocketStream) => void,
+  onRejected: (source: string, why: string, severity: 'info' | 'warning') => void,
+): WebSocketAcceptor {
+  const raws = new WeakMap<Duplex, net.Socket>();
+  const wss = new WebSocketServer({ noServer: true, perMessageDeflate: false, clientTracking: false, maxPayload: MAX_PAYLOAD_BYTES });
+  const server = http.createServer({ headersTimeout: SERVER_HEADER_MS, requestTimeout: SERVER_HEADER_MS, maxHeaderSize: 8192 });
+  const sourceOf = (socket: net.Socket) => `${socket.remoteAddress}:${socket.remotePort}`;
+  server.on('request', (request: http.IncomingMessage, response: http.ServerResponse) => {
+    const path = requestPath(request);
+    onRejected(sourceOf(request.socket), path === settings.path ? 'a plain HTTP request, not a WebSocket upgrade' : `path ${JSON.stringify(path)} is not ${JSON.stringify(settings.path)}`, 'warning');
+    response.writeHead(path === settings.path ? 400 : 404, { 'Content-Type': 'text/plain; charset=utf-8', Connection: 'close' });
+    response.end(path === settings.path ? 'Bad Request\n' : '404 page not found\n');
+  });
+  server.on('upgrade', (request: http.IncomingMessage, socket: net.Socket, head: Buffer) => {
+    const path = requestPath(request);
+    if (path !== settings.path) {
+      onRejected(sourceOf(socket), `path ${JSON.stringify(path)} is not ${JSON.stringify(settings.path)}`, 'warning');
+      socket.end('HTTP/1.1 404 Not Found\r\nContent-Type: text/plain; charset=utf-8\r\nConnection: close\r\nContent-Length: 19\r\n\r\n404 page not found\n');
+      return;
+    }
+    wss.handleUpgrade(request, socket, head, (ws) => {
+      const raw = raws.get(socket) ?? socket;
+      onConnection(new WebSocketStream(ws, raw, forwardedFor(request) ?? socket.remoteAddress, forwardedFor(request) ? 0 : socket.remotePort));
+    });
+  });
+  server.on('clientError', (error: Error & { code?: string }, socket: Duplex) => {
+    const net_ = socket as net.Socket;
+    const wentAway = error.code === 'ECONNRESET' || error.code === 'ERR_HTTP_REQUEST_TIMEOUT';
+    onRejected(sourceOf(net_), error.code === 'ERR_HTTP_REQUEST_TIMEOUT' || error.code === 'HPE_HEADER_OVERFLOW' ? error.message : `not HTTP (${error.code ?? error.message})`, wentAway ? 'info' : 'warning');
+    if (!socket.destroyed) socket.destroy();
+  });
+  return {
+    handle(socket, raw) {
+      raws.set(socket, raw);
+      server.emit('connection', socket);
+    },
+    close() {
+      wss.close();
+      // Never listened itself (connections are handed in): ending its idle HTTP connections is its close.
+      server.closeAllConnections();
+    },
+  };
+}
