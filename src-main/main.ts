@@ -15,6 +15,7 @@ import { createLocalEngineService } from '../src-core/host/service/local-engine-
 import type { LocalEngineService } from '../src-core/host/service/local-engine-service.js';
 import { openAppSettings } from './app-settings.js';
 import type { AppSettingsStore } from './app-settings.js';
+import { createCryptoNoticeLog } from './crypto-notice-log.js';
 import { withDesktopSettings } from './desktop-settings.js';
 import { exposureSettingsChanged, exposureSettingsOf, restoreExposures } from './exposure-sync.js';
 import { APP_ORIGIN } from './app-protocol.js';
@@ -87,6 +88,7 @@ class PortholeApp {
   private disposers: (() => void)[] = [];
   /** False until the saved exposures are back in the service: until then its empty list is not news. */
   private exposuresRestored = false;
+  private readonly cryptoNoticeToLog = createCryptoNoticeLog();
 
   constructor(
     private readonly service: LocalEngineService,
@@ -182,6 +184,10 @@ class PortholeApp {
     if (profile && this.serverAddress?.profile !== profile) this.lookUpServerAddress(profile);
     this.trayState = trayStateOf(snapshot, this.serverAddress?.profile === profile ? this.serverAddress.address : null);
     this.tray?.update(this.trayState);
+
+    // Which crypto path VMess takes here, as `porthole run` says at start: information, not a notification.
+    const cryptoNotice = this.cryptoNoticeToLog(snapshot);
+    if (cryptoNotice) log(cryptoNotice);
 
     const next = nextNotifications(this.notifier, snapshot);
     this.notifier = next.state;

@@ -81,8 +81,9 @@ export interface EngineService {
   /**
    * The one click: exposes `localHost:localPort` (default host 127.0.0.1) and starts the engine
    * if it is stopped: with the active profile's bridge, or with the built-in local portal when no
-   * profile has one. An existing exposure of the same local address is enabled and returned.
-   * Rejects with `PH_EXPOSURE_BAD_INPUT`.
+   * profile has one. An existing exposure of the same local address is enabled and returned,
+   * unchanged: asking it for another name or public port rejects with `PH_EXPOSURE_BAD_INPUT`
+   * (its public address may be given out; `updateExposure` moves it).
    */
   addExposure(input: ExposureInput): Promise<ExposureStatus>;
   /** Renames, enables/disables or changes the wanted public port. Rejects with `PH_EXPOSURE_NOT_FOUND`. */

@@ -23,6 +23,14 @@ export interface EngineStatus {
   error: ErrorEnvelope | null;
   /** Where each inbound listens while running, e.g. `{tag: 'external', address: '127.0.0.1:80'}`. */
   listening: { tag: string; address: string }[];
+  /**
+   * While running an engine that speaks VMess: which crypto path it takes in this process when
+   * that is not the usual one (the native chunk cipher off, a JavaScript fallback for what this
+   * runtime's node:crypto lacks, as in Electron's BoringSSL), the line `porthole run` prints, e.g.
+   * `crypto: native AEAD not in use (…), so VMess chunk ciphers use node:crypto instead`. Absent
+   * when there is nothing to say. Information, not an error.
+   */
+  cryptoNotice?: string;
 }
 
 /** One point of a traffic series: rates averaged over the point's step. */

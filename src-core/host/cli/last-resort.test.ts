@@ -74,6 +74,24 @@ describe('the last-resort handler', () => {
     expect(onBug).not.toHaveBeenCalled();
   });
 
+  it('reports the count at the end of the interval, also when the error does not come again', () => {
+    vi.useFakeTimers();
+    try {
+      const lines: string[] = [];
+      const handle = createLastResortHandler({ report: (line) => lines.push(line), onBug: vi.fn(), now: () => Date.now() });
+      const error = systemError('ECONNRESET', 'read');
+      error.stack = 'Error: ECONNRESET\n    at TCP.onStreamRead (node:internal/stream_base_commons:216:20)';
+      for (let i = 0; i < 4; i += 1) handle('unhandled rejection', error);
+      vi.advanceTimersByTime(REPEAT_QUIET_MS);
+      expect(lines).toEqual([
+        'porthole: unhandled rejection in system call read: ECONNRESET: too many open files, read; still running',
+        'porthole: unhandled rejection in system call read: ECONNRESET: too many open files, read; still running (3 more like it in the 10 s before)',
+      ]);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
   it('asks to stop once for a programming error, with its stack', () => {
     const lines: string[] = [];
     const onBug = vi.fn();

@@ -7,7 +7,8 @@
  * Two kinds, two answers:
  * - What the world causes (the system refused something: EMFILE, ENOMEM, a reset socket, a port
  *   taken; a failed dial nobody awaited) leaves the engine as it was. One line says where it came
- *   from, and the engine keeps running. Lines of one kind from one place are summarised.
+ *   from, and the engine keeps running. Lines of one kind from one place are summarised, as the
+ *   log summarises repeats (engine/app/log/repeats.ts).
  * - A programming error (TypeError, RangeError, ReferenceError…, BugError, a failed assertion)
  *   means an invariant broke somewhere nobody knows. The engine shares state between users (a
  *   Mux session carries many users' streams): carrying on could hand one connection's bytes to
@@ -16,6 +17,7 @@
  *   as V2Ray exits on a panic. Input must not reach this: each connection's failures end that
  *   connection (style.md point 9), and the fuzz campaign looks for the ones that escape.
  */
+import { RepeatSummariser, systemRepeatClock, type RepeatSummary } from '../../engine/app/log/repeats.js';
 import { formatErrorLine } from '../../engine/common/errors.js';
 
 /** Exit code after a programming error (EX_SOFTWARE in BSD's sysexits.h). */
@@ -23,6 +25,8 @@ export const EXIT_BUG = 70;
 
 /** After a line, the same kind of error from the same place is counted this long, then reported with the count. */
 export const REPEAT_QUIET_MS = 10_000;
+/** Kinds of error counted apart; a handful in practice, the cap only keeps a runaway variety from growing the map. */
+const REPEAT_MAX_KINDS = 100;
 
 const PROGRAMMING_ERROR_TYPES = [TypeError, RangeError, ReferenceError, SyntaxError, EvalError, URIError];
 
@@ -63,6 +67,12 @@ export interface LastResortOptions {
   now?: () => number;
 }
 
+/** The line for errors of one kind that were counted: the latest of them, and how many. */
+function repeatLine(summary: RepeatSummary<string>): string {
+  const like = summary.overflow ? 'of other kinds' : 'like it';
+  return `${summary.latest}; still running (${summary.count} more ${like} in the ${Math.round(summary.elapsedMs / 1000)} s before)`;
+}
+
 /** What the handlers do with one error; `what` says how it arrived ("uncaught error", "unhandled rejection"). */
 export function createLastResortHandler(options: LastResortOptions): (what: string, error: unknown) => void {
   const { onBug, now = Date.now } = options;
@@ -74,7 +84,14 @@ export function createLastResortHandler(options: LastResortOptions): (what: stri
       // Nowhere left to say it.
     }
   };
-  const repeats = new Map<string, { reportedAt: number; count: number }>();
+  // The log's summariser: the first line of a kind in full, the rest counted and reported once per interval.
+  const repeats = new RepeatSummariser<string>({
+    intervalMs: REPEAT_QUIET_MS,
+    burst: 1,
+    maxKeys: REPEAT_MAX_KINDS,
+    clock: { now, schedule: systemRepeatClock.schedule },
+    onSummary: (summary) => report(repeatLine(summary)),
+  });
   let bugSeen = false;
   const handle = (what: string, error: unknown) => {
     const place = componentOf(error);
@@ -89,18 +106,7 @@ export function createLastResortHandler(options: LastResortOptions): (what: stri
       return;
     }
     const code = (error as { code?: unknown } | null | undefined)?.code;
-    const key = `${what}|${place}|${typeof code === 'string' ? code : ''}`;
-    const time = now();
-    const repeat = repeats.get(key);
-    if (repeat && time - repeat.reportedAt < REPEAT_QUIET_MS) {
-      repeat.count += 1;
-      return;
-    }
-    const more = repeat && repeat.count > 0 ? ` (${repeat.count} more like it in the ${Math.round((time - repeat.reportedAt) / 1000)} s before)` : '';
-    // A handful of kinds in practice; the cap only keeps a runaway variety from growing the map.
-    if (repeats.size >= 100) repeats.clear();
-    repeats.set(key, { reportedAt: time, count: 0 });
-    report(`${line}; still running${more}`);
+    if (repeats.admit(`${what}|${place}|${typeof code === 'string' ? code : ''}`, line)) report(`${line}; still running`);
   };
   return handle;
 }

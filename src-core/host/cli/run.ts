@@ -6,7 +6,7 @@ import { formatErrorLine } from '../../engine/common/errors.js';
 import { loadConfigFiles, type PortholeConfig } from '../../engine/config/index.js';
 import type { Dashboard } from '../dashboard/server.js';
 import { Instance } from '../../engine/instance.js';
-import { vmessCryptoNotice } from '../../engine/proxy/vmess/crypto-notice.js';
+import { cryptoNoticeFor } from '../service/engine-crypto-notice.js';
 import { EXIT_BUG, installLastResortHandlers } from './last-resort.js';
 import type { CliOutput } from './main.js';
 
@@ -128,9 +128,7 @@ function startedLine(instance: Instance, configFiles: string[]): string {
  * (why, and that node:crypto does instead) or a JavaScript fallback stands in (docs/crypto.md).
  */
 function reportCrypto(instance: Instance, output: CliOutput): void {
-  const { inbounds, outbounds } = instance.config;
-  if (![...inbounds, ...outbounds].some((handler) => handler.protocol === 'vmess')) return;
-  const notice = vmessCryptoNotice();
+  const notice = cryptoNoticeFor(instance.config);
   if (notice) output.err(`porthole: ${notice}`);
 }
 
@@ -161,7 +159,10 @@ async function runWithDashboard(options: RunOptions, ui: DashboardAddress & { al
   }
   let dashboard: Dashboard;
   try {
-    dashboard = await startDashboard({ service, host: ui.host, port: ui.port, allowRemote: ui.allowRemote });
+    dashboard = await startDashboard({
+      service, host: ui.host, port: ui.port, allowRemote: ui.allowRemote,
+      onAcceptError: (error, retryInMs) => output.err(`porthole: dashboard: failed to accept connections > ${formatErrorLine(error)}; listening again in ${retryInMs} ms`),
+    });
   } catch (error) {
     output.err(`porthole: cannot serve the dashboard on ${ui.host}:${ui.port}: ${formatErrorLine(error)}`);
     await service.close();

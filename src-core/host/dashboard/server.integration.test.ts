@@ -1,15 +1,19 @@
 /**
  * The dashboard's HTTP and WebSocket gate on 127.0.0.1 with a stand-in service: 401 without the
  * token (page, API, socket), the URL-token → cookie → clean URL flow, Origin and Host checks,
- * request validation (bad JSON, unknown method, wrong arguments → 400 + envelope), headers.
+ * request validation (bad JSON, unknown method, wrong arguments → 400 + envelope), headers; and
+ * an accept error (the process out of file descriptors) that it survives as the engine's inbounds do.
  */
 import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { request as httpRequest } from 'node:http';
+import type net from 'node:net';
+import { constants } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import WebSocket from 'ws';
 import { waitUntil } from '../../../test/support/ports.js';
+import { ACCEPT_RETRY_MIN_MS } from '../../engine/transport/tcp.js';
 import { ServiceError, type EngineService, type EngineSnapshot, type EngineStatus, type LogLine } from '../api/index.js';
 import { startDashboard, type Dashboard } from './server.js';
 
@@ -248,5 +252,61 @@ describe('dashboard events socket', () => {
     expect(await message).toEqual({ event: 'snapshot', data: { seq: 1 } });
     socket.close();
     await waitUntil(() => snapshotListeners.size === 0, 5000, 'the socket to unsubscribe');
+  });
+});
+
+/** The dashboard's listener, found among the process's handles (startDashboard does not hand it out). */
+function listenerOn(port: number): net.Server {
+  const handles = (process as unknown as { _getActiveHandles(): unknown[] })._getActiveHandles();
+  const server = handles.find((handle): handle is net.Server => {
+    const address = (handle as Partial<net.Server>).address?.();
+    return typeof address === 'object' && address !== null && address.port === port && 'listening' in (handle as object);
+  });
+  if (!server) throw new Error(`no listener on port ${port}`);
+  return server;
+}
+
+/**
+ * What Node does when libuv reports a failed accept (see engine/transport/tcp.test.ts): the
+ * server emits 'error'. With no listener for it, that error ended the process.
+ */
+function failAccept(server: net.Server, errno: number): void {
+  const handle = (server as unknown as { _handle: { onconnection: (status: number) => void } })._handle;
+  handle.onconnection.call(handle, -errno);
+}
+
+describe('dashboard out of file descriptors', () => {
+  it('listens again on its port after an accept error (EMFILE); open sockets carry on', async () => {
+    const onAcceptError = vi.fn();
+    const own = await startDashboard({ service: fakeService(), port: 0, staticFolder: folder, onAcceptError });
+    try {
+      const ownCookie = `porthole_token_${own.port}=${own.token}`;
+      const events = new WebSocket(`ws://127.0.0.1:${own.port}/api/events`, { headers: { Origin: `http://127.0.0.1:${own.port}`, Cookie: ownCookie } });
+      await new Promise((resolve, reject) => { events.once('open', resolve); events.once('error', reject); });
+      const server = listenerOn(own.port);
+      failAccept(server, constants.errno.EMFILE);
+      expect(onAcceptError).toHaveBeenCalledWith(expect.objectContaining({ code: 'EMFILE', syscall: 'accept' }), ACCEPT_RETRY_MIN_MS);
+      expect(server.listening).toBe(false);
+      // The socket opened before goes on meanwhile.
+      const message = new Promise<unknown>((resolve) => events.once('message', (data: Buffer) => resolve(JSON.parse(data.toString()))));
+      for (const listener of snapshotListeners) listener({ seq: 7 } as EngineSnapshot);
+      expect(await message).toEqual({ event: 'snapshot', data: { seq: 7 } });
+      await vi.waitFor(() => expect(server.listening).toBe(true), { timeout: 5 * ACCEPT_RETRY_MIN_MS });
+      const after = await fetch(`http://127.0.0.1:${own.port}/api/call`, { method: 'POST', headers: { 'Content-Type': 'application/json', Cookie: ownCookie }, body: '{"method":"getStatus","args":[]}' });
+      expect({ status: after.status, body: await after.json() }).toEqual({ status: 200, body: { result: status } });
+      events.close();
+    } finally {
+      await own.close();
+    }
+  });
+
+  it('stays closed when closed while waiting to listen again', async () => {
+    const own = await startDashboard({ service: fakeService(), port: 0, staticFolder: folder });
+    const server = listenerOn(own.port);
+    failAccept(server, constants.errno.ENFILE);
+    await own.close();
+    await new Promise((resolve) => setTimeout(resolve, 2 * ACCEPT_RETRY_MIN_MS));
+    expect(server.listening).toBe(false);
+    await expect(fetch(`http://127.0.0.1:${own.port}/`)).rejects.toThrow();
   });
 });

@@ -11,13 +11,15 @@ import type { Socket } from 'node:net';
 import { dirname, join, normalize, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { WebSocketServer, type WebSocket } from 'ws';
+import { closeServer, keepListening, type ListenOptions } from '../../engine/transport/tcp.js';
 import {
   checkArguments, ENGINE_EVENT_PROPERTIES, isEngineMethodName, toErrorEnvelope, type EngineEventName, type EngineService,
   type ErrorEnvelope,
 } from '../api/index.js';
 import { contentTypeOf } from './content-types.js';
 import { readBodyWithin } from './request-body.js';
-import { authorized, createToken, hostAllowed, isLoopbackHost, originAllowed, tokenCookie, tokensMatch, type GateOptions } from './token-gate.js';
+import { authorized, createToken, hostAllowed, isLoopbackHost, originAllowed, requestToken, tokenCookie, tokensMatch, type GateOptions } from './token-gate.js';
+import { tokenPage } from './token-page.js';
 
 export interface DashboardOptions {
   service: EngineService;
@@ -31,6 +33,11 @@ export interface DashboardOptions {
   staticFolder?: string;
   /** Default: 32 random bytes. */
   token?: string;
+  /**
+   * The listener could not accept (the process is out of file descriptors) and listens again in
+   * `retryInMs`, as the engine's inbounds do; for the log.
+   */
+  onAcceptError?: ListenOptions['onAcceptError'];
 }
 
 export interface Dashboard {
@@ -147,6 +154,8 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
       resolve();
     });
   });
+  // Out of file descriptors, the page must come back once some are free, as the tunnels do.
+  keepListening(server, options.onAcceptError);
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : 0;
   const gate: GateOptions = {
@@ -168,7 +177,7 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
     const offered = url.searchParams.get('token');
     if (offered !== null && request.method === 'GET' && !isApi) {
       if (!tokensMatch(offered, token)) {
-        unauthorized(response, false);
+        unauthorized(request, response, false, 'wrong');
         return;
       }
       url.searchParams.delete('token');
@@ -178,7 +187,7 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
       return;
     }
     if (!authorized(request.headers, gate)) {
-      unauthorized(response, isApi);
+      unauthorized(request, response, isApi, requestToken(request.headers, port) === undefined ? 'missing' : 'wrong');
       return;
     }
     if (url.pathname === '/api/call') {
@@ -196,9 +205,17 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
     await serveStatic(url.pathname, request, response);
   }
 
-  function unauthorized(response: ServerResponse, isApi: boolean): void {
+  function unauthorized(request: IncomingMessage, response: ServerResponse, isApi: boolean, problem: 'missing' | 'wrong'): void {
     if (isApi) {
       sendError(response, 401, { code: 'PH_API_UNAUTHORIZED', message: 'missing or wrong token: open the URL that porthole printed at start' });
+      return;
+    }
+    // A person at a browser gets a page that says where the URL is printed (issue 4/7); scripts get the short text.
+    if ((request.headers.accept ?? '').includes('text/html')) {
+      const page = tokenPage(problem);
+      response.setHeader('Content-Security-Policy', page.contentSecurityPolicy);
+      response.writeHead(401, { 'Content-Type': 'text/html; charset=utf-8', 'Cache-Control': 'no-store', 'Content-Length': Buffer.byteLength(page.html) });
+      response.end(request.method === 'HEAD' ? undefined : page.html);
       return;
     }
     sendText(response, 401, 'Porthole dashboard: this page needs its token.\nOpen the URL that `porthole run --ui` printed at start (it ends in ?token=…).\n');
@@ -333,10 +350,10 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
     close: async () => {
       for (const client of clients) client.terminate();
       webSockets.close();
-      await new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        for (const socket of sockets) socket.destroy();
-      });
+      // Also cancels a pending listen-again (keepListening), which would otherwise reopen the port.
+      const closed = closeServer(server);
+      for (const socket of sockets) socket.destroy();
+      await closed;
     },
   };
 }

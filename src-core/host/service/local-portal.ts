@@ -42,3 +42,13 @@ export function withLocalPortal(config: PortholeConfig): PortholeConfig {
     },
   };
 }
+
+/**
+ * What the engine runs: the profile's config, plus the built-in local portal when the profile has
+ * no bridge of its own to carry the exposures (or alone, without a profile).
+ */
+export function configForExposures(profile: PortholeConfig | undefined, hasExposures: boolean): PortholeConfig {
+  if (!profile) return localPortalOnly();
+  if (profile.reverse.bridges.length > 0 || !hasExposures) return profile;
+  return withLocalPortal(profile);
+}

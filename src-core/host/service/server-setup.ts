@@ -7,7 +7,7 @@
 import type { Exposure, ServerSetup } from '../api/index.js';
 import { ServiceError } from '../api/index.js';
 import { bridgeUplink } from '../../engine/app/reverse/uplink.js';
-import { defaultPublicPort } from '../../engine/app/reverse/exposure-agent.js';
+import { defaultPublicPort } from '../../engine/app/exposures/exposure-agent.js';
 import type { PortholeConfig } from '../../engine/config/index.js';
 import { parseAddress } from '../../engine/common/net.js';
 

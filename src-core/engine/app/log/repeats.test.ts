@@ -110,6 +110,26 @@ describe('RepeatSummariser', () => {
     expect(summaries).toEqual([{ key: expect.any(String), count: 995, elapsedMs: 10_000, latest: 'from 999', overflow: true }]);
   });
 
+  it('ends an interval its timer has not ended yet when the next line comes, as the timer would have', () => {
+    let now = 0;
+    const summaries: RepeatSummary<string>[] = [];
+    // A timer that never fires: the event loop was busy past the end of the interval.
+    const repeats = new RepeatSummariser<string>({ clock: { now: () => now, schedule: () => () => {} }, intervalMs: 10_000, burst: 1, onSummary: (summary) => summaries.push(summary) });
+    const admitted = [repeats.admit('k', 'a'), repeats.admit('k', 'b'), repeats.admit('k', 'c')];
+    now = 11_000;
+    admitted.push(repeats.admit('k', 'd'));
+    now = 30_000;
+    admitted.push(repeats.admit('k', 'e'));
+    now = 45_000;
+    admitted.push(repeats.admit('k', 'f'));
+    // The timer would have summed up b and c at 10 s and d at 20 s, and forgotten the key at 30 s (a quiet interval).
+    expect(admitted).toEqual([true, false, false, false, true, true]);
+    expect(summaries).toEqual([
+      { key: 'k', count: 2, elapsedMs: 11_000, latest: 'c', overflow: false },
+      { key: 'k', count: 1, elapsedMs: 20_000, latest: 'd', overflow: false },
+    ]);
+  });
+
   it('hands out pending summaries on close, leaves no timer, and writes everything after', () => {
     const { clock, summaries, repeats } = summariser();
     for (let i = 0; i < 4; i += 1) repeats.admit('k', `line ${i}`);

@@ -102,6 +102,13 @@ export class RepeatSummariser<T> {
     if (this.closed) return true;
     const now = this.clock.now();
     let state = this.keys.get(key);
+    // Intervals the timer has not ended yet (it runs late, or the clock is a test's) end here, as
+    // it would have ended them: the next interval starts where this one ended, and one that has
+    // passed quietly since forgets the key.
+    while (state && now >= state.intervalStart + this.intervalMs) {
+      if (!this.endInterval(key, state, now, state.intervalStart + this.intervalMs)) state = undefined;
+      else this.armTimer(state.intervalStart + this.intervalMs);
+    }
     if (!state && this.keys.size >= this.maxKeys) {
       key = OVERFLOW_KEY;
       state = this.keys.get(key);
@@ -144,18 +151,26 @@ export class RepeatSummariser<T> {
         next = Math.min(next, end);
         continue;
       }
-      if (state.counted === 0) {
-        this.keys.delete(key);
-        continue;
-      }
-      this.emit(key, state, now);
-      // Still repeating: the next interval counts from the first line on, until one passes quietly.
-      state.intervalStart = now;
-      state.counted = 0;
-      state.latest = undefined;
-      next = Math.min(next, now + this.intervalMs);
+      if (this.endInterval(key, state, now, now)) next = Math.min(next, now + this.intervalMs);
     }
     if (next !== Infinity) this.armTimer(next);
+  }
+
+  /**
+   * Ends a key's interval: a summary if lines were counted (true: the next interval starts at
+   * `nextStart`), else the key is forgotten.
+   */
+  private endInterval(key: string, state: KeyState<T>, now: number, nextStart: number): boolean {
+    if (state.counted === 0) {
+      this.keys.delete(key);
+      return false;
+    }
+    this.emit(key, state, now);
+    // Still repeating: the next interval counts from the first line on, until one passes quietly.
+    state.intervalStart = nextStart;
+    state.counted = 0;
+    state.latest = undefined;
+    return true;
   }
 
   private emit(key: string, state: KeyState<T>, now: number): void {

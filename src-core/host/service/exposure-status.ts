@@ -1,0 +1,63 @@
+/**
+ * Where each exposure stands, as the UI shows it: the engine's answer (live, refused…), what the
+ * probe found at the local address, the link's problem while offline, and the exposure's traffic
+ * read from the per-tag rows.
+ */
+import type { Exposure, ExposureStatus, PortalKind, TagTraffic } from '../api/index.js';
+import { exposureTag } from '../api/index.js';
+import type { Instance } from '../../engine/instance.js';
+
+/** What the rows are made from. */
+export interface ExposureStatusInput {
+  exposures: readonly Exposure[];
+  paused: boolean;
+  /** The running engine, if any. */
+  instance: Instance | undefined;
+  /** The latest per-tag traffic (the snapshot's `tags`). */
+  tags: readonly TagTraffic[];
+  /** The probe's last answer for an exposure's local address; null before the first. */
+  localReachable: (id: string) => boolean | null;
+}
+
+/** The traffic of one exposure: the bridge's dial to the local service is outbound `exposure:<id>`. */
+export function exposureTraffic(tags: readonly TagTraffic[], id: string): TagTraffic | undefined {
+  return tags.find((tag) => tag.direction === 'outbound' && tag.tag === exposureTag(id));
+}
+
+/** Which portal the exposure bridge links to: the built-in one, or what answered on the links. */
+export function portalKindOf(instance: Instance): PortalKind | null {
+  const uplink = instance.exposureUplink;
+  if (!uplink) return null;
+  if (uplink.kind === 'portal') return 'local';
+  return instance.exposures.portalKind;
+}
+
+/** One row per exposure, in the order they were added. */
+export function exposureStatuses(input: ExposureStatusInput): ExposureStatus[] {
+  const { instance, paused } = input;
+  const portalKind = instance ? portalKindOf(instance) : null;
+  return input.exposures.map((exposure): ExposureStatus => {
+    const traffic = exposureTraffic(input.tags, exposure.id);
+    const off = !exposure.enabled || paused;
+    const localReachable = off ? null : input.localReachable(exposure.id);
+    const engine = instance?.exposures.status(exposure.id);
+    const state = off ? 'disabled' : engine?.state ?? 'offline';
+    const linkProblem = engine?.state === 'offline' ? instance?.bridges[0]?.lastProblem ?? null : null;
+    const localProblem = localReachable === false
+      ? { code: 'PH_DIAL_REFUSED', message: `nothing is listening on ${exposure.localHost}:${exposure.localPort}: the exposure stays on and works once something does` }
+      : null;
+    return {
+      ...exposure,
+      state,
+      publicAddress: off ? null : engine?.publicAddress ?? null,
+      portalKind,
+      problem: off ? null : engine?.problem ?? linkProblem ?? localProblem,
+      localReachable,
+      bytesUp: traffic?.bytesUp ?? 0,
+      bytesDown: traffic?.bytesDown ?? 0,
+      upRate: traffic?.upRate ?? 0,
+      downRate: traffic?.downRate ?? 0,
+      openConnections: traffic?.openConnections ?? 0,
+    };
+  });
+}

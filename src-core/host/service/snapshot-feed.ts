@@ -1,0 +1,72 @@
+/**
+ * The snapshots the service pushes about once a second (style.md point 12): the engine's counters
+ * turned into rates by the sampler, its bridges and portals, the exposures, and the status. Keeps
+ * the latest for clients that just connected.
+ */
+import type { EngineEvent, EngineSnapshot, EngineStatus, ExposureStatus, TagTraffic } from '../api/index.js';
+import type { Instance } from '../../engine/instance.js';
+import { bridgeStates, portalStates, tunnelTest } from './engine-report.js';
+import { TrafficSampler } from './traffic-sampler.js';
+
+/** What one snapshot is made from. */
+export interface SnapshotSource {
+  status: EngineStatus;
+  /** The running engine, if any. */
+  instance: Instance | undefined;
+  exposuresPaused: boolean;
+  /** The exposure rows, given this second's per-tag traffic. */
+  exposures(tags: readonly TagTraffic[]): ExposureStatus[];
+}
+
+export class SnapshotFeed {
+  /** Also answers `getTrafficHistory`; reset when a new engine starts. */
+  readonly sampler = new TrafficSampler();
+  private readonly listeners = new Set<(snapshot: EngineSnapshot) => void>();
+  private last: EngineSnapshot | undefined;
+  private seq = 0;
+
+  /** The snapshot last published, if any. */
+  get latest(): EngineSnapshot | undefined {
+    return this.last;
+  }
+
+  readonly onDidChange: EngineEvent<EngineSnapshot> = (listener) => {
+    this.listeners.add(listener);
+    return () => { this.listeners.delete(listener); };
+  };
+
+  /** Samples the engine, keeps the snapshot as the latest and hands it to every listener. */
+  publish(source: SnapshotSource, now = Date.now()): EngineSnapshot {
+    const { instance } = source;
+    const connections = instance ? instance.stats.snapshot(now) : [];
+    const isTunnel = instance ? tunnelTest(instance.config) : () => false;
+    const sample = this.sampler.sample(now, connections, isTunnel);
+    const snapshot: EngineSnapshot = {
+      seq: ++this.seq,
+      time: now,
+      status: source.status,
+      totals: sample.totals,
+      point: sample.point,
+      tags: sample.tags,
+      bridges: instance ? bridgeStates(instance, sample.rows) : [],
+      portals: instance ? portalStates(instance) : [],
+      connections: sample.rows,
+      exposures: source.exposures(sample.tags),
+      exposuresPaused: source.exposuresPaused,
+    };
+    this.last = snapshot;
+    for (const listener of this.listeners) {
+      try {
+        listener(snapshot);
+      } catch {
+        // A listener's failure is its own (a closed socket); the others still get the snapshot.
+      }
+    }
+    return snapshot;
+  }
+
+  /** Listeners hear nothing more. */
+  close(): void {
+    this.listeners.clear();
+  }
+}
