@@ -1,8 +1,9 @@
-/** The window's root: sidebar navigation, the top bar with engine control and live rates, the pages. */
+/** The window's root: sidebar navigation with the engine control, the top bar with live rates, the pages. */
 import { useEffect, useState, useSyncExternalStore, type ReactNode } from 'react';
 import { useShallow } from 'zustand/react/shallow';
+import { EngineControl } from './components/EngineControl.js';
 import { ServerSetupDialog } from './components/ServerSetupDialog.js';
-import { ConnectionsIcon, DownIcon, ExposuresIcon, LogoIcon, LogsIcon, MoonIcon, OverviewIcon, PlayIcon, ProfilesIcon, SettingsIcon, StopIcon, SunIcon, TrafficIcon, UpIcon } from './components/Icons.js';
+import { ConnectionsIcon, DownIcon, ExposuresIcon, LogoIcon, LogsIcon, MoonIcon, OverviewIcon, ProfilesIcon, SettingsIcon, SunIcon, TrafficIcon, UpIcon } from './components/Icons.js';
 import { EngineStatePill } from './components/StatusPill.js';
 import { formatRate } from './format.js';
 import { ConnectionsPage } from './pages/ConnectionsPage.js';
@@ -59,60 +60,62 @@ function useResolvedTheme(): 'light' | 'dark' {
   return resolved;
 }
 
+/** The page title, the live rates (named for screen readers, not announced every second) and what the engine runs. */
 function TopBar({ title }: { title: string }) {
-  const { status, totals, busy, engineError } = useAppStore(useShallow((state) => ({ status: state.status, totals: state.totals, busy: state.engineBusy, engineError: state.engineError })));
-  const { startEngine, stopEngine } = useAppStore(useShallow((state) => ({ startEngine: state.startEngine, stopEngine: state.stopEngine })));
+  const { status, totals, engineError } = useAppStore(useShallow((state) => ({ status: state.status, totals: state.totals, engineError: state.engineError })));
   const running = status?.state === 'running' || status?.state === 'starting';
   return (
     <header className="topbar">
       <h1>{title}</h1>
       <span className="spacer" />
-      <div className="rates num" aria-label="Current rates">
-        <span className="rate up" title="Upload"><UpIcon /><span data-testid="rate-up">{formatRate(totals.upRate)}</span></span>
-        <span className="rate down" title="Download"><DownIcon /><span data-testid="rate-down">{formatRate(totals.downRate)}</span></span>
+      <div className="rates num" role="group" aria-label="Current rates">
+        <span className="rate up" title="Upload rate"><UpIcon /><span className="sr-only">Upload </span><span data-testid="rate-up">{formatRate(totals.upRate)}</span></span>
+        <span className="rate down" title="Download rate"><DownIcon /><span className="sr-only">Download </span><span data-testid="rate-down">{formatRate(totals.downRate)}</span></span>
       </div>
       <EngineStatePill state={status?.state} />
-      {status?.profile ? <span className="muted" title="Active profile">{status.profile}</span>
-        : running ? <span className="muted" title="No profile: exposures go through the portal built into this app">built-in portal</span>
-          : <span className="faint">no profile</span>}
+      {status?.profile ? <span className="muted topbar-profile" title={`Active profile: ${status.profile}`}><span className="sr-only">Active profile: </span>{status.profile}</span>
+        : running ? <span className="muted topbar-profile" title="No profile: exposures go through the portal built into this app">built-in portal</span>
+          : <span className="faint topbar-profile">no profile</span>}
       {engineError ? <span className="badge danger" role="alert" title={engineError.message}>{engineError.message.slice(0, 60)}</span> : null}
-      {running ? (
-        <button type="button" className="button" onClick={() => void stopEngine()} disabled={busy}><StopIcon />Stop</button>
-      ) : (
-        <button type="button" className="button primary" onClick={() => void startEngine()} disabled={busy || !status?.profile}><PlayIcon />Start</button>
-      )}
     </header>
   );
 }
 
+/**
+ * Navigation, link status, theme and the engine's Start / Stop…. Below 960 px wide it collapses to
+ * a rail of icons (CSS only): the words stay in the DOM as each control's name and tooltip.
+ */
 function Sidebar({ page, theme }: { page: PageId; theme: 'light' | 'dark' }) {
   const linkStatus = useAppStore((state) => state.linkStatus);
   const openCount = useAppStore((state) => state.totals.openConnections);
   const liveExposures = useAppStore((state) => state.exposures.filter((exposure) => exposure.state === 'live').length);
   const setTheme = useAppStore((state) => state.setTheme);
+  const linkText = linkStatus === 'live' ? 'Live' : linkStatus === 'connecting' ? 'Connecting…' : 'Reconnecting…';
+  const nextTheme = theme === 'dark' ? 'light' : 'dark';
   return (
     <aside className="sidebar">
-      <div className="brand"><LogoIcon />Porthole</div>
+      <div className="brand" title="Porthole"><LogoIcon /><span className="nav-label">Porthole</span></div>
       <nav className="nav" aria-label="Pages">
         {PAGES.map((entry) => (
-          <a key={entry.id} href={`#/${entry.id}`} aria-current={entry.id === page ? 'page' : undefined}>
+          <a key={entry.id} href={`#/${entry.id}`} aria-current={entry.id === page ? 'page' : undefined} title={entry.title}>
             {entry.icon}
-            {entry.title}
-            {entry.id === 'connections' && openCount > 0 ? <span className="count num">{openCount}</span> : null}
-            {entry.id === 'exposures' && liveExposures > 0 ? <span className="count num" title={`${liveExposures} live`}>{liveExposures}</span> : null}
+            <span className="nav-label">{entry.title}</span>
+            {entry.id === 'connections' && openCount > 0 ? <span className="count num"><span className="sr-only">, </span>{openCount}<span className="sr-only"> open</span></span> : null}
+            {entry.id === 'exposures' && liveExposures > 0 ? <span className="count num" title={`${liveExposures} live`}><span className="sr-only">, </span>{liveExposures}<span className="sr-only"> live</span></span> : null}
           </a>
         ))}
       </nav>
       <div className="sidebar-footer">
-        <span className="link-status" role="status" data-testid="link-status" data-status={linkStatus}>
+        <span className="link-status" role="status" data-testid="link-status" data-status={linkStatus} title={`Dashboard link: ${linkText}`}>
           <span className={`pill plain ${linkStatus === 'live' ? 'ok' : linkStatus === 'connecting' ? 'warn' : 'danger'}`}>
-            {linkStatus === 'live' ? 'Live' : linkStatus === 'connecting' ? 'Connecting…' : 'Reconnecting…'}
+            <span className="nav-label">{linkText}</span>
           </span>
         </span>
-        <button type="button" className="button small" onClick={() => void setTheme(theme === 'dark' ? 'light' : 'dark')} aria-label={`Switch to ${theme === 'dark' ? 'light' : 'dark'} theme`}>
+        <button type="button" className="button small theme-toggle" onClick={() => void setTheme(nextTheme)} aria-label={`Switch to ${nextTheme} theme`} title={`Switch to ${nextTheme} theme`}>
           {theme === 'dark' ? <SunIcon /> : <MoonIcon />}
-          {theme === 'dark' ? 'Light theme' : 'Dark theme'}
+          <span className="nav-label">{theme === 'dark' ? 'Light theme' : 'Dark theme'}</span>
         </button>
+        <EngineControl />
       </div>
     </aside>
   );

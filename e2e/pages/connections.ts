@@ -38,6 +38,11 @@ export class ConnectionsPage extends Dashboard {
     await this.row(id).getByRole('button', { name: /^Close connection/ }).click();
   }
 
+  /** Clicks "Close all…" (it asks first: see `Question`). */
+  async closeAll(): Promise<void> {
+    await this.page.getByRole('button', { name: 'Close all…' }).click();
+  }
+
   async waitForClosed(id: number): Promise<void> {
     await this.page.locator(`[data-testid="connection-row"][data-connection-id="${id}"][data-state="closed"]`).waitFor({ timeout: 10_000 });
   }

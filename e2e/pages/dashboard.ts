@@ -42,6 +42,70 @@ export class Dashboard {
     })()`);
   }
 
+  /**
+   * Tabs from the top of the page to the first control inside the page itself (past the sidebar
+   * and the top bar) and returns its name: its label, aria-label or text.
+   */
+  async firstStopInPage(): Promise<string> {
+    await this.page.evaluate("document.body.setAttribute('tabindex', '-1'); document.body.focus(); document.body.removeAttribute('tabindex')");
+    for (let index = 0; index < 40; index += 1) {
+      await this.page.keyboard.press('Tab');
+      const name = await this.page.evaluate(`(() => {
+        const element = document.activeElement;
+        if (!element || !element.closest('main.page')) return null;
+        const label = element.labels && element.labels[0];
+        return (element.getAttribute('aria-label') || (label ? label.textContent : '') || element.textContent || '').trim();
+      })()`);
+      if (typeof name === 'string') return name;
+    }
+    throw new Error('no control inside the page within 40 Tab presses');
+  }
+
+  /**
+   * Every visible control of the window (links, buttons, fields, switches) that cannot be used as
+   * laid out now: scrolled into view vertically, it still lies outside the window, is covered or
+   * clipped at its left or right edge, or needs sideways scrolling. Each as `name: why`.
+   */
+  async unreachableControls(): Promise<string[]> {
+    return this.page.evaluate(`(() => {
+      const problems = [];
+      const selector = 'button, a[href], input:not([type=hidden]), select, textarea, [tabindex]:not([tabindex="-1"])';
+      const controls = [...document.querySelectorAll(selector)].filter((element) => element.getClientRects().length > 0 && !element.closest('.sr-only'));
+      const nameOf = (element) => (element.getAttribute('aria-label') || (element.labels && element.labels[0] ? element.labels[0].textContent : '') || element.textContent || element.tagName).trim().replace(/\\s+/g, ' ');
+      const owns = (element, hit) => !!hit && (hit === element || element.contains(hit) || [...(element.labels || [])].some((label) => label.contains(hit)));
+      for (const element of controls) {
+        for (let parent = element.parentElement; parent; parent = parent.parentElement) parent.scrollLeft = 0;
+        element.scrollIntoView({ block: 'center', inline: 'nearest' });
+        const name = nameOf(element);
+        let sideways = false;
+        for (let parent = element.parentElement; parent; parent = parent.parentElement) if (parent.scrollLeft > 0) sideways = true;
+        const box = element.getBoundingClientRect();
+        const y = box.top + box.height / 2;
+        if (sideways) problems.push(name + ': needs sideways scrolling');
+        else if (box.left < 0 || box.right > innerWidth + 0.5 || box.top < 0 || box.bottom > innerHeight + 0.5) problems.push(name + ': outside the window');
+        else if (!owns(element, document.elementFromPoint(box.left + 3, y)) || !owns(element, document.elementFromPoint(box.right - 3, y))) problems.push(name + ': covered or clipped');
+      }
+      for (const parent of document.querySelectorAll('*')) parent.scrollLeft = 0;
+      return problems;
+    })()`);
+  }
+
+  /** The width of the navigation's links (a rail of icons is narrow). */
+  async navigationWidth(): Promise<number> {
+    const box = await this.page.getByRole('navigation', { name: 'Pages' }).boundingBox();
+    return box?.width ?? 0;
+  }
+
+  /** The accessible text of the top bar's rates, as a screen reader reads it. */
+  async ratesForScreenReaders(): Promise<string> {
+    return this.page.getByRole('group', { name: 'Current rates' }).ariaSnapshot();
+  }
+
+  /** Clicks "Stop engine…" (it asks first: see `Question`). */
+  async stopEngine(): Promise<void> {
+    await this.page.getByRole('button', { name: 'Stop engine…' }).click();
+  }
+
   async pressEnter(): Promise<void> {
     await this.page.keyboard.press('Enter');
   }

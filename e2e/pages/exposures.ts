@@ -101,13 +101,28 @@ export class ExposuresPage extends Dashboard {
 
   /** Fills the form and clicks Expose; resolves once the row for the local address is shown. */
   async expose(input: ExposeForm): Promise<void> {
+    await this.submit(input);
+    await this.row(`${input.localHost ?? '127.0.0.1'}:${input.localPort}`).waitFor({ timeout: WAIT_MS });
+  }
+
+  /** Fills the form and clicks Expose, and waits for nothing (a question may come first). */
+  async submit(input: ExposeForm): Promise<void> {
     const form = this.form();
     if (input.localHost !== undefined) await form.getByLabel('Local host').fill(input.localHost);
     await form.getByLabel('Local port').fill(String(input.localPort));
     await form.getByLabel(/^Name/).fill(input.name ?? '');
     await form.getByLabel(/^Public port/).fill(input.publicPort === undefined ? '' : String(input.publicPort));
     await form.getByRole('button', { name: 'Expose' }).click();
-    await this.row(`${input.localHost ?? '127.0.0.1'}:${input.localPort}`).waitFor({ timeout: WAIT_MS });
+  }
+
+  /** What the form's fields hold now (kept after a question answered "keep"). */
+  async formValues(): Promise<{ localPort: string; name: string; publicPort: string }> {
+    const form = this.form();
+    return {
+      localPort: await form.getByLabel('Local port').inputValue(),
+      name: await form.getByLabel(/^Name/).inputValue(),
+      publicPort: await form.getByLabel(/^Public port/).inputValue(),
+    };
   }
 
   /**

@@ -1,6 +1,12 @@
 /** The Profiles page: paste a config into a new profile, read what validation says, activate. */
 import type { Locator, Page } from 'playwright-core';
+import { Question } from './confirm.js';
 import { Dashboard } from './dashboard.js';
+
+/** How to answer "Save your changes?" when the editor holds unsaved edits; leave it out when none are expected. */
+export interface UnsavedAnswer {
+  unsaved?: 'Save' | 'Discard changes' | 'Cancel';
+}
 
 export interface ValidationView {
   valid: boolean;
@@ -27,10 +33,38 @@ export class ProfilesPage extends Dashboard {
   }
 
   /** Starts a new profile named `name` and pastes `text` into the editor. */
-  async pasteNewProfile(name: string, text: string): Promise<void> {
-    await this.page.getByRole('button', { name: 'New', exact: true }).click();
+  async pasteNewProfile(name: string, text: string, answer: UnsavedAnswer = {}): Promise<void> {
+    await this.newProfile(answer);
     await this.page.getByLabel('Profile name').fill(name);
     await this.replaceText(text);
+  }
+
+  /** Clicks New (answering the unsaved-changes question as told). */
+  async newProfile(answer: UnsavedAnswer = {}): Promise<void> {
+    const before = (await this.nameField().count()) > 0 ? await this.nameField().inputValue() : '';
+    await this.page.getByRole('button', { name: 'New', exact: true }).click();
+    await this.answer(answer);
+    // Saving first takes a round trip: wait until the editor holds the new draft.
+    if (answer.unsaved && answer.unsaved !== 'Cancel') await this.waitForNewDraft(before);
+  }
+
+  /** Answers "Save your changes?" if told to (it must then be asked). */
+  private async answer({ unsaved }: UnsavedAnswer): Promise<void> {
+    if (unsaved) await new Question(this.page).choose(unsaved);
+  }
+
+  /** The draft's name and text, and whether it is marked unsaved. */
+  async draft(): Promise<{ name: string; text: string; unsaved: boolean }> {
+    return {
+      name: await this.nameField().inputValue(),
+      // The editor's lines, joined without their line breaks: enough to tell texts apart.
+      text: (await this.editor().textContent()) ?? '',
+      unsaved: (await this.page.getByRole('region', { name: 'Profile editor' }).getByText('unsaved', { exact: true }).count()) > 0,
+    };
+  }
+
+  async savedNames(): Promise<string[]> {
+    return (await this.page.getByTestId('profile-item').locator('.title > span:first-child').allTextContents());
   }
 
   /** Replaces the editor's whole text with a real paste event (select all, then paste). */
@@ -72,12 +106,13 @@ export class ProfilesPage extends Dashboard {
   }
 
   /** Imports a file through the Import… button's file chooser. */
-  async importFile(fileName: string, text: string): Promise<void> {
+  async importFile(fileName: string, text: string, answer: UnsavedAnswer = {}): Promise<void> {
     const before = await this.nameField().inputValue().catch(() => '');
     const chooser = this.page.waitForEvent('filechooser');
     await this.page.getByRole('button', { name: 'Import…' }).click();
     await (await chooser).setFiles({ name: fileName, mimeType: 'application/json', buffer: Buffer.from(text) });
-    await this.waitForNewDraft(before);
+    await this.answer(answer);
+    if (answer.unsaved !== 'Cancel') await this.waitForNewDraft(before);
   }
 
   private nameField(): Locator {
@@ -96,7 +131,7 @@ export class ProfilesPage extends Dashboard {
   }
 
   /** Drops a file onto the profile list, as dragging it from a file manager does. */
-  async dropFile(fileName: string, text: string): Promise<void> {
+  async dropFile(fileName: string, text: string, answer: UnsavedAnswer = {}): Promise<void> {
     const before = await this.nameField().inputValue().catch(() => '');
     const data = await this.page.evaluateHandle(({ name, content }) => {
       const page = globalThis as unknown as {
@@ -110,15 +145,22 @@ export class ProfilesPage extends Dashboard {
     const target = this.page.getByRole('region', { name: 'Profiles' });
     await target.dispatchEvent('dragover', { dataTransfer: data });
     await target.dispatchEvent('drop', { dataTransfer: data });
-    await this.waitForNewDraft(before);
+    await this.answer(answer);
+    if (answer.unsaved !== 'Cancel') await this.waitForNewDraft(before);
   }
 
   async draftName(): Promise<string> {
     return this.nameField().inputValue();
   }
 
-  async openProfile(name: string): Promise<void> {
+  async openProfile(name: string, answer: UnsavedAnswer = {}): Promise<void> {
     await this.page.getByTestId('profile-item').filter({ hasText: name }).click();
+    await this.answer(answer);
+    if (answer.unsaved === 'Cancel') return;
+    await this.page.waitForFunction(
+      (wanted) => (globalThis as unknown as { document: { querySelector(selector: string): { value: string } | null } }).document.querySelector('input[aria-label="Profile name"]')?.value === wanted,
+      name,
+    );
     await this.page.locator('[data-testid="validation"][data-valid]').waitFor();
   }
 

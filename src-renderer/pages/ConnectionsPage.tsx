@@ -6,6 +6,7 @@ import { useVirtualizer } from '@tanstack/react-virtual';
 import { useMemo, useRef } from 'react';
 import { useShallow } from 'zustand/react/shallow';
 import type { ConnectionRow } from '../../src-core/host/api/index.js';
+import { useConfirm } from '../components/ConfirmDialog.js';
 import { EmptyState } from '../components/EmptyState.js';
 import { CloseIcon, InboxIcon, SearchIcon } from '../components/Icons.js';
 import { formatBytes, formatClock, formatDuration, formatRate, formatTarget } from '../format.js';
@@ -78,6 +79,19 @@ export function ConnectionsPage() {
   const closedCount = rows.filter((row) => row.closedAt !== null).length;
   const tunnels = rows.filter((row) => row.closedAt === null && row.kind === 'tunnel').length;
   const scroller = useRef<HTMLDivElement>(null);
+  const [ask, dialog] = useConfirm();
+  // Closing cuts every client at once and cannot be undone: ask first, with Cancel focused (issue 4/7).
+  const closeAll = async () => {
+    const answer = await ask({
+      kind: 'close-all',
+      title: `Close ${open === 1 ? 'the open connection' : `all ${open} open connections`}?`,
+      body: <p>Each client sees its connection cut, and this cannot be undone. Tunnel links to the portal stay up, and new connections still come in.</p>,
+      choices: [{ id: 'close', label: open === 1 ? 'Close 1 connection' : `Close ${open} connections`, tone: 'danger' }, { id: 'cancel', label: 'Cancel', tone: 'primary' }],
+      initial: 'cancel',
+      cancel: 'cancel',
+    });
+    if (answer === 'close') await closeAllConnections();
+  };
   const virtualizer = useVirtualizer({ count: visible.length, getScrollElement: () => scroller.current, estimateSize: () => ROW_HEIGHT, overscan: 12 });
 
   return (
@@ -90,15 +104,16 @@ export function ConnectionsPage() {
         </label>
         <label className="check"><input type="checkbox" checked={showTunnels} onChange={(event) => setShowTunnels(event.target.checked)} />Show tunnel links</label>
         <span className="spacer" />
-        <button type="button" className="button danger" onClick={() => void closeAllConnections()} disabled={open === 0}>Close all</button>
+        <button type="button" className="button danger" onClick={() => void closeAll()} disabled={open === 0}>Close all…</button>
       </div>
+      {dialog}
       {error ? <div className="notice error" role="alert" style={{ marginBottom: 12 }}>{error.message}</div> : null}
       <section className="card table connections" role="table" aria-label="Connections" aria-rowcount={visible.length}>
         <div className="table-head" role="row">
           {COLUMNS.map((column) => (
             <div role="columnheader" key={column.key} className={column.right ? 'right' : undefined} aria-sort={sort.key === column.key ? (sort.descending ? 'descending' : 'ascending') : 'none'}>
-              <button type="button" onClick={() => setSort(column.key)}>
-                {column.label}
+              <button type="button" onClick={() => setSort(column.key)} title={`Sort by ${column.label.toLowerCase()}`}>
+                <span className="label">{column.label}</span>
                 {sort.key === column.key ? <span aria-hidden="true">{sort.descending ? '↓' : '↑'}</span> : null}
               </button>
             </div>

@@ -4,7 +4,8 @@
  */
 import { useEffect, useRef, useState, useSyncExternalStore, type FormEvent } from 'react';
 import { useShallow } from 'zustand/react/shallow';
-import type { ExposureStatus, PortalKind } from '../../src-core/host/api/index.js';
+import type { ExposureInput, ExposureStatus, PortalKind } from '../../src-core/host/api/index.js';
+import { useConfirm, type ConfirmRequest } from '../components/ConfirmDialog.js';
 import { CopyButton } from '../components/CopyButton.js';
 import { EmptyState } from '../components/EmptyState.js';
 import { GlobeIcon, PauseIcon, PlayIcon, PlusIcon, ServerIcon, TrashIcon } from '../components/Icons.js';
@@ -41,10 +42,42 @@ interface FormFields {
 
 const EMPTY_FORM: FormFields = { localHost: '127.0.0.1', localPort: '', name: '', publicPort: '' };
 
+/** What the form would change on an exposure that already serves its local address, or null. */
+export function changeOfExisting(exposures: readonly ExposureStatus[], input: ExposureInput): { existing: ExposureStatus; patch: { name?: string; publicPort?: number | null } } | null {
+  const host = input.localHost ?? '127.0.0.1';
+  const existing = exposures.find((exposure) => exposure.localHost === host && exposure.localPort === input.localPort);
+  if (!existing) return null;
+  const patch: { name?: string; publicPort?: number | null } = {};
+  if (input.name !== undefined && input.name !== existing.name) patch.name = input.name;
+  if (input.publicPort !== undefined && input.publicPort !== existing.publicPort) patch.publicPort = input.publicPort;
+  return Object.keys(patch).length > 0 ? { existing, patch } : null;
+}
+
+function changeQuestion({ existing, patch }: NonNullable<ReturnType<typeof changeOfExisting>>): ConfirmRequest<'change' | 'keep'> {
+  const moves = 'publicPort' in patch;
+  const where = moves ? (patch.publicPort === null || patch.publicPort === undefined ? 'a public port the portal picks' : `public port ${patch.publicPort}`) : '';
+  const label = moves ? `Move it to ${patch.publicPort ?? 'any port'}` : `Rename it to “${patch.name ?? ''}”`;
+  return {
+    kind: 'exposure-exists',
+    title: `${localAddressOf(existing)} is already exposed as “${existing.name}”`,
+    body: moves ? (
+      <p>
+        {hasUsableAddress(existing) ? <>Its public address <code className="mono">{existing.publicAddress}</code> may already be shared. </> : null}
+        Moving it to {where} closes that address{hasUsableAddress(existing) ? ': whoever has it gets no answer' : ''}.
+        {patch.name !== undefined ? ` It would also be renamed to “${patch.name}”.` : ''}
+      </p>
+    ) : <p>Rename it to “{patch.name}”? Its public address stays the same.</p>,
+    choices: [{ id: 'change', label, tone: moves ? 'danger' : undefined }, { id: 'keep', label: 'Keep it as it is', tone: 'primary' }],
+    initial: 'keep',
+    cancel: 'keep',
+  };
+}
+
 function AddExposureForm() {
-  const { addExposure, error, busy, dismiss } = useAppStore(useShallow((state) => ({
-    addExposure: state.addExposure, error: state.exposureErrors[ADD_FORM] ?? null, busy: ADD_FORM in state.exposureBusy, dismiss: state.dismissExposureError,
+  const { addExposure, updateExposure, error, busy, dismiss } = useAppStore(useShallow((state) => ({
+    addExposure: state.addExposure, updateExposure: state.updateExposure, error: state.exposureErrors[ADD_FORM] ?? null, busy: ADD_FORM in state.exposureBusy, dismiss: state.dismissExposureError,
   })));
+  const [ask, dialog] = useConfirm();
   const [fields, setFields] = useState<FormFields>(EMPTY_FORM);
   const [fieldError, setFieldError] = useState<{ field: keyof FormFields; message: string } | null>(null);
   const portInput = useRef<HTMLInputElement>(null);
@@ -70,7 +103,16 @@ function AddExposureForm() {
       return;
     }
     setFieldError(null);
-    if (await addExposure(parsed.input)) setFields((current) => ({ ...EMPTY_FORM, localHost: current.localHost }));
+    const clear = () => setFields((current) => ({ ...EMPTY_FORM, localHost: current.localHost }));
+    const change = changeOfExisting(useAppStore.getState().exposures, parsed.input);
+    if (change) {
+      // Issue 4/7: a second "Expose" of the same local port used to rename the exposure and move its
+      // public port silently, turning an address someone was given into "Refused". Now it asks.
+      const answer = await ask(changeQuestion(change));
+      if (answer === 'change' && await updateExposure(change.existing.id, { ...change.patch, enabled: true })) clear();
+      return;
+    }
+    if (await addExposure(parsed.input)) clear();
   };
 
   const invalid = (field: keyof FormFields) => (fieldError?.field === field ? { 'aria-invalid': true, 'aria-describedby': 'add-exposure-error' } : {});
@@ -98,6 +140,7 @@ function AddExposureForm() {
         <button type="submit" className="button primary" disabled={busy}><PlusIcon />{busy ? 'Exposing…' : 'Expose'}</button>
       </div>
       {shown ? <div className="notice error" role="alert" id="add-exposure-error" data-testid="add-exposure-error">{shown}</div> : null}
+      {dialog}
     </form>
   );
 }

@@ -1,6 +1,7 @@
 /**
  * Overview: the one click (Expose localhost:80) and the exposures with their public addresses,
- * rates and totals, the 5-minute graph, bridges and portals with their links.
+ * rates and totals, the 5-minute graph, bridges and portals with their links, and a quiet line
+ * on how VMess is encrypted when that is not the usual path (`EngineStatus.cryptoNotice`).
  */
 import { useShallow } from 'zustand/react/shallow';
 import type { ExposureStatus } from '../../src-core/host/api/index.js';
@@ -223,6 +224,7 @@ export function OverviewPage({ theme }: { theme: string }) {
           </dl>
         </section>
       ) : null}
+      {running && status?.cryptoNotice ? <p className="faint engine-note" data-testid="crypto-notice">{status.cryptoNotice}</p> : null}
     </div>
   );
 }

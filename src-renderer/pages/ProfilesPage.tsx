@@ -6,6 +6,7 @@
 import { useEffect, useRef, useState, type DragEvent } from 'react';
 import { useShallow } from 'zustand/react/shallow';
 import { ConfigEditor } from '../components/ConfigEditor.js';
+import { useConfirm } from '../components/ConfirmDialog.js';
 import { EmptyState } from '../components/EmptyState.js';
 import { AlertIcon, CheckIcon, DownloadIcon, PlayIcon, PlusIcon, ProfilesIcon, ServerIcon, UploadIcon } from '../components/Icons.js';
 import { describeError, profileNameFromFile } from '../state/profiles.js';
@@ -79,16 +80,45 @@ export function ProfilesPage() {
 
   useEffect(() => setConfirmDelete(false), [draft?.openedAs]);
 
-  const importFiles = async (files: FileList | null) => {
+  const [ask, dialog] = useConfirm();
+  /**
+   * True when the editor may be replaced by `what` (issue 4/7: switching, New, Import and a drop
+   * used to drop unsaved edits silently): nothing unsaved, or saved now, or discarded on purpose.
+   */
+  const mayReplaceDraft = async (what: string): Promise<boolean> => {
+    const current = useAppStore.getState().draft;
+    if (!current?.dirty || current.readOnly) return true;
+    const answer = await ask({
+      kind: 'unsaved-profile',
+      title: `Save your changes to “${current.name.trim() || 'new profile'}”?`,
+      body: <p>{what} replaces what is in the editor. Your unsaved changes are lost unless you save them first.</p>,
+      choices: [{ id: 'save', label: 'Save', tone: 'primary' }, { id: 'discard', label: 'Discard changes', tone: 'danger' }, { id: 'cancel', label: 'Cancel' }],
+      initial: 'save',
+      cancel: 'cancel',
+    });
+    if (answer === 'save') return actions.saveDraft();
+    return answer === 'discard';
+  };
+
+  const importFiles = async (files: FileList | null, how: 'Importing' | 'The dropped file') => {
     const file = files?.[0];
     if (!file) return;
-    actions.newDraft(profileNameFromFile(file.name), await file.text());
+    const text = await file.text();
+    if (await mayReplaceDraft(`${how} “${file.name}”`)) actions.newDraft(profileNameFromFile(file.name), text);
+  };
+
+  const openProfile = async (name: string) => {
+    if (await mayReplaceDraft(`Opening “${name}”`)) await actions.openProfile(name);
+  };
+
+  const newProfile = async () => {
+    if (await mayReplaceDraft('A new profile')) actions.newDraft();
   };
 
   const onDrop = (event: DragEvent) => {
     event.preventDefault();
     setDragging(false);
-    void importFiles(event.dataTransfer.files);
+    void importFiles(event.dataTransfer.files, 'The dropped file');
   };
 
   const currentError = validation && !validation.ok && validatedText === text ? validation.error : null;
@@ -105,9 +135,9 @@ export function ProfilesPage() {
         <div className="card-header">
           <h2 id="profiles-title">Profiles</h2>
           <span className="spacer" style={{ flex: 1 }} />
-          <button type="button" className="button small" onClick={() => actions.newDraft()}><PlusIcon />New</button>
+          <button type="button" className="button small" onClick={() => void newProfile()}><PlusIcon />New</button>
           <button type="button" className="button small" onClick={() => fileInput.current?.click()}><UploadIcon />Import…</button>
-          <input ref={fileInput} type="file" accept=".json,.jsonc,application/json" hidden onChange={(event) => { void importFiles(event.target.files); event.target.value = ''; }} />
+          <input ref={fileInput} type="file" accept=".json,.jsonc,application/json" hidden onChange={(event) => { void importFiles(event.target.files, 'Importing'); event.target.value = ''; }} />
         </div>
         {loaded && profiles.length === 0 ? (
           <p className="card-body muted" style={{ margin: 0 }}>No profiles yet. Click New and paste a V2Ray config, import a file, or drop one here.</p>
@@ -115,7 +145,7 @@ export function ProfilesPage() {
           <ul aria-label="Saved profiles">
             {profiles.map((profile) => (
               <li key={profile.name}>
-                <button type="button" className="profile-item" aria-current={draft?.openedAs === profile.name} onClick={() => void actions.openProfile(profile.name)} data-testid="profile-item">
+                <button type="button" className="profile-item" aria-current={draft?.openedAs === profile.name} onClick={() => void openProfile(profile.name)} data-testid="profile-item">
                   <span className="title">
                     <span>{profile.name}</span>
                     {profile.active ? <span className="badge ok">active</span> : null}
@@ -190,7 +220,7 @@ export function ProfilesPage() {
             title="Open, paste or import a V2Ray config"
             actions={(
               <>
-                <button type="button" className="button primary" onClick={() => actions.newDraft()}><PlusIcon />New profile</button>
+                <button type="button" className="button primary" onClick={() => void newProfile()}><PlusIcon />New profile</button>
                 <button type="button" className="button" onClick={() => fileInput.current?.click()}><UploadIcon />Import a file…</button>
               </>
             )}
@@ -199,6 +229,7 @@ export function ProfilesPage() {
           </EmptyState>
         )}
       </section>
+      {dialog}
     </div>
   );
 }
