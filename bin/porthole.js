@@ -32,7 +32,10 @@ if (Number.parseInt(process.versions.node, 10) < NEEDED_MAJOR) {
     process.exit(1);
   }
   const { main } = await import(entry.href);
-  process.exitCode = await main(process.argv.slice(2));
-  // Everything is closed by now; should a socket or timer still hold the loop, exit anyway.
-  setTimeout(() => process.exit(), 1000).unref();
+  const code = await main(process.argv.slice(2));
+  // The engine is stopped: exit now rather than wait for the event loop to empty. Node's own
+  // clean-up at a natural exit waits for every pending request, and after a V2Ray bridge carried
+  // traffic one never completed: the process spun there forever after SIGTERM.
+  await Promise.all([process.stdout, process.stderr].map((stream) => new Promise((resolve) => stream.write('', resolve))));
+  process.exit(code);
 }

@@ -88,11 +88,28 @@ export function tlsErrorIsMismatch(error: unknown): boolean {
   return code !== 'ECONNRESET' && code !== 'EPIPE' && code !== 'ETIMEDOUT';
 }
 
+/**
+ * What OpenSSL says when a client's first bytes are no TLS record; which one depends on those
+ * bytes (a VMess or VLESS header begins with random bytes, so any of them turns up).
+ */
+const NOT_TLS_FROM_CLIENT = new Set([
+  'ERR_SSL_HTTP_REQUEST',
+  'ERR_SSL_WRONG_VERSION_NUMBER',
+  'ERR_SSL_UNSUPPORTED_PROTOCOL',
+  'ERR_SSL_PACKET_LENGTH_TOO_LONG',
+  'ERR_SSL_DATA_LENGTH_TOO_LONG',
+  'ERR_SSL_RECORD_LAYER_FAILURE',
+  'ERR_SSL_UNEXPECTED_RECORD',
+  'ERR_SSL_UNEXPECTED_MESSAGE',
+  'ERR_SSL_LENGTH_MISMATCH',
+  'ERR_SSL_UNKNOWN_PROTOCOL',
+]);
+
 /** Why a server's handshake failed, in the user's terms. */
 export function describeServerTlsError(error: unknown): string {
   const code = (error as { code?: string } | null)?.code ?? '';
   const message = tlsReason(error);
-  if (code === 'ERR_SSL_HTTP_REQUEST' || code === 'ERR_SSL_WRONG_VERSION_NUMBER' || code === 'ERR_SSL_UNSUPPORTED_PROTOCOL' || code === 'ERR_SSL_PACKET_LENGTH_TOO_LONG') {
+  if (NOT_TLS_FROM_CLIENT.has(code)) {
     return `the client did not speak TLS (${message}): is its "security" "none"?`;
   }
   if (/ALERT_(BAD_CERTIFICATE|UNKNOWN_CA|CERTIFICATE_UNKNOWN)/.test(code)) {
