@@ -12,6 +12,8 @@ import type { PolicyManager } from './features/policy.js';
 import { BlackholeOutbound } from './proxy/blackhole/outbound.js';
 import { DokodemoInbound } from './proxy/dokodemo/inbound.js';
 import { FreedomOutbound } from './proxy/freedom/outbound.js';
+import { HttpInbound } from './proxy/http/inbound.js';
+import { SocksInbound } from './proxy/socks/inbound.js';
 import { VlessInbound } from './proxy/vless/inbound.js';
 import { VlessOutbound } from './proxy/vless/outbound.js';
 import { VmessInbound } from './proxy/vmess/inbound.js';
@@ -61,6 +63,28 @@ const inboundFactories: { [P in InboundProtocol]: InboundFactory<P> } = {
     listenPort: port,
     users: config.settings.clients,
     fallbacks: config.settings.fallbacks,
+    ...(config.streamSettings ? { stream: config.streamSettings } : {}),
+  }, features.dispatcher, features.policies, log)),
+  socks: (config, features, log) => eachPort(config, (port) => new SocksInbound(config.tag ?? '', {
+    listenHost: listenHost(config.listen),
+    listenPort: port,
+    gateway: config.listen,
+    auth: config.settings.auth,
+    accounts: new Map(config.settings.accounts.map((account) => [account.user, account.pass])),
+    udp: config.settings.udp,
+    ...(config.settings.ip !== undefined ? { udpAddress: config.settings.ip } : {}),
+    timeout: config.settings.timeout,
+    level: config.settings.userLevel,
+    ...(config.streamSettings ? { stream: config.streamSettings } : {}),
+  }, features.dispatcher, features.policies, log)),
+  http: (config, features, log) => eachPort(config, (port) => new HttpInbound(config.tag ?? '', {
+    listenHost: listenHost(config.listen),
+    listenPort: port,
+    accounts: new Map(config.settings.accounts.map((account) => [account.user, account.pass])),
+    allowTransparent: config.settings.allowTransparent,
+    timeout: config.settings.timeout,
+    level: config.settings.userLevel,
+    ...(config.streamSettings ? { stream: config.streamSettings } : {}),
   }, features.dispatcher, features.policies, log)),
 };
 
@@ -81,6 +105,7 @@ const outboundFactories: { [P in OutboundProtocol]: OutboundFactory<P> } = {
   vless: (config, features, log) => new VlessOutbound(config.tag ?? '', {
     servers: config.settings.vnext,
     ...(config.mux?.enabled ? { muxConcurrency: config.mux.concurrency } : {}),
+    ...(config.streamSettings ? { stream: config.streamSettings } : {}),
   }, features.policies, log),
 };
 

@@ -22,6 +22,14 @@ export const ERROR_CODES = [
   'PH_VLESS_AUTH_FAILED',
   /** VLESS: a request or response header that does not parse. */
   'PH_VLESS_BAD_HEADER',
+  /** SOCKS: a greeting or request that does not parse, or a command the inbound does not serve. */
+  'PH_SOCKS_BAD_REQUEST',
+  /** SOCKS: no acceptable method, a wrong username/password, or SOCKS 4 where a password is required. */
+  'PH_SOCKS_AUTH_FAILED',
+  /** HTTP proxy: a request that does not parse, or one that is not for a proxy (no absolute URI). */
+  'PH_HTTP_BAD_REQUEST',
+  /** HTTP proxy: missing or wrong Basic `Proxy-Authorization` (answered with 407). */
+  'PH_HTTP_AUTH_FAILED',
   'PH_MUX_BAD_FRAME',
   'PH_MUX_UNKNOWN_SESSION',
   'PH_DIAL_REFUSED',

@@ -252,9 +252,9 @@ describe('loadConfig rejects with one line: file:line:column: path: message', ()
     // protocols
     ['{"inbounds": [{"port": 1, "protocol": "vmesss"}]}', 'PH_CONFIG_UNKNOWN_PROTOCOL c.json:1:39: inbounds[0].protocol: unknown protocol "vmesss" (did you mean "vmess"?)'],
     ['{"outbounds": [{"protocol": "freedon"}]}', 'PH_CONFIG_UNKNOWN_PROTOCOL c.json:1:29: outbounds[0].protocol: unknown protocol "freedon" (did you mean "freedom"?)'],
-    ['{"inbounds": [{"port": 1, "protocol": "Socks"}]}', 'PH_CONFIG_UNSUPPORTED c.json:1:39: inbounds[0].protocol: protocol "socks" is not supported by Porthole yet (inbound protocols: "dokodemo-door", "vmess", "vless")'],
+    ['{"inbounds": [{"port": 1, "protocol": "Shadowsocks"}]}', 'PH_CONFIG_UNSUPPORTED c.json:1:39: inbounds[0].protocol: protocol "shadowsocks" is not supported by Porthole yet (inbound protocols: "dokodemo-door", "vmess", "vless", "socks", "http")'],
     ['{"outbounds": [{"protocol": "dns"}]}', 'PH_CONFIG_UNSUPPORTED c.json:1:29: outbounds[0].protocol: protocol "dns" is not supported by Porthole yet (outbound protocols: "freedom", "vmess", "blackhole", "vless")'],
-    ['{"inbounds": [{"port": 1}]}', 'PH_CONFIG_UNKNOWN_PROTOCOL c.json:1:15: inbounds[0].protocol: missing "protocol": Porthole supports inbound protocols "dokodemo-door", "vmess", "vless"'],
+    ['{"inbounds": [{"port": 1}]}', 'PH_CONFIG_UNKNOWN_PROTOCOL c.json:1:15: inbounds[0].protocol: missing "protocol": Porthole supports inbound protocols "dokodemo-door", "vmess", "vless", "socks", "http"'],
     // values
     [`{"inbounds": [${VMESS_IN(UUID)}, ${VMESS_IN('nope')}]}`, 'PH_CONFIG_VALUE c.json:1:195: inbounds[1].settings.clients[0].id: invalid UUID "nope": expected 32 hex digits, optionally as 8-4-4-4-12 groups separated by "-"'],
     ['{"inbounds": [{"port": 1, "protocol": "vmess", "settings": {"clients": [{}]}}]}', 'PH_CONFIG_VALUE c.json:1:73: inbounds[0].settings.clients[0].id: missing "id": invalid UUID "": expected 32 hex digits, optionally as 8-4-4-4-12 groups separated by "-"'],
@@ -290,7 +290,7 @@ describe('loadConfig rejects with one line: file:line:column: path: message', ()
     ['{"routing": {"rules": [{"type": "field", "balancerTag": "b", "port": 1}]}}', 'PH_CONFIG_UNSUPPORTED c.json:1:57: routing.rules[0].balancerTag: balancers are not supported by Porthole yet: use "outboundTag"'],
     // unsupported features
     ['{"inbounds": [{"port": 1, "protocol": "vmess", "streamSettings": {"network": "kcp"}}]}', 'PH_CONFIG_UNSUPPORTED c.json:1:78: inbounds[0].streamSettings.network: transport "mkcp" is not supported by Porthole yet (only "tcp" and "ws")'],
-    ['{"outbounds": [{"protocol": "freedom", "streamSettings": {"security": "TLS"}}]}', 'PH_CONFIG_UNSUPPORTED c.json:1:71: outbounds[0].streamSettings.security: TLS on a "freedom" outbound is not supported by Porthole yet (only on "vmess")'],
+    ['{"outbounds": [{"protocol": "freedom", "streamSettings": {"security": "TLS"}}]}', 'PH_CONFIG_UNSUPPORTED c.json:1:71: outbounds[0].streamSettings.security: TLS on a "freedom" outbound is not supported by Porthole yet (only on "vmess" and "vless")'],
     ['{"inbounds": [{"port": 1, "protocol": "vmess", "streamSettings": {"tcpSettings": {"header": {"type": "http"}}}}]}', 'PH_CONFIG_UNSUPPORTED c.json:1:102: inbounds[0].streamSettings.tcpSettings.header.type: the TCP "http" header is not supported by Porthole yet (use {"type": "none"})'],
     ['{"inbounds": [{"port": 1, "protocol": "dokodemo-door", "settings": {"followRedirect": true}}]}', 'PH_CONFIG_UNSUPPORTED c.json:1:87: inbounds[0].settings.followRedirect: followRedirect (transparent proxy) is not supported by Porthole yet'],
     ['{"inbound": {"port": 1, "protocol": "vmess"}}', 'PH_CONFIG_UNSUPPORTED c.json:1:13: inbound: "inbound" is deprecated: use the "inbounds" list (Porthole does not read deprecated fields)'],

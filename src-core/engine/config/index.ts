@@ -83,4 +83,5 @@ export type {
   RoutingConfig, RoutingDomainStrategy, RoutingRule, SystemPolicy, VmessInbound, VmessInboundSettings, VmessOutbound,
   VmessOutboundSettings, VmessSecurity, VmessServer, VmessUser,
   VlessFallback, VlessInbound, VlessInboundSettings, VlessOutbound, VlessOutboundSettings, VlessServer, VlessUser,
+  HttpInbound, HttpInboundSettings, ProxyAccount, SocksInbound, SocksInboundSettings,
 } from './types.js';

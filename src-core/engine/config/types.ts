@@ -258,7 +258,49 @@ export interface VlessFallback {
   readonly xver: 0;
 }
 
-export type InboundConfig = DokodemoInbound | VmessInbound | VlessInbound;
+/** A user name and password of a `socks` or `http` inbound (`accounts`). */
+export interface ProxyAccount {
+  readonly user: string;
+  readonly pass: string;
+}
+
+/** `socks` server: SOCKS 4, 4a and 5 (V2Ray 4.34 `proxy/socks`). */
+export interface SocksInbound extends InboundCommon {
+  readonly protocol: 'socks';
+  readonly settings: SocksInboundSettings;
+}
+
+export interface SocksInboundSettings {
+  /** `password`: SOCKS 5 username/password only (SOCKS 4 refused). Unknown values read as `noauth`. */
+  readonly auth: 'noauth' | 'password';
+  /** Unique user names, in file order of their last entry (a repeated name keeps its last password). */
+  readonly accounts: readonly ProxyAccount[];
+  /** Accept UDP ASSOCIATE, and datagrams on the same port. Default false. */
+  readonly udp: boolean;
+  /** The address a UDP ASSOCIATE reply names (canonical IP or domain); omitted when unset. */
+  readonly ip?: string;
+  /** Deprecated idle timeout in seconds; 0 = unset. With `userLevel` 0 it replaces `connIdle`. */
+  readonly timeout: number;
+  readonly userLevel: number;
+}
+
+/** `http` proxy server: CONNECT and absolute-form requests (V2Ray 4.34 `proxy/http`). */
+export interface HttpInbound extends InboundCommon {
+  readonly protocol: 'http';
+  readonly settings: HttpInboundSettings;
+}
+
+export interface HttpInboundSettings {
+  /** Idle timeout in seconds; 0 = unset. With `userLevel` 0 it replaces `connIdle`. */
+  readonly timeout: number;
+  /** Basic proxy authentication when not empty (a repeated name keeps its last password). */
+  readonly accounts: readonly ProxyAccount[];
+  /** Forward origin-form requests (no absolute URI) to their `Host`. Default false (400). */
+  readonly allowTransparent: boolean;
+  readonly userLevel: number;
+}
+
+export type InboundConfig = DokodemoInbound | VmessInbound | VlessInbound | SocksInbound | HttpInbound;
 export type InboundProtocol = InboundConfig['protocol'];
 
 // ---------------------------------------------------------------------------------------------

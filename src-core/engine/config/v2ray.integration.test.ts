@@ -226,7 +226,7 @@ const ROWS: readonly Row[] = [
   ['transport kcpSettings mtu 100, a stream takes it', '{"transport": {"kcpSettings": {"mtu": 100}}, "inbounds": [{"port": 1, "protocol": "vmess"}]}', false],
   ['transport wsSettings path as a number', '{"transport": {"wsSettings": {"path": 5}}}', false],
   // what Porthole does not support yet
-  ['socks inbound', inbound('"port": 1, "protocol": "socks"'), true, false, 'protocol not supported by Porthole yet'],
+  ['shadowsocks inbound', inbound('"port": 1, "protocol": "shadowsocks", "settings": {"method": "aes-128-gcm", "password": "p"}'), true, false, 'protocol not supported by Porthole yet'],
   ['websocket transport', inbound('"port": 1, "protocol": "vmess", "streamSettings": {"network": "ws", "wsSettings": {"path": "/t", "headers": {"Host": "a"}}}'), true],
   ['websocket + TLS on a vmess outbound', outbound(`"protocol": "vmess", "settings": {"vnext": [{"address": "a.example", "port": 443, "users": [{"id": "${UUID}"}]}]}, "streamSettings": {"network": "ws", "security": "tls", "tlsSettings": {"serverName": "a.example", "alpn": ["http/1.1"], "allowInsecure": false}}`), true],
   ['TLS certificate with neither file nor lines', outbound('"protocol": "vmess", "settings": {"vnext": [{"address": "a", "port": 1, "users": [{"id": "' + UUID + '"}]}]}, "streamSettings": {"security": "tls", "tlsSettings": {"certificates": [{"usage": "verify"}]}}'), false],

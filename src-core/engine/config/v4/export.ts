@@ -4,7 +4,7 @@
  * routing conditions (which never match) are written as `""`, the spelling V2Ray reads that way.
  */
 import type {
-  DomainMatcher, InboundConfig, LevelPolicySettings, LogTarget, OutboundConfig, PortRange, PortholeConfig, RoutingRule, VlessFallback, VlessUser, VmessUser,
+  DomainMatcher, InboundConfig, ProxyAccount, LevelPolicySettings, LogTarget, OutboundConfig, PortRange, PortholeConfig, RoutingRule, VlessFallback, VlessUser, VmessUser,
 } from '../types.js';
 import { exportStreamSettings } from './stream.js';
 
@@ -50,6 +50,10 @@ function vlessFallback(f: VlessFallback): Json {
   return { ...(f.alpn !== '' ? { alpn: f.alpn } : {}), ...(f.path !== '' ? { path: f.path } : {}), type: f.type, dest: f.dest, xver: f.xver };
 }
 
+function account(a: ProxyAccount): Json {
+  return { user: a.user, pass: a.pass };
+}
+
 function inbound(ib: InboundConfig): Json {
   const common = {
     ...(ib.tag !== undefined ? { tag: ib.tag } : {}), listen: ib.listen, port: portRange(ib.port), protocol: ib.protocol,
@@ -69,6 +73,17 @@ function inbound(ib: InboundConfig): Json {
   if (ib.protocol === 'vless') {
     const s = ib.settings;
     return { ...common, settings: { clients: s.clients.map((u) => vlessUser(u)), decryption: 'none', fallbacks: s.fallbacks.map(vlessFallback) } };
+  }
+  if (ib.protocol === 'socks') {
+    const s = ib.settings;
+    return {
+      ...common,
+      settings: { auth: s.auth, accounts: s.accounts.map(account), udp: s.udp, ...(s.ip !== undefined ? { ip: s.ip } : {}), timeout: s.timeout, userLevel: s.userLevel },
+    };
+  }
+  if (ib.protocol === 'http') {
+    const s = ib.settings;
+    return { ...common, settings: { timeout: s.timeout, accounts: s.accounts.map(account), allowTransparent: s.allowTransparent, userLevel: s.userLevel } };
   }
   const s = ib.settings;
   return {

@@ -4,11 +4,13 @@
  */
 import type { InboundConfig, PortRange } from '../types.js';
 import { buildDokodemoSettings } from './dokodemo.js';
+import { buildHttpInboundSettings } from './http.js';
 import type { BuildContext } from './decode.js';
 import { Struct, absentNode, fail, readBool, readString, readStringList, readUint, record, typeError, warn } from './decode.js';
 import type { JsonNode } from './jsonc.js';
 import { parseAddress, parseStringPort } from './net.js';
 import { V2RAY_INBOUND_PROTOCOLS, resolveProtocol } from './protocols.js';
+import { buildSocksInboundSettings } from './socks.js';
 import { buildStreamSettings } from './stream.js';
 import { buildVlessInboundSettings } from './vless.js';
 import { buildVmessInboundSettings } from './vmess.js';
@@ -17,7 +19,7 @@ export const INBOUND_FIELDS = [
   'protocol', 'port', 'listen', 'settings', 'tag', 'allocate', 'streamSettings', 'domainOverride', 'sniffing',
 ] as const;
 
-const SUPPORTED = ['dokodemo-door', 'vmess', 'vless'] as const;
+const SUPPORTED = ['dokodemo-door', 'vmess', 'vless', 'socks', 'http'] as const;
 
 /**
  * V2Ray `PortRange`: a number (0..65535), or a string "80", "1000-2000" or "env:NAME"; from <= to.
@@ -101,6 +103,10 @@ export function buildInbound(ctx: BuildContext, node: JsonNode): InboundConfig {
     ? { ...common, protocol, settings: buildVmessInboundSettings(ctx, settingsNode) }
     : protocol === 'vless'
       ? { ...common, protocol, settings: buildVlessInboundSettings(ctx, settingsNode) }
-      : { ...common, protocol, settings: buildDokodemoSettings(ctx, settingsNode) };
+      : protocol === 'socks'
+        ? { ...common, protocol, settings: buildSocksInboundSettings(ctx, settingsNode) }
+        : protocol === 'http'
+          ? { ...common, protocol, settings: buildHttpInboundSettings(ctx, settingsNode) }
+          : { ...common, protocol, settings: buildDokodemoSettings(ctx, settingsNode) };
   return record(ctx, inbound, node, { tag: tagNode });
 }

@@ -68,6 +68,19 @@ describe('streamSettings build', () => {
     expect(again).toEqual(config);
   });
 
+  it('VLESS takes TLS and WebSocket too, inbound and outbound', () => {
+    const id = 'b831381d-6324-4d53-ad4f-8cda48b30811';
+    const text = JSON.stringify({
+      inbounds: [{ port: 1, protocol: 'vless', settings: { clients: [{ id }], decryption: 'none' }, streamSettings: { network: 'ws', security: 'tls', tlsSettings: { certificates: [KEYED] }, wsSettings: { path: '/v' } } }],
+      outbounds: [{ protocol: 'vless', settings: { vnext: [{ address: 'a.example', port: 443, users: [{ id, encryption: 'none' }] }] }, streamSettings: { security: 'tls' } }],
+    });
+    const config = loadConfig([{ name: 'c.json', text }], { env: {} });
+    expect([config.inbounds[0]?.streamSettings, config.outbounds[0]?.streamSettings]).toEqual([
+      { network: 'websocket', security: 'tls', tls: { allowInsecure: false, disableSystemRoot: false, enableSessionResumption: false, certificates: [{ usage: 'encipherment', ...KEYED }] }, ws: { path: '/v', headers: {} } },
+      { network: 'tcp', security: 'tls', tls: { allowInsecure: false, disableSystemRoot: false, enableSessionResumption: false, certificates: [] } },
+    ]);
+  });
+
   it('warns about settings of a transport the stream does not use', () => {
     const config = loadConfig([{ name: 'c.json', text: inbound({ network: 'ws', security: 'none', tlsSettings: {}, kcpSettings: {} }) }], { env: {} });
     expect(warningsOf(config).map((warning) => warning.message).filter((message) => message.includes('ignored'))).toEqual(['tlsSettings is ignored: TLS is off', 'kcpSettings is ignored: this stream does not use that transport']);
@@ -90,8 +103,8 @@ describe('streamSettings errors: one line at the field', () => {
   add(outbound({ security: 'tls', tlsSettings: { alpn: 5 } }), '5}', 'PH_CONFIG_TYPE # outbounds[0].streamSettings.tlsSettings.alpn: expected a list of strings or a comma-separated string, got 5');
   add(outbound({ network: 'ws', wsSettings: { acceptProxyProtocol: true } }), 'true', 'PH_CONFIG_UNSUPPORTED # outbounds[0].streamSettings.wsSettings.acceptProxyProtocol: acceptProxyProtocol is not supported by Porthole yet');
   add(outbound({ network: 'ws', wsSettings: { path: 5 } }), '5}', 'PH_CONFIG_TYPE # outbounds[0].streamSettings.wsSettings.path: expected a string, got 5');
-  add(outbound({ network: 'ws' }, 'freedom'), '"ws"', 'PH_CONFIG_UNSUPPORTED # outbounds[0].streamSettings.network: WebSocket on a "freedom" outbound is not supported by Porthole yet (only on "vmess")');
-  add(inbound({ security: 'tls', tlsSettings: { certificates: [KEYED] } }, 'dokodemo-door'), '"tls"', 'PH_CONFIG_UNSUPPORTED # inbounds[0].streamSettings.security: TLS on a "dokodemo-door" inbound is not supported by Porthole yet (only on "vmess")');
+  add(outbound({ network: 'ws' }, 'freedom'), '"ws"', 'PH_CONFIG_UNSUPPORTED # outbounds[0].streamSettings.network: WebSocket on a "freedom" outbound is not supported by Porthole yet (only on "vmess" and "vless")');
+  add(inbound({ security: 'tls', tlsSettings: { certificates: [KEYED] } }, 'dokodemo-door'), '"tls"', 'PH_CONFIG_UNSUPPORTED # inbounds[0].streamSettings.security: TLS on a "dokodemo-door" inbound is not supported by Porthole yet (only on "vmess" and "vless")');
   const transportDefault = JSON.stringify({ transport: { wsSettings: { path: '/t' } }, inbounds: [{ port: 1, protocol: 'vmess', streamSettings: { network: 'ws' } }] });
   add(transportDefault, '{"path"', 'PH_CONFIG_UNSUPPORTED # transport.wsSettings: transport.wsSettings as the default of WebSocket streams is not supported by Porthole yet: put "wsSettings" in each streamSettings');
 

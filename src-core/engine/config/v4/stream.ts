@@ -1,10 +1,10 @@
 /**
  * `streamSettings` (per inbound/outbound) and the top-level `transport` section. V2Ray
- * `infra/conf/transport_internet.go` (4.34). Porthole carries connections over TCP or WebSocket,
- * each with or without TLS (`transport/internet/`); it rejects, as not supported yet, the other
- * transports (mKCP, HTTP/2, QUIC, domain sockets) and what else changes the bytes on the wire or
- * the socket (TCP HTTP header obfuscation, PROXY protocol, tproxy, SO_MARK). Settings for
- * transports that are not selected are ignored with a warning, after the checks V2Ray makes on
+ * `infra/conf/transport_internet.go` (4.34). Porthole carries VMess and VLESS connections over
+ * TCP or WebSocket, each with or without TLS (`transport/internet/`); it rejects, as not supported
+ * yet, the other transports (mKCP, HTTP/2, QUIC, domain sockets) and what else changes the bytes on
+ * the wire or the socket (TCP HTTP header obfuscation, PROXY protocol, tproxy, SO_MARK). Settings
+ * for transports that are not selected are ignored with a warning, after the checks V2Ray makes on
  * them (`transport-settings.ts`).
  */
 import type { StreamSettings, TlsCertificate, TlsSettings, WebSocketSettings } from '../types.js';
@@ -22,7 +22,7 @@ const TRANSPORTS: Record<string, string> = {
 };
 
 /** Protocols whose handlers dial or listen through `transport/internet` (the others only speak plain TCP). */
-const STREAM_PROTOCOLS: readonly string[] = ['vmess'];
+const STREAM_PROTOCOLS: readonly string[] = ['vmess', 'vless'];
 
 function checkTcpSettings(ctx: BuildContext, node: JsonNode | undefined): void {
   if (node === undefined) return;
@@ -177,7 +177,7 @@ export function buildStreamSettings(ctx: BuildContext, node: JsonNode | undefine
   if (network === 'tcp' && security === 'none') return undefined;
   if (!STREAM_PROTOCOLS.includes(protocol)) {
     const what = network === 'websocket' ? 'WebSocket' : 'TLS';
-    fail('PH_CONFIG_UNSUPPORTED', (network === 'websocket' ? networkNode : securityNode) ?? node, `${what} on a "${protocol}" ${role} is not supported by Porthole yet (only on "vmess")`);
+    fail('PH_CONFIG_UNSUPPORTED', (network === 'websocket' ? networkNode : securityNode) ?? node, `${what} on a "${protocol}" ${role} is not supported by Porthole yet (only on ${STREAM_PROTOCOLS.map((name) => `"${name}"`).join(' and ')})`);
   }
   return { network, security, ...(tls ? { tls } : {}), ...(ws ? { ws } : {}) };
 }

@@ -2,12 +2,14 @@
  * VLESS server (V2Ray 4.34 `proxy/vless/inbound`): reads the request header, looks the UUID up,
  * dispatches the target, and carries the body both ways (raw bytes for TCP, length-prefixed
  * packets for UDP, Mux.Cool sessions for command 0x03). A portal's bridge links can arrive here.
+ * Connections arrive through `transport/internet` (TCP, TLS, WebSocket, as `streamSettings` say).
  *
  * Not VLESS, or an unknown user: with `fallbacks`, the connection (every byte read so far
  * included) is relayed to the chosen fallback, so the port also serves e.g. a web site; without,
- * it is closed with one log line naming the peer. 4.34 drains nothing here (unlike VMess).
+ * it is closed with one log line naming the peer. 4.34 drains nothing here (unlike VMess). The
+ * fallback is chosen by the ALPN protocol TLS negotiated (only when TLS carries VLESS directly,
+ * not under WebSocket, as in 4.34) and by the request path of the first bytes.
  */
-import type net from 'node:net';
 import { formatErrorLine, type PortholeError } from '../../common/errors.js';
 import { MuxServer } from '../../common/mux/server.js';
 import type { Destination } from '../../common/net.js';
@@ -17,8 +19,9 @@ import type { CountedStream, Dispatcher } from '../../features/dispatcher.js';
 import type { InboundHandler } from '../../features/inbound.js';
 import { errorKindOf, type ComponentLogger } from '../../features/log.js';
 import type { PolicyManager } from '../../features/policy.js';
+import type { StreamSettings } from '../../config/types.js';
+import { listen, type Connection, type Listener } from '../../transport/internet/index.js';
 import { pumpBoth } from '../../transport/pump.js';
-import { closeServer, listenTcp } from '../../transport/tcp.js';
 import { userKeyOf, uuidBytes } from './account.js';
 import { encodeResponseHeader, parseRequestHeader, type VlessRequest } from './codec.js';
 import { COMMAND, FALLBACK_MIN_FIRST_BYTES, MAX_REQUEST_HEADER_BYTES } from './consts.js';
@@ -37,6 +40,8 @@ export interface VlessInboundSettings {
   listenPort: number;
   users: readonly VlessInboundUser[];
   fallbacks: readonly FallbackTarget[];
+  /** How connections arrive (`streamSettings`); plain TCP when omitted. */
+  stream?: StreamSettings;
 }
 
 interface UserInfo {
@@ -45,15 +50,18 @@ interface UserInfo {
   key: string;
 }
 
-/** A connection from the TLS layer says which ALPN protocol it negotiated (tls.TLSSocket). */
-function alpnOf(socket: net.Socket): string | undefined {
+/**
+ * The ALPN protocol of a connection that TLS carries directly (a tls.TLSSocket says it); none for
+ * plain TCP, and none under WebSocket, where 4.34's connection is not a `*tls.Conn` either.
+ */
+function alpnOf(socket: Connection): string | undefined {
   const alpn = (socket as { alpnProtocol?: string | false | null }).alpnProtocol;
   return typeof alpn === 'string' ? alpn : undefined;
 }
 
 export class VlessInbound implements InboundHandler {
-  private server: net.Server | undefined;
-  private readonly sockets = new Roster<net.Socket>();
+  private server: Listener | undefined;
+  private readonly sockets = new Roster<Connection>();
   private readonly users = new Map<string, UserInfo>();
   private readonly fallbacks: FallbackTable | undefined;
 
@@ -72,22 +80,27 @@ export class VlessInbound implements InboundHandler {
   }
 
   async start(): Promise<void> {
-    this.server = await listenTcp({ host: this.settings.listenHost, port: this.settings.listenPort }, (socket) => this.accept(socket));
+    this.server = await listen({
+      host: this.settings.listenHost,
+      port: this.settings.listenPort,
+      stream: this.settings.stream,
+      // A failed TLS or WebSocket handshake is a scanner or a misconfigured client: summarised per address.
+      onRejected: (source, why, severity) => this.log.summarised(severity, `transport ${source.replace(/:\d+$/, '')}`, `rejected a connection from ${source}: ${why}`),
+    }, (socket) => this.accept(socket));
   }
 
   address(): { host: string; port: number } | undefined {
-    const bound = this.server?.address();
-    return bound && typeof bound === 'object' ? { host: bound.address, port: bound.port } : undefined;
+    return this.server?.address();
   }
 
   async close(): Promise<void> {
     const server = this.server;
     this.server = undefined;
     for (const socket of this.sockets.toArray()) socket.destroy();
-    if (server) await closeServer(server);
+    if (server) await server.close();
   }
 
-  private accept(socket: net.Socket): void {
+  private accept(socket: Connection): void {
     const membership = this.sockets.add(socket);
     socket.once('close', () => membership.remove());
     socket.on('error', () => {});
@@ -147,7 +160,7 @@ export class VlessInbound implements InboundHandler {
   }
 
   /** Relays the whole connection, `seen` first, to the fallback 4.34 would pick. */
-  private fallback(socket: net.Socket, source: string, seen: Buffer, first: Buffer, why: string): void {
+  private fallback(socket: Connection, source: string, seen: Buffer, first: Buffer, why: string): void {
     const pick = pickFallback(this.fallbacks!, first, alpnOf(socket));
     if ('error' in pick) {
       this.log.summarised('warning', `fallback none ${socket.remoteAddress}`, `connection from ${source} is not VLESS (${why}) and has no fallback: ${pick.error}`);
@@ -157,14 +170,19 @@ export class VlessInbound implements InboundHandler {
     const { fallback } = pick;
     this.log.info(`connection from ${source} falls back to ${fallback.dest}${pick.path !== undefined ? ` (path ${pick.path})` : ''}: ${why}`);
     const policy = this.policies.forLevel(0);
-    // Outside the dispatcher, so the idle timeout is kept here (4.34: connIdle of level 0).
-    socket.setTimeout(policy.connectionIdleMs, () => socket.destroy());
+    // Outside the dispatcher, so the idle timeout is kept here (4.34: connIdle of level 0): a
+    // byte either way restarts it, whatever carries the connection (TCP, TLS, WebSocket).
+    const idle = setTimeout(() => socket.destroy(), policy.connectionIdleMs);
+    const active = () => idle.refresh();
+    socket.on('data', active);
+    socket.once('close', () => clearTimeout(idle));
     dialFallback(fallback, () => !socket.destroyed).then(
       (remote) => {
         if (socket.destroyed) {
           remote.destroy();
           return;
         }
+        remote.on('data', active);
         remote.write(seen);
         void pumpBoth(socket, remote);
         socket.resume();
@@ -176,7 +194,7 @@ export class VlessInbound implements InboundHandler {
     );
   }
 
-  private serve(socket: net.Socket, source: string, request: VlessRequest<UserInfo>, rest: Buffer): void {
+  private serve(socket: Connection, source: string, request: VlessRequest<UserInfo>, rest: Buffer): void {
     const { user } = request;
     const sessionFields = {
       inboundTag: this.tag,

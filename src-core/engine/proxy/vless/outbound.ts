@@ -1,11 +1,11 @@
 /**
  * VLESS client (V2Ray 4.34 `proxy/vless/outbound`): dials a server of `vnext` (round robin, the
  * next one on failure), sends the request header with the first payload, strips the response
- * header, and carries the body both ways. With the outbound's `mux` on, connections become
+ * header, and carries the body both ways, over what `streamSettings` say (`transport/internet`:
+ * TCP, TLS, WebSocket). With the outbound's `mux` on, connections become
  * sessions of Mux.Cool links that go out as command 0x03 (mux-pool.ts), as 4.34's outbound
  * handler does for every proxy.
  */
-import type { Socket } from 'node:net';
 import { PortholeError, formatErrorLine } from '../../common/errors.js';
 import { formatDestination, type Destination } from '../../common/net.js';
 import type { Session } from '../../common/session.js';
@@ -14,7 +14,8 @@ import type { OutboundHandler } from '../../features/outbound.js';
 import type { PolicyManager } from '../../features/policy.js';
 import type { Link } from '../../transport/link.js';
 import { pumpBoth } from '../../transport/pump.js';
-import { dialTcp } from '../../transport/tcp.js';
+import type { StreamSettings } from '../../config/types.js';
+import { dial, prepareDialer, type Connection } from '../../transport/internet/index.js';
 import { uuidBytes } from './account.js';
 import { commandFor, encodeRequestHeader, parseResponseHeader } from './codec.js';
 import { COMMAND, REQUEST_FLUSH_WAIT_MS } from './consts.js';
@@ -32,6 +33,8 @@ export interface VlessOutboundSettings {
   /** Mux.Cool: at most this many sessions per link; absent when mux is off. */
   muxConcurrency?: number;
   dialTimeoutMs?: number;
+  /** How the connections to the servers are carried (`streamSettings`); plain TCP when omitted. */
+  stream?: StreamSettings;
 }
 
 interface PreparedServer {
@@ -51,6 +54,8 @@ export class VlessOutbound implements OutboundHandler {
     private readonly policies: PolicyManager,
     private readonly log: ComponentLogger,
   ) {
+    // A certificate file that cannot be read fails here, at start, with its config place.
+    prepareDialer(settings.stream);
     this.servers = settings.servers.map((server) => ({
       address: server.address,
       port: server.port,
@@ -91,17 +96,22 @@ export class VlessOutbound implements OutboundHandler {
       expectHeader: parseResponseHeader,
       onDroppedDatagram: (length) => this.log.warning(`dropped a ${length}-byte datagram: VLESS carries at most 2046`, session.id),
     });
-    stream.on('error', (error) => this.log.info(`connection to ${server.address}:${server.port} ended: ${formatErrorLine(error)}`, session.id));
+    const peer = `${server.address}:${server.port}`;
+    stream.on('error', (error) => {
+      // A misconfigured link fails every redial the same way: one summarised warning per server.
+      if (stream.closedBeforeHeader) this.log.summarised('warning', `unanswered ${this.tag} ${peer}`, `connection to ${peer} failed: ${formatErrorLine(error)}`, session.id);
+      else this.log.info(`connection to ${peer} ended: ${formatErrorLine(error)}`, session.id);
+    });
     return stream;
   }
 
-  private async dial(session: Session, target: Destination): Promise<{ socket: Socket; server: PreparedServer }> {
+  private async dial(session: Session, target: Destination): Promise<{ socket: Connection; server: PreparedServer }> {
     let lastError: unknown;
     for (let attempt = 0; attempt < this.servers.length; attempt += 1) {
       const index = (this.nextServer + attempt) % this.servers.length;
       const server = this.servers[index]!;
       try {
-        const socket = await dialTcp(server.address, server.port, this.settings.dialTimeoutMs);
+        const socket = await dial(server.address, server.port, this.settings.stream, this.settings.dialTimeoutMs);
         this.nextServer = index;
         return { socket, server };
       } catch (error) {

@@ -8,7 +8,6 @@
  * waits for 'drain'). Our `end()` half-closes the socket; the peer's FIN ends our readable side.
  * It counts body bytes as net.Socket counts its own, so the dispatcher takes it as it is.
  */
-import type net from 'node:net';
 import { Duplex } from 'node:stream';
 import { PortholeError } from '../../common/errors.js';
 import { PACKET_LINK_BUFFER } from '../../transport/link.js';
@@ -36,9 +35,12 @@ export class VlessStream extends Duplex {
   private readonly packets: PacketDecoder | undefined;
   /** Body bytes (datagram payloads for UDP) received from the peer. */
   bytesRead = 0;
+  /** The peer ended the connection before the header we expected (`expectHeader`). */
+  closedBeforeHeader = false;
   private bytesSent = 0;
 
-  constructor(private readonly socket: net.Socket, private readonly options: VlessStreamOptions) {
+  /** `socket`: the connection from `transport/internet` (TCP, TLS or WebSocket). */
+  constructor(private readonly socket: Duplex, private readonly options: VlessStreamOptions) {
     super(options.packet ? { allowHalfOpen: true, objectMode: true, highWaterMark: PACKET_LINK_BUFFER } : { allowHalfOpen: true, highWaterMark: options.highWaterMark });
     this.packets = options.packet ? new PacketDecoder() : undefined;
     if (options.expectHeader) this.header = Buffer.alloc(0);
@@ -100,7 +102,9 @@ export class VlessStream extends Duplex {
   private onSocketEnd(): void {
     if (this.readableEnded || this.destroyed) return;
     if (this.header !== undefined) {
-      this.destroy(new PortholeError('PH_CONNECTION_RESET', 'vless: connection closed before the response header', { severity: 'info' }));
+      // 4.34's server closes at once on an unknown user; a TLS server closes on bytes that are not TLS.
+      this.closedBeforeHeader = true;
+      this.destroy(new PortholeError('PH_CONNECTION_RESET', 'vless: the server closed the connection before answering (wrong user id, or does it expect TLS or WebSocket?)', { severity: 'info' }));
       return;
     }
     this.push(null);

@@ -41,6 +41,9 @@ export interface VmessOutboundSettings {
  */
 export const REQUEST_FLUSH_WAIT_MS = 10;
 
+/** How much of a response that is not VMess is kept to name what it is (an HTTP status line). */
+const FIRST_BYTES_KEPT = 64;
+
 const SECURITY_IDS: Record<VmessSecurityName, BodySecurity> = {
   'aes-128-gcm': SECURITY.aes128Gcm,
   'chacha20-poly1305': SECURITY.chacha20Poly1305,
@@ -115,13 +118,36 @@ export class VmessOutbound implements OutboundHandler {
     const encoder = request.session.createRequestBodyEncoder();
     // Any 4.34 server reads chunks this large (see BodyEncoder.widenChunks); UDP stays one datagram per chunk.
     encoder.widenChunks(WIDE_CHUNK_WIRE_BYTES);
-    const body = new VmessBodyStream(socket, new ClientBodyCodec(encoder, request.session.createResponseParser()), {
+    const peer = `${server.address}:${server.port}`;
+    const codec = new ClientBodyCodec(encoder, request.session.createResponseParser(), peer);
+    // A server that ends the connection before its response header is most often misconfigured: a
+    // 4.34 VMess server drains a wrong user's request and closes, a TLS server closes on bytes that
+    // are not TLS. (A 4.34 server also closes unanswered when its target ends before a first byte.)
+    // Registered before the body's own listeners, so that the body ends with this reason (and a cut
+    // stream, not a clean end, reaches the link) rather than with a bare EOF.
+    let unanswered: PortholeError | undefined;
+    const closedUnanswered = (cause?: Error) => {
+      if (codec.answered || body.destroyed) return;
+      const why = 'wrong user id, or does it expect TLS or WebSocket? or its target closed at once';
+      unanswered = new PortholeError('PH_CONNECTION_RESET', `vmess: the server ${peer} closed the connection before answering (${why})`, { ...(cause ? { cause } : {}), connectionId: session.id });
+      body.destroy(unanswered);
+    };
+    socket.prependOnceListener('end', () => closedUnanswered());
+    socket.prependOnceListener('error', (error: Error) => closedUnanswered(error));
+    const body = new VmessBodyStream(socket, codec, {
       highWaterMark: this.policies.forLevel(account.level).bufferBytes,
       prefix: { bytes: request.headerBytes, flushAfterMs: REQUEST_FLUSH_WAIT_MS },
       packet: target.network === 'udp',
       onDroppedDatagram: (error) => this.log.warning(`dropped a datagram: ${formatErrorLine(error)}`, session.id),
     });
-    body.on('error', (error) => this.log.info(`connection to ${server.address}:${server.port} ended: ${formatErrorLine(error)}`, session.id));
+    body.on('error', (error) => {
+      // A misconfigured link fails every redial the same way: one summarised warning per server.
+      if (error === unanswered || (error instanceof PortholeError && error.code === 'PH_VMESS_BAD_HEADER' && codec.answeredOtherProtocol)) {
+        this.log.summarised('warning', `unanswered ${this.tag} ${peer}`, formatErrorLine(error), session.id);
+      } else {
+        this.log.info(`connection to ${peer} ended: ${formatErrorLine(error)}`, session.id);
+      }
+    });
     void pumpBoth(body, link);
   }
 
@@ -134,16 +160,44 @@ export class VmessOutbound implements OutboundHandler {
  */
 class ClientBodyCodec implements BodyCodec {
   private decoder: BodyDecoder | undefined;
+  /** The first bytes of the answer, kept until the header parses: they tell HTTP and TLS apart. */
+  private firstBytes: Buffer | undefined;
+  /** The answer was not VMess but HTTP or TLS (a WebSocket or TLS server). */
+  answeredOtherProtocol = false;
 
-  constructor(private readonly encoder: BodyEncoder, private readonly responseParser: ClientResponseParser) {}
+  constructor(private readonly encoder: BodyEncoder, private readonly responseParser: ClientResponseParser, private readonly peer: string) {}
+
+  /** Whether the response header arrived. */
+  get answered(): boolean {
+    return this.decoder !== undefined;
+  }
 
   decode(chunk: Buffer): Buffer[] {
     if (this.decoder) return this.decoder.push(chunk);
+    if (!this.firstBytes || this.firstBytes.length < FIRST_BYTES_KEPT) {
+      this.firstBytes = Buffer.concat([this.firstBytes ?? Buffer.alloc(0), chunk.subarray(0, FIRST_BYTES_KEPT)]).subarray(0, FIRST_BYTES_KEPT);
+    }
     const result = this.responseParser.push(chunk);
     if (result.status === 'need-more') return [];
-    if (result.status === 'fail') throw result.error;
+    if (result.status === 'fail') throw this.explain(result.error);
     this.decoder = result.decoder;
+    this.firstBytes = undefined;
     return result.rest.length > 0 ? this.decoder.push(result.rest) : [];
+  }
+
+  /** A response header that does not decrypt, explained when the server spoke another protocol. */
+  private explain(error: PortholeError): PortholeError {
+    const first = this.firstBytes ?? Buffer.alloc(0);
+    let why: string | undefined;
+    if (first.subarray(0, 5).toString('latin1') === 'HTTP/') {
+      const statusLine = first.toString('latin1').split('\r\n')[0] ?? '';
+      why = `answered with HTTP ("${statusLine}"), not VMess: does it expect WebSocket ("network": "ws"), or TLS?`;
+    } else if (first.length >= 2 && (first[0] === 0x15 || first[0] === 0x16) && first[1] === 0x03) {
+      why = 'answered with TLS, not VMess: set "security": "tls"';
+    }
+    if (why === undefined) return error;
+    this.answeredOtherProtocol = true;
+    return new PortholeError('PH_VMESS_BAD_HEADER', `vmess: the server ${this.peer} ${why}`, { cause: error });
   }
 
   decodedEnd(): boolean {

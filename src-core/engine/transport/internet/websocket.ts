@@ -96,11 +96,18 @@ export function openWebSocket(socket: Duplex, raw: net.Socket, target: WebSocket
   });
 }
 
-/** The client address 4.34 reports: the first `X-Forwarded-For` entry when it is an IP (port 0). */
-function forwardedFor(request: http.IncomingMessage): string | undefined {
-  const header = request.headers['x-forwarded-for'];
-  const first = (Array.isArray(header) ? header[0] : header)?.split(',')[0]?.trim();
-  return first && net.isIP(first) ? first : undefined;
+/**
+ * The client address 4.34 reports (`http_proto.ParseXForwardedFor`, then `net.ParseAddress`): the
+ * first entry of the first `X-Forwarded-For` header, brackets and spaces dropped, when it is an IP;
+ * the inbound then sees that IP with port 0. Node joins repeated headers with ", ", so the first
+ * entry is the first header's.
+ */
+export function forwardedFor(header: string | string[] | undefined): string | undefined {
+  let first = (Array.isArray(header) ? header[0] : header)?.split(',')[0];
+  if (first === undefined) return undefined;
+  if (first.length >= 2 && first.startsWith('[') && first.endsWith(']')) first = first.slice(1, -1);
+  first = first.trim();
+  return net.isIP(first) !== 0 ? first : undefined;
 }
 
 function requestPath(request: http.IncomingMessage): string {
@@ -143,7 +150,8 @@ export function createWebSocketAcceptor(
     }
     wss.handleUpgrade(request, socket, head, (ws) => {
       const raw = raws.get(socket) ?? socket;
-      onConnection(new WebSocketStream(ws, raw, forwardedFor(request) ?? socket.remoteAddress, forwardedFor(request) ? 0 : socket.remotePort));
+      const forwarded = forwardedFor(request.headers['x-forwarded-for']);
+      onConnection(new WebSocketStream(ws, raw, forwarded ?? socket.remoteAddress, forwarded !== undefined ? 0 : socket.remotePort));
     });
   });
   server.on('clientError', (error: Error & { code?: string }, socket: Duplex) => {
