@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { SECURITIES, bridgeConfig, portalConfig } from './lib/configs.js';
+import { SECURITIES, SERVER_NAME, TRANSPORTS, WS_PATH, bridgeConfig, linkStreamSettings, makeLinkCertificate, portalConfig, usesTls } from './lib/configs.js';
 import { forkHelper, killAllChildren, logProblems, PORTHOLE_CLI, PORTHOLE_ENGINE, startPeer, V2RAY_BINARY } from './lib/procs.js';
 import { metricDefinitions, ratio, renderMedianRatios, renderTable, summarize } from './lib/report.js';
 import { buildFingerprint, clockTicksPerSecond, cpuSeconds, cpuTimes, difference, freePorts, ioCounters, memory, pollUntil, portOpen, quantile } from './lib/util.js';
@@ -50,6 +50,13 @@ const HELP = `Usage: npm run bench -- [options]   (or: node bench/run.js [option
                     (env BENCH_ONLY; v2ray/v2ray is always added, it is the reference)
   --security NAME   the VMess security the bridges ask for: auto (default; AES-128-GCM here),
                     aes-128-gcm, chacha20-poly1305 or none (env BENCH_SECURITY)
+  --transport LIST  comma-separated transports of the bridge→portal link, each run in every
+                    pairing and round: tcp (default; no streamSettings), tls, ws (WebSocket, path
+                    ${WS_PATH}), ws+tls (env BENCH_TRANSPORT). TLS: a self-signed certificate made
+                    with the openssl CLI into the results folder, which the bridge verifies
+                    (serverName ${SERVER_NAME}, certificates usage "verify").
+                    Several transports: one row per metric and transport, e.g.
+                    "download 1×256 MiB (ws+tls)"
   --help            this text
 
 Environment: V2RAY_BINARY (default /usr/bin/v2ray); PORTHOLE_CLI, another bin/porthole.js to run
@@ -74,6 +81,7 @@ function parseOptions() {
         'warmup-mib': { type: 'string' },
         only: { type: 'string' },
         security: { type: 'string' },
+        transport: { type: 'string' },
         help: { type: 'boolean' },
       },
     }));
@@ -115,6 +123,15 @@ function parseOptions() {
     }
     options.security = security;
   }
+  const transports = (values.transport ?? process.env.BENCH_TRANSPORT ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+  for (const transport of transports) {
+    if (!TRANSPORTS.includes(transport)) {
+      console.error(`bench: --transport (BENCH_TRANSPORT) takes a comma-separated list of ${TRANSPORTS.join(', ')}, got "${transport}"`);
+      process.exit(2);
+    }
+  }
+  // In the order TRANSPORTS lists them, each once.
+  options.transports = transports.length ? TRANSPORTS.filter((t) => transports.includes(t)) : ['tcp'];
   const only = (values.only ?? process.env.BENCH_ONLY ?? '').split(',').map((s) => s.trim()).filter(Boolean);
   for (const id of only) {
     if (!PAIRINGS.some((p) => p.id === id)) {
@@ -144,14 +161,20 @@ function timestamp(date) {
 const QUIET_WINDOW_MS = 200;
 const QUIET_TIMEOUT_MS = 3_000;
 
+/** True when the run measures plain TCP links only: then the output is what it was before --transport. */
+const isTcpOnly = (options) => options.transports.length === 1 && options.transports[0] === 'tcp';
+
 const fmt = (value, digits = 1) => (Number.isFinite(value) ? value.toFixed(digits) : '?');
 
 class PairingRun {
-  constructor(pairing, round, step, ctx) {
+  constructor(pairing, transport, round, step, ctx) {
     this.pairing = pairing;
+    this.transport = transport;
     this.ctx = ctx;
-    this.prefix = `[${step}/${ctx.steps}] round ${round}/${ctx.options.rounds} ${pairing.id.padEnd(17)}`;
-    this.record = { pairing: pairing.id, portal: pairing.portal, bridge: pairing.bridge, round, errors: [] };
+    // The transport is named only when the run is not plain TCP alone (the output stays as it was).
+    const shown = isTcpOnly(ctx.options) ? '' : `${transport.padEnd(6)} `;
+    this.prefix = `[${step}/${ctx.steps}] round ${round}/${ctx.options.rounds} ${shown}${pairing.id.padEnd(17)}`;
+    this.record = { pairing: pairing.id, portal: pairing.portal, bridge: pairing.bridge, transport, round, errors: [] };
   }
 
   progress(text) {
@@ -215,9 +238,10 @@ class PairingRun {
     const [publicPort, linkPort] = await freePorts(2);
     const ports = { publicPort, linkPort, upstreamPort };
     this.ports = ports;
-    const name = `${this.record.round}-${this.pairing.id.replace('/', '-')}`;
+    const name = `${this.record.round}-${this.pairing.id.replace('/', '-')}${this.transport === 'tcp' ? '' : `-${this.transport}`}`;
+    const stream = linkStreamSettings(this.transport, this.ctx.certificate);
     const files = {};
-    for (const [role, config] of [['portal', portalConfig(ports)], ['bridge', bridgeConfig(ports, this.ctx.options.security)]]) {
+    for (const [role, config] of [['portal', portalConfig(ports, stream?.server)], ['bridge', bridgeConfig(ports, this.ctx.options.security, stream?.client)]]) {
       files[role] = join(folder, `${name}-${role}.json`);
       writeFileSync(files[role], `${JSON.stringify(config, null, 2)}\n`);
     }
@@ -412,7 +436,7 @@ class PairingRun {
 class SetupError extends Error {}
 
 /** Checks what every pairing needs before anything starts; returns V2Ray's version line. */
-function preflight() {
+function preflight(options) {
   const v2rayVersion = commandOutput(V2RAY_BINARY, ['-version'])?.split('\n')[0];
   if (!v2rayVersion) throw new SetupError(`${V2RAY_BINARY} does not run; install v2ray (apt-get install -y v2ray) or set V2RAY_BINARY`);
   if (!existsSync(PORTHOLE_CLI)) throw new SetupError(`${PORTHOLE_CLI} does not exist; check PORTHOLE_CLI`);
@@ -421,12 +445,15 @@ function preflight() {
   if (!existsSync(join(PORTHOLE_ENGINE, 'host', 'cli', 'main.js'))) {
     throw new SetupError(`the engine is not built in ${PORTHOLE_ENGINE}; run \`npm run build:core\` (npm run bench does it)`);
   }
+  if (options.transports.some(usesTls) && !commandOutput('openssl', ['version'])) {
+    throw new SetupError('--transport tls and ws+tls need the openssl CLI (apt-get install -y openssl) to make the link\'s certificate');
+  }
   return v2rayVersion;
 }
 
 async function main() {
   const options = parseOptions();
-  const v2rayVersion = preflight();
+  const v2rayVersion = preflight(options);
   const started = new Date();
   const resultsDir = fileURLToPath(new URL('./results/', import.meta.url));
   const stamp = timestamp(started);
@@ -440,22 +467,36 @@ async function main() {
     portholeCli: PORTHOLE_CLI,
     engineBuild: buildFingerprint(PORTHOLE_ENGINE),
   };
-  const steps = options.rounds * options.pairings.length;
-  console.log(`Porthole bench: ${options.pairings.map((p) => p.id).join(', ')} (portal/bridge); ${options.rounds} round(s)${options.security ? `; VMess security ${options.security}` : ''}; ${machine.cpus} CPUs, load ${machine.loadAverage.map((l) => l.toFixed(2)).join(' ')}`);
+  const steps = options.rounds * options.transports.length * options.pairings.length;
+  const transportNote = isTcpOnly(options) ? '' : `; link over ${options.transports.join(', ')}`;
+  console.log(`Porthole bench: ${options.pairings.map((p) => p.id).join(', ')} (portal/bridge); ${options.rounds} round(s)${options.security ? `; VMess security ${options.security}` : ''}${transportNote}; ${machine.cpus} CPUs, load ${machine.loadAverage.map((l) => l.toFixed(2)).join(' ')}`);
   console.log(`configs and logs: ${folder}`);
+  // One throwaway certificate per run for the TLS transports (the portal's; the bridge trusts it).
+  let certificate;
+  if (options.transports.some(usesTls)) {
+    try {
+      certificate = makeLinkCertificate(folder);
+    } catch (error) {
+      throw new SetupError(`openssl could not make the link's certificate in ${folder}: ${String(error.stderr ?? error.message).trim().split('\n')[0]}`);
+    }
+  }
 
   const upstream = await forkHelper(new URL('./upstream.js', import.meta.url));
   const client = await forkHelper(new URL('./client.js', import.meta.url));
-  const ctx = { options: { ...options, pairings: undefined }, folder, steps, upstream, client, upstreamPort: upstream.hello.port };
+  const ctx = { options: { ...options, pairings: undefined }, folder, steps, upstream, client, upstreamPort: upstream.hello.port, certificate };
 
   const records = [];
   let step = 0;
   for (let round = 1; round <= options.rounds; round += 1) {
     // Odd rounds forwards, even rounds backwards, so that drift in the machine's load hits all alike.
+    // Transports likewise: a drift in load must not land on one transport only.
     const order = round % 2 ? options.pairings : [...options.pairings].reverse();
-    for (const pairing of order) {
-      step += 1;
-      records.push(await new PairingRun(pairing, round, step, ctx).run());
+    const transports = round % 2 ? options.transports : [...options.transports].reverse();
+    for (const transport of transports) {
+      for (const pairing of order) {
+        step += 1;
+        records.push(await new PairingRun(pairing, transport, round, step, ctx).run());
+      }
     }
   }
   await client.stop();
@@ -483,10 +524,11 @@ async function main() {
   const builds = new Set([machine.engineBuild, ...records.map((r) => r.engineBuild).filter(Boolean)]);
   if (builds.size > 1) anomalies.push(`the engine in dist/ was rebuilt during the run (builds ${[...builds].join(', ')}): Porthole figures mix engine versions`);
   for (const record of records) {
-    for (const error of record.errors) anomalies.push(`round ${record.round} ${record.pairing}: ${error}`);
+    const which = `round ${record.round} ${isTcpOnly(options) ? '' : `${record.transport} `}${record.pairing}`;
+    for (const error of record.errors) anomalies.push(`${which}: ${error}`);
     for (const role of ['portal', 'bridge']) {
       const problems = record.logProblems?.[role];
-      if (problems?.count) anomalies.push(`round ${record.round} ${record.pairing}: ${role} (${record[role]}) logged ${problems.count} warning/error lines, e.g. ${problems.samples[0]}`);
+      if (problems?.count) anomalies.push(`${which}: ${role} (${record[role]}) logged ${problems.count} warning/error lines, e.g. ${problems.samples[0]}`);
     }
   }
   if (anomalies.length) {
@@ -505,7 +547,7 @@ async function main() {
   const output = {
     startedAt: started.toISOString(), finishedAt: finished.toISOString(), durationSeconds, machine,
     options: { ...options, pairings: options.pairings.map((p) => p.id) }, reference: REFERENCE.id,
-    metrics: definitions.map(({ key, label, unit, better, combine }) => ({ key, label, unit, better, combine: combine ?? 'best' })),
+    metrics: definitions.map(({ key, metric, transport, label, unit, better, combine }) => ({ key, metric, transport, label, unit, better, combine: combine ?? 'best' })),
     summary, ratios, anomalies, records,
   };
   const file = join(resultsDir, `${stamp}.json`);

@@ -33,6 +33,25 @@ describe('bench summary', () => {
     expect(renderMedianRatios(definitions, summary, pairings, pairings[0]).split('\n').find((line: string) => line.startsWith('download'))).toMatch(/–$/);
   });
 
+  it('gives each link transport its own rows, and keeps the tcp-only table as it was', () => {
+    const both = metricDefinitions({ ...options, transports: ['tcp', 'ws+tls'] });
+    const rate = both.filter((def: { metric: string }) => def.metric === 'connRate');
+    expect(rate.map((def: { key: string; label: string; transport: string }) => [def.key, def.label, def.transport])).toEqual([
+      ['connRate', 'new connections (32 at once) (tcp)', 'tcp'],
+      ['connRate@ws+tls', 'new connections (32 at once) (ws+tls)', 'ws+tls'],
+    ]);
+    // A record without a transport (older results, these tests) is tcp.
+    const rounds = summarize(both, pairings, [...records, { ...record('v2ray/v2ray', 3000, 20), transport: 'ws+tls' }, { ...record('porthole/porthole', 2700, 25), transport: 'ws+tls' }]);
+    expect(rounds.connRate['v2ray/v2ray']).toMatchObject({ value: 7100 });
+    expect(rounds['connRate@ws+tls']['v2ray/v2ray']).toMatchObject({ value: 3000, rounds: [3000] });
+    const table = renderTable(both, rounds, pairings, pairings[0]).split('\n');
+    expect(table.find((line: string) => line.startsWith('new connections (32 at once) (ws+tls)'))).toMatch(/0\.90×$/);
+    // tcp alone: the labels and keys of every earlier run.
+    expect(metricDefinitions({ ...options, transports: ['tcp'] }).map((def: { key: string; label: string }) => [def.key, def.label]))
+      .toEqual(metricDefinitions(options).map((def: { key: string; label: string }) => [def.key, def.label]));
+    expect(definitions.find((def: { key: string }) => def.key === 'connRate')?.label).toBe('new connections (32 at once)');
+  });
+
   it('reads the private memory with the idle streams open', () => {
     const MIB = 1024 * 1024;
     const record = { pairing: 'porthole/porthole', idle: { open: 1000, anonWithStreams: { portal: 30 * MIB, bridge: 29 * MIB } } };

@@ -21,6 +21,15 @@ describe('bench setup checks', () => {
     expect(result.stderr.trim()).toBe('bench: /nonexistent/v2ray does not run; install v2ray (apt-get install -y v2ray) or set V2RAY_BINARY');
   });
 
+  it('names an unknown link transport, from the option or from BENCH_TRANSPORT', () => {
+    const flag = spawnSync(process.execPath, ['bench/run.js', '--transport', 'ws+tls,quic'], { encoding: 'utf8', timeout: 20_000 });
+    expect(flag.status).toBe(2);
+    expect(flag.stderr.trim()).toBe('bench: --transport (BENCH_TRANSPORT) takes a comma-separated list of tcp, tls, ws, ws+tls, got "quic"');
+    const env = runBench({ BENCH_TRANSPORT: 'wss' });
+    expect(env.status).toBe(2);
+    expect(env.stderr.trim()).toBe('bench: --transport (BENCH_TRANSPORT) takes a comma-separated list of tcp, tls, ws, ws+tls, got "wss"');
+  });
+
   it.runIf(olderNode)('refuses a Node older than 24, whose CLI would hand over to a child the bench cannot measure', () => {
     const result = spawnSync(olderNode!, ['bench/run.js', '--rounds', '1'], { encoding: 'utf8', timeout: 20_000 });
     expect(result.status).toBe(1);

@@ -6,8 +6,25 @@ const MIB = 1024 * 1024;
 /**
  * better: 'higher' or 'lower'. pick(record) → number | undefined. combine: how rounds are folded
  * ('best': the best round, as noise on a shared machine only ever makes results worse; 'sum').
+ *
+ * With several link transports (`options.transports`, default ['tcp']) every metric has one row
+ * per transport, next to each other: label "… (ws+tls)", key "<metric>@ws+tls". The tcp rows keep
+ * the plain key (and, in a tcp-only run, the plain label), so results of every run compare.
+ * `metric` is the key without the transport; `transport` which records the row reads.
  */
 export function metricDefinitions(options) {
+  const transports = options.transports?.length ? options.transports : ['tcp'];
+  const tcpOnly = transports.length === 1 && transports[0] === 'tcp';
+  return baseDefinitions(options).flatMap((def) => transports.map((transport) => ({
+    ...def,
+    metric: def.key,
+    transport,
+    key: transport === 'tcp' ? def.key : `${def.key}@${transport}`,
+    label: tcpOnly ? def.label : `${def.label} (${transport})`,
+  })));
+}
+
+function baseDefinitions(options) {
   const bulk = `${options.bulkMiB} MiB`;
   const split = `${options.parallel}×${Math.round(options.bulkMiB / options.parallel)} MiB`;
   const defs = [
@@ -49,13 +66,14 @@ function mib(bytes) {
   return bytes === undefined || !Number.isFinite(bytes) ? undefined : bytes / MIB;
 }
 
-/** Folds the rounds of one pairing into one value per metric. */
+/** Folds the rounds of one pairing into one value per metric (and transport; a record without one is tcp). */
 export function summarize(definitions, pairings, records) {
   const summary = {};
   for (const def of definitions) {
     summary[def.key] = {};
+    const transport = def.transport ?? 'tcp';
     for (const pairing of pairings) {
-      const values = records.filter((r) => r.pairing === pairing.id).map(def.pick).filter((v) => typeof v === 'number' && Number.isFinite(v));
+      const values = records.filter((r) => r.pairing === pairing.id && (r.transport ?? 'tcp') === transport).map(def.pick).filter((v) => typeof v === 'number' && Number.isFinite(v));
       let value;
       if (values.length === 0) value = undefined;
       else if (def.combine === 'sum') value = values.reduce((a, b) => a + b, 0);
