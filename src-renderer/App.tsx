@@ -2,6 +2,7 @@
 import { useEffect, useState, useSyncExternalStore, type ReactNode } from 'react';
 import { useShallow } from 'zustand/react/shallow';
 import { EngineControl } from './components/EngineControl.js';
+import { PROBLEM_BANNER_ID, ProblemBanner } from './components/ProblemBanner.js';
 import { ServerSetupDialog } from './components/ServerSetupDialog.js';
 import { ConnectionsIcon, DownIcon, ExposuresIcon, LogoIcon, LogsIcon, MoonIcon, OverviewIcon, ProfilesIcon, SettingsIcon, SunIcon, TrafficIcon, UpIcon } from './components/Icons.js';
 import { EngineStatePill } from './components/StatusPill.js';
@@ -13,6 +14,7 @@ import { OverviewPage } from './pages/OverviewPage.js';
 import { ProfilesPage } from './pages/ProfilesPage.js';
 import { SettingsPage } from './pages/SettingsPage.js';
 import { TrafficPage } from './pages/TrafficPage.js';
+import { firstProblemTitle } from './state/problems.js';
 import { useAppStore } from './state/store.js';
 
 type PageId = 'overview' | 'exposures' | 'connections' | 'traffic' | 'logs' | 'profiles' | 'settings';
@@ -64,6 +66,9 @@ function useResolvedTheme(): 'light' | 'dark' {
 function TopBar({ title }: { title: string }) {
   const { status, totals, engineError } = useAppStore(useShallow((state) => ({ status: state.status, totals: state.totals, engineError: state.engineError })));
   const running = status?.state === 'running' || status?.state === 'starting';
+  // "Running" is not green while a link or an exposure is broken (issue 4/7): the banner below says what.
+  const problem = useAppStore((state) => firstProblemTitle(state));
+  const stale = useAppStore((state) => state.linkStatus === 'offline' || state.linkStatus === 'unauthorized');
   return (
     <header className="topbar">
       <h1>{title}</h1>
@@ -72,7 +77,7 @@ function TopBar({ title }: { title: string }) {
         <span className="rate up" title="Upload rate"><UpIcon /><span className="sr-only">Upload </span><span data-testid="rate-up">{formatRate(totals.upRate)}</span></span>
         <span className="rate down" title="Download rate"><DownIcon /><span className="sr-only">Download </span><span data-testid="rate-down">{formatRate(totals.downRate)}</span></span>
       </div>
-      <EngineStatePill state={status?.state} />
+      <EngineStatePill state={status?.state} problem={problem} stale={stale} />
       {status?.profile ? <span className="muted topbar-profile" title={`Active profile: ${status.profile}`}><span className="sr-only">Active profile: </span>{status.profile}</span>
         : running ? <span className="muted topbar-profile" title="No profile: exposures go through the portal built into this app">built-in portal</span>
           : <span className="faint topbar-profile">no profile</span>}
@@ -90,7 +95,8 @@ function Sidebar({ page, theme }: { page: PageId; theme: 'light' | 'dark' }) {
   const openCount = useAppStore((state) => state.totals.openConnections);
   const liveExposures = useAppStore((state) => state.exposures.filter((exposure) => exposure.state === 'live').length);
   const setTheme = useAppStore((state) => state.setTheme);
-  const linkText = linkStatus === 'live' ? 'Live' : linkStatus === 'connecting' ? 'Connecting…' : 'Reconnecting…';
+  const linkText = linkStatus === 'live' ? 'Live' : linkStatus === 'connecting' ? 'Connecting…' : linkStatus === 'unauthorized' ? 'Token refused' : 'Reconnecting…';
+  const away = linkStatus === 'offline' || linkStatus === 'unauthorized';
   const nextTheme = theme === 'dark' ? 'light' : 'dark';
   return (
     <aside className="sidebar">
@@ -115,7 +121,9 @@ function Sidebar({ page, theme }: { page: PageId; theme: 'light' | 'dark' }) {
           {theme === 'dark' ? <SunIcon /> : <MoonIcon />}
           <span className="nav-label">{theme === 'dark' ? 'Light theme' : 'Dark theme'}</span>
         </button>
-        <EngineControl />
+        <fieldset className="away-guard" disabled={away} aria-describedby={away ? PROBLEM_BANNER_ID : undefined}>
+          <EngineControl />
+        </fieldset>
       </div>
     </aside>
   );
@@ -129,12 +137,16 @@ export function App({ dashboardOrigin }: { dashboardOrigin: string }) {
     document.title = `${title} · Porthole`;
   }, [title]);
   const fill = page === 'connections' || page === 'logs' || page === 'profiles';
+  // Issue 4/7: while the service is away every action is off (the banner says why), not a "Failed to fetch" later.
+  const away = useAppStore((state) => state.linkStatus === 'offline' || state.linkStatus === 'unauthorized');
   return (
     <div className="app">
       <Sidebar page={page} theme={theme} />
       <div className="main">
         <TopBar title={title} />
-        <main className={`page${fill ? ' fill' : ''}`} data-page={page}>
+        <ProblemBanner />
+        <main className={`page${fill ? ' fill' : ''}`} data-page={page} data-away={away || undefined}>
+          <fieldset className="away-guard" disabled={away} aria-describedby={away ? PROBLEM_BANNER_ID : undefined}>
           {page === 'overview' ? <OverviewPage theme={theme} /> : null}
           {page === 'exposures' ? <ExposuresPage /> : null}
           {page === 'connections' ? <ConnectionsPage /> : null}
@@ -142,6 +154,7 @@ export function App({ dashboardOrigin }: { dashboardOrigin: string }) {
           {page === 'logs' ? <LogsPage /> : null}
           {page === 'profiles' ? <ProfilesPage /> : null}
           {page === 'settings' ? <SettingsPage dashboardOrigin={dashboardOrigin} /> : null}
+          </fieldset>
         </main>
       </div>
       <ServerSetupDialog />

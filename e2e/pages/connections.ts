@@ -43,13 +43,69 @@ export class ConnectionsPage extends Dashboard {
     await this.page.getByRole('button', { name: 'Close all…' }).click();
   }
 
+  /** Waits for the row to leave the active list, then finds it under "Recently closed" (and goes back). */
   async waitForClosed(id: number): Promise<void> {
+    await this.page.locator(`[data-testid="connection-row"][data-connection-id="${id}"][data-state="open"]`).waitFor({ state: 'detached', timeout: 10_000 });
+    await this.showList('closed');
     await this.page.locator(`[data-testid="connection-row"][data-connection-id="${id}"][data-state="closed"]`).waitFor({ timeout: 10_000 });
+    await this.showList('active');
+  }
+
+  /** Active connections, or the ones closed in the last minute. */
+  async showList(list: 'active' | 'closed'): Promise<void> {
+    await this.page.getByTestId(`list-${list}`).click();
+    await this.page.locator(`section.connections[data-list="${list}"]`).waitFor({ timeout: 5000 });
+  }
+
+  /** The states of the rows in the DOM (the list shown). */
+  async rowStates(): Promise<string[]> {
+    return this.rows().evaluateAll((rows) => rows.map((row) => row.getAttribute('data-state') ?? ''));
+  }
+
+  /** The text of the rows in the DOM. */
+  async rowTexts(): Promise<string[]> {
+    return this.rows().allInnerTexts();
+  }
+
+  /** Opens a row's detail view; returns its text. */
+  async openDetail(id: number): Promise<string> {
+    await this.row(id).getByRole('button', { name: /^Details of connection/ }).click();
+    const detail = this.page.getByTestId('connection-detail');
+    await detail.waitFor({ timeout: 5000 });
+    return detail.innerText();
+  }
+
+  async detailText(): Promise<string> {
+    return this.page.getByTestId('connection-detail').innerText();
+  }
+
+  async detailState(): Promise<string> {
+    return (await this.page.getByTestId('connection-detail').getAttribute('data-state')) ?? '';
+  }
+
+  /** "Close connection" in the detail view. */
+  async closeFromDetail(): Promise<void> {
+    await this.page.getByTestId('connection-detail').getByRole('button', { name: 'Close connection' }).click();
+  }
+
+  async dismissDetail(): Promise<void> {
+    await this.page.getByTestId('connection-detail').getByRole('button', { name: 'Done' }).click();
+    await this.page.getByTestId('connection-detail').waitFor({ state: 'detached', timeout: 5000 });
   }
 
   /** Rows in the DOM (the table is virtualised, so this stays small whatever the data). */
   async rowCount(): Promise<number> {
     return this.rows().count();
+  }
+
+  /** The text of the first row rendered (the virtual list renders only a window of them). */
+  async firstRenderedRow(): Promise<string> {
+    return (await this.rows().first().textContent()) ?? '';
+  }
+
+  /** How far the table is scrolled, in pixels. */
+  async scrollTop(): Promise<number> {
+    return this.page.locator('.table-scroll').evaluate((element) => element.scrollTop);
   }
 
   async summary(): Promise<string> {

@@ -6,7 +6,7 @@
 import type { Locator, Page } from 'playwright-core';
 import { Dashboard } from './dashboard.js';
 
-export type ExposureStateName = 'disabled' | 'offline' | 'requesting' | 'live' | 'setup-needed' | 'refused';
+export type ExposureStateName = 'disabled' | 'offline' | 'requesting' | 'live' | 'setup-needed' | 'refused' | 'local-down';
 export type PortalName = 'local' | 'porthole' | 'v2ray';
 
 const WAIT_MS = 20_000;

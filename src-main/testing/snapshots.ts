@@ -14,7 +14,7 @@ export function exposure(patch: Partial<ExposureStatus> & { id: string }): Expos
 
 export function bridge(linkState: BridgeState['linkState'], tag = 'bridge'): BridgeState {
   const activeLinks = linkState === 'up' ? 2 : 0;
-  return { tag, domain: 'private.cloud.com', activeLinks, workers: linkState === 'down' ? 0 : 2, openStreams: 0, linkState };
+  return { tag, domain: 'private.cloud.com', activeLinks, workers: linkState === 'down' ? 0 : 2, openStreams: 0, linkState, problem: null };
 }
 
 /** A running bridge with one link up, started `sinceMs` before `time`. */

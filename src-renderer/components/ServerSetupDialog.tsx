@@ -3,9 +3,10 @@
  * bridge profile and its exposures, for V2Ray or Porthole, with the one command that runs it.
  * A modal `<dialog>`: focus stays inside, Escape closes, the page behind is inert.
  */
-import { useEffect, useRef, type KeyboardEvent } from 'react';
+import { useEffect, useRef, useState, type FormEvent, type KeyboardEvent } from 'react';
 import { useShallow } from 'zustand/react/shallow';
-import { describeSetupError, type ServerSetupTab } from '../state/server-setup.js';
+import type { ServerSetup, SetupFile } from '../../src-core/host/api/index.js';
+import { describeSetupError, SETUP_TRANSPORTS, type ServerSetupTab, type ServerSetupView } from '../state/server-setup.js';
 import { useAppStore } from '../state/store.js';
 import { CopyButton } from './CopyButton.js';
 import { AlertIcon, DownloadIcon } from './Icons.js';
@@ -24,9 +25,121 @@ function download(fileName: string, text: string): void {
   setTimeout(() => URL.revokeObjectURL(url), 1000);
 }
 
+/** A file to copy or download, with the command to run after. */
+function SetupFileBlock({ file, label, testId }: { file: SetupFile; label: string; testId: { command: string; fileName: string; text: string } }) {
+  return (
+    <>
+      <div className="setup-block">
+        <div className="setup-block-head">
+          <span className="label">Command</span>
+          <span className="spacer" style={{ flex: 1 }} />
+          <CopyButton text={file.command} what="the command" />
+        </div>
+        <pre className="setup-command mono" data-testid={testId.command}>{file.command}</pre>
+      </div>
+      <div className="setup-block">
+        <div className="setup-block-head">
+          <span className="label mono" data-testid={testId.fileName}>{file.fileName}</span>
+          <span className="spacer" style={{ flex: 1 }} />
+          <CopyButton text={file.text} what={file.fileName} />
+          <button type="button" className="button small" onClick={() => download(file.fileName, file.text)} aria-label={`Download ${file.fileName}`}><DownloadIcon />Download</button>
+        </div>
+        <pre className="setup-text mono" tabIndex={0} aria-label={`${label} ${file.fileName}`} data-testid={testId.text}>{file.text}</pre>
+      </div>
+    </>
+  );
+}
+
+const TRANSPORT_LABEL = Object.fromEntries(SETUP_TRANSPORTS.map((entry) => [entry.id, entry.label]));
+
+/** How the bridge reaches the portal: the transport, and for TLS the server name, for WebSocket the path. */
+function TransportPicker({ view, setup }: { view: ServerSetupView; setup: ServerSetup | null }) {
+  const setOptions = useAppStore((state) => state.setServerSetupOptions);
+  const kind = view.options.transport ?? setup?.transport.kind ?? 'tcp';
+  const [serverName, setServerName] = useState('');
+  const [path, setPath] = useState('');
+  // Show what the configs were made with once they come (the profile's values, or the defaults).
+  useEffect(() => { setServerName(setup?.transport.serverName ?? view.options.serverName ?? ''); }, [setup?.transport.serverName, view.options.serverName]);
+  useEffect(() => { setPath(setup?.transport.path ?? view.options.path ?? ''); }, [setup?.transport.path, view.options.path]);
+  const tls = kind === 'tls' || kind === 'ws-tls';
+  const ws = kind === 'ws' || kind === 'ws-tls';
+  const hint = SETUP_TRANSPORTS.find((entry) => entry.id === kind)?.hint;
+  const submit = (event: FormEvent) => {
+    event.preventDefault();
+    void setOptions({ ...(tls ? { serverName: serverName.trim() } : {}), ...(ws ? { path: path.trim() } : {}) });
+  };
+  return (
+    <form className="setup-transport" onSubmit={submit} aria-label="Link transport" data-testid="setup-transport">
+      <fieldset className="setup-transport-kinds">
+        <legend className="label">How the bridge reaches the portal</legend>
+        {SETUP_TRANSPORTS.map((entry) => (
+          <label key={entry.id} className="check">
+            <input type="radio" name="setup-transport" value={entry.id} checked={kind === entry.id} onChange={() => void setOptions({ transport: entry.id })} />
+            {entry.label}
+            {setup?.transport.current === entry.id ? <span className="faint"> (profile now)</span> : null}
+          </label>
+        ))}
+      </fieldset>
+      {hint ? <p className="hint">{hint}</p> : null}
+      {tls || ws ? (
+        <div className="form-fields">
+          {tls ? (
+            <label className="form-field setup-server-name">
+              <span className="label">Server name (on the certificate)</span>
+              <input className="input mono" value={serverName} onChange={(event) => setServerName(event.target.value)} placeholder="vps.example.com" autoComplete="off" spellCheck={false} data-testid="setup-server-name" />
+            </label>
+          ) : null}
+          {ws ? (
+            <label className="form-field setup-path">
+              <span className="label">WebSocket path</span>
+              <input className="input mono" value={path} onChange={(event) => setPath(event.target.value)} placeholder="/porthole" autoComplete="off" spellCheck={false} data-testid="setup-path" />
+            </label>
+          ) : null}
+          <button type="submit" className="button" disabled={view.loading}>Apply</button>
+        </div>
+      ) : null}
+    </form>
+  );
+}
+
+/** The bridge profile that matches the configs: already the saved one, or one click to save it. */
+function BridgeProfileBlock({ view, setup }: { view: ServerSetupView; setup: ServerSetup }) {
+  const apply = useAppStore((state) => state.applyServerSetupBridge);
+  const saving = view.bridgeSave?.state === 'saving';
+  return (
+    <div className="setup-bridge" data-testid="setup-bridge" data-changed={setup.bridge.changed}>
+      <span className="label">This machine: the bridge profile</span>
+      {setup.bridge.changed ? (
+        <div className="notice info">
+          <span className="grow">
+            “{view.profile}” links over <b>{TRANSPORT_LABEL[setup.transport.current]}</b>; these configs expect <b>{TRANSPORT_LABEL[setup.transport.kind]}</b>
+            {setup.transport.serverName ? <> for <code className="mono">{setup.transport.serverName}</code></> : null}
+            {setup.transport.path ? <> at <code className="mono">{setup.transport.path}</code></> : null}
+            {' '}on <code className="mono">{setup.serverAddress}</code>. Save the matching bridge profile so both ends agree.
+          </span>
+          <button type="button" className="button small primary" onClick={() => void apply()} disabled={saving || view.loading} data-testid="setup-bridge-apply">
+            {saving ? 'Saving…' : `Use in “${view.profile}”`}
+          </button>
+        </div>
+      ) : (
+        <p className="muted">“{view.profile}” already links this way: nothing to change on this machine.</p>
+      )}
+      {view.bridgeSave && view.bridgeSave.state !== 'saving' ? (
+        <div className={`notice ${view.bridgeSave.state === 'saved' ? 'success' : 'error'}`} role="status" data-testid="setup-bridge-result">{view.bridgeSave.message}</div>
+      ) : null}
+      <details>
+        <summary className="faint">Show the bridge profile</summary>
+        <pre className="setup-text mono" tabIndex={0} aria-label={`Bridge profile ${setup.bridge.fileName}`} data-testid="setup-bridge-text">{setup.bridge.text}</pre>
+      </details>
+    </div>
+  );
+}
+
 export function ServerSetupDialog() {
   const view = useAppStore((state) => state.serverSetup);
-  const { close, setTab, refresh } = useAppStore(useShallow((state) => ({ close: state.closeServerSetup, setTab: state.setServerSetupTab, refresh: state.refreshServerSetup })));
+  const { close, setTab, refresh, setProxy } = useAppStore(useShallow((state) => ({
+    close: state.closeServerSetup, setTab: state.setServerSetupTab, refresh: state.refreshServerSetup, setProxy: state.setServerSetupProxy,
+  })));
   const dialog = useRef<HTMLDialogElement>(null);
   const tabRefs = useRef<Record<ServerSetupTab, HTMLButtonElement | null>>({ v2ray: null, porthole: null });
   const open = view !== null;
@@ -71,10 +184,13 @@ export function ServerSetupDialog() {
               </div>
             ) : null}
             {view.loading && !setup ? <p className="muted" role="status">Making the portal-side config…</p> : null}
+            {setup || view.error?.code === 'PH_SETUP_BAD_INPUT' ? <TransportPicker view={view} setup={setup} /> : null}
             {setup && part && tab ? (
               <>
                 <p className="setup-intro">
-                  The bridge in this profile dials <code className="mono" data-testid="setup-server-address">{setup.serverAddress}</code>. On that server, save the file below and run the command.
+                  The bridge dials <code className="mono" data-testid="setup-server-address">{setup.serverAddress}</code>
+                  {setup.proxies ? <> (nginx or Caddy there; the portal listens on <code className="mono">{setup.transport.portalListen}</code>)</> : null}.
+                  {' '}On that server, save the file below and run the command.
                 </p>
                 <div className="segmented setup-tabs" role="tablist" aria-label="Server software" onKeyDown={onTabKey}>
                   {TABS.map((entry) => (
@@ -95,24 +211,25 @@ export function ServerSetupDialog() {
                 </div>
                 <div role="tabpanel" id="setup-panel" aria-labelledby={`setup-tab-${tab.id}`} className="setup-panel" data-tab={tab.id}>
                   <p className="hint">{tab.hint}</p>
-                  <div className="setup-block">
-                    <div className="setup-block-head">
-                      <span className="label">Command</span>
-                      <span className="spacer" style={{ flex: 1 }} />
-                      <CopyButton text={part.command} what="the command" />
-                    </div>
-                    <pre className="setup-command mono" data-testid="setup-command">{part.command}</pre>
-                  </div>
-                  <div className="setup-block">
-                    <div className="setup-block-head">
-                      <span className="label mono" data-testid="setup-file-name">{part.fileName}</span>
-                      <span className="spacer" style={{ flex: 1 }} />
-                      <CopyButton text={part.text} what={part.fileName} />
-                      <button type="button" className="button small" onClick={() => download(part.fileName, part.text)} aria-label={`Download ${part.fileName}`}><DownloadIcon />Download</button>
-                    </div>
-                    <pre className="setup-text mono" tabIndex={0} aria-label={`${tab.label} config ${part.fileName}`} data-testid="setup-config">{part.text}</pre>
-                  </div>
+                  <SetupFileBlock file={part} label={`${tab.label} config`} testId={{ command: 'setup-command', fileName: 'setup-file-name', text: 'setup-config' }} />
                 </div>
+                {setup.proxies ? (
+                  <div className="setup-panel setup-proxy" data-testid="setup-proxy" data-proxy={view.proxy}>
+                    <span className="label">In front of the portal: TLS and the WebSocket path</span>
+                    <div className="segmented" role="group" aria-label="Web server in front of the portal">
+                      {(['nginx', 'caddy'] as const).map((proxy) => (
+                        <button type="button" key={proxy} aria-pressed={view.proxy === proxy} onClick={() => setProxy(proxy)}>{proxy === 'nginx' ? 'nginx' : 'Caddy'}</button>
+                      ))}
+                    </div>
+                    <p className="hint">
+                      {view.proxy === 'nginx'
+                        ? <>nginx ends TLS with the certificate at <code className="mono">{setup.transport.certificateFile}</code> and passes <code className="mono">{setup.transport.path}</code> to the portal; everything else gets 404.</>
+                        : <>Caddy gets a certificate for <code className="mono">{setup.transport.serverName}</code> by itself and passes <code className="mono">{setup.transport.path}</code> to the portal; everything else gets 404.</>}
+                    </p>
+                    <SetupFileBlock file={setup.proxies[view.proxy]} label={view.proxy === 'nginx' ? 'nginx config' : 'Caddyfile'} testId={{ command: `setup-${view.proxy}-command`, fileName: `setup-${view.proxy}-file-name`, text: `setup-${view.proxy}` }} />
+                  </div>
+                ) : null}
+                <BridgeProfileBlock view={view} setup={setup} />
                 <div className="setup-exposures">
                   <span className="label">Exposures in this config</span>
                   {setup.exposures.length === 0 ? (

@@ -9,9 +9,14 @@ const LOOK: Record<EngineState, { className: string; label: string }> = {
   failed: { className: 'danger', label: 'Failed' },
 };
 
-export function EngineStatePill({ state }: { state: EngineState | undefined }) {
+/** `problem`: running, but something stops it from working (the banner says what): not green then. */
+/** `stale`: the dashboard lost its service, so this is the last state it heard: grey, never green. */
+export function EngineStatePill({ state, problem = null, stale = false }: { state: EngineState | undefined; problem?: string | null; stale?: boolean }) {
   const look = LOOK[state ?? 'stopped'];
-  return <span className={`pill ${look.className}`} data-testid="engine-state">{look.label}</span>;
+  const troubled = !stale && problem !== null && state === 'running';
+  const className = stale ? '' : troubled ? 'warn' : look.className;
+  const title = stale ? `Last known: ${look.label.toLowerCase()} (the service cannot be reached now)` : troubled ? problem : undefined;
+  return <span className={`pill ${className}`} data-testid="engine-state" data-troubled={troubled || undefined} data-stale={stale || undefined} title={title}>{look.label}</span>;
 }
 
 export function LinkStatePill({ state }: { state: 'up' | 'connecting' | 'down' }) {

@@ -11,7 +11,7 @@ import { EmptyState } from '../components/EmptyState.js';
 import { GlobeIcon, PauseIcon, PlayIcon, PlusIcon, ServerIcon, TrashIcon } from '../components/Icons.js';
 import { ExposureStatePill } from '../components/StatusPill.js';
 import { formatBytes, formatRate } from '../format.js';
-import { ADD_FORM, exposureProblem, hasUsableAddress, localAddressOf, parseExposureForm } from '../state/exposures.js';
+import { ADD_FORM, exposureProblem, hasUsableAddress, localAddressOf, parseExposureForm, shareableAddress } from '../state/exposures.js';
 import { useAppStore } from '../state/store.js';
 
 /** `#/exposures/new` (the Overview's "Expose a port…") puts the cursor in the form. */
@@ -166,16 +166,61 @@ function addressHint(exposure: ExposureStatus): string {
   }
 }
 
+/** Who can open a built-in portal address: this machine only, or the LAN (issue 4/7). */
+function ReachNote({ exposure }: { exposure: ExposureStatus }) {
+  const lan = useAppStore((state) => state.localPortal?.lan ?? false);
+  if (exposure.portalKind !== 'local') return null;
+  return lan
+    ? <span className="reach-note warn" data-testid="reach-note" data-reach="lan" title="The built-in portal listens on your network (Settings): anyone on it can open this address.">your network</span>
+    : <span className="reach-note" data-testid="reach-note" data-reach="local" title="The built-in portal listens on 127.0.0.1: only this machine can open this address. Settings can open it to your network; a server gives a public one.">this machine only</span>;
+}
+
 export function PublicAddress({ exposure }: { exposure: ExposureStatus }) {
   if (!hasUsableAddress(exposure)) {
     const wanted = exposure.publicPort !== null && exposure.state !== 'refused' ? ` (port ${exposure.publicPort} wanted)` : '';
     return <span className="faint public-address" data-testid="public-address-hint">{addressHint(exposure)}{wanted}</span>;
   }
+  // The row shows host:port (it must fit, port included); Copy gives the URL, scheme included for HTTP.
+  const url = shareableAddress(exposure) ?? exposure.publicAddress;
+  const http = url !== exposure.publicAddress;
   return (
     <span className="public-address">
-      <code className="mono address" data-testid="public-address" title={exposure.state === 'setup-needed' ? 'Where Server setup puts it' : 'The public address'}>{exposure.publicAddress}</code>
-      <CopyButton text={exposure.publicAddress} what={`the public address of ${exposure.name}`} />
+      <code className="mono address" data-testid="public-address" data-url={url} title={exposure.state === 'setup-needed' ? 'Where Server setup puts it' : url}>{exposure.publicAddress}</code>
+      <CopyButton text={url} what={`the public address of ${exposure.name}`} />
+      {http || exposure.portalKind === 'local' ? (
+        <span className="address-notes">
+          {http ? <span className="scheme-note" data-testid="public-scheme" title="The local service answered an HTTP request: Copy gives the address as an http:// link">http</span> : null}
+          <ReachNote exposure={exposure} />
+        </span>
+      ) : null}
     </span>
+  );
+}
+
+/**
+ * Where the built-in portal's addresses reach (issue 4/7): this machine only unless the user opened
+ * it to the network in Settings; a server gives an address the internet reaches.
+ */
+function LocalPortalNote() {
+  const info = useAppStore((state) => state.localPortal);
+  const listen = info?.listen ?? '127.0.0.1';
+  if (info?.lan) {
+    return (
+      <div className="notice warn flat reach" role="status" data-testid="local-portal-note" data-reach="lan">
+        <span className="grow">
+          <b>Your network can reach these addresses.</b> The built-in portal listens on <code className="mono">{listen}</code> and gives out <code className="mono">{info.publicHost}</code>: anyone on this network can open the exposed services.
+          {' '}<a href="#/settings">Change in Settings</a> · <a href="#/profiles">Connect a server</a> for an address on the internet.
+        </span>
+      </div>
+    );
+  }
+  return (
+    <div className="notice info flat reach" role="status" data-testid="local-portal-note" data-reach="local">
+      <span className="grow">
+        <b>Only this machine can open these addresses</b> (the built-in portal listens on <code className="mono">127.0.0.1</code>).
+        {' '}To share: <a href="#/settings">let your network reach them</a> (Settings, off by default), or <a href="#/profiles">connect a server</a> for a public address.
+      </span>
+    </div>
   );
 }
 
@@ -316,6 +361,7 @@ export function ExposuresPage() {
           <PauseControl compact />
         </div>
         {paused ? <div className="notice info flat" role="status">All exposures are paused: their public ports are closed until you resume. Each keeps its own on/off switch.</div> : null}
+        {portal === 'local' && exposures.length > 0 ? <LocalPortalNote /> : null}
         {exposures.length === 0 ? (
           <EmptyState icon={<GlobeIcon />} title="Nothing is exposed">
             Give a local port above (a web server on <code>localhost:3000</code>, say) and it gets a public address to share.

@@ -2,7 +2,7 @@
 import { useVirtualizer } from '@tanstack/react-virtual';
 import { useEffect, useMemo, useRef } from 'react';
 import { useShallow } from 'zustand/react/shallow';
-import type { LogLevel } from '../../src-core/host/api/index.js';
+import type { LogLevel, LogLine } from '../../src-core/host/api/index.js';
 import { EmptyState } from '../components/EmptyState.js';
 import { LogsIcon, PauseIcon, PlayIcon, SearchIcon } from '../components/Icons.js';
 import { formatLogTime } from '../format.js';
@@ -22,6 +22,17 @@ function Highlight({ text, needle }: { text: string; needle: string }) {
   const index = text.toLowerCase().indexOf(needle.toLowerCase());
   if (index < 0) return <>{text}</>;
   return <>{text.slice(0, index)}<mark>{text.slice(index, index + needle.length)}</mark>{text.slice(index + needle.length)}</>;
+}
+
+/** Downloads `lines` as a text file, one whole line each, as the engine's log files write them. */
+function exportLines(lines: readonly LogLine[]): void {
+  const text = lines.map((line) => `${new Date(line.time).toISOString()} [${line.kind === 'access' ? 'access' : line.level}]${line.kind === 'access' ? '' : ` ${line.component}:`} ${line.connectionId !== null ? `[${line.connectionId}] ` : ''}${line.message}`).join('\n');
+  const url = URL.createObjectURL(new Blob([`${text}\n`], { type: 'text/plain' }));
+  const link = document.createElement('a');
+  link.href = url;
+  link.download = `porthole-log-${new Date().toISOString().replace(/[:.]/g, '-')}.txt`;
+  link.click();
+  setTimeout(() => URL.revokeObjectURL(url), 1000);
 }
 
 export function LogsPage() {
@@ -59,6 +70,7 @@ export function LogsPage() {
         <button type="button" className="button" aria-pressed={paused} onClick={() => setLogsPaused(!paused)}>
           {paused ? <><PlayIcon />Resume</> : <><PauseIcon />Pause</>}
         </button>
+        <button type="button" className="button" onClick={() => exportLines(visible)} disabled={visible.length === 0} title="Download the lines shown (whole lines, as text)">Export…</button>
         <button type="button" className="button" onClick={clearLogView} disabled={lines.length === 0}>Clear view</button>
       </div>
       <section className="card table logs" aria-label="Log lines">

@@ -4,12 +4,13 @@
  * on how VMess is encrypted when that is not the usual path (`EngineStatus.cryptoNotice`).
  */
 import { useShallow } from 'zustand/react/shallow';
-import type { ExposureStatus } from '../../src-core/host/api/index.js';
+import type { ErrorEnvelope, ExposureStatus } from '../../src-core/host/api/index.js';
 import { EmptyState } from '../components/EmptyState.js';
-import { GlobeIcon, PlayIcon, PlugIcon, PlusIcon } from '../components/Icons.js';
+import { AlertIcon, GlobeIcon, PlayIcon, PlugIcon, PlusIcon } from '../components/Icons.js';
 import { ExposureStatePill, LinkStatePill } from '../components/StatusPill.js';
 import { TrafficChart } from '../components/TrafficChart.js';
 import { formatBytes, formatRate } from '../format.js';
+import { describeLinkProblem } from '../state/bridges.js';
 import { exposureProblem, localAddressOf, ONE_CLICK, ONE_CLICK_PORT } from '../state/exposures.js';
 import { useAppStore } from '../state/store.js';
 import { NEW_EXPOSURE_HASH, PauseControl, portalKindOf, PublicAddress, ServerSetupButton } from './ExposuresPage.js';
@@ -32,6 +33,17 @@ function OverviewExposure({ exposure, fresh }: { exposure: ExposureStatus; fresh
       <span className="rate-cell num"><span className="u">↑ {formatRate(exposure.upRate)}</span><span className="d">↓ {formatRate(exposure.downRate)}</span></span>
       {problem ? <div className={`exposure-problem ${problem.tone}`} data-testid="exposure-problem">{problem.text}</div> : null}
     </li>
+  );
+}
+
+/** Why a bridge has no link: a headline in plain words, then the engine's line (as logged, naming the peer). */
+function BridgeProblem({ problem }: { problem: ErrorEnvelope }) {
+  const view = describeLinkProblem(problem);
+  return (
+    <div className="endpoint-problem" role="status" data-testid="bridge-problem" data-code={problem.code}>
+      <AlertIcon />
+      <span><b>{view.title}.</b> <span className="mono">{view.detail}</span></span>
+    </div>
   );
 }
 
@@ -163,6 +175,7 @@ export function OverviewPage({ theme }: { theme: string }) {
                       <span><b>{bridge.workers}</b> {bridge.workers === 1 ? 'worker' : 'workers'}</span>
                       <span><b>{bridge.openStreams}</b> open {bridge.openStreams === 1 ? 'stream' : 'streams'}</span>
                     </div>
+                    {bridge.problem ? <BridgeProblem problem={bridge.problem} /> : null}
                   </div>
                 ))}
               </div>

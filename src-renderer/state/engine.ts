@@ -1,5 +1,5 @@
 /** Engine status, bridges and portals, totals, and whether events are flowing. */
-import type { BridgeState, EngineSnapshot, EngineStatus, ErrorEnvelope, PortalState, TrafficTotals } from '../../src-core/host/api/index.js';
+import type { BridgeState, EngineSnapshot, EngineStatus, ErrorEnvelope, LocalPortalInfo, PortalState, TrafficTotals } from '../../src-core/host/api/index.js';
 import { envelopeOf } from '../transport/errors.js';
 import type { LinkStatus } from '../transport/index.js';
 import { engineService } from './service.js';
@@ -13,6 +13,8 @@ export interface EngineSlice {
   /** Time of the last snapshot (the clock durations are computed against). */
   snapshotTime: number;
   linkStatus: LinkStatus;
+  /** Where the built-in local portal listens and this machine's LAN addresses (null from an older service). */
+  localPortal: LocalPortalInfo | null;
   /** A start/stop that failed, shown until the next attempt. */
   engineError: ErrorEnvelope | null;
   engineBusy: boolean;
@@ -31,6 +33,7 @@ export const createEngineSlice: SliceCreator<EngineSlice> = (set) => ({
   totals: EMPTY_TOTALS,
   snapshotTime: 0,
   linkStatus: 'connecting',
+  localPortal: null,
   engineError: null,
   engineBusy: false,
   applyEngineSnapshot: (snapshot) => set({
@@ -39,6 +42,7 @@ export const createEngineSlice: SliceCreator<EngineSlice> = (set) => ({
     portals: snapshot.portals,
     totals: snapshot.totals,
     snapshotTime: snapshot.time,
+    localPortal: snapshot.localPortal ?? null,
   }),
   setLinkStatus: (linkStatus) => set({ linkStatus }),
   startEngine: async () => {

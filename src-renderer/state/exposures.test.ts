@@ -204,6 +204,9 @@ describe('server setup slice', () => {
     profile: 'home', serverAddress: '203.0.113.5:443',
     v2ray: { fileName: 'portal.v2ray.json', text: '{}', command: 'v2ray -config portal.v2ray.json' },
     porthole: { fileName: 'portal.json', text: '{}', command: 'porthole run -c portal.json' },
+    transport: { kind: 'tcp', serverName: null, path: null, portalListen: '0.0.0.0:443', certificateFile: null, keyFile: null, current: 'tcp' },
+    bridge: { fileName: 'home.json', text: '{}', changed: false },
+    proxies: null,
     exposures: ['8080 → 127.0.0.1:80'],
   };
 
@@ -218,7 +221,7 @@ describe('server setup slice', () => {
     useAppStore.getState().closeServerSetup();
     expect({ loading, view, calls, closed: useAppStore.getState().serverSetup }).toEqual({
       loading: true,
-      view: { profile: 'home', tab: 'porthole', loading: false, setup, error: null },
+      view: { profile: 'home', tab: 'porthole', loading: false, setup, error: null, options: {}, proxy: 'nginx', bridgeSave: null },
       calls: [['getServerSetup', ['home']]],
       closed: null,
     });

@@ -155,6 +155,7 @@ export const EXPOSURE_STATE_LOOK: Record<ExposureState, { label: string; tone: '
   'setup-needed': { label: 'Server setup needed', tone: 'warn' },
   offline: { label: 'Offline', tone: '' },
   refused: { label: 'Refused', tone: 'danger' },
+  'local-down': { label: 'Local port closed', tone: 'danger' },
   disabled: { label: 'Off', tone: '' },
 };
 
@@ -166,7 +167,17 @@ export function localAddressOf(exposure: Pick<ExposureStatus, 'localHost' | 'loc
 
 /** True when the public address is worth copying (live, or where Server setup will put it). */
 export function hasUsableAddress(exposure: Pick<ExposureStatus, 'state' | 'publicAddress'>): exposure is Pick<ExposureStatus, 'state'> & { publicAddress: string } {
-  return exposure.publicAddress !== null && (exposure.state === 'live' || exposure.state === 'setup-needed');
+  return exposure.publicAddress !== null && (exposure.state === 'live' || exposure.state === 'setup-needed' || exposure.state === 'local-down');
+}
+
+/**
+ * What to give out: `http://host:port` when the local service answered an HTTP request (the
+ * service's probe asks once each time it starts answering), else `host:port` (a database, SSH…,
+ * or not checked yet). Decided by asking, never guessed from the port number.
+ */
+export function shareableAddress(exposure: Pick<ExposureStatus, 'publicAddress' | 'localHttp'>): string | null {
+  if (exposure.publicAddress === null) return null;
+  return exposure.localHttp === true ? `http://${exposure.publicAddress}` : exposure.publicAddress;
 }
 
 

@@ -10,8 +10,21 @@ export function startFeeds(service: EngineService, transport?: Pick<Transport, '
   const store = useAppStore.getState();
   // A fetched snapshot may arrive after a newer pushed one: never go back in time.
   let lastSeq = 0;
+  // Set on a drop: the first snapshot after it tells whether the service restarted (its numbers start again).
+  let seqBeforeDrop: number | null = null;
+  /** After a reconnect: a service that restarted numbers snapshots and log lines from 1 again. */
+  const noticeRestart = (seq: number) => {
+    if (seqBeforeDrop === null) return;
+    const restarted = seq < seqBeforeDrop;
+    seqBeforeDrop = null;
+    if (!restarted) return;
+    lastSeq = 0;
+    useAppStore.setState({ lines: [], heldLines: [] });
+    void useAppStore.getState().loadRecentLogs().catch(() => undefined);
+  };
   const load = () => {
     void service.getSnapshot().then((snapshot) => {
+      noticeRestart(snapshot.seq);
       if (snapshot.seq <= lastSeq) return;
       lastSeq = snapshot.seq;
       const state = useAppStore.getState();
@@ -26,6 +39,7 @@ export function startFeeds(service: EngineService, transport?: Pick<Transport, '
   };
   const unsubscribers: Unsubscribe[] = [
     service.onDidChangeSnapshot((snapshot) => {
+      noticeRestart(snapshot.seq);
       lastSeq = Math.max(lastSeq, snapshot.seq);
       const state = useAppStore.getState();
       state.applyEngineSnapshot(snapshot);
@@ -41,7 +55,10 @@ export function startFeeds(service: EngineService, transport?: Pick<Transport, '
     unsubscribers.push(transport.onDidChangeLinkStatus((status) => {
       useAppStore.getState().setLinkStatus(status);
       // After a drop, fetch what was missed (log lines, history) once events flow again.
-      if (status === 'offline') dropped = true;
+      if (status === 'offline' || status === 'unauthorized') {
+        if (!dropped) seqBeforeDrop = lastSeq;
+        dropped = true;
+      }
       if (status === 'live' && dropped) {
         dropped = false;
         load();

@@ -45,7 +45,9 @@ export const createLogsSlice: SliceCreator<LogsSlice> = (set, get) => ({
     const recent = await engineService().recentLogs({ limit: LOG_LINES_KEPT });
     const { lines } = get();
     const first = lines[0]?.seq ?? Number.POSITIVE_INFINITY;
-    set({ lines: keepNewest([...recent.filter((line) => line.seq < first), ...lines]) });
+    const last = lines[lines.length - 1]?.seq ?? Number.POSITIVE_INFINITY;
+    // Older lines before, and (after a reconnect) the ones missed while away after.
+    set({ lines: keepNewest([...recent.filter((line) => line.seq < first), ...lines, ...recent.filter((line) => line.seq > last)]) });
   },
   setLogLevel: (logLevel) => set({ logLevel }),
   setLogSearch: (logSearch) => set({ logSearch }),

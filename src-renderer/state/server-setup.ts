@@ -3,7 +3,7 @@
  * exposures, fetched when the panel opens. Opening it from the Exposures page (a V2Ray portal
  * needs its lines) works too: the panel is state, not a route.
  */
-import type { ErrorEnvelope, ServerSetup } from '../../src-core/host/api/index.js';
+import type { ErrorEnvelope, ServerSetup, ServerSetupOptions, SetupTransport } from '../../src-core/host/api/index.js';
 import { asSentence } from '../format.js';
 import { envelopeOf } from '../transport/errors.js';
 import { engineService } from './service.js';
@@ -11,12 +11,26 @@ import type { SliceCreator } from './store.js';
 
 export type ServerSetupTab = 'v2ray' | 'porthole';
 
+/** The transports Server setup offers, in the order the page lists them. */
+export const SETUP_TRANSPORTS: { id: SetupTransport; label: string; hint: string }[] = [
+  { id: 'tcp', label: 'VMess over TCP', hint: 'The bridge dials the portal’s port directly. Simplest; the traffic is VMess-encrypted but looks like nothing in particular.' },
+  { id: 'tls', label: 'TLS', hint: 'The portal holds a certificate for the server name (e.g. from Let’s Encrypt); the link looks like HTTPS.' },
+  { id: 'ws', label: 'WebSocket', hint: 'VMess over WebSocket at a path, without TLS: for a CDN or proxy that adds TLS itself.' },
+  { id: 'ws-tls', label: 'WebSocket + TLS', hint: 'nginx or Caddy on port 443 end TLS for the server name and hand the WebSocket path to the portal on a loopback port. The usual set-up next to a website.' },
+];
+
 export interface ServerSetupView {
   profile: string;
   tab: ServerSetupTab;
   loading: boolean;
   setup: ServerSetup | null;
   error: ErrorEnvelope | null;
+  /** What the user picked (empty: what the profile uses). */
+  options: ServerSetupOptions;
+  /** The front proxy shown for WebSocket + TLS. */
+  proxy: 'nginx' | 'caddy';
+  /** Saving the matching bridge profile: null, 'saving', or what happened. */
+  bridgeSave: { state: 'saving' | 'saved' | 'failed'; message: string } | null;
 }
 
 export interface ServerSetupSlice {
@@ -26,6 +40,11 @@ export interface ServerSetupSlice {
   /** Fetches again (the exposures changed, the profile was saved). */
   refreshServerSetup(): Promise<void>;
   setServerSetupTab(tab: ServerSetupTab): void;
+  /** Picks a transport, server name or path, and fetches the configs for it. */
+  setServerSetupOptions(patch: ServerSetupOptions): Promise<void>;
+  setServerSetupProxy(proxy: 'nginx' | 'caddy'): void;
+  /** Saves the bridge profile that matches the shown configs over the profile (and restarts it if it runs). */
+  applyServerSetupBridge(): Promise<void>;
   closeServerSetup(): void;
 }
 
@@ -33,7 +52,11 @@ export const createServerSetupSlice: SliceCreator<ServerSetupSlice> = (set, get)
   serverSetup: null,
   openServerSetup: async (profile, tab) => {
     const current = get().serverSetup;
-    set({ serverSetup: { profile, tab: tab ?? current?.tab ?? 'v2ray', loading: true, setup: current?.profile === profile ? current.setup : null, error: null } });
+    const same = current?.profile === profile;
+    set({ serverSetup: {
+      profile, tab: tab ?? current?.tab ?? 'v2ray', loading: true, setup: same ? current.setup : null, error: null,
+      options: same ? current.options : {}, proxy: current?.proxy ?? 'nginx', bridgeSave: null,
+    } });
     await get().refreshServerSetup();
   },
   refreshServerSetup: async () => {
@@ -42,13 +65,49 @@ export const createServerSetupSlice: SliceCreator<ServerSetupSlice> = (set, get)
     set({ serverSetup: { ...view, loading: true, error: null } });
     let update: Partial<ServerSetupView>;
     try {
-      update = { setup: await engineService().getServerSetup(view.profile), error: null };
+      // No options: the call as before (what the profile uses), which an older service also takes.
+      const picked = Object.values(view.options).some((value) => value !== undefined);
+      update = { setup: await (picked ? engineService().getServerSetup(view.profile, view.options) : engineService().getServerSetup(view.profile)), error: null };
     } catch (error) {
       update = { setup: null, error: envelopeOf(error) };
     }
-    // Closed, or opened for another profile, meanwhile: this answer is stale.
+    // Closed, opened for another profile, or other options picked meanwhile: this answer is stale.
     const now = get().serverSetup;
-    if (now?.profile === view.profile) set({ serverSetup: { ...now, ...update, loading: false } });
+    if (now?.profile === view.profile && now.options === view.options) set({ serverSetup: { ...now, ...update, loading: false } });
+  },
+  setServerSetupOptions: async (patch) => {
+    const view = get().serverSetup;
+    if (!view) return;
+    set({ serverSetup: { ...view, options: { ...view.options, ...patch }, bridgeSave: null } });
+    await get().refreshServerSetup();
+  },
+  setServerSetupProxy: (proxy) => {
+    const view = get().serverSetup;
+    if (view) set({ serverSetup: { ...view, proxy } });
+  },
+  applyServerSetupBridge: async () => {
+    const view = get().serverSetup;
+    const text = view?.setup?.bridge.text;
+    if (!view || !text) return;
+    const update = (bridgeSave: ServerSetupView['bridgeSave']) => {
+      const now = get().serverSetup;
+      if (now?.profile === view.profile) set({ serverSetup: { ...now, bridgeSave } });
+    };
+    update({ state: 'saving', message: `Saving “${view.profile}”…` });
+    try {
+      await engineService().saveProfile(view.profile, text);
+      const status = get().status;
+      const restart = status?.profile === view.profile && (status.state === 'running' || status.state === 'starting');
+      if (restart) set({ status: await engineService().activateProfile(view.profile) });
+      // The saved profile now says what was picked: fetch again so "changed" clears, then say so.
+      const now = get().serverSetup;
+      if (now?.profile === view.profile) set({ serverSetup: { ...now, options: {} } });
+      await get().refreshServerSetup();
+      update({ state: 'saved', message: `Saved “${view.profile}”${restart ? ' and restarted the engine with it' : ''}: the bridge now dials ${view.setup?.serverAddress ?? 'the server'} as these configs expect.` });
+      await get().loadProfiles();
+    } catch (error) {
+      update({ state: 'failed', message: envelopeOf(error).message });
+    }
   },
   setServerSetupTab: (tab) => {
     const view = get().serverSetup;
@@ -60,6 +119,7 @@ export const createServerSetupSlice: SliceCreator<ServerSetupSlice> = (set, get)
 /** What to tell the user when Server setup cannot be made, by code. */
 export function describeSetupError(error: ErrorEnvelope): { title: string; text: string } {
   if (error.code === 'PH_SETUP_NO_BRIDGE') return { title: 'This profile has no bridge', text: asSentence(error.message) };
+  if (error.code === 'PH_SETUP_BAD_INPUT') return { title: 'Check the transport settings', text: asSentence(error.message) };
   if (error.code.startsWith('PH_CONFIG_')) {
     const where = error.where?.line !== undefined ? `line ${error.where.line}${error.where.column !== undefined ? `, column ${error.where.column}` : ''}: ` : '';
     return { title: 'The profile does not load', text: `${where}${error.where?.path ? `${error.where.path}: ` : ''}${error.message}` };

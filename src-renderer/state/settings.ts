@@ -11,11 +11,15 @@ export interface SettingsSlice {
   setTheme(theme: Settings['theme']): Promise<void>;
   /** Desktop app only: launch at login, start minimised. */
   setDesktopSetting(patch: Pick<Settings, 'launchAtLogin'> | Pick<Settings, 'startMinimised'>): Promise<void>;
+  /** The built-in portal on the LAN (on/off, which address): the service restarts that portal. */
+  setLocalPortalReach(patch: Pick<Settings, 'localPortalLan' | 'localPortalLanAddress'>): Promise<void>;
+  settingsBusy: boolean;
 }
 
 export const createSettingsSlice: SliceCreator<SettingsSlice> = (set, get) => ({
   settings: { theme: 'system' },
   settingsError: null,
+  settingsBusy: false,
   loadSettings: async () => {
     try {
       set({ settings: await engineService().getSettings() });
@@ -30,6 +34,17 @@ export const createSettingsSlice: SliceCreator<SettingsSlice> = (set, get) => ({
       set({ settings: await engineService().setSettings({ theme }) });
     } catch (error) {
       set({ settings: before, settingsError: envelopeOf(error) });
+    }
+  },
+  setLocalPortalReach: async (patch) => {
+    const before = get().settings;
+    set({ settings: { ...before, ...patch }, settingsError: null, settingsBusy: true });
+    try {
+      set({ settings: await engineService().setSettings(patch) });
+    } catch (error) {
+      set({ settings: before, settingsError: envelopeOf(error) });
+    } finally {
+      set({ settingsBusy: false });
     }
   },
   setDesktopSetting: async (patch) => {

@@ -38,7 +38,7 @@ describe('engine slice', () => {
   it('applies snapshots and reports a failed start as an envelope', async () => {
     const { service } = fakeService({ startEngine: Object.assign(new Error('port in use'), { code: 'PH_ENGINE_START_FAILED' }) });
     setEngineService(service);
-    useAppStore.getState().applyEngineSnapshot(snapshot(3, { bridges: [{ tag: 'b', domain: 'd', activeLinks: 1, workers: 1, openStreams: 0, linkState: 'up' }] }));
+    useAppStore.getState().applyEngineSnapshot(snapshot(3, { bridges: [{ tag: 'b', domain: 'd', activeLinks: 1, workers: 1, openStreams: 0, linkState: 'up', problem: null }] }));
     await useAppStore.getState().startEngine();
     const state = useAppStore.getState();
     expect({ state: state.status?.state, bridges: state.bridges.length, time: state.snapshotTime, error: state.engineError, busy: state.engineBusy })

@@ -31,6 +31,18 @@ export interface Session {
    */
   readonly outboundTag?: string;
   readonly startedAt: number;
+  /**
+   * Set once by an outbound that writes to the final destination itself (freedom: the local
+   * service's socket): the counters then count the client's bytes where they reach it
+   * (`bytesWritten - writableLength`), not where they were read ahead into buffers.
+   */
+  delivery?: DeliveryCounter;
+}
+
+/** A socket's own counts, as net.Socket keeps them (`bytesWritten` includes queued bytes). */
+export interface DeliveryCounter {
+  readonly bytesWritten: number;
+  readonly writableLength: number;
 }
 
 let lastSessionId = 0;

@@ -14,7 +14,7 @@
  */
 import type {
   ConnectionRow, EngineSnapshot, EngineStatus, ExportedProfile, ExposureInput, ExposurePatch, ExposureStatus, LogLevel, LogLine,
-  Profile, ProfileSummary, ServerSetup, Settings, TrafficHistory, TrafficWindow, ValidationResult,
+  Profile, ProfileSummary, ServerSetup, ServerSetupOptions, Settings, TrafficHistory, TrafficWindow, ValidationResult,
 } from './snapshots.js';
 
 /** Bumped only on a breaking change of the contract. */
@@ -94,9 +94,12 @@ export interface EngineService {
   setExposuresPaused(paused: boolean): Promise<void>;
   /**
    * The portal-side configs (V2Ray and Porthole) matching a bridge profile and the exposures, with
-   * the command to run each. Rejects with its config error, or `PH_SETUP_NO_BRIDGE`.
+   * the command to run each, for the transport the profile uses or the one `options` picks (TLS,
+   * WebSocket, WebSocket + TLS behind nginx/Caddy), and the bridge profile that matches them.
+   * Rejects with its config error, `PH_SETUP_NO_BRIDGE`, or `PH_SETUP_BAD_INPUT` (e.g. TLS with no
+   * server name).
    */
-  getServerSetup(profile: string): Promise<ServerSetup>;
+  getServerSetup(profile: string, options?: ServerSetupOptions): Promise<ServerSetup>;
 
   /** Recent log lines, oldest first. */
   recentLogs(query?: LogQuery): Promise<LogLine[]>;

@@ -47,6 +47,8 @@ export const SERVICE_ERROR_CODES = [
   'PH_EXPOSURE_NOT_FOUND',
   /** Server setup needs a profile with a bridge whose link goes out through a VMess outbound. */
   'PH_SETUP_NO_BRIDGE',
+  /** A Server setup choice is wrong (TLS without a server name, a path nginx or Caddy cannot take). */
+  'PH_SETUP_BAD_INPUT',
   /** A bug: the message is generic, details go to the engine's log. */
   'PH_INTERNAL',
 ] as const;

@@ -52,12 +52,22 @@ export const ENGINE_METHODS = {
   }).strict()]),
   removeExposure: z.tuple([exposureId]),
   setExposuresPaused: z.tuple([z.boolean()]),
-  getServerSetup: z.tuple([profileName]),
+  getServerSetup: z.tuple([profileName, z.object({
+    transport: z.enum(['tcp', 'tls', 'ws', 'ws-tls']).optional(),
+    serverName: z.string().max(253).optional(),
+    path: z.string().max(200).optional(),
+    certificateFile: z.string().max(1024).optional(),
+    keyFile: z.string().max(1024).optional(),
+    port: port.optional(),
+    portalPort: port.optional(),
+  }).strict().optional()]),
   getSettings: z.tuple([]),
   setSettings: z.tuple([z.object({
     theme: z.enum(['system', 'light', 'dark']).optional(),
     launchAtLogin: z.boolean().optional(),
     startMinimised: z.boolean().optional(),
+    localPortalLan: z.boolean().optional(),
+    localPortalLanAddress: z.string().regex(/^\d{1,3}(?:\.\d{1,3}){3}$/, 'a LAN address is an IPv4 address such as 192.168.1.20').nullable().optional(),
   }).strict()]),
 } as const satisfies { [K in EngineMethodName]: z.ZodType<unknown[]> };
 

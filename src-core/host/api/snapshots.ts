@@ -61,6 +61,15 @@ export interface ConnectionRow {
   /** Over the last sampling second. */
   upRate: number;
   downRate: number;
+  /**
+   * True for a bridge's service-side connection whose visitor this same instance's portal also
+   * lists (bridge and portal in one process, as the demo profile and the built-in local portal
+   * are): one user connection, counted once in the totals (on its public side; its upload here,
+   * where it reaches the service). Absent otherwise.
+   */
+  serviceSide?: boolean;
+  /** The exposure this connection belongs to (by its inbound or outbound tag), if any. */
+  exposure?: { id: string; name: string };
 }
 
 /** Which side of the routing a tag is on. */
@@ -89,6 +98,12 @@ export interface BridgeState {
   openStreams: number;
   /** `'up'` with an active link, `'connecting'` with links but none active yet, `'down'` with none. */
   linkState: 'up' | 'connecting' | 'down';
+  /**
+   * While no link is up: why the last one failed or was lost, as the log says it, naming the peer
+   * (e.g. `could not open a link to the portal: websocket wss://vps.example.com:443/wrong: the server
+   * answered 404 Not Found …`); null once a link is up or before the first attempt ended.
+   */
+  problem: ErrorEnvelope | null;
 }
 
 /** A portal (public side): bridge links, and the streams on each. */
@@ -135,6 +150,27 @@ export interface EngineSnapshot {
   exposures: ExposureStatus[];
   /** "Pause all" is on: every exposure is off until resumed (each keeps its own `enabled`). */
   exposuresPaused: boolean;
+  /** Where the built-in local portal opens public ports, and this machine's LAN addresses (issue 4/7). */
+  localPortal?: LocalPortalInfo;
+}
+
+/**
+ * The built-in local portal's reach. Loopback by default: only this machine opens its addresses.
+ * With the `localPortalLan` setting on, it listens on the LAN too and gives out a LAN address.
+ */
+export interface LocalPortalInfo {
+  /** The engine runs the built-in portal now (exposures go through it). */
+  inUse: boolean;
+  /** Where its public ports listen: `127.0.0.1`, `0.0.0.0` or one LAN address. */
+  listen: string;
+  /** The host its public addresses name (what the UI shows and copies). */
+  publicHost: string;
+  /** Reachable from other machines on the network (the setting is on and a LAN address exists). */
+  lan: boolean;
+  /** This machine's IPv4 addresses other machines on the network may reach (none on a machine without a network). */
+  lanAddresses: string[];
+  /** Why the LAN setting could not be applied (the chosen address is gone), else null. */
+  problem: string | null;
 }
 
 /**
@@ -172,13 +208,17 @@ export interface ExposurePatch {
  * Where an exposure stands:
  * - `'disabled'`: switched off (or paused);
  * - `'offline'`: the engine is stopped or no link to the portal is up yet;
- * - `'requesting'`: asked a Porthole portal for a public port, no answer yet;
- * - `'live'`: reachable at `publicAddress`;
+ * - `'requesting'`: asked a Porthole portal for a public port, no answer yet (or the local address
+ *   is still being checked);
+ * - `'live'`: works end to end: a link to the portal is up, the portal's public port listens and
+ *   the local address answered its last check;
+ * - `'local-down'`: the public port listens at `publicAddress`, but nothing answers at the local
+ *   address, so visitors get no answer (`problem` says so); live again once something does;
  * - `'setup-needed'`: the portal is V2Ray, which cannot open ports on request: apply Server setup;
  * - `'refused'`: the portal said no (`problem` says why); asked again when a link comes back or
  *   the exposure is edited, and every 30 s while another program holds the public port.
  */
-export type ExposureState = 'disabled' | 'offline' | 'requesting' | 'live' | 'setup-needed' | 'refused';
+export type ExposureState = 'disabled' | 'offline' | 'requesting' | 'live' | 'setup-needed' | 'refused' | 'local-down';
 
 /** Which portal serves the exposures: the built-in one, a Porthole server, a V2Ray server. */
 export type PortalKind = 'local' | 'porthole' | 'v2ray';
@@ -192,6 +232,12 @@ export interface ExposureStatus extends Exposure {
   problem: ErrorEnvelope | null;
   /** False when nothing answered at local host:port on the last check; null before the first. */
   localReachable: boolean | null;
+  /**
+   * True when the local address answered an HTTP request (a `HEAD /` sent once each time it starts
+   * answering), so its public address is given out as `http://…`; false when it answered something
+   * else; null before that check. Optional: absent from older services.
+   */
+  localHttp?: boolean | null;
   bytesUp: number;
   bytesDown: number;
   upRate: number;
@@ -199,16 +245,72 @@ export interface ExposureStatus extends Exposure {
   openConnections: number;
 }
 
+/**
+ * How the bridge's links reach the portal (Server setup offers each):
+ * - `'tcp'`: plain VMess over TCP;
+ * - `'tls'`: VMess over TLS, the portal holding the certificate;
+ * - `'ws'`: VMess over WebSocket, no TLS (e.g. behind a CDN that adds it);
+ * - `'ws-tls'`: VMess over WebSocket + TLS, TLS ended by nginx or Caddy on the server, which hand
+ *   the WebSocket path to the portal listening on a loopback port.
+ */
+export type SetupTransport = 'tcp' | 'tls' | 'ws' | 'ws-tls';
+
+/** What the user picks in Server setup; every field defaults to what the profile uses now. */
+export interface ServerSetupOptions {
+  transport?: SetupTransport;
+  /** TLS: the name on the server's certificate (SNI), e.g. `vps.example.com`. */
+  serverName?: string;
+  /** WebSocket: the path, e.g. `/porthole`. */
+  path?: string;
+  /** TLS: the certificate and key files on the server; default Let's Encrypt's for `serverName`. */
+  certificateFile?: string;
+  keyFile?: string;
+  /** The port the bridge dials (default: the profile's; 443 when switching to `'ws-tls'`). */
+  port?: number;
+  /** `'ws-tls'`: the loopback port the portal listens on behind nginx/Caddy (default 10000). */
+  portalPort?: number;
+}
+
+/** A file to put on a server, with what to run after. */
+export interface SetupFile {
+  fileName: string;
+  text: string;
+  command: string;
+}
+
 /** The portal-side config matching a bridge profile (Profiles → Server setup). */
 export interface ServerSetup {
   /** The bridge profile it matches. */
   profile: string;
-  /** `host:port` the bridge dials: where the portal must listen. */
+  /** `host:port` the bridge dials: where the portal (or, for `'ws-tls'`, nginx/Caddy) must listen. */
   serverAddress: string;
+  /** The transport the configs are made for, with its settings (all filled in). */
+  transport: {
+    kind: SetupTransport;
+    /** TLS kinds: the certificate's name; else null. */
+    serverName: string | null;
+    /** WebSocket kinds: the path; else null. */
+    path: string | null;
+    /** Where the portal's link inbound listens: `host:port` (loopback behind nginx/Caddy). */
+    portalListen: string;
+    /** TLS kinds: the certificate files the configs name (on the server); else null. */
+    certificateFile: string | null;
+    keyFile: string | null;
+    /** The transport the saved profile uses now. */
+    current: SetupTransport;
+  };
   /** For a server running V2Ray: a complete config that `v2ray -test` accepts. */
-  v2ray: { fileName: string; text: string; command: string };
+  v2ray: SetupFile;
   /** For a server running Porthole headless: the same, plus a port range for one-click exposures. */
-  porthole: { fileName: string; text: string; command: string };
+  porthole: SetupFile;
+  /**
+   * The bridge profile that matches these configs (same address, port, path, serverName, TLS):
+   * the saved profile with its link outbound's `streamSettings` set. `changed` is false when the
+   * saved profile already says so.
+   */
+  bridge: { fileName: string; text: string; changed: boolean };
+  /** `'ws-tls'` only: nginx and Caddy configs that end TLS and pass the WebSocket path to the portal. */
+  proxies: { nginx: SetupFile; caddy: SetupFile } | null;
   /** One line per exposure (public port → local address) the configs carry. */
   exposures: string[];
 }
@@ -281,4 +383,11 @@ export interface Settings {
   launchAtLogin?: boolean;
   /** Desktop app only: start in the tray without opening the window. */
   startMinimised?: boolean;
+  /**
+   * The built-in local portal also listens on the network (off by default: loopback only). Anyone
+   * on the network can then reach every exposure it serves.
+   */
+  localPortalLan?: boolean;
+  /** With `localPortalLan`: listen on this LAN address only; null or absent: on all (0.0.0.0). */
+  localPortalLanAddress?: string | null;
 }

@@ -1,5 +1,5 @@
 /** `porthole run`: starts the engine and keeps it running until SIGINT or SIGTERM. */
-import { readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { formatErrorLine } from '../../engine/common/errors.js';
@@ -29,6 +29,29 @@ export interface RunOptions {
 export function portholeConfigFolder(env: NodeJS.ProcessEnv = process.env): string {
   if (env.PORTHOLE_CONFIG_DIR) return env.PORTHOLE_CONFIG_DIR;
   return join(env.XDG_CONFIG_HOME || join(homedir(), '.config'), 'porthole');
+}
+
+/**
+ * The dashboard's token, kept in Porthole's folder (readable by this user only) so a restarted
+ * `porthole run --ui` takes the same one: an open dashboard reconnects by itself instead of being
+ * locked out. Delete the file to make a new token at the next start.
+ */
+export function dashboardToken(folder: string, create: () => string): string {
+  const file = join(folder, 'dashboard-token');
+  try {
+    const kept = readFileSync(file, 'utf8').trim();
+    if (/^[A-Za-z0-9_-]{32,}$/.test(kept)) return kept;
+  } catch {
+    // none yet: made below
+  }
+  const token = create();
+  try {
+    mkdirSync(folder, { recursive: true });
+    writeFileSync(file, `${token}\n`, { mode: 0o600 });
+  } catch {
+    // A read-only folder: this run's token still works, the next start makes another.
+  }
+  return token;
 }
 
 /** Shutdown must finish within this, or the process exits anyway. */
@@ -139,7 +162,7 @@ function reportCrypto(instance: Instance, output: CliOutput): void {
 async function runWithDashboard(options: RunOptions, ui: DashboardAddress & { allowRemote: boolean }, bug: Promise<string>): Promise<number> {
   const { output } = options;
   // Loaded only with --ui: a headless portal does not carry the dashboard in memory.
-  const [{ startDashboard }, { isLoopbackHost }, { createLocalEngineService }] = await Promise.all([
+  const [{ startDashboard }, { createToken, isLoopbackHost }, { createLocalEngineService }] = await Promise.all([
     import('../dashboard/server.js'),
     import('../dashboard/token-gate.js'),
     import('../service/local-engine-service.js'),
@@ -160,7 +183,7 @@ async function runWithDashboard(options: RunOptions, ui: DashboardAddress & { al
   let dashboard: Dashboard;
   try {
     dashboard = await startDashboard({
-      service, host: ui.host, port: ui.port, allowRemote: ui.allowRemote,
+      service, host: ui.host, port: ui.port, allowRemote: ui.allowRemote, token: dashboardToken(folder, createToken),
       onAcceptError: (error, retryInMs) => output.err(`porthole: dashboard: failed to accept connections > ${formatErrorLine(error)}; listening again in ${retryInMs} ms`),
     });
   } catch (error) {

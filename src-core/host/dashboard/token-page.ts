@@ -28,7 +28,7 @@ const STYLE_HASH = `'sha256-${createHash('sha256').update(STYLE).digest('base64'
 
 const LEAD: Record<TokenProblem, string> = {
   missing: 'This dashboard controls a running Porthole engine, so it opens only with its access token, and this address came without it.',
-  wrong: 'The token in this link is not this dashboard’s. A new token is made every time the dashboard starts, so a link from an earlier start no longer works.',
+  wrong: 'The token in this link is not this dashboard’s: it is from another Porthole, or from before its token was replaced.',
 };
 
 /** The page's HTML and the policy to send with it. */
@@ -50,9 +50,9 @@ export function tokenPage(problem: TokenProblem): { html: string; contentSecurit
 <ol>
 <li><b>Headless</b> (<code>porthole run -c config.json --ui 127.0.0.1:7070</code>): look in that terminal or service log for the line <code>porthole: dashboard: http://…/?token=…</code>.</li>
 <li><b><code>npm start</code></b> where the tray app cannot open: the same line is printed a few lines below the first one.</li>
-<li>Lost it? Restart the dashboard: it prints a new URL (the old one stops working).</li>
+<li>Lost it? It is kept in the file <code>dashboard-token</code> in Porthole’s folder (<code>~/.config/porthole</code>, or <code>$PORTHOLE_CONFIG_DIR</code>); delete that file and restart the dashboard to make a new one (old links then stop working).</li>
 </ol>
-<p>Once opened, the browser keeps the token in a cookie for this address, so the clean address works until the dashboard restarts.</p>
+<p>Once opened, the browser keeps the token in a cookie for this address, so the clean address works until the token is replaced.</p>
 </main>
 </body>
 </html>

@@ -35,13 +35,17 @@ export function bridgeStates(instance: Instance, rows: readonly ConnectionRow[])
     const open = rows.filter((row) => row.closedAt === null && row.inboundTag === tag);
     const workers = open.filter((row) => row.kind === 'tunnel').length;
     const activeLinks = bridge.activeLinks;
+    const linkState = activeLinks > 0 ? 'up' : workers > 0 ? 'connecting' : 'down';
+    const problem = linkState === 'up' ? null : bridge.lastProblem;
     return {
       tag,
       domain: config?.domain ?? '',
       activeLinks,
       workers,
       openStreams: open.length - workers,
-      linkState: activeLinks > 0 ? 'up' : workers > 0 ? 'connecting' : 'down',
+      linkState,
+      // The transport's own line (certificate, WebSocket path, plain HTTP, TLS mismatch, timeout), as logged.
+      problem: problem ? { code: problem.code, message: problem.message } : null,
     };
   });
 }

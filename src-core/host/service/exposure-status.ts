@@ -1,6 +1,6 @@
 /**
- * Where each exposure stands, as the UI shows it: the engine's answer (live, refused…), what the
- * probe found at the local address, the link's problem while offline, and the exposure's traffic
+ * Where each exposure stands, as the UI shows it: the engine's answer (live, refused…) made honest
+ * by what the probe found at the local address (and whether it speaks HTTP), the link's problem while offline, and the exposure's traffic
  * read from the per-tag rows.
  */
 import type { Exposure, ExposureStatus, PortalKind, TagTraffic } from '../api/index.js';
@@ -17,6 +17,20 @@ export interface ExposureStatusInput {
   tags: readonly TagTraffic[];
   /** The probe's last answer for an exposure's local address; null before the first. */
   localReachable: (id: string) => boolean | null;
+  /** Whether the local address answered HTTP; null before that check. */
+  localHttp?: (id: string) => boolean | null;
+}
+
+/**
+ * "Live" only when it works end to end (issue 4/7): the engine's `live` (a link is up and the
+ * portal's public port listens) counts only once the local address answered its last check. Not
+ * answering: `local-down`; not checked yet (a moment after the click): still `requesting`.
+ */
+export function endToEndState(engineState: ExposureStatus['state'], localReachable: boolean | null): ExposureStatus['state'] {
+  if (engineState !== 'live') return engineState;
+  if (localReachable === false) return 'local-down';
+  if (localReachable === null) return 'requesting';
+  return 'live';
 }
 
 /** The traffic of one exposure: the bridge's dial to the local service is outbound `exposure:<id>`. */
@@ -41,7 +55,7 @@ export function exposureStatuses(input: ExposureStatusInput): ExposureStatus[] {
     const off = !exposure.enabled || paused;
     const localReachable = off ? null : input.localReachable(exposure.id);
     const engine = instance?.exposures.status(exposure.id);
-    const state = off ? 'disabled' : engine?.state ?? 'offline';
+    const state = off ? 'disabled' : endToEndState(engine?.state ?? 'offline', localReachable);
     const linkProblem = engine?.state === 'offline' ? instance?.bridges[0]?.lastProblem ?? null : null;
     const localProblem = localReachable === false
       ? { code: 'PH_DIAL_REFUSED', message: `nothing is listening on ${exposure.localHost}:${exposure.localPort}: the exposure stays on and works once something does` }
@@ -53,6 +67,7 @@ export function exposureStatuses(input: ExposureStatusInput): ExposureStatus[] {
       portalKind,
       problem: off ? null : engine?.problem ?? linkProblem ?? localProblem,
       localReachable,
+      localHttp: off || localReachable !== true ? null : input.localHttp?.(exposure.id) ?? null,
       bytesUp: traffic?.bytesUp ?? 0,
       bytesDown: traffic?.bytesDown ?? 0,
       upRate: traffic?.upRate ?? 0,

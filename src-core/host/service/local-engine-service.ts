@@ -7,7 +7,7 @@
  */
 import type {
   ConnectionRow, EngineEvent, EngineService, EngineSnapshot, EngineStatus, ExportedProfile, ExposureInput, ExposurePatch,
-  ExposureStatus, LogLine, LogQuery, Profile, ProfileSummary, ServerSetup, Settings, TagTraffic, TrafficHistory, TrafficWindow,
+  ExposureStatus, LogLine, LogQuery, Profile, ProfileSummary, ServerSetup, ServerSetupOptions, Settings, TagTraffic, TrafficHistory, TrafficWindow,
   ValidationResult,
 } from '../api/index.js';
 import { ServiceError } from '../api/index.js';
@@ -18,7 +18,7 @@ import { EngineRunner } from './engine-runner.js';
 import { addExposure, exposureSpecs, findExposure, patchExposure, probeTargets } from './exposure-list.js';
 import { ExposureProbe } from './exposure-probe.js';
 import { exposureStatuses } from './exposure-status.js';
-import { configForExposures } from './local-portal.js';
+import { configForExposures, hasLocalPortal, lanAddresses, localPortalAddress, localPortalInfo, type LocalPortalAddress } from './local-portal.js';
 import { LogFeed } from './log-feed.js';
 import { exportedProfile, ProfileCatalog, validateProfileText } from './profile-catalog.js';
 import { serverSetup } from './server-setup.js';
@@ -55,6 +55,8 @@ export class LocalEngineService implements EngineService {
   });
   private timer: ReturnType<typeof setInterval> | undefined;
   private closed = false;
+  /** Where the running engine's built-in portal listens (what its addresses name), set at each start. */
+  private localAddressInUse: LocalPortalAddress | undefined;
 
   constructor(private readonly options: LocalEngineServiceOptions) {
     this.profiles = new ProfileCatalog(options.profilesFolder, () => this.state.activeProfile, options.commandLineProfile?.sources);
@@ -228,8 +230,8 @@ export class LocalEngineService implements EngineService {
     });
   }
 
-  async getServerSetup(profile: string): Promise<ServerSetup> {
-    return serverSetup(profile, await this.profiles.loadConfig(profile), this.state.exposures);
+  async getServerSetup(profile: string, options?: ServerSetupOptions): Promise<ServerSetup> {
+    return serverSetup(profile, await this.profiles.loadConfig(profile), this.state.exposures, options);
   }
 
   // ---- logs and settings
@@ -243,10 +245,34 @@ export class LocalEngineService implements EngineService {
   }
 
   async setSettings(patch: Partial<Settings>): Promise<Settings> {
-    // Only the theme is the service's; the desktop app answers for its own fields (src-main).
+    // The theme and the local portal's reach are the service's; the desktop app answers for its own fields (src-main).
     if (patch.theme !== undefined) this.state.settings = { ...this.state.settings, theme: patch.theme };
-    await this.stateFile.save();
-    return { ...this.state.settings };
+    if (patch.localPortalLan === undefined && patch.localPortalLanAddress === undefined) {
+      await this.stateFile.save();
+      return { ...this.state.settings };
+    }
+    return this.runner.serial(async () => {
+      const next = { ...this.state.settings };
+      if (patch.localPortalLan !== undefined) next.localPortalLan = patch.localPortalLan;
+      if (patch.localPortalLanAddress !== undefined) {
+        if (patch.localPortalLanAddress === null) delete next.localPortalLanAddress;
+        else next.localPortalLanAddress = patch.localPortalLanAddress;
+      }
+      this.state.settings = next;
+      await this.stateFile.save();
+      const address = localPortalAddress(next);
+      this.logs.note(address.listen === '127.0.0.1' ? 'info' : 'warning', address.listen === '127.0.0.1'
+        ? `built-in portal: public ports listen on 127.0.0.1 only (this machine)${address.problem ? `: ${address.problem}` : ''}`
+        : `built-in portal: public ports listen on ${address.listen}: anyone on the network can reach the exposed services at ${address.publicHost}`);
+      // The running built-in portal moves to the new address: a restart (its open connections close).
+      const instance = this.runner.instance;
+      const current = this.localAddressInUse;
+      if (instance && hasLocalPortal(instance.config) && (current?.listen !== address.listen || current.publicHost !== address.publicHost)) {
+        await this.runner.stop(this.state.activeProfile);
+        await this.startNow();
+      }
+      return { ...this.state.settings };
+    });
   }
 
   // ---- events
@@ -269,7 +295,9 @@ export class LocalEngineService implements EngineService {
     if (this.runner.instance) return this.runner.status();
     const name = this.state.activeProfile;
     if (!name && this.state.exposures.length === 0) throw new ServiceError('PH_ENGINE_NO_PROFILE', 'no profile is active: import or paste one in Profiles, then activate it (or expose a port to use the built-in local portal)');
-    const config = configForExposures(name ? await this.profiles.loadConfig(name) : undefined, this.state.exposures.length > 0);
+    const address = localPortalAddress(this.state.settings);
+    const config = configForExposures(name ? await this.profiles.loadConfig(name) : undefined, this.state.exposures.length > 0, address);
+    this.localAddressInUse = address;
     return this.runner.start(name, config, exposureSpecs(this.state.exposures, this.state.exposuresPaused));
   }
 
@@ -285,7 +313,8 @@ export class LocalEngineService implements EngineService {
       return;
     }
     // Without a profile the engine already runs the local portal; with one, the local portal is added once needed.
-    const next = this.state.activeProfile ? configForExposures(instance.config, this.state.exposures.length > 0) : instance.config;
+    const address = this.localAddressInUse ?? localPortalAddress(this.state.settings);
+    const next = this.state.activeProfile ? configForExposures(instance.config, this.state.exposures.length > 0, address) : instance.config;
     if (next !== instance.config) await instance.reload(next);
     await instance.setExposures(exposureSpecs(this.state.exposures, this.state.exposuresPaused));
   }
@@ -303,6 +332,7 @@ export class LocalEngineService implements EngineService {
       instance,
       tags,
       localReachable: (id) => this.probe.reachable(id),
+      localHttp: (id) => this.probe.http(id),
     });
   }
 
@@ -320,7 +350,16 @@ export class LocalEngineService implements EngineService {
       instance,
       exposuresPaused: this.state.exposuresPaused,
       exposures: (tags) => this.exposureStatuses(instance, tags),
+      localPortal: this.localPortal(instance),
     }, now);
+  }
+
+  /** The built-in portal's reach: what the running one uses, else what the next start would. */
+  private localPortal(instance: Instance | undefined) {
+    const lan = lanAddresses();
+    const inUse = instance !== undefined && hasLocalPortal(instance.config);
+    const address = inUse && this.localAddressInUse ? this.localAddressInUse : localPortalAddress(this.state.settings, lan);
+    return localPortalInfo(address, inUse, lan);
   }
 }
 

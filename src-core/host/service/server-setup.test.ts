@@ -1,7 +1,13 @@
-import { describe, expect, it } from 'vitest';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Exposure } from '../api/index.js';
 import { exportV2RayConfig, loadConfig } from '../../engine/config/index.js';
+import { createCertificateFolder, openSslAvailable, type CertificateFolder, type TestCertificate } from '../../engine/transport/internet/testdata/certs.js';
 import { bridgeConfig } from '../../../test/support/reverse-pair.js';
+import { v2rayAvailable, v2rayTest } from '../../../test/support/v2ray.js';
 import { serverSetup } from './server-setup.js';
 
 const exposure = (fields: Partial<Exposure>): Exposure => ({ id: 'e-00000001', name: 'Web', localHost: '127.0.0.1', localPort: 80, publicPort: null, enabled: true, createdAt: 0, ...fields });
@@ -36,5 +42,184 @@ describe('serverSetup', () => {
     const porthole = loadConfig([{ name: setup.porthole.fileName, text: setup.porthole.text }]);
     expect(porthole.reverse.portals[0]?.exposures).toEqual({ ports: [{ from: 20000, to: 20099 }], listen: '0.0.0.0' });
     expect(setup.porthole.command).toBe('porthole run -c porthole-portal.json');
+  });
+});
+
+// ---- transports: TLS, WebSocket, WebSocket + TLS behind nginx/Caddy (issue 3/7)
+
+/** The bridge of the tests, dialling `vps.example.com` (a real server's name) on port 1024. */
+function remoteBridge(stream?: Record<string, unknown>) {
+  const exported = exportV2RayConfig(bridgeConfig({ publicPort: 1, linkPort: 1024, upstreamPort: 80 })) as { outbounds: Array<Record<string, unknown> & { protocol: string; settings: { vnext: Array<{ address: string }> } }> };
+  for (const outbound of exported.outbounds) {
+    if (outbound.protocol !== 'vmess') continue;
+    for (const server of outbound.settings.vnext) server.address = 'vps.example.com';
+    if (stream) outbound.streamSettings = stream;
+  }
+  return loadConfig([{ name: 'bridge.json', text: JSON.stringify(exported) }]);
+}
+
+type InboundJson = { tag: string; listen?: string; port: number; streamSettings?: Record<string, unknown> };
+const interconn = (text: string) => (JSON.parse(text.replace(/^\/\/.*\n/, '')) as { inbounds: InboundJson[] }).inbounds[0];
+/** The link outbound of a bridge profile text, as Porthole reads it. */
+function linkOutbound(text: string) {
+  const config = loadConfig([{ name: 'bridge.json', text }]);
+  const outbound = config.outbounds.find((candidate) => candidate.protocol === 'vmess');
+  if (outbound?.protocol !== 'vmess') throw new Error('no vmess outbound');
+  return { stream: outbound.streamSettings, server: outbound.settings.vnext[0] };
+}
+
+describe('serverSetup transports', () => {
+  it('keeps the transport the profile uses when none is picked: plain TCP has no streamSettings and an unchanged bridge', () => {
+    const setup = serverSetup('vps', remoteBridge(), []);
+    expect(setup.transport).toMatchObject({ kind: 'tcp', current: 'tcp', serverName: null, path: null, portalListen: '0.0.0.0:1024' });
+    expect(interconn(setup.v2ray.text)?.streamSettings).toBeUndefined();
+    expect(setup.bridge.changed).toBe(false);
+    expect(setup.proxies).toBeNull();
+  });
+
+  it('TLS: the portal holds the certificate, the bridge dials with that serverName', () => {
+    const setup = serverSetup('vps', remoteBridge(), [], { transport: 'tls' });
+    expect(setup.transport).toMatchObject({ kind: 'tls', serverName: 'vps.example.com', certificateFile: '/etc/letsencrypt/live/vps.example.com/fullchain.pem', keyFile: '/etc/letsencrypt/live/vps.example.com/privkey.pem' });
+    expect(interconn(setup.v2ray.text)).toMatchObject({ port: 1024, streamSettings: { network: 'tcp', security: 'tls', tlsSettings: { certificates: [{ certificateFile: '/etc/letsencrypt/live/vps.example.com/fullchain.pem', keyFile: '/etc/letsencrypt/live/vps.example.com/privkey.pem' }] } } });
+    const { stream, server } = linkOutbound(setup.bridge.text);
+    expect({ changed: setup.bridge.changed, network: stream?.network, security: stream?.security, serverName: stream?.tls?.serverName, port: server?.port, address: server?.address })
+      .toEqual({ changed: true, network: 'tcp', security: 'tls', serverName: 'vps.example.com', port: 1024, address: 'vps.example.com' });
+  });
+
+  it('WebSocket: the same path on both ends, no TLS', () => {
+    const setup = serverSetup('vps', remoteBridge(), [], { transport: 'ws', path: 'tunnel' });
+    expect(interconn(setup.v2ray.text)?.streamSettings).toEqual({ network: 'ws', security: 'none', wsSettings: { path: '/tunnel' } });
+    const { stream } = linkOutbound(setup.bridge.text);
+    expect({ network: stream?.network, security: stream?.security, path: stream?.ws?.path }).toEqual({ network: 'websocket', security: 'none', path: '/tunnel' });
+  });
+
+  it('WebSocket + TLS: the portal on loopback behind nginx/Caddy on 443, the bridge dials 443 with TLS and the path', () => {
+    const setup = serverSetup('vps', remoteBridge(), [exposure({})], { transport: 'ws-tls', serverName: 'Tunnel.Example.com', path: '/ph-7f3a' });
+    expect(setup.serverAddress).toBe('vps.example.com:443');
+    expect(setup.transport).toMatchObject({ kind: 'ws-tls', current: 'tcp', serverName: 'tunnel.example.com', path: '/ph-7f3a', portalListen: '127.0.0.1:10000' });
+    const inbounds = (JSON.parse(setup.v2ray.text) as { inbounds: InboundJson[] }).inbounds;
+    expect(inbounds[0]).toMatchObject({ listen: '127.0.0.1', port: 10000, streamSettings: { network: 'ws', security: 'none', wsSettings: { path: '/ph-7f3a' } } });
+    // The exposure's public port is still public.
+    expect(inbounds[1]?.listen).toBeUndefined();
+    const { stream, server } = linkOutbound(setup.bridge.text);
+    expect({ network: stream?.network, security: stream?.security, serverName: stream?.tls?.serverName, path: stream?.ws?.path, port: server?.port })
+      .toEqual({ network: 'websocket', security: 'tls', serverName: 'tunnel.example.com', path: '/ph-7f3a', port: 443 });
+    // nginx and Caddy pick the site by Host: the bridge dials vps.example.com but names the certificate's site.
+    expect(stream?.ws?.headers).toEqual({ Host: 'tunnel.example.com' });
+    expect(setup.proxies?.nginx.text).toContain('location = /ph-7f3a {\n        proxy_pass http://127.0.0.1:10000;');
+    expect(setup.proxies?.nginx.text).toContain('server_name tunnel.example.com;');
+    expect(setup.proxies?.caddy.text).toContain('tunnel.example.com {\n\thandle /ph-7f3a {\n\t\treverse_proxy 127.0.0.1:10000');
+  });
+
+  it('reads serverName and path from a profile that already uses WebSocket + TLS, and keeps what it trusts', () => {
+    const setup = serverSetup('vps', remoteBridge({ network: 'ws', security: 'tls', wsSettings: { path: '/old' }, tlsSettings: { serverName: 'cdn.example.com', allowInsecure: false, alpn: ['http/1.1'] } }), []);
+    expect(setup.transport).toMatchObject({ kind: 'ws-tls', current: 'ws-tls', serverName: 'cdn.example.com', path: '/old' });
+    expect(setup.serverAddress).toBe('vps.example.com:1024');
+    expect(setup.bridge.changed).toBe(false);
+    expect(linkOutbound(setup.bridge.text).stream?.tls?.alpn).toEqual(['http/1.1']);
+    const back = serverSetup('vps', remoteBridge({ network: 'ws', security: 'tls', wsSettings: { path: '/old' }, tlsSettings: { serverName: 'cdn.example.com' } }), [], { transport: 'tcp' });
+    expect(linkOutbound(back.bridge.text).stream).toBeUndefined();
+    expect(back.bridge.changed).toBe(true);
+  });
+
+  it('says what is wrong with a choice', () => {
+    expect(() => serverSetup('home', bridgeConfig({ publicPort: 1, linkPort: 1024, upstreamPort: 80 }), [], { transport: 'tls' })).toThrow(expect.objectContaining({ code: 'PH_SETUP_BAD_INPUT', message: expect.stringContaining('TLS needs a server name') }));
+    expect(() => serverSetup('vps', remoteBridge(), [], { transport: 'ws', path: '/a b' })).toThrow(expect.objectContaining({ code: 'PH_SETUP_BAD_INPUT' }));
+    expect(() => serverSetup('vps', remoteBridge(), [], { transport: 'tls', serverName: 'not a name' })).toThrow(expect.objectContaining({ code: 'PH_SETUP_BAD_INPUT' }));
+    expect(() => serverSetup('vps', remoteBridge(), [], { transport: 'ws-tls', port: 10000, portalPort: 10000 })).toThrow(expect.objectContaining({ code: 'PH_SETUP_BAD_INPUT' }));
+  });
+});
+
+// ---- the real tools accept what the page shows
+
+describe.skipIf(!v2rayAvailable() || !openSslAvailable())('v2ray -test accepts the portal config of each transport', () => {
+  let certs: CertificateFolder;
+  let cert: TestCertificate;
+  beforeAll(() => {
+    certs = createCertificateFolder();
+    cert = certs.make('server', 'vps.example.com');
+  });
+  afterAll(() => certs?.remove());
+
+  it.each(['tcp', 'tls', 'ws', 'ws-tls'] as const)('%s', (transport) => {
+    const setup = serverSetup('vps', remoteBridge(), [exposure({})], { transport, certificateFile: cert.certFile, keyFile: cert.keyFile });
+    const result = v2rayTest(setup.v2ray.text);
+    expect(result.output).toContain('Configuration OK');
+    expect(result.status).toBe(0);
+    // The Porthole variant loads too, and the bridge profile is one Porthole reads.
+    expect(loadConfig([{ name: setup.porthole.fileName, text: setup.porthole.text }]).inbounds[0]?.protocol).toBe('vmess');
+    expect(linkOutbound(setup.bridge.text).server?.address).toBe('vps.example.com');
+  });
+});
+
+function toolAvailable(command: string, args: string[]): boolean {
+  return spawnSync(command, args, { stdio: 'ignore' }).status === 0;
+}
+const NGINX = existsSync('/usr/sbin/nginx') ? '/usr/sbin/nginx' : 'nginx';
+
+describe.skipIf(!toolAvailable(NGINX, ['-v']) || !openSslAvailable())('nginx -t accepts the nginx config', () => {
+  it('inside an http { } block, with the certificate files present', () => {
+    const certs = createCertificateFolder();
+    const folder = mkdtempSync(join(tmpdir(), 'porthole-nginx-'));
+    try {
+      const cert = certs.make('site', 'vps.example.com');
+      const setup = serverSetup('vps', remoteBridge(), [], { transport: 'ws-tls', path: '/ph-7f3a', certificateFile: cert.certFile, keyFile: cert.keyFile });
+      const nginx = setup.proxies?.nginx;
+      if (!nginx) throw new Error('no nginx config');
+      writeFileSync(join(folder, nginx.fileName), nginx.text);
+      writeFileSync(join(folder, 'nginx.conf'), [
+        'daemon off;', `pid ${join(folder, 'nginx.pid')};`, `error_log ${join(folder, 'error.log')};`, 'events {}',
+        'http {', `  access_log off; client_body_temp_path ${folder}; proxy_temp_path ${folder};`, `  include ${join(folder, nginx.fileName)};`, '}', '',
+      ].join('\n'));
+      const result = spawnSync(NGINX, ['-t', '-p', folder, '-c', join(folder, 'nginx.conf')], { encoding: 'utf8' });
+      expect(result.stderr).toContain('test is successful');
+      expect(result.status).toBe(0);
+    } finally {
+      rmSync(folder, { recursive: true, force: true });
+      certs.remove();
+    }
+  });
+});
+
+describe.skipIf(!toolAvailable('caddy', ['version']))('caddy accepts the Caddyfile', () => {
+  it.each([
+    ['with a certificate Caddy gets itself', {}],
+    ['with the certificate files given', { certificateFile: '/etc/ssl/vps/fullchain.pem', keyFile: '/etc/ssl/vps/privkey.pem' }],
+  ] as const)('%s: caddy adapt turns it into a reverse proxy for the path', (_name, files) => {
+    const folder = mkdtempSync(join(tmpdir(), 'porthole-caddy-'));
+    try {
+      const setup = serverSetup('vps', remoteBridge(), [], { transport: 'ws-tls', path: '/ph-7f3a', ...files });
+      const caddy = setup.proxies?.caddy;
+      if (!caddy) throw new Error('no Caddyfile');
+      writeFileSync(join(folder, caddy.fileName), caddy.text);
+      const adapted = spawnSync('caddy', ['adapt', '--config', join(folder, caddy.fileName), '--adapter', 'caddyfile'], { encoding: 'utf8', env: { ...process.env, HOME: folder, XDG_DATA_HOME: folder, XDG_CONFIG_HOME: folder } });
+      expect(adapted.status, adapted.stderr).toBe(0);
+      const json = JSON.parse(adapted.stdout) as unknown;
+      const text = JSON.stringify(json);
+      expect(text).toContain('"path":["/ph-7f3a"]');
+      expect(text).toContain('"dial":"127.0.0.1:10000"');
+      expect(text).toContain('"host":["vps.example.com"]');
+      expect(adapted.stderr).not.toMatch(/warn/i);
+    } finally {
+      rmSync(folder, { recursive: true, force: true });
+    }
+  });
+
+  it('caddy validate loads it, certificate files included', () => {
+    const certs = openSslAvailable() ? createCertificateFolder() : null;
+    const folder = mkdtempSync(join(tmpdir(), 'porthole-caddy-'));
+    try {
+      const cert = certs?.make('site', 'vps.example.com');
+      const setup = serverSetup('vps', remoteBridge(), [], { transport: 'ws-tls', path: '/ph-7f3a', ...(cert ? { certificateFile: cert.certFile, keyFile: cert.keyFile } : {}) });
+      const caddy = setup.proxies?.caddy;
+      if (!caddy) throw new Error('no Caddyfile');
+      writeFileSync(join(folder, caddy.fileName), caddy.text);
+      const result = spawnSync('caddy', ['validate', '--config', join(folder, caddy.fileName), '--adapter', 'caddyfile'], { encoding: 'utf8', timeout: 30_000, env: { ...process.env, HOME: folder, XDG_DATA_HOME: folder, XDG_CONFIG_HOME: folder } });
+      expect(`${result.stdout}${result.stderr}`).toContain('Valid configuration');
+      expect(result.status).toBe(0);
+    } finally {
+      rmSync(folder, { recursive: true, force: true });
+      certs?.remove();
+    }
   });
 });

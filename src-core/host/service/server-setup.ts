@@ -3,19 +3,30 @@
  * config that matches it, for a server running V2Ray (every exposure becomes a dokodemo-door
  * inbound, since V2Ray cannot open ports on request) or Porthole headless (the same, plus a port
  * range so one-click exposures need no further edits). Pure: config in, texts out.
+ *
+ * The link may go over plain TCP, TLS, WebSocket, or WebSocket + TLS with TLS ended by nginx or
+ * Caddy in front of the portal (the usual deployment): the user picks one, and the portal config,
+ * the proxy configs and the bridge profile returned all say the same path, serverName and TLS.
  */
-import type { Exposure, ServerSetup } from '../api/index.js';
+import type { Exposure, ServerSetup, ServerSetupOptions, SetupFile, SetupTransport } from '../api/index.js';
 import { ServiceError } from '../api/index.js';
 import { bridgeUplink } from '../../engine/app/reverse/uplink.js';
 import { defaultPublicPort } from '../../engine/app/exposures/exposure-agent.js';
-import type { PortholeConfig } from '../../engine/config/index.js';
+import { exportV2RayConfig, type PortholeConfig } from '../../engine/config/index.js';
+import type { StreamSettings } from '../../engine/config/types.js';
 import { parseAddress } from '../../engine/common/net.js';
 
 /** The range a Porthole portal offers when the user has not chosen one. */
 export const SETUP_EXPOSURE_RANGE = '20000-20099';
+/** The WebSocket path offered when the profile has none. */
+export const SETUP_DEFAULT_PATH = '/porthole';
+/** Where the portal listens behind nginx/Caddy unless told otherwise. */
+export const SETUP_DEFAULT_PORTAL_PORT = 10000;
 
 const PORTAL_TAG = 'portal';
 const INTERCONN_TAG = 'interconn';
+
+type Json = Record<string, unknown>;
 
 function isLoopback(host: string): boolean {
   const address = parseAddress(host);
@@ -31,7 +42,125 @@ function inboundTagFor(exposure: Exposure, taken: Set<string>): string {
   return tag;
 }
 
-export function serverSetup(profile: string, config: PortholeConfig, exposures: readonly Exposure[]): ServerSetup {
+/** The transport a profile's link outbound uses now. */
+export function transportOf(stream: StreamSettings | undefined): SetupTransport {
+  const tls = stream?.security === 'tls';
+  if (stream?.network === 'websocket') return tls ? 'ws-tls' : 'ws';
+  return tls ? 'tls' : 'tcp';
+}
+
+const isTls = (kind: SetupTransport) => kind === 'tls' || kind === 'ws-tls';
+const isWs = (kind: SetupTransport) => kind === 'ws' || kind === 'ws-tls';
+
+/** A DNS name a certificate can carry (nginx's `server_name` and Caddy's site address take it as is). */
+const SERVER_NAME = /^(?=.{1,253}$)(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)*[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?$/;
+/** A path nginx and Caddy take unquoted, and V2Ray compares exactly. */
+const WS_PATH = /^\/[A-Za-z0-9._~/-]{0,199}$/;
+/** A server-side file name written into nginx's and Caddy's configs unquoted. */
+const FILE_PATH = /^\/[A-Za-z0-9._~/@+-]{1,1023}$/;
+
+function badInput(message: string): never {
+  throw new ServiceError('PH_SETUP_BAD_INPUT', message);
+}
+
+function checkedServerName(value: string | undefined, profileValue: string | undefined, address: string): string {
+  const fallback = parseAddress(address).kind === 'domain' && address !== 'localhost' ? address : undefined;
+  const name = (value?.trim() || profileValue || fallback || '').toLowerCase();
+  if (!name) badInput(`TLS needs a server name: the domain name on the server's certificate (e.g. vps.example.com); the bridge dials ${address}, which is not one`);
+  if (!SERVER_NAME.test(name)) badInput(`server name "${name}" is not a domain name: give the name on the server's certificate, e.g. vps.example.com`);
+  return name;
+}
+
+function checkedPath(value: string | undefined, profileValue: string | undefined): string {
+  const raw = value?.trim() || profileValue || SETUP_DEFAULT_PATH;
+  const path = raw.startsWith('/') ? raw : `/${raw}`;
+  if (!WS_PATH.test(path)) badInput(`WebSocket path "${raw}" has characters nginx or Caddy would need quoted: use letters, digits and . _ ~ - / (e.g. ${SETUP_DEFAULT_PATH})`);
+  return path;
+}
+
+function checkedFile(value: string, what: string): string {
+  if (!FILE_PATH.test(value)) badInput(`${what} "${value}" should be an absolute path on the server without spaces or quotes (e.g. /etc/letsencrypt/live/vps.example.com/fullchain.pem)`);
+  return value;
+}
+
+/** The 4.34 `streamSettings` of the portal's link inbound (TLS is nginx's or Caddy's for `ws-tls`). */
+function inboundStream(kind: SetupTransport, path: string | null, certificateFile: string | null, keyFile: string | null): Json | undefined {
+  if (kind === 'tls') return { network: 'tcp', security: 'tls', tlsSettings: { certificates: [{ certificateFile, keyFile }] } };
+  if (kind === 'ws' || kind === 'ws-tls') return { network: 'ws', security: 'none', wsSettings: { path } };
+  return undefined;
+}
+
+/**
+ * The bridge outbound's `streamSettings` for `kind`. What the profile already says about TLS
+ * (certificates it trusts, alpn, allowInsecure) and WebSocket headers is kept.
+ */
+function outboundStream(kind: SetupTransport, serverName: string | null, path: string | null, address: string, current: Json | undefined): Json | undefined {
+  if (kind === 'tcp') return undefined;
+  const tls = { ...((current?.tlsSettings as Json | undefined) ?? {}), serverName };
+  const ws: Json = { ...((current?.wsSettings as Json | undefined) ?? {}), path };
+  // nginx and Caddy pick the site by the Host header: a bridge dialling an IP address must name the site.
+  if (kind === 'ws-tls' && serverName && address.toLowerCase() !== serverName) {
+    const headers = Object.fromEntries(Object.entries((ws.headers as Record<string, string> | undefined) ?? {}).filter(([key]) => key.toLowerCase() !== 'host'));
+    ws.headers = { ...headers, Host: serverName };
+  }
+  return {
+    network: isWs(kind) ? 'ws' : 'tcp',
+    security: isTls(kind) ? 'tls' : 'none',
+    ...(isTls(kind) ? { tlsSettings: tls } : {}),
+    ...(isWs(kind) ? { wsSettings: ws } : {}),
+  };
+}
+
+function nginxSite(profile: string, serverName: string, port: number, path: string, portalPort: number, certificateFile: string, keyFile: string): SetupFile {
+  const text = [
+    `# Porthole portal for profile "${profile}": nginx ends TLS for ${serverName}:${port} and hands the`,
+    `# WebSocket at ${path} to the portal on 127.0.0.1:${portalPort}. Goes inside http { } (e.g. /etc/nginx/conf.d/).`,
+    'server {',
+    `    listen ${port} ssl;`,
+    `    server_name ${serverName};`,
+    `    ssl_certificate ${certificateFile};`,
+    `    ssl_certificate_key ${keyFile};`,
+    '',
+    `    location = ${path} {`,
+    `        proxy_pass http://127.0.0.1:${portalPort};`,
+    '        proxy_http_version 1.1;',
+    '        proxy_set_header Upgrade $http_upgrade;',
+    '        proxy_set_header Connection "upgrade";',
+    '        proxy_set_header Host $host;',
+    '        # Bridge links stay open for days: do not cut them after 60 s of quiet.',
+    '        proxy_read_timeout 1d;',
+    '        proxy_send_timeout 1d;',
+    '        proxy_buffering off;',
+    '    }',
+    '',
+    '    location / {',
+    '        return 404;',
+    '    }',
+    '}',
+    '',
+  ].join('\n');
+  return { fileName: 'porthole-portal.nginx.conf', text, command: 'sudo cp porthole-portal.nginx.conf /etc/nginx/conf.d/ && sudo nginx -t && sudo systemctl reload nginx' };
+}
+
+function caddySite(profile: string, serverName: string, port: number, path: string, portalPort: number, files: { certificateFile: string; keyFile: string } | null): SetupFile {
+  const text = [
+    `# Porthole portal for profile "${profile}": Caddy ends TLS for ${serverName}${files ? '' : ' (it gets the certificate itself)'} and`,
+    `# hands the WebSocket at ${path} to the portal on 127.0.0.1:${portalPort}. A site block for /etc/caddy/Caddyfile.`,
+    `${serverName}${port === 443 ? '' : `:${port}`} {`,
+    ...(files ? [`\ttls ${files.certificateFile} ${files.keyFile}`] : []),
+    `\thandle ${path} {`,
+    `\t\treverse_proxy 127.0.0.1:${portalPort}`,
+    '\t}',
+    '\thandle {',
+    '\t\trespond 404',
+    '\t}',
+    '}',
+    '',
+  ].join('\n');
+  return { fileName: 'Caddyfile', text, command: 'caddy validate --config Caddyfile --adapter caddyfile && sudo systemctl reload caddy' };
+}
+
+export function serverSetup(profile: string, config: PortholeConfig, exposures: readonly Exposure[], options: ServerSetupOptions = {}): ServerSetup {
   const bridge = config.reverse.bridges[0];
   if (!bridge) throw new ServiceError('PH_SETUP_NO_BRIDGE', `profile "${profile}" has no bridge (reverse.bridges): Server setup matches a bridge to its portal`);
   const uplink = bridgeUplink(config, bridge);
@@ -41,7 +170,23 @@ export function serverSetup(profile: string, config: PortholeConfig, exposures: 
   const { server } = uplink;
   const user = server.users[0];
   if (!user) throw new ServiceError('PH_SETUP_NO_BRIDGE', `the VMess outbound "${uplink.tag}" has no user`);
-  const listen = isLoopback(server.address) ? { listen: '127.0.0.1' } : {};
+
+  // What the user picked, each choice defaulting to what the profile says now.
+  const stream = uplink.outbound.streamSettings;
+  const current = transportOf(stream);
+  const kind = options.transport ?? current;
+  const serverName = isTls(kind) ? checkedServerName(options.serverName, stream?.tls?.serverName, server.address) : null;
+  const path = isWs(kind) ? checkedPath(options.path, stream?.ws?.path) : null;
+  const port = options.port ?? (kind === 'ws-tls' && current !== 'ws-tls' ? 443 : server.port);
+  const behindProxy = kind === 'ws-tls';
+  const portalPort = behindProxy ? options.portalPort ?? (port === SETUP_DEFAULT_PORTAL_PORT ? SETUP_DEFAULT_PORTAL_PORT + 1 : SETUP_DEFAULT_PORTAL_PORT) : port;
+  if (behindProxy && portalPort === port) badInput(`the portal's loopback port ${portalPort} is the port nginx or Caddy listens on: pick another`);
+  const ownCertificate = options.certificateFile !== undefined || options.keyFile !== undefined;
+  const certificateFile = serverName ? checkedFile(options.certificateFile ?? `/etc/letsencrypt/live/${serverName}/fullchain.pem`, 'certificate file') : null;
+  const keyFile = serverName ? checkedFile(options.keyFile ?? `/etc/letsencrypt/live/${serverName}/privkey.pem`, 'key file') : null;
+
+  const listen = behindProxy || isLoopback(server.address) ? { listen: '127.0.0.1' } : {};
+  const linkStream = inboundStream(kind, path, certificateFile, keyFile);
 
   const taken = new Set([INTERCONN_TAG]);
   const published = exposures.filter((exposure) => exposure.enabled).map((exposure) => ({
@@ -49,6 +194,8 @@ export function serverSetup(profile: string, config: PortholeConfig, exposures: 
     tag: inboundTagFor(exposure, taken),
     publicPort: exposure.publicPort ?? defaultPublicPort(exposure.localPort),
   }));
+  // Public ports stay public even when the link inbound hides behind nginx/Caddy on loopback.
+  const publicListen = isLoopback(server.address) ? { listen: '127.0.0.1' } : {};
 
   const portalConfig = (extension: Record<string, unknown>) => ({
     log: { loglevel: 'warning' },
@@ -57,13 +204,14 @@ export function serverSetup(profile: string, config: PortholeConfig, exposures: 
       {
         tag: INTERCONN_TAG,
         ...listen,
-        port: server.port,
+        port: portalPort,
         protocol: 'vmess',
         settings: { clients: [{ id: user.id, alterId: user.alterId }] },
+        ...(linkStream ? { streamSettings: linkStream } : {}),
       },
       ...published.map(({ exposure, tag, publicPort }) => ({
         tag,
-        ...listen,
+        ...publicListen,
         port: publicPort,
         protocol: 'dokodemo-door',
         // The bridge recognises its exposure by this address (the local service it exposes).
@@ -75,11 +223,35 @@ export function serverSetup(profile: string, config: PortholeConfig, exposures: 
     },
   });
 
-  const portholeExtension = { exposures: { ports: SETUP_EXPOSURE_RANGE, ...(listen.listen ? { listen: listen.listen } : {}) } };
-  const header = (what: string) => `// Portal for profile "${profile}" (${what}). The bridge dials ${server.address}:${server.port}.\n`;
+  // The bridge profile that matches: the saved one, its link outbound pointed at the same port with the same transport.
+  const exported = exportV2RayConfig(config) as { outbounds: Json[] };
+  const changed = kind !== current || port !== server.port || (serverName !== null && serverName !== stream?.tls?.serverName) || (path !== null && path !== stream?.ws?.path);
+  const index = config.outbounds.indexOf(uplink.outbound);
+  const outbound = exported.outbounds[index];
+  if (outbound) {
+    const vnext = (outbound.settings as { vnext: Json[] }).vnext[0];
+    if (vnext) vnext.port = port;
+    const streamSettings = outboundStream(kind, serverName, path, server.address, outbound.streamSettings as Json | undefined);
+    delete outbound.streamSettings;
+    if (streamSettings) outbound.streamSettings = streamSettings;
+  }
+  const bridgeText = `${JSON.stringify(exported, null, 2)}\n`;
+
+  const via = { tcp: 'VMess over TCP', tls: `VMess over TLS for ${serverName}`, ws: `VMess over WebSocket at ${path}`, 'ws-tls': `VMess over WebSocket at ${path}, TLS ended by nginx or Caddy for ${serverName}` }[kind];
+  const portholeExtension = { exposures: { ports: SETUP_EXPOSURE_RANGE, ...(publicListen.listen ? { listen: publicListen.listen } : {}) } };
+  const header = (what: string) => `// Portal for profile "${profile}" (${what}). The bridge dials ${server.address}:${port}: ${via}.\n`;
   return {
     profile,
-    serverAddress: `${server.address}:${server.port}`,
+    serverAddress: `${server.address}:${port}`,
+    transport: {
+      kind,
+      serverName,
+      path,
+      portalListen: `${listen.listen ?? '0.0.0.0'}:${portalPort}`,
+      certificateFile,
+      keyFile,
+      current,
+    },
     v2ray: {
       fileName: 'v2ray-portal.json',
       text: `${JSON.stringify(portalConfig({}), null, 2)}\n`,
@@ -90,6 +262,11 @@ export function serverSetup(profile: string, config: PortholeConfig, exposures: 
       text: `${header(`Porthole headless; bridges may ask for public ports ${SETUP_EXPOSURE_RANGE}`)}${JSON.stringify(portalConfig(portholeExtension), null, 2)}\n`,
       command: 'porthole run -c porthole-portal.json',
     },
+    bridge: { fileName: `${profile}.json`, text: bridgeText, changed },
+    proxies: behindProxy && serverName && path && certificateFile && keyFile ? {
+      nginx: nginxSite(profile, serverName, port, path, portalPort, certificateFile, keyFile),
+      caddy: caddySite(profile, serverName, port, path, portalPort, ownCertificate ? { certificateFile, keyFile } : null),
+    } : null,
     exposures: published.map(({ exposure, publicPort }) => `${server.address}:${publicPort} → ${exposure.localHost}:${exposure.localPort} (${exposure.name})`),
   };
 }

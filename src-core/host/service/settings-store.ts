@@ -52,9 +52,12 @@ export class SettingsStore {
       return state;
     }
     if (typeof parsed !== 'object' || parsed === null) return state;
-    const raw = parsed as { theme?: unknown; activeProfile?: unknown; exposures?: unknown; exposuresPaused?: unknown };
+    const raw = parsed as { theme?: unknown; activeProfile?: unknown; exposures?: unknown; exposuresPaused?: unknown; localPortalLan?: unknown; localPortalLanAddress?: unknown };
     if (typeof raw.theme === 'string' && THEMES.has(raw.theme as Settings['theme'])) state.settings.theme = raw.theme as Settings['theme'];
     if (typeof raw.activeProfile === 'string') state.activeProfile = raw.activeProfile;
+    // Off unless the file says exactly true: the LAN is never opened by a damaged file.
+    if (raw.localPortalLan === true) state.settings.localPortalLan = true;
+    if (typeof raw.localPortalLanAddress === 'string' && /^\d{1,3}(?:\.\d{1,3}){3}$/.test(raw.localPortalLanAddress)) state.settings.localPortalLanAddress = raw.localPortalLanAddress;
     if (Array.isArray(raw.exposures)) {
       for (const entry of raw.exposures) {
         const exposure = readExposure(entry);

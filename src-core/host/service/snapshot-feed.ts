@@ -3,9 +3,11 @@
  * turned into rates by the sampler, its bridges and portals, the exposures, and the status. Keeps
  * the latest for clients that just connected.
  */
-import type { EngineEvent, EngineSnapshot, EngineStatus, ExposureStatus, TagTraffic } from '../api/index.js';
+import type { EngineEvent, EngineSnapshot, EngineStatus, ExposureStatus, LocalPortalInfo, TagTraffic } from '../api/index.js';
 import type { Instance } from '../../engine/instance.js';
-import { bridgeStates, portalStates, tunnelTest } from './engine-report.js';
+import { bridgeStates, portalStates } from './engine-report.js';
+import { connectionRoles } from './connection-roles.js';
+import { nameExposures } from './connection-names.js';
 import { TrafficSampler } from './traffic-sampler.js';
 
 /** What one snapshot is made from. */
@@ -16,6 +18,8 @@ export interface SnapshotSource {
   exposuresPaused: boolean;
   /** The exposure rows, given this second's per-tag traffic. */
   exposures(tags: readonly TagTraffic[]): ExposureStatus[];
+  /** The built-in local portal's reach, if the service reports it. */
+  localPortal?: LocalPortalInfo;
 }
 
 export class SnapshotFeed {
@@ -39,8 +43,10 @@ export class SnapshotFeed {
   publish(source: SnapshotSource, now = Date.now()): EngineSnapshot {
     const { instance } = source;
     const connections = instance ? instance.stats.snapshot(now) : [];
-    const isTunnel = instance ? tunnelTest(instance.config) : () => false;
-    const sample = this.sampler.sample(now, connections, isTunnel);
+    const roleOf = instance ? connectionRoles(instance.config) : () => false;
+    const sample = this.sampler.sample(now, connections, roleOf);
+    const exposures = source.exposures(sample.tags);
+    if (instance) nameExposures(sample.rows, exposures, instance);
     const snapshot: EngineSnapshot = {
       seq: ++this.seq,
       time: now,
@@ -51,8 +57,9 @@ export class SnapshotFeed {
       bridges: instance ? bridgeStates(instance, sample.rows) : [],
       portals: instance ? portalStates(instance) : [],
       connections: sample.rows,
-      exposures: source.exposures(sample.tags),
+      exposures,
       exposuresPaused: source.exposuresPaused,
+      ...(source.localPortal ? { localPortal: source.localPortal } : {}),
     };
     this.last = snapshot;
     for (const listener of this.listeners) {

@@ -52,6 +52,34 @@ describe('TrafficSampler', () => {
     }).toEqual({ kinds: ['tunnel', 'connection'], totals: [10, 20, 1], portal: 510 });
   });
 
+  it('counts a connection seen on both sides of one process once: open and down on the public side, up on the service side', () => {
+    const sampler = new TrafficSampler();
+    const roles = { 1: 'public', 2: 'service', 3: 'tunnel', 4: 'user' } as const;
+    const result = sampler.sample(1000, [
+      connection(1, { inboundTag: 'public', outboundTag: 'portal', bytesUp: 120, bytesDown: 9000 }),
+      connection(2, { inboundTag: 'bridge', outboundTag: 'local', bytesUp: 100, bytesDown: 9500 }),
+      connection(3, { inboundTag: 'bridge', outboundTag: 'tunnel', target: 'tcp:local.porthole:0', bytesUp: 9600, bytesDown: 130 }),
+      connection(4, { inboundTag: 'socks', outboundTag: 'direct', bytesUp: 5, bytesDown: 7 }),
+    ], (item) => roles[item.id as 1 | 2 | 3 | 4]);
+    expect({
+      totals: [result.totals.bytesUp, result.totals.bytesDown, result.totals.openConnections],
+      rows: result.rows.map((row) => [row.kind, row.serviceSide ?? false]),
+      local: result.tags.find((tag) => tag.tag === 'local')?.bytesDown,
+    }).toEqual({
+      totals: [105, 9007, 2],
+      rows: [['connection', false], ['connection', true], ['tunnel', false], ['connection', false]],
+      local: 9500,
+    });
+  });
+
+  it('counts no byte twice when a counter steps back (up moves from bytes read to bytes written to the service)', () => {
+    const sampler = new TrafficSampler();
+    sampler.sample(1000, [connection(1, { bytesUp: 500 })], noTunnels);
+    const dipped = sampler.sample(2000, [connection(1, { bytesUp: 200 })], noTunnels);
+    const grown = sampler.sample(3000, [connection(1, { bytesUp: 800 })], noTunnels);
+    expect([dipped.totals.bytesUp, grown.totals.bytesUp, grown.totals.upRate]).toEqual([500, 800, 300]);
+  });
+
   it('counts the last bytes of a connection that closed between samples, then stops its rate', () => {
     const sampler = new TrafficSampler();
     sampler.sample(1000, [connection(1, { bytesDown: 100 })], noTunnels);

@@ -10,6 +10,7 @@ import type {
   ConnectionRow, TagDirection, TagTraffic, TrafficHistory, TrafficPoint, TrafficSeries, TrafficTotals, TrafficWindow,
 } from '../api/index.js';
 import type { ConnectionSnapshot } from '../../engine/features/stats.js';
+import type { ConnectionRole } from './connection-roles.js';
 import { Ring } from './ring.js';
 
 export const SECOND_POINTS = 300;
@@ -78,10 +79,12 @@ export class TrafficSampler {
 
   /**
    * One tick. `connections` are the engine's cumulative counters (open and recently closed);
-   * `isTunnel` marks bridge↔portal links, which count for their tags but not for the total (their
-   * bytes are the same bytes as the connections they carry).
+   * `roleOf` says what each is to the user (connection-roles.ts; `true`/`false` for tunnel or
+   * not). Tunnel links count for their tags but not for the total (their bytes are the same bytes
+   * as the connections they carry); a user connection seen on both sides of one process counts
+   * once: open and down on its public side, up on its service side.
    */
-  sample(now: number, connections: readonly ConnectionSnapshot[], isTunnel: (connection: ConnectionSnapshot) => boolean): SampleResult {
+  sample(now: number, connections: readonly ConnectionSnapshot[], roleOf: (connection: ConnectionSnapshot) => ConnectionRole | boolean): SampleResult {
     const seconds = this.lastSampleAt === undefined ? 1 : Math.max(0.001, (now - this.lastSampleAt) / 1000);
     this.lastSampleAt = now;
     for (const entry of this.tags.values()) {
@@ -99,22 +102,25 @@ export class TrafficSampler {
       const before = this.seen.get(connection.id) ?? { up: 0, down: 0 };
       const deltaUp = Math.max(0, connection.bytesUp - before.up);
       const deltaDown = Math.max(0, connection.bytesDown - before.down);
-      this.seen.set(connection.id, { up: connection.bytesUp, down: connection.bytesDown });
-      const tunnel = isTunnel(connection);
+      // A counter may step back once (up moves from bytes read to bytes written to the service
+      // when the outbound connects): keep the highest, so no byte counts twice.
+      this.seen.set(connection.id, { up: Math.max(before.up, connection.bytesUp), down: Math.max(before.down, connection.bytesDown) });
+      const given = roleOf(connection);
+      const role: ConnectionRole = given === true ? 'tunnel' : given === false ? 'user' : given;
       const isOpen = connection.closedAt === undefined;
       for (const entry of [this.tagEntry(connection.inboundTag, 'inbound'), this.tagEntry(connection.outboundTag, 'outbound')]) {
         entry.sampleUp += deltaUp;
         entry.sampleDown += deltaDown;
         if (isOpen) entry.openConnections += 1;
       }
-      if (!tunnel) {
-        up += deltaUp;
+      if (role === 'user' || role === 'service') up += deltaUp;
+      if (role === 'user' || role === 'public') {
         down += deltaDown;
         if (isOpen) open += 1;
       }
-      rows.push({
+      const row: ConnectionRow = {
         id: connection.id,
-        kind: tunnel ? 'tunnel' : 'connection',
+        kind: role === 'tunnel' ? 'tunnel' : 'connection',
         inboundTag: connection.inboundTag,
         outboundTag: connection.outboundTag,
         source: connection.source,
@@ -125,7 +131,9 @@ export class TrafficSampler {
         bytesDown: connection.bytesDown,
         upRate: isOpen ? deltaUp / seconds : 0,
         downRate: isOpen ? deltaDown / seconds : 0,
-      });
+      };
+      if (role === 'service') row.serviceSide = true;
+      rows.push(row);
     }
     for (const id of this.seen.keys()) if (!present.has(id)) this.seen.delete(id);
     for (const entry of this.tags.values()) {

@@ -38,15 +38,18 @@ interface Connection {
 }
 
 /**
- * A stream's own byte counts, read as link counters: up is what the client sent, down what has
- * left for the client (not what is still queued behind a slow link or reader), so the idle
- * policy sees the progress on the wire.
+ * A stream's own byte counts, read as link counters: up is what the client sent (once the
+ * outbound writes to the service's socket itself, what has reached that socket: `delivery`), down
+ * what has left for the client (not what is still queued behind a slow link or reader), so the
+ * idle policy sees the progress on the wire and the rates do not jump with read-ahead. Read only
+ * when sampled (once a second), never per chunk.
  */
 class StreamCounters implements LinkCounters {
-  constructor(private readonly stream: CountedStream) {}
+  constructor(private readonly stream: CountedStream, private readonly session: Session) {}
 
   get up(): number {
-    return this.stream.bytesRead;
+    const delivery = this.session.delivery;
+    return delivery === undefined ? this.stream.bytesRead : delivery.bytesWritten - delivery.writableLength;
   }
 
   get down(): number {
@@ -69,7 +72,7 @@ export class DefaultDispatcher implements Dispatcher {
     }
     const { handler, policy } = this.route(session, target);
     const done = this.track(session, target, handler, policy, {
-      counters: new StreamCounters(connection),
+      counters: new StreamCounters(connection, session),
       uplinkEnded: () => connection.readableEnded,
       // Finished, not ended: until every queued byte has left, the downlink is still going.
       downlinkEnded: () => connection.writableFinished,

@@ -51,6 +51,8 @@ export class FreedomOutbound implements OutboundHandler {
           return;
         }
         this.log.debug(`connected to ${formatDestination(destination)}`, session.id);
+        // The stats count the client's bytes where they reach the service (default-dispatcher.ts).
+        session.delivery = socket;
         void pumpBoth(socket, link);
       },
       (error: unknown) => {

@@ -1,0 +1,100 @@
+/**
+ * A bridge's link as the user sees it (issue 3/7): the bridge card on the Overview with its link
+ * problem, and Server setup's transport choice (TLS, WebSocket, WebSocket + TLS behind nginx or
+ * Caddy) with the bridge profile it makes. Selectors stay in here.
+ */
+import type { Locator, Page } from 'playwright-core';
+import { Dashboard } from './dashboard.js';
+import { ServerSetupDialog } from './exposures.js';
+
+const WAIT_MS = 20_000;
+
+export class BridgeCard extends Dashboard {
+  constructor(page: Page) {
+    super(page);
+  }
+
+  private card(tag: string): Locator {
+    return this.page.getByTestId('bridge').filter({ hasText: tag });
+  }
+
+  /** Waits until the bridge's card shows a problem matching `pattern`; returns its text. */
+  async waitForProblem(tag: string, pattern: RegExp): Promise<string> {
+    await this.goTo('Overview');
+    const problem = this.card(tag).getByTestId('bridge-problem').filter({ hasText: pattern });
+    await problem.waitFor({ timeout: WAIT_MS });
+    await problem.scrollIntoViewIfNeeded();
+    return (await problem.textContent()) ?? '';
+  }
+
+  async waitForLinkUp(tag: string): Promise<void> {
+    await this.goTo('Overview');
+    await this.card(tag).filter({ hasText: 'Link up' }).waitFor({ timeout: WAIT_MS });
+  }
+
+  async hasProblem(tag: string): Promise<boolean> {
+    return (await this.card(tag).getByTestId('bridge-problem').count()) > 0;
+  }
+}
+
+export class TransportSetup extends ServerSetupDialog {
+  constructor(page: Page) {
+    super(page);
+  }
+
+  private box(): Locator {
+    return this.page.getByRole('dialog', { name: /^Server setup/ });
+  }
+
+  async pick(label: 'VMess over TCP' | 'TLS' | 'WebSocket' | 'WebSocket + TLS'): Promise<void> {
+    await this.box().getByRole('radio', { name: new RegExp(`^${label.replace(/[+]/g, '\\+')}( \\(profile now\\))?$`) }).check();
+    await this.box().locator('[data-testid="setup-transport"] input[type="radio"]:checked').waitFor();
+  }
+
+  /** Types the server name and/or path and applies them; waits for the configs made with them. */
+  async apply(fields: { serverName?: string; path?: string }): Promise<void> {
+    if (fields.serverName !== undefined) await this.box().getByTestId('setup-server-name').fill(fields.serverName);
+    if (fields.path !== undefined) await this.box().getByTestId('setup-path').fill(fields.path);
+    await this.box().getByRole('button', { name: 'Apply' }).click();
+    if (fields.path !== undefined) await this.box().getByTestId('setup-config').filter({ hasText: `"path": "${fields.path}"` }).waitFor({ timeout: WAIT_MS });
+  }
+
+  async proxyText(proxy: 'nginx' | 'caddy'): Promise<string> {
+    await this.box().getByRole('group', { name: 'Web server in front of the portal' }).getByRole('button', { name: proxy === 'nginx' ? 'nginx' : 'Caddy' }).click();
+    const text = this.box().getByTestId(`setup-${proxy}`);
+    await text.waitFor({ timeout: WAIT_MS });
+    return (await text.textContent()) ?? '';
+  }
+
+  /** Scrolls the dialog back to its top (the transport choice). */
+  async showTop(): Promise<void> {
+    await this.box().getByTestId('setup-transport').scrollIntoViewIfNeeded();
+  }
+
+  async configText(): Promise<string> {
+    return (await this.box().getByTestId('setup-config').textContent()) ?? '';
+  }
+
+  async bridgeProfileText(): Promise<string> {
+    return (await this.box().getByTestId('setup-bridge-text').textContent()) ?? '';
+  }
+
+  /** Whether the saved profile differs from what the configs expect. */
+  async bridgeChanged(): Promise<boolean> {
+    return (await this.box().getByTestId('setup-bridge').getAttribute('data-changed')) === 'true';
+  }
+
+  /** Clicks "Use in “profile”" and waits for the result line. */
+  async useBridgeProfile(): Promise<string> {
+    await this.box().getByTestId('setup-bridge-apply').click();
+    const result = this.box().getByTestId('setup-bridge-result');
+    await result.waitFor({ timeout: WAIT_MS });
+    return (await result.textContent()) ?? '';
+  }
+
+  async errorText(): Promise<string> {
+    const error = this.box().getByTestId('setup-error');
+    await error.waitFor({ timeout: WAIT_MS });
+    return (await error.textContent()) ?? '';
+  }
+}

@@ -1,0 +1,67 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import type { ServerSetup, ServerSetupOptions } from '../../src-core/host/api/index.js';
+import { fakeService } from './fake-service.test-support.js';
+import { describeSetupError } from './server-setup.js';
+import { setEngineService } from './service.js';
+import { resetAppStore, useAppStore } from './store.js';
+
+function setupFor(options: ServerSetupOptions = {}): ServerSetup {
+  const kind = options.transport ?? 'tcp';
+  const changed = kind !== 'tcp';
+  return {
+    profile: 'home', serverAddress: `vps.example.com:${kind === 'ws-tls' ? 443 : 1024}`,
+    transport: { kind, serverName: kind === 'tcp' ? null : options.serverName ?? 'vps.example.com', path: kind === 'ws-tls' ? options.path ?? '/porthole' : null, portalListen: '127.0.0.1:10000', certificateFile: null, keyFile: null, current: 'tcp' },
+    v2ray: { fileName: 'v2ray-portal.json', text: '{}', command: 'v2ray -config v2ray-portal.json' },
+    porthole: { fileName: 'porthole-portal.json', text: '{}', command: 'porthole run -c porthole-portal.json' },
+    bridge: { fileName: 'home.json', text: `{"transport":"${kind}"}`, changed },
+    proxies: kind === 'ws-tls' ? { nginx: { fileName: 'n.conf', text: 'server {}', command: 'nginx -t' }, caddy: { fileName: 'Caddyfile', text: 'x {}', command: 'caddy validate' } } : null,
+    exposures: [],
+  };
+}
+
+afterEach(() => resetAppStore());
+
+describe('Server setup: transports and the matching bridge profile', () => {
+  it('asks again with the picked transport, server name and path; the first call carries no options', async () => {
+    const { service, calls } = fakeService({ getServerSetup: (_profile: string, options?: ServerSetupOptions) => setupFor(options) });
+    setEngineService(service);
+    await useAppStore.getState().openServerSetup('home');
+    await useAppStore.getState().setServerSetupOptions({ transport: 'ws-tls' });
+    await useAppStore.getState().setServerSetupOptions({ serverName: 'tunnel.example.com', path: '/ph' });
+    useAppStore.getState().setServerSetupProxy('caddy');
+    const view = useAppStore.getState().serverSetup;
+    expect(calls).toEqual([
+      ['getServerSetup', ['home']],
+      ['getServerSetup', ['home', { transport: 'ws-tls' }]],
+      ['getServerSetup', ['home', { transport: 'ws-tls', serverName: 'tunnel.example.com', path: '/ph' }]],
+    ]);
+    expect({ kind: view?.setup?.transport.kind, path: view?.setup?.transport.path, proxy: view?.proxy }).toEqual({ kind: 'ws-tls', path: '/ph', proxy: 'caddy' });
+  });
+
+  it('saves the matching bridge profile, restarts the running engine on it, and fetches again', async () => {
+    let saved = 'tcp';
+    const { service, calls } = fakeService({
+      getServerSetup: (_profile: string, options?: ServerSetupOptions) => ({ ...setupFor(options ?? { transport: saved as 'tcp' }), transport: { ...setupFor(options ?? { transport: saved as 'tcp' }).transport, current: saved }, bridge: { ...setupFor(options).bridge, changed: options?.transport !== undefined && options.transport !== saved } }),
+      saveProfile: (_name: string, text: string) => { saved = (JSON.parse(text) as { transport: string }).transport; return { name: 'home' }; },
+      activateProfile: { state: 'running', profile: 'home', since: 1, error: null, listening: [] },
+      listProfiles: [],
+    });
+    setEngineService(service);
+    useAppStore.setState({ status: { state: 'running', profile: 'home', since: 0, error: null, listening: [] } });
+    await useAppStore.getState().openServerSetup('home');
+    await useAppStore.getState().setServerSetupOptions({ transport: 'tls', serverName: 'vps.example.com' });
+    expect(useAppStore.getState().serverSetup?.setup?.bridge.changed).toBe(true);
+    await useAppStore.getState().applyServerSetupBridge();
+    const view = useAppStore.getState().serverSetup;
+    expect(calls.filter(([method]) => method === 'saveProfile' || method === 'activateProfile')).toEqual([
+      ['saveProfile', ['home', '{"transport":"tls"}']],
+      ['activateProfile', ['home']],
+    ]);
+    expect({ saved, state: view?.bridgeSave?.state, options: view?.options }).toEqual({ saved: 'tls', state: 'saved', options: {} });
+    expect(view?.bridgeSave?.message).toContain('restarted the engine');
+  });
+
+  it('names a wrong choice', () => {
+    expect(describeSetupError({ code: 'PH_SETUP_BAD_INPUT', message: 'TLS needs a server name: …' }).title).toBe('Check the transport settings');
+  });
+});
