@@ -95,7 +95,7 @@ function Sidebar({ page, theme }: { page: PageId; theme: 'light' | 'dark' }) {
   const openCount = useAppStore((state) => state.totals.openConnections);
   const liveExposures = useAppStore((state) => state.exposures.filter((exposure) => exposure.state === 'live').length);
   const setTheme = useAppStore((state) => state.setTheme);
-  const linkText = linkStatus === 'live' ? 'Live' : linkStatus === 'connecting' ? 'Connecting…' : linkStatus === 'unauthorized' ? 'Token refused' : 'Reconnecting…';
+  const linkText = linkStatus === 'live' ? 'Connected' : linkStatus === 'connecting' ? 'Connecting…' : linkStatus === 'unauthorized' ? 'Token refused' : 'Reconnecting…';
   const away = linkStatus === 'offline' || linkStatus === 'unauthorized';
   const nextTheme = theme === 'dark' ? 'light' : 'dark';
   return (
