@@ -32,13 +32,20 @@ export function startWithConfigFile(command: (file: string) => string[], fileNam
   const file = join(folder, fileName);
   writeFileSync(file, text);
   const [executable = '', ...args] = command(file);
-  const child = spawn(executable, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  return superviseProcess(spawn(executable, args, { stdio: ['ignore', 'pipe', 'pipe'] }), folder);
+}
+
+/**
+ * Collects a child's output and stops it with SIGTERM (SIGKILL after 5 s), then removes `folder`,
+ * its scratch folder. `moreOutput` adds what it writes elsewhere (a log file).
+ */
+export function superviseProcess(child: ChildProcess, folder: string, moreOutput: () => string = () => ''): V2RayProcess {
   let output = '';
   child.stdout?.on('data', (chunk: Buffer) => { output += chunk.toString(); });
   child.stderr?.on('data', (chunk: Buffer) => { output += chunk.toString(); });
   return {
     child,
-    output: () => output,
+    output: () => `${output}${moreOutput()}`,
     stop: () => new Promise<void>((resolve) => {
       const done = () => {
         rmSync(folder, { recursive: true, force: true });
@@ -48,7 +55,7 @@ export function startWithConfigFile(command: (file: string) => string[], fileNam
         done();
         return;
       }
-      // A v2ray that ignores SIGTERM must not hang the suite.
+      // A process that ignores SIGTERM must not hang the suite.
       const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
       child.once('exit', () => {
         clearTimeout(timer);

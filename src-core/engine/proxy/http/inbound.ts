@@ -21,7 +21,7 @@ import type { InboundHandler } from '../../features/inbound.js';
 import { errorKindOf, type ComponentLogger } from '../../features/log.js';
 import type { PolicyManager } from '../../features/policy.js';
 import { abortStream } from '../../transport/abort.js';
-import { listen, type Connection, type Listener } from '../../transport/internet/index.js';
+import { listen, summariseRejections, type Connection, type Listener } from '../../transport/internet/index.js';
 import { createLinkPair } from '../../transport/link.js';
 import { pumpBoth } from '../../transport/pump.js';
 import {
@@ -127,7 +127,7 @@ export class HttpInbound implements InboundHandler {
       port: this.settings.listenPort,
       stream: this.settings.stream,
       onAcceptError: (error, retryInMs) => this.log.warning(`failed to accept connections > ${formatErrorLine(error)}; listening again in ${retryInMs} ms`),
-      onRejected: (source, why, severity) => this.log.summarised(severity, `transport ${source.replace(/:\d+$/, '')}`, `rejected a connection from ${source}: ${why}`),
+      onRejected: summariseRejections(this.log),
     }, (connection) => {
       void this.serve(connection).catch((error: unknown) => {
         this.log.summarised('info', `ended ${errorKindOf(error)}`, `connection from ${plainAddress(connection.remoteAddress ?? '')}:${connection.remotePort} ended: ${formatErrorLine(error)}`);

@@ -21,7 +21,7 @@ import type { InboundHandler } from '../../features/inbound.js';
 import { errorKindOf, type ComponentLogger } from '../../features/log.js';
 import type { PolicyManager } from '../../features/policy.js';
 import { abortStream } from '../../transport/abort.js';
-import { listen, type Connection, type Listener } from '../../transport/internet/index.js';
+import { listen, summariseRejections, type Connection, type Listener } from '../../transport/internet/index.js';
 import { createLinkPair } from '../../transport/link.js';
 import { pumpBoth } from '../../transport/pump.js';
 import { UdpSessions, type UdpSessionStream } from '../../transport/udp-sessions.js';
@@ -79,7 +79,7 @@ export class SocksInbound implements InboundHandler {
       port: listenPort,
       stream,
       onAcceptError: (error, retryInMs) => this.log.warning(`failed to accept connections > ${formatErrorLine(error)}; listening again in ${retryInMs} ms`),
-      onRejected: (source, why, severity) => this.log.summarised(severity, `transport ${source.replace(/:\d+$/, '')}`, `rejected a connection from ${source}: ${why}`),
+      onRejected: summariseRejections(this.log),
     }, (connection) => this.accept(connection));
     if (this.settings.udp) {
       try {

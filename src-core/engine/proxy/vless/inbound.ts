@@ -20,7 +20,7 @@ import type { InboundHandler } from '../../features/inbound.js';
 import { errorKindOf, type ComponentLogger } from '../../features/log.js';
 import type { PolicyManager } from '../../features/policy.js';
 import type { StreamSettings } from '../../config/types.js';
-import { listen, type Connection, type Listener } from '../../transport/internet/index.js';
+import { listen, summariseRejections, type Connection, type Listener } from '../../transport/internet/index.js';
 import { pumpBoth } from '../../transport/pump.js';
 import { userKeyOf, uuidBytes } from './account.js';
 import { encodeResponseHeader, parseRequestHeader, type VlessRequest } from './codec.js';
@@ -84,8 +84,7 @@ export class VlessInbound implements InboundHandler {
       host: this.settings.listenHost,
       port: this.settings.listenPort,
       stream: this.settings.stream,
-      // A failed TLS or WebSocket handshake is a scanner or a misconfigured client: summarised per address.
-      onRejected: (source, why, severity) => this.log.summarised(severity, `transport ${source.replace(/:\d+$/, '')}`, `rejected a connection from ${source}: ${why}`),
+      onRejected: summariseRejections(this.log),
     }, (socket) => this.accept(socket));
   }
 

@@ -17,7 +17,7 @@ import type { InboundHandler } from '../../features/inbound.js';
 import { errorKindOf, type ComponentLogger } from '../../features/log.js';
 import type { PolicyManager } from '../../features/policy.js';
 import type { StreamSettings } from '../../config/types.js';
-import { listen, type Connection, type Listener } from '../../transport/internet/index.js';
+import { listen, summariseRejections, type Connection, type Listener } from '../../transport/internet/index.js';
 import { createVmessUser, parseUuid, type VmessUser } from './account.js';
 import { VmessBodyStream, type BodyCodec } from './body-stream.js';
 import { WIDE_CHUNK_WIRE_BYTES, type BodyDecoder } from './body.js';
@@ -89,8 +89,7 @@ export class VmessInbound implements InboundHandler {
       host: this.settings.listenHost,
       port: this.settings.listenPort,
       stream: this.settings.stream,
-      // A failed TLS or WebSocket handshake is a scanner or a misconfigured client: summarised per address.
-      onRejected: (source, why, severity) => this.log.summarised(severity, `transport ${source.replace(/:\d+$/, '')}`, `rejected a connection from ${source}: ${why}`),
+      onRejected: summariseRejections(this.log),
     }, (socket) => this.accept(socket));
   }
 

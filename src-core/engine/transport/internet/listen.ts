@@ -30,6 +30,14 @@ export interface ListenOptions {
   onRejected?: (source: string, why: string, severity: RejectSeverity) => void;
 }
 
+/**
+ * The `onRejected` every inbound uses: a failed TLS or WebSocket handshake is a scanner or a
+ * misconfigured client, so its line is summarised per address.
+ */
+export function summariseRejections(log: { summarised(level: RejectSeverity, key: string, message: string): void }): NonNullable<ListenOptions['onRejected']> {
+  return (source, why, severity) => log.summarised(severity, `transport ${source.replace(/:\d+$/, '')}`, `rejected a connection from ${source}: ${why}`);
+}
+
 export async function listen(options: ListenOptions, onConnection: (connection: Connection) => void): Promise<Listener> {
   const { stream } = options;
   const onRejected = options.onRejected ?? (() => {});

@@ -6,9 +6,10 @@
  * to nobody, as nginx does by default).
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { superviseProcess } from '../../../../../test/support/v2ray.js';
 
 /** `NGINX_BINARY`, else `nginx` on PATH, else Debian's `/usr/sbin/nginx` (not on a user's PATH). */
 function nginxBinary(): string | undefined {
@@ -88,9 +89,6 @@ export function startWebSocketProxy(options: WebSocketProxyOptions): RunningNgin
   writeFileSync(configFile, webSocketProxyConfig(folder, options));
   // -e: the error log before the config is read (else nginx opens /var/log/nginx/error.log first).
   const child = spawn(binary, ['-p', folder, '-c', configFile, '-e', join(folder, 'error.log')], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let output = '';
-  child.stdout?.on('data', (chunk: Buffer) => { output += chunk.toString(); });
-  child.stderr?.on('data', (chunk: Buffer) => { output += chunk.toString(); });
   const errorLog = () => {
     try {
       return readFileSync(join(folder, 'error.log'), 'utf8');
@@ -98,25 +96,6 @@ export function startWebSocketProxy(options: WebSocketProxyOptions): RunningNgin
       return '';
     }
   };
-  return {
-    child,
-    output: () => `${output}${errorLog()}`,
-    stop: () => new Promise<void>((resolve) => {
-      const done = () => {
-        rmSync(folder, { recursive: true, force: true });
-        resolve();
-      };
-      if (child.exitCode !== null || child.signalCode !== null) {
-        done();
-        return;
-      }
-      const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
-      child.once('exit', () => {
-        clearTimeout(timer);
-        done();
-      });
-      // SIGTERM: nginx's fast shutdown (workers too).
-      child.kill('SIGTERM');
-    }),
-  };
+  // SIGTERM is nginx's fast shutdown (workers too).
+  return superviseProcess(child, folder, errorLog);
 }
