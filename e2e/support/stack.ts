@@ -14,7 +14,9 @@ import { freePorts, waitForPort } from '../../test/support/ports.js';
 import { bridgeConfig, portalConfig, startPeer, type RunningPeer } from '../../test/support/reverse-pair.js';
 import { startXorEcho, type RunningServer } from '../../test/support/upstream.js';
 
-export const RENDERER_FOLDER = fileURLToPath(new URL('../../dist/renderer/', import.meta.url)).replace(/\/$/, '');
+/** The built renderer; PORTHOLE_E2E_RENDERER points at another build (one per worktree or branch). */
+export const RENDERER_FOLDER = process.env.PORTHOLE_E2E_RENDERER
+  ?? fileURLToPath(new URL('../../dist/renderer/', import.meta.url)).replace(/\/$/, '');
 
 export interface Stack {
   dashboard: Dashboard;
