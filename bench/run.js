@@ -25,7 +25,7 @@ const PAIRINGS = [
   { id: 'porthole/porthole', portal: 'porthole', bridge: 'porthole', label: 'PH/PH' },
   { id: 'porthole/v2ray', portal: 'porthole', bridge: 'v2ray', label: 'PH/V2Ray' },
   { id: 'v2ray/porthole', portal: 'v2ray', bridge: 'porthole', label: 'V2Ray/PH' },
-  // The engine as the tray app runs it (Electron's Node, BoringSSL: no native addons) as the bridge.
+  // The engine as the tray app runs it (Electron's Node, BoringSSL: only the self-contained AEAD addon) as the bridge.
   { id: 'porthole/app', portal: 'porthole', bridge: 'porthole-app', label: 'PH/App' },
 ];
 const REFERENCE = PAIRINGS[0];

@@ -55,14 +55,15 @@ export function killAllChildren() {
 
 /**
  * Starts one side of the pair as a separate process, its stdout and stderr going to `logPath`.
- * kind: 'porthole' | 'porthole-app' (no native addons, as in the tray app) | 'v2ray'.
+ * kind: 'porthole' | 'porthole-app' (the addons the tray app loads: the self-contained AEAD only) | 'v2ray'.
  */
 export function startPeer(kind, configPath, logPath) {
   const [command, args] = kind === 'v2ray'
     ? [V2RAY_BINARY, ['-config', configPath]]
     : [process.execPath, [...PORTHOLE_NODE_ARGS, PORTHOLE_CLI, 'run', '-c', configPath]];
-  // 'porthole-app': the engine as the tray app runs it, without the native addons (Electron's Node has BoringSSL).
-  const env = kind === 'porthole-app' ? { ...process.env, PORTHOLE_NATIVE_AEAD: '0', PORTHOLE_NATIVE_HEAP: '0' } : process.env;
+  // 'porthole-app': the engine as the tray app runs it: only the self-contained AEAD (Electron's Node has
+  // BoringSSL, so the host-linked build is never loaded there) and no heap trimming.
+  const env = kind === 'porthole-app' ? { ...process.env, PORTHOLE_NATIVE_AEAD: 'self-contained', PORTHOLE_NATIVE_HEAP: '0' } : process.env;
   const child = register(spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'], env }));
   const log = createWriteStream(logPath);
   child.stdout.pipe(log, { end: false });

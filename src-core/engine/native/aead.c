@@ -4,8 +4,9 @@
  * Why native: Node's crypto cannot give an AEAD cipher object a new nonce, so the JS path builds a
  * cipher per chunk (about 4 µs for a 2 KiB V2Ray chunk, more than the sealing itself). Here a
  * context keeps its key schedule and only the nonce changes per chunk, as V2Ray's Go code does.
- * It links against the OpenSSL inside the Node binary (no library of its own) and is optional:
- * src-core/native/aead.ts falls back to node:crypto when this file is not built.
+ * Built twice (binding.gyp): against the OpenSSL inside the Node binary, and, where a static
+ * libcrypto exists, with its own hidden copy (PORTHOLE_SELF_CONTAINED), which any host loads,
+ * Electron included. It is optional: src-core/engine/native/aead.ts falls back to node:crypto.
  *
  * JS interface (all Buffers; see aead.ts):
  *   create(algorithm 0=aes-128-gcm 1=chacha20-poly1305, key, encrypt) -> context
@@ -28,6 +29,7 @@
  */
 #include <node_api.h>
 #include <openssl/evp.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
 
@@ -307,7 +309,15 @@ static napi_value seal_pieces(napi_env env, napi_callback_info info) {
 }
 
 static napi_value init(napi_env env, napi_value exports) {
+#ifdef PORTHOLE_SELF_CONTAINED
+  const bool self_contained = true;
+#else
+  const bool self_contained = false;
+#endif
+  napi_value self_contained_value;
+  napi_get_boolean(env, self_contained, &self_contained_value);
   napi_property_descriptor properties[] = {
+      {"selfContained", NULL, NULL, NULL, NULL, self_contained_value, napi_enumerable, NULL},
       {"create", NULL, create, NULL, NULL, NULL, napi_default, NULL},
       {"seal", NULL, seal, NULL, NULL, NULL, napi_default, NULL},
       {"sealPieces", NULL, seal_pieces, NULL, NULL, NULL, napi_default, NULL},

@@ -3,8 +3,10 @@
  * schedule and takes a new nonce per chunk. VMess body codecs use it when it is built and fall back
  * to node:crypto (a new cipher object per chunk) when it is not.
  *
- * It is loaded only into plain Node: it links against the OpenSSL symbols that Node exports, and
- * Electron ships BoringSSL instead (which has no EVP_chacha20_poly1305 at all; docs/crypto.md).
+ * Two builds of it (binding.gyp): `porthole_aead_static` carries its own hidden libcrypto and
+ * loads anywhere, Electron included (whose Node has BoringSSL, without EVP_chacha20_poly1305 at
+ * all; docs/crypto.md); `porthole_aead` links against the OpenSSL symbols plain Node exports and
+ * is the fallback where no static libcrypto was found at build time.
  * `PORTHOLE_NATIVE_AEAD=0` turns it off (to compare, or to rule it out). Before it is used it
  * seals and opens one known answer per algorithm (`selfTestNativeAead`); `porthole run` says why
  * when it is not in use.
@@ -19,6 +21,8 @@ declare const contextBrand: unique symbol;
 export type NativeAeadContext = { readonly [contextBrand]: true };
 
 export interface NativeAead {
+  /** Built with its own libcrypto: needs nothing from the host. */
+  readonly selfContained: boolean;
   create(algorithm: NativeAlgorithm, key: Buffer, encrypt: boolean): NativeAeadContext;
   /** Writes ciphertext ‖ 16-byte tag of `plain` at `out[offset…]`. */
   seal(context: NativeAeadContext, nonce: Buffer, plain: Buffer, out: Buffer, offset: number): void;
@@ -65,7 +69,15 @@ export function selfTestNativeAead(addon: NativeAead): void {
   }
 }
 
-const loaded = loadAddon<NativeAead>('porthole_aead', { disabledBy: 'PORTHOLE_NATIVE_AEAD', needsOpenSsl: true, selfTest: selfTestNativeAead });
+function loadNativeAead() {
+  const selfContained = loadAddon<NativeAead>('porthole_aead_static', { disabledBy: 'PORTHOLE_NATIVE_AEAD', needsOpenSsl: false, inElectron: true, selfTest: selfTestNativeAead });
+  // `PORTHOLE_NATIVE_AEAD=self-contained` loads what Electron loads (the bench's tray-app column).
+  if (selfContained.addon || process.versions.electron || process.env.PORTHOLE_NATIVE_AEAD === 'self-contained') return selfContained;
+  const hostLinked = loadAddon<NativeAead>('porthole_aead', { disabledBy: 'PORTHOLE_NATIVE_AEAD', needsOpenSsl: true, selfTest: selfTestNativeAead });
+  return hostLinked.addon ? hostLinked : selfContained;
+}
+
+const loaded = loadNativeAead();
 
 /** The addon, or undefined when it is not available here (see `nativeAeadStatus`). */
 export const nativeAead: NativeAead | undefined = loaded.addon;

@@ -23,6 +23,8 @@ export interface LoadAddonOptions<T> {
   disabledBy: string;
   /** It links against the OpenSSL symbols of the Node binary (none in Electron, whose Node uses BoringSSL). */
   needsOpenSsl: boolean;
+  /** Loaded in Electron too (default false): only addons that need nothing from the host. */
+  inElectron?: boolean;
   /** Throws when the loaded addon does not compute its known answers. */
   selfTest?: (addon: T) => void;
   /** Files to try, in order (default: the build folders beside this file and in the source tree). */
@@ -30,14 +32,20 @@ export interface LoadAddonOptions<T> {
 }
 
 function defaultCandidates(name: string): string[] {
-  return [`./build/Release/${name}.node`, `../../../../src-core/engine/native/build/Release/${name}.node`].map((candidate) =>
+  const files = [`./build/Release/${name}.node`, `../../../../src-core/engine/native/build/Release/${name}.node`].map((candidate) =>
     fileURLToPath(new URL(candidate, import.meta.url)),
   );
+  return withUnpacked(files);
+}
+
+/** In the packaged app, shared objects sit beside app.asar (electron-builder's asarUnpack): dlopen cannot read inside it. */
+export function withUnpacked(files: readonly string[]): string[] {
+  return files.flatMap((file) => (file.includes('app.asar/') ? [file.replace('app.asar/', 'app.asar.unpacked/'), file] : [file]));
 }
 
 export function loadAddon<T>(name: string, options: LoadAddonOptions<T>): LoadedAddon<T> {
   if (process.env[options.disabledBy] === '0') return { reason: `turned off by ${options.disabledBy}=0` };
-  if (process.versions.electron) return { reason: 'not loaded in Electron' };
+  if (process.versions.electron && !options.inElectron) return { reason: 'not loaded in Electron' };
   if (options.needsOpenSsl && !process.versions.openssl) return { reason: 'this runtime has no OpenSSL to link against' };
   const path = (options.candidates ?? defaultCandidates(name)).find((file) => existsSync(file));
   if (!path) return { reason: 'not built (npm run build:native)' };
