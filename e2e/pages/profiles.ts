@@ -10,7 +10,14 @@ export interface UnsavedAnswer {
 
 export interface ValidationView {
   valid: boolean;
-  /** `line:column` shown for an error. */
+  /** `line:column` shown for the (first) error. */
+  place: string | null;
+  message: string;
+}
+
+/** One problem as the list under the editor's header shows it. */
+export interface ProblemView {
+  /** `line:column`, or null when the error has no place. */
   place: string | null;
   message: string;
 }
@@ -83,25 +90,77 @@ export class ProfilesPage extends Dashboard {
     }, text);
   }
 
-  /** Waits for the validation of the current text and returns what it says. */
+  /** Waits for the validation of the current text and returns what it says (the first error, if any). */
   async validationResult(): Promise<ValidationView> {
     const settled = this.page.locator('[data-testid="validation"][data-valid]');
     await settled.waitFor();
     const valid = (await settled.getAttribute('data-valid')) === 'true';
-    const placeLocator = this.page.getByTestId('error-place');
-    const place = !valid && (await placeLocator.count()) > 0 ? ((await placeLocator.textContent()) ?? '').replace(/^line /, '') : null;
-    const message = valid ? ((await settled.textContent()) ?? '') : ((await this.page.getByTestId('error-message').textContent()) ?? '');
-    return { valid, place, message };
+    if (valid) return { valid, place: null, message: (await settled.textContent()) ?? '' };
+    const [first] = await this.problems();
+    return { valid, place: first?.place ?? null, message: first?.message ?? '' };
+  }
+
+  /** Waits for the validation of the current text and returns every problem listed, in order. */
+  async problems(): Promise<ProblemView[]> {
+    await this.page.locator('[data-testid="validation"][data-valid]').waitFor();
+    const shown: ProblemView[] = [];
+    for (const message of await this.page.getByTestId('problem-message').all()) {
+      const place = message.locator('xpath=preceding-sibling::button[@data-testid="problem-place"]');
+      shown.push({
+        place: (await place.count()) > 0 ? ((await place.textContent()) ?? '').replace(/^line /, '') : null,
+        message: (await message.textContent()) ?? '',
+      });
+    }
+    return shown;
+  }
+
+  /** What the problem count says ("3 problems"), or null when there is no count (one problem or none). */
+  async problemCount(): Promise<string | null> {
+    await this.page.locator('[data-testid="validation"][data-valid]').waitFor();
+    const count = this.page.getByTestId('problem-count');
+    return (await count.count()) > 0 ? count.textContent() : null;
+  }
+
+  /** Clicks Next problem (or Previous); resolves with the 1-based position the list then marks as current. */
+  async stepProblem(direction: 'Next' | 'Previous'): Promise<number> {
+    await this.page.getByRole('button', { name: `${direction} problem` }).click();
+    const current = this.page.locator('[data-testid="problem"][aria-current="true"]');
+    await current.waitFor();
+    return current.evaluate((item) => [...(item.parentElement?.children ?? [])].indexOf(item) + 1);
+  }
+
+  /** The 1-based line the editor's cursor is on (the line number marked active). */
+  async cursorLine(): Promise<number> {
+    return Number(await this.page.locator('.cm-lineNumbers .cm-activeLineGutter').textContent());
+  }
+
+  /** The 1-based lines that the editor underlines as errors (the document must be short enough to be drawn whole). */
+  async markedErrorLines(): Promise<number[]> {
+    return this.page.locator('.cm-lintRange-error').evaluateAll((elements) => elements.map((element) => {
+      const line = element.closest('.cm-line');
+      if (!line?.parentElement) return 0;
+      return [...line.parentElement.children].filter((child) => child.classList.contains('cm-line')).indexOf(line) + 1;
+    }));
   }
 
   /** The 1-based line that the editor underlines as an error, or null. */
   async markedErrorLine(): Promise<number | null> {
-    const marked = this.page.locator('.cm-lintRange-error').first();
-    if ((await marked.count()) === 0) return null;
-    return marked.evaluate((element) => {
-      const line = element.closest('.cm-line');
-      if (!line?.parentElement) return null;
-      return [...line.parentElement.children].filter((child) => child.classList.contains('cm-line')).indexOf(line) + 1;
+    return (await this.markedErrorLines())[0] ?? null;
+  }
+
+  /** Scrolls the editor to its end and puts the cursor on the last line, as a user reading to the bottom would. */
+  async scrollEditorToEnd(): Promise<void> {
+    await this.editor().click();
+    await this.page.keyboard.press('ControlOrMeta+End');
+  }
+
+  /** The number of the first line the editor shows at its top. */
+  async topLine(): Promise<number> {
+    return this.page.locator('.cm-scroller').evaluate((scroller) => {
+      const top = scroller.getBoundingClientRect().top;
+      const numbers = [...scroller.querySelectorAll('.cm-lineNumbers .cm-gutterElement')]
+        .filter((element) => element.getBoundingClientRect().bottom > top + 1 && element.textContent !== '');
+      return Number(numbers[0]?.textContent ?? 0);
     });
   }
 
@@ -175,9 +234,9 @@ export class ProfilesPage extends Dashboard {
     return { fileName: file.suggestedFilename(), text: Buffer.concat(chunks).toString('utf8') };
   }
 
-  /** Clicks the error's place: the editor scrolls to it. */
+  /** Clicks the (first) error's place: the editor scrolls to it. */
   async revealError(): Promise<void> {
-    await this.page.getByTestId('error-place').click();
+    await this.page.getByTestId('problem-place').first().click();
   }
 
   async activate(): Promise<void> {

@@ -22,6 +22,7 @@ import { Bridge } from './app/reverse/bridge.js';
 import { exposureTag } from './app/exposures/tag.js';
 import { ExposureAgent, type ExposureSpec } from './app/exposures/exposure-agent.js';
 import { ExposureHost } from './app/exposures/exposure-host.js';
+import { PortalEdge } from './app/exposures/portal-edge.js';
 import type { PublicListenerFactory } from './app/exposures/public-listener.js';
 import { Portal } from './app/reverse/portal.js';
 import { bridgeUplink, type BridgeUplink } from './app/reverse/uplink.js';
@@ -167,6 +168,7 @@ export class Instance {
     this.started = true;
     try {
       for (const inbound of this.inbounds) await this.startInbound(inbound);
+      for (const portal of this.portals) await this.exposureHosts.get(portal)?.start();
       for (const bridge of this.bridges) await bridge.start();
     } catch (error) {
       await this.close().catch(() => {});
@@ -199,6 +201,7 @@ export class Instance {
     };
 
     const outbounds = reuse('outbound', this.outboundParts, next.outbounds, (part) => createOutboundHandler(part, this.features));
+    const before = this.portalParts;
     const portals = reuse('portal', this.portalParts, next.reverse.portals, (part) => this.createPortal(part));
     this.outboundParts = outbounds.after;
     this.portalParts = portals.after;
@@ -213,6 +216,7 @@ export class Instance {
     this.inboundParts = inbounds.after;
     this.bridgeParts = bridges.after;
     if (this.started) {
+      for (const [key, portal] of portals.after) if (!before.has(key)) await this.exposureHosts.get(portal)?.start();
       for (const inbound of newInbounds) await this.startInbound(inbound);
       for (const bridge of newBridges) await bridge.start();
     }
@@ -317,8 +321,13 @@ export class Instance {
   }
 
   private createPortal(portal: PortalConfig): Portal {
+    const names = portal.exposures?.names;
+    const edge = names && portal.exposures ? new PortalEdge({
+      names, listen: portal.exposures.listen, portalTag: portal.tag, log: forComponent(this.logger, 'app/exposures/edge'),
+    }) : undefined;
     // Every Porthole portal answers exposure requests; without `exposures` in its config it refuses them, saying how to allow them.
     const exposures = new ExposureHost({
+      ...(edge ? { names: edge.table, edge } : {}),
       config: portal.exposures,
       portalTag: portal.tag,
       dispatcher: this.dispatcher,

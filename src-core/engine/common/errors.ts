@@ -49,6 +49,8 @@ export const ERROR_CODES = [
   'PH_EXPOSE_PORT_TAKEN',
   /** The bridge's user already holds as many exposures as the portal allows one user (`maxPerUser`). */
   'PH_EXPOSE_LIMIT',
+  /** The name asked for at the portal's edge is invalid, taken by another exposure, or not offered. */
+  'PH_EXPOSE_NAME',
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];

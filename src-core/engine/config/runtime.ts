@@ -111,3 +111,8 @@ export function cidrContains(cidr: Cidr, address: string): boolean {
 export function portInRanges(ranges: readonly PortRange[], port: number): boolean {
   return ranges.some((range) => range.from <= port && port <= range.to);
 }
+
+/** `exposures.names.acme.directory` when the config leaves it out. */
+export const LETS_ENCRYPT_DIRECTORY = 'https://acme-v02.api.letsencrypt.org/directory';
+/** `exposures.names.acme.storage` when the config leaves it out (relative to the working directory, as V2Ray resolves files). */
+export const DEFAULT_ACME_STORAGE = 'porthole-acme';

@@ -480,6 +480,37 @@ export interface PortalExposuresConfig {
   readonly publicHost?: string;
   /** Exposures one bridge user (its VMess credentials) may hold at once; absent: `DEFAULT_EXPOSURES_PER_USER`. */
   readonly maxPerUser?: number;
+  /** Names at the portal's edge (`https://<label>.<domain>`); absent: exposures get ports only. */
+  readonly names?: PortalNamesConfig;
+}
+
+/**
+ * `reverse.portals[].exposures.names` (Porthole only): HTTP and HTTPS listeners shared by every
+ * exposure, each request routed by its Host (HTTP) or SNI (TLS) to the exposure holding that name.
+ */
+export interface PortalNamesConfig {
+  /** Labels become `<label>.<domain>`. */
+  readonly domain: string;
+  /** Port of the shared HTTP listener (on `exposures.listen`); default 80. */
+  readonly httpPort: number;
+  /** Port of the shared HTTPS listener; absent when there is no certificate source. */
+  readonly httpsPort?: number;
+  /** Certificates through ACME (Let's Encrypt by default), one per name, renewed before expiry. */
+  readonly acme?: AcmeConfig;
+  /** Certificates the owner provides (a wildcard `*.<domain>` covers every label); they win over ACME. */
+  readonly certificates: readonly { readonly certificateFile: string; readonly keyFile: string }[];
+  /** Bridges may ask for full names of their own (served once ACME issues their certificate). */
+  readonly customDomains: boolean;
+}
+
+export interface AcmeConfig {
+  /** The ACME directory URL; default Let's Encrypt's production directory. */
+  readonly directory: string;
+  readonly email?: string;
+  /** Trust for the ACME server's HTTPS (a test CA such as Pebble's); default: the system's roots. */
+  readonly caFile?: string;
+  /** Where account and certificates are kept (0700; keys 0600). */
+  readonly storage: string;
 }
 
 export interface ReverseConfig {

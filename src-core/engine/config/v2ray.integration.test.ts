@@ -9,7 +9,7 @@ import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, wr
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { exportV2RayConfig, loadConfig, loadConfigFiles } from './index.js';
+import { exportV2RayConfig, exportV2RayText, loadConfig, loadConfigFiles } from './index.js';
 
 const V2RAY = '/usr/bin/v2ray';
 const HAVE_V2RAY = existsSync(V2RAY);
@@ -321,5 +321,32 @@ describe.skipIf(!HAVE_V2RAY)('exported configs pass v2ray -test', () => {
     expect(v2ray.output).toContain('Configuration OK.');
     expect(v2ray.ok).toBe(true);
     expect(loadConfig([{ name: 'exported.json', text: exported }], { env: {} })).toStrictEqual(config);
+  });
+});
+
+describe.skipIf(!HAVE_V2RAY)('exported text keeps the user\'s comments and passes v2ray -test', () => {
+  // The portal fixture with Porthole's exposures (and its comments), as a user would keep it.
+  const portal = fixture('portal.json').replace('"domain": "test.v2ray.com"  // Must be the same as in bridge', `"domain": "test.v2ray.com",  // Must be the same as in bridge
+      // Porthole only: ports bridges may ask for
+      "exposures": {
+        "ports": "20000-20099", # a hash comment inside
+        "maxPerUser": 4
+      }`);
+
+  it('cuts the portal\'s exposures out and keeps every comment', () => {
+    const config = loadConfig([{ name: 'portal.json', text: portal }], { env: {} });
+    expect(config.reverse.portals[0]?.exposures?.maxPerUser).toBe(4);
+    const exported = exportV2RayText({ name: 'portal.json', text: portal });
+    const v2ray = v2rayAccepts([{ name: 'exported-portal.json', text: exported }]);
+    expect(v2ray.ok, v2ray.output).toBe(true);
+    expect(exported).toBe(fixture('portal.json'));
+    const { exposures: _dropped, ...portalWithout } = config.reverse.portals[0] ?? { tag: '', domain: '' };
+    expect(loadConfig([{ name: 'portal.json', text: exported }], { env: {} }).reverse.portals).toStrictEqual([portalWithout]);
+  });
+
+  it.each(['bridge.json', 'portal.json', 'everything.json'])('%s is exported as written', (name) => {
+    const exported = exportV2RayText({ name, text: fixture(name) });
+    expect(exported).toBe(fixture(name));
+    expect(v2rayAccepts([{ name: `text-${name}`, text: exported }]).ok).toBe(true);
   });
 });

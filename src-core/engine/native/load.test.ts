@@ -47,6 +47,7 @@ describe('loadAddon: optional, and says why it is not in use', () => {
       needsOpenSsl: true,
       // One flipped bit in what it seals (napi properties are not enumerable, so no spread).
       selfTest: (addon) => selfTestNativeAead({
+        selfContained: addon.selfContained,
         create: (...args) => addon.create(...args),
         seal: (context, nonce, plain, out, offset) => {
           addon.seal(context, nonce, plain, out, offset);

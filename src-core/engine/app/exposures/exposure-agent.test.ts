@@ -28,7 +28,7 @@ describe('ExposureAgent', () => {
     expect(agent.status('a').state).toBe('requesting');
     agent.reply({ id: 'a', publicPort: 20000 });
     agent.reply({ id: 'b', publicPort: 0, errorCode: 'PH_EXPOSE_OUT_OF_RANGE', error: 'public port 9000 is outside the range' });
-    expect(agent.status('a')).toEqual({ state: 'live', publicAddress: 'vps.example.com:20000', problem: null });
+    expect(agent.status('a')).toEqual({ state: 'live', publicAddress: 'vps.example.com:20000', urls: [], problem: null });
     expect(agent.status('b')).toMatchObject({ state: 'refused', problem: { code: 'PH_EXPOSE_OUT_OF_RANGE' } });
     agent.setExposures([spec('a', { enabled: false }), spec('b', { localPort: 3000, publicPort: 9000 })]);
     expect(one.sent.at(-1)).toEqual({ expose: [], unexpose: ['a'] });
@@ -43,7 +43,7 @@ describe('ExposureAgent', () => {
     agent.setExposures([spec('a'), spec('b', { localPort: 3000 })]);
     agent.linkWithoutOffer();
     expect(agent.portalKind).toBe('v2ray');
-    expect(agent.status('a')).toEqual({ state: 'setup-needed', publicAddress: `203.0.113.7:${defaultPublicPort(80)}`, problem: null });
+    expect(agent.status('a')).toEqual({ state: 'setup-needed', publicAddress: `203.0.113.7:${defaultPublicPort(80)}`, urls: [], problem: null });
     expect(agent.status('b').publicAddress).toBe('203.0.113.7:3000');
   });
 

@@ -28,6 +28,16 @@ export interface ExposureSpec {
   /** Null lets the portal pick one from its range. */
   readonly publicPort: number | null;
   readonly enabled: boolean;
+  /** A name at a Porthole portal's edge: `<label>.<its domain>`. */
+  readonly label?: string;
+  /** A full name of the user's own, where the portal serves them. */
+  readonly customDomain?: string;
+  /** Visitors by name must send these credentials (checked at the portal). */
+  readonly basicAuth?: { readonly user: string; readonly password: string };
+  /** Visitors' addresses must be in these CIDRs (checked at the portal). */
+  readonly allow?: readonly string[];
+  /** The portal writes a PROXY protocol header (v1 or v2) before each visitor's bytes on the public port. */
+  readonly proxyProtocol?: 1 | 2;
 }
 
 export type AgentExposureState = 'disabled' | 'offline' | 'requesting' | 'live' | 'setup-needed' | 'refused';
@@ -36,6 +46,8 @@ export interface AgentExposureStatus {
   state: AgentExposureState;
   /** `host:port`, once live; for a V2Ray portal, where Server setup puts it. */
   publicAddress: string | null;
+  /** Where visitors reach it by name (`https://app.tunnel.example.com`), once live at a portal with names. */
+  urls: string[];
   problem: { code: string; message: string } | null;
 }
 
@@ -181,10 +193,12 @@ export class ExposureAgent implements BridgeExtension {
     const answer = this.answers.get(reply.id);
     if (!answer) return;
     if (reply.publicPort === 0 && RETRIED_CODES.has(reply.errorCode ?? '')) this.scheduleRetries();
-    const first = answer.reply === undefined || answer.reply.publicPort !== reply.publicPort || answer.reply.error !== reply.error;
+    const first = answer.reply === undefined || answer.reply.publicPort !== reply.publicPort || answer.reply.error !== reply.error
+      || String(answer.reply.urls) !== String(reply.urls);
     answer.reply = reply;
     if (!first) return;
-    if (reply.publicPort > 0) this.options.log.info(`exposure "${answer.request.name}" is live at ${this.publicHost(reply)}:${reply.publicPort}`);
+    const named = reply.urls?.length ? ` and ${reply.urls.join(', ')}` : '';
+    if (reply.publicPort > 0) this.options.log.info(`exposure "${answer.request.name}" is live at ${this.publicHost(reply)}:${reply.publicPort}${named}`);
     else this.options.log.warning(`the portal refused exposure "${answer.request.name}": ${reply.error ?? 'no reason given'}`);
   }
 
@@ -224,21 +238,21 @@ export class ExposureAgent implements BridgeExtension {
 
   status(id: string): AgentExposureStatus {
     const spec = this.specs.find((candidate) => candidate.id === id);
-    if (!spec) return { state: 'offline', publicAddress: null, problem: null };
-    if (!spec.enabled) return { state: 'disabled', publicAddress: null, problem: null };
+    if (!spec) return { state: 'offline', publicAddress: null, urls: [], problem: null };
+    if (!spec.enabled) return { state: 'disabled', publicAddress: null, urls: [], problem: null };
     if (this.portal === 'v2ray') {
       const host = this.options.serverHost() ?? '127.0.0.1';
-      return { state: 'setup-needed', publicAddress: `${host}:${spec.publicPort ?? defaultPublicPort(spec.localPort)}`, problem: null };
+      return { state: 'setup-needed', publicAddress: `${host}:${spec.publicPort ?? defaultPublicPort(spec.localPort)}`, urls: [], problem: null };
     }
     const reply = this.answers.get(id)?.reply;
     if (this.links.size === 0) {
-      return { state: 'offline', publicAddress: null, problem: null };
+      return { state: 'offline', publicAddress: null, urls: [], problem: null };
     }
-    if (!reply) return { state: 'requesting', publicAddress: null, problem: null };
+    if (!reply) return { state: 'requesting', publicAddress: null, urls: [], problem: null };
     if (reply.publicPort === 0) {
-      return { state: 'refused', publicAddress: null, problem: { code: reply.errorCode ?? 'PH_EXPOSE_NOT_ALLOWED', message: reply.error ?? 'the portal refused' } };
+      return { state: 'refused', publicAddress: null, urls: [], problem: { code: reply.errorCode ?? 'PH_EXPOSE_NOT_ALLOWED', message: reply.error ?? 'the portal refused' } };
     }
-    return { state: 'live', publicAddress: `${this.publicHost(reply)}:${reply.publicPort}`, problem: null };
+    return { state: 'live', publicAddress: `${this.publicHost(reply)}:${reply.publicPort}`, urls: reply.urls ?? [], problem: null };
   }
 
   private publicHost(reply: ExposureReply): string {
@@ -253,9 +267,19 @@ export class ExposureAgent implements BridgeExtension {
 }
 
 function requestOf(spec: ExposureSpec): ExposeRequest {
-  return { id: spec.id, localHost: spec.localHost, localPort: spec.localPort, publicPort: spec.publicPort ?? 0, name: spec.name };
+  return {
+    id: spec.id, localHost: spec.localHost, localPort: spec.localPort, publicPort: spec.publicPort ?? 0, name: spec.name,
+    ...(spec.label ? { label: spec.label } : {}),
+    ...(spec.customDomain ? { customDomain: spec.customDomain } : {}),
+    ...(spec.basicAuth ? { basicAuth: { ...spec.basicAuth } } : {}),
+    ...(spec.allow?.length ? { allow: [...spec.allow] } : {}),
+    ...(spec.proxyProtocol ? { proxyProtocol: spec.proxyProtocol } : {}),
+  };
 }
 
 function sameRequest(a: ExposeRequest, b: ExposeRequest): boolean {
-  return a.localHost === b.localHost && a.localPort === b.localPort && a.publicPort === b.publicPort;
+  return a.localHost === b.localHost && a.localPort === b.localPort && a.publicPort === b.publicPort
+    && a.label === b.label && a.customDomain === b.customDomain && a.proxyProtocol === b.proxyProtocol
+    && a.basicAuth?.user === b.basicAuth?.user && a.basicAuth?.password === b.basicAuth?.password
+    && String(a.allow ?? []) === String(b.allow ?? []);
 }

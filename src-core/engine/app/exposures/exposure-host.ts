@@ -15,17 +15,24 @@
  * `PublicListenerFactory` for its public ports.
  */
 import { createHash } from 'node:crypto';
+import net from 'node:net';
 import { toDisposable, type Disposable } from '../../common/disposable.js';
 import { formatErrorLine, type ErrorCode, type PortholeError } from '../../common/errors.js';
 import type { Session } from '../../common/session.js';
 import { DEFAULT_EXPOSURES_PER_USER, type PortalExposuresConfig, type PortRange } from '../../config/index.js';
-import type { Dispatcher } from '../../features/dispatcher.js';
+import type { CountedStream, Dispatcher } from '../../features/dispatcher.js';
 import type { InboundHandler } from '../../features/inbound.js';
 import type { ComponentLogger } from '../../features/log.js';
-import { parseAddress } from '../../common/net.js';
+import { parseAddress, type Destination } from '../../common/net.js';
+import { newSession } from '../../common/session.js';
+import { createLinkPair } from '../../transport/link.js';
+import { pumpBoth } from '../../transport/pump.js';
+import { encodeProxyHeader } from '../edge/proxy-protocol.js';
+import type { EdgeRoute, Visitor } from '../edge/routes.js';
 import type { ControlExtension } from '../reverse/control.js';
 import type { LinkRoute, PortalControlChannel, PortalExtension } from '../reverse/control-channel.js';
 import { decodeBridgeExposureMessage, encodeExposureReply, type ExposeRequest, type ExposureReply } from './exposure-wire.js';
+import { isRefusal, type ExposureNames } from './exposure-names.js';
 import type { PublicListenerFactory } from './public-listener.js';
 import { bridgeUserExposureTag, exposureTag } from './tag.js';
 
@@ -87,12 +94,21 @@ export interface ExposureHostOptions {
   /** True for the tag of a bridge of this same instance (its links are the instance's own; see ExposureOwner.tagName). */
   isOwnBridge?: (tag: string) => boolean;
   graceMs?: number;
+  /** Names at the portal's edge (`exposures.names`); undefined: label requests are refused, saying how to allow them. */
+  names?: ExposureNames;
+  /** The listeners that serve those names: started and closed with the host. */
+  edge?: { start(): Promise<void>; close(): Promise<void> };
 }
 
 interface HostedExposure {
   readonly owner: ExposureOwner;
   request: ExposeRequest;
   port: number;
+  /** The public listener's tag: connections through the edge carry it too, so stats count them with the port's. */
+  tag: string;
+  target: Destination;
+  /** Names it holds at the edge. */
+  names: string[];
   inbound: InboundHandler;
   holders: Set<ExposureHolder>;
   grace: ReturnType<typeof setTimeout> | undefined;
@@ -208,11 +224,17 @@ export class ExposureHost implements PortalExtension {
     }
   }
 
+  /** Starts the edge, if the portal has names; a port it cannot have is the error. */
+  async start(): Promise<void> {
+    await this.options.edge?.start();
+  }
+
   async close(): Promise<void> {
     this.closed = true;
     await this.serial(async () => {
       for (const key of [...this.hosted.keys()]) await this.remove(key, 'the portal stops');
     });
+    await this.options.edge?.close();
   }
 
   /** One request at a time: two bridges asking for the same port cannot both get it. */
@@ -239,15 +261,19 @@ export class ExposureHost implements PortalExtension {
     if (existing) {
       const same = existing.request.localHost === request.localHost && existing.request.localPort === request.localPort
         && (request.publicPort === 0 || request.publicPort === existing.port);
-      if (same) {
+      const names = this.checkNames(key, holder, request);
+      if (same && !isRefusal(names)) {
         existing.holders.add(holder);
         if (existing.grace) clearTimeout(existing.grace);
         existing.grace = undefined;
         existing.request = request;
-        return this.liveReply(request.id, existing.port);
+        this.claimNames(key, existing, names.names);
+        return this.liveReply(existing);
       }
       await this.remove(key, 'changed by the bridge');
     }
+    const names = this.checkNames(key, holder, request);
+    if (isRefusal(names)) return refuse('PH_EXPOSE_NAME', names.error);
     // One user cannot take the whole range (a replaced exposure was removed above, so it does not count).
     const allowed = config.maxPerUser ?? DEFAULT_EXPOSURES_PER_USER;
     const held = [...this.hosted.values()].filter((hosted) => hosted.owner.key === holder.owner.key).length;
@@ -265,7 +291,7 @@ export class ExposureHost implements PortalExtension {
         return refuse('PH_EXPOSE_PORT_TAKEN', `public port ${request.publicPort} is already taken by ${by}`);
       }
       try {
-        return this.listening(holder, request, await this.listen(holder.owner, request, request.publicPort));
+        return this.listening(holder, request, await this.listen(holder.owner, request, request.publicPort), names.names);
       } catch (error) {
         return refuse('PH_EXPOSE_PORT_TAKEN', listenFailure(request.publicPort, error));
       }
@@ -275,7 +301,7 @@ export class ExposureHost implements PortalExtension {
       if (this.atPort(port)) continue;
       if (++attempts > MAX_PICK_ATTEMPTS) break;
       try {
-        return this.listening(holder, request, await this.listen(holder.owner, request, port));
+        return this.listening(holder, request, await this.listen(holder.owner, request, port), names.names);
       } catch {
         // In use by another program: try the next one.
       }
@@ -283,17 +309,70 @@ export class ExposureHost implements PortalExtension {
     return refuse('PH_EXPOSE_PORT_TAKEN', `no free public port left in ${describeRanges(config.ports)}`);
   }
 
-  private listening(holder: ExposureHolder, request: ExposeRequest, hosted: HostedExposure): ExposureReply {
+  private listening(holder: ExposureHolder, request: ExposeRequest, hosted: HostedExposure, names: string[]): ExposureReply {
     hosted.holders.add(holder);
-    this.hosted.set(holdingKey(holder.owner, request.id), hosted);
+    const key = holdingKey(holder.owner, request.id);
+    this.hosted.set(key, hosted);
+    this.claimNames(key, hosted, names);
     const listen = this.options.config?.listen ?? '0.0.0.0';
-    this.options.log.info(`exposure "${request.name}" (${request.id}) of ${holder.owner.label} is public on ${listen}:${hosted.port} → bridge's ${request.localHost}:${request.localPort}`);
-    return this.liveReply(request.id, hosted.port);
+    const named = names.length > 0 ? ` and as ${names.join(', ')}` : '';
+    this.options.log.info(`exposure "${request.name}" (${request.id}) of ${holder.owner.label} is public on ${listen}:${hosted.port}${named} → bridge's ${request.localHost}:${request.localPort}`);
+    return this.liveReply(hosted);
   }
 
-  private liveReply(id: string, port: number): ExposureReply {
+  private liveReply(hosted: HostedExposure): ExposureReply {
     const publicHost = this.options.config?.publicHost;
-    return { id, publicPort: port, ...(publicHost ? { publicHost } : {}) };
+    const urls = hosted.names.map((name) => this.options.names?.urlOf(name) ?? name);
+    return { id: hosted.request.id, publicPort: hosted.port, ...(publicHost ? { publicHost } : {}), ...(urls.length > 0 ? { urls } : {}) };
+  }
+
+  private checkNames(key: string, holder: ExposureHolder, request: ExposeRequest): ReturnType<ExposureNames['check']> {
+    if (request.label === undefined && request.customDomain === undefined) return { names: [] };
+    const wanted = {
+      ...(request.label === undefined ? {} : { label: request.label }),
+      ...(request.customDomain === undefined ? {} : { customDomain: request.customDomain }),
+    };
+    if (!this.options.names) return { error: 'this portal gives no names: its owner can add "names": {"domain": …} to its "exposures"' };
+    return this.options.names.check(key, holder.owner.key, wanted);
+  }
+
+  private claimNames(key: string, hosted: HostedExposure, names: string[]): void {
+    hosted.names = names;
+    const table = this.options.names;
+    if (!table) return;
+    if (names.length === 0) {
+      table.release(key);
+      return;
+    }
+    table.claim({
+      key,
+      describe: (askingOwnerKey) => (askingOwnerKey === hosted.owner.key ? `your exposure "${hosted.request.name}"` : 'another exposure'),
+      route: this.routeTo(hosted),
+    }, names);
+  }
+
+  /** How the edge reaches `hosted`: a stream dispatched as if it had arrived on its public port. */
+  private routeTo(hosted: HostedExposure): EdgeRoute {
+    const { dispatcher, portalTag } = this.options;
+    return {
+      hostname: hosted.names[0] ?? '',
+      ownerKey: hosted.owner.key,
+      get access() {
+        const { basicAuth, allow } = hosted.request;
+        return { ...(basicAuth ? { basicAuth } : {}), ...(allow ? { allow } : {}) };
+      },
+      open: (visitor: Visitor) => {
+        const { inboundEnd, outboundEnd } = createLinkPair();
+        const session = newSession({ inboundTag: hosted.tag, level: 0, source: { address: visitor.address, port: visitor.port }, outboundTag: portalTag });
+        this.arrivals.set(session, hosted);
+        try {
+          dispatcher.dispatch(session, hosted.target, outboundEnd);
+        } catch (error) {
+          inboundEnd.destroy(error as Error);
+        }
+        return inboundEnd;
+      },
+    };
   }
 
   private async listen(owner: ExposureOwner, request: ExposeRequest, port: number): Promise<HostedExposure> {
@@ -304,18 +383,20 @@ export class ExposureHost implements PortalExtension {
     const marking: Dispatcher = {
       dispatch: (session, target, connection) => {
         this.arrivals.set(session, hosted);
-        dispatcher.dispatch(session, target, connection);
+        const version = hosted.request.proxyProtocol;
+        dispatcher.dispatch(session, target, version && connection instanceof net.Socket ? withProxyHeader(version, connection) : connection);
       },
     };
     const tag = owner.tagName === undefined ? exposureTag(request.id) : bridgeUserExposureTag(owner.tagName, request.id);
+    // The bridge recognises its exposure by this target (the local address it asked for).
+    const target: Destination = { network: 'tcp', address: local, port: request.localPort };
     const inbound = this.options.listeners.create(tag, {
       listenHost: listen === '0.0.0.0' ? '::' : listen,
       listenPort: port,
-      // The bridge recognises its exposure by this target (the local address it asked for).
-      target: { network: 'tcp', address: local, port: request.localPort },
+      target,
       outboundTag: this.options.portalTag,
     }, marking);
-    const hosted: HostedExposure = { owner, request, port, inbound, holders: new Set(), grace: undefined };
+    const hosted: HostedExposure = { owner, request, port, tag, target, names: [], inbound, holders: new Set(), grace: undefined };
     await inbound.start();
     return hosted;
   }
@@ -329,10 +410,25 @@ export class ExposureHost implements PortalExtension {
     const hosted = this.hosted.get(key);
     if (!hosted) return;
     this.hosted.delete(key);
+    this.options.names?.release(key);
     if (hosted.grace) clearTimeout(hosted.grace);
     await hosted.inbound.close();
     this.options.log.info(`exposure "${hosted.request.name}" (${hosted.request.id}) of ${hosted.owner.label} closed public port ${hosted.port}: ${why}`);
   }
+}
+
+/**
+ * `socket` with a PROXY protocol header before its bytes, so the service learns the visitor's
+ * address (the tunnel carries bytes only). Costs a pump per connection: only for exposures that opt in.
+ */
+function withProxyHeader(version: 1 | 2, socket: net.Socket): CountedStream {
+  const { inboundEnd, outboundEnd } = createLinkPair();
+  inboundEnd.write(encodeProxyHeader(version, {
+    source: { address: socket.remoteAddress ?? '', port: socket.remotePort ?? 0 },
+    destination: { address: socket.localAddress ?? '', port: socket.localPort ?? 0 },
+  }));
+  void pumpBoth(socket, inboundEnd);
+  return outboundEnd;
 }
 
 /** The key of `id` in `owner`'s namespace (a JSON pair: no owner or id can make another's). */

@@ -27,6 +27,24 @@ describe('exposure wire messages', () => {
     }));
   });
 
+  it('round-trip the edge fields: label, custom domain, PROXY protocol, basic auth, allowlist, urls', () => {
+    const named: ExposeRequest = {
+      ...request, label: 'app', customDomain: 'shop.example.com', proxyProtocol: 2,
+      basicAuth: { user: 'ann', password: 'p:a:ss' }, allow: ['10.0.0.0/8', '2001:db8::/32'],
+    };
+    expect(decodeExposeRequest(encodeExposeRequest(named))).toEqual(named);
+    const withUrls: ExposureReply = { ...reply, urls: ['https://app.tunnel.example.com', 'http://app.tunnel.example.com'] };
+    expect(decodeExposureReply(encodeExposureReply(withUrls))).toEqual(withUrls);
+  });
+
+  it('refuses edge fields that make no sense', () => {
+    const base = encodeExposeRequest(request);
+    expect(() => decodeExposeRequest(Buffer.concat([base, varintField(8, 3)]))).toThrow(/PROXY protocol version 3/);
+    expect(() => decodeExposeRequest(Buffer.concat([base, bytesField(9, 'no-colon')]))).toThrow(/user:password/);
+    const many = Array.from({ length: 65 }, () => bytesField(10, '10.0.0.0/8'));
+    expect(() => decodeExposeRequest(Buffer.concat([base, ...many]))).toThrow(/65 allowed ranges/);
+  });
+
   it('two messages read together decode as their union (nothing lost when frames coalesce)', () => {
     const first = encodeBridgeExposureMessage({ expose: [request], unexpose: [] });
     const second = encodeBridgeExposureMessage({ expose: [{ ...request, id: 'e-00000002' }], unexpose: ['e-00000003'] });

@@ -8,9 +8,12 @@
  *   portal → bridge, in Control:    repeated ExposureReply exposureReply = 1002;
  *
  *   ExposeRequest { string id = 1; string localHost = 2; uint32 localPort = 3;
- *                   uint32 publicPort = 4 (0: any port of the range); string name = 5; }
+ *                   uint32 publicPort = 4 (0: any port of the range); string name = 5;
+ *                   string label = 6 (a name at the portal's edge: <label>.<domain>);
+ *                   string customDomain = 7; uint32 proxyProtocol = 8 (0: none, 1 or 2: PROXY v1/v2);
+ *                   string basicAuth = 9 ("user:password"); repeated string allow = 10 (CIDRs); }
  *   ExposureReply { string id = 1; uint32 publicPort = 2 (0: refused); string publicHost = 3;
- *                   string errorCode = 4; string error = 5; }
+ *                   string errorCode = 4; string error = 5; repeated string url = 6; }
  *
  * Every message is made of repeated fields only, so two messages that arrive in one read decode
  * as their union (protobuf concatenation) and nothing is lost.
@@ -28,6 +31,16 @@ export interface ExposeRequest {
   /** 0 lets the portal pick a port from its range. */
   publicPort: number;
   name: string;
+  /** Asks for `<label>.<the portal's domain>` at the portal's edge (HTTP exposures). */
+  label?: string;
+  /** Asks for this full name at the portal's edge (its owner lets bridges name their own). */
+  customDomain?: string;
+  /** Writes a PROXY protocol header (version 1 or 2) before the visitor's bytes (TCP exposures). */
+  proxyProtocol?: 1 | 2;
+  /** Visitors to the name must send these credentials (HTTP Basic), checked at the portal. */
+  basicAuth?: { user: string; password: string };
+  /** Visitors' addresses must be in one of these CIDRs, checked at the portal. */
+  allow?: string[];
 }
 
 export interface ExposureReply {
@@ -39,6 +52,8 @@ export interface ExposureReply {
   /** Why it was refused: a `PH_EXPOSE_*` code and one line for people. */
   errorCode?: string;
   error?: string;
+  /** Where visitors reach it by name (`https://app.tunnel.example.com`), when it has one. */
+  urls?: string[];
 }
 
 export interface BridgeExposureMessage {
@@ -48,12 +63,20 @@ export interface BridgeExposureMessage {
 
 /** Ids, hosts and names are short; anything longer is a bad frame. */
 const MAX_TEXT_BYTES = 255;
+/** Allowlists are a few ranges; a long one is a bad frame, not a policy. */
+const MAX_ALLOW = 64;
 
 export function encodeExposeRequest(request: ExposeRequest): Buffer {
-  return Buffer.concat([
+  const parts = [
     bytesField(1, request.id), bytesField(2, request.localHost), varintField(3, request.localPort),
     varintField(4, request.publicPort), bytesField(5, request.name),
-  ]);
+  ];
+  if (request.label) parts.push(bytesField(6, request.label));
+  if (request.customDomain) parts.push(bytesField(7, request.customDomain));
+  if (request.proxyProtocol) parts.push(varintField(8, request.proxyProtocol));
+  if (request.basicAuth) parts.push(bytesField(9, `${request.basicAuth.user}:${request.basicAuth.password}`));
+  for (const cidr of request.allow ?? []) parts.push(bytesField(10, cidr));
+  return Buffer.concat(parts);
 }
 
 export function decodeExposeRequest(bytes: Buffer): ExposeRequest {
@@ -69,7 +92,27 @@ export function decodeExposeRequest(bytes: Buffer): ExposeRequest {
   if (request.localHost === '') throw bad('exposure request without a local host');
   if (!isPort(request.localPort)) throw bad(`exposure request with local port ${request.localPort}`);
   if (request.publicPort !== 0 && !isPort(request.publicPort)) throw bad(`exposure request with public port ${request.publicPort}`);
-  return request;
+  const label = text(fields, 6, 'exposure request');
+  const customDomain = text(fields, 7, 'exposure request');
+  const proxyProtocol = uint(fields, 8) ?? 0;
+  if (proxyProtocol > 2) throw bad(`exposure request with PROXY protocol version ${proxyProtocol}`);
+  const basicAuth = text(fields, 9, 'exposure request');
+  const allow = texts(fields, 10, 'exposure request');
+  if (allow.length > MAX_ALLOW) throw bad(`exposure request with ${allow.length} allowed ranges (at most ${MAX_ALLOW})`);
+  return {
+    ...request,
+    ...(label ? { label } : {}),
+    ...(customDomain ? { customDomain } : {}),
+    ...(proxyProtocol === 1 || proxyProtocol === 2 ? { proxyProtocol } : {}),
+    ...(basicAuth ? { basicAuth: splitCredentials(basicAuth) } : {}),
+    ...(allow.length > 0 ? { allow } : {}),
+  };
+}
+
+function splitCredentials(value: string): { user: string; password: string } {
+  const colon = value.indexOf(':');
+  if (colon <= 0) throw bad('exposure request with basic auth that is not "user:password"');
+  return { user: value.slice(0, colon), password: value.slice(colon + 1) };
 }
 
 export function encodeExposureReply(reply: ExposureReply): Buffer {
@@ -77,6 +120,7 @@ export function encodeExposureReply(reply: ExposureReply): Buffer {
   if (reply.publicHost) parts.push(bytesField(3, reply.publicHost));
   if (reply.errorCode) parts.push(bytesField(4, reply.errorCode));
   if (reply.error) parts.push(bytesField(5, reply.error));
+  for (const url of reply.urls ?? []) parts.push(bytesField(6, url));
   return Buffer.concat(parts);
 }
 
@@ -89,7 +133,11 @@ export function decodeExposureReply(bytes: Buffer): ExposureReply {
   const publicHost = text(fields, 3, 'exposure reply');
   const errorCode = text(fields, 4, 'exposure reply');
   const error = text(fields, 5, 'exposure reply');
-  return { id, publicPort, ...(publicHost ? { publicHost } : {}), ...(errorCode ? { errorCode } : {}), ...(error ? { error } : {}) };
+  const urls = texts(fields, 6, 'exposure reply');
+  return {
+    id, publicPort, ...(publicHost ? { publicHost } : {}), ...(errorCode ? { errorCode } : {}), ...(error ? { error } : {}),
+    ...(urls.length > 0 ? { urls } : {}),
+  };
 }
 
 export function encodeBridgeExposureMessage(message: BridgeExposureMessage): Buffer {
@@ -122,6 +170,13 @@ function last(fields: readonly ProtoField[], number: number): ProtoField | undef
 function text(fields: readonly ProtoField[], number: number, what: string): string | undefined {
   const field = last(fields, number);
   return field?.wireType === WIRE_BYTES ? utf8(field.value, what) : undefined;
+}
+
+/** Every occurrence of a repeated text field, in order. */
+function texts(fields: readonly ProtoField[], number: number, what: string): string[] {
+  const values: string[] = [];
+  for (const field of fields) if (field.number === number && field.wireType === WIRE_BYTES) values.push(utf8(field.value, what));
+  return values;
 }
 
 function uint(fields: readonly ProtoField[], number: number): number | undefined {

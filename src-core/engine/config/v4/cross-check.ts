@@ -11,12 +11,14 @@
  *   `{inboundTag: [bridge]} → freedom` placed before the domain rule is caught here.
  *
  * Warnings: a rule's `inboundTag` that names no inbound or bridge; a portal no rule routes to.
+ * Loading stops at the first error; validating (`ctx.errors` set) reports each one.
  */
 import { PortholeError } from '../../common/errors.js';
 import { fieldOriginOf, originOf } from '../origins.js';
 import { compileDomainMatcher, portInRanges } from '../runtime.js';
 import type { BridgeConfig, ConfigOrigin, OutboundConfig, PortholeConfig, RoutingRule } from '../types.js';
 import type { BuildContext } from './decode.js';
+import { reportError } from './decode.js';
 import { didYouMean } from './protocols.js';
 
 const q = (text: string): string => JSON.stringify(text);
@@ -32,14 +34,15 @@ function crossError(origin: ConfigOrigin | undefined, message: string): Porthole
 
 interface Tagged { readonly tag: string; readonly item: object; readonly what: string }
 
-function checkUnique(items: readonly Tagged[], group: string): void {
+function checkUnique(ctx: BuildContext, items: readonly Tagged[], group: string): void {
   const seen = new Map<string, Tagged>();
   for (const entry of items) {
     const first = seen.get(entry.tag);
     if (first) {
       const firstOrigin = originOf(first.item);
-      throw crossError(fieldOriginOf(entry.item, 'tag'),
-        `duplicate tag ${q(entry.tag)}: ${firstOrigin?.path ?? `another ${first.what}`}${where(firstOrigin)} already uses it; tags of ${group} must be unique`);
+      reportError(ctx, crossError(fieldOriginOf(entry.item, 'tag'),
+        `duplicate tag ${q(entry.tag)}: ${firstOrigin?.path ?? `another ${first.what}`}${where(firstOrigin)} already uses it; tags of ${group} must be unique`));
+      continue;
     }
     seen.set(entry.tag, entry);
   }
@@ -71,8 +74,8 @@ export function crossCheck(ctx: BuildContext, config: PortholeConfig): void {
     ...config.outbounds.flatMap((outbound) => (outbound.tag ? [{ tag: outbound.tag, item: outbound, what: 'outbound' }] : [])),
     ...config.reverse.portals.map((portal) => ({ tag: portal.tag, item: portal, what: 'portal' })),
   ];
-  checkUnique(inboundTags, 'inbounds and bridges');
-  checkUnique(outboundTags, 'outbounds and portals (a portal is an outbound)');
+  checkUnique(ctx, inboundTags, 'inbounds and bridges');
+  checkUnique(ctx, outboundTags, 'outbounds and portals (a portal is an outbound)');
 
   const outboundNames = outboundTags.map((t) => t.tag);
   const inboundNames = new Set(inboundTags.map((t) => t.tag));
@@ -80,8 +83,9 @@ export function crossCheck(ctx: BuildContext, config: PortholeConfig): void {
     if (!outboundNames.includes(rule.outboundTag)) {
       const suggestion = didYouMean(rule.outboundTag, outboundNames);
       const known = outboundNames.length > 0 ? outboundNames.map(q).join(', ') : 'none';
-      throw crossError(fieldOriginOf(rule, 'outboundTag'),
-        `outboundTag ${q(rule.outboundTag)} names no outbound or portal${suggestion ? ` (did you mean ${q(suggestion)}?)` : ''}; known tags: ${known} (V2Ray would silently use the first outbound)`);
+      reportError(ctx, crossError(fieldOriginOf(rule, 'outboundTag'),
+        `outboundTag ${q(rule.outboundTag)} names no outbound or portal${suggestion ? ` (did you mean ${q(suggestion)}?)` : ''}; known tags: ${known} (V2Ray would silently use the first outbound)`));
+      return;
     }
     for (const tag of rule.inboundTag ?? []) {
       if (!inboundNames.has(tag)) {
@@ -96,8 +100,9 @@ export function crossCheck(ctx: BuildContext, config: PortholeConfig): void {
     const rule = config.routing.rules[index];
     const suggestedRule = `{"type": "field", "inboundTag": [${q(bridge.tag)}], "domain": [${q(`full:${bridge.domain}`)}], "outboundTag": "<your VMess or VLESS outbound to the portal>"}`;
     if (!rule) {
-      throw crossError(fieldOriginOf(bridge, 'domain'),
-        `no routing rule sends bridge ${q(bridge.tag)}'s link (to ${q(bridge.domain)}) to the portal: add ${suggestedRule} to routing.rules`);
+      reportError(ctx, crossError(fieldOriginOf(bridge, 'domain'),
+        `no routing rule sends bridge ${q(bridge.tag)}'s link (to ${q(bridge.domain)}) to the portal: add ${suggestedRule} to routing.rules`));
+      continue;
     }
     const outboundIndex = config.outbounds.findIndex((outbound) => outbound.tag === rule.outboundTag);
     const outbound = config.outbounds[outboundIndex];
@@ -108,8 +113,8 @@ export function crossCheck(ctx: BuildContext, config: PortholeConfig): void {
     if (!localPortal && (!outbound || (outbound.protocol !== 'vmess' && outbound.protocol !== 'vless'))) {
       const target = outbound ? describeOutbound(outbound, outboundIndex) : `portal ${q(rule.outboundTag)}`;
       const ruleOrigin = originOf(rule);
-      throw crossError(ruleOrigin,
-        `this rule sends bridge ${q(bridge.tag)}'s link (to ${q(bridge.domain)}) to ${target}, not to a VMess or VLESS outbound: put ${suggestedRule} before it (the first matching rule wins)`);
+      reportError(ctx, crossError(ruleOrigin,
+        `this rule sends bridge ${q(bridge.tag)}'s link (to ${q(bridge.domain)}) to ${target}, not to a VMess or VLESS outbound: put ${suggestedRule} before it (the first matching rule wins)`));
     }
   }
 

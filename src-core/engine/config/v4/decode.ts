@@ -16,10 +16,47 @@ export interface BuildContext {
   /** Environment for `"port": "env:NAME"` (V2Ray reads the process environment). */
   readonly env: Readonly<Record<string, string | undefined>>;
   readonly warnings: PortholeError[];
+  /**
+   * Set when validating for the editor (`validateConfig`): each element's error is collected here
+   * and the next element is still checked. Unset when loading: the first error is thrown.
+   */
+  readonly errors?: PortholeError[];
 }
 
-export function createBuildContext(env: Readonly<Record<string, string | undefined>>): BuildContext {
-  return { env, warnings: [] };
+export function createBuildContext(env: Readonly<Record<string, string | undefined>>, options: { collectErrors?: boolean } = {}): BuildContext {
+  return options.collectErrors ? { env, warnings: [], errors: [] } : { env, warnings: [] };
+}
+
+/** Throws `error` when loading; when validating, collects it so that checking goes on. */
+export function reportError(ctx: BuildContext, error: PortholeError): void {
+  if (!ctx.errors) throw error;
+  ctx.errors.push(error);
+}
+
+/**
+ * Builds one element (an inbound, a rule, a section). When loading its error is thrown as is;
+ * when validating it is collected and the result is `undefined`, so the caller moves on to the
+ * next element. Only config errors are collected: anything else is a bug and still throws.
+ */
+export function attempt<T>(ctx: BuildContext, build: () => T): T | undefined {
+  if (!ctx.errors) return build();
+  try {
+    return build();
+  } catch (error) {
+    if (!(error instanceof PortholeError) || !error.code.startsWith('PH_CONFIG_')) throw error;
+    ctx.errors.push(error);
+    return undefined;
+  }
+}
+
+/** `items` built one by one with `attempt`: the ones that failed are left out. */
+export function buildEach<T>(ctx: BuildContext, items: readonly JsonNode[], build: (node: JsonNode) => T): T[] {
+  const built: T[] = [];
+  for (const item of items) {
+    const result = attempt(ctx, () => build(item));
+    if (result !== undefined) built.push(result);
+  }
+  return built;
 }
 
 export function configError(code: ErrorCode, node: JsonNode, message: string): PortholeError {

@@ -15,7 +15,9 @@
  * 2. jsonc-parser builds the tree from the stripped text (no comments, no trailing commas) and
  *    reports structural errors (missing comma, missing colon, trailing comma...).
  *
- * The earliest error wins, as in Go's left-to-right scan. Positions are 1-based lines and
+ * For loading, the earliest error wins, as in Go's left-to-right scan (`parseJsonc`). For the
+ * editor, `parseJsoncAll` reports every error, one per line: what follows a mistake on its line
+ * is usually the parser losing its footing, not a second mistake. Positions are 1-based lines and
  * 1-based columns counted in UTF-16 code units of the original text (what editors show).
  */
 import { parseTree, printParseErrorCode } from 'jsonc-parser';
@@ -111,6 +113,8 @@ export function childPath(parent: string, key: string | number): string {
 
 interface LexError {
   readonly offset: number;
+  /** Offset just past the offending token, so that parser complaints inside it are not repeated. */
+  readonly end: number;
   readonly message: string;
 }
 
@@ -121,8 +125,8 @@ interface LexResult {
   readonly rootEnd: number | undefined;
   /** Offset of the first token, or undefined for an empty (or comment-only) file. */
   readonly firstToken: number | undefined;
-  /** The first lexical error before `rootEnd`. */
-  readonly error: LexError | undefined;
+  /** The lexical errors before `rootEnd`, in text order. */
+  readonly errors: readonly LexError[];
   /** Openers (`{`/`[`) still open at the end of the text, innermost last. */
   readonly unclosed: readonly number[];
   /** Start of a block comment still open at the end of the text. */
@@ -149,13 +153,13 @@ function describeChar(ch: string): string {
 /** Pass 1: strip comments like V2Ray's reader and check Go's lexical rules. */
 function lex(text: string): LexResult {
   const out: string[] = [];
-  let error: LexError | undefined;
+  const errors: LexError[] = [];
   let rootEnd: number | undefined;
   let firstToken: number | undefined;
   let openComment: number | undefined;
   const stack: number[] = [];
-  const report = (offset: number, message: string): void => {
-    if (error === undefined && (rootEnd === undefined || offset < rootEnd)) error = { offset, message };
+  const report = (offset: number, message: string, end = offset + 1): void => {
+    if (rootEnd === undefined || offset < rootEnd) errors.push({ offset, end, message });
   };
   const tokenAt = (offset: number): void => {
     if (firstToken === undefined) firstToken = offset;
@@ -187,21 +191,21 @@ function lex(text: string): LexResult {
           }
           if (next === 'u') {
             const hex = text.slice(i + 2, i + 6);
-            if (!/^[0-9A-Fa-f]{4}$/.test(hex)) report(i, `invalid \\u escape in string: expected 4 hex digits after "\\u"`);
+            if (!/^[0-9A-Fa-f]{4}$/.test(hex)) report(i, `invalid \\u escape in string: expected 4 hex digits after "\\u"`, i + 2);
             out.push(c); i++; continue;
           }
-          report(i, `invalid escape "\\${next}" in string (valid: \\" \\\\ \\/ \\b \\f \\n \\r \\t \\uXXXX)`);
+          report(i, `invalid escape "\\${next}" in string (valid: \\" \\\\ \\/ \\b \\f \\n \\r \\t \\uXXXX)`, i + 2);
           out.push(c); i++; continue;
         }
         if (cc === 0x0a || cc === 0x0d) {
-          report(start, 'unterminated string: a string cannot span lines (close it with ")');
+          report(start, 'unterminated string: a string cannot span lines (close it with ")', i);
           break;
         }
         if (cc < 0x20) report(i, `control character ${describeChar(c)} inside a string: write it as an escape such as \\t`);
         out.push(c);
         i++;
       }
-      if (!closed && i >= n) report(start, 'unterminated string: missing closing "');
+      if (!closed && i >= n) report(start, 'unterminated string: missing closing "', i);
       valueEnded(i);
       continue;
     }
@@ -252,7 +256,7 @@ function lex(text: string): LexResult {
         else if (word.startsWith('+')) why = ' (a leading "+" is not allowed)';
         else if (/^-?\./.test(word) || /\.(?:$|[eE])/.test(word)) why = ' (write digits on both sides of ".")';
         else if (/^-?0[xX]/.test(word)) why = ' (hexadecimal is not allowed)';
-        report(start, `invalid number ${word}${why}`);
+        report(start, `invalid number ${word}${why}`, i);
       }
       out.push(word);
       valueEnded(i);
@@ -264,21 +268,32 @@ function lex(text: string): LexResult {
       while (i < n && /[A-Za-z0-9_$]/.test(text[i] as string)) i++;
       const word = text.slice(start, i);
       if (word !== 'true' && word !== 'false' && word !== 'null') {
-        report(start, `unexpected word ${word}: strings need double quotes, and the only literals are true, false and null`);
+        report(start, `unexpected word ${word}: strings need double quotes, and the only literals are true, false and null`, i);
       }
       out.push(word);
       valueEnded(i);
       continue;
     }
     tokenAt(i);
-    if (ch === "'") report(i, `strings need double quotes, not single quotes (V2Ray rejects '...')`);
-    else if (ch === '\\') report(i, 'unexpected backslash outside a string');
+    if (ch === "'") {
+      // One mistake, one error: the quoted text is not also reported as unexpected words.
+      const start = i;
+      const close = text.indexOf("'", i + 1);
+      const lineEnd = text.indexOf('\n', i);
+      const end = close !== -1 && (lineEnd === -1 || close < lineEnd) ? close + 1 : i + 1;
+      report(start, `strings need double quotes, not single quotes (V2Ray rejects '...')`, end);
+      out.push(text.slice(start, end));
+      i = end;
+      valueEnded(i);
+      continue;
+    }
+    if (ch === '\\') report(i, 'unexpected backslash outside a string');
     else if (i === 0 && code === 0xfeff) report(i, 'the file starts with a byte-order mark (BOM), which V2Ray rejects: save it as UTF-8 without BOM');
     else report(i, `unexpected character ${describeChar(ch)}`);
     out.push(ch);
     i++;
   }
-  return { stripped: out.join(''), rootEnd, firstToken, error, unclosed: stack, openComment };
+  return { stripped: out.join(''), rootEnd, firstToken, errors, unclosed: stack, openComment };
 }
 
 const STRUCTURAL = new Set([
@@ -431,29 +446,73 @@ function convert(file: JsonFile, node: JsoncNode, path: string, stripped: string
   }
 }
 
+/** A syntax error not yet turned into a message, with the offset the parser or lexer saw. */
+interface FoundError {
+  readonly offset: number;
+  readonly lexical: boolean;
+  /** The line it is on, for "one error per line". */
+  readonly line: number;
+  build(): PortholeError;
+}
+
 /**
- * Parses one config file. Throws `PH_CONFIG_SYNTAX` at the first error, pointing at the
- * place to fix. For a missing comma that is where the comma goes: just after the previous value
- * (`"tag": "out"|`), not the start of the next key, because that is where the user types it;
- * the message names the value and the line. A trailing comma points at the comma itself.
+ * Every syntax error of a file, earliest first (a lexical error before a parser complaint at the
+ * same offset, as Go's scanner would see it first), at most one per line.
  */
-export function parseJsonc(name: string, text: string): ParsedJson {
+function syntaxErrors(file: JsonFile, lexed: LexResult, tree: JsoncNode | undefined, parseErrors: readonly ParseError[]): PortholeError[] {
+  const limit = lexed.rootEnd ?? Infinity;
+  const lexical = lexed.errors;
+  const found: FoundError[] = lexical.map((error) => ({
+    offset: error.offset, lexical: true, line: lineColumn(file, error.offset).line, build: () => syntaxError(file, error.offset, error.message),
+  }));
+  const structural = parseErrors.filter((error) => STRUCTURAL.has(printParseErrorCode(error.error)) && error.offset < limit
+    // The parser tripping over a token the lexer already rejected.
+    && !lexical.some((bad) => bad.offset <= error.offset && error.offset <= bad.end));
+  for (const error of structural) {
+    found.push({ offset: error.offset, lexical: false, line: lineColumn(file, error.offset).line, build: () => structuralMessage(file, lexed, tree, error) });
+  }
+  // Safety net: a jsonc-parser complaint that the lexer did not make.
+  if (found.length === 0) {
+    const other = parseErrors.find((error) => error.offset < limit);
+    if (other || !tree) {
+      const offset = other?.offset ?? 0;
+      found.push({ offset, lexical: false, line: lineColumn(file, offset).line, build: () => syntaxError(file, offset, `invalid JSON (${other ? printParseErrorCode(other.error) : 'no value'})`) });
+    }
+  }
+  found.sort((a, b) => a.offset - b.offset || Number(b.lexical) - Number(a.lexical));
+  const lines = new Set<number>();
+  const errors: PortholeError[] = [];
+  for (const error of found) {
+    if (lines.has(error.line)) continue;
+    lines.add(error.line);
+    errors.push(error.build());
+  }
+  return errors;
+}
+
+/** What `parseJsoncAll` finds: the parsed file when it has no syntax error, else every error. */
+export type JsoncResult =
+  | { readonly ok: true; readonly parsed: ParsedJson }
+  | { readonly ok: false; readonly errors: readonly PortholeError[] };
+
+/**
+ * Parses one config file and reports every syntax error (at most one per line, earliest first);
+ * the first is the one `parseJsonc` throws. Each error points at the place to fix: for a missing
+ * comma that is where the comma goes, just after the previous value (`"tag": "out"|`), not the
+ * start of the next key, because that is where the user types it; the message names the value
+ * and the line. A trailing comma points at the comma itself.
+ */
+export function parseJsoncAll(name: string, text: string): JsoncResult {
   const file = createJsonFile(name, text);
   const lexed = lex(text);
   if (lexed.firstToken === undefined) {
-    if (lexed.openComment !== undefined) throw syntaxError(file, lexed.openComment, 'unterminated /* comment: add */ to close it');
-    throw syntaxError(file, 0, 'the file is empty (or holds only comments): a config is one JSON object such as {"inbounds": [...]}');
+    if (lexed.openComment !== undefined) return { ok: false, errors: [syntaxError(file, lexed.openComment, 'unterminated /* comment: add */ to close it')] };
+    return { ok: false, errors: [syntaxError(file, 0, 'the file is empty (or holds only comments): a config is one JSON object such as {"inbounds": [...]}')] };
   }
-  const errors: ParseError[] = [];
-  const tree = parseTree(lexed.stripped, errors, { allowTrailingComma: false, disallowComments: true, allowEmptyContent: false });
-  const limit = lexed.rootEnd ?? Infinity;
-  const structural = errors.find((e) => STRUCTURAL.has(printParseErrorCode(e.error)) && e.offset < limit);
-  const lexical = lexed.error;
-  if (lexical && (!structural || lexical.offset <= structural.offset)) throw syntaxError(file, lexical.offset, lexical.message);
-  if (structural) throw structuralMessage(file, lexed, tree, structural);
-  // Safety net: a jsonc-parser complaint that the lexer did not make.
-  const other = errors.find((e) => e.offset < limit);
-  if (other || !tree) throw syntaxError(file, other?.offset ?? 0, `invalid JSON (${other ? printParseErrorCode(other.error) : 'no value'})`);
+  const parseErrors: ParseError[] = [];
+  const tree = parseTree(lexed.stripped, parseErrors, { allowTrailingComma: false, disallowComments: true, allowEmptyContent: false });
+  const errors = syntaxErrors(file, lexed, tree, parseErrors);
+  if (errors.length > 0 || !tree) return { ok: false, errors };
 
   const warnings: PortholeError[] = [];
   if (lexed.rootEnd !== undefined && lexed.stripped.slice(lexed.rootEnd).trim() !== '') {
@@ -463,5 +522,20 @@ export function parseJsonc(name: string, text: string): ParsedJson {
       file: file.name, line, column, severity: 'warning',
     }));
   }
-  return { file, root: convert(file, tree, '', lexed.stripped), warnings };
+  return { ok: true, parsed: { file, root: convert(file, tree, '', lexed.stripped), warnings } };
+}
+
+/** Parses one config file. Throws `PH_CONFIG_SYNTAX` at the first error (see `parseJsoncAll`). */
+export function parseJsonc(name: string, text: string): ParsedJson {
+  const result = parseJsoncAll(name, text);
+  if (!result.ok) throw result.errors[0] ?? new PortholeError('PH_CONFIG_SYNTAX', 'invalid JSON', { file: name });
+  return result.parsed;
+}
+
+/**
+ * `text` with its comments (V2Ray's `//`, `/* *\/` and `#`) blanked out: same length, newlines
+ * kept, so an offset into one is an offset into the other.
+ */
+export function stripComments(text: string): string {
+  return lex(text).stripped;
 }

@@ -5,17 +5,19 @@
 import { DEFAULT_EXPOSURES_PER_USER } from '../runtime.js';
 import type { BridgeConfig, PortalConfig, PortalExposuresConfig, PortRange, ReverseConfig } from '../types.js';
 import type { BuildContext } from './decode.js';
-import { Struct, fail, readArray, readString, readUint, record } from './decode.js';
+import { Struct, buildEach, fail, readArray, readString, readUint, record } from './decode.js';
 import { readPortRange } from './inbound.js';
 import type { JsonNode } from './jsonc.js';
+import { buildNames } from './names.js';
 import { parseAddress } from './net.js';
 
 /**
  * `exposures` of a portal (Porthole only):
- * `{"ports": "20000-20099", "listen": "0.0.0.0", "publicHost": "vps.example.com", "maxPerUser": 10}`.
+ * `{"ports": "20000-20099", "listen": "0.0.0.0", "publicHost": "vps.example.com", "maxPerUser": 10,
+ *   "names": {…} (see names.ts)}`.
  */
 function buildExposures(ctx: BuildContext, node: JsonNode): PortalExposuresConfig {
-  const s: Struct = new Struct(ctx, node, ['ports', 'listen', 'publicHost', 'maxPerUser']);
+  const s: Struct = new Struct(ctx, node, ['ports', 'listen', 'publicHost', 'maxPerUser', 'names']);
   const portsNode = s.get('ports');
   if (!portsNode) s.missing('PH_CONFIG_VALUE', 'ports', 'missing "ports": which public ports bridges may ask for, e.g. "20000-20099"');
   const ports: PortRange[] = portsNode.kind === 'array'
@@ -43,7 +45,9 @@ function buildExposures(ctx: BuildContext, node: JsonNode): PortalExposuresConfi
   if (maxPerUserNode && maxPerUser === 0) {
     fail('PH_CONFIG_VALUE', maxPerUserNode, `maxPerUser is 0: allow each bridge user at least 1 exposure (default ${DEFAULT_EXPOSURES_PER_USER}), or remove "exposures" to allow none`);
   }
-  return { ports, listen, ...(publicHost ? { publicHost } : {}), ...(maxPerUser === undefined ? {} : { maxPerUser }) };
+  const namesNode = s.get('names');
+  const names = namesNode ? buildNames(ctx, namesNode) : undefined;
+  return { ports, listen, ...(publicHost ? { publicHost } : {}), ...(maxPerUser === undefined ? {} : { maxPerUser }), ...(names ? { names } : {}) };
 }
 
 function buildEndpoint(ctx: BuildContext, node: JsonNode, kind: 'bridge' | 'portal'): BridgeConfig | PortalConfig {
@@ -72,7 +76,7 @@ export function buildReverse(ctx: BuildContext, node: JsonNode | undefined): Rev
   if (node === undefined) return { bridges: [], portals: [] };
   const s: Struct = new Struct(ctx, node, ['bridges', 'portals']);
   return {
-    bridges: (readArray(s.get('bridges')) ?? []).map((item) => buildEndpoint(ctx, item, 'bridge')),
-    portals: (readArray(s.get('portals')) ?? []).map((item) => buildEndpoint(ctx, item, 'portal')),
+    bridges: buildEach(ctx, readArray(s.get('bridges')) ?? [], (item) => buildEndpoint(ctx, item, 'bridge')),
+    portals: buildEach(ctx, readArray(s.get('portals')) ?? [], (item) => buildEndpoint(ctx, item, 'portal')),
   };
 }

@@ -9,7 +9,7 @@
  */
 import type { Cidr, DomainMatcher, Network, PortRange, RoutingConfig, RoutingDomainStrategy, RoutingRule } from '../types.js';
 import type { BuildContext, ListEntry } from './decode.js';
-import { Struct, fail, readArray, readString, readStringList, record, typeError, warn } from './decode.js';
+import { Struct, buildEach, fail, readArray, readString, readStringList, record, typeError, warn } from './decode.js';
 import type { JsonNode } from './jsonc.js';
 import { formatIp, parseAddress, parseStringPort } from './net.js';
 import { RegexpSyntaxError, translateRe2 } from './regexp.js';
@@ -249,7 +249,7 @@ export function buildRouting(ctx: BuildContext, node: JsonNode | undefined): Rou
     warn(ctx, strategyNode, `unknown domainStrategy ${JSON.stringify(rawStrategy)} means "AsIs" (use AsIs, IPIfNonMatch, IPOnDemand or AlwaysIP)`);
   }
   const ruleNodes = [...(readArray(s.get('rules')) ?? []), ...(readArray(legacy?.get('rules')) ?? [])];
-  const rules = ruleNodes.map((ruleNode) => buildRule(ctx, ruleNode));
+  const rules = buildEach(ctx, ruleNodes, (ruleNode) => buildRule(ctx, ruleNode));
   const balancers = readArray(s.get('balancers'));
   if (balancers && balancers.length > 0) fail('PH_CONFIG_UNSUPPORTED', s.get('balancers') as JsonNode, 'balancers are not supported by Porthole yet');
   return { domainStrategy, rules };

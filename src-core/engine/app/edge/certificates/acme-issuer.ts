@@ -1,0 +1,219 @@
+/**
+ * One ACME order, start to finish, through `acme-client`: account (terms agreed, contact if
+ * given), order for one name, HTTP-01 answered through `HttpChallenges`, CSR for a key the caller
+ * made, certificate chain. It knows nothing of storage, renewal or retries: the manager does.
+ *
+ * acme-client sends through one shared axios instance, so this issuer adds a request interceptor
+ * that applies only to its own CA's origin: it trusts the configured CA bundle for that origin
+ * alone (Pebble's certificate is self-signed; nothing else in the process is affected), and it
+ * hands a 429 rate-limit answer straight back instead of letting acme-client sleep out a
+ * Retry-After that can be hours long.
+ */
+import { Agent } from 'node:https';
+import { createRequire } from 'node:module';
+import acme from 'acme-client';
+import type { ComponentLogger } from '../../../features/log.js';
+import type { HttpChallenges } from './http-challenges.js';
+
+/** RFC 8555 section 6.7. */
+export const RATE_LIMITED_PROBLEM = 'urn:ietf:params:acme:error:rateLimited';
+
+/** Why an order failed: the manager retries each kind differently. */
+export type AcmeFailureKind = 'rate-limited' | 'validation' | 'failed';
+
+/** An order that did not end in a certificate; `message` is one line, fit for the status. */
+export class AcmeIssueError extends Error {
+  constructor(
+    message: string,
+    readonly kind: AcmeFailureKind,
+    /** When the CA said to come back (Retry-After), for a rate limit. */
+    readonly retryAt?: Date,
+  ) {
+    super(message);
+    this.name = 'AcmeIssueError';
+  }
+}
+
+export interface AcmeIssuerOptions {
+  readonly directoryUrl: string;
+  /** PEM private key of the ACME account (kept by the store). */
+  readonly accountKeyPem: string;
+  /** PEM CA certificates to trust for the ACME server instead of the system's (a test CA such as Pebble). */
+  readonly caBundle?: string;
+  /** Contact address given to the CA (expiry mail); optional. */
+  readonly email?: string;
+  readonly challenges: HttpChallenges;
+  readonly log: ComponentLogger;
+  /** Polling of pending challenges and orders: first wait, longest wait, attempts. */
+  readonly poll?: { readonly minMs: number; readonly maxMs: number; readonly attempts: number };
+  /** The clock, for the rate limit's retry time. */
+  readonly now?: () => number;
+}
+
+const DEFAULT_POLL = { minMs: 1_000, maxMs: 15_000, attempts: 12 };
+
+/** The parts of axios's request config and response this file touches. */
+interface RequestConfig {
+  url?: string;
+  baseURL?: string;
+  httpsAgent?: unknown;
+  adapter?: unknown;
+}
+interface AdapterResponse {
+  status: number;
+  headers: Record<string, unknown>;
+  data: unknown;
+}
+type Adapter = (config: RequestConfig) => Promise<AdapterResponse>;
+
+// The axios acme-client itself loads (its own dependency, so the same version and instance family).
+const axiosOfAcmeClient = createRequire(createRequire(import.meta.url).resolve('acme-client'))('axios') as {
+  getAdapter(name: string): Adapter;
+};
+
+/** Seconds or an HTTP date (RFC 9110 section 10.2.3); undefined when absent or unreadable. */
+export function parseRetryAfter(value: unknown, now: number): Date | undefined {
+  if (typeof value !== 'string' || value.trim() === '') return undefined;
+  if (/^\d+$/.test(value.trim())) return new Date(now + Number(value.trim()) * 1000);
+  const date = Date.parse(value);
+  return Number.isNaN(date) ? undefined : new Date(date);
+}
+
+function problemOf(data: unknown): { type?: string; detail?: string } {
+  let value = data;
+  if (typeof value === 'string' || Buffer.isBuffer(value)) {
+    try {
+      value = JSON.parse(value.toString());
+    } catch {
+      return {};
+    }
+  }
+  if (typeof value !== 'object' || value === null) return {};
+  const { type, detail } = value as { type?: unknown; detail?: unknown };
+  return { type: typeof type === 'string' ? type : undefined, detail: typeof detail === 'string' ? detail : undefined };
+}
+
+function oneLine(text: string): string {
+  return text.replace(/\s*\n\s*/g, ' ').trim();
+}
+
+export class AcmeIssuer {
+  private readonly client: acme.Client;
+  private readonly origin: string;
+  private readonly agent: Agent | undefined;
+  private readonly interceptor: number;
+  private accountReady: Promise<void> | undefined;
+  /** The last rate-limit answer from this CA: an order that fails after it was rate-limited. */
+  private lastRateLimit: { at: number; detail: string; retryAt?: Date } | undefined;
+  private readonly now: () => number;
+
+  constructor(private readonly options: AcmeIssuerOptions) {
+    this.now = options.now ?? Date.now;
+    const poll = options.poll ?? DEFAULT_POLL;
+    this.client = new acme.Client({
+      directoryUrl: options.directoryUrl,
+      accountKey: options.accountKeyPem,
+      backoffMin: poll.minMs,
+      backoffMax: poll.maxMs,
+      backoffAttempts: poll.attempts,
+    });
+    this.origin = new URL(options.directoryUrl).origin;
+    this.agent = options.caBundle ? new Agent({ ca: options.caBundle, keepAlive: false }) : undefined;
+    const httpAdapter = axiosOfAcmeClient.getAdapter('http');
+    const rateLimitAware: Adapter = async (config) => {
+      try {
+        return await httpAdapter(config);
+      } catch (error) {
+        const response = (error as { response?: AdapterResponse }).response;
+        const problem = response ? problemOf(response.data) : {};
+        if (!response || (response.status !== 429 && problem.type !== RATE_LIMITED_PROBLEM)) throw error;
+        this.lastRateLimit = {
+          at: this.now(),
+          detail: oneLine(problem.detail ?? `HTTP ${response.status}`),
+          retryAt: parseRetryAfter(response.headers['retry-after'], this.now()),
+        };
+        return response; // acme-client turns it into an error at once, without sleeping
+      }
+    };
+    this.interceptor = acme.axios.interceptors.request.use((config) => {
+      const target = config as unknown as RequestConfig;
+      if (!this.isOurs(target)) return config;
+      if (this.agent) target.httpsAgent = this.agent;
+      target.adapter = rateLimitAware;
+      return config;
+    });
+  }
+
+  private isOurs(config: RequestConfig): boolean {
+    try {
+      return new URL(config.url ?? '', config.baseURL).origin === this.origin;
+    } catch {
+      return false;
+    }
+  }
+
+  private ensureAccount(): Promise<void> {
+    this.accountReady ??= (async () => {
+      const email = this.options.email;
+      await this.client.createAccount({ termsOfServiceAgreed: true, ...(email ? { contact: [`mailto:${email}`] } : {}) });
+      this.options.log.info(`ACME account ready at ${this.options.directoryUrl}`);
+    })().catch((error: unknown) => {
+      this.accountReady = undefined; // try again with the next order
+      throw error;
+    });
+    return this.accountReady;
+  }
+
+  /** Orders a certificate for `hostname` whose key is `keyPem`; resolves to the PEM chain. */
+  async issue(hostname: string, keyPem: string): Promise<string> {
+    const started = this.now();
+    try {
+      await this.ensureAccount();
+      const order = await this.client.createOrder({ identifiers: [{ type: 'dns', value: hostname }] });
+      for (const authz of await this.client.getAuthorizations(order)) {
+        if (authz.status === 'valid') continue; // the CA reused an earlier validation
+        await this.validate(hostname, authz);
+      }
+      const [, csr] = await acme.crypto.createCsr({ commonName: hostname, altNames: [hostname] }, keyPem);
+      const finalized = await this.client.finalizeOrder(order, csr);
+      return await this.client.getCertificate(finalized);
+    } catch (error) {
+      throw this.explain(hostname, error, started);
+    }
+  }
+
+  private async validate(hostname: string, authz: acme.Authorization): Promise<void> {
+    const challenge = authz.challenges.find((candidate) => candidate.type === 'http-01');
+    if (!challenge) {
+      const offered = authz.challenges.map((candidate) => candidate.type).join(', ');
+      throw new AcmeIssueError(`the CA offers no http-01 challenge for ${hostname} (only ${offered || 'none'})`, 'failed');
+    }
+    const keyAuthorization = await this.client.getChallengeKeyAuthorization(challenge);
+    const published = this.options.challenges.publish(challenge.token, keyAuthorization);
+    try {
+      await this.client.completeChallenge(challenge);
+      await this.client.waitForValidStatus(challenge);
+    } catch (error) {
+      throw new AcmeIssueError(`validation of ${hostname} failed: ${oneLine((error as Error).message)}`, 'validation');
+    } finally {
+      published.dispose();
+    }
+  }
+
+  private explain(hostname: string, error: unknown, started: number): AcmeIssueError {
+    const limit = this.lastRateLimit;
+    if (limit && limit.at >= started) {
+      const until = limit.retryAt ? ` until ${limit.retryAt.toISOString()}` : '';
+      return new AcmeIssueError(`rate limited by the CA${until}: ${limit.detail}`, 'rate-limited', limit.retryAt);
+    }
+    if (error instanceof AcmeIssueError) return error;
+    const message = oneLine(error instanceof Error ? error.message : String(error));
+    return new AcmeIssueError(`order for ${hostname} failed: ${message}`, 'failed');
+  }
+
+  /** Stops applying this issuer's trust and adapter to acme-client's requests. */
+  dispose(): void {
+    acme.axios.interceptors.request.eject(this.interceptor);
+    this.agent?.destroy();
+  }
+}

@@ -1,0 +1,103 @@
+/**
+ * A portal's public edge, as `exposures.names` configures it: the name table the exposure host
+ * fills, the certificates (the owner's files, else ACME, one per name), and the shared HTTP and
+ * HTTPS listeners that route each request by name. Started with the portal, closed with it.
+ */
+import { readFile } from 'node:fs/promises';
+import { formatErrorLine, PortholeError } from '../../common/errors.js';
+import type { PortalNamesConfig } from '../../config/index.js';
+import type { ComponentLogger } from '../../features/log.js';
+import { CertificateManager } from '../edge/certificates/certificate-manager.js';
+import { EdgeServer } from '../edge/edge-server.js';
+import { ExposureNames } from './exposure-names.js';
+
+export interface PortalEdgeOptions {
+  readonly names: PortalNamesConfig;
+  /** `exposures.listen`: the address the HTTP and HTTPS listeners bind to. */
+  readonly listen: string;
+  readonly portalTag: string;
+  readonly log: ComponentLogger;
+}
+
+export class PortalEdge {
+  readonly table: ExposureNames;
+  private certificates: CertificateManager | undefined;
+  private server: EdgeServer | undefined;
+  private closed = false;
+
+  constructor(private readonly options: PortalEdgeOptions) {
+    const { names } = options;
+    const https = names.httpsPort !== undefined;
+    this.table = new ExposureNames(names, { https, port: names.httpsPort ?? names.httpPort }, (claimed) => this.claimed(claimed), (released) => this.released(released));
+  }
+
+  /** Opens the certificate store and listens; a port that cannot be had is an error naming it. */
+  async start(): Promise<void> {
+    const { names, listen, log } = this.options;
+    const host = listen === '0.0.0.0' ? '::' : listen;
+    if (names.acme || names.certificates.length > 0) {
+      this.certificates = await CertificateManager.open({
+        directory: names.acme?.storage ?? 'porthole-acme',
+        ...(names.acme ? { acme: {
+          directoryUrl: names.acme.directory,
+          ...(names.acme.caFile ? { caBundle: await readCaFile(names.acme.caFile, this.options.portalTag) } : {}),
+          ...(names.acme.email ? { email: names.acme.email } : {}),
+        } } : {}),
+        ownerCertificates: names.certificates.map((files) => ({ certFile: files.certificateFile, keyFile: files.keyFile })),
+        log,
+      });
+    }
+    const server = new EdgeServer({
+      http: { host, port: names.httpPort },
+      ...(names.httpsPort === undefined ? {} : { https: { host, port: names.httpsPort } }),
+      routes: this.table,
+      ...(this.certificates ? { certificates: this.certificates, challenges: this.certificates } : {}),
+      log,
+    });
+    try {
+      await server.start();
+    } catch (error) {
+      await this.certificates?.close();
+      throw new PortholeError('PH_CONFIG_VALUE', `portal "${this.options.portalTag}": the edge for *.${names.domain} cannot listen (HTTP ${names.httpPort}${names.httpsPort === undefined ? '' : `, HTTPS ${names.httpsPort}`}): ${formatErrorLine(error)}`, { cause: error });
+    }
+    this.server = server;
+    log.info(`names *.${names.domain} served on ${host} (HTTP ${server.httpPort ?? names.httpPort}${names.httpsPort === undefined ? '' : `, HTTPS ${server.httpsPort ?? names.httpsPort}`})`);
+  }
+
+  get httpPort(): number | undefined {
+    return this.server?.httpPort;
+  }
+
+  get httpsPort(): number | undefined {
+    return this.server?.httpsPort;
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    await this.server?.close();
+    await this.certificates?.close();
+  }
+
+  /** New names: order their certificates (ACME); a wildcard of the owner's covers labels at once. */
+  private claimed(names: readonly string[]): void {
+    const certificates = this.certificates;
+    if (!certificates || this.closed || !this.options.names.acme) return;
+    for (const name of names) {
+      void certificates.ensure(name).then((status) => {
+        if (status.state === 'failed') this.options.log.warning(`no certificate for ${name} yet: ${status.reason ?? 'unknown reason'}`);
+      });
+    }
+  }
+
+  private released(names: readonly string[]): void {
+    for (const name of names) this.certificates?.forget(name);
+  }
+}
+
+async function readCaFile(file: string, portalTag: string): Promise<string> {
+  try {
+    return await readFile(file, 'utf8');
+  } catch (error) {
+    throw new PortholeError('PH_CONFIG_VALUE', `portal "${portalTag}": exposures.names.acme.caFile ${file}: ${(error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : formatErrorLine(error)}`, { cause: error });
+  }
+}
