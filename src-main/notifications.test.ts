@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { EngineSnapshot } from '../src-core/host/api/index.js';
-import { INITIAL_NOTIFIER_STATE, nextNotifications } from './notifications.js';
+import { INITIAL_NOTIFIER_STATE, LOCAL_DOWN_NOTICE_INTERVAL_MS, nextNotifications } from './notifications.js';
 import type { AppNotification, NotifierState } from './notifications.js';
-import { bridge, exposure, snapshot } from './testing/snapshots.js';
+import { bridge, exposure, snapshot, T0 } from './testing/snapshots.js';
 
 /** Feeds snapshots in order; returns what each one raised (titles and bodies). */
 function run(...snapshots: EngineSnapshot[]): AppNotification[][] {
@@ -70,5 +70,36 @@ describe('nextNotifications', () => {
     const failed = snapshot({ bridges: [] });
     failed.status = { ...failed.status, state: 'failed', error: { code: 'PH_ENGINE_START_FAILED', message: 'port 80 is in use' } };
     expect(run(snapshot(), failed, failed)).toEqual([[], [{ id: 'engine', title: 'Porthole stopped', body: 'port 80 is in use' }], []]);
+  });
+
+  describe('an exposure whose local service stops answering', () => {
+    const down = exposure({ ...live, state: 'local-down', localReachable: false });
+    /** `exposures` at `minutes` after T0 (snapshot time is what the rate limit counts, never the clock). */
+    const at = (minutes: number, ...exposures: typeof live[]): EngineSnapshot => snapshot({ time: T0 + minutes * 60_000, exposures });
+    const titles = (raised: AppNotification[][]): string[][] => raised.map((list) => list.map((notification) => notification.title));
+
+    it('says so when it goes from live to local-down, and says when it answers again', () => {
+      const raised = run(at(0, live), at(1, down), at(1.1, down), at(2, live), at(3, live));
+      expect(raised[1]).toEqual([{
+        id: 'exposure:e-00000001', title: 'Nothing answers on localhost:80',
+        body: 'Web (localhost:80): its public address vps.example.com:8080 is open, but visitors get no answer. Start the service on port 80.',
+      }]);
+      expect(titles(raised)).toEqual([[], ['Nothing answers on localhost:80'], [], ['Web (localhost:80) answers again'], []]);
+    });
+
+    it('a service that flaps gets one notice per interval, and no "again" for a drop it did not announce', () => {
+      const minutes = LOCAL_DOWN_NOTICE_INTERVAL_MS / 60_000;
+      const raised = run(at(0, live), at(1, down), at(2, live), at(3, down), at(4, live), at(1 + minutes, live), at(2 + minutes, down));
+      expect(titles(raised)).toEqual([
+        [], ['Nothing answers on localhost:80'], ['Web (localhost:80) answers again'], [], [], [], ['Nothing answers on localhost:80'],
+      ]);
+    });
+
+    it('down from the start is not news here (the window shows it), and a stop ends it quietly', () => {
+      const stopped = at(2, exposure({ ...live, state: 'offline', publicAddress: null }));
+      stopped.status = { ...stopped.status, state: 'stopped' };
+      expect(titles(run(at(0, requesting), at(1, down), at(2, live)))).toEqual([[], [], []]);
+      expect(titles(run(at(0, live), at(1, down), stopped, at(3, live)))).toEqual([[], ['Nothing answers on localhost:80'], [], ['Web (localhost:80) is live']]);
+    });
   });
 });

@@ -20,7 +20,7 @@ const PRELOAD_METHODS: readonly string[] = [
   'listProfiles', 'getProfile', 'saveProfile', 'deleteProfile', 'validateProfile', 'exportProfile', 'activateProfile',
   'getStatus', 'startEngine', 'stopEngine', 'getSnapshot', 'getTrafficHistory',
   'listConnections', 'closeConnection', 'closeAllConnections', 'recentLogs',
-  'listExposures', 'addExposure', 'updateExposure', 'removeExposure', 'setExposuresPaused', 'getServerSetup',
+  'listExposures', 'addExposure', 'updateExposure', 'removeExposure', 'setExposuresPaused', 'getServerSetup', 'checkServerSetup',
   'getSettings', 'setSettings',
 ];
 

@@ -9,8 +9,8 @@ import { exposure } from './testing/snapshots.js';
 const state: TrayState = {
   engine: 'running', error: null, portal: 'vps.example.com:443', links: 1, openConnections: 0, upRate: 0, downRate: 0, paused: false,
   exposures: [
-    { id: 'e-00000001', name: 'Web', localHost: 'localhost', localPort: 80, publicAddress: 'vps.example.com:8080' },
-    { id: 'e-00000002', name: 'Dev', localHost: 'localhost', localPort: 5173, publicAddress: null },
+    { id: 'e-00000001', name: 'Web', localHost: 'localhost', localPort: 80, publicAddress: 'vps.example.com:8080', localDown: false },
+    { id: 'e-00000002', name: 'Dev', localHost: 'localhost', localPort: 5173, publicAddress: null, localDown: false },
   ],
 };
 

@@ -7,12 +7,15 @@ const running: TrayState = { ...idle, engine: 'running', portal: 'vps.example.co
 const twoExposures: TrayState = {
   ...running,
   exposures: [
-    { id: 'web', name: 'localhost:80', localHost: 'localhost', localPort: 80, publicAddress: 'vps.example.com:8080' },
-    { id: 'dev', name: 'Vite', localHost: '127.0.0.1', localPort: 5173, publicAddress: null },
+    { id: 'web', name: 'localhost:80', localHost: 'localhost', localPort: 80, publicAddress: 'vps.example.com:8080', localDown: false },
+    { id: 'dev', name: 'Vite', localHost: '127.0.0.1', localPort: 5173, publicAddress: null, localDown: false },
   ],
 };
 const paused: TrayState = { ...running, paused: true, openConnections: 0, upRate: 0, downRate: 0 };
 const failed: TrayState = { ...idle, engine: 'failed', error: { code: 'PH_DIAL_REFUSED', message: 'portal vps.example.com:443 refused the connection' } };
+const webDown = { id: 'web', name: 'Web', localHost: 'localhost', localPort: 3000, publicAddress: 'vps.example.com:8080', localDown: true };
+const localDown: TrayState = { ...running, exposures: [webDown] };
+const localDownIpv6: TrayState = { ...running, exposures: [{ ...webDown, name: '::1:3000', localHost: '::1' }] };
 const linkDown: TrayState = { ...running, links: 0, error: { code: 'PH_DIAL_TIMEOUT', message: 'link to vps.example.com:443 timed out' } };
 
 /** label → [enabled, action] for the top level, separators as '---'. */
@@ -74,6 +77,28 @@ describe('buildTrayMenu', () => {
     expect(byId(menu, 'expose-dialog')?.enabled).toBe(true);
   });
 
+  it('an exposure whose local service does not answer: a problem line under the status, and on its item', () => {
+    const menu = buildTrayMenu(localDown);
+    expect(outline(menu).slice(0, 6)).toEqual([
+      ['Portal vps.example.com:443 · 2 links, 3 connections', false, undefined],
+      ['Problem: Nothing answers on localhost:3000 (Web)', false, undefined],
+      '---',
+      ['Expose localhost:80', true, { kind: 'expose-port', host: 'localhost', port: 80 }],
+      ['Expose a port…', true, { kind: 'expose-port-dialog' }],
+      '---',
+    ]);
+    expect(byId(menu, 'exposure:web')?.label).toBe('Web (localhost:3000) → vps.example.com:8080 · nothing answers locally');
+    // the public port is open: its address can still be copied
+    expect(byId(menu, 'exposure:web:copy')?.enabled).toBe(true);
+  });
+
+  it('several exposures down: the problem line counts them; an engine error outranks it', () => {
+    const two: TrayState = { ...running, exposures: [webDown, { ...webDown, id: 'api', name: 'localhost:4000', localPort: 4000 }] };
+    expect(byId(buildTrayMenu(two), 'problem')?.label).toBe('Problem: Nothing answers locally for 2 exposures');
+    expect(byId(buildTrayMenu({ ...linkDown, exposures: [webDown] }), 'problem')).toBeUndefined();
+    expect(byId(buildTrayMenu({ ...localDown, paused: true }), 'problem')).toBeUndefined();
+  });
+
   it.each([
     ['idle', idle, 'pause-all', false],
     ['running', running, 'pause-all', true],
@@ -108,6 +133,8 @@ describe('trayIconState and trayTooltip', () => {
     ['paused', paused, 'idle', 'Porthole — paused'],
     ['failed', failed, 'error', 'Porthole — Error: portal vps.example.com:443 refused the connection'],
     ['link down', linkDown, 'error', 'Porthole — Error: link to vps.example.com:443 timed out'],
+    ['a local service down', localDown, 'error', 'Porthole — nothing answers on localhost:3000 (Web)'],
+    ['an unnamed one on IPv6', localDownIpv6, 'error', 'Porthole — nothing answers on [::1]:3000'],
   ] as const)('%s → %s icon, tooltip %j', (_name, state, icon, tooltip) => {
     expect(trayIconState(state)).toBe(icon);
     expect(trayTooltip(state)).toBe(tooltip);

@@ -14,6 +14,11 @@ export interface TrayExposure {
   localPort: number;
   /** `host:port` on the portal once the exposure is live; null while it is being set up. */
   publicAddress: string | null;
+  /**
+   * The public port listens but nothing answers at `localHost:localPort` (the service's
+   * `local-down`): visitors get no answer, so the tray must not look all green.
+   */
+  localDown: boolean;
 }
 
 /** What the tray needs to know about the engine (built from the latest snapshot and settings). */
@@ -108,9 +113,34 @@ function isErrorState(state: TrayState): boolean {
   return state.engine === 'failed' || state.error !== null;
 }
 
-/** The icon: error when the engine failed or the portal is unreachable; active while links carry traffic. */
+function localAddress(exposure: Pick<TrayExposure, 'localHost' | 'localPort'>): string {
+  const host = exposure.localHost.includes(':') && !exposure.localHost.startsWith('[') ? `[${exposure.localHost}]` : exposure.localHost;
+  return `${host}:${exposure.localPort}`;
+}
+
+/**
+ * The problem short of an error: exposures whose public address is open but whose local service
+ * does not answer (the dashboard's "Nothing answers on …" banner). Null when there is none, or
+ * when an engine or link error already says more.
+ */
+export function trayProblemLine(state: TrayState): string | null {
+  if (isErrorState(state) || state.engine !== 'running' || state.paused) return null;
+  const down = state.exposures.filter((exposure) => exposure.localDown);
+  const first = down[0];
+  if (!first) return null;
+  if (down.length > 1) return `Nothing answers locally for ${down.length} exposures`;
+  const local = localAddress(first);
+  const name = first.name.trim() === '' || first.name === local || first.name === `${first.localHost}:${first.localPort}` ? '' : ` (${first.name})`;
+  return `Nothing answers on ${local}${name}`;
+}
+
+/**
+ * The icon: error when the engine failed, the portal is unreachable or an exposure's local service
+ * does not answer (a public address that gives visitors nothing is not "fine"); active while links
+ * carry traffic.
+ */
 export function trayIconState(state: TrayState): TrayIconState {
-  if (isErrorState(state)) return 'error';
+  if (isErrorState(state) || trayProblemLine(state) !== null) return 'error';
   if (state.engine === 'running' && !state.paused && cleanCount(state.links) > 0) return 'active';
   return 'idle';
 }
@@ -138,10 +168,12 @@ function truncate(text: string, max: number): string {
   return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
 }
 
-/** The tooltip: live rates while running, else the status. */
+/** The tooltip: the error or problem when there is one, else live rates while running, else the status. */
 export function trayTooltip(state: TrayState): string {
+  const problem = trayProblemLine(state);
   let detail: string;
   if (isErrorState(state)) detail = trayStatusLine(state);
+  else if (problem) detail = `${problem.charAt(0).toLowerCase()}${problem.slice(1)}`;
   else if (state.engine === 'running' && state.paused) detail = 'paused';
   else if (state.engine === 'running') detail = `↑ ${formatRate(state.upRate)}  ↓ ${formatRate(state.downRate)}`;
   else detail = trayStatusLine(state).toLowerCase();
@@ -151,7 +183,8 @@ export function trayTooltip(state: TrayState): string {
 function exposureLabel(exposure: TrayExposure): string {
   const local = `${exposure.localHost}:${exposure.localPort}`;
   const name = exposure.name.trim() === '' || exposure.name === local ? local : `${exposure.name} (${local})`;
-  return exposure.publicAddress ? `${name} → ${exposure.publicAddress}` : `${name} (setting up…)`;
+  if (!exposure.publicAddress) return `${name} (setting up…)`;
+  return `${name} → ${exposure.publicAddress}${exposure.localDown ? ' · nothing answers locally' : ''}`;
 }
 
 function exposureItem(exposure: TrayExposure): MenuItemTemplate {
@@ -179,8 +212,10 @@ function isOneClickExposure(exposure: TrayExposure): boolean {
 export function buildTrayMenu(state: TrayState): MenuItemTemplate[] {
   const canExpose = state.engine !== 'stopping' && !state.paused;
   const alreadyOneClick = state.exposures.some(isOneClickExposure);
+  const problem = trayProblemLine(state);
   const menu: MenuItemTemplate[] = [
     { id: 'status', label: truncate(trayStatusLine(state), 100), enabled: false },
+    ...(problem ? [{ id: 'problem', label: truncate(`Problem: ${problem}`, 100), enabled: false }] : []),
     SEPARATOR,
     {
       id: 'expose-one-click',

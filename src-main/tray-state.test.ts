@@ -25,10 +25,16 @@ describe('trayStateOf', () => {
       ],
     }), null);
     expect(state.exposures).toEqual([
-      { id: 'e-00000001', name: 'localhost:80', localHost: 'localhost', localPort: 80, publicAddress: 'vps.example.com:8080' },
-      { id: 'e-00000002', name: 'Vite', localHost: 'localhost', localPort: 5173, publicAddress: null },
-      { id: 'e-00000004', name: 'localhost:80', localHost: 'localhost', localPort: 8000, publicAddress: null },
+      { id: 'e-00000001', name: 'localhost:80', localHost: 'localhost', localPort: 80, publicAddress: 'vps.example.com:8080', localDown: false },
+      { id: 'e-00000002', name: 'Vite', localHost: 'localhost', localPort: 5173, publicAddress: null, localDown: false },
+      { id: 'e-00000004', name: 'localhost:80', localHost: 'localhost', localPort: 8000, publicAddress: null, localDown: false },
     ]);
+  });
+
+  it('local-down: keeps the public address (its port is open) and flags the exposure', () => {
+    const state = trayStateOf(snapshot({ exposures: [exposure({ id: 'e-00000001', name: 'Web', localPort: 3000, state: 'local-down', publicAddress: 'vps.example.com:8080', localReachable: false })] }), null);
+    expect(state.exposures).toEqual([{ id: 'e-00000001', name: 'Web', localHost: 'localhost', localPort: 3000, publicAddress: 'vps.example.com:8080', localDown: true }]);
+    expect(trayIconState(state)).toBe('error');
   });
 
   it('paused: says so, lists nothing to stop', () => {

@@ -58,7 +58,9 @@ function trayExposures(snapshot: EngineSnapshot): TrayExposure[] {
       name: exposure.name,
       localHost: exposure.localHost,
       localPort: exposure.localPort,
-      publicAddress: exposure.state === 'live' ? exposure.publicAddress : null,
+      // local-down: the public port is open (its address can be copied), the local service is not.
+      publicAddress: exposure.state === 'live' || exposure.state === 'local-down' ? exposure.publicAddress : null,
+      localDown: exposure.state === 'local-down',
     }));
 }
 

@@ -98,3 +98,65 @@ export class TransportSetup extends ServerSetupDialog {
     return (await error.textContent()) ?? '';
   }
 }
+
+/** Server setup's install steps and its Check (issue 4/7). */
+export class ServerSetupCheck extends TransportSetup {
+  constructor(page: Page) {
+    super(page);
+  }
+
+  private panel(): Locator {
+    return this.page.getByRole('dialog', { name: /^Server setup/ });
+  }
+
+  /** The ports the firewall steps open, as listed above the steps. */
+  async firewallPorts(): Promise<number[]> {
+    const text = (await this.panel().getByTestId('setup-ports').textContent()) ?? '';
+    return text.split(',').map((part) => Number(part.trim()));
+  }
+
+  /** Each install step's command, by step id (`install`, `config`, `test`, `service`, `firewall-ufw`, `firewall-firewalld`). */
+  async installCommands(): Promise<Record<string, string>> {
+    const steps = this.panel().getByTestId('setup-install').locator('li[data-testid^="setup-step-"]');
+    const commands: Record<string, string> = {};
+    for (const step of await steps.all()) {
+      const id = ((await step.getAttribute('data-testid')) ?? '').replace(/^setup-step-/, '');
+      commands[id] = (await step.getByTestId('setup-step-command').textContent()) ?? '';
+    }
+    return commands;
+  }
+
+  /** The copy buttons of the install steps, by accessible name. */
+  async installCopyButtons(): Promise<string[]> {
+    const buttons = this.panel().getByTestId('setup-install').getByRole('button', { name: /^Copy the command/ });
+    return Promise.all((await buttons.all()).map(async (button) => (await button.getAttribute('aria-label')) ?? ''));
+  }
+
+  async showInstall(): Promise<void> {
+    await this.panel().getByTestId('setup-install').scrollIntoViewIfNeeded();
+  }
+
+  /** Clicks Check and waits for its answer; returns the summary and one `state: title` line per step. */
+  async check(): Promise<{ summary: string; lines: string[]; details: string[] }> {
+    const section = this.panel().getByTestId('setup-check');
+    await section.getByTestId('setup-check-run').click();
+    await this.panel().locator('[data-testid="setup-check"][data-state="done"], [data-testid="setup-check"][data-state="failed"]').waitFor({ timeout: 60_000 });
+    const steps = await section.locator('li[data-state]').all();
+    await steps.at(-1)?.scrollIntoViewIfNeeded();
+    const lines: string[] = [];
+    const details: string[] = [];
+    for (const step of steps) {
+      lines.push(`${(await step.getAttribute('data-state')) ?? ''}: ${(await step.getByTestId('setup-check-title').textContent()) ?? ''}`);
+      const detail = step.getByTestId('setup-check-detail');
+      details.push((await detail.count()) > 0 ? (await detail.textContent()) ?? '' : '');
+    }
+    return { summary: (await section.getByTestId('setup-check-summary').textContent()) ?? '', lines, details };
+  }
+
+  /** Scrolls to Check's last line (or its button before a run). */
+  async showCheck(): Promise<void> {
+    const section = this.panel().getByTestId('setup-check');
+    const last = section.locator('li[data-state]').last();
+    await ((await last.count()) > 0 ? last : section).scrollIntoViewIfNeeded();
+  }
+}

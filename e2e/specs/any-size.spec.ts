@@ -95,7 +95,7 @@ describe('at 800 x 600', () => {
       await page.setViewportSize(viewport);
       for (const theme of ['light', 'dark'] as const) {
         await dashboard.setTheme(theme);
-        for (const name of ['Overview', 'Exposures', 'Connections', 'Profiles'] as const) {
+        for (const name of ['Overview', 'Exposures', 'Connections', 'Settings'] as const) {
           await showPage(name);
           await page.evaluate('document.querySelector("main.page").scrollTo(0, 0)');
           await dashboard.screenshot(`size-${size}-${name.toLowerCase()}-${theme}`);

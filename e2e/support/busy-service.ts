@@ -54,7 +54,7 @@ export function createBusyService(rowCount = 2000): BusyService {
     getTrafficHistory: async (window) => ({ window, stepMs: 1000, total: { tag: null, direction: null, points: [] }, tags: [] }),
     listConnections: async () => (last as EngineSnapshot).connections,
     closeConnection: async (id) => { closed.push(id); return true; },
-    listExposures: async () => [], addExposure: none, updateExposure: none, removeExposure: none, setExposuresPaused: none, getServerSetup: none,
+    listExposures: async () => [], addExposure: none, updateExposure: none, removeExposure: none, setExposuresPaused: none, getServerSetup: none, checkServerSetup: none,
     closeAllConnections: none, recentLogs: async () => [], getSettings: async () => ({ theme: 'light' }), setSettings: none,
     onDidChangeSnapshot, onDidLog,
   };

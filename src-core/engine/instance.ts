@@ -25,7 +25,7 @@ import { ExposureHost } from './app/exposures/exposure-host.js';
 import { PortalEdge } from './app/exposures/portal-edge.js';
 import type { PublicListenerFactory } from './app/exposures/public-listener.js';
 import { Portal } from './app/reverse/portal.js';
-import { bridgeUplink, type BridgeUplink } from './app/reverse/uplink.js';
+import { bridgeUplink, isServerUplink, type BridgeUplink } from './app/reverse/uplink.js';
 import { DokodemoInbound } from './proxy/dokodemo/inbound.js';
 import { FreedomOutbound } from './proxy/freedom/outbound.js';
 import { DefaultRouter } from './app/router/default-router.js';
@@ -50,6 +50,8 @@ export interface InstanceOptions {
    * reload reopens it. Default: one line on stderr.
    */
   onLogFileError?: (message: string) => void;
+  /** How long before expiry the portals' edge certificates are renewed (tests force renewal); default: a third of the lifetime, at most 30 days. */
+  renewCertificatesBeforeMs?: number;
 }
 
 /** What a reload did, part by part (keys are tags, or `untagged`). */
@@ -314,16 +316,17 @@ export class Instance {
     return this.uplinkFor.uplink;
   }
 
-  /** The host the exposure bridge dials its portal at, when that goes through a VMess outbound. */
+  /** The host the exposure bridge dials its portal at, when that goes through a VMess or VLESS outbound. */
   private exposureServerHost(): string | undefined {
     const uplink = this.exposureUplink;
-    return uplink?.kind === 'vmess' ? uplink.server.address : undefined;
+    return isServerUplink(uplink) ? uplink.server.address : undefined;
   }
 
   private createPortal(portal: PortalConfig): Portal {
     const names = portal.exposures?.names;
     const edge = names && portal.exposures ? new PortalEdge({
       names, listen: portal.exposures.listen, portalTag: portal.tag, log: forComponent(this.logger, 'app/exposures/edge'),
+      ...optional('renewBeforeMs', this.options.renewCertificatesBeforeMs),
     }) : undefined;
     // Every Porthole portal answers exposure requests; without `exposures` in its config it refuses them, saying how to allow them.
     const exposures = new ExposureHost({

@@ -1,7 +1,8 @@
 /**
  * The profile editor: CodeMirror 6 with JSON highlighting and a lint gutter. Errors come from the
- * engine's config layer (`validateProfile`), placed at their line:column, so what the editor marks
- * is what `porthole test` says.
+ * engine's config layer (`validateProfile`), every one of them placed at its line:column, so what
+ * the editor marks is what `porthole test` says (which stops at the first). F8 / Shift+F8 go to
+ * the next / previous one (CodeMirror's lint keymap); the page's problem list does the same.
  */
 import { json } from '@codemirror/lang-json';
 import { lintGutter, setDiagnostics, type Diagnostic } from '@codemirror/lint';
@@ -11,14 +12,26 @@ import { basicSetup } from 'codemirror';
 import { useEffect, useRef } from 'react';
 import type { ErrorEnvelope } from '../../src-core/host/api/index.js';
 
+/** A request to show problem `index` of `errors`; a new object each time, so the same problem can be shown twice. */
+export interface RevealRequest {
+  index: number;
+  /** Also move the keyboard focus into the editor (a click on the problem), or leave it (Next / Previous). */
+  focus: boolean;
+}
+
 interface ConfigEditorProps {
   text: string;
+  /**
+   * Which document this is (a profile opened, a new draft): when it changes the editor shows the
+   * new text from its first line, with the cursor there, however far the last one was scrolled.
+   */
+  documentId: number;
   readOnly: boolean;
-  /** The current config error, if any. */
-  error: ErrorEnvelope | null;
+  /** The config's errors, in line order (empty when it loads). */
+  errors: readonly ErrorEnvelope[];
   onChange(text: string): void;
-  /** Bumping this moves the cursor to the error and scrolls it into view. */
-  revealError?: number;
+  /** Moves the cursor to a problem and scrolls it into view. */
+  reveal?: RevealRequest | null;
 }
 
 /** 1-based line and column → a document offset, clamped into the document. */
@@ -27,8 +40,7 @@ export function offsetOf(doc: Text, line: number, column: number): number {
   return Math.min(lineInfo.to, lineInfo.from + Math.max(0, column - 1));
 }
 
-function diagnosticsFor(doc: Text, error: ErrorEnvelope | null): Diagnostic[] {
-  if (!error) return [];
+function diagnosticFor(doc: Text, error: ErrorEnvelope): Diagnostic {
   const line = error.where?.line ?? 1;
   const column = error.where?.column ?? 1;
   const from = offsetOf(doc, line, column);
@@ -38,7 +50,12 @@ function diagnosticsFor(doc: Text, error: ErrorEnvelope | null): Diagnostic[] {
   const word = /^("(?:[^"\\]|\\.)*"|[\w.-]+)/.exec(rest)?.[0].length ?? 1;
   const to = Math.min(lineEnd, from + Math.max(1, word));
   const path = error.where?.path ? `${error.where.path}: ` : '';
-  return [{ from, to: to > from ? to : from, severity: 'error', message: `${path}${error.message}`, source: 'porthole' }];
+  return { from, to: to > from ? to : from, severity: 'error', message: `${path}${error.message}`, source: 'porthole' };
+}
+
+/** One diagnostic per error, at its place. */
+export function diagnosticsFor(doc: Text, errors: readonly ErrorEnvelope[]): Diagnostic[] {
+  return errors.map((error) => diagnosticFor(doc, error));
 }
 
 /**
@@ -60,12 +77,13 @@ const editorTheme = EditorView.theme({
   '.cm-lintRange-error': { backgroundImage: 'none', textDecoration: 'underline wavy var(--danger)', textUnderlineOffset: '3px', backgroundColor: 'var(--danger-soft)' },
 });
 
-export function ConfigEditor({ text, readOnly, error, onChange, revealError = 0 }: ConfigEditorProps) {
+export function ConfigEditor({ text, documentId, readOnly, errors, onChange, reveal = null }: ConfigEditorProps) {
   const host = useRef<HTMLDivElement>(null);
   const view = useRef<EditorView | null>(null);
   const readOnlyCompartment = useRef(new Compartment());
   const onChangeRef = useRef(onChange);
   onChangeRef.current = onChange;
+  const shownDocument = useRef(documentId);
 
   useEffect(() => {
     const element = host.current;
@@ -104,9 +122,21 @@ export function ConfigEditor({ text, readOnly, error, onChange, revealError = 0 
 
   useEffect(() => {
     const editor = view.current;
-    if (!editor || editor.state.doc.toString() === text) return;
-    editor.dispatch({ changes: { from: 0, to: editor.state.doc.length, insert: text } });
-  }, [text]);
+    if (!editor) return;
+    const newDocument = shownDocument.current !== documentId;
+    shownDocument.current = documentId;
+    const changed = editor.state.doc.toString() !== text;
+    if (!changed && !newDocument) return;
+    editor.dispatch({
+      ...(changed ? { changes: { from: 0, to: editor.state.doc.length, insert: text } } : {}),
+      // Another file opens at its top (issue 4/7), not at the last one's scroll position.
+      ...(newDocument ? { selection: { anchor: 0 }, effects: EditorView.scrollIntoView(0, { y: 'start' }), scrollIntoView: false } : {}),
+    });
+    if (newDocument) {
+      editor.scrollDOM.scrollTop = 0;
+      editor.scrollDOM.scrollLeft = 0;
+    }
+  }, [text, documentId]);
 
   useEffect(() => {
     view.current?.dispatch({ effects: readOnlyCompartment.current.reconfigure([EditorState.readOnly.of(readOnly), EditorView.editable.of(!readOnly)]) });
@@ -115,18 +145,18 @@ export function ConfigEditor({ text, readOnly, error, onChange, revealError = 0 
   useEffect(() => {
     const editor = view.current;
     if (!editor) return;
-    editor.dispatch(setDiagnostics(editor.state, diagnosticsFor(editor.state.doc, error)));
-  }, [error, text]);
+    editor.dispatch(setDiagnostics(editor.state, diagnosticsFor(editor.state.doc, errors)));
+  }, [errors, text]);
 
   useEffect(() => {
     const editor = view.current;
-    if (!editor || revealError === 0) return;
-    const [diagnostic] = diagnosticsFor(editor.state.doc, error);
-    if (!diagnostic) return;
+    const error = reveal ? errors[reveal.index] : undefined;
+    if (!editor || !reveal || !error) return;
+    const diagnostic = diagnosticFor(editor.state.doc, error);
     editor.dispatch({ selection: { anchor: diagnostic.from }, effects: EditorView.scrollIntoView(diagnostic.from, { y: 'center' }) });
-    editor.focus();
+    if (reveal.focus) editor.focus();
     // Only an explicit request moves the cursor (the error is read then), never a new validation result.
-  }, [revealError]);
+  }, [reveal]);
 
   return <div className="editor" ref={host} />;
 }

@@ -1,15 +1,16 @@
 /**
  * Server setup (Profiles, and Exposures for a V2Ray portal): the portal-side config that matches a
- * bridge profile and its exposures, for V2Ray or Porthole, with the one command that runs it.
+ * bridge profile and its exposures, for V2Ray or Porthole, with the one command that runs it, the
+ * steps that install V2Ray as a service behind an open firewall, and Check, which tries it all.
  * A modal `<dialog>`: focus stays inside, Escape closes, the page behind is inert.
  */
-import { useEffect, useRef, useState, type FormEvent, type KeyboardEvent } from 'react';
+import { useEffect, useRef, useState, type FormEvent, type KeyboardEvent, type ReactNode } from 'react';
 import { useShallow } from 'zustand/react/shallow';
-import type { ServerSetup, SetupFile } from '../../src-core/host/api/index.js';
+import type { ServerCheckStep, ServerSetup, SetupFile } from '../../src-core/host/api/index.js';
 import { describeSetupError, SETUP_TRANSPORTS, type ServerSetupTab, type ServerSetupView } from '../state/server-setup.js';
 import { useAppStore } from '../state/store.js';
 import { CopyButton } from './CopyButton.js';
-import { AlertIcon, DownloadIcon } from './Icons.js';
+import { AlertIcon, CheckIcon, CloseIcon, DownloadIcon } from './Icons.js';
 
 const TABS: { id: ServerSetupTab; label: string; hint: string }[] = [
   { id: 'v2ray', label: 'V2Ray', hint: 'For a server running V2Ray 4.x: the portal, its link inbound and a dokodemo-door inbound per exposure. Public ports are fixed in this file.' },
@@ -47,6 +48,101 @@ function SetupFileBlock({ file, label, testId }: { file: SetupFile; label: strin
         <pre className="setup-text mono" tabIndex={0} aria-label={`${label} ${file.fileName}`} data-testid={testId.text}>{file.text}</pre>
       </div>
     </>
+  );
+}
+
+/** Install V2Ray, put the config in place, test it, run it as a service, open exactly its ports. */
+function InstallSteps({ setup }: { setup: ServerSetup }) {
+  return (
+    <section className="setup-install" aria-labelledby="setup-install-title" data-testid="setup-install">
+      <h3 id="setup-install-title" className="label">Install on the server</h3>
+      <p className="hint">
+        Debian or Ubuntu with systemd; the firewall opens TCP <span className="mono" data-testid="setup-ports">{setup.install.ports.join(', ')}</span> and nothing else.
+      </p>
+      <ol className="setup-steps">
+        {setup.install.steps.map((step) => (
+          <li key={step.id} className="setup-step" data-testid={`setup-step-${step.id}`}>
+            <div className="setup-step-head">
+              <span className="setup-step-title">{step.title}</span>
+              <span className="spacer" style={{ flex: 1 }} />
+              <CopyButton text={step.command} what={`the command to ${step.title.toLowerCase()}`} />
+            </div>
+            <pre className="setup-command mono" data-testid="setup-step-command">{step.command}</pre>
+            {step.note ? <p className="hint">{step.note}</p> : null}
+            {step.alternative ? (
+              <>
+                <div className="setup-step-head">
+                  <span className="hint">{step.alternative.label}</span>
+                  <span className="spacer" style={{ flex: 1 }} />
+                  <CopyButton text={step.alternative.command} what="the command to install V2Ray with the v2fly script" />
+                </div>
+                <pre className="setup-command mono" data-testid="setup-step-alternative">{step.alternative.command}</pre>
+              </>
+            ) : null}
+            {step.file ? (
+              <details>
+                <summary className="faint">Show {step.file.fileName}</summary>
+                <div className="setup-block">
+                  <div className="setup-block-head">
+                    <span className="label mono">{step.file.fileName}</span>
+                    <span className="spacer" style={{ flex: 1 }} />
+                    <CopyButton text={step.file.text} what={step.file.fileName} />
+                  </div>
+                  <pre className="setup-text mono" tabIndex={0} aria-label={`Unit file ${step.file.fileName}`}>{step.file.text}</pre>
+                </div>
+              </details>
+            ) : null}
+          </li>
+        ))}
+      </ol>
+    </section>
+  );
+}
+
+const STEP_MARK: Record<ServerCheckStep['state'], { icon: ReactNode; label: string }> = {
+  ok: { icon: <CheckIcon />, label: 'passed' },
+  failed: { icon: <CloseIcon />, label: 'failed' },
+  skipped: { icon: null, label: 'not tried' },
+};
+
+/** Check: tries the link as configured and each exposure's public port; one line per step. */
+function CheckSection({ view }: { view: ServerSetupView }) {
+  const runCheck = useAppStore((state) => state.checkServerSetup);
+  const check = view.check;
+  const running = check?.state === 'running';
+  const result = check?.result ?? null;
+  const failures = result?.steps.filter((step) => step.state === 'failed').length ?? 0;
+  const summary = running ? 'Checking…'
+    : check?.state === 'failed' ? `Check could not run: ${check.error}`
+      : result ? (result.ok ? `All ${result.steps.length} steps passed: the server is set up.` : `${failures} of ${result.steps.length} steps failed.`) : '';
+  return (
+    <section className="setup-check" aria-labelledby="setup-check-title" data-testid="setup-check" data-state={check?.state ?? 'idle'}>
+      <div className="setup-check-head">
+        <div>
+          <h3 id="setup-check-title" className="label">Check the server</h3>
+          <p className="hint">Dials {result?.serverAddress ?? 'the server'} as the bridge profile above would, then each exposure’s public port, from this machine.</p>
+        </div>
+        <span className="spacer" style={{ flex: 1 }} />
+        <button type="button" className="button primary" onClick={() => void runCheck()} disabled={running || view.loading} data-testid="setup-check-run">
+          {running ? 'Checking…' : result ? 'Check again' : 'Check'}
+        </button>
+      </div>
+      <p className={`setup-check-summary${result && !running ? (result.ok ? ' ok' : ' failed') : ''}${check?.state === 'failed' ? ' failed' : ''}`} role="status" data-testid="setup-check-summary">{summary}</p>
+      {result ? (
+        <ul className="setup-check-steps" aria-label="Check results" aria-busy={running} data-testid="setup-check-steps">
+          {result.steps.map((step, index) => (
+            <li key={`${step.kind}-${step.exposureId ?? index}`} className={`setup-check-step ${step.state}`} data-state={step.state} data-kind={step.kind}>
+              <span className="setup-check-mark" aria-hidden="true">{STEP_MARK[step.state].icon}</span>
+              <span className="sr-only">{STEP_MARK[step.state].label}: </span>
+              <span className="setup-check-text">
+                <span className="setup-check-title" data-testid="setup-check-title">{step.title}</span>
+                {step.detail ? <span className="setup-check-detail" data-testid="setup-check-detail">{step.detail}</span> : null}
+              </span>
+            </li>
+          ))}
+        </ul>
+      ) : null}
+    </section>
   );
 }
 
@@ -212,6 +308,7 @@ export function ServerSetupDialog() {
                 <div role="tabpanel" id="setup-panel" aria-labelledby={`setup-tab-${tab.id}`} className="setup-panel" data-tab={tab.id}>
                   <p className="hint">{tab.hint}</p>
                   <SetupFileBlock file={part} label={`${tab.label} config`} testId={{ command: 'setup-command', fileName: 'setup-file-name', text: 'setup-config' }} />
+                  {tab.id === 'v2ray' ? <InstallSteps setup={setup} /> : null}
                 </div>
                 {setup.proxies ? (
                   <div className="setup-panel setup-proxy" data-testid="setup-proxy" data-proxy={view.proxy}>
@@ -240,6 +337,7 @@ export function ServerSetupDialog() {
                     </ul>
                   )}
                 </div>
+                <CheckSection view={view} />
               </>
             ) : null}
           </div>

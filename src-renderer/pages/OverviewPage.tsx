@@ -69,13 +69,15 @@ function ExposuresCard() {
       <div className="card-header">
         <h2 id="expose-title">Exposures</h2>
         <span className="faint">{portal ? PORTAL_HINT[portal] : 'local services with a public address'}</span>
-        <span className="spacer" style={{ flex: 1 }} />
-        <PauseControl compact />
-        {portal === 'v2ray' ? <ServerSetupButton /> : null}
-        <a className="button small" href={NEW_EXPOSURE_HASH}><PlusIcon />Expose a port…</a>
-        <button type="button" className="button primary" disabled={busy} onClick={() => void addExposure({ localPort: ONE_CLICK_PORT }, ONE_CLICK)}>
-          <GlobeIcon small />{busy ? 'Exposing…' : `Expose localhost:${ONE_CLICK_PORT}`}
-        </button>
+        {/* One group: when the header is too narrow it moves to its own line whole, right-aligned. */}
+        <div className="card-header-actions">
+          <PauseControl compact />
+          {portal === 'v2ray' ? <ServerSetupButton /> : null}
+          <a className="button small" href={NEW_EXPOSURE_HASH}><PlusIcon />Expose a port…</a>
+          <button type="button" className="button primary" disabled={busy} onClick={() => void addExposure({ localPort: ONE_CLICK_PORT }, ONE_CLICK)}>
+            <GlobeIcon small />{busy ? 'Exposing…' : `Expose localhost:${ONE_CLICK_PORT}`}
+          </button>
+        </div>
       </div>
       {error ? (
         <div className="notice error flat" role="alert" data-testid="one-click-error">
@@ -99,6 +101,7 @@ function ExposuresCard() {
 export function OverviewPage({ theme }: { theme: string }) {
   const totals = useAppStore((state) => state.totals);
   const total = useAppStore((state) => state.total);
+  const trafficMarks = useAppStore((state) => state.trafficMarks);
   const { status, bridges, portals } = useAppStore(useShallow((state) => ({ status: state.status, bridges: state.bridges, portals: state.portals })));
   const { startEngine, engineBusy } = useAppStore(useShallow((state) => ({ startEngine: state.startEngine, engineBusy: state.engineBusy })));
   const running = status?.state === 'running';
@@ -139,7 +142,7 @@ export function OverviewPage({ theme }: { theme: string }) {
           </div>
         </div>
         <div className="card-body">
-          <TrafficChart points={total} windowMs={300_000} height={200} theme={theme} label="Total upload and download rate over the last 5 minutes" />
+          <TrafficChart points={total} marks={trafficMarks} windowMs={300_000} height={200} theme={theme} label="Total upload and download rate over the last 5 minutes" />
         </div>
       </section>
 

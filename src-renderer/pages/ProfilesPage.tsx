@@ -5,11 +5,12 @@
  */
 import { useEffect, useRef, useState, type DragEvent } from 'react';
 import { useShallow } from 'zustand/react/shallow';
-import { ConfigEditor } from '../components/ConfigEditor.js';
+import type { ErrorEnvelope } from '../../src-core/host/api/index.js';
+import { ConfigEditor, type RevealRequest } from '../components/ConfigEditor.js';
 import { useConfirm } from '../components/ConfirmDialog.js';
 import { EmptyState } from '../components/EmptyState.js';
-import { AlertIcon, CheckIcon, DownloadIcon, PlayIcon, PlusIcon, ProfilesIcon, ServerIcon, UploadIcon } from '../components/Icons.js';
-import { describeError, profileNameFromFile } from '../state/profiles.js';
+import { AlertIcon, CheckIcon, DownIcon, DownloadIcon, PlayIcon, PlusIcon, ProfilesIcon, ServerIcon, UpIcon, UploadIcon } from '../components/Icons.js';
+import { describeError, problemsOf, profileNameFromFile } from '../state/profiles.js';
 import { useAppStore } from '../state/store.js';
 
 const VALIDATE_AFTER_MS = 300;
@@ -23,8 +24,36 @@ function download(fileName: string, text: string): void {
   setTimeout(() => URL.revokeObjectURL(url), 1000);
 }
 
-function ValidationLine({ onReveal }: { onReveal(): void }) {
+/** One problem: its place (a button that shows it in the editor) and message. */
+function ProblemText({ problem, onShow }: { problem: ErrorEnvelope; onShow(): void }) {
+  const where = problem.where?.line !== undefined ? `${problem.where.line}:${problem.where.column ?? 1}` : null;
+  return (
+    <>
+      {where ? <button type="button" className="where" data-testid="problem-place" onClick={onShow} title="Show in the editor">line {where}</button> : null}
+      {where ? ' — ' : ''}
+      <span data-testid="problem-message">{problem.where?.path ? `${problem.where.path}: ` : ''}{problem.message}</span>
+    </>
+  );
+}
+
+interface ValidationLineProps {
+  problems: readonly ErrorEnvelope[];
+  /** The problem last shown in the editor, or -1. */
+  current: number;
+  onShow(index: number): void;
+  onStep(step: 1 | -1): void;
+}
+
+/**
+ * What validation says: checking, valid (with roles and warnings), or every problem. Several
+ * problems get a count, Previous / Next, and a list in line order (issue 4/7).
+ */
+function ValidationLine({ problems, current, onShow, onStep }: ValidationLineProps) {
   const { validation, validatedText, text } = useAppStore(useShallow((state) => ({ validation: state.validation, validatedText: state.validatedText, text: state.draft?.text })));
+  const list = useRef<HTMLOListElement>(null);
+  useEffect(() => {
+    list.current?.querySelector('[aria-current="true"]')?.scrollIntoView({ block: 'nearest' });
+  }, [current]);
   if (!validation || validatedText !== text) {
     return <div className="validation pending" role="status" data-testid="validation">Checking…</div>;
   }
@@ -37,16 +66,34 @@ function ValidationLine({ onReveal }: { onReveal(): void }) {
       </div>
     );
   }
-  const { error } = validation;
-  const where = error.where?.line !== undefined ? `${error.where.line}:${error.where.column ?? 1}` : null;
+  const [only] = problems;
+  if (problems.length === 1 && only) {
+    return (
+      <div className="validation error" role="alert" data-testid="validation" data-valid="false">
+        <AlertIcon />
+        <span><ProblemText problem={only} onShow={() => onShow(0)} /></span>
+      </div>
+    );
+  }
   return (
-    <div className="validation error" role="alert" data-testid="validation" data-valid="false">
+    <div className="validation error" data-testid="validation" data-valid="false">
       <AlertIcon />
-      <span>
-        {where ? <button type="button" className="where" data-testid="error-place" onClick={onReveal} title="Show in the editor">line {where}</button> : null}
-        {where ? ' — ' : ''}
-        <span data-testid="error-message">{error.where?.path ? `${error.where.path}: ` : ''}{error.message}</span>
-      </span>
+      <div className="problems">
+        <div className="problems-head">
+          <span role="alert" data-testid="problem-count">{problems.length} problems</span>
+          {current >= 0 ? <span className="position" aria-hidden="true">{current + 1} of {problems.length}</span> : null}
+          <span className="step">
+            <button type="button" className="icon-button" onClick={() => onStep(-1)} aria-label="Previous problem" title="Previous problem (Shift+F8 in the editor)"><UpIcon /></button>
+            <button type="button" className="icon-button" onClick={() => onStep(1)} aria-label="Next problem" title="Next problem (F8 in the editor)"><DownIcon /></button>
+          </span>
+        </div>
+        <ol className="problem-list" aria-label="Problems" ref={list}>
+          {problems.map((problem, index) => (
+            // Problems have no identity beyond their place in this list.
+            <li key={index} aria-current={index === current} data-testid="problem" title={`${problem.where?.path ? `${problem.where.path}: ` : ''}${problem.message}`}><ProblemText problem={problem} onShow={() => onShow(index)} /></li>
+          ))}
+        </ol>
+      </div>
     </div>
   );
 }
@@ -65,15 +112,26 @@ export function ProfilesPage() {
   const fileInput = useRef<HTMLInputElement>(null);
   const [dragging, setDragging] = useState(false);
   const [confirmDelete, setConfirmDelete] = useState(false);
-  const [revealError, setRevealError] = useState(0);
+  const [reveal, setReveal] = useState<RevealRequest | null>(null);
   const text = draft?.text;
+  const problems = validation && validatedText === text ? problemsOf(validation) : problemsOf(null);
+  // Other problems (an edit, another document) start the walk again; the same ones found again do not.
+  const problemsKey = problems.map((problem) => `${problem.where?.line}:${problem.where?.column}:${problem.message}`).join('\n');
+  useEffect(() => setReveal(null), [problemsKey]);
+  const current = reveal && reveal.index < problems.length ? reveal.index : -1;
+  const stepProblem = (step: 1 | -1) => {
+    if (problems.length === 0) return;
+    const from = current === -1 ? (step === 1 ? -1 : 0) : current;
+    setReveal({ index: (from + step + problems.length) % problems.length, focus: false });
+  };
 
   useEffect(() => {
     void actions.loadProfiles();
   }, [actions.loadProfiles]);
 
   useEffect(() => {
-    if (text === undefined) return undefined;
+    // Coming back to the page with a text already checked needs no second check.
+    if (text === undefined || useAppStore.getState().validatedText === text) return undefined;
     const timer = setTimeout(() => void actions.validateDraft(), VALIDATE_AFTER_MS);
     return () => clearTimeout(timer);
   }, [text, actions.validateDraft]);
@@ -121,7 +179,7 @@ export function ProfilesPage() {
     void importFiles(event.dataTransfer.files, 'The dropped file');
   };
 
-  const currentError = validation && !validation.ok && validatedText === text ? validation.error : null;
+  const currentError = problems[0] ?? null;
   const stored = draft?.openedAs ? profiles.find((profile) => profile.name === draft.openedAs) : undefined;
 
   return (
@@ -211,8 +269,8 @@ export function ProfilesPage() {
                 <button type="button" className="icon-button" aria-label="Dismiss" onClick={actions.dismissProfileNotice}>×</button>
               </div>
             ) : null}
-            <ValidationLine onReveal={() => setRevealError((count) => count + 1)} />
-            <ConfigEditor text={draft.text} readOnly={draft.readOnly} error={currentError} onChange={actions.setDraftText} revealError={revealError} />
+            <ValidationLine problems={problems} current={current} onShow={(index) => setReveal({ index, focus: true })} onStep={stepProblem} />
+            <ConfigEditor text={draft.text} documentId={draft.documentId} readOnly={draft.readOnly} errors={problems} onChange={actions.setDraftText} reveal={reveal} />
           </>
         ) : (
           <EmptyState

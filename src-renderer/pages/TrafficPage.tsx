@@ -33,6 +33,7 @@ export function TrafficPage({ theme }: { theme: string }) {
     trafficWindow: state.trafficWindow, tags: state.tags, tagSeries: state.tagSeries, total: state.total, hourHistory: state.hourHistory,
   })));
   const exposures = useAppStore((state) => state.exposures);
+  const trafficMarks = useAppStore((state) => state.trafficMarks);
   const { exposureTags, otherTags } = useMemo(() => splitExposureTags(tags, exposures), [tags, exposures]);
   const { setTrafficWindow, refreshHourHistory } = useAppStore(useShallow((state) => ({ setTrafficWindow: state.setTrafficWindow, refreshHourHistory: state.refreshHourHistory })));
   const span = WINDOWS.find((entry) => entry.value === trafficWindow)?.ms ?? 300_000;
@@ -50,12 +51,13 @@ export function TrafficPage({ theme }: { theme: string }) {
       for (const entry of hourHistory?.tags ?? []) {
         if (entry.tag !== null && entry.direction !== null) byKey.set(tagKey({ tag: entry.tag, direction: entry.direction }), entry.points);
       }
-      return { total: hourHistory?.total.points ?? [], byKey };
+      return { total: hourHistory?.total.points ?? [], byKey, marks: hourHistory?.marks ?? [], stepMs: hourHistory?.stepMs ?? HOUR_REFRESH_MS };
     }
     const byKey = new Map<string, TrafficPoint[]>();
     for (const [key, points] of Object.entries(tagSeries)) byKey.set(key, lastSeconds(points, span));
-    return { total: lastSeconds(total, span), byKey };
-  }, [trafficWindow, hourHistory, tagSeries, total, span]);
+    return { total: lastSeconds(total, span), byKey, marks: trafficMarks, stepMs: 1000 };
+  }, [trafficWindow, hourHistory, tagSeries, total, span, trafficMarks]);
+  const windowLabel = WINDOWS.find((entry) => entry.value === trafficWindow)?.label ?? '5 min';
 
   return (
     <div className="stack">
@@ -74,7 +76,7 @@ export function TrafficPage({ theme }: { theme: string }) {
           <span className="faint">tunnel links not counted twice</span>
         </div>
         <div className="card-body">
-          <TrafficChart points={series.total} windowMs={span} height={180} theme={theme} label="Total upload and download rate" />
+          <TrafficChart points={series.total} marks={series.marks} stepMs={series.stepMs} windowMs={span} height={180} theme={theme} label={`Total upload and download rate over the last ${windowLabel}`} />
         </div>
       </section>
 
@@ -95,7 +97,7 @@ export function TrafficPage({ theme }: { theme: string }) {
                   </div>
                   <TagFigures tag={tag} />
                   <div className="card-body">
-                    <TrafficChart points={series.byKey.get(tagKey(tag)) ?? []} windowMs={span} height={110} theme={theme} compact label={`Rates of exposure ${name}`} />
+                    <TrafficChart points={series.byKey.get(tagKey(tag)) ?? []} marks={series.marks} stepMs={series.stepMs} windowMs={span} height={110} theme={theme} compact label={`Rates of exposure ${name} over the last ${windowLabel}`} />
                   </div>
                 </section>
               );
@@ -123,7 +125,7 @@ export function TrafficPage({ theme }: { theme: string }) {
               </div>
               <TagFigures tag={tag} />
               <div className="card-body">
-                <TrafficChart points={series.byKey.get(tagKey(tag)) ?? []} windowMs={span} height={110} theme={theme} compact label={`Rates of ${tag.direction} ${tag.tag}`} />
+                <TrafficChart points={series.byKey.get(tagKey(tag)) ?? []} marks={series.marks} stepMs={series.stepMs} windowMs={span} height={110} theme={theme} compact label={`Rates of ${tag.direction} ${tag.tag || 'untagged'} over the last ${windowLabel}`} />
               </div>
             </section>
           ))}

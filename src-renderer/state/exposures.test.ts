@@ -208,6 +208,7 @@ describe('server setup slice', () => {
     bridge: { fileName: 'home.json', text: '{}', changed: false },
     proxies: null,
     exposures: ['8080 → 127.0.0.1:80'],
+    protocol: 'vmess', publicPorts: [], install: { steps: [], ports: [443] },
   };
 
   it('fetches the setup when opened, switches tabs, closes', async () => {
@@ -221,7 +222,7 @@ describe('server setup slice', () => {
     useAppStore.getState().closeServerSetup();
     expect({ loading, view, calls, closed: useAppStore.getState().serverSetup }).toEqual({
       loading: true,
-      view: { profile: 'home', tab: 'porthole', loading: false, setup, error: null, options: {}, proxy: 'nginx', bridgeSave: null },
+      view: { profile: 'home', tab: 'porthole', loading: false, setup, error: null, options: {}, proxy: 'nginx', bridgeSave: null, check: null },
       calls: [['getServerSetup', ['home']]],
       closed: null,
     });

@@ -16,6 +16,8 @@ export interface ProfileDraft {
   readOnly: boolean;
   /** Changed since opened or saved. */
   dirty: boolean;
+  /** New for each profile opened or draft started (not for edits or a save): the editor then shows line 1. */
+  documentId: number;
 }
 
 export interface ProfileNotice {
@@ -60,6 +62,21 @@ function uniqueName(base: string, taken: readonly ProfileSummary[]): string {
   }
 }
 
+let lastDocumentId = 0;
+
+/** An id for a document put into the editor. */
+function nextDocumentId(): number {
+  lastDocumentId += 1;
+  return lastDocumentId;
+}
+
+const NO_PROBLEMS: readonly ErrorEnvelope[] = [];
+
+/** Every error a validation found, in line order; none when it is valid or not there yet. */
+export function problemsOf(validation: ValidationResult | null): readonly ErrorEnvelope[] {
+  return !validation || validation.ok ? NO_PROBLEMS : validation.errors;
+}
+
 function notice(kind: ProfileNotice['kind'], text: string): { profileNotice: ProfileNotice } {
   return { profileNotice: { kind, text } };
 }
@@ -89,7 +106,7 @@ export const createProfilesSlice: SliceCreator<ProfilesSlice> = (set, get) => ({
     try {
       const profile = await engineService().getProfile(name);
       set({
-        draft: { openedAs: profile.name, name: profile.name, text: profile.text, readOnly: profile.origin === 'command-line', dirty: false },
+        draft: { openedAs: profile.name, name: profile.name, text: profile.text, readOnly: profile.origin === 'command-line', dirty: false, documentId: nextDocumentId() },
         validation: null,
         validatedText: null,
         profileNotice: null,
@@ -101,7 +118,7 @@ export const createProfilesSlice: SliceCreator<ProfilesSlice> = (set, get) => ({
   },
   newDraft: (name, text = '') => {
     set({
-      draft: { openedAs: null, name: uniqueName(name ?? 'new profile', get().profiles), text, readOnly: false, dirty: text.length > 0 },
+      draft: { openedAs: null, name: uniqueName(name ?? 'new profile', get().profiles), text, readOnly: false, dirty: text.length > 0, documentId: nextDocumentId() },
       validation: null,
       validatedText: null,
       profileNotice: null,

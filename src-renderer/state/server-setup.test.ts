@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import type { ServerSetup, ServerSetupOptions } from '../../src-core/host/api/index.js';
+import type { ServerCheck, ServerSetup, ServerSetupOptions } from '../../src-core/host/api/index.js';
 import { fakeService } from './fake-service.test-support.js';
 import { describeSetupError } from './server-setup.js';
 import { setEngineService } from './service.js';
@@ -16,8 +16,11 @@ function setupFor(options: ServerSetupOptions = {}): ServerSetup {
     bridge: { fileName: 'home.json', text: `{"transport":"${kind}"}`, changed },
     proxies: kind === 'ws-tls' ? { nginx: { fileName: 'n.conf', text: 'server {}', command: 'nginx -t' }, caddy: { fileName: 'Caddyfile', text: 'x {}', command: 'caddy validate' } } : null,
     exposures: [],
+    protocol: 'vmess', publicPorts: [], install: { steps: [], ports: [] },
   };
 }
+
+const failure = (code: string, message: string) => Object.assign(new Error(message), { code });
 
 afterEach(() => resetAppStore());
 
@@ -63,5 +66,44 @@ describe('Server setup: transports and the matching bridge profile', () => {
 
   it('names a wrong choice', () => {
     expect(describeSetupError({ code: 'PH_SETUP_BAD_INPUT', message: 'TLS needs a server name: …' }).title).toBe('Check the transport settings');
+  });
+});
+
+describe('Server setup: Check', () => {
+  const found = (ok: boolean): ServerCheck => ({
+    profile: 'home', serverAddress: 'vps.example.com:1024', ok,
+    steps: [{ kind: 'server', state: 'ok', title: 'server reachable', detail: '' }, { kind: 'link', state: ok ? 'ok' : 'failed', title: ok ? 'link accepted' : 'link not accepted', detail: ok ? '' : 'auth rejected' }],
+  });
+
+  it('checks with the picked options, keeps the result, and forgets it when the options change', async () => {
+    const { service, calls } = fakeService({ getServerSetup: (_profile: string, options?: ServerSetupOptions) => setupFor(options), checkServerSetup: found(false) });
+    setEngineService(service);
+    await useAppStore.getState().openServerSetup('home');
+    await useAppStore.getState().checkServerSetup();
+    expect(useAppStore.getState().serverSetup?.check).toEqual({ state: 'done', result: found(false), error: null });
+    await useAppStore.getState().setServerSetupOptions({ transport: 'ws' });
+    expect(useAppStore.getState().serverSetup?.check).toBeNull();
+    await useAppStore.getState().checkServerSetup();
+    expect(calls.filter(([method]) => method === 'checkServerSetup')).toEqual([['checkServerSetup', ['home']], ['checkServerSetup', ['home', { transport: 'ws' }]]]);
+  });
+
+  it('says why Check could not run, and drops an answer for options no longer shown', async () => {
+    let answer: (check: ServerCheck) => void = () => {};
+    const { service } = fakeService({
+      getServerSetup: (_profile: string, options?: ServerSetupOptions) => setupFor(options),
+      checkServerSetup: () => new Promise<ServerCheck>((resolve) => { answer = resolve; }),
+    });
+    setEngineService(service);
+    await useAppStore.getState().openServerSetup('home');
+    const running = useAppStore.getState().checkServerSetup();
+    expect(useAppStore.getState().serverSetup?.check?.state).toBe('running');
+    await useAppStore.getState().setServerSetupOptions({ transport: 'tls' });
+    answer(found(true));
+    await running;
+    expect(useAppStore.getState().serverSetup?.check).toBeNull();
+
+    setEngineService(fakeService({ getServerSetup: setupFor(), checkServerSetup: failure('PH_SETUP_NO_BRIDGE', 'profile "home" has no bridge') }).service);
+    await useAppStore.getState().checkServerSetup();
+    expect(useAppStore.getState().serverSetup?.check).toEqual({ state: 'failed', result: null, error: 'Profile "home" has no bridge.' });
   });
 });

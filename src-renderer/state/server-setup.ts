@@ -3,7 +3,7 @@
  * exposures, fetched when the panel opens. Opening it from the Exposures page (a V2Ray portal
  * needs its lines) works too: the panel is state, not a route.
  */
-import type { ErrorEnvelope, ServerSetup, ServerSetupOptions, SetupTransport } from '../../src-core/host/api/index.js';
+import type { ErrorEnvelope, ServerCheck, ServerSetup, ServerSetupOptions, SetupTransport } from '../../src-core/host/api/index.js';
 import { asSentence } from '../format.js';
 import { envelopeOf } from '../transport/errors.js';
 import { engineService } from './service.js';
@@ -31,7 +31,15 @@ export interface ServerSetupView {
   proxy: 'nginx' | 'caddy';
   /** Saving the matching bridge profile: null, 'saving', or what happened. */
   bridgeSave: { state: 'saving' | 'saved' | 'failed'; message: string } | null;
+  /** Check: null before the first click; the result is for the options shown (cleared when they change). */
+  check: ServerSetupCheck | null;
 }
+
+/** The Check button's run: going, done (what each step found), or unable to run at all. */
+export type ServerSetupCheck =
+  | { state: 'running'; result: ServerCheck | null; error: null }
+  | { state: 'done'; result: ServerCheck; error: null }
+  | { state: 'failed'; result: null; error: string };
 
 export interface ServerSetupSlice {
   /** Null while the panel is closed. */
@@ -45,6 +53,8 @@ export interface ServerSetupSlice {
   setServerSetupProxy(proxy: 'nginx' | 'caddy'): void;
   /** Saves the bridge profile that matches the shown configs over the profile (and restarts it if it runs). */
   applyServerSetupBridge(): Promise<void>;
+  /** Check: tries the link as configured and each exposure's public port, and keeps what it found. */
+  checkServerSetup(): Promise<void>;
   closeServerSetup(): void;
 }
 
@@ -55,7 +65,7 @@ export const createServerSetupSlice: SliceCreator<ServerSetupSlice> = (set, get)
     const same = current?.profile === profile;
     set({ serverSetup: {
       profile, tab: tab ?? current?.tab ?? 'v2ray', loading: true, setup: same ? current.setup : null, error: null,
-      options: same ? current.options : {}, proxy: current?.proxy ?? 'nginx', bridgeSave: null,
+      options: same ? current.options : {}, proxy: current?.proxy ?? 'nginx', bridgeSave: null, check: same ? current.check : null,
     } });
     await get().refreshServerSetup();
   },
@@ -78,7 +88,7 @@ export const createServerSetupSlice: SliceCreator<ServerSetupSlice> = (set, get)
   setServerSetupOptions: async (patch) => {
     const view = get().serverSetup;
     if (!view) return;
-    set({ serverSetup: { ...view, options: { ...view.options, ...patch }, bridgeSave: null } });
+    set({ serverSetup: { ...view, options: { ...view.options, ...patch }, bridgeSave: null, check: null } });
     await get().refreshServerSetup();
   },
   setServerSetupProxy: (proxy) => {
@@ -108,6 +118,22 @@ export const createServerSetupSlice: SliceCreator<ServerSetupSlice> = (set, get)
     } catch (error) {
       update({ state: 'failed', message: envelopeOf(error).message });
     }
+  },
+  checkServerSetup: async () => {
+    const view = get().serverSetup;
+    if (!view || view.check?.state === 'running') return;
+    set({ serverSetup: { ...view, check: { state: 'running', result: view.check?.result ?? null, error: null } } });
+    let check: ServerSetupCheck;
+    try {
+      const picked = Object.values(view.options).some((value) => value !== undefined);
+      const result = await (picked ? engineService().checkServerSetup(view.profile, view.options) : engineService().checkServerSetup(view.profile));
+      check = { state: 'done', result, error: null };
+    } catch (error) {
+      check = { state: 'failed', result: null, error: asSentence(envelopeOf(error).message) };
+    }
+    // Another profile or other options meanwhile: the answer is about something no longer shown.
+    const now = get().serverSetup;
+    if (now?.profile === view.profile && now.options === view.options) set({ serverSetup: { ...now, check } });
   },
   setServerSetupTab: (tab) => {
     const view = get().serverSetup;

@@ -4,7 +4,7 @@ import type { ConnectionRow, EngineSnapshot, LogLine, TagTraffic } from '../../s
 import { visibleConnections } from './connections.js';
 import { startFeeds } from './feeds.js';
 import { visibleLogLines } from './logs.js';
-import { profileNameFromFile } from './profiles.js';
+import { problemsOf, profileNameFromFile } from './profiles.js';
 import { fakeService } from './fake-service.test-support.js';
 import { setEngineService } from './service.js';
 import { resetAppStore, useAppStore } from './store.js';
@@ -159,6 +159,25 @@ describe('profiles slice', () => {
       notice: { kind: 'error', text: 'line 3, column 9: inbounds[0].port: expected a port' },
       calls: ['saveProfile', 'listProfiles', 'activateProfile', 'listProfiles'],
     });
+  });
+
+  it('gives each opened profile a new document (the editor shows its line 1), not each edit or save', async () => {
+    const profile = { name: 'p', origin: 'store' as const, active: false, updatedAt: 0, error: null, roles: [], text: '{}' };
+    const { service } = fakeService({ getProfile: profile, validateProfile: { ok: true, warnings: [], roles: [] }, saveProfile: profile, listProfiles: [] });
+    setEngineService(service);
+    await useAppStore.getState().openProfile('p');
+    const first = useAppStore.getState().draft?.documentId;
+    useAppStore.getState().setDraftText('{ }');
+    await useAppStore.getState().saveDraft();
+    const afterEdits = useAppStore.getState().draft?.documentId;
+    await useAppStore.getState().openProfile('p');
+    const reopened = useAppStore.getState().draft?.documentId;
+    expect({ same: afterEdits === first, changed: reopened !== first }).toEqual({ same: true, changed: true });
+  });
+
+  it('lists every problem of a failed validation, none of a valid one', () => {
+    const errors = [{ code: 'PH_CONFIG_TYPE', message: 'a' }, { code: 'PH_CONFIG_VALUE', message: 'b' }];
+    expect([problemsOf(null), problemsOf({ ok: true, warnings: [], roles: [] }), problemsOf({ ok: false, error: errors[0] as never, errors })]).toEqual([[], [], errors]);
   });
 
   it('turns file names into profile names', () => {

@@ -2,13 +2,18 @@
  * Traffic series: the total (Overview graph) and per tag (Traffic page). 1 s points are kept here,
  * seeded once from `getTrafficHistory('5m')` and then appended from each snapshot; the 1 h window's
  * 10 s points are fetched while that window is shown.
+ *
+ * History outlives engine runs (a profile switch, a stop and start): each start becomes a mark the
+ * graphs draw. The service keeps the marks; a snapshot whose status shows a new run fetches them.
  */
-import type { EngineSnapshot, TagTraffic, TrafficHistory, TrafficPoint, TrafficWindow } from '../../src-core/host/api/index.js';
+import type { EngineSnapshot, EngineStatus, TagTraffic, TrafficHistory, TrafficMark, TrafficPoint, TrafficWindow } from '../../src-core/host/api/index.js';
 import { engineService } from './service.js';
 import type { SliceCreator } from './store.js';
 
 /** 5 minutes of 1 s points, as the engine keeps. */
 export const SECOND_POINTS = 300;
+/** Engine starts kept for the graphs, as the service keeps. */
+const MARKS = 64;
 
 export interface TrafficSlice {
   total: TrafficPoint[];
@@ -17,6 +22,10 @@ export interface TrafficSlice {
   tags: TagTraffic[];
   trafficWindow: TrafficWindow;
   hourHistory: TrafficHistory | null;
+  /** Engine starts, oldest first: where the graphs draw a line with the profile's name. */
+  trafficMarks: TrafficMark[];
+  /** When the engine's state last changed, as the last snapshot said: a change means a new run to mark. */
+  lastRunSince: EngineStatus['since'] | null;
   applyTrafficSnapshot(snapshot: EngineSnapshot): void;
   loadTrafficHistory(): Promise<void>;
   setTrafficWindow(window: TrafficWindow): void;
@@ -35,20 +44,44 @@ function appendPoint(series: readonly TrafficPoint[] | undefined, point: Traffic
   return next;
 }
 
+/** `marks` and `more` as one list, oldest first, each start once (the service's history repeats them). */
+export function mergeMarks(marks: readonly TrafficMark[], more: readonly TrafficMark[]): TrafficMark[] {
+  const merged: TrafficMark[] = [];
+  for (const mark of [...marks, ...more].sort((a, b) => a.time - b.time)) {
+    const previous = merged[merged.length - 1];
+    if (previous && previous.time === mark.time && previous.profile === mark.profile) continue;
+    merged.push(mark);
+  }
+  return merged.slice(-MARKS);
+}
+
 export const createTrafficSlice: SliceCreator<TrafficSlice> = (set, get) => ({
   total: [],
   tagSeries: {},
   tags: [],
   trafficWindow: '5m',
   hourHistory: null,
+  trafficMarks: [],
+  lastRunSince: null,
   applyTrafficSnapshot: (snapshot) => {
-    const { total, tagSeries } = get();
+    const { total, tagSeries, trafficMarks, lastRunSince } = get();
     const nextSeries: Record<string, TrafficPoint[]> = {};
+    let tagCameBack = false;
     for (const tag of snapshot.tags) {
       const key = tagKey(tag);
+      if (!tagSeries[key] && trafficMarks.length > 0) tagCameBack = true;
       nextSeries[key] = appendPoint(tagSeries[key], { time: snapshot.time, upRate: tag.upRate, downRate: tag.downRate });
     }
-    set({ total: appendPoint(total, snapshot.point), tagSeries: nextSeries, tags: snapshot.tags });
+    // The engine stopped or started (perhaps both, between two snapshots): the service has the marks.
+    const runChanged = lastRunSince !== null && lastRunSince !== snapshot.status.since;
+    set({
+      total: appendPoint(total, snapshot.point),
+      tagSeries: nextSeries,
+      tags: snapshot.tags,
+      lastRunSince: snapshot.status.since,
+    });
+    // A tag an earlier run used keeps its points in the service: fetch them rather than start its graph empty.
+    if (tagCameBack || runChanged) void get().loadTrafficHistory().catch(() => undefined);
   },
   loadTrafficHistory: async () => {
     const history = await engineService().getTrafficHistory('5m');
@@ -64,7 +97,7 @@ export const createTrafficSlice: SliceCreator<TrafficSlice> = (set, get) => ({
       const key = tagKey({ tag: series.tag, direction: series.direction });
       nextSeries[key] = merge(series.points, tagSeries[key]);
     }
-    set({ total: merge(history.total.points, total), tagSeries: nextSeries });
+    set({ total: merge(history.total.points, total), tagSeries: nextSeries, trafficMarks: mergeMarks(get().trafficMarks, history.marks ?? []) });
   },
   setTrafficWindow: (trafficWindow) => {
     set({ trafficWindow });

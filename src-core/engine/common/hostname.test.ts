@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { hostnameProblem, labelProblem, normaliseHostname } from './hostname.js';
+import { hostnameProblem, labelProblem } from './hostname.js';
 
 describe('host names at the edge', () => {
   it.each([
@@ -17,12 +17,5 @@ describe('host names at the edge', () => {
   ])('name %j', (name, problem) => {
     if (problem === undefined) expect(hostnameProblem(name)).toBeUndefined();
     else expect(hostnameProblem(name)).toContain(problem);
-  });
-
-  it.each([
-    ['App.Example.com', 'app.example.com'], ['app.example.com:8443', 'app.example.com'], ['app.example.com.', 'app.example.com'],
-    ['[::1]:80', '[::1]'], ['app.localhost:20080', 'app.localhost'],
-  ])('normalises %j', (host, name) => {
-    expect(normaliseHostname(host)).toBe(name);
   });
 });

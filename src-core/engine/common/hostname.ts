@@ -1,5 +1,6 @@
 /**
- * DNS host names as the public edge accepts them (RFC 1123 labels, lower case, no trailing dot):
+ * DNS host names as the public edge accepts them (RFC 1123 labels, lower case, no trailing dot;
+ * edge/host-name.ts turns Host and SNI values into such names):
  * the portal's domain, a bridge's label and a custom domain all pass through here.
  */
 
@@ -24,13 +25,4 @@ export function hostnameProblem(name: string): string | undefined {
   }
   if (/^[0-9]+$/.test(labels[labels.length - 1] ?? '')) return 'it is an IP address, not a name';
   return undefined;
-}
-
-/** The name of a Host header or SNI, lower case, without the port or a trailing dot. */
-export function normaliseHostname(host: string): string {
-  let name = host.trim().toLowerCase();
-  if (name.startsWith('[')) return name.slice(0, name.indexOf(']') + 1);
-  const colon = name.lastIndexOf(':');
-  if (colon >= 0 && name.indexOf(':') === colon) name = name.slice(0, colon);
-  return name.endsWith('.') ? name.slice(0, -1) : name;
 }

@@ -14,7 +14,7 @@
  */
 import type {
   ConnectionRow, EngineSnapshot, EngineStatus, ExportedProfile, ExposureInput, ExposurePatch, ExposureStatus, LogLevel, LogLine,
-  Profile, ProfileSummary, ServerSetup, ServerSetupOptions, Settings, TrafficHistory, TrafficWindow, ValidationResult,
+  Profile, ProfileSummary, ServerCheck, ServerSetup, ServerSetupOptions, Settings, TrafficHistory, TrafficWindow, ValidationResult,
 } from './snapshots.js';
 
 /** Bumped only on a breaking change of the contract. */
@@ -100,6 +100,13 @@ export interface EngineService {
    * server name).
    */
   getServerSetup(profile: string, options?: ServerSetupOptions): Promise<ServerSetup>;
+  /**
+   * Server setup's Check: dials the portal as the matching bridge profile would (TCP, TLS,
+   * WebSocket, then the VMess/VLESS request on a real bridge link), then each exposure's public
+   * port end to end. Never rejects for what it finds: each step says why it failed. Rejects like
+   * `getServerSetup` when no setup can be made.
+   */
+  checkServerSetup(profile: string, options?: ServerSetupOptions): Promise<ServerCheck>;
 
   /** Recent log lines, oldest first. */
   recentLogs(query?: LogQuery): Promise<LogLine[]>;

@@ -6,7 +6,7 @@ describe('method table', () => {
   it('knows the contract\'s methods and nothing else (not even Object.prototype names)', () => {
     expect([isEngineMethodName('listProfiles'), isEngineMethodName('toString'), isEngineMethodName('__proto__'), isEngineMethodName('onDidLog'), isEngineMethodName(3)])
       .toEqual([true, false, false, false, false]);
-    expect(Object.keys(ENGINE_METHODS)).toHaveLength(24);
+    expect(Object.keys(ENGINE_METHODS)).toHaveLength(25);
   });
 
   it.each([
@@ -23,6 +23,11 @@ describe('method table', () => {
     ['closeConnection', [1.5], false],
     ['getTrafficHistory', ['1h'], true],
     ['getTrafficHistory', ['2h'], false],
+    ['checkServerSetup', ['home'], true],
+    ['checkServerSetup', ['home', { transport: 'ws-tls', path: '/ph' }], true],
+    ['checkServerSetup', ['home', { transport: 'quic' }], false],
+    ['checkServerSetup', ['home', { port: 0 }], false],
+    ['checkServerSetup', ['../x'], false],
     ['recentLogs', [], true],
     ['recentLogs', [{ level: 'warning', limit: 10 }], true],
     ['recentLogs', [{ level: 'loud' }], false],

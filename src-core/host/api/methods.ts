@@ -6,6 +6,7 @@
  */
 import { z } from 'zod';
 import type { EngineMethodName, EngineService } from './engine-service.js';
+import { cidrProblem, exposureLabelProblem } from './exposure-names.js';
 
 /** A profile name: also its file name in the profiles folder, so no path characters. */
 export const PROFILE_NAME_PATTERN = /^[\p{L}\p{N}][\p{L}\p{N} ._()+-]{0,79}$/u;
@@ -19,7 +20,34 @@ const localHost = z.string().min(1).max(253).regex(/^(?:[A-Za-z0-9.-]+|\[?[0-9A-
 export const EXPOSURE_ID_PATTERN = /^e-[0-9a-f]{8}$/;
 const exposureId = z.string().regex(EXPOSURE_ID_PATTERN, 'an exposure id looks like e-0123abcd');
 const exposureName = z.string().trim().min(1, 'a name is 1–60 characters').max(60, 'a name is 1–60 characters');
+/** `<label>.<domain>` at the portal; typed "My-App" is taken as "my-app". */
+const exposureLabel = z.string().trim().toLowerCase().superRefine((label, context) => {
+  const problem = exposureLabelProblem(label);
+  if (problem) context.addIssue({ code: 'custom', message: problem });
+});
+const exposureAccess = z.object({
+  // The user goes on the wire as "user:password" (HTTP Basic), so no colon in it.
+  basicAuth: z.object({
+    user: z.string().min(1, 'a user name is 1–64 characters').max(64, 'a user name is 1–64 characters').regex(/^[^:\s]+$/, 'a user name has no ":" and no spaces'),
+    password: z.string().min(1, 'a password is 1–128 characters').max(128, 'a password is 1–128 characters').regex(/^[^\r\n]+$/, 'a password is one line').optional(),
+  }).strict().nullable().optional(),
+  allow: z.array(z.string().trim().superRefine((cidr, context) => {
+    const problem = cidrProblem(cidr);
+    if (problem) context.addIssue({ code: 'custom', message: problem });
+  })).max(64, 'an allowlist has at most 64 entries').optional(),
+  proxyProtocol: z.union([z.literal(1), z.literal(2)]).nullable().optional(),
+}).strict();
 const logLevel = z.enum(['debug', 'info', 'warning', 'error']);
+/** Server setup's choices (getServerSetup, and checkServerSetup, which tries what they make). */
+const serverSetupOptions = z.object({
+  transport: z.enum(['tcp', 'tls', 'ws', 'ws-tls']).optional(),
+  serverName: z.string().max(253).optional(),
+  path: z.string().max(200).optional(),
+  certificateFile: z.string().max(1024).optional(),
+  keyFile: z.string().max(1024).optional(),
+  port: port.optional(),
+  portalPort: port.optional(),
+}).strict();
 
 export const ENGINE_METHODS = {
   listProfiles: z.tuple([]),
@@ -44,23 +72,19 @@ export const ENGINE_METHODS = {
     localPort: port,
     name: exposureName.optional(),
     publicPort: port.nullable().optional(),
+    label: exposureLabel.optional(),
   }).strict()]),
   updateExposure: z.tuple([exposureId, z.object({
     name: exposureName.optional(),
     enabled: z.boolean().optional(),
     publicPort: port.nullable().optional(),
+    label: exposureLabel.optional(),
+    access: exposureAccess.optional(),
   }).strict()]),
   removeExposure: z.tuple([exposureId]),
   setExposuresPaused: z.tuple([z.boolean()]),
-  getServerSetup: z.tuple([profileName, z.object({
-    transport: z.enum(['tcp', 'tls', 'ws', 'ws-tls']).optional(),
-    serverName: z.string().max(253).optional(),
-    path: z.string().max(200).optional(),
-    certificateFile: z.string().max(1024).optional(),
-    keyFile: z.string().max(1024).optional(),
-    port: port.optional(),
-    portalPort: port.optional(),
-  }).strict().optional()]),
+  getServerSetup: z.tuple([profileName, serverSetupOptions.optional()]),
+  checkServerSetup: z.tuple([profileName, serverSetupOptions.optional()]),
   getSettings: z.tuple([]),
   setSettings: z.tuple([z.object({
     theme: z.enum(['system', 'light', 'dark']).optional(),

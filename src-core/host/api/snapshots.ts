@@ -187,6 +187,34 @@ export interface Exposure {
   publicPort: number | null;
   enabled: boolean;
   createdAt: number;
+  /**
+   * Its name at a portal that gives names: `<label>.<domain>` (`web`, `app-3000`; a-z, 0-9, "-").
+   * Optional: absent from older services.
+   */
+  label?: string;
+  /** Who may visit, checked at the portal. Optional: absent from older services. */
+  access?: ExposureAccess;
+}
+
+/**
+ * An exposure's gate at the portal. Basic auth and the allowlist guard visitors by name (the
+ * portal's HTTP/HTTPS edge); PROXY protocol is for the public port (TCP). The password is never
+ * sent back: only whether one is set.
+ */
+export interface ExposureAccess {
+  basicAuth: { user: string } | null;
+  /** CIDRs (IPv4 or IPv6) visitors must come from; empty: everyone. */
+  allow: string[];
+  /** The portal writes a PROXY protocol header (v1 or v2) before each visitor's bytes on the public port. */
+  proxyProtocol: 1 | 2 | null;
+}
+
+/** What `updateExposure` may change in `access`; a field left out stays as it is. */
+export interface ExposureAccessPatch {
+  /** null: no credentials. `password` left out keeps the one set (it is an error when none is). */
+  basicAuth?: { user: string; password?: string } | null;
+  allow?: string[];
+  proxyProtocol?: 1 | 2 | null;
 }
 
 /** What `addExposure` takes. One exposure per local host:port. */
@@ -195,6 +223,8 @@ export interface ExposureInput {
   localPort: number;
   name?: string;
   publicPort?: number | null;
+  /** Default: a slug of the name, or `app-<port>`. */
+  label?: string;
 }
 
 /** What `updateExposure` may change. */
@@ -202,6 +232,9 @@ export interface ExposurePatch {
   name?: string;
   enabled?: boolean;
   publicPort?: number | null;
+  /** A new name at the portal; a portal that refuses it (taken) leaves the old one, and the call rejects with its reason. */
+  label?: string;
+  access?: ExposureAccessPatch;
 }
 
 /**
@@ -220,6 +253,16 @@ export interface ExposurePatch {
  */
 export type ExposureState = 'disabled' | 'offline' | 'requesting' | 'live' | 'setup-needed' | 'refused' | 'local-down';
 
+/** What a server owner can add to the portal's `exposures` for names, e.g. `"names": {"domain": "203-0-113-5.sslip.io", "acme": {}}`. */
+export interface NamesHint {
+  /** The JSON member to add. */
+  snippet: string;
+  /** The domain in it: a wildcard-DNS name of the server's IP (sslip.io), or the server's own name. */
+  domain: string;
+  /** True when `domain` is under sslip.io: it resolves with no DNS setup at all. */
+  wildcardDns: boolean;
+}
+
 /** Which portal serves the exposures: the built-in one, a Porthole server, a V2Ray server. */
 export type PortalKind = 'local' | 'porthole' | 'v2ray';
 
@@ -227,6 +270,17 @@ export interface ExposureStatus extends Exposure {
   state: ExposureState;
   /** `host:port` to give out, once live (for a V2Ray portal: where Server setup puts it). */
   publicAddress: string | null;
+  /**
+   * Where visitors reach it by name, once the portal gave it one: `https://web.tunnel.example.com`,
+   * or `http://web.localhost:21080` on the built-in portal. The first is what to give out.
+   * Optional: absent from older services.
+   */
+  urls?: string[];
+  /**
+   * The portal is a Porthole server that gives no names: what its owner can add to the portal's
+   * `exposures` so that it does. Optional: absent from older services.
+   */
+  namesHint?: NamesHint | null;
   portalKind: PortalKind | null;
   /** Why it is refused, or what is wrong on this side; null when all is well. */
   problem: ErrorEnvelope | null;
@@ -313,6 +367,63 @@ export interface ServerSetup {
   proxies: { nginx: SetupFile; caddy: SetupFile } | null;
   /** One line per exposure (public port → local address) the configs carry. */
   exposures: string[];
+  /** The protocol the link speaks (the bridge outbound's, so the portal inbound's too). */
+  protocol: 'vmess' | 'vless';
+  /** Each exposure's public port in the configs: the port the app shows for it. */
+  publicPorts: SetupPublicPort[];
+  /** Installing and running the V2Ray portal on the server, step by step. */
+  install: SetupInstall;
+}
+
+/** One exposure's public port, as the portal configs open it. */
+export interface SetupPublicPort {
+  exposureId: string;
+  name: string;
+  port: number;
+  /** `host:port` on the bridge's machine. */
+  local: string;
+}
+
+/** One step of installing the portal: a command to copy, and optionally a file it needs. */
+export interface SetupStep {
+  id: 'install' | 'config' | 'test' | 'service' | 'firewall-ufw' | 'firewall-firewalld';
+  title: string;
+  command: string;
+  /** What to know (a path that differs, a permission). */
+  note?: string;
+  /** Another way to do it where the usual one does not apply (e.g. the v2fly script without apt). */
+  alternative?: { label: string; command: string };
+  file?: SetupFile;
+}
+
+/** How to install and run the V2Ray portal on a Debian/Ubuntu (or any systemd) server. */
+export interface SetupInstall {
+  steps: SetupStep[];
+  /** The ports the firewall must open (TCP): the link's public port, then each exposure's. */
+  ports: number[];
+}
+
+/** One line of Server setup's Check: a step of the path, in order. */
+export interface ServerCheckStep {
+  /** `server`: TCP to the server; `transport`: TLS/WebSocket; `link`: the VMess/VLESS request; `exposure`: a public port end to end. */
+  kind: 'server' | 'transport' | 'link' | 'exposure';
+  /** `skipped`: an earlier step failed, so this one was not tried. */
+  state: 'ok' | 'failed' | 'skipped';
+  /** The line shown, e.g. "server reachable" or "exposure web → port 20001 reaches localhost:3000". */
+  title: string;
+  /** Why it failed, or what was seen; empty when the title says it all. */
+  detail: string;
+  /** `exposure` lines: which exposure. */
+  exposureId?: string;
+}
+
+/** What Check found, trying the link as configured and each exposure's public port. */
+export interface ServerCheck {
+  profile: string;
+  serverAddress: string;
+  /** Every step passed. */
+  ok: boolean;
+  steps: ServerCheckStep[];
 }
 
 /** The Traffic page's windows. 1 min and 5 min have 1 s points, 1 h has 10 s points. */
@@ -325,12 +436,21 @@ export interface TrafficSeries {
   points: TrafficPoint[];
 }
 
+/** A moment the graphs mark with a vertical line: an engine started (after a profile switch, a stop, or at launch). */
+export interface TrafficMark {
+  time: number;
+  /** The profile the engine runs from then on; null for the built-in local portal. */
+  profile: string | null;
+}
+
 export interface TrafficHistory {
   window: TrafficWindow;
   /** Milliseconds between points. */
   stepMs: number;
   total: TrafficSeries;
   tags: TrafficSeries[];
+  /** Engine starts within the window, oldest first (history is kept across them). */
+  marks?: TrafficMark[];
 }
 
 /** One log line, for the Logs page. Access lines have level `'info'`. */
@@ -365,12 +485,15 @@ export interface Profile extends ProfileSummary {
   text: string;
 }
 
-/** What `validateProfile` says: `ok` with warnings and roles, or the first error with its place. */
+/**
+ * What `validateProfile` says: `ok` with warnings and roles, or every error with its place
+ * (`errors`, in line order; `error` is the first of them).
+ */
 export type ValidationResult =
   | { ok: true; warnings: ErrorEnvelope[]; roles: string[] }
-  | { ok: false; error: ErrorEnvelope };
+  | { ok: false; error: ErrorEnvelope; errors: ErrorEnvelope[] };
 
-/** V2Ray JSON that `v2ray -test -config` accepts (comments dropped, aliases normalised). */
+/** The profile's text as `v2ray -test -config` accepts it: Porthole-only fields cut out, comments and layout kept. */
 export interface ExportedProfile {
   fileName: string;
   text: string;

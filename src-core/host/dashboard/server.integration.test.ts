@@ -31,7 +31,7 @@ function fakeService(): EngineService {
     getStatus: async () => status,
     startEngine: unsupported, stopEngine: unsupported, getSnapshot: unsupported, getTrafficHistory: unsupported, listConnections: unsupported,
     closeConnection: async (id) => { calls.push(['closeConnection', id]); return true; },
-    listExposures: unsupported, addExposure: unsupported, updateExposure: unsupported, removeExposure: unsupported, setExposuresPaused: unsupported, getServerSetup: unsupported,
+    listExposures: unsupported, addExposure: unsupported, updateExposure: unsupported, removeExposure: unsupported, setExposuresPaused: unsupported, getServerSetup: unsupported, checkServerSetup: unsupported,
     closeAllConnections: unsupported, recentLogs: async () => [], getSettings: unsupported, setSettings: unsupported,
     onDidChangeSnapshot: (listener) => { snapshotListeners.add(listener); return () => { snapshotListeners.delete(listener); }; },
     onDidLog: (_listener: (lines: LogLine[]) => void) => () => {},

@@ -1,11 +1,12 @@
 /**
  * The headless web dashboard: the renderer's files, `POST /api/call` for the engine-service
- * contract and a WebSocket at `/api/events` for snapshots and log lines. Everything, page
+ * contract and a WebSocket at `/api/events` for snapshots and log lines. The files go out brotli or
+ * gzip compressed when the browser takes it (static-files.ts). Everything, page
  * included, needs the token printed at start; `/?token=…` trades it for an HttpOnly,
  * SameSite=Strict cookie and redirects to the clean URL. Loopback unless `allowRemote`.
  */
 import { existsSync } from 'node:fs';
-import { readFile, stat } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import { dirname, join, normalize, sep } from 'node:path';
@@ -18,6 +19,7 @@ import {
 } from '../api/index.js';
 import { contentTypeOf } from './content-types.js';
 import { readBodyWithin } from './request-body.js';
+import { StaticFiles } from './static-files.js';
 import { authorized, createToken, hostAllowed, isLoopbackHost, originAllowed, requestToken, tokenCookie, tokensMatch, type GateOptions } from './token-gate.js';
 import { tokenPage } from './token-page.js';
 
@@ -131,6 +133,7 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
   const sockets = new Set<Socket>();
   const clients = new Set<WebSocket>();
   const webSockets = new WebSocketServer({ noServer: true, maxPayload: 64 * 1024 });
+  const staticFiles = new StaticFiles();
 
   const onRequest = (request: IncomingMessage, response: ServerResponse): void => {
     void handle(request, response).catch(() => {
@@ -301,12 +304,11 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
       sendText(response, 404, 'Not found\n');
       return;
     }
-    const body = await readFile(file);
     const type = contentTypeOf(file) ?? 'application/octet-stream';
-    // Hashed assets never change; the page itself is always fetched again.
-    const cache = relative.startsWith(`assets${sep}`) ? 'private, max-age=31536000, immutable' : 'no-store';
-    response.writeHead(200, { 'Content-Type': type, 'Content-Length': body.length, 'Cache-Control': cache });
-    response.end(request.method === 'HEAD' ? undefined : body);
+    // Hashed assets never change; the page itself is checked again on every load (its ETag makes
+    // that a 304), so a new build shows at once. "private": it is behind the token.
+    const cache = relative.startsWith(`assets${sep}`) ? 'private, max-age=31536000, immutable' : 'private, no-cache';
+    await staticFiles.send(file, info, type, cache, request, response);
   }
 
   server.on('upgrade', (request: IncomingMessage, socket: Socket, head: Buffer) => {

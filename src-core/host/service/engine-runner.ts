@@ -21,6 +21,11 @@ export interface EngineRunnerOptions {
   logSinks?: InstanceOptions['logSinks'];
   /** A new engine is running (its counters start from zero). */
   onDidStart?: () => void;
+  /**
+   * The state changed (starting, running, stopping, stopped, failed). The service publishes a
+   * snapshot then, so no one reads the old state until the next sampling second.
+   */
+  onDidChangeStatus?: () => void;
 }
 
 function stoppedStatus(profile: string | null): EngineStatus {
@@ -107,5 +112,6 @@ export class EngineRunner {
 
   private setStatus(status: Omit<EngineStatus, 'since'>): void {
     this.state = { ...status, since: Date.now() };
+    this.options.onDidChangeStatus?.();
   }
 }

@@ -7,7 +7,7 @@
  */
 import type {
   ConnectionRow, EngineEvent, EngineService, EngineSnapshot, EngineStatus, ExportedProfile, ExposureInput, ExposurePatch,
-  ExposureStatus, LogLine, LogQuery, Profile, ProfileSummary, ServerSetup, ServerSetupOptions, Settings, TagTraffic, TrafficHistory, TrafficWindow,
+  ExposureStatus, LogLine, LogQuery, Profile, ProfileSummary, ServerCheck, ServerSetup, ServerSetupOptions, Settings, TagTraffic, TrafficHistory, TrafficWindow,
   ValidationResult,
 } from '../api/index.js';
 import { ServiceError } from '../api/index.js';
@@ -20,11 +20,12 @@ import { ExposureProbe } from './exposure-probe.js';
 import { exposureStatuses } from './exposure-status.js';
 import { configForExposures, hasLocalPortal, lanAddresses, localPortalAddress, localPortalInfo, type LocalPortalAddress } from './local-portal.js';
 import { LogFeed } from './log-feed.js';
-import { exportedProfile, ProfileCatalog, validateProfileText } from './profile-catalog.js';
+import { ProfileCatalog, validateProfileText } from './profile-catalog.js';
+import { checkServer } from './server-check.js';
 import { serverSetup } from './server-setup.js';
 import { ServiceStateFile } from './service-state.js';
 import type { ServiceState } from './settings-store.js';
-import { SnapshotFeed } from './snapshot-feed.js';
+import { SnapshotFeed, type SnapshotSource } from './snapshot-feed.js';
 
 export interface LocalEngineServiceOptions {
   /** Where stored profiles live, one `<name>.json` each (created on first save). */
@@ -65,7 +66,12 @@ export class LocalEngineService implements EngineService {
     this.runner = new EngineRunner({
       logs: this.logs,
       ...(options.logSinks ? { logSinks: options.logSinks } : {}),
-      onDidStart: () => this.snapshots.sampler.resetEngine(),
+      onDidStart: () => this.snapshots.sampler.resetEngine(Date.now(), this.state.activeProfile),
+      // A state change goes out at once: the last snapshot must not say "stopped" while the
+      // engine starts or already runs (a dashboard connecting then reads that one).
+      onDidChangeStatus: () => {
+        if (this.timer !== undefined && !this.closed) this.restate();
+      },
     });
   }
 
@@ -125,7 +131,7 @@ export class LocalEngineService implements EngineService {
   }
 
   async exportProfile(name: string): Promise<ExportedProfile> {
-    return exportedProfile(name, await this.profiles.loadConfig(name));
+    return this.profiles.export(name);
   }
 
   activateProfile(name: string): Promise<EngineStatus> {
@@ -232,6 +238,10 @@ export class LocalEngineService implements EngineService {
 
   async getServerSetup(profile: string, options?: ServerSetupOptions): Promise<ServerSetup> {
     return serverSetup(profile, await this.profiles.loadConfig(profile), this.state.exposures, options);
+  }
+
+  async checkServerSetup(profile: string, options?: ServerSetupOptions): Promise<ServerCheck> {
+    return checkServer(await this.getServerSetup(profile, options), this.state.exposures, { running: this.runner.instance });
   }
 
   // ---- logs and settings
@@ -344,14 +354,23 @@ export class LocalEngineService implements EngineService {
   private tick(): EngineSnapshot {
     const now = Date.now();
     this.probe.tick(probeTargets(this.state.exposures, this.state.exposuresPaused), now);
+    return this.snapshots.publish(this.snapshotSource(), now);
+  }
+
+  /** The engine's state changed: the snapshot says so now, without waiting for the next second. */
+  private restate(): void {
+    this.snapshots.restate(this.snapshotSource());
+  }
+
+  private snapshotSource(): SnapshotSource {
     const instance = this.runner.instance;
-    return this.snapshots.publish({
+    return {
       status: this.runner.status(),
       instance,
       exposuresPaused: this.state.exposuresPaused,
       exposures: (tags) => this.exposureStatuses(instance, tags),
       localPortal: this.localPortal(instance),
-    }, now);
+    };
   }
 
   /** The built-in portal's reach: what the running one uses, else what the next start would. */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { LOG_BATCH_MAX, LogFeed } from './log-feed.js';
+import { LOG_BATCH_MAX, LOG_HISTORY, LogFeed } from './log-feed.js';
 
 describe('LogFeed', () => {
   it('hands lines over in batches, never one event per line', () => {
@@ -35,5 +35,14 @@ describe('LogFeed', () => {
       info: [['access', 'info', 'from 1.2.3.4:5 accepted tcp:example.com:80 [in -> out]', 7], ['error', 'warning', 'link lost', null]],
       limited: ['noise'],
     });
+  });
+
+  it('keeps the newest LOG_HISTORY lines, each one whole however long', () => {
+    const feed = new LogFeed(60_000);
+    const long = `${'a'.repeat(8000)} the end`;
+    for (let index = 0; index < LOG_HISTORY + 10; index += 1) feed.note('info', index === LOG_HISTORY ? long : `line ${index}`);
+    const kept = feed.recent(undefined, 10_000);
+    expect({ size: kept.length, first: kept[0]?.message, long: kept.find((line) => line.message.endsWith('the end'))?.message.length })
+      .toEqual({ size: LOG_HISTORY, first: 'line 10', long: long.length });
   });
 });

@@ -9,7 +9,8 @@ import { Ring } from './ring.js';
 
 const LEVEL_RANK: Record<LogLevel, number> = { debug: 0, info: 1, warning: 2, error: 3 };
 
-export const LOG_HISTORY = 2000;
+/** Lines kept for `recentLogs`: the Logs page holds as many, finds in them and downloads them. */
+export const LOG_HISTORY = 5000;
 /** A batch never holds more than this; a flood keeps only its newest lines (the ring has the rest). */
 export const LOG_BATCH_MAX = 500;
 

@@ -7,7 +7,7 @@ import { basename } from 'node:path';
 import type { ErrorEnvelope, ExportedProfile, Profile, ProfileSummary, ValidationResult } from '../api/index.js';
 import { ServiceError, toErrorEnvelope } from '../api/index.js';
 import { formatErrorLine } from '../../engine/common/errors.js';
-import { exportV2RayConfig, loadConfig, warningsOf, type ConfigSource, type PortholeConfig } from '../../engine/config/index.js';
+import { exportV2RayConfig, exportV2RayText, loadConfig, validateConfig, type ConfigSource, type PortholeConfig } from '../../engine/config/index.js';
 import { checkProfileName, ProfileStore } from './profile-store.js';
 
 interface CommandLineProfile {
@@ -37,20 +37,24 @@ export function configErrorEnvelope(error: unknown): ErrorEnvelope {
   return envelope.code === 'PH_INTERNAL' ? { code: 'PH_CONFIG_VALUE', message: formatErrorLine(error) } : envelope;
 }
 
-/** Checks a text as `porthole test` does. */
+/** Checks a text as `porthole test` does, but reports every error (in place order), not only the first. */
 export function validateProfileText(text: string): ValidationResult {
+  let envelopes: ErrorEnvelope[];
   try {
-    const config = loadConfig([{ name: 'profile.json', text }]);
-    return { ok: true, warnings: warningsOf(config).map(toErrorEnvelope), roles: rolesOf(config) };
+    const { errors, warnings, config } = validateConfig([{ name: 'profile.json', text }]);
+    if (config) return { ok: true, warnings: warnings.map(toErrorEnvelope), roles: rolesOf(config) };
+    envelopes = errors.map(configErrorEnvelope);
   } catch (error) {
-    return { ok: false, error: configErrorEnvelope(error) };
+    envelopes = [configErrorEnvelope(error)];
   }
+  return { ok: false, error: envelopes[0] ?? { code: 'PH_CONFIG_VALUE', message: 'the config does not load' }, errors: envelopes };
 }
 
-/** A loaded profile as V2Ray JSON, named `<profile>.v2ray.json`. */
-export function exportedProfile(name: string, config: PortholeConfig): ExportedProfile {
+/** A profile's text as V2Ray runs it, named `<profile>.v2ray.json`: Porthole-only fields cut out, comments kept. */
+export function exportedProfile(name: string, text: string): ExportedProfile {
   const fileName = `${name.replace(/\.json$/i, '').replace(/\s+/g, '-')}.v2ray.json`;
-  return { fileName, text: `${JSON.stringify(exportV2RayConfig(config), null, 2)}\n` };
+  const exported = exportV2RayText({ name: `${name}.json`, text });
+  return { fileName, text: exported.endsWith('\n') ? exported : `${exported}\n` };
 }
 
 export class ProfileCatalog {
@@ -105,6 +109,12 @@ export class ProfileCatalog {
     if (this.commandLine?.name === name) throw new ServiceError('PH_PROFILE_READ_ONLY', `"${name}" comes from the command line and cannot be removed`);
     if (running) throw new ServiceError('PH_PROFILE_READ_ONLY', `"${name}" is running: stop the engine first`);
     if (!(await this.store.remove(name))) throw notFound(name);
+  }
+
+  /** The profile's text for V2Ray (see `exportedProfile`); rejects as `loadConfig` does when it does not load. */
+  async export(name: string): Promise<ExportedProfile> {
+    await this.loadConfig(name);
+    return exportedProfile(name, (await this.get(name)).text);
   }
 
   /** The profile's config; rejects with its config error or `PH_PROFILE_NOT_FOUND`. */

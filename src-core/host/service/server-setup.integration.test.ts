@@ -2,7 +2,8 @@
  * Server setup's files, run for real: the V2Ray portal config it shows (run by `v2ray`), the
  * nginx or Caddy config in front of it, and the bridge profile it makes (run by Porthole) link up
  * and carry an exposure's traffic, for TLS and for WebSocket + TLS behind each proxy. Proof that
- * path, serverName, port and TLS agree on all sides. The one edit a test makes: the bridge trusts
+ * path, serverName, port and TLS agree on all sides, for a VMess bridge and a VLESS one (the portal
+ * then gets a VLESS inbound). The one edit a test makes: the bridge trusts
  * the throwaway certificate (a real server's Let's Encrypt certificate needs no such line).
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
@@ -11,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Exposure, ServerSetup, ServerSetupOptions } from '../api/index.js';
-import { loadConfig } from '../../engine/config/index.js';
+import { exportV2RayConfig, loadConfig } from '../../engine/config/index.js';
 import { createCertificateFolder, openSslAvailable, type CertificateFolder, type TestCertificate } from '../../engine/transport/internet/testdata/certs.js';
 import { freePorts, waitForPort, waitUntil } from '../../../test/support/ports.js';
 import { bridgeConfig, startPeer, type RunningPeer } from '../../../test/support/reverse-pair.js';
@@ -63,9 +64,15 @@ describe.skipIf(!v2rayAvailable() || !openSslAvailable())('Server setup\'s files
     certs?.remove();
   });
 
-  /** The setup for a bridge profile dialling 127.0.0.1 whose freedom outbound reaches `site`, with one exposure on `publicPort`. */
-  function setupFor(options: ServerSetupOptions, publicPort: number): ServerSetup {
-    const profile = bridgeConfig({ publicPort: 1, linkPort: 1024, upstreamPort: site.port });
+  /** The setup for a bridge profile (VMess, or VLESS) dialling 127.0.0.1 whose freedom outbound reaches `site`, with one exposure on `publicPort`. */
+  function setupFor(options: ServerSetupOptions, publicPort: number, protocol: 'vmess' | 'vless' = 'vmess'): ServerSetup {
+    const exported = exportV2RayConfig(bridgeConfig({ publicPort: 1, linkPort: 1024, upstreamPort: site.port })) as { outbounds: Array<Record<string, unknown> & { protocol: string; settings: { vnext: Array<{ users: Array<Record<string, unknown>> }> } }> };
+    for (const outbound of exported.outbounds) {
+      if (outbound.protocol !== 'vmess' || protocol === 'vmess') continue;
+      outbound.protocol = 'vless';
+      for (const server of outbound.settings.vnext) server.users = server.users.map((user) => ({ id: user.id, encryption: 'none' }));
+    }
+    const profile = loadConfig([{ name: 'home.json', text: JSON.stringify(exported) }]);
     const exposure: Exposure = { id: 'e-00000001', name: 'Site', localHost: '127.0.0.1', localPort: site.port, publicPort, enabled: true, createdAt: 0 };
     return serverSetup('home', profile, [exposure], { serverName: 'vps.example.com', certificateFile: cert.certFile, keyFile: cert.keyFile, ...options });
   }
@@ -94,9 +101,21 @@ describe.skipIf(!v2rayAvailable() || !openSslAvailable())('Server setup\'s files
     await linkUp(setup, publicPort);
   });
 
-  it.skipIf(!available(NGINX, ['-v']))('WebSocket + TLS behind nginx', async () => {
+  it('VLESS over TLS: a VLESS inbound in v2ray, the Porthole bridge\'s VLESS outbound links to it', async () => {
+    const [port = 0, publicPort = 0] = await freePorts(2);
+    const setup = setupFor({ transport: 'tls', port }, publicPort, 'vless');
+    expect((JSON.parse(setup.v2ray.text) as { inbounds: Array<{ protocol: string }> }).inbounds[0]?.protocol).toBe('vless');
+    await linkUp(setup, publicPort);
+  });
+
+  it('VLESS over WebSocket, plain', async () => {
+    const [port = 0, publicPort = 0] = await freePorts(2);
+    await linkUp(setupFor({ transport: 'ws', path: '/ph-vless', port }, publicPort, 'vless'), publicPort);
+  });
+
+  it.skipIf(!available(NGINX, ['-v'])).each(['vmess', 'vless'] as const)('WebSocket + TLS behind nginx (%s)', async (protocol) => {
     const [port = 0, portalPort = 0, publicPort = 0] = await freePorts(3);
-    const setup = setupFor({ transport: 'ws-tls', path: '/ph-7f3a', port, portalPort }, publicPort);
+    const setup = setupFor({ transport: 'ws-tls', path: '/ph-7f3a', port, portalPort }, publicPort, protocol);
     const nginx = setup.proxies?.nginx;
     if (!nginx) throw new Error('no nginx config');
     const folder = mkdtempSync(join(tmpdir(), 'porthole-nginx-'));
@@ -112,9 +131,9 @@ describe.skipIf(!v2rayAvailable() || !openSslAvailable())('Server setup\'s files
     await linkUp(setup, publicPort);
   });
 
-  it.skipIf(!available('caddy', ['version']))('WebSocket + TLS behind Caddy', async () => {
+  it.skipIf(!available('caddy', ['version'])).each(['vmess', 'vless'] as const)('WebSocket + TLS behind Caddy (%s)', async (protocol) => {
     const [port = 0, portalPort = 0, publicPort = 0] = await freePorts(3);
-    const setup = setupFor({ transport: 'ws-tls', path: '/ph-7f3a', port, portalPort }, publicPort);
+    const setup = setupFor({ transport: 'ws-tls', path: '/ph-7f3a', port, portalPort }, publicPort, protocol);
     const caddy = setup.proxies?.caddy;
     if (!caddy) throw new Error('no Caddyfile');
     const folder = mkdtempSync(join(tmpdir(), 'porthole-caddy-'));

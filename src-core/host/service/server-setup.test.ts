@@ -8,6 +8,7 @@ import { exportV2RayConfig, loadConfig } from '../../engine/config/index.js';
 import { createCertificateFolder, openSslAvailable, type CertificateFolder, type TestCertificate } from '../../engine/transport/internet/testdata/certs.js';
 import { bridgeConfig } from '../../../test/support/reverse-pair.js';
 import { v2rayAvailable, v2rayTest } from '../../../test/support/v2ray.js';
+import { ExposureAgent } from '../../engine/app/exposures/exposure-agent.js';
 import { serverSetup } from './server-setup.js';
 
 const exposure = (fields: Partial<Exposure>): Exposure => ({ id: 'e-00000001', name: 'Web', localHost: '127.0.0.1', localPort: 80, publicPort: null, enabled: true, createdAt: 0, ...fields });
@@ -108,7 +109,10 @@ describe('serverSetup transports', () => {
     expect(stream?.ws?.headers).toEqual({ Host: 'tunnel.example.com' });
     expect(setup.proxies?.nginx.text).toContain('location = /ph-7f3a {\n        proxy_pass http://127.0.0.1:10000;');
     expect(setup.proxies?.nginx.text).toContain('server_name tunnel.example.com;');
-    expect(setup.proxies?.caddy.text).toContain('tunnel.example.com {\n\thandle /ph-7f3a {\n\t\treverse_proxy 127.0.0.1:10000');
+    expect(setup.proxies?.caddy.text).toContain('tunnel.example.com {\n\thandle /ph-7f3a {\n');
+    // Caddy passes Host on by default; the line says so, and the comment says what the bridge must send.
+    expect(setup.proxies?.caddy.text).toContain('\t\treverse_proxy 127.0.0.1:10000 {\n\t\t\theader_up Host {host}\n\t\t}');
+    expect(setup.proxies?.caddy.text).toContain('must send Host: tunnel.example.com');
   });
 
   it('reads serverName and path from a profile that already uses WebSocket + TLS, and keeps what it trusts', () => {
@@ -221,5 +225,104 @@ describe.skipIf(!toolAvailable('caddy', ['version']))('caddy accepts the Caddyfi
       rmSync(folder, { recursive: true, force: true });
       certs?.remove();
     }
+  });
+});
+
+// ---- VLESS bridges (issue 3/7 leftover)
+
+/** The remote bridge with its link outbound made VLESS (same user id, `encryption: none`). */
+function vlessBridge(stream?: Record<string, unknown>) {
+  const exported = exportV2RayConfig(remoteBridge(stream)) as { outbounds: Array<Record<string, unknown> & { protocol: string; settings: { vnext: Array<{ users: Array<Record<string, unknown>> }> } }> };
+  for (const outbound of exported.outbounds) {
+    if (outbound.protocol !== 'vmess') continue;
+    outbound.protocol = 'vless';
+    for (const server of outbound.settings.vnext) server.users = server.users.map((user) => ({ id: user.id, encryption: 'none' }));
+  }
+  return loadConfig([{ name: 'bridge.json', text: JSON.stringify(exported) }]);
+}
+
+describe('serverSetup for a VLESS bridge', () => {
+  it.each(['tcp', 'tls', 'ws', 'ws-tls'] as const)('%s: a VLESS inbound with decryption none and the user, on the same transport', (transport) => {
+    const setup = serverSetup('vps', vlessBridge(), [exposure({})], { transport, path: '/ph-7f3a' });
+    const inbound = interconn(setup.v2ray.text) as InboundJson & { protocol: string; settings: unknown };
+    expect({ protocol: setup.protocol, inbound: inbound.protocol, settings: inbound.settings })
+      .toEqual({ protocol: 'vless', inbound: 'vless', settings: { clients: [{ id: '27848739-7e62-4138-9fd3-098a63964b6b' }], decryption: 'none' } });
+    expect(setup.v2ray.text).not.toContain('alterId');
+    expect(setup.porthole.text).toContain('(Porthole headless; bridges may ask for public ports 20000-20099). The bridge dials vps.example.com:');
+    expect(setup.porthole.text).toContain(': VLESS over');
+    // The bridge profile keeps its VLESS outbound, now on the picked transport.
+    const bridge = loadConfig([{ name: 'bridge.json', text: setup.bridge.text }]);
+    const link = bridge.outbounds.find((outbound) => outbound.protocol === 'vless');
+    expect({ protocol: link?.protocol, network: link?.streamSettings?.network ?? 'tcp', tls: link?.streamSettings?.security ?? 'none' })
+      .toEqual({ protocol: 'vless', network: transport.startsWith('ws') ? 'websocket' : 'tcp', tls: transport.endsWith('tls') ? 'tls' : 'none' });
+  });
+});
+
+// ---- ports: the configs open the public port the app shows for each exposure
+
+describe('public ports', () => {
+  const exposures = [
+    exposure({ id: 'e-00000001', name: 'Web', localPort: 80 }),
+    exposure({ id: 'e-00000002', name: 'App', localPort: 3000 }),
+    exposure({ id: 'e-00000003', name: 'SSH', localPort: 22, publicPort: 2222 }),
+    exposure({ id: 'e-00000004', name: 'TLS site', localHost: '192.168.1.20', localPort: 443 }),
+    exposure({ id: 'e-00000005', name: 'Off', localPort: 5432, enabled: false }),
+  ];
+
+  it('are the ones the exposure agent shows for a V2Ray portal, exposure by exposure', () => {
+    const setup = serverSetup('vps', remoteBridge(), exposures);
+    const agent = new ExposureAgent({ log: { debug() {}, info() {}, warning() {}, error() {} } as never, serverHost: () => 'vps.example.com' });
+    agent.setExposures(exposures);
+    agent.linkWithoutOffer();
+    const shown = exposures.filter((item) => item.enabled).map((item) => ({ id: item.id, address: agent.status(item.id).publicAddress }));
+    const inbounds = (JSON.parse(setup.v2ray.text) as { inbounds: Array<{ protocol: string; port: number }> }).inbounds.filter((inbound) => inbound.protocol === 'dokodemo-door');
+    expect(setup.publicPorts.map((port) => ({ id: port.exposureId, address: `vps.example.com:${port.port}` }))).toEqual(shown);
+    expect(inbounds.map((inbound) => inbound.port)).toEqual(setup.publicPorts.map((port) => port.port));
+    expect(setup.publicPorts.map((port) => port.port)).toEqual([8080, 3000, 2222, 8443]);
+  });
+
+  it('the firewall steps open the link port and exactly those, for ufw and firewalld', () => {
+    const setup = serverSetup('vps', remoteBridge(), exposures, { transport: 'ws-tls', path: '/ph' });
+    expect(setup.install.ports).toEqual([443, 8080, 3000, 2222, 8443]);
+    const command = (id: string) => setup.install.steps.find((step) => step.id === id)?.command;
+    expect(command('firewall-ufw')).toBe('sudo ufw allow 443/tcp && sudo ufw allow 8080/tcp && sudo ufw allow 3000/tcp && sudo ufw allow 2222/tcp && sudo ufw allow 8443/tcp');
+    expect(command('firewall-firewalld')).toBe('sudo firewall-cmd --permanent --add-port=443/tcp --add-port=8080/tcp --add-port=3000/tcp --add-port=2222/tcp --add-port=8443/tcp && sudo firewall-cmd --reload');
+    expect(setup.install.steps.map((step) => [step.id, step.command])).toEqual([
+      ['install', 'sudo apt install v2ray'],
+      ['config', 'sudo cp v2ray-portal.json /etc/v2ray/config.json'],
+      ['test', 'v2ray -test -config /etc/v2ray/config.json'],
+      ['service', 'sudo systemctl enable --now v2ray && sudo systemctl restart v2ray'],
+      ['firewall-ufw', command('firewall-ufw')],
+      ['firewall-firewalld', command('firewall-firewalld')],
+    ]);
+    expect(setup.install.steps.find((step) => step.id === 'firewall-ufw')?.note).toBe('TCP 443, 8080, 3000, 2222, 8443: the link (nginx or Caddy), then each exposure’s public port.');
+    expect(setup.install.steps[0]?.alternative?.command).toBe('sudo bash -c "$(curl -fsSL https://raw.githubusercontent.com/v2fly/fhs-install-v2ray/master/install-release.sh)" @ --version v4.45.2');
+    expect(setup.install.steps.find((step) => step.id === 'service')?.file?.text).toContain('ExecStart=/usr/bin/v2ray -config /etc/v2ray/config.json');
+  });
+
+  it('without exposures only the link port is opened (the portal\'s own port when there is no proxy)', () => {
+    const alone = serverSetup('vps', remoteBridge(), []).install;
+    expect({ ports: alone.ports, note: alone.steps.find((step) => step.id === 'firewall-ufw')?.note }).toEqual({ ports: [1024], note: 'TCP 1024: the link; no exposures yet.' });
+    // Behind Caddy on another port than 443, its certificate needs 80 or 443 as well: said, not opened unasked.
+    const proxied = serverSetup('vps', remoteBridge(), [], { transport: 'ws-tls', port: 8443 }).install;
+    expect(proxied.steps.find((step) => step.id === 'firewall-ufw')?.note).toBe('TCP 8443: the link (nginx or Caddy); no exposures yet. Caddy getting its own certificate also needs 80 or 443.');
+  });
+});
+
+describe.skipIf(!v2rayAvailable() || !openSslAvailable())('v2ray -test accepts the VLESS portal config of each transport', () => {
+  let certs: CertificateFolder;
+  let cert: TestCertificate;
+  beforeAll(() => {
+    certs = createCertificateFolder();
+    cert = certs.make('server', 'vps.example.com');
+  });
+  afterAll(() => certs?.remove());
+
+  it.each(['tcp', 'tls', 'ws', 'ws-tls'] as const)('%s', (transport) => {
+    const setup = serverSetup('vps', vlessBridge(), [exposure({})], { transport, certificateFile: cert.certFile, keyFile: cert.keyFile });
+    const result = v2rayTest(setup.v2ray.text);
+    expect(result.output).toContain('Configuration OK');
+    expect(result.status).toBe(0);
+    expect(loadConfig([{ name: setup.porthole.fileName, text: setup.porthole.text }]).inbounds[0]?.protocol).toBe('vless');
   });
 });

@@ -4,13 +4,15 @@
  * inbound, since V2Ray cannot open ports on request) or Porthole headless (the same, plus a port
  * range so one-click exposures need no further edits). Pure: config in, texts out.
  *
- * The link may go over plain TCP, TLS, WebSocket, or WebSocket + TLS with TLS ended by nginx or
- * Caddy in front of the portal (the usual deployment): the user picks one, and the portal config,
- * the proxy configs and the bridge profile returned all say the same path, serverName and TLS.
+ * The link is VMess or VLESS, as the bridge's outbound is, and goes over plain TCP, TLS, WebSocket,
+ * or WebSocket + TLS with TLS ended by nginx or Caddy in front of the portal (the usual
+ * deployment): the user picks one, and the portal config, the proxy configs and the bridge profile
+ * returned all say the same path, serverName and TLS. The install steps open exactly the ports the
+ * configs use.
  */
-import type { Exposure, ServerSetup, ServerSetupOptions, SetupFile, SetupTransport } from '../api/index.js';
+import type { Exposure, ServerSetup, ServerSetupOptions, SetupFile, SetupInstall, SetupPublicPort, SetupTransport } from '../api/index.js';
 import { ServiceError } from '../api/index.js';
-import { bridgeUplink } from '../../engine/app/reverse/uplink.js';
+import { bridgeUplink, isServerUplink } from '../../engine/app/reverse/uplink.js';
 import { defaultPublicPort } from '../../engine/app/exposures/exposure-agent.js';
 import { exportV2RayConfig, type PortholeConfig } from '../../engine/config/index.js';
 import type { StreamSettings } from '../../engine/config/types.js';
@@ -126,6 +128,7 @@ function nginxSite(profile: string, serverName: string, port: number, path: stri
     '        proxy_http_version 1.1;',
     '        proxy_set_header Upgrade $http_upgrade;',
     '        proxy_set_header Connection "upgrade";',
+    '        # nginx picks this server by SNI and Host: a bridge dialling by IP address must send Host: the name above.',
     '        proxy_set_header Host $host;',
     '        # Bridge links stay open for days: do not cut them after 60 s of quiet.',
     '        proxy_read_timeout 1d;',
@@ -149,7 +152,11 @@ function caddySite(profile: string, serverName: string, port: number, path: stri
     `${serverName}${port === 443 ? '' : `:${port}`} {`,
     ...(files ? [`\ttls ${files.certificateFile} ${files.keyFile}`] : []),
     `\thandle ${path} {`,
-    `\t\treverse_proxy 127.0.0.1:${portalPort}`,
+    '\t\t# Caddy picks the site by SNI and the Host header: a bridge dialling the server by IP address',
+    `\t\t# must send Host: ${serverName} (the bridge profile of Server setup does). It is passed on as is.`,
+    `\t\treverse_proxy 127.0.0.1:${portalPort} {`,
+    '\t\t\theader_up Host {host}',
+    '\t\t}',
     '\t}',
     '\thandle {',
     '\t\trespond 404',
@@ -164,12 +171,17 @@ export function serverSetup(profile: string, config: PortholeConfig, exposures: 
   const bridge = config.reverse.bridges[0];
   if (!bridge) throw new ServiceError('PH_SETUP_NO_BRIDGE', `profile "${profile}" has no bridge (reverse.bridges): Server setup matches a bridge to its portal`);
   const uplink = bridgeUplink(config, bridge);
-  if (uplink?.kind !== 'vmess') {
-    throw new ServiceError('PH_SETUP_NO_BRIDGE', `bridge "${bridge.tag}" of profile "${profile}" does not link through a VMess outbound, so there is no server to set up`);
+  if (!isServerUplink(uplink)) {
+    throw new ServiceError('PH_SETUP_NO_BRIDGE', `bridge "${bridge.tag}" of profile "${profile}" does not link through a VMess or VLESS outbound, so there is no server to set up`);
   }
   const { server } = uplink;
+  const protocolName = uplink.kind === 'vless' ? 'VLESS' : 'VMess';
   const user = server.users[0];
-  if (!user) throw new ServiceError('PH_SETUP_NO_BRIDGE', `the VMess outbound "${uplink.tag}" has no user`);
+  if (!user) throw new ServiceError('PH_SETUP_NO_BRIDGE', `the ${protocolName} outbound "${uplink.tag}" has no user`);
+  // VLESS 4.34 has no encryption and the inbound must say so; VMess users must agree on alterId.
+  const linkSettings = uplink.kind === 'vless'
+    ? { clients: [{ id: user.id }], decryption: 'none' }
+    : { clients: [{ id: user.id, alterId: uplink.server.users[0]?.alterId ?? 0 }] };
 
   // What the user picked, each choice defaulting to what the profile says now.
   const stream = uplink.outbound.streamSettings;
@@ -192,7 +204,7 @@ export function serverSetup(profile: string, config: PortholeConfig, exposures: 
   const published = exposures.filter((exposure) => exposure.enabled).map((exposure) => ({
     exposure,
     tag: inboundTagFor(exposure, taken),
-    publicPort: exposure.publicPort ?? defaultPublicPort(exposure.localPort),
+    publicPort: v2rayPublicPort(exposure),
   }));
   // Public ports stay public even when the link inbound hides behind nginx/Caddy on loopback.
   const publicListen = isLoopback(server.address) ? { listen: '127.0.0.1' } : {};
@@ -205,8 +217,8 @@ export function serverSetup(profile: string, config: PortholeConfig, exposures: 
         tag: INTERCONN_TAG,
         ...listen,
         port: portalPort,
-        protocol: 'vmess',
-        settings: { clients: [{ id: user.id, alterId: user.alterId }] },
+        protocol: uplink.kind,
+        settings: linkSettings,
         ...(linkStream ? { streamSettings: linkStream } : {}),
       },
       ...published.map(({ exposure, tag, publicPort }) => ({
@@ -237,7 +249,8 @@ export function serverSetup(profile: string, config: PortholeConfig, exposures: 
   }
   const bridgeText = `${JSON.stringify(exported, null, 2)}\n`;
 
-  const via = { tcp: 'VMess over TCP', tls: `VMess over TLS for ${serverName}`, ws: `VMess over WebSocket at ${path}`, 'ws-tls': `VMess over WebSocket at ${path}, TLS ended by nginx or Caddy for ${serverName}` }[kind];
+  const over = { tcp: 'over TCP', tls: `over TLS for ${serverName}`, ws: `over WebSocket at ${path}`, 'ws-tls': `over WebSocket at ${path}, TLS ended by nginx or Caddy for ${serverName}` }[kind];
+  const via = `${protocolName} ${over}`;
   const portholeExtension = { exposures: { ports: SETUP_EXPOSURE_RANGE, ...(publicListen.listen ? { listen: publicListen.listen } : {}) } };
   const header = (what: string) => `// Portal for profile "${profile}" (${what}). The bridge dials ${server.address}:${port}: ${via}.\n`;
   return {
@@ -268,5 +281,81 @@ export function serverSetup(profile: string, config: PortholeConfig, exposures: 
       caddy: caddySite(profile, serverName, port, path, portalPort, ownCertificate ? { certificateFile, keyFile } : null),
     } : null,
     exposures: published.map(({ exposure, publicPort }) => `${server.address}:${publicPort} → ${exposure.localHost}:${exposure.localPort} (${exposure.name})`),
+    protocol: uplink.kind,
+    publicPorts: published.map(({ exposure, publicPort }): SetupPublicPort => ({ exposureId: exposure.id, name: exposure.name, port: publicPort, local: `${exposure.localHost}:${exposure.localPort}` })),
+    install: installSteps({ linkPort: port, exposurePorts: published.map(({ publicPort }) => publicPort), tlsKey: kind === 'tls' ? keyFile : null, behindProxy }),
+  };
+}
+
+/**
+ * The public port a V2Ray portal's dokodemo-door gets for `exposure`: the one the app shows for it
+ * (the exposure agent's `setup-needed` address follows the same rule).
+ */
+export function v2rayPublicPort(exposure: Pick<Exposure, 'publicPort' | 'localPort'>): number {
+  return exposure.publicPort ?? defaultPublicPort(exposure.localPort);
+}
+
+/** Where Debian's and Ubuntu's `v2ray` package reads its config, and what its unit runs. */
+export const V2RAY_CONFIG_PATH = '/etc/v2ray/config.json';
+const V2RAY_BINARY = '/usr/bin/v2ray';
+const V2FLY_SCRIPT = 'https://raw.githubusercontent.com/v2fly/fhs-install-v2ray/master/install-release.sh';
+
+/** A unit for a V2Ray installed by hand (the package and the v2fly script bring their own). */
+function v2rayUnit(): SetupFile {
+  const text = [
+    '[Unit]',
+    'Description=V2Ray portal for Porthole bridges',
+    'After=network-online.target',
+    'Wants=network-online.target',
+    '',
+    '[Service]',
+    'User=nobody',
+    '# Public ports below 1024 (e.g. 443) need this; nothing else does.',
+    'CapabilityBoundingSet=CAP_NET_BIND_SERVICE',
+    'AmbientCapabilities=CAP_NET_BIND_SERVICE',
+    'NoNewPrivileges=true',
+    `ExecStart=${V2RAY_BINARY} -config ${V2RAY_CONFIG_PATH}`,
+    'Restart=on-failure',
+    '',
+    '[Install]',
+    'WantedBy=multi-user.target',
+    '',
+  ].join('\n');
+  return { fileName: 'v2ray.service', text, command: 'sudo cp v2ray.service /etc/systemd/system/ && sudo systemctl daemon-reload' };
+}
+
+/** Install, config, test, service and firewall, for exactly the ports the configs use. */
+export function installSteps(input: { linkPort: number; exposurePorts: readonly number[]; tlsKey: string | null; behindProxy: boolean }): SetupInstall {
+  const ports = [...new Set([input.linkPort, ...input.exposurePorts])];
+  const ufw = ports.map((port) => `sudo ufw allow ${port}/tcp`).join(' && ');
+  const firewalld = `sudo firewall-cmd --permanent ${ports.map((port) => `--add-port=${port}/tcp`).join(' ')} && sudo firewall-cmd --reload`;
+  const which = ports.length === 1 ? 'the port' : `the ${ports.length} ports`;
+  const linkSide = input.behindProxy ? 'the link (nginx or Caddy)' : 'the link';
+  const what = `TCP ${ports.join(', ')}: ${linkSide}${input.exposurePorts.length > 0 ? ', then each exposure’s public port' : '; no exposures yet'}.`;
+  // Caddy gets its certificate over port 80 or 443 (ACME), which the link alone may not open.
+  const acme = input.behindProxy && input.linkPort !== 443 ? ' Caddy getting its own certificate also needs 80 or 443.' : '';
+  return {
+    ports,
+    steps: [
+      {
+        id: 'install',
+        title: 'Install V2Ray',
+        command: 'sudo apt install v2ray',
+        note: 'Debian 11+ and Ubuntu 22.04+.',
+        // The script installs v5 unless told otherwise; v4's last release reads this config and takes `-test -config`.
+        alternative: { label: 'Elsewhere, the v2fly script, pinned to V2Ray 4 (it puts the config in /usr/local/etc/v2ray/config.json and the binary in /usr/local/bin):', command: `sudo bash -c "$(curl -fsSL ${V2FLY_SCRIPT})" @ --version v4.45.2` },
+      },
+      { id: 'config', title: 'Put the config in place', command: `sudo cp v2ray-portal.json ${V2RAY_CONFIG_PATH}` },
+      { id: 'test', title: 'Test the config', command: `v2ray -test -config ${V2RAY_CONFIG_PATH}`, note: 'It says “Configuration OK.”, or names what to fix.' },
+      {
+        id: 'service',
+        title: 'Run it as a service',
+        command: 'sudo systemctl enable --now v2ray && sudo systemctl restart v2ray',
+        note: `The package brings its unit; without one, add this file first.${input.tlsKey ? ` The service runs as nobody: it must be able to read ${input.tlsKey}.` : ''}`,
+        file: v2rayUnit(),
+      },
+      { id: 'firewall-ufw', title: `Open ${which} (ufw)`, command: ufw, note: `${what}${acme}` },
+      { id: 'firewall-firewalld', title: `Open ${which} (firewalld)`, command: firewalld },
+    ],
   };
 }

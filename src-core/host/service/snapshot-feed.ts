@@ -61,6 +61,38 @@ export class SnapshotFeed {
       exposuresPaused: source.exposuresPaused,
       ...(source.localPortal ? { localPortal: source.localPortal } : {}),
     };
+    return this.send(snapshot);
+  }
+
+  /**
+   * The engine's state changed between two sampling seconds: the last snapshot again with the new
+   * status and what depends on the engine (bridges, portals, exposures, its connections), pushed
+   * at once, so no one reads "stopped" while the engine starts or runs. Nothing is sampled: a
+   * sample a few milliseconds after the last would put a spike of a rate into the graphs.
+   */
+  restate(source: SnapshotSource, now = Date.now()): EngineSnapshot {
+    const last = this.last;
+    if (!last) return this.publish(source, now);
+    const { instance } = source;
+    const rows = instance ? last.connections : [];
+    const exposures = source.exposures(last.tags);
+    if (instance) nameExposures(rows, exposures, instance);
+    return this.send({
+      ...last,
+      seq: ++this.seq,
+      time: now,
+      status: source.status,
+      totals: instance ? last.totals : { ...last.totals, upRate: 0, downRate: 0, openConnections: 0 },
+      bridges: instance ? bridgeStates(instance, rows) : [],
+      portals: instance ? portalStates(instance) : [],
+      connections: rows,
+      exposures,
+      exposuresPaused: source.exposuresPaused,
+      ...(source.localPortal ? { localPortal: source.localPortal } : {}),
+    });
+  }
+
+  private send(snapshot: EngineSnapshot): EngineSnapshot {
     this.last = snapshot;
     for (const listener of this.listeners) {
       try {

@@ -116,12 +116,41 @@ describe('TrafficSampler', () => {
     });
   });
 
-  it('forgets connections and tags on a new engine run; the total graph keeps its history', () => {
+  it('forgets connections on a new engine run; the total graph keeps its history and marks the start', () => {
     const sampler = new TrafficSampler();
     sampler.sample(1000, [connection(1, { bytesDown: 100 })], noTunnels);
-    sampler.resetEngine();
+    sampler.resetEngine(1500, 'second');
     // A new engine numbers connections again: the same id must not look like a counter going back.
     const result = sampler.sample(2000, [connection(1, { bytesDown: 50 })], noTunnels);
-    expect({ down: result.totals.bytesDown, tags: result.tags.length, points: sampler.history('5m').total.points.length }).toEqual({ down: 150, tags: 2, points: 2 });
+    const history = sampler.history('5m');
+    expect({ down: result.totals.bytesDown, tags: result.tags.length, points: history.total.points.length, marks: history.marks })
+      .toEqual({ down: 150, tags: 2, points: 2, marks: [{ time: 1500, profile: 'second' }] });
+  });
+
+  it('hides the tags a new run does not use, and gives a tag back its history when it is used again', () => {
+    const sampler = new TrafficSampler();
+    sampler.sample(1000, [connection(1, { outboundTag: 'exposure:a', bytesDown: 4000 })], noTunnels);
+    sampler.resetEngine(1500, 'other');
+    const other = sampler.sample(2000, [connection(1, { outboundTag: 'direct', bytesDown: 10 })], noTunnels);
+    const hidden = sampler.history('5m').tags.map((series) => series.tag);
+    sampler.resetEngine(2500, null);
+    sampler.sample(3000, [connection(1, { outboundTag: 'exposure:a', bytesDown: 1000 })], noTunnels);
+    const back = sampler.history('5m').tags.find((series) => series.tag === 'exposure:a');
+    expect({
+      shown: other.tags.map((tag) => tag.tag),
+      hidden,
+      back: back?.points.map((point) => point.downRate),
+      marks: sampler.history('5m').marks?.map((mark) => mark.profile),
+    }).toEqual({ shown: ['external', 'direct'], hidden: ['external', 'direct'], back: [4000, 0, 1000], marks: ['other', null] });
+  });
+
+  it('forgets a hidden tag once it has been idle for the longest window', () => {
+    const sampler = new TrafficSampler();
+    sampler.sample(1000, [connection(1, { outboundTag: 'old' })], noTunnels);
+    sampler.resetEngine(1500, null);
+    sampler.sample(1000 + HOUR_STEP_MS * 360 + 1, [connection(1, { outboundTag: 'new' })], noTunnels);
+    sampler.resetEngine(1000 + HOUR_STEP_MS * 360 + 2, null);
+    sampler.sample(1000 + HOUR_STEP_MS * 360 + 3, [connection(1, { outboundTag: 'old' })], noTunnels);
+    expect(sampler.history('5m').tags.find((series) => series.tag === 'old')?.points.length).toBe(1);
   });
 });

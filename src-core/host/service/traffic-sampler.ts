@@ -5,9 +5,13 @@
  *
  * Rings: the total and each tag keep 300 points at 1 s (the Overview graph, and the Traffic page's
  * 1 min and 5 min windows) and 360 points at 10 s (the 1 h window).
+ *
+ * History outlives an engine run (a profile switch, a stop and start): each start is kept as a mark
+ * for the graphs, and a tag the new run does not use is hidden, not forgotten, until it has been
+ * idle for the longest window.
  */
 import type {
-  ConnectionRow, TagDirection, TagTraffic, TrafficHistory, TrafficPoint, TrafficSeries, TrafficTotals, TrafficWindow,
+  ConnectionRow, TagDirection, TagTraffic, TrafficHistory, TrafficMark, TrafficPoint, TrafficSeries, TrafficTotals, TrafficWindow,
 } from '../api/index.js';
 import type { ConnectionSnapshot } from '../../engine/features/stats.js';
 import type { ConnectionRole } from './connection-roles.js';
@@ -16,6 +20,10 @@ import { Ring } from './ring.js';
 export const SECOND_POINTS = 300;
 export const HOUR_STEP_MS = 10_000;
 export const HOUR_POINTS = 360;
+/** Engine starts remembered for the graphs (more than an hour's worth of switching). */
+export const MARKS = 64;
+/** A hidden tag idle this long has nothing left to show in any window. */
+const FORGET_TAG_AFTER_MS = HOUR_STEP_MS * HOUR_POINTS;
 
 const WINDOW_SECOND_POINTS: Record<Exclude<TrafficWindow, '1h'>, number> = { '1m': 60, '5m': 300 };
 
@@ -57,6 +65,10 @@ interface TagEntry {
   upRate: number;
   downRate: number;
   openConnections: number;
+  /** The engine run that last used this tag: tags of earlier runs are hidden but keep their rings. */
+  run: number;
+  /** When this tag last carried a connection (for forgetting it once hidden and idle). */
+  lastUsedAt: number;
   /** Bytes in the current sample, reset each tick. */
   sampleUp: number;
   sampleDown: number;
@@ -74,6 +86,8 @@ export class TrafficSampler {
   private readonly seen = new Map<number, { up: number; down: number }>();
   private readonly tags = new Map<string, TagEntry>();
   private readonly total = new SeriesRings();
+  private readonly marks = new Ring<TrafficMark>(MARKS);
+  private run = 0;
   private totals: TrafficTotals = { bytesUp: 0, bytesDown: 0, upRate: 0, downRate: 0, openConnections: 0 };
   private lastSampleAt: number | undefined;
 
@@ -109,6 +123,8 @@ export class TrafficSampler {
       const role: ConnectionRole = given === true ? 'tunnel' : given === false ? 'user' : given;
       const isOpen = connection.closedAt === undefined;
       for (const entry of [this.tagEntry(connection.inboundTag, 'inbound'), this.tagEntry(connection.outboundTag, 'outbound')]) {
+        entry.run = this.run;
+        entry.lastUsedAt = now;
         entry.sampleUp += deltaUp;
         entry.sampleDown += deltaDown;
         if (isOpen) entry.openConnections += 1;
@@ -136,6 +152,9 @@ export class TrafficSampler {
       rows.push(row);
     }
     for (const id of this.seen.keys()) if (!present.has(id)) this.seen.delete(id);
+    for (const [key, entry] of this.tags) {
+      if (entry.run !== this.run && now - entry.lastUsedAt > FORGET_TAG_AFTER_MS) this.tags.delete(key);
+    }
     for (const entry of this.tags.values()) {
       entry.bytesUp += entry.sampleUp;
       entry.bytesDown += entry.sampleDown;
@@ -154,35 +173,53 @@ export class TrafficSampler {
     return { rows, tags: this.tagList(), totals: { ...this.totals }, point };
   }
 
-  /** Forgets connections and tags (a new engine run); the total graph keeps its history. */
-  resetEngine(): void {
+  /**
+   * A new engine run started at `now` with `profile` (null: the built-in local portal): its
+   * connection ids start again, and its tags are the ones it uses. Every graph keeps its history;
+   * the start is marked.
+   */
+  resetEngine(now: number, profile: string | null): void {
     this.seen.clear();
-    this.tags.clear();
+    this.run += 1;
+    for (const entry of this.tags.values()) {
+      entry.upRate = 0;
+      entry.downRate = 0;
+      entry.openConnections = 0;
+    }
     this.totals = { ...this.totals, upRate: 0, downRate: 0, openConnections: 0 };
+    this.marks.push({ time: now, profile });
   }
 
   history(window: TrafficWindow): TrafficHistory {
     const series = (tag: string | null, direction: TagDirection | null, rings: SeriesRings): TrafficSeries => ({ tag, direction, points: rings.points(window) });
+    const total = series(null, null, this.total);
+    const from = total.points[0]?.time ?? Infinity;
     return {
       window,
       stepMs: window === '1h' ? HOUR_STEP_MS : 1000,
-      total: series(null, null, this.total),
-      tags: [...this.tags.values()].map((entry) => series(entry.tag, entry.direction, entry.rings)),
+      total,
+      tags: this.currentTags().map((entry) => series(entry.tag, entry.direction, entry.rings)),
+      marks: this.marks.toArray().filter((mark) => mark.time >= from),
     };
+  }
+
+  /** The tags the running engine (or the last one) has used. */
+  private currentTags(): TagEntry[] {
+    return [...this.tags.values()].filter((entry) => entry.run === this.run);
   }
 
   private tagEntry(tag: string, direction: TagDirection): TagEntry {
     const key = `${direction}\u0000${tag}`;
     let entry = this.tags.get(key);
     if (!entry) {
-      entry = { tag, direction, bytesUp: 0, bytesDown: 0, upRate: 0, downRate: 0, openConnections: 0, sampleUp: 0, sampleDown: 0, rings: new SeriesRings() };
+      entry = { tag, direction, bytesUp: 0, bytesDown: 0, upRate: 0, downRate: 0, openConnections: 0, run: this.run, lastUsedAt: 0, sampleUp: 0, sampleDown: 0, rings: new SeriesRings() };
       this.tags.set(key, entry);
     }
     return entry;
   }
 
   private tagList(): TagTraffic[] {
-    return [...this.tags.values()]
+    return this.currentTags()
       .map(({ tag, direction, bytesUp, bytesDown, upRate, downRate, openConnections }) => ({ tag, direction, bytesUp, bytesDown, upRate, downRate, openConnections }))
       .sort((a, b) => (a.direction === b.direction ? a.tag.localeCompare(b.tag) : a.direction === 'inbound' ? -1 : 1));
   }
