@@ -13,6 +13,7 @@ import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { SECURITIES, SERVER_NAME, TRANSPORTS, WS_PATH, bridgeConfig, linkStreamSettings, makeLinkCertificate, portalConfig, usesTls } from './lib/configs.js';
+import { edgePreflight, renderEdgeRows, runEdgeScenario } from './edge.js';
 import { forkHelper, killAllChildren, logProblems, PORTHOLE_CLI, PORTHOLE_ENGINE, startPeer, V2RAY_BINARY } from './lib/procs.js';
 import { metricDefinitions, ratio, renderMedianRatios, renderTable, summarize } from './lib/report.js';
 import { buildFingerprint, clockTicksPerSecond, cpuSeconds, cpuTimes, difference, freePorts, ioCounters, memory, pollUntil, portOpen, quantile } from './lib/util.js';
@@ -29,6 +30,8 @@ const PAIRINGS = [
   { id: 'porthole/app', portal: 'porthole', bridge: 'porthole-app', label: 'PH/App' },
 ];
 const REFERENCE = PAIRINGS[0];
+/** `--only edge`: the names scenario (bench/edge.js), which has no V2Ray reference. */
+const EDGE = 'edge';
 
 const HELP = `Usage: npm run bench -- [options]   (or: node bench/run.js [options])
 
@@ -47,7 +50,9 @@ const HELP = `Usage: npm run bench -- [options]   (or: node bench/run.js [option
                     JIT keeps speeding up over its first ~10,000 connections and ~1 GiB; larger
                     values measure a long-running process (e.g. 10000 and 1024)
   --only LIST       comma-separated pairings (portal/bridge), e.g. porthole/porthole,v2ray/v2ray
-                    (env BENCH_ONLY; v2ray/v2ray is always added, it is the reference)
+                    (env BENCH_ONLY; v2ray/v2ray is always added, it is the reference), and/or
+                    edge: HTTP(S) requests by name vs the raw exposure port (bench/edge.js; runs
+                    after the pairings when --only is not given)
   --security NAME   the VMess security the bridges ask for: auto (default; AES-128-GCM here),
                     aes-128-gcm, chacha20-poly1305 or none (env BENCH_SECURITY)
   --transport LIST  comma-separated transports of the bridge→portal link, each run in every
@@ -134,12 +139,14 @@ function parseOptions() {
   options.transports = transports.length ? TRANSPORTS.filter((t) => transports.includes(t)) : ['tcp'];
   const only = (values.only ?? process.env.BENCH_ONLY ?? '').split(',').map((s) => s.trim()).filter(Boolean);
   for (const id of only) {
-    if (!PAIRINGS.some((p) => p.id === id)) {
+    if (id !== EDGE && !PAIRINGS.some((p) => p.id === id)) {
       console.error(`bench: unknown pairing "${id}"; known: ${PAIRINGS.map((p) => p.id).join(', ')}`);
       process.exit(2);
     }
   }
-  options.pairings = only.length ? PAIRINGS.filter((p) => p === REFERENCE || only.includes(p.id)) : PAIRINGS;
+  options.edge = only.length === 0 || only.includes(EDGE);
+  const pairings = only.filter((id) => id !== EDGE);
+  options.pairings = only.length === 0 ? PAIRINGS : pairings.length ? PAIRINGS.filter((p) => p === REFERENCE || pairings.includes(p.id)) : [];
   return options;
 }
 
@@ -437,8 +444,12 @@ class SetupError extends Error {}
 
 /** Checks what every pairing needs before anything starts; returns V2Ray's version line. */
 function preflight(options) {
+  if (options.edge) {
+    const problem = edgePreflight();
+    if (problem) throw new SetupError(problem);
+  }
   const v2rayVersion = commandOutput(V2RAY_BINARY, ['-version'])?.split('\n')[0];
-  if (!v2rayVersion) throw new SetupError(`${V2RAY_BINARY} does not run; install v2ray (apt-get install -y v2ray) or set V2RAY_BINARY`);
+  if (!v2rayVersion && options.pairings.length > 0) throw new SetupError(`${V2RAY_BINARY} does not run; install v2ray (apt-get install -y v2ray) or set V2RAY_BINARY`);
   if (!existsSync(PORTHOLE_CLI)) throw new SetupError(`${PORTHOLE_CLI} does not exist; check PORTHOLE_CLI`);
   // bin/porthole.js on an older Node hands over to a child on Node 24: the bench would measure the wrong process.
   if (Number.parseInt(process.versions.node, 10) < 24) throw new SetupError(`Porthole runs on Node 24 and this is ${process.version}; run \`npm run bench\` (it uses the pinned Node 24)`);
@@ -449,6 +460,15 @@ function preflight(options) {
     throw new SetupError('--transport tls and ws+tls need the openssl CLI (apt-get install -y openssl) to make the link\'s certificate');
   }
   return v2rayVersion;
+}
+
+/** The edge scenario after (or instead of) the pairings: its rows, and its record for the results file. */
+async function edgeSection(folder) {
+  const edge = await runEdgeScenario({ folder });
+  console.log('');
+  console.log(renderEdgeRows(edge));
+  console.log('');
+  return edge;
 }
 
 async function main() {
@@ -467,6 +487,16 @@ async function main() {
     portholeCli: PORTHOLE_CLI,
     engineBuild: buildFingerprint(PORTHOLE_ENGINE),
   };
+  if (options.pairings.length === 0) {
+    // --only edge: the names scenario alone.
+    console.log(`Porthole bench: edge only; ${machine.cpus} CPUs, load ${machine.loadAverage.map((l) => l.toFixed(2)).join(' ')}; configs and logs: ${folder}`);
+    const edge = await edgeSection(folder);
+    const file = join(resultsDir, `${stamp}.json`);
+    writeFileSync(file, `${JSON.stringify({ startedAt: started.toISOString(), finishedAt: new Date().toISOString(), machine, options: { ...options, pairings: [] }, edge }, null, 2)}\n`);
+    console.log(`All figures: ${file}`);
+    if (edge.aborted) process.exitCode = 1;
+    return;
+  }
   const steps = options.rounds * options.transports.length * options.pairings.length;
   const transportNote = isTcpOnly(options) ? '' : `; link over ${options.transports.join(', ')}`;
   console.log(`Porthole bench: ${options.pairings.map((p) => p.id).join(', ')} (portal/bridge); ${options.rounds} round(s)${options.security ? `; VMess security ${options.security}` : ''}${transportNote}; ${machine.cpus} CPUs, load ${machine.loadAverage.map((l) => l.toFixed(2)).join(' ')}`);
@@ -520,7 +550,9 @@ async function main() {
     console.log('');
   }
 
+  const edge = options.edge ? await edgeSection(folder) : undefined;
   const anomalies = [];
+  if (edge?.errors.length) anomalies.push(`edge: ${edge.errors.join('; ')}`);
   const builds = new Set([machine.engineBuild, ...records.map((r) => r.engineBuild).filter(Boolean)]);
   if (builds.size > 1) anomalies.push(`the engine in dist/ was rebuilt during the run (builds ${[...builds].join(', ')}): Porthole figures mix engine versions`);
   for (const record of records) {
@@ -548,7 +580,7 @@ async function main() {
     startedAt: started.toISOString(), finishedAt: finished.toISOString(), durationSeconds, machine,
     options: { ...options, pairings: options.pairings.map((p) => p.id) }, reference: REFERENCE.id,
     metrics: definitions.map(({ key, metric, transport, label, unit, better, combine }) => ({ key, metric, transport, label, unit, better, combine: combine ?? 'best' })),
-    summary, ratios, anomalies, records,
+    summary, ratios, anomalies, records, ...(edge ? { edge } : {}),
   };
   const file = join(resultsDir, `${stamp}.json`);
   writeFileSync(file, `${JSON.stringify(output, null, 2)}\n`);

@@ -12,7 +12,7 @@ import { ConnectionsPage } from '../pages/connections.js';
 import { Dashboard, type PageName } from '../pages/dashboard.js';
 import { ExposuresPage } from '../pages/exposures.js';
 import { ProfilesPage } from '../pages/profiles.js';
-import { launchChromium } from '../support/browser.js';
+import { launchChromium, recordConsoleProblems } from '../support/browser.js';
 import { startServiceStack, startTestSite, type ServiceStack, type TestSite } from '../support/exposure-stack.js';
 
 const SMALL = { width: 800, height: 600 };
@@ -40,10 +40,7 @@ beforeAll(async () => {
   await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: stack.dashboard.origin });
   page = await context.newPage();
   page.setDefaultTimeout(20_000);
-  page.on('console', (message) => {
-    if (message.type() === 'error' || message.type() === 'warning') consoleProblems.push(`${message.type()}: ${message.text()}`);
-  });
-  page.on('pageerror', (error) => consoleProblems.push(`pageerror: ${error.message}`));
+  recordConsoleProblems(page, consoleProblems);
   await new Dashboard(page).open(stack.dashboard.url);
   const exposures = new ExposuresPage(page);
   await exposures.show();

@@ -14,7 +14,7 @@ import { Dashboard, type PageName } from '../pages/dashboard.js';
 import { LogsPage } from '../pages/logs.js';
 import { OverviewPage } from '../pages/overview.js';
 import { ProfilesPage } from '../pages/profiles.js';
-import { launchChromium } from '../support/browser.js';
+import { launchChromium, recordConsoleProblems } from '../support/browser.js';
 import { startStack, type Stack } from '../support/stack.js';
 import { startTraffic, type TrafficClient } from '../support/traffic.js';
 
@@ -30,10 +30,7 @@ beforeAll(async () => {
   browser = await launchChromium();
   context = await browser.newContext({ viewport: { width: 1280, height: 800 }, colorScheme: 'light' });
   page = await context.newPage();
-  page.on('console', (message) => {
-    if (message.type() === 'error' || message.type() === 'warning') consoleProblems.push(`${message.type()}: ${message.text()}`);
-  });
-  page.on('pageerror', (error) => consoleProblems.push(`pageerror: ${error.message}`));
+  recordConsoleProblems(page, consoleProblems);
 });
 
 afterAll(async () => {

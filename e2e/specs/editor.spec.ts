@@ -18,7 +18,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { validateConfig } from '../../src-core/engine/config/index.js';
 import { Dashboard } from '../pages/dashboard.js';
 import { ProfilesPage, type ProblemView } from '../pages/profiles.js';
-import { launchChromium } from '../support/browser.js';
+import { launchChromium, recordConsoleProblems } from '../support/browser.js';
 import { startServiceStack, type ServiceStack } from '../support/exposure-stack.js';
 
 const V2RAY = '/usr/bin/v2ray';
@@ -88,10 +88,7 @@ beforeAll(async () => {
   context = await browser.newContext({ viewport: { width: 1280, height: 800 }, colorScheme: 'light', acceptDownloads: true });
   page = await context.newPage();
   page.setDefaultTimeout(20_000);
-  page.on('console', (message) => {
-    if (message.type() === 'error' || message.type() === 'warning') consoleProblems.push(`${message.type()}: ${message.text()}`);
-  });
-  page.on('pageerror', (error) => consoleProblems.push(`pageerror: ${error.message}`));
+  recordConsoleProblems(page, consoleProblems);
   await new Dashboard(page).open(stack.dashboard.url);
   profiles = new ProfilesPage(page);
 });

@@ -17,7 +17,7 @@ import { freePorts, waitForPort } from '../../test/support/ports.js';
 import { startV2RayFile, v2rayAvailable, type V2RayProcess } from '../../test/support/v2ray.js';
 import { Dashboard } from '../pages/dashboard.js';
 import { ServerSetupCheck } from '../pages/link-setup.js';
-import { launchChromium } from '../support/browser.js';
+import { launchChromium, recordConsoleProblems } from '../support/browser.js';
 import { bridgeProfileText, startServiceStack, startTestSite, type ServiceStack, type TestSite } from '../support/exposure-stack.js';
 
 describe.skipIf(!v2rayAvailable())('Server setup for a V2Ray server: ports, install steps, Check', () => {
@@ -45,10 +45,7 @@ describe.skipIf(!v2rayAvailable())('Server setup for a V2Ray server: ports, inst
     const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, colorScheme: 'light' });
     page = await context.newPage();
     page.setDefaultTimeout(20_000);
-    page.on('console', (message) => {
-      if (message.type() === 'error' || message.type() === 'warning') consoleProblems.push(`${message.type()}: ${message.text()}`);
-    });
-    page.on('pageerror', (error) => consoleProblems.push(`pageerror: ${error.message}`));
+    recordConsoleProblems(page, consoleProblems);
     await new Dashboard(page).open(stack.dashboard.url);
   });
 

@@ -15,6 +15,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startDashboard, type Dashboard as DashboardServer } from '../../src-core/host/dashboard/server.js';
 import { createLocalEngineService, type LocalEngineService } from '../../src-core/host/service/local-engine-service.js';
 import { freePorts, waitUntil } from '../../test/support/ports.js';
+import { startPacedSite } from '../../test/support/upstream.js';
 import { TrafficCharts } from '../pages/traffic.js';
 import { launchChromium } from '../support/browser.js';
 import { RENDERER_FOLDER } from '../support/stack.js';
@@ -34,40 +35,6 @@ let charts: TrafficCharts;
 let publicAddress = '';
 /** A moment in the middle of the steady download (the screenshots hover there). */
 let steadyAt = 0;
-
-/** The local service: on `get SIZE RATE` sends SIZE bytes paced at RATE bytes a second, then ends. */
-function startPacedSite(): Promise<net.Server> {
-  return new Promise((resolve) => {
-    const server = net.createServer((socket) => {
-      socket.on('error', () => {});
-      socket.once('data', (request) => {
-        const [, sizeText, rateText] = request.toString().trim().split(' ');
-        const size = Number(sizeText);
-        const rate = Number(rateText);
-        const chunk = Buffer.alloc(16 * 1024, 7);
-        const started = Date.now();
-        let sent = 0;
-        const pump = () => {
-          while (sent < size) {
-            if (sent >= ((Date.now() - started) / 1000) * rate) {
-              setTimeout(pump, 5);
-              return;
-            }
-            const piece = chunk.subarray(0, Math.min(chunk.length, size - sent));
-            sent += piece.length;
-            if (!socket.write(piece)) {
-              socket.once('drain', pump);
-              return;
-            }
-          }
-          socket.end();
-        };
-        pump();
-      });
-    });
-    server.listen(0, '127.0.0.1', () => resolve(server));
-  });
-}
 
 /** Downloads `size` bytes paced at RATE through the exposure; resolves with the bytes received. */
 function pacedDownload(size: number): Promise<number> {

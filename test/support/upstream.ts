@@ -194,3 +194,41 @@ export function slowDownload(port: number, size: number, bytesPerTick: number, t
     });
   });
 }
+
+/**
+ * A local service for steady-rate checks: on `get SIZE RATE` it sends SIZE bytes paced at RATE
+ * bytes a second (0: as fast as it can), then ends; on `hold` it keeps the connection open, silent.
+ */
+export function startPacedSite(): Promise<net.Server> {
+  return new Promise((resolve) => {
+    const server = net.createServer((socket) => {
+      socket.on('error', () => {});
+      socket.once('data', (request) => {
+        const [kind, sizeText, rateText] = request.toString().trim().split(' ');
+        if (kind === 'hold') return;
+        const size = Number(sizeText);
+        const rate = Number(rateText);
+        const chunk = Buffer.alloc(16 * 1024, 7);
+        const started = Date.now();
+        let sent = 0;
+        const pump = () => {
+          while (sent < size) {
+            if (rate > 0 && sent >= ((Date.now() - started) / 1000) * rate) {
+              setTimeout(pump, 5);
+              return;
+            }
+            const piece = chunk.subarray(0, Math.min(chunk.length, size - sent));
+            sent += piece.length;
+            if (!socket.write(piece)) {
+              socket.once('drain', pump);
+              return;
+            }
+          }
+          socket.end();
+        };
+        pump();
+      });
+    });
+    server.listen(0, '127.0.0.1', () => resolve(server));
+  });
+}

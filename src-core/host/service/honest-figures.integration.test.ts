@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { EngineSnapshot } from '../api/index.js';
 import { freePorts, waitForPort, waitUntil } from '../../../test/support/ports.js';
+import { startPacedSite } from '../../../test/support/upstream.js';
 import { createLocalEngineService, type LocalEngineService } from './local-engine-service.js';
 
 const quiet = { write: () => {} };
@@ -18,41 +19,6 @@ let service: LocalEngineService;
 let site: net.Server;
 let publicPort = 0;
 const snapshots: EngineSnapshot[] = [];
-
-/** The local service: sends `size` bytes, paced at `bytesPerSecond` (0: as fast as it can), then ends. */
-function startSite(): Promise<net.Server> {
-  return new Promise((resolve) => {
-    const server = net.createServer((socket) => {
-      socket.on('error', () => {});
-      socket.once('data', (request) => {
-        const [kind, sizeText, rateText] = request.toString().trim().split(' ');
-        if (kind === 'hold') return;
-        const size = Number(sizeText);
-        const rate = Number(rateText);
-        const chunk = Buffer.alloc(64 * 1024, 7);
-        let sent = 0;
-        const started = Date.now();
-        const pump = () => {
-          while (sent < size) {
-            if (rate > 0 && sent >= ((Date.now() - started) / 1000) * rate) {
-              setTimeout(pump, 10);
-              return;
-            }
-            const piece = chunk.subarray(0, Math.min(chunk.length, size - sent));
-            sent += piece.length;
-            if (!socket.write(piece)) {
-              socket.once('drain', pump);
-              return;
-            }
-          }
-          socket.end();
-        };
-        pump();
-      });
-    });
-    server.listen(0, '127.0.0.1', () => resolve(server));
-  });
-}
 
 function download(port: number, size: number, rate: number): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -66,7 +32,7 @@ function download(port: number, size: number, rate: number): Promise<number> {
 
 beforeAll(async () => {
   folder = mkdtempSync(join(tmpdir(), 'porthole-honest-'));
-  site = await startSite();
+  site = await startPacedSite();
   const sitePort = (site.address() as net.AddressInfo).port;
   const [pub = 0, link = 0] = await freePorts(2);
   publicPort = pub;

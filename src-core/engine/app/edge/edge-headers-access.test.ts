@@ -49,6 +49,12 @@ describe('requestHeadersForService', () => {
     expect(result.at(-1)).toEqual(['Forwarded', 'for="[2001:db8::9]";host="app.example.com:8443";proto=https']);
   });
 
+  it('keeps the visitor\'s Authorization for the service, unless it was the exposure\'s basic auth (the portal\'s secret)', () => {
+    const incoming: HeaderPairs = [['Host', 'a'], ['Authorization', 'Basic YW5uOnB3']];
+    expect(requestHeadersForService(incoming, { visitor, host: 'a' })).toContainEqual(['Authorization', 'Basic YW5uOnB3']);
+    expect(requestHeadersForService(incoming, { visitor, host: 'a', edgeAuthorization: true }).map(([name]) => name)).not.toContain('Authorization');
+  });
+
   it('an upgrade keeps Upgrade and says Connection: Upgrade', () => {
     const result = requestHeadersForService([['Host', 'a'], ['Connection', 'Upgrade'], ['Upgrade', 'websocket'], ['Sec-WebSocket-Key', 'k']], { visitor, host: 'a' }, true);
     expect(result.slice(0, 4)).toEqual([['Host', 'a'], ['Upgrade', 'websocket'], ['Sec-WebSocket-Key', 'k'], ['Connection', 'Upgrade']]);

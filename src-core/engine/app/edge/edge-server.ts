@@ -392,7 +392,7 @@ export class EdgeServer {
    */
   private relay(exchange: Exchange, route: EdgeRoute, mayRetry: boolean): void {
     const { req, res, visitor, host, hostname } = exchange;
-    const pairs = requestHeadersForService(pairsFromRaw(req.rawHeaders), { visitor, host });
+    const pairs = requestHeadersForService(pairsFromRaw(req.rawHeaders), { visitor, host, edgeAuthorization: route.access.basicAuth !== undefined });
     const hasBody = isHttp2(req)
       ? !req.stream.endAfterHeaders
       : req.headers['transfer-encoding'] !== undefined || (req.headers['content-length'] ?? '0') !== '0';
@@ -486,7 +486,7 @@ export class EdgeServer {
 
     const upstream = route.open(visitor);
     this.tunnels.add(upstream);
-    const pairs = requestHeadersForService(pairsFromRaw(req.rawHeaders), { visitor, host }, true);
+    const pairs = requestHeadersForService(pairsFromRaw(req.rawHeaders), { visitor, host, edgeAuthorization: route.access.basicAuth !== undefined }, true);
     const requestHead = `${req.method ?? 'GET'} ${req.url} HTTP/1.1\r\n${pairs.map(([name, value]) => `${name}: ${value}\r\n`).join('')}\r\n`;
     upstream.write(requestHead, 'latin1');
     if (head.length > 0) upstream.write(head);

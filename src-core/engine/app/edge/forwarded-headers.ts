@@ -71,6 +71,8 @@ export interface ForwardingFacts {
   readonly visitor: Visitor;
   /** The Host the visitor sent (with its port, if any). */
   readonly host: string;
+  /** The edge checked the visitor's `Authorization` (the exposure's basic auth): it is the portal's secret, not the service's. */
+  readonly edgeAuthorization?: boolean;
 }
 
 function forwardingHeaders({ visitor, host }: ForwardingFacts): HeaderPairs {
@@ -97,7 +99,10 @@ function withoutVisitorClaims(pairs: HeaderPairs): HeaderPairs {
  */
 export function requestHeadersForService(pairs: HeaderPairs, facts: ForwardingFacts, upgrade = false): HeaderPairs {
   const keep = upgrade ? new Set(['upgrade']) : new Set<string>();
-  const kept = withoutVisitorClaims(withoutHopByHop(pairs, keep)).filter(([name]) => !name.startsWith(':') && canonical(name) !== 'host');
+  const kept = withoutVisitorClaims(withoutHopByHop(pairs, keep)).filter(([name]) => {
+    const key = canonical(name);
+    return !name.startsWith(':') && key !== 'host' && !(facts.edgeAuthorization && key === 'authorization');
+  });
   const result: HeaderPairs = [['Host', facts.host], ...kept];
   if (upgrade) result.push(['Connection', 'Upgrade']);
   return [...result, ...forwardingHeaders(facts)];

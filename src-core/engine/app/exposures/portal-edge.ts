@@ -17,6 +17,8 @@ export interface PortalEdgeOptions {
   readonly listen: string;
   readonly portalTag: string;
   readonly log: ComponentLogger;
+  /** How long before expiry certificates are renewed; default the manager's (tests force renewal with it). */
+  readonly renewBeforeMs?: number;
 }
 
 export class PortalEdge {
@@ -44,6 +46,7 @@ export class PortalEdge {
           ...(names.acme.email ? { email: names.acme.email } : {}),
         } } : {}),
         ownerCertificates: names.certificates.map((files) => ({ certFile: files.certificateFile, keyFile: files.keyFile })),
+        ...(this.options.renewBeforeMs === undefined ? {} : { renewBeforeMs: this.options.renewBeforeMs }),
         log,
       });
     }

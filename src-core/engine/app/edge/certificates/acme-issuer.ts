@@ -155,13 +155,28 @@ export class AcmeIssuer {
   private ensureAccount(): Promise<void> {
     this.accountReady ??= (async () => {
       const email = this.options.email;
-      await this.client.createAccount({ termsOfServiceAgreed: true, ...(email ? { contact: [`mailto:${email}`] } : {}) });
+      try {
+        await this.client.createAccount({ termsOfServiceAgreed: true, ...(email ? { contact: [`mailto:${email}`] } : {}) });
+      } catch (error) {
+        // The key already has an account (its URL is known now): acme-client then sends an update,
+        // which a CA may refuse when it changes nothing (Pebble: "Use POST-as-GET … empty update",
+        // every restart without an email). The account is there; orders can use it.
+        if (!this.hasAccountUrl()) throw error;
+      }
       this.options.log.info(`ACME account ready at ${this.options.directoryUrl}`);
     })().catch((error: unknown) => {
       this.accountReady = undefined; // try again with the next order
       throw error;
     });
     return this.accountReady;
+  }
+
+  private hasAccountUrl(): boolean {
+    try {
+      return this.client.getAccountUrl() !== '';
+    } catch {
+      return false;
+    }
   }
 
   /** Orders a certificate for `hostname` whose key is `keyPem`; resolves to the PEM chain. */

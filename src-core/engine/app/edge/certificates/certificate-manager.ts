@@ -29,7 +29,7 @@ export interface AcmeSettings {
 }
 
 export interface CertificateManagerOptions {
-  /** Where issued certificates and the account key live (made 0700). */
+  /** Where issued certificates and the account key live (made 0700); only made and read with `acme`. */
   readonly directory: string;
   /** Absent: only the owner's certificates are served. */
   readonly acme?: AcmeSettings;
@@ -71,6 +71,8 @@ interface ManagedName {
 
 export class CertificateManager implements CertificateSource, HttpChallengeResponder {
   private readonly names = new Map<string, ManagedName>();
+  /** Certificates of forgotten names, taken back if the name returns (a changed exposure releases and claims it again). */
+  private readonly forgotten = new Map<string, StoredCertificate>();
   private readonly challenges = new HttpChallenges();
   private readonly now: () => number;
   private readonly retry: RetryBackoff;
@@ -79,7 +81,7 @@ export class CertificateManager implements CertificateSource, HttpChallengeRespo
 
   private constructor(
     private readonly options: CertificateManagerOptions,
-    private readonly store: CertificateStore,
+    private readonly store: CertificateStore | undefined,
     private readonly owner: OwnerCertificates,
   ) {
     this.now = options.now ?? Date.now;
@@ -92,9 +94,11 @@ export class CertificateManager implements CertificateSource, HttpChallengeRespo
    */
   static async open(options: CertificateManagerOptions): Promise<CertificateManager> {
     const owner = new OwnerCertificates(options.ownerCertificates ?? [], (options.now ?? Date.now)());
-    const store = await CertificateStore.open(options.directory);
+    // Nothing is issued without ACME, so no folder is made: a portal serving only the owner's
+    // certificates may run where it cannot write (the default folder is relative to the working one).
+    const store = options.acme ? await CertificateStore.open(options.directory) : undefined;
     const manager = new CertificateManager(options, store, owner);
-    if (options.acme) {
+    if (options.acme && store) {
       const accountKeyPem = await store.accountKey(options.acme.directoryUrl);
       manager.issuer = new AcmeIssuer({
         directoryUrl: options.acme.directoryUrl,
@@ -107,7 +111,7 @@ export class CertificateManager implements CertificateSource, HttpChallengeRespo
         now: manager.now,
       });
     }
-    const loaded = await store.loadAll();
+    const loaded = store ? await store.loadAll() : { certificates: [], problems: [] };
     for (const problem of loaded.problems) options.log.warning(`certificate store: ${problem}`);
     for (const certificate of loaded.certificates) {
       const entry = manager.entry(certificate.hostname);
@@ -123,6 +127,13 @@ export class CertificateManager implements CertificateSource, HttpChallengeRespo
     if (!entry) {
       entry = { hostname };
       this.names.set(hostname, entry);
+      const kept = this.forgotten.get(hostname);
+      if (kept) {
+        // Served again at once and renewed when due, rather than ordered anew (CAs limit duplicates: Let's Encrypt 5 a week).
+        this.forgotten.delete(hostname);
+        this.install(entry, kept);
+        this.scheduleRenewal(entry, 0);
+      }
     }
     return entry;
   }
@@ -148,11 +159,11 @@ export class CertificateManager implements CertificateSource, HttpChallengeRespo
     const now = this.now();
     if (certificate && renewalDueAt(certificate.notBefore, certificate.notAfter, this.options.renewBeforeMs) > now) return this.statusOf(entry);
     if (entry.failure && entry.failure.retryAt.getTime() > now) return this.statusOf(entry);
-    if (!this.issuer || this.closed) {
+    if (!this.issuer || !this.store || this.closed) {
       const why = this.closed ? 'the certificate manager is closed' : 'no ACME directory is configured and no owner certificate covers it';
       return certificate ? this.statusOf(entry) : { hostname: name, state: 'failed', source: 'acme', reason: why };
     }
-    const order = this.order(entry, this.issuer)
+    const order = this.order(entry, this.issuer, this.store)
       .finally(() => {
         entry.inflight = undefined;
       })
@@ -162,13 +173,13 @@ export class CertificateManager implements CertificateSource, HttpChallengeRespo
   }
 
   /** Orders, stores and installs; a failure is recorded on the entry with its retry time, never thrown. */
-  private async order(entry: ManagedName, issuer: AcmeIssuer): Promise<void> {
+  private async order(entry: ManagedName, issuer: AcmeIssuer, store: CertificateStore): Promise<void> {
     const renewing = entry.certificate !== undefined;
     this.options.log.info(`${renewing ? 'renewing' : 'ordering'} a certificate for ${entry.hostname}`);
     try {
       const keyPem = createEcdsaKeyPem(); // a new key for every certificate
       const chainPem = await issuer.issue(entry.hostname, keyPem);
-      const certificate = await this.store.save(entry.hostname, chainPem, keyPem);
+      const certificate = await store.save(entry.hostname, chainPem, keyPem);
       this.install(entry, certificate);
       entry.failure = undefined;
       this.options.log.info(`certificate for ${entry.hostname} issued (serial ${certificate.serialNumber}), valid until ${certificate.notAfter.toISOString()}`);
@@ -226,12 +237,13 @@ export class CertificateManager implements CertificateSource, HttpChallengeRespo
     };
   }
 
-  /** Stops renewing `hostname` (its label went away); its files stay on disk. */
+  /** Stops renewing and serving `hostname` (its label went away); its files stay on disk, and its certificate is taken back if the name returns. */
   forget(hostname: string): void {
     const entry = this.names.get(normalizeHostname(hostname));
     if (!entry) return;
     clearTimeout(entry.timer);
     this.names.delete(entry.hostname);
+    if (entry.certificate) this.forgotten.set(entry.hostname, entry.certificate);
   }
 
   contextFor(servername: string): SecureContext | undefined {

@@ -1,0 +1,208 @@
+#!/usr/bin/env node
+/**
+ * The edge scenario (`npm run bench -- --only edge`, or `node bench/edge.js`): what serving an
+ * exposure by name costs against its raw public port. A Porthole portal (its own process, the CLI)
+ * with `exposures.names` (HTTP, and HTTPS with an owner's certificate made by openssl, no
+ * ACME), one Porthole bridge (a forked helper: the CLI cannot ask for exposures) and one local
+ * service answering 1 KiB over HTTP and HTTPS. Keep-alive requests, N at once for a fixed time:
+ *   HTTP   by name (the edge parses and relays)     vs the raw port to the HTTP service;
+ *   HTTPS  by name (TLS ends at the edge)           vs the raw port to the HTTPS service (TLS ends there).
+ * Cost of the edge = 1 − by name ÷ raw (the issue's bar: ≤ 20 %). V2Ray has no names: no reference.
+ */
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import http from 'node:http';
+import https from 'node:https';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { fileURLToPath } from 'node:url';
+import { forkHelper, killAllChildren, logProblems, PORTHOLE_CLI, PORTHOLE_ENGINE, startPeer } from './lib/procs.js';
+import { buildFingerprint, freePorts, pollUntil, portOpen } from './lib/util.js';
+
+const DOMAIN = 'tunnel.bench.porthole.test';
+const REVERSE_DOMAIN = 'edge.bench.porthole.test';
+const USER_ID = '27848739-7e62-4138-9fd3-098a63964b6b';
+/** Served over plain HTTP (no certificate covers it: a name with one is redirected to HTTPS). */
+const PLAIN_NAME = `app.${DOMAIN}`;
+/** Served over HTTPS with the owner's certificate, which covers only this name. */
+const SECURE_NAME = `secure.${DOMAIN}`;
+
+const toLoopback = (_hostname, options, callback) => {
+  if (options?.all) callback(null, [{ address: '127.0.0.1', family: 4 }]);
+  else callback(null, '127.0.0.1', 4);
+};
+
+/** Why the scenario cannot run here, or undefined. */
+export function edgePreflight() {
+  if (!existsSync(join(PORTHOLE_ENGINE, 'engine', 'app', 'exposures', 'portal-edge.js'))) {
+    return `the engine in ${PORTHOLE_ENGINE} has no edge (portal-edge.js); run \`npm run build:core\` (npm run bench does it)`;
+  }
+  try {
+    execFileSync('openssl', ['version'], { stdio: 'ignore' });
+  } catch {
+    return 'the edge scenario needs the openssl CLI (apt-get install -y openssl) for its certificate';
+  }
+  return undefined;
+}
+
+function makeCertificate(folder) {
+  const certFile = join(folder, 'edge.crt');
+  const keyFile = join(folder, 'edge.key');
+  execFileSync('openssl', [
+    'req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-days', '7',
+    '-keyout', keyFile, '-out', certFile, '-subj', `/CN=${SECURE_NAME}`, '-addext', `subjectAltName=DNS:${SECURE_NAME},IP:127.0.0.1`,
+  ], { stdio: ['ignore', 'ignore', 'pipe'] });
+  return { certFile, keyFile, certPem: readFileSync(certFile, 'utf8') };
+}
+
+/**
+ * Keep-alive GETs, `concurrency` at once, for `seconds`: completed requests per second. Each
+ * loop owns one socket (an Agent with as many sockets as loops), as a browser or autocannon would.
+ */
+async function measure(target, { seconds, concurrency }) {
+  const agent = new (target.tls ? https.Agent : http.Agent)({ keepAlive: true, maxSockets: concurrency, ...(target.tls ? { ca: target.ca, servername: SECURE_NAME } : {}) });
+  const request = (target.tls ? https : http).request;
+  const deadline = performance.now() + seconds * 1000;
+  let ok = 0;
+  let failed = 0;
+  let firstError;
+  const loop = async () => {
+    while (performance.now() < deadline) {
+      await new Promise((resolve) => {
+        const req = request({ host: target.host, port: target.port, path: '/', agent, lookup: toLoopback, headers: { Host: `${target.tls ? SECURE_NAME : PLAIN_NAME}:${target.port}` } }, (res) => {
+          res.on('data', () => undefined);
+          res.on('end', () => {
+            if (res.statusCode === 200) ok += 1;
+            else { failed += 1; firstError ??= `HTTP ${res.statusCode}`; }
+            resolve();
+          });
+        });
+        req.on('error', (error) => { failed += 1; firstError ??= error.message; resolve(); });
+        req.end();
+      });
+    }
+  };
+  const started = performance.now();
+  await Promise.all(Array.from({ length: concurrency }, loop));
+  const elapsed = (performance.now() - started) / 1000;
+  agent.destroy();
+  return { ok, failed, seconds: elapsed, rate: ok / elapsed, ...(firstError ? { firstError } : {}) };
+}
+
+/**
+ * Runs the scenario once; prints its rows and returns the record for the results file.
+ * options: { folder, seconds (per measurement), warmupSeconds, concurrency }.
+ */
+export async function runEdgeScenario({ folder, seconds = 5, warmupSeconds = 1, concurrency = 32 }) {
+  const certificate = makeCertificate(folder);
+  const [linkPort, httpPort, httpsPort, ...range] = await freePorts(6);
+  const record = { concurrency, seconds, engineBuild: buildFingerprint(PORTHOLE_ENGINE), errors: [] };
+  const upstream = await forkHelper(new URL('./edge-helper.js', import.meta.url), { args: ['upstream', certificate.certFile, certificate.keyFile] });
+  const portalFile = join(folder, 'edge-portal.json');
+  writeFileSync(portalFile, `${JSON.stringify({
+    log: { loglevel: 'warning', access: 'none' },
+    reverse: { portals: [{ tag: 'portal', domain: REVERSE_DOMAIN, exposures: {
+      ports: range.join(','), listen: '127.0.0.1',
+      names: { domain: DOMAIN, http: httpPort, https: httpsPort, certificates: [{ certificateFile: certificate.certFile, keyFile: certificate.keyFile }] },
+    } }] },
+    inbounds: [{ tag: 'interconn', listen: '127.0.0.1', port: linkPort, protocol: 'vmess', settings: { clients: [{ id: USER_ID }] } }],
+    routing: { rules: [{ type: 'field', inboundTag: ['interconn'], outboundTag: 'portal' }] },
+  }, null, 2)}\n`);
+  const portal = startPeer('porthole', portalFile, join(folder, 'edge-portal.log'));
+  let bridge;
+  try {
+    await pollUntil(() => portOpen(linkPort), { what: `the portal's link port ${linkPort}` });
+    const bridgeFile = join(folder, 'edge-bridge.json');
+    writeFileSync(bridgeFile, `${JSON.stringify({
+      log: { loglevel: 'warning', access: 'none' },
+      reverse: { bridges: [{ tag: 'bridge', domain: REVERSE_DOMAIN }] },
+      outbounds: [
+        { tag: 'out', protocol: 'freedom', settings: { redirect: '127.0.0.1:9' } },
+        { tag: 'interconn', protocol: 'vmess', settings: { vnext: [{ address: '127.0.0.1', port: linkPort, users: [{ id: USER_ID }] }] } },
+      ],
+      routing: { rules: [
+        { type: 'field', inboundTag: ['bridge'], domain: [`full:${REVERSE_DOMAIN}`], outboundTag: 'interconn' },
+        { type: 'field', inboundTag: ['bridge'], outboundTag: 'out' },
+      ] },
+    }, null, 2)}\n`);
+    const exposuresFile = join(folder, 'edge-exposures.json');
+    const service = upstream.hello;
+    const exposures = [
+      { id: 'e-00000001', name: 'HTTP by name and raw', localHost: '127.0.0.1', localPort: service.http, publicPort: null, enabled: true, label: 'app' },
+      { id: 'e-00000002', name: 'HTTPS by name', localHost: '127.0.0.1', localPort: service.http, publicPort: null, enabled: true, label: 'secure' },
+      { id: 'e-00000003', name: 'raw HTTPS', localHost: '127.0.0.1', localPort: service.https, publicPort: null, enabled: true },
+    ];
+    writeFileSync(exposuresFile, `${JSON.stringify(exposures, null, 2)}\n`);
+    bridge = await forkHelper(new URL('./edge-helper.js', import.meta.url), { args: ['bridge', PORTHOLE_ENGINE, bridgeFile, exposuresFile] });
+    let status;
+    await pollUntil(async () => {
+      status = await bridge.call('status');
+      return Object.values(status).every((one) => one.state === 'live');
+    }, { what: 'both exposures live', timeoutMs: 20_000 });
+    const rawPort = (id) => Number(status[id].publicAddress.split(':')[1]);
+    record.urls = [...status['e-00000001'].urls, ...status['e-00000002'].urls];
+    const targets = {
+      httpName: { host: PLAIN_NAME, port: httpPort, tls: false },
+      httpRaw: { host: '127.0.0.1', port: rawPort('e-00000001'), tls: false },
+      httpsName: { host: SECURE_NAME, port: httpsPort, tls: true, ca: certificate.certPem },
+      httpsRaw: { host: '127.0.0.1', port: rawPort('e-00000003'), tls: true, ca: certificate.certPem },
+    };
+    record.results = {};
+    for (const [key, target] of Object.entries(targets)) {
+      if (warmupSeconds > 0) await measure(target, { seconds: warmupSeconds, concurrency });
+      const before = await upstream.call('stats');
+      const result = await measure(target, { seconds, concurrency });
+      const after = await upstream.call('stats');
+      // New connections at the service while measuring: ~0 when streams to it are kept alive.
+      result.serviceConnections = after.http + after.https - before.http - before.https;
+      record.results[key] = result;
+      process.stdout.write(`[edge] ${key.padEnd(9)} ${result.rate.toFixed(0)} req/s, ${result.serviceConnections} new connections at the service${result.failed ? `, ${result.failed} FAILED (${result.firstError})` : ''}\n`);
+      if (result.failed) record.errors.push(`${key}: ${result.failed} requests failed, e.g. ${result.firstError}`);
+    }
+  } catch (error) {
+    record.errors.push(error instanceof Error ? error.message : String(error));
+    record.aborted = true;
+  } finally {
+    await bridge?.stop();
+    await portal.stop();
+    await upstream.stop();
+    record.logProblems = logProblems(portal.logPath);
+  }
+  record.ratios = record.results ? {
+    http: record.results.httpName.rate / record.results.httpRaw.rate,
+    https: record.results.httpsName.rate / record.results.httpsRaw.rate,
+  } : undefined;
+  return record;
+}
+
+/** The scenario's rows, in the style of the main table. */
+export function renderEdgeRows(record) {
+  if (!record.results) return `Edge: did not run (${record.errors.join('; ')})`;
+  const { results, ratios } = record;
+  const row = (label, name, raw, ratioValue) => `${label.padEnd(44)} ${name.rate.toFixed(0).padStart(8)} ${raw.rate.toFixed(0).padStart(8)} ${`${ratioValue.toFixed(2)}×`.padStart(7)} ${`${((1 - ratioValue) * 100).toFixed(0)} %`.padStart(6)}   n/a: V2Ray has no names`;
+  return [
+    `${`Edge: keep-alive 1 KiB GETs, ${record.concurrency} at once`.padEnd(44)}  by name      raw   ratio   cost   V2Ray`,
+    row('HTTP req/s ↑ (edge parses and relays)', results.httpName, results.httpRaw, ratios.http),
+    row('HTTPS req/s ↑ (TLS at the edge vs service)', results.httpsName, results.httpsRaw, ratios.https),
+  ].join('\n');
+}
+
+// `node bench/edge.js`: the scenario alone, figures to bench/results/<timestamp>-edge.json.
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  const problem = edgePreflight();
+  if (problem) {
+    console.error(`bench: ${problem}`);
+    process.exit(2);
+  }
+  const stamp = new Date().toISOString().replace(/\.\d+Z$/, 'Z').replace(/:/g, '-');
+  const folder = fileURLToPath(new URL(`./results/${stamp}-edge/`, import.meta.url));
+  mkdirSync(folder, { recursive: true });
+  process.on('exit', killAllChildren);
+  console.log(`Porthole edge bench (${PORTHOLE_CLI}); configs and logs: ${folder}`);
+  const record = await runEdgeScenario({ folder });
+  console.log(`\n${renderEdgeRows(record)}\n`);
+  const file = `${folder.replace(/\/$/, '')}.json`;
+  writeFileSync(file, `${JSON.stringify(record, null, 2)}\n`);
+  console.log(`All figures: ${file}`);
+  if (record.aborted) process.exitCode = 1;
+}
