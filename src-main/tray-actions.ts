@@ -7,7 +7,7 @@
 import { toErrorEnvelope } from '../src-core/host/api/index.js';
 import type { EngineService, ErrorEnvelope } from '../src-core/host/api/index.js';
 import { importConfig } from './import-config.js';
-import type { TrayAction, TrayState } from './tray-menu.js';
+import { trayCopyText, type TrayAction, type TrayState } from './tray-menu.js';
 
 /** Renderer routes the tray opens (hash routes of `src-renderer/App.tsx`). */
 export type WindowPage = 'overview' | 'exposures' | 'exposures/new' | 'profiles';
@@ -39,14 +39,16 @@ export function createTrayActionHandler(service: TrayService, effects: TrayEffec
       case 'expose-port': {
         const exposure = await service.addExposure({ localHost: action.host, localPort: action.port });
         // The "is live" notice comes from the snapshots once the portal has answered.
-        if (exposure.state === 'live' && exposure.publicAddress) effects.copyText(exposure.publicAddress);
+        const text = exposure.urls?.[0] ?? exposure.publicAddress;
+        if (exposure.state === 'live' && text) effects.copyText(text);
         return;
       }
       case 'expose-port-dialog':
         effects.openWindow('exposures/new');
         return;
       case 'copy-public-address': {
-        const address = currentState()?.exposures.find((exposure) => exposure.id === action.id)?.publicAddress;
+        const shown = currentState()?.exposures.find((exposure) => exposure.id === action.id);
+        const address = shown ? trayCopyText(shown) : null;
         if (address) effects.copyText(address);
         else effects.notify('No public address yet', 'This exposure is not live yet; Porthole copies nothing until it is.');
         return;

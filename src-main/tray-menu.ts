@@ -14,6 +14,8 @@ export interface TrayExposure {
   localPort: number;
   /** `host:port` on the portal once the exposure is live; null while it is being set up. */
   publicAddress: string | null;
+  /** Its name at the portal (`https://web.tunnel.example.com`) once live there: shown and copied instead of `publicAddress`. */
+  url?: string | null;
   /**
    * The public port listens but nothing answers at `localHost:localPort` (the service's
    * `local-down`): visitors get no answer, so the tray must not look all green.
@@ -184,7 +186,12 @@ function exposureLabel(exposure: TrayExposure): string {
   const local = `${exposure.localHost}:${exposure.localPort}`;
   const name = exposure.name.trim() === '' || exposure.name === local ? local : `${exposure.name} (${local})`;
   if (!exposure.publicAddress) return `${name} (setting up…)`;
-  return `${name} → ${exposure.publicAddress}${exposure.localDown ? ' · nothing answers locally' : ''}`;
+  return `${name} → ${trayCopyText(exposure)}${exposure.localDown ? ' · nothing answers locally' : ''}`;
+}
+
+/** What Copy gives: the URL when the portal gave the exposure a name, else `host:port`. */
+export function trayCopyText(exposure: Pick<TrayExposure, 'publicAddress' | 'url'>): string | null {
+  return exposure.url ?? exposure.publicAddress;
 }
 
 function exposureItem(exposure: TrayExposure): MenuItemTemplate {
@@ -195,7 +202,7 @@ function exposureItem(exposure: TrayExposure): MenuItemTemplate {
     submenu: [
       {
         id: `exposure:${exposure.id}:copy`,
-        label: 'Copy public address',
+        label: exposure.url ? 'Copy URL' : 'Copy public address',
         enabled: exposure.publicAddress !== null,
         action: { kind: 'copy-public-address', id: exposure.id },
       },

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { buildTrayMenu, trayIconState } from './tray-menu.js';
+import { buildTrayMenu, trayCopyText, trayIconState } from './tray-menu.js';
 import { LINK_GRACE_MS, portalLabel, trayStateOf } from './tray-state.js';
 import { bridge, exposure, portal, snapshot } from './testing/snapshots.js';
 
@@ -29,6 +29,17 @@ describe('trayStateOf', () => {
       { id: 'e-00000002', name: 'Vite', localHost: 'localhost', localPort: 5173, publicAddress: null, localDown: false },
       { id: 'e-00000004', name: 'localhost:80', localHost: 'localhost', localPort: 8000, publicAddress: null, localDown: false },
     ]);
+  });
+
+  it('a named exposure: the menu shows its URL and Copy gives it (not host:port)', () => {
+    const state = trayStateOf(snapshot({ exposures: [exposure({ id: 'e-00000001', name: 'Web', state: 'live', publicAddress: 'vps.example.com:20001', urls: ['https://web.tunnel.example.com'] })] }), null);
+    expect(state.exposures[0]).toMatchObject({ publicAddress: 'vps.example.com:20001', url: 'https://web.tunnel.example.com' });
+    const item = buildTrayMenu(state).find((entry) => entry.id === 'exposure:e-00000001');
+    expect([item?.label, item?.submenu?.[0]?.label]).toEqual(['Web (localhost:80) → https://web.tunnel.example.com', 'Copy URL']);
+    expect(trayCopyText(state.exposures[0] ?? { publicAddress: null })).toBe('https://web.tunnel.example.com');
+    // Not live yet: no URL to give out.
+    const waiting = trayStateOf(snapshot({ exposures: [exposure({ id: 'e-00000001', state: 'requesting', publicAddress: null, urls: ['https://web.tunnel.example.com'] })] }), null);
+    expect(waiting.exposures[0]?.url).toBeUndefined();
   });
 
   it('local-down: keeps the public address (its port is open) and flags the exposure', () => {

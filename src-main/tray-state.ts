@@ -60,6 +60,8 @@ function trayExposures(snapshot: EngineSnapshot): TrayExposure[] {
       localPort: exposure.localPort,
       // local-down: the public port is open (its address can be copied), the local service is not.
       publicAddress: exposure.state === 'live' || exposure.state === 'local-down' ? exposure.publicAddress : null,
+      // Its name at the portal, once live there: what the tray shows and copies.
+      ...((exposure.state === 'live' || exposure.state === 'local-down') && exposure.urls?.[0] ? { url: exposure.urls[0] } : {}),
       localDown: exposure.state === 'local-down',
     }));
 }

@@ -4,13 +4,16 @@
  */
 import { useEffect, useRef, useState, useSyncExternalStore, type FormEvent } from 'react';
 import { useShallow } from 'zustand/react/shallow';
-import type { ExposureInput, ExposureStatus, PortalKind } from '../../src-core/host/api/index.js';
+import type { ExposureInput, ExposureStatus, NamesHint, PortalKind } from '../../src-core/host/api/index.js';
+import { AccessDialog } from '../components/AccessDialog.js';
 import { useConfirm, type ConfirmRequest } from '../components/ConfirmDialog.js';
 import { CopyButton } from '../components/CopyButton.js';
 import { EmptyState } from '../components/EmptyState.js';
+import { ExposureUrl } from '../components/ExposureUrl.js';
 import { GlobeIcon, PauseIcon, PlayIcon, PlusIcon, ServerIcon, TrashIcon } from '../components/Icons.js';
 import { ExposureStatePill } from '../components/StatusPill.js';
 import { formatBytes, formatRate } from '../format.js';
+import { accessSummary, primaryUrl } from '../state/exposure-names.js';
 import { ADD_FORM, exposureProblem, hasUsableAddress, localAddressOf, parseExposureForm, shareableAddress } from '../state/exposures.js';
 import { useAppStore } from '../state/store.js';
 
@@ -175,7 +178,20 @@ function ReachNote({ exposure }: { exposure: ExposureStatus }) {
     : <span className="reach-note" data-testid="reach-note" data-reach="local" title="The built-in portal listens on 127.0.0.1: only this machine can open this address. Settings can open it to your network; a server gives a public one.">this machine only</span>;
 }
 
+/**
+ * The exposure's addresses: its URL first (its name at the portal, with Copy and the label edited
+ * in place), and the raw host:port under it; or host:port alone at a portal without names.
+ */
 export function PublicAddress({ exposure }: { exposure: ExposureStatus }) {
+  const named = primaryUrl(exposure);
+  if (named) {
+    return (
+      <span className="public-address named">
+        <ExposureUrl exposure={exposure} url={named} />
+        {hasUsableAddress(exposure) ? <RawAddress exposure={exposure} /> : null}
+      </span>
+    );
+  }
   if (!hasUsableAddress(exposure)) {
     const wanted = exposure.publicPort !== null && exposure.state !== 'refused' ? ` (port ${exposure.publicPort} wanted)` : '';
     return <span className="faint public-address" data-testid="public-address-hint">{addressHint(exposure)}{wanted}</span>;
@@ -197,6 +213,36 @@ export function PublicAddress({ exposure }: { exposure: ExposureStatus }) {
   );
 }
 
+/** host:port under a URL: for what names cannot reach (other machines on the LAN, a non-HTTP client). */
+function RawAddress({ exposure }: { exposure: ExposureStatus & { publicAddress: string } }) {
+  const url = shareableAddress(exposure) ?? exposure.publicAddress;
+  return (
+    <span className="address-secondary">
+      <code className="mono" data-testid="public-address" data-url={url} title={url}>{exposure.publicAddress}</code>
+      <CopyButton text={url} what={`the public address of ${exposure.name}`} />
+      <ReachNote exposure={exposure} />
+    </span>
+  );
+}
+
+/**
+ * A Porthole server that gives no names: the line its owner can add, with the server's IP filled
+ * in (sslip.io resolves it with no DNS setup, so ACME works at once).
+ */
+function NamesHintNote({ hint }: { hint: NamesHint }) {
+  return (
+    <div className="notice info flat names-hint" role="status" data-testid="names-hint">
+      <span className="grow">
+        <b>Give exposures names</b> (<code className="mono">https://web.{hint.domain}</code>): add <code className="mono names-snippet" data-testid="names-hint-snippet">{hint.snippet}</code> to the portal's <code className="mono">exposures</code> on the server, then restart it.
+        {' '}{hint.wildcardDns
+          ? <>sslip.io resolves every name under <code className="mono">{hint.domain}</code> to the server, so certificates come with no DNS setup.</>
+          : <>It needs a wildcard DNS record <code className="mono">*.{hint.domain}</code> pointing at the server.</>}
+      </span>
+      <CopyButton text={hint.snippet} what="the names line" />
+    </div>
+  );
+}
+
 /**
  * Where the built-in portal's addresses reach (issue 4/7): this machine only unless the user opened
  * it to the network in Settings; a server gives an address the internet reaches.
@@ -204,11 +250,14 @@ export function PublicAddress({ exposure }: { exposure: ExposureStatus }) {
 function LocalPortalNote() {
   const info = useAppStore((state) => state.localPortal);
   const listen = info?.listen ?? '127.0.0.1';
+  const namesProblem = info?.namesProblem ? <> <span data-testid="local-names-problem">No names: {info.namesProblem}.</span></> : null;
   if (info?.lan) {
     return (
       <div className="notice warn flat reach" role="status" data-testid="local-portal-note" data-reach="lan">
         <span className="grow">
           <b>Your network can reach these addresses.</b> The built-in portal listens on <code className="mono">{listen}</code> and gives out <code className="mono">{info.publicHost}</code>: anyone on this network can open the exposed services.
+          {info.namesPort ? <> Names under <code className="mono">localhost</code> open on this machine only: give others the {info.publicHost}:port address.</> : null}
+          {namesProblem}
           {' '}<a href="#/settings">Change in Settings</a> · <a href="#/profiles">Connect a server</a> for an address on the internet.
         </span>
       </div>
@@ -217,7 +266,7 @@ function LocalPortalNote() {
   return (
     <div className="notice info flat reach" role="status" data-testid="local-portal-note" data-reach="local">
       <span className="grow">
-        <b>Only this machine can open these addresses</b> (the built-in portal listens on <code className="mono">127.0.0.1</code>).
+        <b>Only this machine can open these addresses</b> (the built-in portal listens on <code className="mono">127.0.0.1</code>).{namesProblem}
         {' '}To share: <a href="#/settings">let your network reach them</a> (Settings, off by default), or <a href="#/profiles">connect a server</a> for a public address.
       </span>
     </div>
@@ -237,6 +286,8 @@ function ExposureRow({ exposure }: { exposure: ExposureStatus }) {
     busy: exposure.id in state.exposureBusy, dismiss: state.dismissExposureError, paused: state.exposuresPaused, activeProfile: state.status?.profile ?? null,
   })));
   const [confirmRemove, setConfirmRemove] = useState(false);
+  const [accessOpen, setAccessOpen] = useState(false);
+  const access = accessSummary(exposure.access);
   const [editing, setEditing] = useState<{ name: string; publicPort: string } | null>(null);
   const [editError, setEditError] = useState<string | null>(null);
   const problem = exposureProblem(exposure);
@@ -285,6 +336,7 @@ function ExposureRow({ exposure }: { exposure: ExposureStatus }) {
         <div className="exposure-name">
           <span className="title" data-testid="exposure-name">{exposure.name}</span>
           <span className="mono faint" data-testid="exposure-local" title={local}>{local}</span>
+          {access ? <span className="access-badge" data-testid="access-badge" title="Who may visit: checked at the portal">{access}</span> : null}
         </div>
       )}
       <div className="exposure-state"><ExposureStatePill state={exposure.state} /></div>
@@ -300,6 +352,7 @@ function ExposureRow({ exposure }: { exposure: ExposureStatus }) {
         ) : (
           <>
             {!editing ? <button type="button" className="button small" onClick={() => setEditing({ name: exposure.name, publicPort: exposure.publicPort === null ? '' : String(exposure.publicPort) })} aria-label={`Edit ${exposure.name}`}>Edit</button> : null}
+            <button type="button" className="button small" onClick={() => setAccessOpen(true)} aria-label={`Access to ${exposure.name}`} aria-haspopup="dialog">Access</button>
             <button type="button" className="icon-button danger" aria-label={`Remove ${exposure.name}`} title="Remove" onClick={() => setConfirmRemove(true)}><TrashIcon /></button>
           </>
         )}
@@ -311,6 +364,7 @@ function ExposureRow({ exposure }: { exposure: ExposureStatus }) {
           <button type="button" className="icon-button" aria-label="Dismiss" onClick={() => { setEditError(null); dismiss(exposure.id); }}>×</button>
         </div>
       ) : null}
+      {accessOpen ? <AccessDialog exposure={exposure} onClose={() => setAccessOpen(false)} /> : null}
     </li>
   );
 }
@@ -341,6 +395,7 @@ export function ExposuresPage() {
   const paused = useAppStore((state) => state.exposuresPaused);
   const live = exposures.filter((exposure) => exposure.state === 'live').length;
   const portal = portalKindOf(exposures);
+  const namesHint = portal === 'porthole' ? exposures.find((exposure) => exposure.namesHint)?.namesHint ?? null : null;
 
   return (
     <div className="stack exposures-page">
@@ -362,6 +417,7 @@ export function ExposuresPage() {
         </div>
         {paused ? <div className="notice info flat" role="status">All exposures are paused: their public ports are closed until you resume. Each keeps its own on/off switch.</div> : null}
         {portal === 'local' && exposures.length > 0 ? <LocalPortalNote /> : null}
+        {namesHint ? <NamesHintNote hint={namesHint} /> : null}
         {exposures.length === 0 ? (
           <EmptyState icon={<GlobeIcon />} title="Nothing is exposed">
             Give a local port above (a web server on <code>localhost:3000</code>, say) and it gets a public address to share.

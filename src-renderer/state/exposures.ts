@@ -106,9 +106,14 @@ export const createExposuresSlice: SliceCreator<ExposuresSlice> = (set, get) => 
         }
         const index = exposures.findIndex((item) => item.id === id);
         // The snapshot's state and traffic are news; what the user just set is not to be undone.
-        const { name, enabled, publicPort } = hold.status;
+        const { name, enabled, publicPort, label, access } = hold.status;
         if (index < 0) exposures.push(hold.status);
-        else exposures[index] = { ...(exposures[index] as ExposureStatus), name, enabled, publicPort };
+        else {
+          const sampled = exposures[index] as ExposureStatus;
+          // A snapshot from before a new label still names the old URL: keep the answer's until it catches up.
+          const urls = sampled.label === label ? sampled.urls : hold.status.urls;
+          exposures[index] = { ...sampled, name, enabled, publicPort, label, access, urls };
+        }
       }
       set({ exposures, exposuresPaused: snapshot.exposuresPaused, exposureHolds: Object.fromEntries(active) });
     },

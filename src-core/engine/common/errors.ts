@@ -49,8 +49,10 @@ export const ERROR_CODES = [
   'PH_EXPOSE_PORT_TAKEN',
   /** The bridge's user already holds as many exposures as the portal allows one user (`maxPerUser`). */
   'PH_EXPOSE_LIMIT',
-  /** The name asked for at the portal's edge is invalid, taken by another exposure, or not offered. */
+  /** The name asked for at the portal's edge is invalid or taken by another exposure. */
   'PH_EXPOSE_NAME',
+  /** The portal gives no names (no `exposures.names`, or no custom domains): ask without one. */
+  'PH_EXPOSE_NO_NAMES',
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];

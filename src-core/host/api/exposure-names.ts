@@ -18,7 +18,7 @@ export function exposureLabelProblem(label: string): string | null {
 
 /** `My Web App!` → `my-web-app`; empty when nothing usable is left. */
 export function slugLabel(text: string): string {
-  return text.normalize('NFKD').toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-+/, '').slice(0, 63).replace(/-+$/, '');
+  return text.normalize('NFKD').replace(/\p{M}/gu, '').toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-+/, '').slice(0, 63).replace(/-+$/, '');
 }
 
 /**

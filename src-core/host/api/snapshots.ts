@@ -171,6 +171,10 @@ export interface LocalPortalInfo {
   lanAddresses: string[];
   /** Why the LAN setting could not be applied (the chosen address is gone), else null. */
   problem: string | null;
+  /** The HTTP port of its `http://<label>.localhost:<port>` names; null without names. Optional: absent from older services. */
+  namesPort?: number | null;
+  /** Why it gives no names now (their port was taken, or it listens on one LAN address only), else null. */
+  namesProblem?: string | null;
 }
 
 /**

@@ -55,7 +55,7 @@ describe('porthole CLI', () => {
     const version = (await run(['version'])).out;
     expect(version).toMatch(/^Porthole \d+\.\d+\.\d+ /);
     // Which chunk cipher runs: the native one where it was built, else why not.
-    expect(version).toMatch(/\nnative AEAD: (loaded from \S+porthole_aead\.node|not built|turned off|this runtime)/);
+    expect(version).toMatch(/\nnative AEAD: (loaded from \S+porthole_aead(_static)?\.node|not built|turned off|this runtime)/);
     expect(version).toMatch(/\nnative heap trim: (loaded from \S+porthole_heap\.node|not built|turned off)/);
     const help = await run(['--help']);
     expect(help.code).toBe(EXIT_OK);

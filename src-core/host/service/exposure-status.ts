@@ -3,14 +3,18 @@
  * by what the probe found at the local address (and whether it speaks HTTP), the link's problem while offline, and the exposure's traffic
  * read from the per-tag rows.
  */
-import type { Exposure, ExposureStatus, PortalKind, TagTraffic } from '../api/index.js';
+import type { ExposureStatus, PortalKind, TagTraffic } from '../api/index.js';
 import { exposureTag } from '../api/index.js';
 import type { Instance } from '../../engine/instance.js';
+import { publicExposure, type StoredExposure } from './exposure-list.js';
+import { hostOfAddress, isNoNamesRefusal, namesHintFor } from './portal-names.js';
 
 /** What the rows are made from. */
 export interface ExposureStatusInput {
-  exposures: readonly Exposure[];
+  exposures: readonly StoredExposure[];
   paused: boolean;
+  /** The portal is a Porthole server that said it gives no names. */
+  noNames?: boolean;
   /** The running engine, if any. */
   instance: Instance | undefined;
   /** The latest per-tag traffic (the snapshot's `tags`). */
@@ -50,20 +54,24 @@ export function portalKindOf(instance: Instance): PortalKind | null {
 export function exposureStatuses(input: ExposureStatusInput): ExposureStatus[] {
   const { instance, paused } = input;
   const portalKind = instance ? portalKindOf(instance) : null;
-  return input.exposures.map((exposure): ExposureStatus => {
+  const rows = input.exposures.map((exposure): ExposureStatus => {
     const traffic = exposureTraffic(input.tags, exposure.id);
     const off = !exposure.enabled || paused;
     const localReachable = off ? null : input.localReachable(exposure.id);
-    const engine = instance?.exposures.status(exposure.id);
+    const answer = instance?.exposures.status(exposure.id);
+    // "This portal gives no names" is not the user's problem: the service asks again without the label at once.
+    const engine = answer && isNoNamesRefusal(answer) ? { ...answer, state: 'requesting' as const, problem: null } : answer;
     const state = off ? 'disabled' : endToEndState(engine?.state ?? 'offline', localReachable);
     const linkProblem = engine?.state === 'offline' ? instance?.bridges[0]?.lastProblem ?? null : null;
     const localProblem = localReachable === false
       ? { code: 'PH_DIAL_REFUSED', message: `nothing is listening on ${exposure.localHost}:${exposure.localPort}: the exposure stays on and works once something does` }
       : null;
     return {
-      ...exposure,
+      ...publicExposure(exposure),
       state,
       publicAddress: off ? null : engine?.publicAddress ?? null,
+      urls: off ? [] : [...engine?.urls ?? []],
+      namesHint: null,
       portalKind,
       problem: off ? null : engine?.problem ?? linkProblem ?? localProblem,
       localReachable,
@@ -75,4 +83,11 @@ export function exposureStatuses(input: ExposureStatusInput): ExposureStatus[] {
       openConnections: traffic?.openConnections ?? 0,
     };
   });
+  if (input.noNames && portalKind === 'porthole') {
+    // The server's address, as its live exposures give it, fills in the owner's line.
+    const address = rows.find((row) => row.publicAddress !== null)?.publicAddress ?? null;
+    const hint = namesHintFor(address === null ? null : hostOfAddress(address));
+    for (const row of rows) row.namesHint = hint;
+  }
+  return rows;
 }

@@ -16,10 +16,15 @@ import type { Instance, InstanceOptions } from '../../engine/instance.js';
 import { tunnelTest } from './engine-report.js';
 import { EngineRunner } from './engine-runner.js';
 import { addExposure, exposureSpecs, findExposure, patchExposure, probeTargets } from './exposure-list.js';
+import { awaitPortalAnswer } from './exposure-answer.js';
 import { ExposureProbe } from './exposure-probe.js';
 import { exposureStatuses } from './exposure-status.js';
-import { configForExposures, hasLocalPortal, lanAddresses, localPortalAddress, localPortalInfo, type LocalPortalAddress } from './local-portal.js';
+import {
+  configForExposures, freeNamesPort, hasLocalPortal, lanAddresses, LOCAL_NAMES_PORTS, localNamesPort, localPortalAddress, localPortalInfo, namesReachLoopback,
+  withoutLocalNames, type LocalPortalAddress,
+} from './local-portal.js';
 import { LogFeed } from './log-feed.js';
+import { PortalNames } from './portal-names.js';
 import { ProfileCatalog, validateProfileText } from './profile-catalog.js';
 import { checkServer } from './server-check.js';
 import { serverSetup } from './server-setup.js';
@@ -58,6 +63,10 @@ export class LocalEngineService implements EngineService {
   private closed = false;
   /** Where the running engine's built-in portal listens (what its addresses name), set at each start. */
   private localAddressInUse: LocalPortalAddress | undefined;
+  /** Whether the exposures' portal gives names (labels are left out for one that does not). */
+  private readonly portalNames = new PortalNames();
+  /** Why the built-in portal has no `<label>.localhost` names now (their port was taken), else null. */
+  private localNamesProblem: string | null = null;
 
   constructor(private readonly options: LocalEngineServiceOptions) {
     this.profiles = new ProfileCatalog(options.profilesFolder, () => this.state.activeProfile, options.commandLineProfile?.sources);
@@ -203,15 +212,28 @@ export class LocalEngineService implements EngineService {
       if (created) this.logs.note('info', `exposure "${exposure.name}" added for ${exposure.localHost}:${exposure.localPort}`);
       await this.stateFile.save();
       await this.applyExposures(true, new Set([exposure.id]));
+      // The URL at once: the portal's answer (its name, or why not) usually comes within milliseconds.
+      await this.portalAnswer(exposure.id);
       return this.exposureStatus(exposure.id);
     });
   }
 
   updateExposure(id: string, patch: ExposurePatch): Promise<ExposureStatus> {
     return this.runner.serial(async () => {
-      const switchedOn = patchExposure(findExposure(this.state.exposures, id), patch);
+      const exposure = findExposure(this.state.exposures, id);
+      const labelBefore = exposure.label;
+      const switchedOn = patchExposure(exposure, patch, this.state.exposures);
       await this.stateFile.save();
       await this.applyExposures(switchedOn, new Set([id]));
+      const answer = await this.portalAnswer(id);
+      if (exposure.label !== labelBefore && answer?.state === 'refused' && answer.problem?.code === 'PH_EXPOSE_NAME') {
+        // A name the portal will not give (taken, say): keep the old one, which still works, and say why.
+        exposure.label = labelBefore;
+        await this.stateFile.save();
+        await this.applyExposures(false);
+        await this.portalAnswer(id);
+        throw new ServiceError('PH_EXPOSURE_BAD_INPUT', `${answer.problem.message} (the name stays "${labelBefore}")`);
+      }
       return this.exposureStatus(id);
     });
   }
@@ -306,9 +328,56 @@ export class LocalEngineService implements EngineService {
     const name = this.state.activeProfile;
     if (!name && this.state.exposures.length === 0) throw new ServiceError('PH_ENGINE_NO_PROFILE', 'no profile is active: import or paste one in Profiles, then activate it (or expose a port to use the built-in local portal)');
     const address = localPortalAddress(this.state.settings);
-    const config = configForExposures(name ? await this.profiles.loadConfig(name) : undefined, this.state.exposures.length > 0, address);
+    const profile = name ? await this.profiles.loadConfig(name) : undefined;
+    const local = !profile || (profile.reverse.bridges.length === 0 && this.state.exposures.length > 0);
+    const namesPort = local ? await this.localNamesPortFor(address) : null;
+    const config = configForExposures(profile, this.state.exposures.length > 0, address, namesPort);
     this.localAddressInUse = address;
-    return this.runner.start(name, config, exposureSpecs(this.state.exposures, this.state.exposuresPaused));
+    const specs = exposureSpecs(this.state.exposures, this.state.exposuresPaused);
+    if (localNamesPort(config) === null) return this.runner.start(name, config, specs);
+    try {
+      return await this.runner.start(name, config, specs);
+    } catch (error) {
+      // Another program took the names' port between the check and the engine's listen: the next
+      // free one, else no names (host:port addresses still work) rather than no portal at all.
+      const next = await freeNamesPort(address.listen, LOCAL_NAMES_PORTS.filter((port) => port !== namesPort));
+      if (next !== null) return this.runner.start(name, configForExposures(profile, this.state.exposures.length > 0, address, next), specs);
+      const status = await this.runner.start(name, withoutLocalNames(config), specs);
+      this.noLocalNames(`port ${namesPort} could not be had (${error instanceof Error ? error.message : String(error)})`);
+      return status;
+    }
+  }
+
+  /**
+   * The HTTP port for the built-in portal's `<label>.localhost` names, or null (then it gives
+   * host:port addresses only, and the snapshot says why).
+   */
+  private async localNamesPortFor(address: LocalPortalAddress): Promise<number | null> {
+    this.localNamesProblem = null;
+    if (!namesReachLoopback(address.listen)) {
+      this.localNamesProblem = `names under localhost reach only this machine, and the built-in portal listens on ${address.listen} only: exposures keep their ${address.publicHost}:port addresses`;
+      return null;
+    }
+    const port = await freeNamesPort(address.listen);
+    if (port === null) this.noLocalNames('ports 21080–21089 are all taken by other programs');
+    return port;
+  }
+
+  private noLocalNames(why: string): void {
+    this.localNamesProblem = `no <name>.localhost addresses: ${why}; exposures keep their 127.0.0.1:port addresses`;
+    this.logs.note('warning', `built-in portal: ${this.localNamesProblem}`);
+  }
+
+  /**
+   * Waits briefly for the portal to answer `id` (while a link is up); the engine's answer, if any.
+   * A portal that gives no names is asked again without the label first, so the answer is the real one.
+   */
+  private async portalAnswer(id: string) {
+    const answer = await awaitPortalAnswer(() => this.runner.instance, id);
+    const on = probeTargets(this.state.exposures, this.state.exposuresPaused).map((exposure) => exposure.id);
+    if (!this.portalNames.observe(this.runner.instance, on)) return answer;
+    await this.applyExposures(false);
+    return awaitPortalAnswer(() => this.runner.instance, id);
   }
 
   /**
@@ -324,9 +393,22 @@ export class LocalEngineService implements EngineService {
     }
     // Without a profile the engine already runs the local portal; with one, the local portal is added once needed.
     const address = this.localAddressInUse ?? localPortalAddress(this.state.settings);
-    const next = this.state.activeProfile ? configForExposures(instance.config, this.state.exposures.length > 0, address) : instance.config;
-    if (next !== instance.config) await instance.reload(next);
-    await instance.setExposures(exposureSpecs(this.state.exposures, this.state.exposuresPaused));
+    if (this.state.activeProfile && instance.config.reverse.bridges.length === 0 && !hasLocalPortal(instance.config) && this.state.exposures.length > 0) {
+      const next = configForExposures(instance.config, true, address, await this.localNamesPortFor(address));
+      if (next !== instance.config) await this.reloadWithLocalPortal(instance, next);
+    }
+    await instance.setExposures(exposureSpecs(this.state.exposures, this.state.exposuresPaused, this.portalNames.asksNames(instance)));
+  }
+
+  /** Adds the built-in portal to the running engine; without names when their port was taken meanwhile. */
+  private async reloadWithLocalPortal(instance: Instance, next: Instance['config']): Promise<void> {
+    try {
+      await instance.reload(next);
+    } catch (error) {
+      if (localNamesPort(next) === null) throw error;
+      await instance.reload(withoutLocalNames(next));
+      this.noLocalNames(`port ${localNamesPort(next)} could not be had (${error instanceof Error ? error.message : String(error)})`);
+    }
   }
 
   private exposureStatus(id: string): ExposureStatus {
@@ -343,6 +425,7 @@ export class LocalEngineService implements EngineService {
       tags,
       localReachable: (id) => this.probe.reachable(id),
       localHttp: (id) => this.probe.http(id),
+      noNames: this.portalNames.givesNoNames(instance),
     });
   }
 
@@ -354,7 +437,18 @@ export class LocalEngineService implements EngineService {
   private tick(): EngineSnapshot {
     const now = Date.now();
     this.probe.tick(probeTargets(this.state.exposures, this.state.exposuresPaused), now);
+    this.watchPortalNames();
     return this.snapshots.publish(this.snapshotSource(), now);
+  }
+
+  /** A portal that gives no names is asked again without labels (and with them once its links come back). */
+  private watchPortalNames(): void {
+    const instance = this.runner.instance;
+    const on = probeTargets(this.state.exposures, this.state.exposuresPaused).map((exposure) => exposure.id);
+    if (!this.portalNames.observe(instance, on)) return;
+    void this.runner.serial(async () => {
+      if (this.runner.instance === instance && !this.closed) await this.applyExposures(false);
+    }).catch((error: unknown) => this.logs.note('warning', `exposures could not be asked for again: ${error instanceof Error ? error.message : String(error)}`));
   }
 
   /** The engine's state changed: the snapshot says so now, without waiting for the next second. */
@@ -378,7 +472,7 @@ export class LocalEngineService implements EngineService {
     const lan = lanAddresses();
     const inUse = instance !== undefined && hasLocalPortal(instance.config);
     const address = inUse && this.localAddressInUse ? this.localAddressInUse : localPortalAddress(this.state.settings, lan);
-    return localPortalInfo(address, inUse, lan);
+    return { ...localPortalInfo(address, inUse, lan), namesPort: instance ? localNamesPort(instance.config) : null, namesProblem: inUse ? this.localNamesProblem : null };
   }
 }
 

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -30,8 +30,8 @@ describe('SettingsStore', () => {
     })));
     const state = await store.load();
     expect(state.exposures).toEqual([
-      { id: 'e-0000000a', name: 'web', localHost: '127.0.0.1', localPort: 80, publicPort: 8080, enabled: false, createdAt: 5 },
-      { id: 'e-0000000c', name: 'nas.lan:5000', localHost: 'nas.lan', localPort: 5000, publicPort: null, enabled: true, createdAt: 0 },
+      { id: 'e-0000000a', name: 'web', localHost: '127.0.0.1', localPort: 80, publicPort: 8080, enabled: false, createdAt: 5, label: 'web' },
+      { id: 'e-0000000c', name: 'nas.lan:5000', localHost: 'nas.lan', localPort: 5000, publicPort: null, enabled: true, createdAt: 0, label: 'app-5000' },
     ]);
     expect(store.dropped).toBe(3);
     expect(state.exposuresPaused).toBe(true);
@@ -41,8 +41,29 @@ describe('SettingsStore', () => {
   it('round-trips what it saves', async () => {
     const store = new SettingsStore(file('{}'));
     const state = await store.load();
-    state.exposures.push({ id: 'e-00000001', name: 'x', localHost: '::1', localPort: 1, publicPort: null, enabled: true, createdAt: 1 });
+    state.exposures.push({
+      id: 'e-00000001', name: 'x', localHost: '::1', localPort: 1, publicPort: null, enabled: true, createdAt: 1,
+      label: 'shop', basicAuth: { user: 'ann', password: 's3cret:with colon' }, allow: ['10.0.0.0/8', '2001:db8::/32'], proxyProtocol: 2,
+    });
     await store.save(state);
     expect(await new SettingsStore(store.file).load()).toEqual(state);
+    // It holds passwords: readable by its owner only.
+    expect((statSync(store.file as string).mode & 0o777).toString(8)).toBe('600');
+  });
+
+  it('gives exposures from before names a unique default label, and a damaged allowlist admits nobody', async () => {
+    const store = new SettingsStore(file(JSON.stringify({
+      exposures: [
+        { id: 'e-0000000a', name: 'Web App', localHost: '127.0.0.1', localPort: 80 },
+        { id: 'e-0000000b', name: 'web app!', localHost: '127.0.0.1', localPort: 81, label: 'web-app' },
+        { id: 'e-0000000c', localHost: '127.0.0.1', localPort: 3000, label: 'Not_A_Label', allow: ['10.0.0.0/8', 'nonsense'], proxyProtocol: 3, basicAuth: { user: 'x' } },
+      ],
+    })));
+    const state = await store.load();
+    expect(state.exposures.map(({ label, allow, proxyProtocol, basicAuth }) => ({ label, allow, proxyProtocol, basicAuth }))).toEqual([
+      { label: 'web-app', allow: undefined, proxyProtocol: undefined, basicAuth: undefined },
+      { label: 'web-app-2', allow: undefined, proxyProtocol: undefined, basicAuth: undefined },
+      { label: 'app-3000', allow: ['0.0.0.0/32'], proxyProtocol: undefined, basicAuth: undefined },
+    ]);
   });
 });

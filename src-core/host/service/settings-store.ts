@@ -1,12 +1,13 @@
 /** The service's small state file: user settings, which profile is active, and the exposures. */
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { EXPOSURE_ID_PATTERN, type Exposure, type Settings } from '../api/index.js';
+import { cidrProblem, defaultExposureLabel, EXPOSURE_ID_PATTERN, exposureLabelProblem, type Settings } from '../api/index.js';
+import type { StoredExposure } from './exposure-list.js';
 
 export interface ServiceState {
   settings: Settings;
   activeProfile: string | null;
-  exposures: Exposure[];
+  exposures: StoredExposure[];
   exposuresPaused: boolean;
 }
 
@@ -14,21 +15,41 @@ function isPort(value: unknown): value is number {
   return typeof value === 'number' && Number.isInteger(value) && value >= 1 && value <= 65535;
 }
 
-/** A stored exposure, or undefined when the entry is damaged (it is dropped, the others kept). */
-function readExposure(raw: unknown): Exposure | undefined {
+/**
+ * A stored exposure, or undefined when the entry is damaged (it is dropped, the others kept).
+ * A missing or bad label (a file from before names) gets the default; a damaged access field is
+ * dropped on its own, except a damaged allowlist, which admits nobody rather than everyone.
+ */
+function readExposure(raw: unknown, taken: ReadonlySet<string>): StoredExposure | undefined {
   if (typeof raw !== 'object' || raw === null) return undefined;
   const entry = raw as Record<string, unknown>;
   if (typeof entry.id !== 'string' || !EXPOSURE_ID_PATTERN.test(entry.id)) return undefined;
   if (typeof entry.localHost !== 'string' || entry.localHost === '' || !isPort(entry.localPort)) return undefined;
-  return {
+  const name = typeof entry.name === 'string' && entry.name.trim() !== '' ? entry.name.slice(0, 60) : `${entry.localHost}:${entry.localPort}`;
+  const label = typeof entry.label === 'string' && exposureLabelProblem(entry.label) === null && !taken.has(entry.label)
+    ? entry.label
+    : defaultExposureLabel(name, entry.localPort, taken);
+  const exposure: StoredExposure = {
     id: entry.id,
-    name: typeof entry.name === 'string' && entry.name.trim() !== '' ? entry.name.slice(0, 60) : `${entry.localHost}:${entry.localPort}`,
+    name,
     localHost: entry.localHost,
     localPort: entry.localPort,
     publicPort: isPort(entry.publicPort) ? entry.publicPort : null,
     enabled: entry.enabled !== false,
     createdAt: typeof entry.createdAt === 'number' ? entry.createdAt : 0,
+    label,
   };
+  const auth = entry.basicAuth as { user?: unknown; password?: unknown } | undefined;
+  if (typeof auth?.user === 'string' && auth.user !== '' && typeof auth.password === 'string' && auth.password !== '') {
+    exposure.basicAuth = { user: auth.user, password: auth.password };
+  }
+  if (Array.isArray(entry.allow) && entry.allow.length > 0) {
+    const allow = entry.allow.filter((cidr): cidr is string => typeof cidr === 'string' && cidrProblem(cidr) === null);
+    // Fail closed: a list that lost entries keeps none of them open to everyone ("0.0.0.0/32" matches no visitor).
+    exposure.allow = allow.length === entry.allow.length ? allow : ['0.0.0.0/32'];
+  }
+  if (entry.proxyProtocol === 1 || entry.proxyProtocol === 2) exposure.proxyProtocol = entry.proxyProtocol;
+  return exposure;
 }
 
 export const DEFAULT_SETTINGS: Settings = { theme: 'system' };
@@ -60,7 +81,7 @@ export class SettingsStore {
     if (typeof raw.localPortalLanAddress === 'string' && /^\d{1,3}(?:\.\d{1,3}){3}$/.test(raw.localPortalLanAddress)) state.settings.localPortalLanAddress = raw.localPortalLanAddress;
     if (Array.isArray(raw.exposures)) {
       for (const entry of raw.exposures) {
-        const exposure = readExposure(entry);
+        const exposure = readExposure(entry, new Set(state.exposures.map((kept) => kept.label)));
         if (exposure && !state.exposures.some((kept) => kept.id === exposure.id)) state.exposures.push(exposure);
         else this.dropped += 1;
       }
@@ -74,7 +95,8 @@ export class SettingsStore {
     await mkdir(dirname(this.file), { recursive: true });
     const temporary = `${this.file}.${process.pid}.tmp`;
     const content = { ...state.settings, activeProfile: state.activeProfile, exposures: state.exposures, exposuresPaused: state.exposuresPaused };
-    await writeFile(temporary, `${JSON.stringify(content, null, 2)}\n`, 'utf8');
+    // Owner only: it holds exposures' basic-auth passwords.
+    await writeFile(temporary, `${JSON.stringify(content, null, 2)}\n`, { encoding: 'utf8', mode: 0o600 });
     await rename(temporary, this.file);
   }
 }

@@ -27,12 +27,14 @@ import { parseAddress, type Destination } from '../../common/net.js';
 import { newSession } from '../../common/session.js';
 import { createLinkPair } from '../../transport/link.js';
 import { pumpBoth } from '../../transport/pump.js';
+import { addressAllowed } from '../edge/edge-access.js';
 import { encodeProxyHeader } from '../edge/proxy-protocol.js';
-import type { EdgeRoute, Visitor } from '../edge/routes.js';
+import { abortStream } from '../../transport/abort.js';
+import type { EdgeAccess, EdgeRoute, Visitor } from '../edge/routes.js';
 import type { ControlExtension } from '../reverse/control.js';
 import type { LinkRoute, PortalControlChannel, PortalExtension } from '../reverse/control-channel.js';
 import { decodeBridgeExposureMessage, encodeExposureReply, type ExposeRequest, type ExposureReply } from './exposure-wire.js';
-import { isRefusal, type ExposureNames } from './exposure-names.js';
+import { NO_NAMES, isRefusal, type ExposureNames } from './exposure-names.js';
 import type { PublicListenerFactory } from './public-listener.js';
 import { bridgeUserExposureTag, exposureTag } from './tag.js';
 
@@ -109,6 +111,8 @@ interface HostedExposure {
   target: Destination;
   /** Names it holds at the edge. */
   names: string[];
+  /** Who may visit, from `request` (one object per request, so the edge compiles it once). */
+  access: EdgeAccess;
   inbound: InboundHandler;
   holders: Set<ExposureHolder>;
   grace: ReturnType<typeof setTimeout> | undefined;
@@ -267,13 +271,14 @@ export class ExposureHost implements PortalExtension {
         if (existing.grace) clearTimeout(existing.grace);
         existing.grace = undefined;
         existing.request = request;
+        existing.access = accessOf(request);
         this.claimNames(key, existing, names.names);
         return this.liveReply(existing);
       }
       await this.remove(key, 'changed by the bridge');
     }
     const names = this.checkNames(key, holder, request);
-    if (isRefusal(names)) return refuse('PH_EXPOSE_NAME', names.error);
+    if (isRefusal(names)) return refuse(names.notOffered ? 'PH_EXPOSE_NO_NAMES' : 'PH_EXPOSE_NAME', names.error);
     // One user cannot take the whole range (a replaced exposure was removed above, so it does not count).
     const allowed = config.maxPerUser ?? DEFAULT_EXPOSURES_PER_USER;
     const held = [...this.hosted.values()].filter((hosted) => hosted.owner.key === holder.owner.key).length;
@@ -332,7 +337,7 @@ export class ExposureHost implements PortalExtension {
       ...(request.label === undefined ? {} : { label: request.label }),
       ...(request.customDomain === undefined ? {} : { customDomain: request.customDomain }),
     };
-    if (!this.options.names) return { error: 'this portal gives no names: its owner can add "names": {"domain": …} to its "exposures"' };
+    if (!this.options.names) return { error: NO_NAMES, notOffered: true };
     return this.options.names.check(key, holder.owner.key, wanted);
   }
 
@@ -358,8 +363,7 @@ export class ExposureHost implements PortalExtension {
       hostname: hosted.names[0] ?? '',
       ownerKey: hosted.owner.key,
       get access() {
-        const { basicAuth, allow } = hosted.request;
-        return { ...(basicAuth ? { basicAuth } : {}), ...(allow ? { allow } : {}) };
+        return hosted.access;
       },
       open: (visitor: Visitor) => {
         const { inboundEnd, outboundEnd } = createLinkPair();
@@ -382,6 +386,12 @@ export class ExposureHost implements PortalExtension {
     // Each connection is marked with its exposure on its way to the portal, which asks `routeOf`.
     const marking: Dispatcher = {
       dispatch: (session, target, connection) => {
+        const refusal = rawPortRefusal(hosted.access, session.source?.address ?? '');
+        if (refusal) {
+          this.options.log.summarised('info', `raw port refused ${hosted.request.id}`, `a visitor to public port ${hosted.port} of exposure "${hosted.request.name}" was turned away: ${refusal}`, session.id);
+          abortStream(connection);
+          return;
+        }
         this.arrivals.set(session, hosted);
         const version = hosted.request.proxyProtocol;
         dispatcher.dispatch(session, target, version && connection instanceof net.Socket ? withProxyHeader(version, connection) : connection);
@@ -396,7 +406,7 @@ export class ExposureHost implements PortalExtension {
       target,
       outboundTag: this.options.portalTag,
     }, marking);
-    const hosted: HostedExposure = { owner, request, port, tag, target, names: [], inbound, holders: new Set(), grace: undefined };
+    const hosted: HostedExposure = { owner, request, port, tag, target, names: [], access: accessOf(request), inbound, holders: new Set(), grace: undefined };
     await inbound.start();
     return hosted;
   }
@@ -415,6 +425,22 @@ export class ExposureHost implements PortalExtension {
     await hosted.inbound.close();
     this.options.log.info(`exposure "${hosted.request.name}" (${hosted.request.id}) of ${hosted.owner.label} closed public port ${hosted.port}: ${why}`);
   }
+}
+
+/**
+ * Why a visitor on an exposure's public port is turned away, or undefined: the port cannot ask
+ * for a password, so an exposure that has one is reached by name only, and its allowlist holds on
+ * both ways in.
+ */
+function rawPortRefusal(access: EdgeAccess, address: string): string | undefined {
+  if (access.basicAuth) return 'the exposure has a password, which only its name can ask for';
+  if (!addressAllowed(access, address)) return `${address} is not in its allowlist`;
+  return undefined;
+}
+
+function accessOf(request: ExposeRequest): EdgeAccess {
+  const { basicAuth, allow } = request;
+  return { ...(basicAuth ? { basicAuth } : {}), ...(allow ? { allow } : {}) };
 }
 
 /**

@@ -2,6 +2,7 @@
  * Names at the portal's edge: which exposure holds a name, refusals that never hand one
  * exposure's visitors to another, and routes that open streams as the exposure's own port does.
  */
+import net from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Destination } from '../../common/net.js';
 import type { Session } from '../../common/session.js';
@@ -122,6 +123,38 @@ describe('ExposureHost names', () => {
     const a = holder(alice);
     await host.expose(a, request('web', { customDomain: 'shop.example.org' }));
     expect(a.replies[0]?.error).toContain('"customDomains": true');
+  });
+
+  it('says so with its own code when the portal gives no names at all', async () => {
+    const [port] = await freePorts(1);
+    const host = new ExposureHost({
+      config: { ports: [{ from: port!, to: port! }], listen: '127.0.0.1' }, portalTag: 'portal', dispatcher: { dispatch: () => {} }, log, listeners,
+    });
+    hosts.push(host);
+    const a = holder(alice);
+    await host.expose(a, request('web', { label: 'app' }));
+    expect(a.replies[0]?.errorCode).toBe('PH_EXPOSE_NO_NAMES');
+  });
+
+  it('holds the allowlist on the public port too, and a password-protected exposure is reached by name only', async () => {
+    const { host, dispatched } = setup(await freePorts(3));
+    const a = holder(alice);
+    await host.expose(a, request('open', { label: 'open' }));
+    await host.expose(a, request('office', { label: 'office', allow: ['10.0.0.0/8'] }));
+    await host.expose(a, request('private', { label: 'private', basicAuth: { user: 'ann', password: 'pw' } }));
+    const [open, office, locked] = a.replies.map((reply) => reply.publicPort);
+    const outcome = (port: number) => new Promise<string>((resolve) => {
+      const socket = net.connect(port, '127.0.0.1');
+      socket.once('close', () => resolve('closed'));
+      socket.once('error', () => {});
+      setTimeout(() => { socket.destroy(); resolve('kept open'); }, 1_000);
+    });
+    expect(await outcome(office!)).toBe('closed');
+    expect(await outcome(locked!)).toBe('closed');
+    expect(dispatched).toHaveLength(0);
+    // The test dispatcher takes the connection and holds it: it stays open.
+    expect(await outcome(open!)).toBe('kept open');
+    expect(dispatched).toHaveLength(1);
   });
 
   it('shows the port in the URL when the edge is not on the standard one', () => {

@@ -14,6 +14,8 @@ export interface NameClaim {
 
 export interface NameRefusal {
   readonly error: string;
+  /** The portal gives no such names at all (rather than: this one is invalid or taken). */
+  readonly notOffered?: boolean;
 }
 
 /** What a name asks of the exposure that holds it. */
@@ -42,14 +44,14 @@ export class ExposureNames implements EdgeRouteTable {
     const { config } = this;
     const names: string[] = [];
     if (request.label !== undefined) {
-      if (!config) return { error: `this portal gives no names: its owner can add "names": {"domain": …} to its "exposures"` };
+      if (!config) return { error: NO_NAMES, notOffered: true };
       const label = request.label.toLowerCase();
       const problem = labelProblem(label);
       if (problem) return { error: `name "${request.label}" cannot be used: ${problem}` };
       names.push(`${label}.${config.domain}`);
     }
     if (request.customDomain !== undefined) {
-      if (!config?.customDomains) return { error: 'this portal does not serve names of your own: ask its owner to set "customDomains": true' };
+      if (!config?.customDomains) return { error: 'this portal does not serve names of your own: ask its owner to set "customDomains": true', notOffered: true };
       const name = request.customDomain.toLowerCase();
       const problem = hostnameProblem(name);
       if (problem) return { error: `name "${request.customDomain}" cannot be used: ${problem}` };
@@ -95,6 +97,8 @@ export class ExposureNames implements EdgeRouteTable {
     return `${https ? 'https' : 'http'}://${name}${standard ? '' : `:${port}`}`;
   }
 }
+
+export const NO_NAMES = 'this portal gives no names: its owner can add "names": {"domain": …} to its "exposures"';
 
 export function isRefusal(result: NameClaim | NameRefusal): result is NameRefusal {
   return 'error' in result;
