@@ -14,6 +14,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { SECURITIES, SERVER_NAME, TRANSPORTS, WS_PATH, bridgeConfig, linkStreamSettings, makeLinkCertificate, portalConfig, usesTls } from './lib/configs.js';
 import { edgePreflight, renderEdgeRows, runEdgeScenario } from './edge.js';
+import { inspectorPreflight, renderInspectorRows, runInspectorScenario } from './inspector.js';
 import { forkHelper, killAllChildren, logProblems, PORTHOLE_CLI, PORTHOLE_ENGINE, startPeer, V2RAY_BINARY } from './lib/procs.js';
 import { metricDefinitions, ratio, renderMedianRatios, renderTable, summarize } from './lib/report.js';
 import { buildFingerprint, clockTicksPerSecond, cpuSeconds, cpuTimes, difference, freePorts, ioCounters, memory, pollUntil, portOpen, quantile } from './lib/util.js';
@@ -32,6 +33,9 @@ const PAIRINGS = [
 const REFERENCE = PAIRINGS[0];
 /** `--only edge`: the names scenario (bench/edge.js), which has no V2Ray reference. */
 const EDGE = 'edge';
+/** `--only inspector`: the request inspector's capture on/off scenario (bench/inspector.js). */
+const INSPECTOR = 'inspector';
+const SCENARIOS = [EDGE, INSPECTOR];
 
 const HELP = `Usage: npm run bench -- [options]   (or: node bench/run.js [options])
 
@@ -51,8 +55,9 @@ const HELP = `Usage: npm run bench -- [options]   (or: node bench/run.js [option
                     values measure a long-running process (e.g. 10000 and 1024)
   --only LIST       comma-separated pairings (portal/bridge), e.g. porthole/porthole,v2ray/v2ray
                     (env BENCH_ONLY; v2ray/v2ray is always added, it is the reference), and/or
-                    edge: HTTP(S) requests by name vs the raw exposure port (bench/edge.js; runs
-                    after the pairings when --only is not given)
+                    edge: HTTP(S) requests by name vs the raw exposure port (bench/edge.js), and/or
+                    inspector: an exposure with request capture on vs off (bench/inspector.js);
+                    both run after the pairings when --only is not given
   --security NAME   the VMess security the bridges ask for: auto (default; AES-128-GCM here),
                     aes-128-gcm, chacha20-poly1305 or none (env BENCH_SECURITY)
   --transport LIST  comma-separated transports of the bridge→portal link, each run in every
@@ -139,13 +144,14 @@ function parseOptions() {
   options.transports = transports.length ? TRANSPORTS.filter((t) => transports.includes(t)) : ['tcp'];
   const only = (values.only ?? process.env.BENCH_ONLY ?? '').split(',').map((s) => s.trim()).filter(Boolean);
   for (const id of only) {
-    if (id !== EDGE && !PAIRINGS.some((p) => p.id === id)) {
+    if (!SCENARIOS.includes(id) && !PAIRINGS.some((p) => p.id === id)) {
       console.error(`bench: unknown pairing "${id}"; known: ${PAIRINGS.map((p) => p.id).join(', ')}`);
       process.exit(2);
     }
   }
   options.edge = only.length === 0 || only.includes(EDGE);
-  const pairings = only.filter((id) => id !== EDGE);
+  options.inspector = only.length === 0 || only.includes(INSPECTOR);
+  const pairings = only.filter((id) => !SCENARIOS.includes(id));
   options.pairings = only.length === 0 ? PAIRINGS : pairings.length ? PAIRINGS.filter((p) => p === REFERENCE || pairings.includes(p.id)) : [];
   return options;
 }
@@ -448,6 +454,10 @@ function preflight(options) {
     const problem = edgePreflight();
     if (problem) throw new SetupError(problem);
   }
+  if (options.inspector) {
+    const problem = inspectorPreflight();
+    if (problem) throw new SetupError(problem);
+  }
   const v2rayVersion = commandOutput(V2RAY_BINARY, ['-version'])?.split('\n')[0];
   if (!v2rayVersion && options.pairings.length > 0) throw new SetupError(`${V2RAY_BINARY} does not run; install v2ray (apt-get install -y v2ray) or set V2RAY_BINARY`);
   if (!existsSync(PORTHOLE_CLI)) throw new SetupError(`${PORTHOLE_CLI} does not exist; check PORTHOLE_CLI`);
@@ -471,6 +481,15 @@ async function edgeSection(folder) {
   return edge;
 }
 
+/** The inspector scenario after (or instead of) the pairings: its rows, and its record. */
+async function inspectorSection(folder) {
+  const inspector = await runInspectorScenario({ folder });
+  console.log('');
+  console.log(renderInspectorRows(inspector));
+  console.log('');
+  return inspector;
+}
+
 async function main() {
   const options = parseOptions();
   const v2rayVersion = preflight(options);
@@ -488,13 +507,14 @@ async function main() {
     engineBuild: buildFingerprint(PORTHOLE_ENGINE),
   };
   if (options.pairings.length === 0) {
-    // --only edge: the names scenario alone.
-    console.log(`Porthole bench: edge only; ${machine.cpus} CPUs, load ${machine.loadAverage.map((l) => l.toFixed(2)).join(' ')}; configs and logs: ${folder}`);
-    const edge = await edgeSection(folder);
+    // --only edge and/or inspector: those scenarios alone.
+    console.log(`Porthole bench: ${SCENARIOS.filter((id) => options[id]).join(' and ')} only; ${machine.cpus} CPUs, load ${machine.loadAverage.map((l) => l.toFixed(2)).join(' ')}; configs and logs: ${folder}`);
+    const edge = options.edge ? await edgeSection(folder) : undefined;
+    const inspector = options.inspector ? await inspectorSection(folder) : undefined;
     const file = join(resultsDir, `${stamp}.json`);
-    writeFileSync(file, `${JSON.stringify({ startedAt: started.toISOString(), finishedAt: new Date().toISOString(), machine, options: { ...options, pairings: [] }, edge }, null, 2)}\n`);
+    writeFileSync(file, `${JSON.stringify({ startedAt: started.toISOString(), finishedAt: new Date().toISOString(), machine, options: { ...options, pairings: [] }, edge, inspector }, null, 2)}\n`);
     console.log(`All figures: ${file}`);
-    if (edge.aborted) process.exitCode = 1;
+    if (edge?.aborted || inspector?.aborted) process.exitCode = 1;
     return;
   }
   const steps = options.rounds * options.transports.length * options.pairings.length;
@@ -551,8 +571,10 @@ async function main() {
   }
 
   const edge = options.edge ? await edgeSection(folder) : undefined;
+  const inspector = options.inspector ? await inspectorSection(folder) : undefined;
   const anomalies = [];
   if (edge?.errors.length) anomalies.push(`edge: ${edge.errors.join('; ')}`);
+  if (inspector?.errors.length) anomalies.push(`inspector: ${inspector.errors.join('; ')}`);
   const builds = new Set([machine.engineBuild, ...records.map((r) => r.engineBuild).filter(Boolean)]);
   if (builds.size > 1) anomalies.push(`the engine in dist/ was rebuilt during the run (builds ${[...builds].join(', ')}): Porthole figures mix engine versions`);
   for (const record of records) {
@@ -580,7 +602,7 @@ async function main() {
     startedAt: started.toISOString(), finishedAt: finished.toISOString(), durationSeconds, machine,
     options: { ...options, pairings: options.pairings.map((p) => p.id) }, reference: REFERENCE.id,
     metrics: definitions.map(({ key, metric, transport, label, unit, better, combine }) => ({ key, metric, transport, label, unit, better, combine: combine ?? 'best' })),
-    summary, ratios, anomalies, records, ...(edge ? { edge } : {}),
+    summary, ratios, anomalies, records, ...(edge ? { edge } : {}), ...(inspector ? { inspector } : {}),
   };
   const file = join(resultsDir, `${stamp}.json`);
   writeFileSync(file, `${JSON.stringify(output, null, 2)}\n`);

@@ -23,6 +23,7 @@ import { exposureTag } from './app/exposures/tag.js';
 import { ExposureAgent, type ExposureSpec } from './app/exposures/exposure-agent.js';
 import { ExposureHost } from './app/exposures/exposure-host.js';
 import { PortalEdge } from './app/exposures/portal-edge.js';
+import { Inspector } from './app/inspector/inspector.js';
 import type { PublicListenerFactory } from './app/exposures/public-listener.js';
 import { Portal } from './app/reverse/portal.js';
 import { bridgeUplink, isServerUplink, type BridgeUplink } from './app/reverse/uplink.js';
@@ -114,6 +115,8 @@ export class Instance {
   private uplinkFor: { config: PortholeConfig; uplink: BridgeUplink | undefined } | undefined;
   /** The user's exposures, carried by the config's first bridge. */
   readonly exposures: ExposureAgent;
+  /** The request inspector: captures what each exposure's local service is sent and answers. */
+  readonly inspector = new Inspector();
 
   constructor(config: PortholeConfig, private readonly options: InstanceOptions = {}) {
     this.currentConfig = config;
@@ -227,6 +230,7 @@ export class Instance {
 
   async close(): Promise<void> {
     this.exposures.close();
+    this.inspector.close();
     await closeAll(this.bridges);
     await closeAll(this.inbounds);
     await this.outbounds.close();
@@ -249,13 +253,16 @@ export class Instance {
         next.set(spec.id, existing);
         continue;
       }
-      const handler = new FreedomOutbound(exposureTag(spec.id), { redirectHost: spec.localHost, redirectPort: spec.localPort }, forComponent(this.logger, 'app/reverse/exposures'));
+      // The inspector watches each connection while its capture is on (app/inspector/README.md).
+      const settings = { redirectHost: spec.localHost, redirectPort: spec.localPort, observe: this.inspector.observerFor(spec.id) };
+      const handler = new FreedomOutbound(exposureTag(spec.id), settings, forComponent(this.logger, 'app/reverse/exposures'));
       if (existing) await this.outbounds.removeHandler(existing.handler.tag);
       this.outbounds.addHandler(handler);
       next.set(spec.id, { key, handler });
     }
     for (const [id, { handler }] of this.exposureOutbounds) if (!next.has(id)) await this.outbounds.removeHandler(handler.tag);
     this.exposureOutbounds = next;
+    this.inspector.setExposures(specs);
     this.exposures.setExposures(specs);
   }
 

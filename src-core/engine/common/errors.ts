@@ -53,6 +53,8 @@ export const ERROR_CODES = [
   'PH_EXPOSE_NAME',
   /** The portal gives no names (no `exposures.names`, or no custom domains): ask without one. */
   'PH_EXPOSE_NO_NAMES',
+  /** Request inspector: no such captured request, a bad setting, or a request it cannot replay (body cut at the cap, an upgrade). */
+  'PH_INSPECTOR',
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];

@@ -25,6 +25,17 @@ export const MAX_CHUNK_LINE_BYTES = 4096;
 
 const CR = 0x0d;
 const LF = 0x0a;
+const TERMINATOR = Buffer.from('\r\n\r\n');
+
+/** How much of CR LF CR LF the end of `data[from..]` is (0 to 3). */
+function trailingTerminatorPart(data: Buffer, from: number): number {
+  const length = data.length - from;
+  const at = (back: number) => data[data.length - back];
+  if (length >= 3 && at(3) === CR && at(2) === LF && at(1) === CR) return 3;
+  if (length >= 2 && at(2) === CR && at(1) === LF) return 2;
+  if (length >= 1 && at(1) === CR) return 1;
+  return 0;
+}
 
 const State = {
   Head: 0,
@@ -68,8 +79,8 @@ export interface MessageEvents {
   head(head: MessageHead): HeadOutcome;
   /** Body bytes (chunked framing removed): `data[start, end)`, valid only during the call. */
   body(data: Buffer, start: number, end: number): void;
-  /** The message is complete; `trailers` are a chunked body's trailer fields. */
-  end(trailers: HeaderField[]): void;
+  /** The message is complete: `trailers` of a chunked body, `wireBytes` head and framed body. */
+  end(trailers: HeaderField[], wireBytes: number): void;
 }
 
 /** Input that is not strict HTTP/1.1 (or a message cut short at the end of the stream). */
@@ -98,6 +109,15 @@ export class HttpMessageParser {
   private pauseAfterMessage = false;
   private chunkLine = '';
   private chunkEndSeen = 0;
+  /** Still reading a head's start line (empty lines before it included), checked byte by byte. */
+  private inStartLine = true;
+  /** Whether heads' start lines are checked as they arrive (until the first head parsed). */
+  private checkStartLine = true;
+  private startLineBytes = 0;
+  /** Wire bytes of the message being read. */
+  private messageBytes = 0;
+  /** Set when a step completed a message (its trailers). */
+  private completed: HeaderField[] | undefined;
 
   constructor(
     readonly kind: 'request' | 'response',
@@ -121,29 +141,16 @@ export class HttpMessageParser {
     let index = offset;
     try {
       while (index < data.length) {
-        switch (this.state) {
-          case State.Head:
-          case State.Trailers:
-            index = this.readHead(data, index);
-            break;
-          case State.BodyLength:
-          case State.ChunkData:
-            index = this.readCounted(data, index);
-            break;
-          case State.ChunkLine:
-            index = this.readChunkLine(data, index);
-            break;
-          case State.ChunkDataEnd:
-            index = this.readChunkDataEnd(data, index);
-            break;
-          case State.BodyUntilClose:
-            this.events.body(data, index, data.length);
-            index = data.length;
-            break;
-          case State.Paused:
-            return index;
-          default:
-            throw new HttpParseError('the parser failed before');
+        const next = this.step(data, index);
+        if (next === -1) return index;
+        this.messageBytes += next - index;
+        index = next;
+        const trailers = this.completed;
+        if (trailers) {
+          this.completed = undefined;
+          const wireBytes = this.messageBytes;
+          this.messageBytes = 0;
+          this.events.end(trailers, wireBytes);
         }
       }
     } catch (error) {
@@ -153,59 +160,120 @@ export class HttpMessageParser {
     return index;
   }
 
-  /** The stream ended: a body read until close is complete; anything else half-read is an error. */
-  finish(): void {
-    if (this.state === State.BodyUntilClose) {
-      this.state = State.Head;
-      this.events.end([]);
-      return;
+  /** Parses from `index`; returns where it stopped, or -1 when paused. */
+  private step(data: Buffer, index: number): number {
+    switch (this.state) {
+      case State.Head:
+      case State.Trailers:
+        return this.readHead(data, index);
+      case State.BodyLength:
+      case State.ChunkData:
+        return this.readCounted(data, index);
+      case State.ChunkLine:
+        return this.readChunkLine(data, index);
+      case State.ChunkDataEnd:
+        return this.readChunkDataEnd(data, index);
+      case State.BodyUntilClose:
+        this.events.body(data, index, data.length);
+        return data.length;
+      case State.Paused:
+        return -1;
+      default:
+        throw new HttpParseError('the parser failed before');
     }
-    if (this.idle || this.state === State.Paused || this.state === State.Failed) return;
-    this.state = State.Failed;
-    throw new HttpParseError('the stream ended inside a message');
   }
 
-  /** Goes on with HTTP after a pause (an upgrade the other side declined). */
+  /**
+   * The stream ended: a body read until close is complete. Returns false when a message was cut
+   * short (the caller says so on its entry); the parser takes no more input either way.
+   */
+  finish(): boolean {
+    if (this.state === State.BodyUntilClose) {
+      this.state = State.Head;
+      const wireBytes = this.messageBytes;
+      this.messageBytes = 0;
+      this.events.end([], wireBytes);
+      return true;
+    }
+    const clean = this.idle || this.state === State.Paused || this.state === State.Failed;
+    this.state = State.Failed;
+    return clean;
+  }
+
+  /**
+   * Goes on with HTTP after a pause, or does not pause after the message being read (an upgrade
+   * the other side declined).
+   */
   resume(): void {
-    if (this.state === State.Paused) this.state = State.Head;
+    this.pauseAfterMessage = false;
+    if (this.state !== State.Paused) return;
+    this.state = State.Head;
+    this.messageBytes = 0;
   }
 
   private readHead(data: Buffer, start: number): number {
     let matched = this.terminatorMatched;
     let index = start;
-    for (; index < data.length; index += 1) {
-      const byte = data[index];
+    // Byte by byte through the start line and any CR LF run; the fields in between are skipped
+    // with indexOf (a head is read on every request: this is the inspector's hot path).
+    for (; index < data.length && (this.inStartLine || matched !== 0); index += 1) {
+      const byte = data[index] ?? 0;
       if (byte === CR) matched = matched === 0 || matched === 2 ? matched + 1 : 1;
       else if (byte === LF && (matched === 1 || matched === 3)) matched += 1;
       else matched = 0;
       if (matched === 4) break;
+      // Fail a stream that is not HTTP at its first bytes (a TLS hello starts 0x16), not after 64 KiB.
+      if (this.inStartLine) {
+        if (matched === 2) this.inStartLine = this.startLineBytes === 0;
+        else if (byte === LF || byte < 0x20 && byte !== CR && byte !== 0x09 || byte === 0x7f) throw new HttpParseError('not an HTTP/1.x start line');
+        else if (byte !== CR) this.startLineBytes += 1;
+      }
+    }
+    if (matched !== 4 && index < data.length) {
+      const found = data.indexOf(TERMINATOR, index);
+      if (found === -1) {
+        index = data.length;
+        matched = trailingTerminatorPart(data, start);
+      } else {
+        index = found + 3;
+        matched = 4;
+      }
     }
     const end = index === data.length ? index : index + 1;
     this.headLength += end - start;
     if (this.headLength > MAX_HEAD_BYTES) throw new HttpParseError(`a head longer than ${MAX_HEAD_BYTES} bytes`);
-    this.headParts.push(Buffer.from(data.subarray(start, end)));
     if (matched !== 4) {
+      // Copied: the head outlives this chunk.
+      this.headParts.push(Buffer.from(data.subarray(start, end)));
       this.terminatorMatched = matched;
       return end;
     }
-    const text = Buffer.concat(this.headParts).toString('latin1');
+    const text = this.headParts.length === 0 ? data.toString('latin1', start, end) : Buffer.concat([...this.headParts, data.subarray(start, end)]).toString('latin1');
     const headBytes = this.headLength;
     this.headParts = [];
     this.headLength = 0;
     this.terminatorMatched = 0;
+    this.inStartLine = this.checkStartLine;
+    this.startLineBytes = 0;
     if (this.state === State.Trailers) this.trailersDone(text);
     else this.headDone(text, headBytes);
     return end;
   }
 
   private headDone(text: string, headBytes: number): void {
-    const lines = text.slice(0, -4).split('\r\n');
     // RFC 9112 §2.2: empty lines before a request line are ignored (so are they before a status line here).
-    while (lines[0] === '') lines.shift();
-    if (lines.length === 0) return;
-    const head = this.kind === 'request' ? parseRequestLine(lines[0] ?? '', headBytes) : parseStatusLine(lines[0] ?? '', headBytes);
-    head.headers.push(...parseFields(lines.slice(1)));
-    const framing = framingOf(this.kind, head.headers);
+    let start = 0;
+    while (text.startsWith('\r\n', start)) start += 2;
+    if (start >= text.length) return;
+    const lineEnd = text.indexOf('\r\n', start);
+    const startLine = text.slice(start, lineEnd);
+    const head = this.kind === 'request' ? parseRequestLine(startLine, headBytes) : parseStatusLine(startLine, headBytes);
+    const framingFields: FramingFields = { lengths: [], codings: [] };
+    parseFieldsInto(head.headers, text, lineEnd + 2, text.length - 2, framingFields);
+    // Past the first head the stream is HTTP: later heads skip the byte-by-byte start-line check.
+    this.checkStartLine = false;
+    this.inStartLine = false;
+    const framing = framingOf(this.kind, framingFields);
     const outcome = this.events.head(head);
     this.pauseAfterMessage = outcome === 'pause-after';
     if (outcome === 'tunnel') {
@@ -228,16 +296,17 @@ export class HttpMessageParser {
   }
 
   private trailersDone(text: string): void {
-    // The trailer section was matched as if after a CRLF (see readChunkLine): drop that start.
-    const body = text.slice(0, -2);
-    const trailers = body === '' ? [] : parseFields(body.slice(0, -2).split('\r\n'));
+    // Field lines, each ended by CRLF, then the CRLF that ends the section.
+    const trailers: HeaderField[] = [];
+    parseFieldsInto(trailers, text, 0, text.length - 2);
     this.messageDone(trailers);
   }
 
   private messageDone(trailers: HeaderField[]): void {
     this.state = this.pauseAfterMessage ? State.Paused : State.Head;
     this.pauseAfterMessage = false;
-    this.events.end(trailers);
+    // Announced by execute, once this step's bytes are counted.
+    this.completed = trailers;
   }
 
   private readCounted(data: Buffer, start: number): number {
@@ -269,6 +338,7 @@ export class HttpMessageParser {
     this.chunkLine = '';
     if (size === 0) {
       this.state = State.Trailers;
+      this.inStartLine = false;
       // The last chunk's CRLF counts as the line before the trailer section: an empty section is one CRLF.
       this.terminatorMatched = 2;
     } else {
@@ -306,31 +376,68 @@ function parseStatusLine(line: string, headBytes: number): MessageHead & { heade
   return { method: null, target: null, status: Number(match[2]), reason: match[3] ?? '', version: match[1] === '1' ? '1.1' : '1.0', headers: [], headBytes };
 }
 
-function parseFields(lines: string[]): HeaderField[] {
-  const fields: HeaderField[] = [];
-  for (const line of lines) {
-    const colon = line.indexOf(':');
-    if (colon <= 0) throw new HttpParseError(line.startsWith(' ') || line.startsWith('\t') ? 'a folded header line (obs-fold)' : 'a header line without a name and colon');
-    const name = line.slice(0, colon);
-    if (!TOKEN.test(name)) throw new HttpParseError(`an invalid header name "${name.slice(0, 40)}"`);
-    const value = line.slice(colon + 1).replace(/^[\t ]+|[\t ]+$/g, '');
-    if (!FIELD_VALUE.test(value)) throw new HttpParseError(`a control character in the value of ${name}`);
+/** `text[from, to)` without optional whitespace (SP, HTAB) at either end. */
+function trimOws(text: string, from: number, to: number): string {
+  let start = from;
+  let end = to;
+  while (start < end && (text.charCodeAt(start) === 0x20 || text.charCodeAt(start) === 0x09)) start += 1;
+  while (end > start && (text.charCodeAt(end - 1) === 0x20 || text.charCodeAt(end - 1) === 0x09)) end -= 1;
+  return text.slice(start, end);
+}
+
+/** A run of valid field lines (RFC 9110 §5.1, §5.5: token ":" field-value CRLF), matched in one pass. */
+const FIELD_LINES = /(?:[!#$%&'*+\-.^_`|~0-9A-Za-z]+:[\t\x20-\x7e\x80-\xff]*\r\n)*/y;
+
+/** What decides the body's framing, gathered while the fields are read. */
+interface FramingFields {
+  lengths: string[];
+  codings: string[];
+}
+
+/**
+ * The field lines of `text[from, to)`, each ended by CRLF, appended to `fields`; Content-Length
+ * and Transfer-Encoding values also to `framing`. Validated first in one regex pass (a head is
+ * read on every request); a line that fails is then found and named.
+ */
+function parseFieldsInto(fields: HeaderField[], text: string, from: number, to: number, framing?: FramingFields): void {
+  FIELD_LINES.lastIndex = from;
+  if (!FIELD_LINES.test(text) || FIELD_LINES.lastIndex !== to) explainInvalidField(text, from, to);
+  for (let start = from; start < to;) {
+    const end = text.indexOf('\r\n', start);
+    const colon = text.indexOf(':', start);
+    const name = text.slice(start, colon);
+    const value = trimOws(text, colon + 1, end);
     fields.push([name, value]);
+    if (framing && (name.length === 14 || name.length === 17)) {
+      const key = name.toLowerCase();
+      if (key === 'content-length') framing.lengths.push(value);
+      else if (key === 'transfer-encoding') for (const coding of value.split(',')) framing.codings.push(coding.trim().toLowerCase());
+    }
+    start = end + 2;
   }
-  return fields;
+}
+
+/** Throws the error that names the first invalid field line of `text[from, to)`. */
+function explainInvalidField(text: string, from: number, to: number): never {
+  for (let start = from; start < to;) {
+    const end = text.indexOf('\r\n', start);
+    const colon = text.indexOf(':', start);
+    if (colon <= start || colon > end) {
+      const first = text.charCodeAt(start);
+      throw new HttpParseError(first === 0x20 || first === 0x09 ? 'a folded header line (obs-fold)' : 'a header line without a name and colon');
+    }
+    const name = text.slice(start, colon);
+    if (!TOKEN.test(name)) throw new HttpParseError(`an invalid header name "${name.slice(0, 40)}"`);
+    if (!FIELD_VALUE.test(text.slice(colon + 1, end))) throw new HttpParseError(`a control character in the value of ${name}`);
+    start = end + 2;
+  }
+  throw new HttpParseError('an invalid header line');
 }
 
 type Framing = { kind: 'length'; length: number } | { kind: 'chunked' } | { kind: 'until-close' };
 
 /** RFC 9112 §6.3: how the body is delimited, from the fields alone. */
-function framingOf(kind: 'request' | 'response', headers: readonly HeaderField[]): Framing {
-  const lengths: string[] = [];
-  const codings: string[] = [];
-  for (const [name, value] of headers) {
-    const key = name.toLowerCase();
-    if (key === 'content-length') lengths.push(value);
-    else if (key === 'transfer-encoding') codings.push(...value.split(',').map((coding) => coding.trim().toLowerCase()));
-  }
+function framingOf(kind: 'request' | 'response', { lengths, codings }: FramingFields): Framing {
   if (codings.length > 0) {
     if (lengths.length > 0) throw new HttpParseError('both Transfer-Encoding and Content-Length');
     if (codings.some((coding) => coding === '')) throw new HttpParseError('an empty transfer coding');
@@ -348,5 +455,8 @@ function framingOf(kind: 'request' | 'response', headers: readonly HeaderField[]
     if (!Number.isSafeInteger(value)) throw new HttpParseError('a Content-Length too large');
     return { kind: 'length', length: value };
   }
-  return kind === 'request' ? { kind: 'length', length: 0 } : { kind: 'until-close' };
+  return kind === 'request' ? REQUEST_WITHOUT_BODY : UNTIL_CLOSE;
 }
+
+const REQUEST_WITHOUT_BODY: Framing = { kind: 'length', length: 0 };
+const UNTIL_CLOSE: Framing = { kind: 'until-close' };

@@ -21,6 +21,12 @@ export interface FreedomSettings {
   redirectPort?: number;
   /** Dial timeout. */
   dialTimeoutMs?: number;
+  /**
+   * Porthole's request inspector (app/inspector), for an exposure's outbound: shown each TCP
+   * connection once dialled, before the pump, so it may watch the chunks pass. It adds listeners
+   * only while capture is on; it never throws and never changes the bytes.
+   */
+  observe?: (connectionId: number, visitor: Link, service: Link) => void;
 }
 
 /** Where freedom really connects: the target with `redirect` applied as V2Ray applies it. */
@@ -53,6 +59,7 @@ export class FreedomOutbound implements OutboundHandler {
         this.log.debug(`connected to ${formatDestination(destination)}`, session.id);
         // The stats count the client's bytes where they reach the service (default-dispatcher.ts).
         session.delivery = socket;
+        this.settings.observe?.(session.id, link, socket);
         void pumpBoth(socket, link);
       },
       (error: unknown) => {
