@@ -43,11 +43,27 @@ export function withUnpacked(files: readonly string[]): string[] {
   return files.flatMap((file) => (file.includes('app.asar/') ? [file.replace('app.asar/', 'app.asar.unpacked/'), file] : [file]));
 }
 
+/** Files to try for an addon, in place of the build folders; throws to say why there are none. */
+export type AddonSource = (name: string) => readonly string[];
+
+let addonSource: AddonSource | undefined;
+
+/** The one-file portal (scripts/build-portal.js) carries its addons inside itself and unpacks them on demand. */
+export function useAddonSource(source: AddonSource): void {
+  addonSource = source;
+}
+
 export function loadAddon<T>(name: string, options: LoadAddonOptions<T>): LoadedAddon<T> {
   if (process.env[options.disabledBy] === '0') return { reason: `turned off by ${options.disabledBy}=0` };
   if (process.versions.electron && !options.inElectron) return { reason: 'not loaded in Electron' };
   if (options.needsOpenSsl && !process.versions.openssl) return { reason: 'this runtime has no OpenSSL to link against' };
-  const path = (options.candidates ?? defaultCandidates(name)).find((file) => existsSync(file));
+  let candidates: readonly string[];
+  try {
+    candidates = options.candidates ?? addonSource?.(name) ?? defaultCandidates(name);
+  } catch (error) {
+    return { reason: (error as Error).message };
+  }
+  const path = candidates.find((file) => existsSync(file));
   if (!path) return { reason: 'not built (npm run build:native)' };
   let addon: T;
   try {
