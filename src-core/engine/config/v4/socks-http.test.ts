@@ -38,6 +38,15 @@ describe('socks and http config', () => {
     expect(load(inbound('http', null)).inbounds[0]?.settings).toEqual({ timeout: 0, accounts: [], allowTransparent: false, userLevel: 0 });
   });
 
+  it('reads socks "timeout": deprecated at userLevel 0, and said to do nothing at any other level (as in 4.34)', () => {
+    const atZero = load(inbound('socks', { timeout: 30 }));
+    expect(atZero.inbounds[0]?.settings).toMatchObject({ timeout: 30, userLevel: 0 });
+    expect(warningsOf(atZero).map((w) => w.message)).toEqual(['socks "timeout" is deprecated (V2Ray 4.34 says so too): set policy levels\' "connIdle" instead']);
+    const atTwo = load(inbound('socks', { timeout: 30, userLevel: 2 }));
+    expect(atTwo.inbounds[0]?.settings).toMatchObject({ timeout: 30, userLevel: 2 });
+    expect(warningsOf(atTwo).map((w) => w.message)).toEqual(['socks "timeout" has no effect with "userLevel" 2 (V2Ray 4.34 applies it only at level 0): set level 2\'s "connIdle" instead']);
+  });
+
   it.each<[unknown, string]>([
     [inbound('socks', { ip: 5 }), 'PH_CONFIG_TYPE inbounds[0].settings.ip: invalid address: expected an IP address or domain string, got 5'],
     [inbound('socks', { udp: 'true' }), 'PH_CONFIG_TYPE inbounds[0].settings.udp: expected true or false, got "true"'],

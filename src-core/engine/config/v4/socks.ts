@@ -2,8 +2,9 @@
  * `socks` inbound settings. V2Ray 4.34 `infra/conf/socks.go` (`SocksServerConfig`): `auth`
  * ("noauth" or "password"; anything else is read as "noauth", which Porthole warns about),
  * `accounts` (a map by user name: a repeated name keeps its last password), `udp`, `ip` (the
- * address a UDP ASSOCIATE reply names), `timeout` (deprecated; with `userLevel` 0 it replaces the
- * level's `connIdle`) and `userLevel`.
+ * address a UDP ASSOCIATE reply names), `timeout` (deprecated; seconds without traffic on a CONNECT,
+ * replacing `connIdle` at `userLevel` 0 and ignored at any other level, as 4.34's `policy()` does;
+ * the handshake keeps the level's `handshake`) and `userLevel`.
  */
 import type { ProxyAccount, SocksInboundSettings } from '../types.js';
 import type { BuildContext } from './decode.js';
@@ -47,13 +48,18 @@ export function buildSocksInboundSettings(ctx: BuildContext, node: JsonNode): So
   }
   const timeoutNode = s.get('timeout');
   const timeout = readUint(timeoutNode, 32) ?? 0;
-  if (timeout > 0 && timeoutNode) warn(ctx, timeoutNode, 'socks "timeout" is deprecated (V2Ray 4.34 says so too): set policy levels\' "connIdle" instead');
+  const userLevel = readUint(s.get('userLevel'), 32) ?? 0;
+  if (timeout > 0 && timeoutNode) {
+    warn(ctx, timeoutNode, userLevel === 0
+      ? 'socks "timeout" is deprecated (V2Ray 4.34 says so too): set policy levels\' "connIdle" instead'
+      : `socks "timeout" has no effect with "userLevel" ${userLevel} (V2Ray 4.34 applies it only at level 0): set level ${userLevel}'s "connIdle" instead`);
+  }
   return {
     auth,
     accounts,
     udp: readBool(s.get('udp')) ?? false,
     ...(ip !== undefined ? { ip } : {}),
     timeout,
-    userLevel: readUint(s.get('userLevel'), 32) ?? 0,
+    userLevel,
   };
 }

@@ -97,12 +97,31 @@ export function headEnd(bytes: Buffer): number {
   return lf + 2;
 }
 
+/** Go textproto's `trim`: spaces and tabs only (JS `trim` would take \v, \f and U+00A0 too). */
+function trimSpaceTab(text: string): string {
+  return text.replace(/^[ \t]+|[ \t]+$/g, '');
+}
+
+/**
+ * Header lines as Go 1.19's `textproto.ReadMIMEHeader` (the real v2ray's) reads them: a line
+ * starting with a space or tab continues the previous one (obs-fold, joined with one space), a
+ * line without a colon is an error, an empty name is skipped, and a name that is no token is kept
+ * as written (the encoders drop it, as Go's `Header.Write` does).
+ */
 function parseHeaderLines(lines: string[]): HeaderList | string {
   const headers: HeaderList = [];
+  const first = lines[0];
+  if (first !== undefined && /^[ \t]/.test(first)) return `malformed MIME header initial line: ${first.slice(0, 60)}`;
+  const joined: string[] = [];
   for (const line of lines) {
+    if (/^[ \t]/.test(line) && joined.length > 0) joined[joined.length - 1] += ` ${trimSpaceTab(line)}`;
+    else joined.push(trimSpaceTab(line));
+  }
+  for (const line of joined) {
     const colon = line.indexOf(':');
-    if (colon <= 0 || !TOKEN.test(line.slice(0, colon))) return `malformed MIME header line: ${line.slice(0, 60)}`;
-    headers.push([canonicalHeaderName(line.slice(0, colon)), line.slice(colon + 1).trim()]);
+    if (colon < 0) return `malformed MIME header line: ${line.slice(0, 60)}`;
+    if (colon === 0) continue;
+    headers.push([canonicalHeaderName(line.slice(0, colon)), trimSpaceTab(line.slice(colon + 1))]);
   }
   return headers;
 }
@@ -130,6 +149,16 @@ function isChunked(headers: HeaderList): boolean | 'bad' {
   return values.length === 1 && values[0] === 'chunked' ? true : 'bad';
 }
 
+/** Go `url.Parse` checks an authority's port: digits only, or none ("0x50" is refused there). */
+function validUrlPort(host: string): boolean {
+  if (host.startsWith('[')) {
+    const end = host.indexOf(']');
+    return end >= 0 && /^(?::\d*)?$/.test(host.slice(end + 1));
+  }
+  const colon = host.lastIndexOf(':');
+  return colon < 0 || /^:\d*$/.test(host.slice(colon));
+}
+
 /** Parses a request head (`head` ends with its empty line). */
 export function parseRequestHead(head: Buffer): RequestHead | { error: PortholeError } {
   const [requestLine = '', ...lines] = splitHead(head);
@@ -144,15 +173,17 @@ export function parseRequestHead(head: Buffer): RequestHead | { error: PortholeE
   let urlHost = '';
   let requestUri = target;
   if (method === 'CONNECT' && !target.startsWith('/')) {
-    urlHost = target;
+    // Go parses it as "http://" + target: the authority ends at a "/" or "?".
+    urlHost = target.replace(/[/?].*$/s, '').replace(/^.*@/s, '');
   } else if (!target.startsWith('/') && target !== '*') {
-    const match = /^([a-zA-Z][a-zA-Z0-9+.-]*):\/\/([^/?]*)(.*)$/.exec(target);
+    const match = /^([a-zA-Z][a-zA-Z0-9+.-]*):\/\/([^/?]*)(.*)$/s.exec(target);
     if (!match) return { error: badRequest(`invalid URI for request ${JSON.stringify(target.slice(0, 60))}`) };
     scheme = match[1]!.toLowerCase();
-    urlHost = match[2]!.replace(/^.*@/, '');
+    urlHost = match[2]!.replace(/^.*@/s, '');
     const rest = match[3]!;
     requestUri = rest.startsWith('/') ? rest : `/${rest}`;
   }
+  if (!validUrlPort(urlHost)) return { error: badRequest(`invalid port in ${JSON.stringify(urlHost.slice(0, 60))}`) };
   const chunked = isChunked(headers);
   const length = contentLength(headers);
   if (chunked === 'bad') return { error: badRequest('unsupported transfer encoding') };
@@ -168,9 +199,67 @@ export function requestHost(request: RequestHead): string {
   return request.urlHost !== '' ? request.urlHost : headerValue(request.headers, 'Host');
 }
 
+/** Go's `Header.Write`: sorted by name, names that are no token dropped. */
 function sortedHeaderLines(headers: HeaderList, exclude: readonly string[]): string[] {
-  const names = [...new Set(headers.map(([name]) => name))].filter((name) => !exclude.includes(name)).sort();
+  const names = [...new Set(headers.map(([name]) => name))].filter((name) => !exclude.includes(name) && TOKEN.test(name)).sort();
   return names.flatMap((name) => headers.filter(([key]) => key === name).map(([key, value]) => `${key}: ${value}`));
+}
+
+/**
+ * Go `net.SplitHostPort`, as 4.34's `http_proto.ParseHost` uses it: `host:port`, `[v6]:port`; a
+ * missing port is no error there (the whole text is the host), any other complaint is.
+ */
+function splitHostPort(text: string): { host: string; port: string } | 'missing port' | 'bad' {
+  const lastColon = text.lastIndexOf(':');
+  if (lastColon < 0) return 'missing port';
+  let host: string;
+  let from = 0;
+  let afterBracket = 0;
+  if (text.startsWith('[')) {
+    const end = text.indexOf(']');
+    if (end < 0) return 'bad';
+    if (end + 1 === text.length) return 'missing port';
+    if (end + 1 !== lastColon) return text[end + 1] === ':' ? 'bad' : 'missing port';
+    host = text.slice(1, end);
+    from = 1;
+    afterBracket = end + 1;
+  } else {
+    host = text.slice(0, lastColon);
+    if (host.includes(':')) return 'bad';
+  }
+  if (text.indexOf('[', from) >= 0 || text.indexOf(']', afterBracket) >= 0) return 'bad';
+  return { host, port: text.slice(lastColon + 1) };
+}
+
+/**
+ * Go `strconv.ParseUint(text, 0, 16)`: decimal, or 0x/0o/0b/0 (octal) prefixed, with "_" only
+ * between digits or after a prefix; undefined when it is no number of 16 bits.
+ */
+export function parseGoPort(text: string): number | undefined {
+  const match = /^(0[xXoObB]|0(?=.))?(.*)$/s.exec(text);
+  if (!match) return undefined;
+  const prefix = (match[1] ?? '').toLowerCase();
+  const digits = match[2]!;
+  const radix = prefix === '0x' ? 16 : prefix === '0o' || prefix === '0' ? 8 : prefix === '0b' ? 2 : 10;
+  const alphabet = { 16: '[0-9a-fA-F]', 8: '[0-7]', 2: '[01]', 10: '[0-9]' }[radix];
+  // "_" may follow a prefix; a plain decimal may carry "_" between digits too.
+  const shape = new RegExp(`^${prefix !== '' ? '_?' : ''}${alphabet}+(?:_${alphabet}+)*$`);
+  if (!shape.test(digits)) return undefined;
+  const value = parseInt(digits.replaceAll('_', ''), radix);
+  return value <= 0xffff ? value : undefined;
+}
+
+/**
+ * 4.34 `http_proto.ParseHost`: the request's host and port (the scheme's default without one);
+ * undefined when Go refuses it ("malformed proxy host").
+ */
+export function parseProxyHost(raw: string, defaultPort: number): { host: string; port: number } | undefined {
+  const split = splitHostPort(raw);
+  if (split === 'bad') return undefined;
+  if (split === 'missing port') return { host: raw, port: defaultPort };
+  if (split.port === '') return { host: split.host, port: defaultPort };
+  const port = parseGoPort(split.port);
+  return port === undefined ? undefined : { host: split.host, port };
 }
 
 const SENDS_EMPTY_LENGTH = ['POST', 'PUT', 'PATCH'];

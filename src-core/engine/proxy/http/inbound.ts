@@ -26,7 +26,7 @@ import { createLinkPair } from '../../transport/link.js';
 import { pumpBoth } from '../../transport/pump.js';
 import {
   ANSWER, ChunkedBodyEnd, MAX_HEAD_BYTES, encodeForwardedRequest, encodeResponseHead, headEnd, headerValue, parseBasicAuth, parseRequestHead,
-  parseResponseHead, requestHost, type RequestHead,
+  parseProxyHost, parseResponseHead, requestHost, type RequestHead,
 } from './codec.js';
 import { StreamReader } from './reader.js';
 
@@ -46,14 +46,10 @@ function plainAddress(text: string): string {
   return text.startsWith('::ffff:') && net.isIPv4(text.slice(7)) ? text.slice(7) : text;
 }
 
-/** Go's `http_proto.ParseHost`: `host[:port]`, the default port when none is written. */
+/** The destination 4.34's `http_proto.ParseHost` makes of the host (codec.ts). */
 function parseHost(raw: string, defaultPort: number): Destination | undefined {
-  const match = /^(?:\[([^\]]*)\]|([^:[\]]*))(?::(\d*))?$/.exec(raw);
-  if (!match) return undefined;
-  const host = match[1] ?? match[2] ?? '';
-  const port = match[3] === undefined || match[3] === '' ? defaultPort : Number(match[3]);
-  if (!Number.isInteger(port) || port > 65535) return undefined;
-  return { network: 'tcp', address: parseAddress(host), port };
+  const parsed = parseProxyHost(raw, defaultPort);
+  return parsed && { network: 'tcp', address: parseAddress(parsed.host), port: parsed.port };
 }
 
 /** Reads one head (up to its empty line) from `reader`; undefined at a clean end. */

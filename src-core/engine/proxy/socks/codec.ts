@@ -16,7 +16,9 @@
  * (4.34 checks only that byte), `DOMAIN | 0x00`; reply `0x00 | 90 or 91 | PORT(2)=0 | IP(4)=0`.
  *
  * As in 4.34: the request's VER and RSV bytes are not checked; a domain that reads as an IP (first
- * character a digit or "[") is that IP; any other domain must be letters, digits, "-", "." or "_".
+ * character a digit or "[", as Go's `net.ParseAddress` reads it) is that IP; any other domain must
+ * be letters, digits, "-", "." or "_". Every parser answers bad bytes with a PH_SOCKS_BAD_REQUEST,
+ * never a throw (socks/codec.test.ts proves it on random and mutated input).
  */
 import { isIP } from 'node:net';
 import { PortholeError } from '../../common/errors.js';
@@ -74,19 +76,57 @@ export function parseGreeting(bytes: Buffer): Parse<{ greeting: Greeting }> {
   return { status: 'ok', used, greeting: { version: 4, command: bytes[1]!, port, address, userId: user.text } };
 }
 
-/** RFC 1929 username/password request (its VER byte is not checked, as in 4.34). */
-export function parseUserPassword(bytes: Buffer): Parse<{ user: string; password: string }> {
+const STRICT_UTF8 = new TextDecoder('utf-8', { fatal: true });
+
+/** The bytes as UTF-8 text, or undefined when they are not UTF-8. */
+function utf8OrUndefined(bytes: Buffer): string | undefined {
+  try {
+    return STRICT_UTF8.decode(bytes);
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * RFC 1929 username/password request (its VER byte is not checked, as in 4.34). 4.34 compares
+ * bytes; config text is UTF-8, so a name or password that is not UTF-8 matches no account:
+ * `utf8` false says so (a lossy decoding could otherwise equal an account's "\uFFFD").
+ */
+export function parseUserPassword(bytes: Buffer): Parse<{ user: string; password: string; utf8: boolean }> {
   if (bytes.length < 2) return NEED_MORE;
   const userLength = bytes[1]!;
   if (bytes.length < 3 + userLength) return NEED_MORE;
   const passwordLength = bytes[2 + userLength]!;
   const used = 3 + userLength + passwordLength;
   if (bytes.length < used) return NEED_MORE;
-  return { status: 'ok', used, user: bytes.toString('utf8', 2, 2 + userLength), password: bytes.toString('utf8', 3 + userLength, used) };
+  const user = utf8OrUndefined(bytes.subarray(2, 2 + userLength));
+  const password = utf8OrUndefined(bytes.subarray(3 + userLength, used));
+  return {
+    status: 'ok', used, utf8: user !== undefined && password !== undefined,
+    user: user ?? bytes.toString('utf8', 2, 2 + userLength), password: password ?? '',
+  };
 }
 
 function isValidDomain(domain: string): boolean {
   return /^[0-9a-zA-Z._-]*$/.test(domain);
+}
+
+/** Go's `unicode.IsSpace` set, which `strings.TrimSpace` trims (JS's `trim` differs: it trims U+FEFF, not U+0085). */
+const GO_SPACE_EDGES = /^[\t\n\v\f\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]+|[\t\n\v\f\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]+$/g;
+
+/**
+ * A domain that V2Ray's `net.ParseAddress` reads as an IP: brackets around the whole stripped,
+ * then Go's spaces trimmed, then Go's `net.ParseIP`, which, unlike `net.isIP`, takes no zone ("%eth0").
+ */
+function ipOfDomain(raw: Buffer): Address | undefined {
+  let text = raw.toString('utf8');
+  if (text.startsWith('[') && text.endsWith(']')) text = text.slice(1, -1);
+  text = text.replace(GO_SPACE_EDGES, '');
+  if (text.includes('%')) return undefined;
+  const family = isIP(text);
+  if (family === 4) return { kind: 'ipv4', value: text };
+  if (family === 6) return ipv6Address(ipv6Bytes(text));
+  return undefined;
 }
 
 /** ATYP | ADDR | PORT at `offset` (4.34 `addrParser.ReadAddressPort`). */
@@ -108,10 +148,8 @@ export function parseAddressPort(bytes: Buffer, offset: number): Parse<{ address
     next = offset + 2 + bytes[offset + 1]!;
     if (bytes.length < next) return NEED_MORE;
     const domain = bytes.toString('latin1', offset + 2, next);
-    const bare = domain.startsWith('[') && domain.endsWith(']') ? domain.slice(1, -1) : domain;
-    const family = /^[0-9[]/.test(domain) ? isIP(bare) : 0;
-    if (family === 4) address = { kind: 'ipv4', value: bare };
-    else if (family === 6) address = ipv6Address(ipv6Bytes(bare));
+    const ip = /^[0-9[]/.test(domain) ? ipOfDomain(bytes.subarray(offset + 2, next)) : undefined;
+    if (ip) address = ip;
     else if (domain === '' || !isValidDomain(domain)) return failure(`invalid domain name: ${JSON.stringify(domain)}`);
     else address = { kind: 'domain', value: domain };
   } else {

@@ -29,7 +29,7 @@ import {
   encodeMethodChoice, encodePasswordStatus, encodeReply, encodeSocks4Reply, encodeUdpDatagram, parseAddressPort, parseGreeting, parseRequestHead,
   parseUdpDatagram, parseUserPassword, type Parse,
 } from './codec.js';
-import { AUTH, COMMAND, PASSWORD_STATUS, REPLY } from './consts.js';
+import { AUTH, COMMAND, PASSWORD_STATUS, REPLY, SOCKS4_VERSION } from './consts.js';
 
 /** 4.34's `udp.Dispatcher` lets a destination go after this long without a datagram. */
 export const UDP_DESTINATION_IDLE_MS = 4_000;
@@ -44,7 +44,7 @@ export interface SocksInboundSettings {
   udp: boolean;
   /** `ip`: the address UDP ASSOCIATE replies name. */
   udpAddress?: string;
-  /** Seconds; with level 0 replaces the idle timeout (kept on the client's socket). */
+  /** Seconds; with level 0 replaces `connIdle` for a CONNECT's inactivity (see `applyTimeout`); 0: off. */
   timeout: number;
   level: number;
   stream?: StreamSettings;
@@ -152,11 +152,14 @@ export class SocksInbound implements InboundHandler {
     const advance = (): void => {
       for (;;) {
         if (stage === 'greeting') {
+          // 4.34 refuses SOCKS 4 under a password as soon as it has read VER and CMD.
+          if (received.length >= 2 && received[0] === SOCKS4_VERSION && this.settings.auth === 'password') {
+            return refuse(authError('socks 4 is not allowed when auth is required'), encodeSocks4Reply(false));
+          }
           const parsed = step(parseGreeting(received));
           if (!parsed) return;
           const { greeting } = parsed;
           if (greeting.version === 4) {
-            if (this.settings.auth === 'password') return refuse(authError('socks 4 is not allowed when auth is required'), encodeSocks4Reply(false));
             if (greeting.command !== COMMAND.connect) return refuse(requestError(`unsupported command: ${greeting.command}`), encodeSocks4Reply(false));
             connection.write(encodeSocks4Reply(true));
             leave();
@@ -169,7 +172,7 @@ export class SocksInbound implements InboundHandler {
         } else if (stage === 'password') {
           const parsed = step(parseUserPassword(received));
           if (!parsed) return;
-          if (this.settings.accounts.get(parsed.user) !== parsed.password) {
+          if (!parsed.utf8 || this.settings.accounts.get(parsed.user) !== parsed.password) {
             return refuse(authError(`invalid username or password (user ${JSON.stringify(parsed.user)})`), encodePasswordStatus(PASSWORD_STATUS.refused));
           }
           connection.write(encodePasswordStatus(PASSWORD_STATUS.ok));
@@ -231,14 +234,28 @@ export class SocksInbound implements InboundHandler {
     });
     this.log.info(`TCP Connect request from ${source} to ${formatDestination(target)}`, session.id);
     if (rest.length > 0) connection.unshift(rest);
-    const { timeout, level } = this.settings;
-    if (timeout > 0 && level === 0 && connection instanceof net.Socket) connection.setTimeout(timeout * 1000, () => abortStream(connection));
+    this.applyTimeout(connection);
     try {
       this.dispatcher.dispatch(session, target, counted(connection));
     } catch (error) {
       this.log.summarised('warning', `dispatch ${errorKindOf(error)}`, `dispatch failed: ${formatErrorLine(error)}`, session.id);
       abortStream(connection);
     }
+  }
+
+  /**
+   * 4.34's `timeout` with level 0: the inbound's inactivity timer of a CONNECT runs for `timeout`
+   * seconds instead of `connIdle` (the dispatcher's watch keeps the level's, as 4.34's outbound
+   * keeps its own: the shorter cuts). Once either direction has ended, 4.34 switches that timer to
+   * `downlinkOnly`/`uplinkOnly`, which the dispatcher's watch applies, so this one stops.
+   */
+  private applyTimeout(connection: Connection): void {
+    const { timeout, level } = this.settings;
+    if (timeout <= 0 || level !== 0 || !(connection instanceof net.Socket)) return;
+    connection.setTimeout(timeout * 1000, () => abortStream(connection));
+    const stop = () => connection.setTimeout(0);
+    connection.once('end', stop);
+    connection.once('finish', stop);
   }
 
   /** One source address's datagrams: each destination is its own dispatched UDP connection. */

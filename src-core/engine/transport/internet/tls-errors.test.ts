@@ -1,5 +1,6 @@
+import tls from 'node:tls';
 import { describe, expect, it } from 'vitest';
-import { describeServerTlsError } from './tls.js';
+import { clientRoots, describeClientTlsError, describeServerTlsError, systemRoots, type TrustSource } from './tls.js';
 
 function openSslError(code: string, reason: string): Error {
   return Object.assign(new Error(`${reason.toUpperCase()}`), { code, reason });
@@ -17,5 +18,53 @@ describe('describeServerTlsError', () => {
 
   it('keeps other failures as OpenSSL says them', () => {
     expect(describeServerTlsError(openSslError('ERR_SSL_SOMETHING_ELSE', 'something else'))).toBe('TLS handshake failed: something else');
+  });
+});
+
+describe('describeClientTlsError: an untrusted certificate, by what was trusted', () => {
+  const selfSigned = openSslError('DEPTH_ZERO_SELF_SIGNED_CERT', 'self-signed certificate');
+  const base = "the server's certificate is not trusted (self-signed certificate): add it or its CA to tlsSettings.certificates, or set allowInsecure";
+
+  it.each<[TrustSource, string]>([
+    // The OS store was consulted (as V2Ray's Go does): nothing more to suggest.
+    ['system', base],
+    ['listed', `${base}; disableSystemRoot is on, so only tlsSettings.certificates are trusted`],
+    ['node', `${base}; a CA that only the OS trusts (a company's) counts when Porthole runs with NODE_USE_SYSTEM_CA=1 (node --use-system-ca)`],
+  ])('%s', (trust, expected) => {
+    expect(describeClientTlsError(selfSigned, 'example.com', trust)).toBe(expected);
+  });
+
+  it.each(['SELF_SIGNED_CERT_IN_CHAIN', 'UNABLE_TO_VERIFY_LEAF_SIGNATURE', 'UNABLE_TO_GET_ISSUER_CERT', 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY'])('gives the hint for %s too', (code) => {
+    expect(describeClientTlsError(openSslError(code, 'why'), 'h', 'node')).toContain('NODE_USE_SYSTEM_CA=1');
+  });
+
+  it('gives no trust hint for other failures', () => {
+    expect(describeClientTlsError(openSslError('ERR_TLS_CERT_ALTNAME_INVALID', 'altname'), 'other.test', 'node')).toBe(`the server's certificate is not valid for "other.test" (altname): set tlsSettings.serverName to a name it carries`);
+    expect(describeClientTlsError(openSslError('CERT_HAS_EXPIRED', 'certificate has expired'), 'h', 'node')).toBe("the server's certificate is out of its validity period (certificate has expired)");
+  });
+});
+
+describe('clientRoots (4.34 getCertPool: the system roots plus the listed, or only the listed)', () => {
+  const nodeDefaults = tls.getCACertificates('default');
+  const companyCa = '-----BEGIN CERTIFICATE-----\ncompany\n-----END CERTIFICATE-----\n';
+  const listed = '-----BEGIN CERTIFICATE-----\nlisted\n-----END CERTIFICATE-----\n';
+
+  it('keeps Node\'s store unchanged when the OS adds nothing and nothing is listed', () => {
+    expect(clientRoots({ disableSystemRoot: false }, [], [nodeDefaults[0]!, nodeDefaults[0]!])).toEqual({ trust: 'system', ca: undefined });
+    expect(clientRoots({ disableSystemRoot: false }, [], undefined)).toEqual({ trust: 'node', ca: undefined });
+  });
+
+  it('adds the OS\'s own roots (a company CA) once, then the listed ones', () => {
+    expect(clientRoots({ disableSystemRoot: false }, [listed], [nodeDefaults[0]!, companyCa, companyCa])).toEqual({ trust: 'system', ca: [...nodeDefaults, companyCa, listed] });
+    expect(clientRoots({ disableSystemRoot: false }, [listed], undefined)).toEqual({ trust: 'node', ca: [...nodeDefaults, listed] });
+  });
+
+  it('trusts only the listed ones with disableSystemRoot', () => {
+    expect(clientRoots({ disableSystemRoot: true }, [listed], [companyCa])).toEqual({ trust: 'listed', ca: [listed] });
+    expect(clientRoots({ disableSystemRoot: true }, [], [companyCa])).toEqual({ trust: 'listed', ca: [] });
+  });
+
+  it('reads the OS store where Node 24 can (tls.getCACertificates("system"))', () => {
+    expect(Array.isArray(systemRoots())).toBe(true);
   });
 });

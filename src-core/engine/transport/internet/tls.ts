@@ -5,7 +5,10 @@
  * 4.34's meaning of `tlsSettings`:
  * - A server presents its `encipherment` certificates, chosen by SNI, else the first.
  * - A client trusts the system roots plus every listed certificate (any usage), or only the listed
- *   ones with `disableSystemRoot`; `allowInsecure` trusts anything.
+ *   ones with `disableSystemRoot`; `allowInsecure` trusts anything. "System roots" are Node's
+ *   (bundled, NODE_EXTRA_CA_CERTS) plus the OS store's where Node can read it
+ *   (`tls.getCACertificates('system')`), so a company CA the OS trusts works as with V2Ray; where
+ *   it cannot, the "not trusted" line names NODE_USE_SYSTEM_CA=1.
  * - SNI and the name checked are `serverName`, else the dialled domain (an IP is checked as an IP).
  * - ALPN: `alpn`, else `h2, http/1.1` (a WebSocket client offers `http/1.1`).
  *
@@ -40,6 +43,50 @@ function defaultRoots(): string[] {
 }
 
 /**
+ * The OS's trusted roots (Node ≥ 22.15 / 23.10 reads them: the Keychain, the Windows store,
+ * OpenSSL's cert file and dir on Linux); undefined where the runtime cannot.
+ */
+export function systemRoots(): string[] | undefined {
+  if (systemRootsRead) return systemRootsRead.roots;
+  let roots: string[] | undefined;
+  try {
+    roots = typeof tls.getCACertificates === 'function' ? tls.getCACertificates('system') : undefined;
+  } catch {
+    roots = undefined;
+  }
+  systemRootsRead = { roots };
+  return roots;
+}
+
+/** Read once per process (~100 ms the first time, as Node reads the store). */
+let systemRootsRead: { roots: string[] | undefined } | undefined;
+
+/**
+ * What a client's certificate check trusted: `system` Node's roots plus the OS's (4.34 trusts the
+ * OS's, Go's `SystemCertPool`), `node` Node's roots only (the OS's could not be read),
+ * `listed` only `tlsSettings.certificates` (`disableSystemRoot`).
+ */
+export type TrustSource = 'system' | 'node' | 'listed';
+
+export interface ClientRoots {
+  trust: TrustSource;
+  /** The roots, or undefined for Node's default store unchanged (no context of our own needed). */
+  ca: string[] | undefined;
+}
+
+/** The roots a client trusts, given the OS's (`systemRoots()`; tests pass their own: the OS store is not ours to change). */
+export function clientRoots(settings: Pick<TlsSettings, 'disableSystemRoot'>, own: readonly string[], system: string[] | undefined): ClientRoots {
+  if (settings.disableSystemRoot) return { trust: 'listed', ca: [...own] };
+  const defaults = defaultRoots();
+  const known = new Set(defaults);
+  // Most of the OS's roots are Node's bundled ones; only the others (a company's CA) are added.
+  const added = [...new Set(system ?? [])].filter((pem) => !known.has(pem));
+  const trust: TrustSource = system ? 'system' : 'node';
+  if (own.length === 0 && added.length === 0) return { trust, ca: undefined };
+  return { trust, ca: [...defaults, ...added, ...own] };
+}
+
+/**
  * The short reason of a TLS error: OpenSSL's `reason` ("wrong version number") rather than its
  * multi-line message, and without Node's advice about --use-system-ca.
  */
@@ -50,8 +97,15 @@ function tlsReason(error: unknown): string {
   return (message.split('\n')[0] ?? '').split('; ')[0] ?? message;
 }
 
+/** What to add to "not trusted": where else trust could come from, by what was consulted. */
+const UNTRUSTED_HINT: Record<TrustSource, string> = {
+  system: '',
+  listed: '; disableSystemRoot is on, so only tlsSettings.certificates are trusted',
+  node: '; a CA that only the OS trusts (a company\'s) counts when Porthole runs with NODE_USE_SYSTEM_CA=1 (node --use-system-ca)',
+};
+
 /** Why a client's handshake failed, in the user's terms. */
-export function describeClientTlsError(error: unknown, serverName: string): string {
+export function describeClientTlsError(error: unknown, serverName: string, trust: TrustSource = 'system'): string {
   const code = (error as { code?: string } | null)?.code ?? '';
   const message = tlsReason(error);
   switch (code) {
@@ -60,7 +114,7 @@ export function describeClientTlsError(error: unknown, serverName: string): stri
     case 'UNABLE_TO_VERIFY_LEAF_SIGNATURE':
     case 'UNABLE_TO_GET_ISSUER_CERT':
     case 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY':
-      return `the server's certificate is not trusted (${message}): add it or its CA to tlsSettings.certificates, or set allowInsecure`;
+      return `the server's certificate is not trusted (${message}): add it or its CA to tlsSettings.certificates, or set allowInsecure${UNTRUSTED_HINT[trust]}`;
     case 'ERR_TLS_CERT_ALTNAME_INVALID':
       return `the server's certificate is not valid for "${serverName}" (${message}): set tlsSettings.serverName to a name it carries`;
     case 'CERT_HAS_EXPIRED':
@@ -80,6 +134,17 @@ export function describeClientTlsError(error: unknown, serverName: string): stri
     default:
       return `TLS handshake failed: ${message}`;
   }
+}
+
+/**
+ * The cause as the one-line message ends it (` > CODE`): the error's code, Node's error kept as its
+ * cause. Node's own text repeats the reason and advises --use-system-ca even where that cannot
+ * help (the OS store already read, or disableSystemRoot); describeClientTlsError says when it can.
+ */
+function conciseCause(error: Error): Error {
+  const code = (error as { code?: unknown }).code;
+  const text = typeof code === 'string' && code !== '' ? code : tlsReason(error);
+  return Object.assign(new Error(text, { cause: error }), typeof code === 'string' ? { code } : {});
 }
 
 /** Whether a server's handshake failed on what the client said (not on it going away or going quiet). */
@@ -126,9 +191,29 @@ export interface ClientTls {
   connect(raw: net.Socket, host: string, port: number, timeoutMs: number): Promise<tls.TLSSocket>;
 }
 
-export function prepareClientTls(settings: TlsSettings, carriesWebSocket: boolean): ClientTls {
+/** One context for every client without certificates of its own: building one costs ~80 ms and ~1 MB. */
+let sharedSystemContext: { system: string[] | undefined; context: tls.SecureContext } | undefined;
+
+function rootsContext(roots: ClientRoots, own: readonly string[], system: string[] | undefined): tls.SecureContext | undefined {
+  if (!roots.ca) return undefined;
+  if (own.length > 0 || roots.trust === 'listed') return tls.createSecureContext({ ca: roots.ca });
+  const shared = sharedSystemContext;
+  if (shared && shared.system === system) return shared.context;
+  const context = tls.createSecureContext({ ca: roots.ca });
+  sharedSystemContext = { system, context };
+  return context;
+}
+
+/**
+ * `readSystemRoots` (the OS's roots, read once per process) is injectable for tests. The
+ * context is made once here, not per connection (a `ca` list per `tls.connect` would build a
+ * store of every root each time).
+ */
+export function prepareClientTls(settings: TlsSettings, carriesWebSocket: boolean, readSystemRoots: () => string[] | undefined = systemRoots): ClientTls {
   const own = settings.certificates.map(certificatePem);
-  const ca = settings.disableSystemRoot ? own : own.length > 0 ? [...defaultRoots(), ...own] : undefined;
+  const system = settings.disableSystemRoot ? undefined : readSystemRoots();
+  const roots = clientRoots(settings, own, system);
+  const secureContext = rootsContext(roots, own, system);
   const alpn = settings.alpn ? [...settings.alpn] : carriesWebSocket ? WEBSOCKET_ALPN : DEFAULT_ALPN;
   return {
     connect(raw, host, port, timeoutMs) {
@@ -137,7 +222,7 @@ export function prepareClientTls(settings: TlsSettings, carriesWebSocket: boolea
       return new Promise((resolve, reject) => {
         // Half-close as TCP has it (close_notify, then the peer may still answer); @types/node does not list allowHalfOpen.
         const options: tls.ConnectionOptions & { allowHalfOpen: boolean } = {
-          socket: raw, host, ...(serverName !== undefined ? { servername: serverName } : {}), ...(ca ? { ca } : {}),
+          socket: raw, host, ...(serverName !== undefined ? { servername: serverName } : {}), ...(secureContext ? { secureContext } : {}),
           rejectUnauthorized: !settings.allowInsecure, ALPNProtocols: alpn, allowHalfOpen: true,
         };
         const secure = tls.connect(options);
@@ -146,7 +231,7 @@ export function prepareClientTls(settings: TlsSettings, carriesWebSocket: boolea
           clearTimeout(timer);
           secure.destroy();
           raw.destroy();
-          reject(new PortholeError(code, `tls to ${peer}: ${describeClientTlsError(error, serverName ?? host)}`, { cause: error }));
+          reject(new PortholeError(code, `tls to ${peer}: ${describeClientTlsError(error, serverName ?? host, roots.trust)}`, { cause: conciseCause(error) }));
         };
         const timer = setTimeout(() => fail(Object.assign(new Error(`no answer in ${timeoutMs} ms`), { code: 'ETIMEDOUT' }), 'PH_DIAL_TIMEOUT'), timeoutMs);
         secure.once('error', fail);
