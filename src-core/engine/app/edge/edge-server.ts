@@ -31,7 +31,7 @@ import { edgePage, rawEdgeResponse, type EdgePageStatus } from './edge-pages.js'
 import { pairsFromRaw, requestHeadersForService, responseHeadersForVisitor, type HeaderPairs } from './forwarded-headers.js';
 import { hostnameOf, serverNameOf } from './host-name.js';
 import type { EdgeRoute, EdgeRouteTable, Visitor } from './routes.js';
-import { UpstreamPool, type UpstreamRequestOptions } from './upstream-pool.js';
+import { UpstreamConnections } from './upstream-connections.js';
 
 export interface EdgeListen {
   readonly host: string;
@@ -121,7 +121,7 @@ function endWith(socket: Duplex, text: string): void {
 export class EdgeServer {
   private readonly limits: EdgeLimits;
   private readonly admission: ExchangeAdmission;
-  private readonly pool: UpstreamPool;
+  private readonly upstreams: UpstreamConnections;
   private readonly sockets = new Set<Socket>();
   private readonly tunnels = new Set<Duplex>();
   private readonly warnedAccess = new WeakSet<object>();
@@ -132,7 +132,7 @@ export class EdgeServer {
   constructor(private readonly options: EdgeServerOptions) {
     this.limits = resolveEdgeLimits(options.limits);
     this.admission = new ExchangeAdmission(this.limits);
-    this.pool = new UpstreamPool(this.limits);
+    this.upstreams = new UpstreamConnections(this.limits);
     if (options.https && !options.certificates) throw new Error('edge: https needs a certificate source');
   }
 
@@ -177,7 +177,7 @@ export class EdgeServer {
     }));
     for (const tunnel of this.tunnels) abortStream(tunnel, new Error('edge closed'));
     for (const socket of this.sockets) socket.destroy();
-    this.pool.close();
+    this.upstreams.close();
     await Promise.all(closing);
   }
 
@@ -392,74 +392,87 @@ export class EdgeServer {
    */
   private relay(exchange: Exchange, route: EdgeRoute, mayRetry: boolean): void {
     const { req, res, visitor, host, hostname } = exchange;
-    const pairs = requestHeadersForService(pairsFromRaw(req.rawHeaders), { visitor, host, edgeAuthorization: route.access.basicAuth !== undefined });
+    const headers = requestHeadersForService(pairsFromRaw(req.rawHeaders), { visitor, host, edgeAuthorization: route.access.basicAuth !== undefined });
     const hasBody = isHttp2(req)
       ? !req.stream.endAfterHeaders
       : req.headers['transfer-encoding'] !== undefined || (req.headers['content-length'] ?? '0') !== '0';
-    if (hasBody && req.headers['content-length'] === undefined) pairs.push(['Transfer-Encoding', 'chunked']);
-
-    const options: UpstreamRequestOptions = {
-      agent: this.pool.agentFor(route),
-      method: req.method,
-      path: req.url,
-      headers: pairs.flat(),
-      setHost: false,
-      visitor,
-    };
-    const upstream = http.request(options);
-    let stream: Duplex | undefined;
+    // A body of unknown length (chunked, or HTTP/2 without content-length) goes on chunked.
+    const chunked = hasBody && req.headers['content-length'] === undefined;
+    const connection = this.upstreams.acquire(route, visitor);
+    const reused = connection.uses > 0;
     let answered = false;
-    upstream.on('socket', (socket: Duplex) => { stream = socket; });
+    let done = false;
+
     const timer = setTimeout(() => {
       this.options.log.summarised('info', `edge:timeout:${hostname}`, `edge: ${hostname} did not answer within ${this.limits.upstreamHeadersTimeoutMs} ms`);
-      if (stream) abortStream(stream, new Error('service timeout'));
-      upstream.destroy();
+      finish();
+      connection.abort(new Error('service timeout'));
       this.page(res, 504, hostname);
     }, this.limits.upstreamHeadersTimeoutMs);
-
-    const visitorLeft = () => {
-      if (res.writableFinished) return;
+    const finish = () => {
+      done = true;
       clearTimeout(timer);
-      if (stream) abortStream(stream, new Error('visitor left'));
-      upstream.destroy();
+      res.off('close', visitorLeft);
+    };
+    const visitorLeft = () => {
+      if (done || res.writableFinished) return;
+      finish();
+      connection.abort(new Error('visitor left'));
     };
     res.once('close', visitorLeft);
 
-    upstream.on('error', (error: Error) => {
-      clearTimeout(timer);
-      if (answered || res.headersSent || res.destroyed) return;
-      res.off('close', visitorLeft);
-      if (mayRetry && !hasBody && upstream.reusedSocket) {
-        this.relay(exchange, route, false);
-        return;
-      }
-      this.options.log.summarised('info', `edge:upstream:${hostname}:${errorKindOf(error)}`, `edge: ${hostname} unreachable > ${error.message}`);
-      this.page(res, 502, hostname);
-    });
-
-    upstream.on('response', (answer: http.IncomingMessage) => {
-      answered = true;
-      clearTimeout(timer);
-      answer.on('error', () => undefined);
-      // A body that stopped before its end (reset, link lost) must not read as complete.
-      answer.once('close', () => {
-        if (!answer.complete) this.abortVisitor(exchange);
-      });
-      const headers = responseHeadersForVisitor(pairsFromRaw(answer.rawHeaders));
-      try {
-        if (res instanceof http.ServerResponse) res.writeHead(answer.statusCode ?? 502, answer.statusMessage, headers.flat());
-        else res.writeHead(answer.statusCode ?? 502, http2Headers(headers));
-      } catch (error) {
-        this.options.log.summarised('info', `edge:bad-response:${hostname}`, `edge: ${hostname} sent a response the visitor cannot take > ${(error as Error).message}`);
-        answer.destroy();
+    connection.send({ method: req.method ?? 'GET', path: req.url ?? '/', headers }, chunked, {
+      head: (status, reason, fields) => {
+        answered = true;
+        clearTimeout(timer);
+        const pairs = responseHeadersForVisitor(fields);
+        try {
+          if (res instanceof http.ServerResponse) res.writeHead(status, reason, pairs.flat());
+          else res.writeHead(status, http2Headers(pairs));
+        } catch (error) {
+          this.options.log.summarised('info', `edge:bad-response:${hostname}`, `edge: ${hostname} sent a response the visitor cannot take > ${(error as Error).message}`);
+          finish();
+          connection.abort(error as Error);
+          this.page(res, 502, hostname);
+        }
+      },
+      body: (data) => {
+        if (done) return true;
+        const room = (res as http.ServerResponse).write(data);
+        if (!room) res.once('drain', () => connection.resumeBody());
+        return room;
+      },
+      end: () => {
+        if (done) return;
+        finish();
+        res.end();
+      },
+      fail: (error, received) => {
+        if (done) return;
+        finish();
+        if (answered || res.headersSent) {
+          // A response cut short must not read as complete.
+          this.abortVisitor(exchange);
+          return;
+        }
+        if (mayRetry && reused && !received && !hasBody) {
+          // The service closed the kept-alive stream as we reused it: once more on a fresh one.
+          this.relay(exchange, route, false);
+          return;
+        }
+        this.options.log.summarised('info', `edge:upstream:${hostname}:${errorKindOf(error)}`, `edge: ${hostname} unreachable > ${error.message}`);
         this.page(res, 502, hostname);
-        return;
-      }
-      answer.pipe(res as NodeJS.WritableStream);
+      },
     });
 
-    if (hasBody) req.pipe(upstream);
-    else upstream.end();
+    if (!hasBody) return;
+    req.on('data', (chunk: Buffer) => {
+      if (!connection.writeBody(chunk, chunked)) {
+        req.pause();
+        connection.stream.once('drain', () => req.resume());
+      }
+    });
+    req.once('end', () => connection.endBody(chunked));
   }
 
   // ---- upgrades (WebSocket) ----------------------------------------------------------------
