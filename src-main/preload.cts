@@ -21,11 +21,13 @@ const PRELOAD_METHODS: readonly string[] = [
   'getStatus', 'startEngine', 'stopEngine', 'getSnapshot', 'getTrafficHistory',
   'listConnections', 'closeConnection', 'closeAllConnections', 'recentLogs',
   'listExposures', 'addExposure', 'updateExposure', 'removeExposure', 'setExposuresPaused', 'getServerSetup', 'checkServerSetup',
+  'listInspectorEntries', 'getInspectorEntry', 'clearInspector', 'setInspectorPaused', 'setInspectorSettings',
+  'replayInspectorEntry', 'exportInspectorHar', 'exportInspectorCurl',
   'getSettings', 'setSettings',
 ];
 
 /** Mirrors `ENGINE_EVENT_PROPERTIES` in `src-core/api/engine-service.ts` (checked by a test). */
-const PRELOAD_EVENTS: readonly string[] = ['snapshot', 'logs'];
+const PRELOAD_EVENTS: readonly string[] = ['snapshot', 'logs', 'inspector'];
 
 /** Channel names; the same strings as `ipc-server.ts` (checked by a test). */
 const PRELOAD_CHANNELS = { call: 'porthole:call', subscribe: 'porthole:subscribe', event: 'porthole:event' } as const;

@@ -45,6 +45,7 @@ describe('tray actions', () => {
     [{ kind: 'expose-port-dialog' }, ['open exposures/new']],
     [{ kind: 'copy-public-address', id: 'e-00000001' }, ['copy vps.example.com:8080']],
     [{ kind: 'stop-exposure', id: 'e-00000002' }, ['updateExposure e-00000002 {"enabled":false}']],
+    [{ kind: 'inspect-exposure', id: 'e-00000001' }, ['open inspector/e-00000001']],
     [{ kind: 'open-window' }, ['open (as it was)']],
     [{ kind: 'pause-all' }, ['setExposuresPaused true']],
     [{ kind: 'resume' }, ['setExposuresPaused false']],

@@ -10,7 +10,7 @@ import { importConfig } from './import-config.js';
 import { trayCopyText, type TrayAction, type TrayState } from './tray-menu.js';
 
 /** Renderer routes the tray opens (hash routes of `src-renderer/App.tsx`). */
-export type WindowPage = 'overview' | 'exposures' | 'exposures/new' | 'profiles';
+export type WindowPage = 'overview' | 'exposures' | 'exposures/new' | 'profiles' | `inspector/${string}`;
 
 export interface TrayEffects {
   copyText(text: string): void;
@@ -57,6 +57,10 @@ export function createTrayActionHandler(service: TrayService, effects: TrayEffec
         // Disable rather than remove: the Exposures page can switch it back on.
         await service.updateExposure(action.id, { enabled: false });
         return;
+      case 'inspect-exposure':
+        // Exposure ids are `e-` and hex (the API checks them): safe in the hash as they are.
+        effects.openWindow(`inspector/${encodeURIComponent(action.id)}`);
+        return;
       case 'open-window':
         // No page: a window that is already open stays where the user left it.
         effects.openWindow();
@@ -89,6 +93,7 @@ export function createTrayActionHandler(service: TrayService, effects: TrayEffec
     'expose-port-dialog': 'open the Exposures page',
     'copy-public-address': 'copy the address',
     'stop-exposure': 'stop the exposure',
+    'inspect-exposure': 'open the inspector',
     'open-window': 'open the window',
     'import-config': 'import the config',
     'pause-all': 'pause the exposures',

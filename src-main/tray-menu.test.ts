@@ -62,11 +62,12 @@ describe('buildTrayMenu', () => {
     expect(status).toEqual({ id: 'status', label: line, enabled: false });
   });
 
-  it('two exposures: one submenu each with Copy public address and Stop', () => {
+  it('two exposures: one submenu each with Copy public address, Inspect… and Stop', () => {
     const menu = buildTrayMenu(twoExposures);
     expect(outline(menu).slice(4, 7)).toEqual(['---', ['localhost:80 → vps.example.com:8080', true, undefined], ['Vite (127.0.0.1:5173) (setting up…)', true, undefined]]);
     expect(byId(menu, 'exposure:web')?.submenu).toEqual([
       { id: 'exposure:web:copy', label: 'Copy public address', enabled: true, action: { kind: 'copy-public-address', id: 'web' } },
+      { id: 'exposure:web:inspect', label: 'Inspect…', action: { kind: 'inspect-exposure', id: 'web' } },
       { id: 'exposure:web:stop', label: 'Stop', action: { kind: 'stop-exposure', id: 'web' } },
     ]);
     // no public address yet: nothing to copy, but it can be stopped

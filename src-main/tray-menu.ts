@@ -48,6 +48,7 @@ export type TrayAction =
   | { kind: 'expose-port-dialog' }
   | { kind: 'copy-public-address'; id: string }
   | { kind: 'stop-exposure'; id: string }
+  | { kind: 'inspect-exposure'; id: string }
   | { kind: 'open-window' }
   | { kind: 'import-config' }
   | { kind: 'pause-all' }
@@ -206,6 +207,7 @@ function exposureItem(exposure: TrayExposure): MenuItemTemplate {
         enabled: exposure.publicAddress !== null,
         action: { kind: 'copy-public-address', id: exposure.id },
       },
+      { id: `exposure:${exposure.id}:inspect`, label: 'Inspect…', action: { kind: 'inspect-exposure', id: exposure.id } },
       { id: `exposure:${exposure.id}:stop`, label: 'Stop', action: { kind: 'stop-exposure', id: exposure.id } },
     ],
   };

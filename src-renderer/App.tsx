@@ -5,10 +5,12 @@ import { EngineControl } from './components/EngineControl.js';
 import { PROBLEM_BANNER_ID, ProblemBanner } from './components/ProblemBanner.js';
 import { ServerSetupDialog } from './components/ServerSetupDialog.js';
 import { ConnectionsIcon, DownIcon, ExposuresIcon, LogoIcon, LogsIcon, MoonIcon, OverviewIcon, ProfilesIcon, SettingsIcon, SunIcon, TrafficIcon, UpIcon } from './components/Icons.js';
+import { InspectorIcon } from './components/inspector/InspectorIcon.js';
 import { EngineStatePill } from './components/StatusPill.js';
 import { formatRate } from './format.js';
 import { ConnectionsPage } from './pages/ConnectionsPage.js';
 import { ExposuresPage } from './pages/ExposuresPage.js';
+import { InspectorPage } from './pages/InspectorPage.js';
 import { LogsPage } from './pages/LogsPage.js';
 import { OverviewPage } from './pages/OverviewPage.js';
 import { ProfilesPage } from './pages/ProfilesPage.js';
@@ -17,11 +19,12 @@ import { TrafficPage } from './pages/TrafficPage.js';
 import { firstProblemTitle } from './state/problems.js';
 import { useAppStore } from './state/store.js';
 
-type PageId = 'overview' | 'exposures' | 'connections' | 'traffic' | 'logs' | 'profiles' | 'settings';
+type PageId = 'overview' | 'exposures' | 'inspector' | 'connections' | 'traffic' | 'logs' | 'profiles' | 'settings';
 
 const PAGES: { id: PageId; title: string; icon: ReactNode }[] = [
   { id: 'overview', title: 'Overview', icon: <OverviewIcon /> },
   { id: 'exposures', title: 'Exposures', icon: <ExposuresIcon /> },
+  { id: 'inspector', title: 'Inspector', icon: <InspectorIcon /> },
   { id: 'connections', title: 'Connections', icon: <ConnectionsIcon /> },
   { id: 'traffic', title: 'Traffic', icon: <TrafficIcon /> },
   { id: 'logs', title: 'Logs', icon: <LogsIcon /> },
@@ -136,7 +139,7 @@ export function App({ dashboardOrigin }: { dashboardOrigin: string }) {
   useEffect(() => {
     document.title = `${title} · Porthole`;
   }, [title]);
-  const fill = page === 'connections' || page === 'logs' || page === 'profiles';
+  const fill = page === 'connections' || page === 'logs' || page === 'profiles' || page === 'inspector';
   // Issue 4/7: while the service is away every action is off (the banner says why), not a "Failed to fetch" later.
   const away = useAppStore((state) => state.linkStatus === 'offline' || state.linkStatus === 'unauthorized');
   return (
@@ -149,6 +152,7 @@ export function App({ dashboardOrigin }: { dashboardOrigin: string }) {
           <fieldset className="away-guard" disabled={away} aria-describedby={away ? PROBLEM_BANNER_ID : undefined}>
           {page === 'overview' ? <OverviewPage theme={theme} /> : null}
           {page === 'exposures' ? <ExposuresPage /> : null}
+          {page === 'inspector' ? <InspectorPage /> : null}
           {page === 'connections' ? <ConnectionsPage /> : null}
           {page === 'traffic' ? <TrafficPage theme={theme} /> : null}
           {page === 'logs' ? <LogsPage /> : null}

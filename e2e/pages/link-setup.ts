@@ -160,3 +160,61 @@ export class ServerSetupCheck extends TransportSetup {
     await ((await last.count()) > 0 ? last : section).scrollIntoViewIfNeeded();
   }
 }
+
+/** Server setup → Names for a V2Ray portal: who serves them, the domain, the names and snippets. */
+export class NamesSetup extends ServerSetupCheck {
+  constructor(page: Page) {
+    super(page);
+  }
+
+  private section(): Locator {
+    return this.page.getByRole('dialog', { name: /^Server setup/ }).getByTestId('setup-names');
+  }
+
+  /** Picks who serves the names and waits for the configs made for it. */
+  async pickNames(choice: 'None' | 'Caddy' | 'nginx'): Promise<void> {
+    await this.section().getByRole('group', { name: 'Who serves the names' }).getByRole('button', { name: choice }).click();
+    await this.section().and(this.page.locator(`[data-names="${choice.toLowerCase()}"]`)).waitFor({ timeout: WAIT_MS });
+    if (choice !== 'None') await this.section().getByTestId('setup-names-text').waitFor({ timeout: WAIT_MS });
+  }
+
+  async domain(): Promise<string> {
+    return this.section().getByTestId('setup-names-domain').inputValue();
+  }
+
+  /** Types a domain and applies it; waits until the names use it (or an error shows). */
+  async applyDomain(domain: string): Promise<void> {
+    await this.section().getByTestId('setup-names-domain').fill(domain);
+    await this.section().getByRole('button', { name: 'Apply' }).click();
+    const expected = domain.trim().toLowerCase();
+    const named = this.section().getByTestId('setup-name-url').filter({ hasText: `.${expected}` }).first();
+    const error = this.page.getByRole('dialog', { name: /^Server setup/ }).getByTestId('setup-error');
+    await named.or(error).first().waitFor({ timeout: WAIT_MS });
+  }
+
+  async urls(): Promise<string[]> {
+    return this.section().getByTestId('setup-name-url').allTextContents();
+  }
+
+  /** The snippet shown: its file name, text and command, and for nginx the certbot command. */
+  async snippet(): Promise<{ fileName: string; text: string; command: string; certbot: string | null }> {
+    const section = this.section();
+    const certbot = section.getByTestId('setup-names-certbot');
+    return {
+      fileName: (await section.getByTestId('setup-names-file-name').textContent()) ?? '',
+      text: (await section.getByTestId('setup-names-text').textContent()) ?? '',
+      command: (await section.getByTestId('setup-names-command').textContent()) ?? '',
+      certbot: (await certbot.count()) > 0 ? (await certbot.textContent()) ?? '' : null,
+    };
+  }
+
+  /** Clicks the Copy button named `Copy <what>` in the Names part; resolves with what the clipboard then holds. */
+  async copy(what: string): Promise<string> {
+    await this.section().getByRole('button', { name: `Copy ${what}`, exact: true }).click();
+    return this.page.evaluate('navigator.clipboard.readText()');
+  }
+
+  async showNames(): Promise<void> {
+    await this.section().evaluate((element) => (element as unknown as { scrollIntoView(options: object): void }).scrollIntoView({ block: 'start' }));
+  }
+}

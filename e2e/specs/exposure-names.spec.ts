@@ -11,6 +11,9 @@
  *    shown again.
  * 4. A Porthole server without names: the exposure is live by port and the page offers the
  *    sslip.io line with the server's IP.
+ * 5. A domain of the user's own, typed in the Access dialog: a Porthole server that serves them
+ *    shows both URLs (the domain's Host reaches the site); the built-in portal, which does not,
+ *    says why beside the field and the exposure stays live by its label.
  * Screenshots (prefix `names-`) in both themes at 1280 x 800 and 800 x 600.
  */
 import http from 'node:http';
@@ -21,6 +24,10 @@ import { ExposureNamesPage } from '../pages/exposure-names.js';
 import { ExposuresPage } from '../pages/exposures.js';
 import { launchChromium } from '../support/browser.js';
 import { startPortholePortal, startServiceStack, startTestSite, type ServiceStack, type TestSite } from '../support/exposure-stack.js';
+import type { PortholeConfig } from '../../src-core/engine/config/index.js';
+import { freePorts, waitForPort } from '../../test/support/ports.js';
+import { portalConfig, startPeer } from '../../test/support/reverse-pair.js';
+import { bridgeProfileText } from '../support/exposure-stack.js';
 
 let browser: Browser;
 const consoleProblems: string[] = [];
@@ -212,6 +219,75 @@ describe('a Porthole server without names', () => {
     await screenshots(page, 'sslip-hint', async () => {
       await names.show();
       await names.namesHint();
+    });
+    expect(consoleProblems).toEqual([]);
+  });
+});
+
+type Mutable<T> = { -readonly [K in keyof T]: Mutable<T[K]> };
+
+/** A Porthole server with plain-HTTP names under tunnel.test that serves domains of the users' own. */
+async function portalServingOwnDomains(): Promise<{ bridgeText: string; httpPort: number }> {
+  const [publicPort = 0, linkPort = 0, exposed = 0, httpPort = 0] = await freePorts(4);
+  const config = portalConfig({ publicPort, linkPort, upstreamPort: 9 }) as Mutable<PortholeConfig>;
+  const portal = config.reverse.portals[0];
+  if (!portal) throw new Error('the fixture portal has no reverse.portals[0]');
+  portal.exposures = { ports: [{ from: exposed, to: exposed }], listen: '127.0.0.1', names: { domain: 'tunnel.test', httpPort, certificates: [], customDomains: true } };
+  const peer = await startPeer('porthole', config);
+  cleanups.push(() => peer.stop());
+  await waitForPort(linkPort);
+  return { bridgeText: bridgeProfileText(linkPort, 'a Porthole portal serving own domains'), httpPort };
+}
+
+describe('a domain of the user\'s own', () => {
+  it('a server that serves them: typed in Access, both URLs shown, the domain reaches the site', async () => {
+    const stack = await startServiceStack();
+    cleanups.push(() => stack.stop());
+    const { bridgeText, httpPort } = await portalServingOwnDomains();
+    const served = await site('Porthole e2e: by my own domain');
+    await stack.service.saveProfile('vps', bridgeText);
+    await stack.service.activateProfile('vps');
+    await stack.service.addExposure({ localPort: served.port, name: 'web' });
+    const { page } = await openPage(stack);
+    const names = new ExposureNamesPage(page);
+    await names.show();
+    const local = `127.0.0.1:${served.port}`;
+    expect(await names.url(local)).toBe(`http://web.tunnel.test:${httpPort}`);
+    const dialog = await names.openAccess(local);
+    await dialog.getByLabel(/^Your own domain/).fill('Shop.Example.com');
+    await dialog.getByRole('button', { name: 'Save' }).click();
+    await dialog.waitFor({ state: 'detached' });
+    expect(await names.url(local, /shop\.example\.com/)).toBe(`http://shop.example.com:${httpPort}`);
+    expect(await getByName(`http://shop.example.com:${httpPort}`)).toMatchObject({ status: 200, body: expect.stringContaining('Porthole e2e: by my own domain') });
+    await screenshots(page, 'custom-both', async () => {
+      await names.show();
+      await names.url(local, /shop\.example\.com/);
+    });
+    expect(consoleProblems).toEqual([]);
+  });
+
+  it('the built-in portal, which does not serve them: the reason beside the field, still live by its label', async () => {
+    const stack = await startServiceStack();
+    cleanups.push(() => stack.stop());
+    const served = await site('Porthole e2e: by label still');
+    await stack.service.addExposure({ localPort: served.port, name: 'web', customDomain: 'shop.example.com' });
+    const { page } = await openPage(stack);
+    const names = new ExposureNamesPage(page);
+    await names.show();
+    const local = `127.0.0.1:${served.port}`;
+    const url = await names.url(local);
+    expect(url).toMatch(/^http:\/\/web\.localhost:210\d\d$/);
+    expect(await getByName(url)).toMatchObject({ status: 200, body: expect.stringContaining('Porthole e2e: by label still') });
+    const dialog = await names.openAccess(local);
+    expect(await dialog.getByLabel(/^Your own domain/).inputValue()).toBe('shop.example.com');
+    expect(await dialog.getByTestId('access-domain-refusal').textContent()).toMatch(/^Not served: The built-in portal serves names under localhost only/);
+    await dialog.getByRole('button', { name: 'Cancel' }).click();
+    await screenshots(page, 'custom-refused', async () => {
+      await names.show();
+      await names.openAccess(local);
+    }, async () => {
+      await page.keyboard.press('Escape');
+      await page.getByTestId('access-dialog').waitFor({ state: 'detached' });
     });
     expect(consoleProblems).toEqual([]);
   });

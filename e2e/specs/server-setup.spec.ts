@@ -8,15 +8,19 @@
  * 2. Check with the portal run from the text minus one exposure's inbound: the link is accepted,
  *    the web exposure reaches its local site, the API exposure is reported as not set up.
  * 3. Check with the portal run from the text as shown: every line passes.
+ * 4. Names (V2Ray cannot route by name): Caddy or nginx in front, the sslip.io domain offered,
+ *    a domain of one's own, the snippets and their copy buttons, a bad domain said and undone.
  * Screenshots (prefix server-setup-): install-{light,dark}, check-failed-light,
- * check-{light,dark} at 1280x800, and install/check at 800x600 in both themes.
+ * check-{light,dark} at 1280x800, and install/check at 800x600 in both themes;
+ * names-{caddy,nginx}-{light,dark} at 1280x800, names-nginx-{light,dark}-800x600 and
+ * names-caddy-dark-800x600.
  */
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePorts, waitForPort } from '../../test/support/ports.js';
 import { startV2RayFile, v2rayAvailable, type V2RayProcess } from '../../test/support/v2ray.js';
 import { Dashboard } from '../pages/dashboard.js';
-import { ServerSetupCheck } from '../pages/link-setup.js';
+import { NamesSetup, ServerSetupCheck } from '../pages/link-setup.js';
 import { launchChromium, recordConsoleProblems } from '../support/browser.js';
 import { bridgeProfileText, startServiceStack, startTestSite, type ServiceStack, type TestSite } from '../support/exposure-stack.js';
 
@@ -43,6 +47,7 @@ describe.skipIf(!v2rayAvailable())('Server setup for a V2Ray server: ports, inst
     await stack.service.addExposure({ localPort: api.port, name: 'api', publicPort: apiPort });
     browser = await launchChromium();
     const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, colorScheme: 'light' });
+    await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: stack.dashboard.origin });
     page = await context.newPage();
     page.setDefaultTimeout(20_000);
     recordConsoleProblems(page, consoleProblems);
@@ -143,5 +148,69 @@ describe.skipIf(!v2rayAvailable())('Server setup for a V2Ray server: ports, inst
     await setup.close();
     await page.setViewportSize({ width: 1280, height: 800 });
     expect(consoleProblems).toEqual([]);
+  });
+
+  it('Names: Caddy or nginx maps https://<label>.<domain> to each dokodemo port; the raw ports close', async () => {
+    const setup = new NamesSetup(page);
+    await setup.openFromProfiles('vps');
+    await setup.pickNames('Caddy');
+    // The server is 127.0.0.1: its sslip.io domain is offered and used at once.
+    expect(await setup.domain()).toBe('127-0-0-1.sslip.io');
+    expect(await setup.urls()).toEqual(['https://web.127-0-0-1.sslip.io', 'https://api.127-0-0-1.sslip.io']);
+    const caddy = await setup.snippet();
+    expect({ fileName: caddy.fileName, certbot: caddy.certbot }).toEqual({ fileName: 'porthole-names.caddy', certbot: null });
+    expect(caddy.text).toContain(`web.127-0-0-1.sslip.io {\n\treverse_proxy 127.0.0.1:${webPort}\n}`);
+    expect(caddy.text).toContain(`api.127-0-0-1.sslip.io {\n\treverse_proxy 127.0.0.1:${apiPort}\n}`);
+    expect(caddy.command).toContain('import /etc/caddy/porthole-names.caddy');
+    expect(await setup.firewallPorts()).toEqual([linkPort, 80, 443]);
+    await setup.showNames();
+    await setup.screenshot('server-setup-names-caddy-light');
+    expect(await setup.copy('porthole-names.caddy')).toBe(caddy.text);
+
+    await setup.applyDomain('Tunnel.Example.com');
+    expect(await setup.urls()).toEqual(['https://web.tunnel.example.com', 'https://api.tunnel.example.com']);
+    await setup.pickNames('nginx');
+    const nginx = await setup.snippet();
+    expect(nginx.fileName).toBe('porthole-names.nginx.conf');
+    expect(nginx.text).toContain(`    server_name web.tunnel.example.com;\n    ssl_certificate /etc/letsencrypt/live/web.tunnel.example.com/fullchain.pem;`);
+    expect(nginx.text).toContain(`proxy_pass http://127.0.0.1:${apiPort};`);
+    expect(nginx.certbot).toContain('sudo certbot certonly --nginx --cert-name api.tunnel.example.com -d api.tunnel.example.com');
+    await setup.showNames();
+    await setup.screenshot('server-setup-names-nginx-light');
+    await page.setViewportSize({ width: 800, height: 600 });
+    await setup.showNames();
+    await setup.screenshot('server-setup-names-nginx-light-800x600');
+    await page.setViewportSize({ width: 1280, height: 800 });
+    expect(await setup.copy('the certbot command')).toBe(nginx.certbot);
+    expect(await setup.copy('porthole-names.nginx.conf')).toBe(nginx.text);
+    expect(await setup.copy('the address of api')).toBe('https://api.tunnel.example.com');
+
+    // A bad domain is said in one line, and None undoes it.
+    await setup.applyDomain('not a domain');
+    expect(await setup.errorText()).toContain('Check the names domain. Names domain "not a domain" is not a domain name');
+    await setup.pickNames('None');
+    expect(await setup.firewallPorts()).toEqual([linkPort, webPort, apiPort]);
+    await setup.close();
+
+    await setup.setTheme('dark');
+    await setup.openFromProfiles('vps');
+    await setup.pickNames('Caddy');
+    await setup.showNames();
+    await setup.screenshot('server-setup-names-caddy-dark');
+    await page.setViewportSize({ width: 800, height: 600 });
+    await setup.showNames();
+    await setup.screenshot('server-setup-names-caddy-dark-800x600');
+    await page.setViewportSize({ width: 1280, height: 800 });
+    await setup.pickNames('nginx');
+    await setup.showNames();
+    await setup.screenshot('server-setup-names-nginx-dark');
+    await page.setViewportSize({ width: 800, height: 600 });
+    await setup.showNames();
+    await setup.screenshot('server-setup-names-nginx-dark-800x600');
+    await page.setViewportSize({ width: 1280, height: 800 });
+    await setup.close();
+    await setup.setTheme('light');
+    // The refused bad domain answers 422 with its envelope (shown inline); Chromium logs the status too.
+    expect(consoleProblems.filter((problem) => !problem.includes('status of 422'))).toEqual([]);
   });
 });

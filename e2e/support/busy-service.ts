@@ -56,6 +56,8 @@ export function createBusyService(rowCount = 2000): BusyService {
     closeConnection: async (id) => { closed.push(id); return true; },
     listExposures: async () => [], addExposure: none, updateExposure: none, removeExposure: none, setExposuresPaused: none, getServerSetup: none, checkServerSetup: none,
     closeAllConnections: none, recentLogs: async () => [], getSettings: async () => ({ theme: 'light' }), setSettings: none,
-    onDidChangeSnapshot, onDidLog,
+    listInspectorEntries: none, getInspectorEntry: none, clearInspector: none, setInspectorPaused: none, setInspectorSettings: none,
+    replayInspectorEntry: none, exportInspectorHar: none, exportInspectorCurl: none,
+    onDidChangeSnapshot, onDidLog, onDidChangeInspector: () => () => {},
   };
 }

@@ -2,12 +2,13 @@
  * Who may visit an exposure, checked at the portal: a password (HTTP Basic), an allowlist of
  * address ranges, and, for a service that does not speak HTTP, a PROXY protocol header so it
  * learns each visitor's address. The password is never shown again once saved: the field says
- * one is set, and typing replaces it.
+ * one is set, and typing replaces it. Also the exposure's own domain, which the portal serves
+ * beside its label where its owner allows it (else the portal's reason is shown by the field).
  */
 import { useEffect, useId, useRef, useState, type FormEvent } from 'react';
 import type { ExposureStatus } from '../../src-core/host/api/index.js';
 import { asSentence } from '../format.js';
-import { accessPatchOf, type AccessFields } from '../state/exposure-names.js';
+import { accessPatchOf, parseCustomDomain, type AccessFields } from '../state/exposure-names.js';
 import { useAppStore } from '../state/store.js';
 
 function fieldsOf(exposure: ExposureStatus): AccessFields {
@@ -24,10 +25,13 @@ function fieldsOf(exposure: ExposureStatus): AccessFields {
 export function AccessDialog({ exposure, onClose }: { exposure: ExposureStatus; onClose(): void }) {
   const dialog = useRef<HTMLDialogElement>(null);
   const [fields, setFields] = useState<AccessFields>(() => fieldsOf(exposure));
-  const [problem, setProblem] = useState<{ field: keyof AccessFields | null; message: string } | null>(null);
+  const [domain, setDomain] = useState(exposure.customDomain ?? '');
+  const [problem, setProblem] = useState<{ field: keyof AccessFields | 'domain' | null; message: string } | null>(null);
   const [saving, setSaving] = useState(false);
   const titleId = useId();
   const errorId = useId();
+  const domainHintId = useId();
+  const domainRefusalId = useId();
   const hadPassword = exposure.access?.basicAuth != null;
   const named = (exposure.urls?.length ?? 0) > 0;
   // A PROXY header in front of HTTP would break it: offered for other services (or to turn it off).
@@ -45,6 +49,11 @@ export function AccessDialog({ exposure, onClose }: { exposure: ExposureStatus; 
 
   const submit = async (event: FormEvent) => {
     event.preventDefault();
+    const own = parseCustomDomain(domain);
+    if (!own.ok) {
+      setProblem({ field: 'domain', message: own.message });
+      return;
+    }
     const parsed = accessPatchOf(fields, hadPassword);
     if (!parsed.ok) {
       setProblem({ field: parsed.field, message: parsed.message });
@@ -52,7 +61,8 @@ export function AccessDialog({ exposure, onClose }: { exposure: ExposureStatus; 
     }
     setSaving(true);
     const { updateExposure, dismissExposureError } = useAppStore.getState();
-    const ok = await updateExposure(exposure.id, { access: parsed.patch });
+    const domainChanged = own.domain !== (exposure.customDomain ?? null);
+    const ok = await updateExposure(exposure.id, { access: parsed.patch, ...(domainChanged ? { customDomain: own.domain } : {}) });
     setSaving(false);
     if (ok) {
       dialog.current?.close();
@@ -63,7 +73,12 @@ export function AccessDialog({ exposure, onClose }: { exposure: ExposureStatus; 
     setProblem({ field: null, message: refusal ? asSentence(refusal.message) : 'The access settings could not be saved.' });
   };
 
-  const invalid = (field: keyof AccessFields) => (problem?.field === field ? { 'aria-invalid': true as const, 'aria-describedby': errorId } : {});
+  const invalid = (field: keyof AccessFields | 'domain') => (problem?.field === field ? { 'aria-invalid': true as const, 'aria-describedby': errorId } : {});
+  // The portal's reason applies to the domain it was asked for, not to one being typed.
+  const refused = exposure.customDomain && domain.trim().toLowerCase() === exposure.customDomain ? exposure.customDomainProblem ?? null : null;
+  // The built-in portal has no owner to ask: a server is what serves such a domain.
+  const refusal = refused && exposure.portalKind === 'local' ? 'the built-in portal serves names under localhost only: connect a server to serve your own domain' : refused;
+  const domainDescribedBy = [domainHintId, refusal ? domainRefusalId : '', problem?.field === 'domain' ? errorId : ''].filter(Boolean).join(' ');
 
   return (
     <dialog ref={dialog} className="confirm-dialog access-dialog" aria-labelledby={titleId} data-testid="access-dialog" onClose={onClose}>
@@ -111,6 +126,25 @@ export function AccessDialog({ exposure, onClose }: { exposure: ExposureStatus; 
             </select>
           </label>
         ) : null}
+
+        <div className="form-field access-group">
+          <label className="label" htmlFor={`${domainHintId}-input`}>Your own domain <span className="faint">(optional, e.g. shop.example.com)</span></label>
+          <input
+            id={`${domainHintId}-input`}
+            className="input mono"
+            value={domain}
+            onChange={(event) => { setDomain(event.target.value); if (problem?.field === 'domain') setProblem(null); }}
+            placeholder="shop.example.com"
+            autoComplete="off"
+            spellCheck={false}
+            maxLength={253}
+            data-testid="access-domain"
+            aria-describedby={domainDescribedBy}
+            aria-invalid={problem?.field === 'domain' ? true : undefined}
+          />
+          <span className="faint access-scope" id={domainHintId}>Point its DNS (A/AAAA or CNAME) at the server; the portal gets its certificate.</span>
+          {refusal ? <span className="notice warn access-domain-refusal" id={domainRefusalId} data-testid="access-domain-refusal">Not served: {asSentence(refusal)} It stays reachable by its other addresses.</span> : null}
+        </div>
 
         {problem ? <div className="notice error" role="alert" id={errorId} data-testid="access-error">{problem.message}</div> : null}
         <div className="confirm-actions">

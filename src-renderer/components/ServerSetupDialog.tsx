@@ -7,7 +7,7 @@
 import { useEffect, useRef, useState, type FormEvent, type KeyboardEvent, type ReactNode } from 'react';
 import { useShallow } from 'zustand/react/shallow';
 import type { ServerCheckStep, ServerSetup, SetupFile } from '../../src-core/host/api/index.js';
-import { describeSetupError, SETUP_TRANSPORTS, type ServerSetupTab, type ServerSetupView } from '../state/server-setup.js';
+import { describeSetupError, SETUP_TRANSPORTS, suggestedNamesDomain, type ServerSetupNames, type ServerSetupTab, type ServerSetupView } from '../state/server-setup.js';
 import { useAppStore } from '../state/store.js';
 import { CopyButton } from './CopyButton.js';
 import { AlertIcon, CheckIcon, CloseIcon, DownloadIcon } from './Icons.js';
@@ -26,18 +26,25 @@ function download(fileName: string, text: string): void {
   setTimeout(() => URL.revokeObjectURL(url), 1000);
 }
 
+/** A command to copy, under a short label. */
+function CommandBlock({ label, command, what, testId }: { label: string; command: string; what: string; testId: string }) {
+  return (
+    <div className="setup-block">
+      <div className="setup-block-head">
+        <span className="label">{label}</span>
+        <span className="spacer" style={{ flex: 1 }} />
+        <CopyButton text={command} what={what} />
+      </div>
+      <pre className="setup-command mono" data-testid={testId}>{command}</pre>
+    </div>
+  );
+}
+
 /** A file to copy or download, with the command to run after. */
 function SetupFileBlock({ file, label, testId }: { file: SetupFile; label: string; testId: { command: string; fileName: string; text: string } }) {
   return (
     <>
-      <div className="setup-block">
-        <div className="setup-block-head">
-          <span className="label">Command</span>
-          <span className="spacer" style={{ flex: 1 }} />
-          <CopyButton text={file.command} what="the command" />
-        </div>
-        <pre className="setup-command mono" data-testid={testId.command}>{file.command}</pre>
-      </div>
+      <CommandBlock label="Command" command={file.command} what="the command" testId={testId.command} />
       <div className="setup-block">
         <div className="setup-block-head">
           <span className="label mono" data-testid={testId.fileName}>{file.fileName}</span>
@@ -120,7 +127,7 @@ function CheckSection({ view }: { view: ServerSetupView }) {
       <div className="setup-check-head">
         <div>
           <h3 id="setup-check-title" className="label">Check the server</h3>
-          <p className="hint">Dials {result?.serverAddress ?? 'the server'} as the bridge profile above would, then each exposure’s public port, from this machine.</p>
+          <p className="hint">Dials {result?.serverAddress ?? 'the server'} as the bridge profile above would, then {view.setup?.names ? 'asks each exposure’s name over HTTPS' : 'each exposure’s public port'}, from this machine.</p>
         </div>
         <span className="spacer" style={{ flex: 1 }} />
         <button type="button" className="button primary" onClick={() => void runCheck()} disabled={running || view.loading} data-testid="setup-check-run">
@@ -195,6 +202,91 @@ function TransportPicker({ view, setup }: { view: ServerSetupView; setup: Server
         </div>
       ) : null}
     </form>
+  );
+}
+
+const NAMES_CHOICES: { id: ServerSetupNames; label: string }[] = [
+  { id: 'none', label: 'None' },
+  { id: 'caddy', label: 'Caddy' },
+  { id: 'nginx', label: 'nginx' },
+];
+
+/**
+ * Names for a V2Ray portal, which cannot route by name: Caddy or nginx on the server maps
+ * `https://<label>.<domain>` to each exposure's dokodemo-door port (then on loopback only).
+ */
+function NamesSection({ view, setup }: { view: ServerSetupView; setup: ServerSetup | null }) {
+  const setNames = useAppStore((state) => state.setServerSetupNames);
+  const names = setup?.names ?? null;
+  const suggested = setup ? suggestedNamesDomain(setup.serverAddress) : null;
+  const [domain, setDomain] = useState('');
+  useEffect(() => { setDomain(names?.domain ?? view.options.namesDomain ?? ''); }, [names?.domain, view.options.namesDomain]);
+  const choice = view.names;
+  const submit = (event: FormEvent) => {
+    event.preventDefault();
+    void setNames(choice, domain.trim());
+  };
+  return (
+    <section className="setup-panel setup-names" aria-labelledby="setup-names-title" data-testid="setup-names" data-names={choice}>
+      <h3 id="setup-names-title" className="label">Names: <span className="mono">https://&lt;name&gt;.&lt;domain&gt;</span> for each exposure</h3>
+      <p className="hint">
+        V2Ray cannot route by name; Caddy or nginx on the server can. Each exposure’s port then listens on 127.0.0.1 only, and the firewall opens 80 and 443 instead of those ports.
+      </p>
+      <div className="segmented" role="group" aria-label="Who serves the names">
+        {NAMES_CHOICES.map((entry) => (
+          <button type="button" key={entry.id} aria-pressed={choice === entry.id} onClick={() => void setNames(entry.id)} disabled={view.loading}>{entry.label}</button>
+        ))}
+      </div>
+      {choice !== 'none' ? (
+        <>
+          <form className="form-fields" onSubmit={submit} aria-label="Names domain">
+            <label className="form-field setup-names-domain">
+              <span className="label">Domain (every name under it points at the server)</span>
+              <input className="input mono" value={domain} onChange={(event) => setDomain(event.target.value)} placeholder={suggested ?? 'tunnel.example.com'} autoComplete="off" spellCheck={false} data-testid="setup-names-domain" />
+            </label>
+            <button type="submit" className="button" disabled={view.loading}>Apply</button>
+            {suggested && suggested !== names?.domain ? (
+              <button type="button" className="button" onClick={() => void setNames(choice, suggested)} disabled={view.loading}>Use {suggested}</button>
+            ) : null}
+          </form>
+          {suggested && names?.domain === suggested ? (
+            <p className="hint">DNS: nothing to set up; every name under <code className="mono">{suggested}</code> already points at the server (sslip.io). A domain of your own works too.</p>
+          ) : (
+            <p className="hint">
+              DNS: a wildcard record <code className="mono">*.{names?.domain ?? 'your.domain'}</code> pointing at the server
+              {suggested ? <>, or <code className="mono">{suggested}</code>, whose names already point at it (sslip.io)</> : null}.
+            </p>
+          )}
+        </>
+      ) : null}
+      {choice !== 'none' && names ? (
+        <>
+          {names.names.length === 0 ? <p className="muted">No exposures yet: each one added gets a name here.</p> : (
+            <ul className="setup-names-list" aria-label="Names" data-testid="setup-names-list">
+              {names.names.map((name) => (
+                <li key={name.exposureId}>
+                  <code className="mono" data-testid="setup-name-url">{name.url}</code>
+                  <span className="faint"> → 127.0.0.1:{name.port} ({name.name})</span>
+                  <CopyButton text={name.url} what={`the address of ${name.name}`} />
+                </li>
+              ))}
+            </ul>
+          )}
+          {choice === 'caddy' ? (
+            <>
+              <p className="hint">Caddy gets a certificate for each name by itself (ports 80 and 443 open) and sets X-Forwarded-For and -Proto; the command adds one <code className="mono">import</code> line to /etc/caddy/Caddyfile.</p>
+              <SetupFileBlock file={names.caddy} label="Caddy names" testId={{ command: 'setup-names-command', fileName: 'setup-names-file-name', text: 'setup-names-text' }} />
+            </>
+          ) : (
+            <>
+              <p className="hint">First the certificates: certbot answers Let’s Encrypt through the running nginx, one certificate per name. Then the servers, which nginx loads only once the certificates exist.</p>
+              <CommandBlock label="Certificates first" command={names.certbot} what="the certbot command" testId="setup-names-certbot" />
+              <SetupFileBlock file={names.nginx} label="nginx names" testId={{ command: 'setup-names-command', fileName: 'setup-names-file-name', text: 'setup-names-text' }} />
+            </>
+          )}
+        </>
+      ) : null}
+    </section>
   );
 }
 
@@ -281,6 +373,7 @@ export function ServerSetupDialog() {
             ) : null}
             {view.loading && !setup ? <p className="muted" role="status">Making the portal-side config…</p> : null}
             {setup || view.error?.code === 'PH_SETUP_BAD_INPUT' ? <TransportPicker view={view} setup={setup} /> : null}
+            {!setup && view.error?.code === 'PH_SETUP_BAD_INPUT' && view.options.namesDomain ? <NamesSection view={view} setup={null} /> : null}
             {setup && part && tab ? (
               <>
                 <p className="setup-intro">
@@ -308,6 +401,7 @@ export function ServerSetupDialog() {
                 <div role="tabpanel" id="setup-panel" aria-labelledby={`setup-tab-${tab.id}`} className="setup-panel" data-tab={tab.id}>
                   <p className="hint">{tab.hint}</p>
                   <SetupFileBlock file={part} label={`${tab.label} config`} testId={{ command: 'setup-command', fileName: 'setup-file-name', text: 'setup-config' }} />
+                  {tab.id === 'v2ray' ? <NamesSection view={view} setup={setup} /> : <p className="hint">A Porthole portal serves <span className="mono">https://&lt;name&gt;.&lt;domain&gt;</span> itself: add <code className="mono">names</code> to its exposures (see Public names in the docs).</p>}
                   {tab.id === 'v2ray' ? <InstallSteps setup={setup} /> : null}
                 </div>
                 {setup.proxies ? (

@@ -188,6 +188,8 @@ export function PublicAddress({ exposure }: { exposure: ExposureStatus }) {
     return (
       <span className="public-address named">
         <ExposureUrl exposure={exposure} url={named} />
+        {/* Its own domain, when the portal serves it too (the second name it answers with). */}
+        {exposure.urls?.slice(1).map((url) => <ExposureUrl key={url} exposure={exposure} url={url} />)}
         {hasUsableAddress(exposure) ? <RawAddress exposure={exposure} /> : null}
       </span>
     );
@@ -353,6 +355,7 @@ function ExposureRow({ exposure }: { exposure: ExposureStatus }) {
           <>
             {!editing ? <button type="button" className="button small" onClick={() => setEditing({ name: exposure.name, publicPort: exposure.publicPort === null ? '' : String(exposure.publicPort) })} aria-label={`Edit ${exposure.name}`}>Edit</button> : null}
             <button type="button" className="button small" onClick={() => setAccessOpen(true)} aria-label={`Access to ${exposure.name}`} aria-haspopup="dialog">Access</button>
+            <a className="button small" href={`#/inspector/${encodeURIComponent(exposure.id)}`} aria-label={`Inspect requests to ${exposure.name}`} title="See the HTTP requests it gets, replay them">Inspect</a>
             <button type="button" className="icon-button danger" aria-label={`Remove ${exposure.name}`} title="Remove" onClick={() => setConfirmRemove(true)}><TrashIcon /></button>
           </>
         )}

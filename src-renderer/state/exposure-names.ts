@@ -4,7 +4,7 @@
  * short summary of who may visit.
  */
 import type { ExposureAccess, ExposureAccessPatch, ExposureStatus } from '../../src-core/host/api/index.js';
-import { cidrProblem, exposureLabelProblem } from '../../src-core/host/api/index.js';
+import { cidrProblem, customDomainProblem, exposureLabelProblem } from '../../src-core/host/api/index.js';
 import { asSentence } from '../format.js';
 
 /** The address to give out first: the exposure's name at the portal, once it has one. */
@@ -26,6 +26,14 @@ export function parseLabel(text: string): { ok: true; label: string } | { ok: fa
   const label = text.trim().toLowerCase();
   const problem = exposureLabelProblem(label);
   return problem ? { ok: false, message: asSentence(problem) } : { ok: true, label };
+}
+
+/** A domain of the user's own as the service takes it (trimmed, lower case, no trailing dot); empty: none (null). */
+export function parseCustomDomain(text: string): { ok: true; domain: string | null } | { ok: false; message: string } {
+  const domain = text.trim().toLowerCase().replace(/\.$/, '');
+  if (domain === '') return { ok: true, domain: null };
+  const problem = customDomainProblem(domain);
+  return problem ? { ok: false, message: asSentence(problem) } : { ok: true, domain };
 }
 
 /** An allowlist typed one range a line (commas and spaces also separate); the first bad entry is named. */

@@ -222,7 +222,7 @@ describe('server setup slice', () => {
     useAppStore.getState().closeServerSetup();
     expect({ loading, view, calls, closed: useAppStore.getState().serverSetup }).toEqual({
       loading: true,
-      view: { profile: 'home', tab: 'porthole', loading: false, setup, error: null, options: {}, proxy: 'nginx', bridgeSave: null, check: null },
+      view: { profile: 'home', tab: 'porthole', loading: false, setup, error: null, options: {}, proxy: 'nginx', names: 'none', bridgeSave: null, check: null },
       calls: [['getServerSetup', ['home']]],
       closed: null,
     });

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ServerCheck, ServerSetup, ServerSetupOptions } from '../../src-core/host/api/index.js';
 import { fakeService } from './fake-service.test-support.js';
-import { describeSetupError } from './server-setup.js';
+import { describeSetupError, suggestedNamesDomain } from './server-setup.js';
 import { setEngineService } from './service.js';
 import { resetAppStore, useAppStore } from './store.js';
 
@@ -105,5 +105,33 @@ describe('Server setup: Check', () => {
     setEngineService(fakeService({ getServerSetup: setupFor(), checkServerSetup: failure('PH_SETUP_NO_BRIDGE', 'profile "home" has no bridge') }).service);
     await useAppStore.getState().checkServerSetup();
     expect(useAppStore.getState().serverSetup?.check).toEqual({ state: 'failed', result: null, error: 'Profile "home" has no bridge.' });
+  });
+});
+
+describe('Server setup: names for a V2Ray portal', () => {
+  it('offers the sslip.io domain of an IPv4 server only', () => {
+    expect([suggestedNamesDomain('203.0.113.5:1024'), suggestedNamesDomain('vps.example.com:443'), suggestedNamesDomain('[2001:db8::1]:443')]).toEqual(['203-0-113-5.sslip.io', null, null]);
+  });
+
+  it('Caddy/nginx ask with the offered domain, then a typed one; switching between them asks nothing; None drops the domain', async () => {
+    const { service, calls } = fakeService({ getServerSetup: (_profile: string, options?: ServerSetupOptions) => ({ ...setupFor(options), serverAddress: '203.0.113.5:1024' }) });
+    setEngineService(service);
+    await useAppStore.getState().openServerSetup('home');
+    await useAppStore.getState().setServerSetupNames('caddy');
+    await useAppStore.getState().setServerSetupNames('nginx');
+    await useAppStore.getState().setServerSetupNames('nginx', 'tunnel.example.com');
+    const named = useAppStore.getState().serverSetup;
+    await useAppStore.getState().setServerSetupNames('none');
+    expect(calls).toEqual([
+      ['getServerSetup', ['home']],
+      ['getServerSetup', ['home', { namesDomain: '203-0-113-5.sslip.io' }]],
+      ['getServerSetup', ['home', { namesDomain: 'tunnel.example.com' }]],
+      ['getServerSetup', ['home']],
+    ]);
+    expect({ names: named?.names, domain: named?.options.namesDomain, after: useAppStore.getState().serverSetup?.names }).toEqual({ names: 'nginx', domain: 'tunnel.example.com', after: 'none' });
+  });
+
+  it('a refused domain is titled as such', () => {
+    expect(describeSetupError({ code: 'PH_SETUP_BAD_INPUT', message: 'names domain "x" is not a domain name: give one…' }).title).toBe('Check the names domain');
   });
 });

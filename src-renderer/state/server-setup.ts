@@ -4,12 +4,20 @@
  * needs its lines) works too: the panel is state, not a route.
  */
 import type { ErrorEnvelope, ServerCheck, ServerSetup, ServerSetupOptions, SetupTransport } from '../../src-core/host/api/index.js';
+import { sslipDomain } from '../../src-core/host/api/index.js';
 import { asSentence } from '../format.js';
 import { envelopeOf } from '../transport/errors.js';
 import { engineService } from './service.js';
 import type { SliceCreator } from './store.js';
 
 export type ServerSetupTab = 'v2ray' | 'porthole';
+/** Who serves a V2Ray portal's names: nobody (public ports), Caddy or nginx. */
+export type ServerSetupNames = 'none' | 'caddy' | 'nginx';
+
+/** The wildcard-DNS domain offered for a server at `host:port` (an IPv4 address), else null. */
+export function suggestedNamesDomain(serverAddress: string): string | null {
+  return sslipDomain(serverAddress.slice(0, serverAddress.lastIndexOf(':')));
+}
 
 /** The transports Server setup offers, in the order the page lists them. */
 export const SETUP_TRANSPORTS: { id: SetupTransport; label: string; hint: string }[] = [
@@ -29,6 +37,8 @@ export interface ServerSetupView {
   options: ServerSetupOptions;
   /** The front proxy shown for WebSocket + TLS. */
   proxy: 'nginx' | 'caddy';
+  /** Names for a V2Ray portal: who serves them (the domain is `options.namesDomain`). */
+  names: ServerSetupNames;
   /** Saving the matching bridge profile: null, 'saving', or what happened. */
   bridgeSave: { state: 'saving' | 'saved' | 'failed'; message: string } | null;
   /** Check: null before the first click; the result is for the options shown (cleared when they change). */
@@ -51,6 +61,11 @@ export interface ServerSetupSlice {
   /** Picks a transport, server name or path, and fetches the configs for it. */
   setServerSetupOptions(patch: ServerSetupOptions): Promise<void>;
   setServerSetupProxy(proxy: 'nginx' | 'caddy'): void;
+  /**
+   * Names for a V2Ray portal: 'none' drops them; Caddy or nginx takes `domain`, else the one in
+   * use, else the sslip.io domain of the server's address, and fetches the configs for it.
+   */
+  setServerSetupNames(names: ServerSetupNames, domain?: string): Promise<void>;
   /** Saves the bridge profile that matches the shown configs over the profile (and restarts it if it runs). */
   applyServerSetupBridge(): Promise<void>;
   /** Check: tries the link as configured and each exposure's public port, and keeps what it found. */
@@ -65,7 +80,7 @@ export const createServerSetupSlice: SliceCreator<ServerSetupSlice> = (set, get)
     const same = current?.profile === profile;
     set({ serverSetup: {
       profile, tab: tab ?? current?.tab ?? 'v2ray', loading: true, setup: same ? current.setup : null, error: null,
-      options: same ? current.options : {}, proxy: current?.proxy ?? 'nginx', bridgeSave: null, check: same ? current.check : null,
+      options: same ? current.options : {}, proxy: current?.proxy ?? 'nginx', names: same ? current.names : 'none', bridgeSave: null, check: same ? current.check : null,
     } });
     await get().refreshServerSetup();
   },
@@ -95,6 +110,20 @@ export const createServerSetupSlice: SliceCreator<ServerSetupSlice> = (set, get)
     const view = get().serverSetup;
     if (view) set({ serverSetup: { ...view, proxy } });
   },
+  setServerSetupNames: async (names, domain) => {
+    const view = get().serverSetup;
+    if (!view) return;
+    const suggested = view.setup ? suggestedNamesDomain(view.setup.serverAddress) : null;
+    const namesDomain = names === 'none' ? undefined : (domain ?? view.options.namesDomain ?? suggested ?? undefined);
+    if (namesDomain === view.options.namesDomain) {
+      set({ serverSetup: { ...view, names } });
+      return;
+    }
+    // No names: the key goes, so a setup without other choices is asked as before (older services take it).
+    const { namesDomain: _previous, ...others } = view.options;
+    set({ serverSetup: { ...view, names, options: namesDomain ? { ...others, namesDomain } : others, check: null } });
+    await get().refreshServerSetup();
+  },
   applyServerSetupBridge: async () => {
     const view = get().serverSetup;
     const text = view?.setup?.bridge.text;
@@ -110,8 +139,9 @@ export const createServerSetupSlice: SliceCreator<ServerSetupSlice> = (set, get)
       const restart = status?.profile === view.profile && (status.state === 'running' || status.state === 'starting');
       if (restart) set({ status: await engineService().activateProfile(view.profile) });
       // The saved profile now says what was picked: fetch again so "changed" clears, then say so.
+      // Names are not in the profile: they stay as picked.
       const now = get().serverSetup;
-      if (now?.profile === view.profile) set({ serverSetup: { ...now, options: {} } });
+      if (now?.profile === view.profile) set({ serverSetup: { ...now, options: now.options.namesDomain ? { namesDomain: now.options.namesDomain } : {} } });
       await get().refreshServerSetup();
       update({ state: 'saved', message: `Saved “${view.profile}”${restart ? ' and restarted the engine with it' : ''}: the bridge now dials ${view.setup?.serverAddress ?? 'the server'} as these configs expect.` });
       await get().loadProfiles();
@@ -145,7 +175,7 @@ export const createServerSetupSlice: SliceCreator<ServerSetupSlice> = (set, get)
 /** What to tell the user when Server setup cannot be made, by code. */
 export function describeSetupError(error: ErrorEnvelope): { title: string; text: string } {
   if (error.code === 'PH_SETUP_NO_BRIDGE') return { title: 'This profile has no bridge', text: asSentence(error.message) };
-  if (error.code === 'PH_SETUP_BAD_INPUT') return { title: 'Check the transport settings', text: asSentence(error.message) };
+  if (error.code === 'PH_SETUP_BAD_INPUT') return { title: error.message.startsWith('names domain') ? 'Check the names domain' : 'Check the transport settings', text: asSentence(error.message) };
   if (error.code.startsWith('PH_CONFIG_')) {
     const where = error.where?.line !== undefined ? `line ${error.where.line}${error.where.column !== undefined ? `, column ${error.where.column}` : ''}: ` : '';
     return { title: 'The profile does not load', text: `${where}${error.where?.path ? `${error.where.path}: ` : ''}${error.message}` };

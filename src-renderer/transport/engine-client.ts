@@ -11,6 +11,7 @@ type EventProperty = (typeof ENGINE_EVENT_PROPERTIES)[EngineEventName];
 const EVENT_NAMES = {
   onDidChangeSnapshot: 'snapshot',
   onDidLog: 'logs',
+  onDidChangeInspector: 'inspector',
 } as const satisfies { [P in EventProperty]: EngineEventName };
 
 function isEventProperty(name: string): name is EventProperty {

@@ -16,6 +16,7 @@ import type {
   ConnectionRow, EngineSnapshot, EngineStatus, ExportedProfile, ExposureInput, ExposurePatch, ExposureStatus, LogLevel, LogLine,
   Profile, ProfileSummary, ServerCheck, ServerSetup, ServerSetupOptions, Settings, TrafficHistory, TrafficWindow, ValidationResult,
 } from './snapshots.js';
+import type { InspectorChange, InspectorEntry, InspectorList, InspectorReplayEdits, InspectorSettings, InspectorSummary } from './inspector.js';
 
 /** Bumped only on a breaking change of the contract. */
 export const ENGINE_SERVICE_VERSION = 1;
@@ -115,10 +116,31 @@ export interface EngineService {
   /** Changes some settings; resolves with all of them. */
   setSettings(patch: Partial<Settings>): Promise<Settings>;
 
+  /**
+   * Request inspector (issue 6/7): the exposure's captured requests, oldest first, as list rows
+   * (no headers or bodies), with its pause state and settings. Empty while no engine runs.
+   */
+  listInspectorEntries(exposureId: string): Promise<InspectorList>;
+  /** One captured request in full; secret header values masked unless `reveal`. Rejects with `PH_INSPECTOR` once it left the list. */
+  getInspectorEntry(id: number, options?: { reveal?: boolean }): Promise<InspectorEntry>;
+  clearInspector(exposureId: string): Promise<void>;
+  /** Paused: new connections are not captured; the list stays as it is. Not kept across restarts. */
+  setInspectorPaused(exposureId: string, paused: boolean): Promise<void>;
+  /** Capture on/off, ring size, body cap; kept in the settings file. Rejects with `PH_EXPOSURE_NOT_FOUND` or `PH_INSPECTOR`. */
+  setInspectorSettings(exposureId: string, patch: Partial<InspectorSettings>): Promise<InspectorSettings>;
+  /** Sends a captured request again (edited, if `edits` say so) to the exposure's local service; resolves with the replay's row. */
+  replayInspectorEntry(id: number, edits?: InspectorReplayEdits): Promise<InspectorSummary>;
+  /** The exposure's requests (or only `entryIds`) as HAR 1.2 JSON text; secrets masked unless `reveal`. */
+  exportInspectorHar(exposureId: string, options?: { reveal?: boolean; entryIds?: number[] }): Promise<string>;
+  /** One request as a `curl` command line; secrets masked unless `reveal`. */
+  exportInspectorCurl(id: number, options?: { reveal?: boolean }): Promise<string>;
+
   /** About once a second while anyone listens. */
   readonly onDidChangeSnapshot: EngineEvent<EngineSnapshot>;
   /** New log lines, in batches (at most a few per second however busy the engine is). */
   readonly onDidLog: EngineEvent<LogLine[]>;
+  /** Inspector list changes, batched (at most a few a second), for every exposure. */
+  readonly onDidChangeInspector: EngineEvent<InspectorChange[]>;
 }
 
 /** The names of the contract's methods (everything but the events). */
@@ -130,6 +152,7 @@ export type EngineMethodName = {
 export interface EngineEvents {
   snapshot: EngineSnapshot;
   logs: LogLine[];
+  inspector: InspectorChange[];
 }
 
 export type EngineEventName = keyof EngineEvents;
@@ -138,6 +161,7 @@ export type EngineEventName = keyof EngineEvents;
 export const ENGINE_EVENT_PROPERTIES = {
   snapshot: 'onDidChangeSnapshot',
   logs: 'onDidLog',
+  inspector: 'onDidChangeInspector',
 } as const satisfies { [E in EngineEventName]: keyof EngineService };
 
 /**

@@ -1,6 +1,6 @@
 /**
  * An exposure's name and access, as the service checks them and the UI checks them first (pure):
- * its label (the `<label>` of `<label>.<portal's domain>`), CIDRs of an allowlist, and the
+ * its label (the `<label>` of `<label>.<portal's domain>`), a domain of the user's own, CIDRs of an allowlist, and the
  * wildcard-DNS domain a server owner without a domain of their own can give the portal.
  * The portal checks labels the same way (engine/common/hostname.ts).
  */
@@ -13,6 +13,23 @@ export function exposureLabelProblem(label: string): string | null {
   if (label.length === 0) return 'a name is 1–63 characters';
   if (label.length > 63) return `a name is at most 63 characters (this one has ${label.length})`;
   if (!EXPOSURE_LABEL_PATTERN.test(label)) return 'a name uses only a-z, 0-9 and "-", not at the start or end';
+  return null;
+}
+
+/**
+ * Why `name` cannot be an exposure's own domain (`shop.example.com`; lower case, no trailing dot),
+ * or null when it can. The same rules as the portal's (engine/common/hostname.ts `hostnameProblem`).
+ */
+export function customDomainProblem(name: string): string | null {
+  if (name.length > 253) return `a domain is at most 253 characters (this one has ${name.length})`;
+  const labels = name.split('.');
+  if (labels.length < 2) return 'a domain needs at least two parts, like shop.example.com';
+  for (const label of labels) {
+    if (label.length === 0) return `"${name}" has an empty part (two dots, or a dot at an end)`;
+    if (label.length > 63) return `a part of a domain is at most 63 characters ("${label.slice(0, 20)}…" has ${label.length})`;
+    if (!EXPOSURE_LABEL_PATTERN.test(label)) return `"${label}" in "${name}": a domain uses only a-z, 0-9, "." and "-" (no "-" next to a dot)`;
+  }
+  if (/^[0-9]+$/.test(labels[labels.length - 1] ?? '')) return `"${name}" is an IP address, not a domain`;
   return null;
 }
 

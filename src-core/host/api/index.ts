@@ -3,5 +3,6 @@ export * from './engine-service.js';
 export * from './errors.js';
 export * from './exposure-names.js';
 export * from './exposure-tag.js';
+export * from './inspector.js';
 export * from './methods.js';
 export type * from './snapshots.js';

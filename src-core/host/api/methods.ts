@@ -6,7 +6,7 @@
  */
 import { z } from 'zod';
 import type { EngineMethodName, EngineService } from './engine-service.js';
-import { cidrProblem, exposureLabelProblem } from './exposure-names.js';
+import { cidrProblem, customDomainProblem, exposureLabelProblem } from './exposure-names.js';
 
 /** A profile name: also its file name in the profiles folder, so no path characters. */
 export const PROFILE_NAME_PATTERN = /^[\p{L}\p{N}][\p{L}\p{N} ._()+-]{0,79}$/u;
@@ -23,6 +23,11 @@ const exposureName = z.string().trim().min(1, 'a name is 1–60 characters').max
 /** `<label>.<domain>` at the portal; typed "My-App" is taken as "my-app". */
 const exposureLabel = z.string().trim().toLowerCase().superRefine((label, context) => {
   const problem = exposureLabelProblem(label);
+  if (problem) context.addIssue({ code: 'custom', message: problem });
+});
+/** A domain of the user's own; typed "Shop.Example.com." is taken as "shop.example.com". */
+const customDomain = z.string().trim().toLowerCase().transform((name) => name.replace(/\.$/, '')).superRefine((name, context) => {
+  const problem = customDomainProblem(name);
   if (problem) context.addIssue({ code: 'custom', message: problem });
 });
 const exposureAccess = z.object({
@@ -47,6 +52,25 @@ const serverSetupOptions = z.object({
   keyFile: z.string().max(1024).optional(),
   port: port.optional(),
   portalPort: port.optional(),
+  namesDomain: z.string().max(253).optional(),
+}).strict();
+
+/** Inspector: an entry id (unique while the engine runs). */
+const inspectorEntryId = z.number().int().min(1).max(Number.MAX_SAFE_INTEGER);
+const reveal = z.object({ reveal: z.boolean().optional() }).strict();
+/** An HTTP token (method, header name), as RFC 9110 §5.6.2 spells it. */
+const httpToken = z.string().min(1).max(64).regex(/^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/, 'a method or header name is letters, digits and !#$%&\'*+-.^_`|~');
+const inspectorEdits = z.object({
+  method: httpToken.optional(),
+  target: z.string().min(1, 'a path is 1–8192 visible characters').max(8192, 'a path is 1–8192 visible characters').regex(/^[\x21-\x7e]+$/, 'a path is visible ASCII without spaces, e.g. /api/items?id=2').optional(),
+  headers: z.array(z.tuple([httpToken, z.string().max(16_384).regex(/^[^\r\n\0]*$/, 'a header value is one line')])).max(200, 'at most 200 headers').optional(),
+  // The call itself is capped at 2 MiB (dashboard and IPC): 1 MiB of text leaves room for the rest.
+  body: z.string().max(1 << 20, 'an edited body is at most 1 MiB').optional(),
+}).strict();
+const inspectorSettings = z.object({
+  enabled: z.boolean().optional(),
+  ringSize: z.number().int().min(1, 'the list keeps 1–100000 requests').max(100_000, 'the list keeps 1–100000 requests').optional(),
+  bodyCapBytes: z.number().int().min(0, 'the body cap is 0–64 MiB').max(64 * 1024 * 1024, 'the body cap is 0–64 MiB').optional(),
 }).strict();
 
 export const ENGINE_METHODS = {
@@ -73,18 +97,28 @@ export const ENGINE_METHODS = {
     name: exposureName.optional(),
     publicPort: port.nullable().optional(),
     label: exposureLabel.optional(),
+    customDomain: customDomain.optional(),
   }).strict()]),
   updateExposure: z.tuple([exposureId, z.object({
     name: exposureName.optional(),
     enabled: z.boolean().optional(),
     publicPort: port.nullable().optional(),
     label: exposureLabel.optional(),
+    customDomain: customDomain.nullable().optional(),
     access: exposureAccess.optional(),
   }).strict()]),
   removeExposure: z.tuple([exposureId]),
   setExposuresPaused: z.tuple([z.boolean()]),
   getServerSetup: z.tuple([profileName, serverSetupOptions.optional()]),
   checkServerSetup: z.tuple([profileName, serverSetupOptions.optional()]),
+  listInspectorEntries: z.tuple([exposureId]),
+  getInspectorEntry: z.tuple([inspectorEntryId, reveal.optional()]),
+  clearInspector: z.tuple([exposureId]),
+  setInspectorPaused: z.tuple([exposureId, z.boolean()]),
+  setInspectorSettings: z.tuple([exposureId, inspectorSettings]),
+  replayInspectorEntry: z.tuple([inspectorEntryId, inspectorEdits.optional()]),
+  exportInspectorHar: z.tuple([exposureId, z.object({ reveal: z.boolean().optional(), entryIds: z.array(inspectorEntryId).max(100_000).optional() }).strict().optional()]),
+  exportInspectorCurl: z.tuple([inspectorEntryId, reveal.optional()]),
   getSettings: z.tuple([]),
   setSettings: z.tuple([z.object({
     theme: z.enum(['system', 'light', 'dark']).optional(),

@@ -196,6 +196,11 @@ export interface Exposure {
    * Optional: absent from older services.
    */
   label?: string;
+  /**
+   * A domain of the user's own (`shop.example.com`) the portal also serves it by, once the
+   * domain's DNS points at the server and its certificate is issued. Optional: absent when none.
+   */
+  customDomain?: string;
   /** Who may visit, checked at the portal. Optional: absent from older services. */
   access?: ExposureAccess;
 }
@@ -229,6 +234,8 @@ export interface ExposureInput {
   publicPort?: number | null;
   /** Default: a slug of the name, or `app-<port>`. */
   label?: string;
+  /** A domain of the user's own, served too where the portal allows it. */
+  customDomain?: string;
 }
 
 /** What `updateExposure` may change. */
@@ -238,6 +245,8 @@ export interface ExposurePatch {
   publicPort?: number | null;
   /** A new name at the portal; a portal that refuses it (taken) leaves the old one, and the call rejects with its reason. */
   label?: string;
+  /** A domain of the user's own; null: none. One another exposure uses is refused, as is one another user holds at the portal. */
+  customDomain?: string | null;
   access?: ExposureAccessPatch;
 }
 
@@ -285,6 +294,11 @@ export interface ExposureStatus extends Exposure {
    * `exposures` so that it does. Optional: absent from older services.
    */
   namesHint?: NamesHint | null;
+  /**
+   * Why the portal does not serve `customDomain` (it gives no names of the user's own): the
+   * exposure is asked for without it and stays live by its other names. Optional: absent when none.
+   */
+  customDomainProblem?: string | null;
   portalKind: PortalKind | null;
   /** Why it is refused, or what is wrong on this side; null when all is well. */
   problem: ErrorEnvelope | null;
@@ -327,6 +341,12 @@ export interface ServerSetupOptions {
   port?: number;
   /** `'ws-tls'`: the loopback port the portal listens on behind nginx/Caddy (default 10000). */
   portalPort?: number;
+  /**
+   * A V2Ray portal's names: each exposure becomes `https://<label>.<namesDomain>` through Caddy or
+   * nginx in front of its dokodemo-door port (which then listens on loopback only). Absent or
+   * empty: no names, public ports as before.
+   */
+  namesDomain?: string;
 }
 
 /** A file to put on a server, with what to run after. */
@@ -377,6 +397,33 @@ export interface ServerSetup {
   publicPorts: SetupPublicPort[];
   /** Installing and running the V2Ray portal on the server, step by step. */
   install: SetupInstall;
+  /** With `namesDomain`: each exposure's name and the Caddy/nginx configs that serve it. Optional: absent from older services. */
+  names?: SetupNames | null;
+}
+
+/** A V2Ray portal's names (V2Ray cannot route by name): Caddy or nginx maps each name to its dokodemo-door port. */
+export interface SetupNames {
+  domain: string;
+  names: SetupName[];
+  /** Site blocks for Caddy (automatic HTTPS), imported from /etc/caddy/Caddyfile. */
+  caddy: SetupFile;
+  /** `server` blocks for nginx (one per name on 443, one on 80 for ACME and the redirect). */
+  nginx: SetupFile;
+  /** Gets nginx's certificates with certbot (before the nginx file goes in place: nginx needs them to load). */
+  certbot: string;
+}
+
+/** One exposure's name behind Caddy/nginx. */
+export interface SetupName {
+  exposureId: string;
+  /** The exposure's name in the app. */
+  name: string;
+  /** `web.203-0-113-5.sslip.io` */
+  host: string;
+  /** `https://web.203-0-113-5.sslip.io` */
+  url: string;
+  /** The dokodemo-door port on the server's loopback that Caddy/nginx pass it to. */
+  port: number;
 }
 
 /** One exposure's public port, as the portal configs open it. */

@@ -35,6 +35,9 @@ function fakeService(): EngineService {
     closeAllConnections: unsupported, recentLogs: async () => [], getSettings: unsupported, setSettings: unsupported,
     onDidChangeSnapshot: (listener) => { snapshotListeners.add(listener); return () => { snapshotListeners.delete(listener); }; },
     onDidLog: (_listener: (lines: LogLine[]) => void) => () => {},
+    listInspectorEntries: unsupported, getInspectorEntry: unsupported, clearInspector: unsupported, setInspectorPaused: unsupported, setInspectorSettings: unsupported,
+    replayInspectorEntry: unsupported, exportInspectorHar: unsupported, exportInspectorCurl: unsupported,
+    onDidChangeInspector: () => () => {},
   };
 }
 

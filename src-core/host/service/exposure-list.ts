@@ -3,7 +3,7 @@
  * them: the one click, a patch, removal. Pure list operations: the service saves and applies.
  */
 import { randomBytes } from 'node:crypto';
-import type { Exposure, ExposureAccessPatch, ExposureInput, ExposurePatch } from '../api/index.js';
+import type { Exposure, ExposureAccessPatch, ExposureInput, ExposurePatch, InspectorSettings } from '../api/index.js';
 import { defaultExposureLabel, ServiceError } from '../api/index.js';
 import type { ExposureSpec } from '../../engine/app/exposures/exposure-agent.js';
 import type { ProbeTarget } from './exposure-probe.js';
@@ -17,6 +17,8 @@ export interface StoredExposure extends Omit<Exposure, 'label' | 'access'> {
   basicAuth?: { user: string; password: string };
   allow?: string[];
   proxyProtocol?: 1 | 2;
+  /** The request inspector's settings, when not the defaults (the engine keeps them in memory only). */
+  inspector?: InspectorSettings;
 }
 
 /** What `addExposure` did: the exposure, and whether it is new (else an existing one switched on). */
@@ -30,6 +32,7 @@ export function publicExposure(exposure: StoredExposure): Exposure {
   const { id, name, localHost, localPort, publicPort, enabled, createdAt, label } = exposure;
   return {
     id, name, localHost, localPort, publicPort, enabled, createdAt, label,
+    ...(exposure.customDomain ? { customDomain: exposure.customDomain } : {}),
     access: {
       basicAuth: exposure.basicAuth ? { user: exposure.basicAuth.user } : null,
       allow: [...exposure.allow ?? []],
@@ -42,6 +45,12 @@ export function publicExposure(exposure: StoredExposure): Exposure {
 function checkLabelFree(exposures: readonly StoredExposure[], label: string, self?: StoredExposure): void {
   const holder = exposures.find((candidate) => candidate !== self && candidate.label === label);
   if (holder) throw new ServiceError('PH_EXPOSURE_BAD_INPUT', `name "${label}" is already used by your exposure "${holder.name}" (nothing was changed)`);
+}
+
+/** Refuses a domain another of this user's exposures has (the portal would refuse it too). */
+function checkCustomDomainFree(exposures: readonly StoredExposure[], domain: string, self?: StoredExposure): void {
+  const holder = exposures.find((candidate) => candidate !== self && candidate.customDomain === domain);
+  if (holder) throw new ServiceError('PH_EXPOSURE_BAD_INPUT', `domain "${domain}" is already used by your exposure "${holder.name}" (nothing was changed)`);
 }
 
 /** The labels in use, but `self`'s. */
@@ -67,7 +76,8 @@ export function addExposure(exposures: StoredExposure[], input: ExposureInput): 
   if (existing) {
     const renames = input.name !== undefined && input.name.trim() !== '' && input.name.trim() !== existing.name;
     const moves = input.publicPort !== undefined && publicPort !== existing.publicPort;
-    const relabels = input.label !== undefined && input.label !== existing.label;
+    const relabels = (input.label !== undefined && input.label !== existing.label)
+      || (input.customDomain !== undefined && input.customDomain !== existing.customDomain);
     if (renames || moves || relabels) {
       const what = [renames ? 'name' : '', relabels ? 'address name' : '', moves ? 'public port' : ''].filter(Boolean).join(' and ');
       throw new ServiceError('PH_EXPOSURE_BAD_INPUT', `${localHost}:${input.localPort} is already exposed as "${existing.name}"; edit it to change its ${what} (nothing was changed)`);
@@ -77,6 +87,7 @@ export function addExposure(exposures: StoredExposure[], input: ExposureInput): 
   }
   const name = input.name?.trim() || defaultExposureName(localHost, input.localPort);
   if (input.label !== undefined) checkLabelFree(exposures, input.label);
+  if (input.customDomain !== undefined) checkCustomDomainFree(exposures, input.customDomain);
   const exposure: StoredExposure = {
     id: newExposureId(exposures),
     name,
@@ -86,6 +97,7 @@ export function addExposure(exposures: StoredExposure[], input: ExposureInput): 
     enabled: true,
     createdAt: Date.now(),
     label: input.label ?? defaultExposureLabel(name, input.localPort, takenLabels(exposures)),
+    ...(input.customDomain ? { customDomain: input.customDomain } : {}),
   };
   exposures.push(exposure);
   return { exposure, created: true };
@@ -97,10 +109,13 @@ export function addExposure(exposures: StoredExposure[], input: ExposureInput): 
  */
 export function patchExposure(exposure: StoredExposure, patch: ExposurePatch, exposures: readonly StoredExposure[] = [exposure]): boolean {
   if (patch.label !== undefined) checkLabelFree(exposures, patch.label, exposure);
+  if (patch.customDomain) checkCustomDomainFree(exposures, patch.customDomain, exposure);
   const basicAuth = patch.access?.basicAuth === undefined ? undefined : nextBasicAuth(exposure, patch.access.basicAuth);
   if (patch.name !== undefined) exposure.name = patch.name.trim();
   if (patch.publicPort !== undefined) exposure.publicPort = patch.publicPort;
   if (patch.label !== undefined) exposure.label = patch.label;
+  if (patch.customDomain === null) delete exposure.customDomain;
+  else if (patch.customDomain !== undefined) exposure.customDomain = patch.customDomain;
   if (patch.access) applyAccess(exposure, patch.access, basicAuth);
   const switchedOn = patch.enabled === true && !exposure.enabled;
   if (patch.enabled !== undefined) exposure.enabled = patch.enabled;
@@ -145,9 +160,15 @@ function newExposureId(exposures: readonly StoredExposure[]): string {
 /**
  * The exposures as the engine runs them: "Pause all" switches every one off without forgetting
  * `enabled`. `names` false: the portal gives no names, so no label is asked for (it would refuse
- * the whole exposure); the label is kept for when it does.
+ * the whole exposure); the label is kept for when it does. `withoutCustomDomain`: the exposures
+ * whose own domain the portal does not serve, asked for without it (it is kept too).
  */
-export function exposureSpecs(exposures: readonly (Omit<StoredExposure, 'label'> & { label?: string })[], paused: boolean, names = true): ExposureSpec[] {
+export function exposureSpecs(
+  exposures: readonly (Omit<StoredExposure, 'label'> & { label?: string })[],
+  paused: boolean,
+  names = true,
+  withoutCustomDomain: ReadonlySet<string> = new Set(),
+): ExposureSpec[] {
   return exposures.map((exposure): ExposureSpec => ({
     id: exposure.id,
     name: exposure.name,
@@ -156,6 +177,7 @@ export function exposureSpecs(exposures: readonly (Omit<StoredExposure, 'label'>
     publicPort: exposure.publicPort,
     enabled: exposure.enabled && !paused,
     ...(names && exposure.label ? { label: exposure.label } : {}),
+    ...(exposure.customDomain && !withoutCustomDomain.has(exposure.id) ? { customDomain: exposure.customDomain } : {}),
     ...(exposure.basicAuth ? { basicAuth: { ...exposure.basicAuth } } : {}),
     ...(exposure.allow?.length ? { allow: [...exposure.allow] } : {}),
     ...(exposure.proxyProtocol ? { proxyProtocol: exposure.proxyProtocol } : {}),

@@ -15,6 +15,8 @@ export interface ExposureStatusInput {
   paused: boolean;
   /** The portal is a Porthole server that said it gives no names. */
   noNames?: boolean;
+  /** Why the portal does not serve an exposure's own domain, or null. */
+  customDomainProblem?: (exposure: StoredExposure) => string | null;
   /** The running engine, if any. */
   instance: Instance | undefined;
   /** The latest per-tag traffic (the snapshot's `tags`). */
@@ -72,6 +74,7 @@ export function exposureStatuses(input: ExposureStatusInput): ExposureStatus[] {
       publicAddress: off ? null : engine?.publicAddress ?? null,
       urls: off ? [] : [...engine?.urls ?? []],
       namesHint: null,
+      ...(exposure.customDomain ? { customDomainProblem: input.customDomainProblem?.(exposure) ?? null } : {}),
       portalKind,
       problem: off ? null : engine?.problem ?? linkProblem ?? localProblem,
       localReachable,

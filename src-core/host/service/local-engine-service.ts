@@ -7,7 +7,7 @@
  */
 import type {
   ConnectionRow, EngineEvent, EngineService, EngineSnapshot, EngineStatus, ExportedProfile, ExposureInput, ExposurePatch,
-  ExposureStatus, LogLine, LogQuery, Profile, ProfileSummary, ServerCheck, ServerSetup, ServerSetupOptions, Settings, TagTraffic, TrafficHistory, TrafficWindow,
+  ExposureStatus, InspectorChange, InspectorEntry, InspectorList, InspectorReplayEdits, InspectorSettings, InspectorSummary, LogLine, LogQuery, Profile, ProfileSummary, ServerCheck, ServerSetup, ServerSetupOptions, Settings, TagTraffic, TrafficHistory, TrafficWindow,
   ValidationResult,
 } from '../api/index.js';
 import { ServiceError } from '../api/index.js';
@@ -23,6 +23,7 @@ import {
   configForExposures, freeNamesPort, hasLocalPortal, lanAddresses, LOCAL_NAMES_PORTS, localNamesPort, localPortalAddress, localPortalInfo, namesReachLoopback,
   withoutLocalNames, type LocalPortalAddress,
 } from './local-portal.js';
+import { InspectorFeed } from './inspector-feed.js';
 import { LogFeed } from './log-feed.js';
 import { PortalNames } from './portal-names.js';
 import { ProfileCatalog, validateProfileText } from './profile-catalog.js';
@@ -58,6 +59,12 @@ export class LocalEngineService implements EngineService {
     const name = exposure ? `"${exposure.name}"` : target.id;
     if (reachable) this.logs.note('info', `exposure ${name}: ${target.localHost}:${target.localPort} answers again`);
     else this.logs.note('warning', `exposure ${name}: nothing is listening on ${target.localHost}:${target.localPort}; the exposure stays on and works once something does`);
+  });
+  /** The request inspector's calls, kept settings and batched changes. */
+  private readonly inspector = new InspectorFeed({
+    instance: () => this.runner.instance,
+    exposures: () => this.state.exposures,
+    save: () => this.stateFile.save(),
   });
   private timer: ReturnType<typeof setInterval> | undefined;
   private closed = false;
@@ -101,6 +108,7 @@ export class LocalEngineService implements EngineService {
     if (this.timer) clearInterval(this.timer);
     await this.runner.serial(() => this.runner.stop(this.state.activeProfile));
     this.logs.close();
+    this.inspector.close();
     this.snapshots.close();
   }
 
@@ -222,10 +230,20 @@ export class LocalEngineService implements EngineService {
     return this.runner.serial(async () => {
       const exposure = findExposure(this.state.exposures, id);
       const labelBefore = exposure.label;
+      const domainBefore = exposure.customDomain;
       const switchedOn = patchExposure(exposure, patch, this.state.exposures);
       await this.stateFile.save();
       await this.applyExposures(switchedOn, new Set([id]));
       const answer = await this.portalAnswer(id);
+      if (exposure.customDomain !== domainBefore && answer?.state === 'refused' && answer.problem?.code === 'PH_EXPOSE_NAME') {
+        // A domain the portal will not give (another user holds it): keep the one before, and say why.
+        if (domainBefore === undefined) delete exposure.customDomain;
+        else exposure.customDomain = domainBefore;
+        await this.stateFile.save();
+        await this.applyExposures(false);
+        await this.portalAnswer(id);
+        throw new ServiceError('PH_EXPOSURE_BAD_INPUT', `${answer.problem.message} (${domainBefore ? `the domain stays "${domainBefore}"` : 'no domain of your own was set'})`);
+      }
       if (exposure.label !== labelBefore && answer?.state === 'refused' && answer.problem?.code === 'PH_EXPOSE_NAME') {
         // A name the portal will not give (taken, say): keep the old one, which still works, and say why.
         exposure.label = labelBefore;
@@ -264,6 +282,40 @@ export class LocalEngineService implements EngineService {
 
   async checkServerSetup(profile: string, options?: ServerSetupOptions): Promise<ServerCheck> {
     return checkServer(await this.getServerSetup(profile, options), this.state.exposures, { running: this.runner.instance });
+  }
+
+  // ---- request inspector
+
+  async listInspectorEntries(exposureId: string): Promise<InspectorList> {
+    return this.inspector.list(exposureId);
+  }
+
+  getInspectorEntry(id: number, options: { reveal?: boolean } = {}): Promise<InspectorEntry> {
+    return this.inspector.get(id, options.reveal === true);
+  }
+
+  async clearInspector(exposureId: string): Promise<void> {
+    this.inspector.clear(exposureId);
+  }
+
+  async setInspectorPaused(exposureId: string, paused: boolean): Promise<void> {
+    this.inspector.setPaused(exposureId, paused);
+  }
+
+  setInspectorSettings(exposureId: string, patch: Partial<InspectorSettings>): Promise<InspectorSettings> {
+    return this.inspector.setSettings(exposureId, patch);
+  }
+
+  replayInspectorEntry(id: number, edits?: InspectorReplayEdits): Promise<InspectorSummary> {
+    return this.inspector.replay(id, edits);
+  }
+
+  exportInspectorHar(exposureId: string, options?: { reveal?: boolean; entryIds?: number[] }): Promise<string> {
+    return this.inspector.exportHar(exposureId, options);
+  }
+
+  async exportInspectorCurl(id: number, options: { reveal?: boolean } = {}): Promise<string> {
+    return this.inspector.exportCurl(id, options.reveal === true);
   }
 
   // ---- logs and settings
@@ -316,6 +368,8 @@ export class LocalEngineService implements EngineService {
     return () => { unsubscribe(); };
   };
 
+  readonly onDidChangeInspector: EngineEvent<InspectorChange[]> = (listener) => this.inspector.onDidChange(listener);
+
   // ---- composition
 
   private get state(): ServiceState {
@@ -324,6 +378,14 @@ export class LocalEngineService implements EngineService {
 
   /** Starts the active profile, or the built-in local portal alone when there is none but exposures. */
   private async startNow(): Promise<EngineStatus> {
+    try {
+      return await this.startEngineNow();
+    } finally {
+      this.inspector.sync();
+    }
+  }
+
+  private async startEngineNow(): Promise<EngineStatus> {
     if (this.runner.instance) return this.runner.status();
     const name = this.state.activeProfile;
     if (!name && this.state.exposures.length === 0) throw new ServiceError('PH_ENGINE_NO_PROFILE', 'no profile is active: import or paste one in Profiles, then activate it (or expose a port to use the built-in local portal)');
@@ -373,12 +435,19 @@ export class LocalEngineService implements EngineService {
    * A portal that gives no names is asked again without the label first, so the answer is the real one.
    */
   private async portalAnswer(id: string) {
-    const answer = await awaitPortalAnswer(() => this.runner.instance, id);
-    const on = probeTargets(this.state.exposures, this.state.exposuresPaused).map((exposure) => exposure.id);
-    if (!this.portalNames.observe(this.runner.instance, on)) return answer;
-    await this.applyExposures(false);
-    return awaitPortalAnswer(() => this.runner.instance, id);
+    let answer = await awaitPortalAnswer(() => this.runner.instance, id);
+    // At most twice: its own domain left out, then (a portal with no names at all) its label.
+    for (let round = 0; round < 2; round += 1) {
+      const on = probeTargets(this.state.exposures, this.state.exposuresPaused).map((exposure) => exposure.id);
+      if (!this.portalNames.observe(this.runner.instance, on, this.customDomainOf)) return answer;
+      await this.applyExposures(false);
+      answer = await awaitPortalAnswer(() => this.runner.instance, id);
+    }
+    return answer;
   }
+
+  /** The own domain exposure `id` has, if any (what the portal is asked for unless it said no). */
+  private readonly customDomainOf = (id: string): string | undefined => this.state.exposures.find((exposure) => exposure.id === id)?.customDomain;
 
   /**
    * Hands the exposures to the running engine (adding the local portal first if the profile has no
@@ -397,7 +466,10 @@ export class LocalEngineService implements EngineService {
       const next = configForExposures(instance.config, true, address, await this.localNamesPortFor(address));
       if (next !== instance.config) await this.reloadWithLocalPortal(instance, next);
     }
-    await instance.setExposures(exposureSpecs(this.state.exposures, this.state.exposuresPaused, this.portalNames.asksNames(instance)));
+    const withoutCustomDomain = this.portalNames.withoutCustomDomain(instance, this.customDomainOf);
+    await instance.setExposures(exposureSpecs(this.state.exposures, this.state.exposuresPaused, this.portalNames.asksNames(instance), withoutCustomDomain));
+    // An exposure switched back on starts from the engine's defaults: give it its kept settings.
+    this.inspector.sync();
   }
 
   /** Adds the built-in portal to the running engine; without names when their port was taken meanwhile. */
@@ -426,6 +498,7 @@ export class LocalEngineService implements EngineService {
       localReachable: (id) => this.probe.reachable(id),
       localHttp: (id) => this.probe.http(id),
       noNames: this.portalNames.givesNoNames(instance),
+      customDomainProblem: (exposure) => this.portalNames.customDomainRefusal(instance, exposure.id, exposure.customDomain),
     });
   }
 
@@ -438,6 +511,8 @@ export class LocalEngineService implements EngineService {
     const now = Date.now();
     this.probe.tick(probeTargets(this.state.exposures, this.state.exposuresPaused), now);
     this.watchPortalNames();
+    // Notices an engine that stopped (or started) since: its lists went with it.
+    this.inspector.sync();
     return this.snapshots.publish(this.snapshotSource(), now);
   }
 
@@ -445,7 +520,7 @@ export class LocalEngineService implements EngineService {
   private watchPortalNames(): void {
     const instance = this.runner.instance;
     const on = probeTargets(this.state.exposures, this.state.exposuresPaused).map((exposure) => exposure.id);
-    if (!this.portalNames.observe(instance, on)) return;
+    if (!this.portalNames.observe(instance, on, this.customDomainOf)) return;
     void this.runner.serial(async () => {
       if (this.runner.instance === instance && !this.closed) await this.applyExposures(false);
     }).catch((error: unknown) => this.logs.note('warning', `exposures could not be asked for again: ${error instanceof Error ? error.message : String(error)}`));

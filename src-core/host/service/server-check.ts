@@ -12,7 +12,8 @@
  *
  * An exposure counts as reaching its local service when the first bytes that come back through
  * its public port are the ones the service answers directly (a greeting it sends first, or its
- * answer to one `HEAD /`): a portal inbound aimed elsewhere, or none at all, is told apart.
+ * answer to one `HEAD /`): a portal inbound aimed elsewhere, or none at all, is told apart. With
+ * names (Caddy/nginx in front, the ports on loopback) each name is asked over HTTPS instead.
  */
 import net from 'node:net';
 import type { Exposure, ServerCheck, ServerCheckStep, ServerSetup } from '../api/index.js';
@@ -23,6 +24,7 @@ import { bridgeUplink, isServerUplink, type ServerUplink } from '../../engine/ap
 import { dial } from '../../engine/transport/internet/dial.js';
 import { dialTcp } from '../../engine/transport/tcp.js';
 import { exposureSpecs } from './exposure-list.js';
+import { checkName, type NameCheckOptions } from './server-check-names.js';
 
 export interface ServerCheckOptions {
   /** For each dial (TCP, TLS, WebSocket); default 6 s. */
@@ -33,6 +35,8 @@ export interface ServerCheckOptions {
   answerTimeoutMs?: number;
   /** The running engine: its bridge link is used when it links the same way (no second link). */
   running?: Instance;
+  /** Tests: where names are asked (port, address, trusted certificates); default as DNS says, on 443. */
+  names?: Omit<NameCheckOptions, 'timeoutMs'>;
 }
 
 const DEFAULTS = { dialTimeoutMs: 6000, linkTimeoutMs: 10_000, answerTimeoutMs: 3000 };
@@ -205,8 +209,9 @@ export async function checkServer(setup: ServerSetup, exposures: readonly Exposu
   const { dialTimeoutMs, linkTimeoutMs, answerTimeoutMs } = { ...DEFAULTS, ...options };
   const steps: Step[] = [];
   const result = () => ({ profile: setup.profile, serverAddress: setup.serverAddress, ok: steps.every((step) => step.state === 'ok'), steps });
-  const exposureSteps = (title: (port: { name: string; port: number; local: string }) => string) =>
-    setup.publicPorts.map((port) => skipped('exposure', title(port), port.exposureId));
+  const exposureSteps = (title: (port: { name: string; port: number; local: string }) => string) => setup.names
+    ? setup.names.names.map((name) => skipped('exposure', `exposure ${name.name} → ${name.url}`, name.exposureId))
+    : setup.publicPorts.map((port) => skipped('exposure', title(port), port.exposureId));
 
   // The bridge profile these configs expect, its inbounds left out: only its link is wanted here.
   const json = JSON.parse(setup.bridge.text) as Record<string, unknown>;
@@ -272,8 +277,15 @@ export async function checkServer(setup: ServerSetup, exposures: readonly Exposu
       steps.push(...setup.publicPorts.map((target) => ok('exposure', `exposure ${target.name}: the server runs Porthole`, 'it opens public ports on request: the Exposures page shows each one’s address', target.exposureId)));
       return result();
     }
-    const publicHost = hostOf(setup.serverAddress);
     const byId = new Map(exposures.map((exposure) => [exposure.id, exposure]));
+    if (setup.names) {
+      for (const name of setup.names.names) {
+        const exposure = byId.get(name.exposureId);
+        if (exposure) steps.push(await checkName(name, `${exposure.localHost}:${exposure.localPort}`, { timeoutMs: dialTimeoutMs, ...options.names }));
+      }
+      return result();
+    }
+    const publicHost = hostOf(setup.serverAddress);
     for (const target of setup.publicPorts) {
       const exposure = byId.get(target.exposureId);
       if (!exposure) continue;

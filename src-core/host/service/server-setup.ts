@@ -9,9 +9,13 @@
  * deployment): the user picks one, and the portal config, the proxy configs and the bridge profile
  * returned all say the same path, serverName and TLS. The install steps open exactly the ports the
  * configs use.
+ *
+ * Names (`namesDomain`): V2Ray cannot route by name, so Caddy or nginx maps `<label>.<domain>` to
+ * each exposure's dokodemo-door port, which then listens on loopback only (server-setup-names.ts).
  */
-import type { Exposure, ServerSetup, ServerSetupOptions, SetupFile, SetupInstall, SetupPublicPort, SetupTransport } from '../api/index.js';
-import { ServiceError } from '../api/index.js';
+import type { Exposure, ServerSetup, ServerSetupOptions, SetupFile, SetupInstall, SetupName, SetupNames, SetupPublicPort, SetupTransport } from '../api/index.js';
+import { defaultExposureLabel, ServiceError } from '../api/index.js';
+import { caddyNames, certbotCommand, checkedNamesDomain, nginxNames } from './server-setup-names.js';
 import { bridgeUplink, isServerUplink } from '../../engine/app/reverse/uplink.js';
 import { defaultPublicPort } from '../../engine/app/exposures/exposure-agent.js';
 import { exportV2RayConfig, type PortholeConfig } from '../../engine/config/index.js';
@@ -201,15 +205,23 @@ export function serverSetup(profile: string, config: PortholeConfig, exposures: 
   const linkStream = inboundStream(kind, path, certificateFile, keyFile);
 
   const taken = new Set([INTERCONN_TAG]);
+  const labels = new Set<string>();
   const published = exposures.filter((exposure) => exposure.enabled).map((exposure) => ({
     exposure,
     tag: inboundTagFor(exposure, taken),
     publicPort: v2rayPublicPort(exposure),
+    label: uniqueLabel(exposure, labels),
   }));
   // Public ports stay public even when the link inbound hides behind nginx/Caddy on loopback.
   const publicListen = isLoopback(server.address) ? { listen: '127.0.0.1' } : {};
+  const domain = options.namesDomain?.trim() ? checkedNamesDomain(options.namesDomain) : null;
+  // Behind names, only Caddy/nginx on the server reach the dokodemo ports (a Porthole portal serves names itself).
+  const v2rayListen = domain ? { listen: '127.0.0.1' } : publicListen;
+  const names: SetupNames | null = domain ? namesFor(profile, domain, published.map(({ exposure, label, publicPort }) => ({
+    exposureId: exposure.id, name: exposure.name, host: `${label}.${domain}`, url: `https://${label}.${domain}`, port: publicPort,
+  }))) : null;
 
-  const portalConfig = (extension: Record<string, unknown>) => ({
+  const portalConfig = (extension: Record<string, unknown>, exposureListen: { listen?: string }) => ({
     log: { loglevel: 'warning' },
     reverse: { portals: [{ tag: PORTAL_TAG, domain: bridge.domain, ...extension }] },
     inbounds: [
@@ -223,7 +235,7 @@ export function serverSetup(profile: string, config: PortholeConfig, exposures: 
       },
       ...published.map(({ exposure, tag, publicPort }) => ({
         tag,
-        ...publicListen,
+        ...exposureListen,
         port: publicPort,
         protocol: 'dokodemo-door',
         // The bridge recognises its exposure by this address (the local service it exposes).
@@ -267,12 +279,12 @@ export function serverSetup(profile: string, config: PortholeConfig, exposures: 
     },
     v2ray: {
       fileName: 'v2ray-portal.json',
-      text: `${JSON.stringify(portalConfig({}), null, 2)}\n`,
+      text: `${JSON.stringify(portalConfig({}, v2rayListen), null, 2)}\n`,
       command: 'v2ray -config v2ray-portal.json',
     },
     porthole: {
       fileName: 'porthole-portal.json',
-      text: `${header(`Porthole headless; bridges may ask for public ports ${SETUP_EXPOSURE_RANGE}`)}${JSON.stringify(portalConfig(portholeExtension), null, 2)}\n`,
+      text: `${header(`Porthole headless; bridges may ask for public ports ${SETUP_EXPOSURE_RANGE}`)}${JSON.stringify(portalConfig(portholeExtension, publicListen), null, 2)}\n`,
       command: 'porthole run -c porthole-portal.json',
     },
     bridge: { fileName: `${profile}.json`, text: bridgeText, changed },
@@ -280,11 +292,25 @@ export function serverSetup(profile: string, config: PortholeConfig, exposures: 
       nginx: nginxSite(profile, serverName, port, path, portalPort, certificateFile, keyFile),
       caddy: caddySite(profile, serverName, port, path, portalPort, ownCertificate ? { certificateFile, keyFile } : null),
     } : null,
-    exposures: published.map(({ exposure, publicPort }) => `${server.address}:${publicPort} → ${exposure.localHost}:${exposure.localPort} (${exposure.name})`),
+    exposures: published.map(({ exposure, publicPort, label }) => domain
+      ? `https://${label}.${domain} → 127.0.0.1:${publicPort} → ${exposure.localHost}:${exposure.localPort} (${exposure.name})`
+      : `${server.address}:${publicPort} → ${exposure.localHost}:${exposure.localPort} (${exposure.name})`),
     protocol: uplink.kind,
     publicPorts: published.map(({ exposure, publicPort }): SetupPublicPort => ({ exposureId: exposure.id, name: exposure.name, port: publicPort, local: `${exposure.localHost}:${exposure.localPort}` })),
-    install: installSteps({ linkPort: port, exposurePorts: published.map(({ publicPort }) => publicPort), tlsKey: kind === 'tls' ? keyFile : null, behindProxy }),
+    install: installSteps({ linkPort: port, exposurePorts: published.map(({ publicPort }) => publicPort), tlsKey: kind === 'tls' ? keyFile : null, behindProxy, names: domain !== null }),
+    names,
   };
+}
+
+/** The exposure's label (the app's default when it has none), unique among `taken`. */
+function uniqueLabel(exposure: Exposure, taken: Set<string>): string {
+  const label = exposure.label && !taken.has(exposure.label) ? exposure.label : defaultExposureLabel(exposure.label ?? exposure.name, exposure.localPort, taken);
+  taken.add(label);
+  return label;
+}
+
+function namesFor(profile: string, domain: string, names: SetupName[]): SetupNames {
+  return { domain, names, caddy: caddyNames(profile, domain, names), nginx: nginxNames(profile, domain, names), certbot: certbotCommand(names) };
 }
 
 /**
@@ -325,15 +351,17 @@ function v2rayUnit(): SetupFile {
 }
 
 /** Install, config, test, service and firewall, for exactly the ports the configs use. */
-export function installSteps(input: { linkPort: number; exposurePorts: readonly number[]; tlsKey: string | null; behindProxy: boolean }): SetupInstall {
-  const ports = [...new Set([input.linkPort, ...input.exposurePorts])];
+export function installSteps(input: { linkPort: number; exposurePorts: readonly number[]; tlsKey: string | null; behindProxy: boolean; names?: boolean }): SetupInstall {
+  // With names, visitors come through Caddy/nginx on 80 (ACME, redirect) and 443; the raw ports stay closed.
+  const ports = [...new Set([input.linkPort, ...(input.names ? [80, 443] : input.exposurePorts)])];
   const ufw = ports.map((port) => `sudo ufw allow ${port}/tcp`).join(' && ');
   const firewalld = `sudo firewall-cmd --permanent ${ports.map((port) => `--add-port=${port}/tcp`).join(' ')} && sudo firewall-cmd --reload`;
   const which = ports.length === 1 ? 'the port' : `the ${ports.length} ports`;
   const linkSide = input.behindProxy ? 'the link (nginx or Caddy)' : 'the link';
-  const what = `TCP ${ports.join(', ')}: ${linkSide}${input.exposurePorts.length > 0 ? ', then each exposure’s public port' : '; no exposures yet'}.`;
+  const visitors = input.names ? ', then 80 and 443 for the names (Caddy or nginx; the exposures’ ports stay on loopback)' : input.exposurePorts.length > 0 ? ', then each exposure’s public port' : '; no exposures yet';
+  const what = `TCP ${ports.join(', ')}: ${linkSide}${visitors}.`;
   // Caddy gets its certificate over port 80 or 443 (ACME), which the link alone may not open.
-  const acme = input.behindProxy && input.linkPort !== 443 ? ' Caddy getting its own certificate also needs 80 or 443.' : '';
+  const acme = input.behindProxy && !input.names && input.linkPort !== 443 ? ' Caddy getting its own certificate also needs 80 or 443.' : '';
   return {
     ports,
     steps: [

@@ -16,6 +16,22 @@ function file(content: string): string {
 }
 
 describe('SettingsStore', () => {
+  it('keeps an exposure\'s inspector settings when in range, and drops them (defaults) when not', async () => {
+    const exposure = (id: string, inspector: unknown) => ({ id, name: id, localHost: '127.0.0.1', localPort: 80 + Number(id.slice(-1)), inspector });
+    const store = new SettingsStore(file(JSON.stringify({
+      exposures: [
+        exposure('e-00000001', { enabled: false, ringSize: 20, bodyCapBytes: 0 }),
+        exposure('e-00000002', { enabled: true, ringSize: 0, bodyCapBytes: 10 }),
+        exposure('e-00000003', { enabled: true, ringSize: 10, bodyCapBytes: 64 * 1024 * 1024 + 1 }),
+        exposure('e-00000004', { ringSize: 10, bodyCapBytes: 10 }),
+        exposure('e-00000005', 'on'),
+      ],
+    })));
+    const state = await store.load();
+    expect(state.exposures.map((kept) => kept.inspector)).toEqual([{ enabled: false, ringSize: 20, bodyCapBytes: 0 }, undefined, undefined, undefined, undefined]);
+    expect(store.dropped).toBe(0);
+  });
+
   it('keeps every valid exposure, skips and counts damaged ones', async () => {
     const store = new SettingsStore(file(JSON.stringify({
       theme: 'dark',

@@ -1,7 +1,8 @@
 /** The service's small state file: user settings, which profile is active, and the exposures. */
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { cidrProblem, defaultExposureLabel, EXPOSURE_ID_PATTERN, exposureLabelProblem, type Settings } from '../api/index.js';
+import { cidrProblem, customDomainProblem, defaultExposureLabel, EXPOSURE_ID_PATTERN, exposureLabelProblem, type Settings } from '../api/index.js';
+import { MAX_BODY_CAP_BYTES, MAX_RING_SIZE } from '../../engine/app/inspector/inspector.js';
 import type { StoredExposure } from './exposure-list.js';
 
 export interface ServiceState {
@@ -20,7 +21,7 @@ function isPort(value: unknown): value is number {
  * A missing or bad label (a file from before names) gets the default; a damaged access field is
  * dropped on its own, except a damaged allowlist, which admits nobody rather than everyone.
  */
-function readExposure(raw: unknown, taken: ReadonlySet<string>): StoredExposure | undefined {
+function readExposure(raw: unknown, taken: ReadonlySet<string>, takenDomains: ReadonlySet<string> = new Set()): StoredExposure | undefined {
   if (typeof raw !== 'object' || raw === null) return undefined;
   const entry = raw as Record<string, unknown>;
   if (typeof entry.id !== 'string' || !EXPOSURE_ID_PATTERN.test(entry.id)) return undefined;
@@ -49,7 +50,21 @@ function readExposure(raw: unknown, taken: ReadonlySet<string>): StoredExposure 
     exposure.allow = allow.length === entry.allow.length ? allow : ['0.0.0.0/32'];
   }
   if (entry.proxyProtocol === 1 || entry.proxyProtocol === 2) exposure.proxyProtocol = entry.proxyProtocol;
+  // A damaged or repeated domain is dropped on its own: the exposure keeps its label.
+  if (typeof entry.customDomain === 'string' && customDomainProblem(entry.customDomain) === null && !takenDomains.has(entry.customDomain)) exposure.customDomain = entry.customDomain;
+  const inspector = readInspectorSettings(entry.inspector);
+  if (inspector) exposure.inspector = inspector;
   return exposure;
+}
+
+/** The inspector's settings of one exposure, or undefined when missing or out of range (the defaults apply). */
+function readInspectorSettings(raw: unknown): StoredExposure['inspector'] {
+  if (typeof raw !== 'object' || raw === null) return undefined;
+  const { enabled, ringSize, bodyCapBytes } = raw as Record<string, unknown>;
+  if (typeof enabled !== 'boolean') return undefined;
+  if (typeof ringSize !== 'number' || !Number.isInteger(ringSize) || ringSize < 1 || ringSize > MAX_RING_SIZE) return undefined;
+  if (typeof bodyCapBytes !== 'number' || !Number.isInteger(bodyCapBytes) || bodyCapBytes < 0 || bodyCapBytes > MAX_BODY_CAP_BYTES) return undefined;
+  return { enabled, ringSize, bodyCapBytes };
 }
 
 export const DEFAULT_SETTINGS: Settings = { theme: 'system' };
@@ -81,7 +96,7 @@ export class SettingsStore {
     if (typeof raw.localPortalLanAddress === 'string' && /^\d{1,3}(?:\.\d{1,3}){3}$/.test(raw.localPortalLanAddress)) state.settings.localPortalLanAddress = raw.localPortalLanAddress;
     if (Array.isArray(raw.exposures)) {
       for (const entry of raw.exposures) {
-        const exposure = readExposure(entry, new Set(state.exposures.map((kept) => kept.label)));
+        const exposure = readExposure(entry, new Set(state.exposures.map((kept) => kept.label)), new Set(state.exposures.flatMap((kept) => kept.customDomain ?? [])));
         if (exposure && !state.exposures.some((kept) => kept.id === exposure.id)) state.exposures.push(exposure);
         else this.dropped += 1;
       }
