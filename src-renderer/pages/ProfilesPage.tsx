@@ -9,6 +9,7 @@ import type { ErrorEnvelope } from '../../src-core/host/api/index.js';
 import { ConfigEditor, type RevealRequest } from '../components/ConfigEditor.js';
 import { useConfirm } from '../components/ConfirmDialog.js';
 import { EmptyState } from '../components/EmptyState.js';
+import { JoinLinkForm } from '../components/JoinLinkForm.js';
 import { AlertIcon, CheckIcon, DownIcon, DownloadIcon, PlayIcon, PlusIcon, ProfilesIcon, ServerIcon, UpIcon, UploadIcon } from '../components/Icons.js';
 import { describeError, problemsOf, profileNameFromFile } from '../state/profiles.js';
 import { useAppStore } from '../state/store.js';
@@ -112,6 +113,7 @@ export function ProfilesPage() {
   const fileInput = useRef<HTMLInputElement>(null);
   const [dragging, setDragging] = useState(false);
   const [confirmDelete, setConfirmDelete] = useState(false);
+  const [joining, setJoining] = useState(false);
   const [reveal, setReveal] = useState<RevealRequest | null>(null);
   const text = draft?.text;
   const problems = validation && validatedText === text ? problemsOf(validation) : problemsOf(null);
@@ -169,6 +171,16 @@ export function ProfilesPage() {
     if (await mayReplaceDraft(`Opening “${name}”`)) await actions.openProfile(name);
   };
 
+  /** A profile made from an invite or share link, under a name no saved profile has. */
+  const joinWithLink = async ({ name, text }: { name: string; text: string }): Promise<boolean> => {
+    if (!(await mayReplaceDraft('Joining with a link'))) return false;
+    const taken = new Set(profiles.map((profile) => profile.name));
+    let unique = name;
+    for (let n = 2; taken.has(unique); n++) unique = `${name.slice(0, 74)} (${n})`;
+    actions.newDraft(unique, text);
+    return actions.saveDraft();
+  };
+
   const newProfile = async () => {
     if (await mayReplaceDraft('A new profile')) actions.newDraft();
   };
@@ -197,6 +209,9 @@ export function ProfilesPage() {
           <button type="button" className="button small" onClick={() => fileInput.current?.click()}><UploadIcon />Import…</button>
           <input ref={fileInput} type="file" accept=".json,.jsonc,application/json" hidden onChange={(event) => { void importFiles(event.target.files, 'Importing'); event.target.value = ''; }} />
         </div>
+        {joining ? <JoinLinkForm onCreate={joinWithLink} onClose={() => setJoining(false)} /> : (
+          <button type="button" className="join-open" aria-expanded={false} onClick={() => setJoining(true)} data-testid="join-open"><PlusIcon />Join with an invite link…</button>
+        )}
         {loaded && profiles.length === 0 ? (
           <p className="card-body muted" style={{ margin: 0 }}>No profiles yet. Click New and paste a V2Ray config, import a file, or drop one here.</p>
         ) : (

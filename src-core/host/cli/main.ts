@@ -12,6 +12,9 @@ import { nativeAeadStatus } from '../../engine/native/aead.js';
 import { nativeHeapStatus } from '../../engine/native/heap.js';
 import { isLoopbackHost } from '../dashboard/token-gate.js';
 import { runEngine, type DashboardAddress } from './run.js';
+import { DEFAULT_METRICS_ADDRESS, metricsAddress } from './metrics-option.js';
+import { serviceCommand } from './service-command.js';
+import { registerInviteCommands } from './invite.js';
 import { readPackageVersion } from './version.js';
 
 /** Exit codes: 0 ok, 1 bad config or runtime failure, 2 bad usage. */
@@ -71,10 +74,10 @@ class UsageError extends Error {}
 export const DEFAULT_UI_ADDRESS = '127.0.0.1:7070';
 
 /** `host:port`, `[v6]:port` or a bare port (on 127.0.0.1). */
-export function parseUiAddress(value: string): DashboardAddress {
+export function parseUiAddress(value: string, flag = '--ui', example = DEFAULT_UI_ADDRESS): DashboardAddress {
   const match = /^(?:(\[[0-9a-fA-F:.]+\]|[^:[\]]+):)?(\d{1,5})$/.exec(value.trim());
   const port = Number(match?.[2]);
-  if (!match || port > 65535) throw new UsageError(`--ui: expected host:port (e.g. ${DEFAULT_UI_ADDRESS}), got "${value}"`);
+  if (!match || port > 65535) throw new UsageError(`${flag}: expected host:port (e.g. ${example}), got "${value}"`);
   return { host: (match[1] ?? '127.0.0.1').replace(/^\[|\]$/g, ''), port };
 }
 
@@ -107,9 +110,15 @@ function buildProgram(output: CliOutput, setExitCode: (code: number) => void): C
     .addOption(configOption())
     .option('--ui [host:port]', `also serve the web dashboard, protected by a token printed at start (default ${DEFAULT_UI_ADDRESS})`)
     .option('--ui-allow-remote', 'let --ui listen on an address other machines can reach (prints a warning)')
-    .action(async (options: { config: string[]; ui?: string | boolean; uiAllowRemote?: boolean }) => {
+    .option('--metrics [host:port]', `serve Prometheus metrics at /metrics (default ${DEFAULT_METRICS_ADDRESS}; off unless given)`)
+    .option('--metrics-token <token>', 'require Authorization: Bearer <token> for /metrics (default $PORTHOLE_METRICS_TOKEN; made and printed once for a non-loopback --metrics)')
+    .action(async (options: { config: string[]; ui?: string | boolean; uiAllowRemote?: boolean; metrics?: string | boolean; metricsToken?: string }) => {
       const files = requireConfigFiles(options.config);
       if (options.uiAllowRemote && options.ui === undefined) throw new UsageError('--ui-allow-remote needs --ui');
+      if (options.metricsToken !== undefined && options.metrics === undefined) throw new UsageError('--metrics-token needs --metrics');
+      const metricsToken = options.metricsToken ?? process.env.PORTHOLE_METRICS_TOKEN;
+      const metrics = options.metrics === undefined ? undefined
+        : metricsAddress(options.metrics === true ? true : String(options.metrics), metricsToken || undefined, (value) => parseUiAddress(value, '--metrics', DEFAULT_METRICS_ADDRESS));
       const ui = options.ui === undefined ? undefined : { ...parseUiAddress(options.ui === true ? DEFAULT_UI_ADDRESS : String(options.ui)), allowRemote: options.uiAllowRemote === true };
       if (ui && !ui.allowRemote && !isLoopbackHost(ui.host)) {
         throw new UsageError(`--ui ${ui.host}: other machines could reach the dashboard there; add --ui-allow-remote if that is what you want`);
@@ -118,11 +127,14 @@ function buildProgram(output: CliOutput, setExitCode: (code: number) => void): C
       tuneV8ForTraffic();
       const stopMemoryTuning = tuneMemoryForTraffic();
       try {
-        setExitCode(await runEngine(config, { configFiles: files, output, ...(ui ? { ui } : {}) }));
+        setExitCode(await runEngine(config, { configFiles: files, output, ...(ui ? { ui } : {}), ...(metrics ? { metrics } : {}) }));
       } finally {
         stopMemoryTuning();
       }
     });
+
+  program.addCommand(serviceCommand(output, (message) => new UsageError(message)));
+  registerInviteCommands(program, output, configOption, (message) => new UsageError(message));
 
   program.command('version')
     .description('print the version')

@@ -9,6 +9,8 @@ import { Instance } from '../../engine/instance.js';
 import { cryptoNoticeFor } from '../service/engine-crypto-notice.js';
 import { EXIT_BUG, installLastResortHandlers } from './last-resort.js';
 import type { CliOutput } from './main.js';
+import { serveMetrics, type MetricsAddress } from './metrics-option.js';
+import type { MetricsSource } from '../metrics/registry.js';
 
 /** Where `--ui` serves the dashboard. */
 export interface DashboardAddress {
@@ -23,6 +25,14 @@ export interface RunOptions {
   stopSignal?: Promise<string>;
   /** `--ui`: also serve the web dashboard there. */
   ui?: DashboardAddress & { allowRemote: boolean };
+  /** `--metrics`: also serve Prometheus metrics there. */
+  metrics?: MetricsAddress;
+}
+
+/** Starts `--metrics` if asked; false when it was asked and could not start (already said why). */
+async function startMetrics(options: RunOptions, source: MetricsSource): Promise<{ close(): Promise<void> } | false> {
+  if (!options.metrics) return { close: async () => {} };
+  return (await serveMetrics(options.metrics, source, options.output)) ?? false;
 }
 
 /** Porthole's own folder: `$PORTHOLE_CONFIG_DIR`, else `$XDG_CONFIG_HOME/porthole`, else `~/.config/porthole`. */
@@ -127,9 +137,17 @@ async function runHeadless(config: PortholeConfig, options: RunOptions, bug: Pro
     output.err(`porthole: failed to start: ${formatErrorLine(error)}`);
     return 1;
   }
+  const metrics = await startMetrics(options, { instance: () => instance });
+  if (!metrics) {
+    await instance.close();
+    return 1;
+  }
   output.err(startedLine(instance, options.configFiles));
   reportCrypto(instance, output);
-  return holdUntilStopped(options, bug, () => instance.close(), () => void reload(instance, options));
+  return holdUntilStopped(options, bug, async () => {
+    await metrics.close();
+    await instance.close();
+  }, () => void reload(instance, options));
 }
 
 /** `porthole: started (files): portal "portal", bridge "bridge"; listening: external on 127.0.0.1:80, …` */
@@ -191,6 +209,12 @@ async function runWithDashboard(options: RunOptions, ui: DashboardAddress & { al
     await service.close();
     return 1;
   }
+  const metrics = await startMetrics(options, { instance: () => service.engine, exposures: () => service.listExposures() });
+  if (!metrics) {
+    await dashboard.close();
+    await service.close();
+    return 1;
+  }
   const engine = service.engine;
   if (engine) {
     output.err(startedLine(engine, options.configFiles));
@@ -205,6 +229,7 @@ async function runWithDashboard(options: RunOptions, ui: DashboardAddress & { al
     if (running) void reload(running, options);
   };
   return holdUntilStopped(options, bug, async () => {
+    await metrics.close();
     await dashboard.close();
     await service.close();
   }, onReload);

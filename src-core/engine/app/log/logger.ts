@@ -34,6 +34,7 @@ interface RepeatedLine {
 export class DefaultLogger implements Logger {
   private threshold: number;
   private readonly listeners = new Set<(entry: LogEntry) => void>();
+  private readonly summarisedListeners = new Set<(level: LogLevel, component: string, key: string) => void>();
   private errorSink: LogSink | undefined;
   private accessSink: LogSink | undefined;
   private readonly repeats: RepeatSummariser<RepeatedLine>;
@@ -71,6 +72,8 @@ export class DefaultLogger implements Logger {
   }
 
   logSummarised(level: LogLevel, component: string, key: string, message: string, connectionId?: number): void {
+    // Heard before the level check: `/metrics` counts rejected handshakes whatever the loglevel.
+    for (const listener of this.summarisedListeners) listener(level, component, key);
     if (!this.enabled(level)) return;
     if (this.repeats.admit(`${level} ${component} ${key}`, { level, component, message })) this.log(level, component, message, connectionId);
   }
@@ -92,6 +95,12 @@ export class DefaultLogger implements Logger {
   onDidLog(listener: (entry: LogEntry) => void): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
+  }
+
+  /** Calls `listener` with each `logSummarised` line's key, written or only counted; returns the unsubscribe function. */
+  onSummarised(listener: (level: LogLevel, component: string, key: string) => void): () => void {
+    this.summarisedListeners.add(listener);
+    return () => this.summarisedListeners.delete(listener);
   }
 
   private notify(entry: LogEntry): void {

@@ -10,9 +10,22 @@ interface Closed {
   snapshot: ConnectionSnapshot;
 }
 
+/** Everything one tag has carried since the engine started (for `/metrics`: cumulative, unlike `snapshot`). */
+export interface TagTotals {
+  readonly side: 'inbound' | 'outbound';
+  readonly tag: string;
+  bytesUp: number;
+  bytesDown: number;
+  /** Connections seen, open or closed. */
+  connections: number;
+  open: number;
+}
+
 export class DefaultConnectionStats implements ConnectionStats {
   private readonly open = new RosterMap<number, ConnectionEntry>();
   private readonly closed: Closed[] = [];
+  /** Closed connections' bytes and count per side and tag: added once per connection, at its end. */
+  private readonly closedTotals = new Map<string, TagTotals>();
 
   constructor(private readonly keepClosedMs = 60_000, private readonly maxClosed = 2000) {}
 
@@ -25,7 +38,10 @@ export class DefaultConnectionStats implements ConnectionStats {
 
   /** The connection ended (TrackedConnection.done). */
   untrack(entry: ConnectionEntry): void {
-    if (!this.open.delete(entry.id) || this.maxClosed === 0) return;
+    if (!this.open.delete(entry.id)) return;
+    addTo(this.closedTotals, 'inbound', entry.inboundTag, entry, 0);
+    addTo(this.closedTotals, 'outbound', entry.outboundTag, entry, 0);
+    if (this.maxClosed === 0) return;
     this.closed.push({ snapshot: { ...toSnapshot(entry), closedAt: Date.now() } });
     // Trim in batches: shifting one entry per close is O(n) per connection.
     if (this.closed.length > this.maxClosed * 1.5) this.closed.splice(0, this.closed.length - this.maxClosed);
@@ -36,6 +52,17 @@ export class DefaultConnectionStats implements ConnectionStats {
     this.closed.splice(0, firstKept === -1 ? this.closed.length : firstKept);
     const recent = this.closed.length > this.maxClosed ? this.closed.slice(-this.maxClosed) : this.closed;
     return [...[...this.open.values()].map(toSnapshot), ...recent.map((item) => item.snapshot)];
+  }
+
+  /** Per side and tag: bytes and connections since start, closed ones included (read on a scrape, not per packet). */
+  tagTotals(): TagTotals[] {
+    const totals = new Map<string, TagTotals>();
+    for (const [key, value] of this.closedTotals) totals.set(key, { ...value });
+    for (const entry of this.open.values()) {
+      addTo(totals, 'inbound', entry.inboundTag, entry, 1);
+      addTo(totals, 'outbound', entry.outboundTag, entry, 1);
+    }
+    return [...totals.values()];
   }
 
   abort(id: number): boolean {
@@ -57,6 +84,19 @@ class TrackedConnection {
   done(): void {
     this.stats.untrack(this.entry);
   }
+}
+
+function addTo(totals: Map<string, TagTotals>, side: TagTotals['side'], tag: string, entry: ConnectionEntry, open: number): void {
+  const key = `${side}\u0000${tag}`;
+  let total = totals.get(key);
+  if (!total) {
+    total = { side, tag, bytesUp: 0, bytesDown: 0, connections: 0, open: 0 };
+    totals.set(key, total);
+  }
+  total.bytesUp += entry.counters.up;
+  total.bytesDown += entry.counters.down;
+  total.connections += 1;
+  total.open += open;
 }
 
 function toSnapshot(entry: ConnectionEntry): ConnectionSnapshot {
