@@ -21,6 +21,12 @@ export class ExposureNamesPage extends Dashboard {
     await this.goTo('Exposures');
   }
 
+  /** Whether the row says its raw port is closed (a password can only be asked for by name). */
+  async rawPortClosed(local: string): Promise<boolean> {
+    await this.row(local).getByTestId('raw-port-closed').waitFor({ timeout: 5000 }).catch(() => undefined);
+    return this.row(local).getByTestId('raw-port-closed').isVisible();
+  }
+
   /** The URL the row gives out (waits for it). */
   async url(local: string, matching?: RegExp): Promise<string> {
     let url = this.row(local).getByTestId('public-url');

@@ -162,6 +162,8 @@ describe('names on the built-in portal', () => {
   it('access: a password set in the dialog → 401 without it, 200 with it; it is not shown again', async () => {
     const url = await names.url(local(web));
     expect(await names.setAccess(local(web), { user: 'ann', password: 'open sesame' })).toBe('password');
+    // The raw port cannot ask for the password: the row says it is closed.
+    expect(await names.rawPortClosed(local(web))).toBe(true);
     expect((await getByName(url)).status).toBe(401);
     expect((await getByName(url, basic('ann', 'wrong'))).status).toBe(401);
     expect(await getByName(url, basic('ann', 'open sesame'))).toMatchObject({ status: 200, body: expect.stringContaining('Porthole e2e: web by name') });

@@ -190,7 +190,10 @@ export function PublicAddress({ exposure }: { exposure: ExposureStatus }) {
         <ExposureUrl exposure={exposure} url={named} />
         {/* Its own domain, when the portal serves it too (the second name it answers with). */}
         {exposure.urls?.slice(1).map((url) => <ExposureUrl key={url} exposure={exposure} url={url} />)}
-        {hasUsableAddress(exposure) ? <RawAddress exposure={exposure} /> : null}
+        {exposure.access?.basicAuth
+          // The portal turns visitors of the raw port away: it cannot ask them for the password.
+          ? <span className="address-secondary faint" data-testid="raw-port-closed" title="A password can only be asked for by name: the portal turns visitors of the raw port away.">raw port closed: password set</span>
+          : hasUsableAddress(exposure) ? <RawAddress exposure={exposure} /> : null}
       </span>
     );
   }
