@@ -450,14 +450,6 @@ class SetupError extends Error {}
 
 /** Checks what every pairing needs before anything starts; returns V2Ray's version line. */
 function preflight(options) {
-  if (options.edge) {
-    const problem = edgePreflight();
-    if (problem) throw new SetupError(problem);
-  }
-  if (options.inspector) {
-    const problem = inspectorPreflight();
-    if (problem) throw new SetupError(problem);
-  }
   const v2rayVersion = commandOutput(V2RAY_BINARY, ['-version'])?.split('\n')[0];
   if (!v2rayVersion && options.pairings.length > 0) throw new SetupError(`${V2RAY_BINARY} does not run; install v2ray (apt-get install -y v2ray) or set V2RAY_BINARY`);
   if (!existsSync(PORTHOLE_CLI)) throw new SetupError(`${PORTHOLE_CLI} does not exist; check PORTHOLE_CLI`);
@@ -465,6 +457,15 @@ function preflight(options) {
   if (Number.parseInt(process.versions.node, 10) < 24) throw new SetupError(`Porthole runs on Node 24 and this is ${process.version}; run \`npm run bench\` (it uses the pinned Node 24)`);
   if (!existsSync(join(PORTHOLE_ENGINE, 'host', 'cli', 'main.js'))) {
     throw new SetupError(`the engine is not built in ${PORTHOLE_ENGINE}; run \`npm run build:core\` (npm run bench does it)`);
+  }
+  // The scenarios' own checks come after the engine is known to be built: theirs name its parts.
+  if (options.edge) {
+    const problem = edgePreflight();
+    if (problem) throw new SetupError(problem);
+  }
+  if (options.inspector) {
+    const problem = inspectorPreflight();
+    if (problem) throw new SetupError(problem);
   }
   if (options.transports.some(usesTls) && !commandOutput('openssl', ['version'])) {
     throw new SetupError('--transport tls and ws+tls need the openssl CLI (apt-get install -y openssl) to make the link\'s certificate');
