@@ -179,6 +179,11 @@ export class ExposuresPage extends Dashboard {
   }
 
   /** Clicks the Copy button next to the public address; resolves with what the clipboard then holds. */
+  /** What Copy gives for the row's public address (`http://…` once the service answered HTTP). */
+  async publicUrl(local: string): Promise<string> {
+    return (await this.row(local).getByTestId('public-address').getAttribute('data-url')) ?? '';
+  }
+
   async copyPublicAddress(local: string): Promise<string> {
     const button = this.row(local).getByRole('button', { name: /^Copy the public address/ });
     await button.click();

@@ -112,8 +112,8 @@ describe('web dashboard', () => {
 
   it('is keyboard reachable: Tab reaches the navigation with a visible focus ring, Enter follows it', async () => {
     const dashboard = new Dashboard(page);
-    // Overview, Exposures, Connections: the third stop.
-    const focused = await dashboard.tabFromTop(3);
+    // Overview, Exposures, Inspector, Connections: the fourth stop.
+    const focused = await dashboard.tabFromTop(4);
     expect(focused).toEqual({ tag: 'a', text: 'Connections', outlined: true });
     await dashboard.screenshot('keyboard-focus-light');
     await dashboard.pressEnter();

@@ -106,7 +106,8 @@ describe('one click with no server, then a Porthole server', () => {
     const address = await exposures.waitForLive(local(first), { portal: 'local' });
     expect(address).toMatch(/^127\.0\.0\.1:20\d{3}$/);
     expect(await httpGet(address)).toEqual({ status: 200, body: first.body });
-    // Issue 4/7: the test site answered the service's HTTP check, so Copy gives the URL, scheme included.
+    // Issue 4/7: once the test site has answered the service's HTTP check, Copy gives the URL, scheme included.
+    await waitUntil(async () => (await exposures.publicUrl(local(first))).startsWith('http://'), 10_000, 'the service\'s HTTP check');
     expect(await exposures.copyPublicAddress(local(first))).toBe(`http://${address}`);
     // Its traffic is counted on its row, and the Traffic page names its series.
     await waitUntil(async () => (await exposures.bytesDown(local(first))) > 0, 10_000, 'the exposure\'s bytes on its row');
