@@ -16,12 +16,12 @@ import https from 'node:https';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
+import { writeBridgeConfig, writePortalConfig } from './lib/exposure-pair.js';
 import { forkHelper, killAllChildren, logProblems, PORTHOLE_CLI, PORTHOLE_ENGINE, startPeer } from './lib/procs.js';
 import { buildFingerprint, freePorts, pollUntil, portOpen } from './lib/util.js';
 
 const DOMAIN = 'tunnel.bench.porthole.test';
 const REVERSE_DOMAIN = 'edge.bench.porthole.test';
-const USER_ID = '27848739-7e62-4138-9fd3-098a63964b6b';
 /** Served over plain HTTP (no certificate covers it: a name with one is redirected to HTTPS). */
 const PLAIN_NAME = `app.${DOMAIN}`;
 /** Served over HTTPS with the owner's certificate, which covers only this name. */
@@ -99,32 +99,16 @@ export async function runEdgeScenario({ folder, seconds = 5, warmupSeconds = 1, 
   const record = { concurrency, seconds, engineBuild: buildFingerprint(PORTHOLE_ENGINE), errors: [] };
   const upstream = await forkHelper(new URL('./edge-helper.js', import.meta.url), { args: ['upstream', certificate.certFile, certificate.keyFile] });
   const portalFile = join(folder, 'edge-portal.json');
-  writeFileSync(portalFile, `${JSON.stringify({
-    log: { loglevel: 'warning', access: 'none' },
-    reverse: { portals: [{ tag: 'portal', domain: REVERSE_DOMAIN, exposures: {
-      ports: range.join(','), listen: '127.0.0.1',
-      names: { domain: DOMAIN, http: httpPort, https: httpsPort, certificates: [{ certificateFile: certificate.certFile, keyFile: certificate.keyFile }] },
-    } }] },
-    inbounds: [{ tag: 'interconn', listen: '127.0.0.1', port: linkPort, protocol: 'vmess', settings: { clients: [{ id: USER_ID }] } }],
-    routing: { rules: [{ type: 'field', inboundTag: ['interconn'], outboundTag: 'portal' }] },
-  }, null, 2)}\n`);
+  writePortalConfig(portalFile, {
+    reverseDomain: REVERSE_DOMAIN, linkPort, ports: range,
+    names: { domain: DOMAIN, http: httpPort, https: httpsPort, certificates: [{ certificateFile: certificate.certFile, keyFile: certificate.keyFile }] },
+  });
   const portal = startPeer('porthole', portalFile, join(folder, 'edge-portal.log'));
   let bridge;
   try {
     await pollUntil(() => portOpen(linkPort), { what: `the portal's link port ${linkPort}` });
     const bridgeFile = join(folder, 'edge-bridge.json');
-    writeFileSync(bridgeFile, `${JSON.stringify({
-      log: { loglevel: 'warning', access: 'none' },
-      reverse: { bridges: [{ tag: 'bridge', domain: REVERSE_DOMAIN }] },
-      outbounds: [
-        { tag: 'out', protocol: 'freedom', settings: { redirect: '127.0.0.1:9' } },
-        { tag: 'interconn', protocol: 'vmess', settings: { vnext: [{ address: '127.0.0.1', port: linkPort, users: [{ id: USER_ID }] }] } },
-      ],
-      routing: { rules: [
-        { type: 'field', inboundTag: ['bridge'], domain: [`full:${REVERSE_DOMAIN}`], outboundTag: 'interconn' },
-        { type: 'field', inboundTag: ['bridge'], outboundTag: 'out' },
-      ] },
-    }, null, 2)}\n`);
+    writeBridgeConfig(bridgeFile, { reverseDomain: REVERSE_DOMAIN, linkPort });
     const exposuresFile = join(folder, 'edge-exposures.json');
     const service = upstream.hello;
     const exposures = [

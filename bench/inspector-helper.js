@@ -10,11 +10,9 @@
  *                                  inspector on or off, `captured` counts its entries.
  * It speaks bench/lib/procs.js's forkHelper protocol: {type: 'ready', …}, then {id, op, args} calls.
  */
-import { readFileSync } from 'node:fs';
 import http from 'node:http';
-import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { BLOCK, writeBulk } from './lib/protocol.js';
+import { startBridgeInstance } from './lib/exposure-pair.js';
 
 const BODY = Buffer.alloc(1024, 0x61);
 const [role, ...args] = process.argv.slice(2);
@@ -47,13 +45,7 @@ async function upstream() {
 }
 
 async function bridge([engineDir, configFile, exposuresFile]) {
-  const { loadConfig } = await import(pathToFileURL(join(engineDir, 'engine', 'config', 'index.js')).href);
-  const { Instance } = await import(pathToFileURL(join(engineDir, 'engine', 'instance.js')).href);
-  const config = loadConfig([{ name: configFile, text: readFileSync(configFile, 'utf8') }]);
-  const instance = new Instance(config, { closedConnectionHistory: false });
-  await instance.start();
-  const exposures = JSON.parse(readFileSync(exposuresFile, 'utf8'));
-  await instance.setExposures(exposures);
+  const { instance, exposures } = await startBridgeInstance(engineDir, configFile, exposuresFile);
   process.send({ type: 'ready' });
   return {
     status: () => Object.fromEntries(exposures.map(({ id }) => [id, instance.exposures.status(id)])),

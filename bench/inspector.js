@@ -14,13 +14,13 @@ import http from 'node:http';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
+import { writeBridgeConfig, writePortalConfig } from './lib/exposure-pair.js';
 import { forkHelper, killAllChildren, logProblems, PORTHOLE_CLI, PORTHOLE_ENGINE, startPeer } from './lib/procs.js';
 import { writeBulk } from './lib/protocol.js';
 import { buildFingerprint, cpuSeconds, freePorts, pollUntil, portOpen } from './lib/util.js';
 
 const MIB = 1024 * 1024;
 const REVERSE_DOMAIN = 'inspector.bench.porthole.test';
-const USER_ID = '27848739-7e62-4138-9fd3-098a63964b6b';
 const EXPOSURE = 'e-00000001';
 
 /** Why the scenario cannot run here, or undefined. */
@@ -99,29 +99,13 @@ export async function runInspectorScenario({ folder, seconds = 5, warmupSeconds 
   const record = { concurrency, seconds, bulkMib, engineBuild: buildFingerprint(PORTHOLE_ENGINE), errors: [] };
   const upstream = await forkHelper(new URL('./inspector-helper.js', import.meta.url), { args: ['upstream'] });
   const portalFile = join(folder, 'inspector-portal.json');
-  writeFileSync(portalFile, `${JSON.stringify({
-    log: { loglevel: 'warning', access: 'none' },
-    reverse: { portals: [{ tag: 'portal', domain: REVERSE_DOMAIN, exposures: { ports: range.join(','), listen: '127.0.0.1' } }] },
-    inbounds: [{ tag: 'interconn', listen: '127.0.0.1', port: linkPort, protocol: 'vmess', settings: { clients: [{ id: USER_ID }] } }],
-    routing: { rules: [{ type: 'field', inboundTag: ['interconn'], outboundTag: 'portal' }] },
-  }, null, 2)}\n`);
+  writePortalConfig(portalFile, { reverseDomain: REVERSE_DOMAIN, linkPort, ports: range });
   const portal = startPeer('porthole', portalFile, join(folder, 'inspector-portal.log'));
   let bridge;
   try {
     await pollUntil(() => portOpen(linkPort), { what: `the portal's link port ${linkPort}` });
     const bridgeFile = join(folder, 'inspector-bridge.json');
-    writeFileSync(bridgeFile, `${JSON.stringify({
-      log: { loglevel: 'warning', access: 'none' },
-      reverse: { bridges: [{ tag: 'bridge', domain: REVERSE_DOMAIN }] },
-      outbounds: [
-        { tag: 'out', protocol: 'freedom', settings: { redirect: '127.0.0.1:9' } },
-        { tag: 'interconn', protocol: 'vmess', settings: { vnext: [{ address: '127.0.0.1', port: linkPort, users: [{ id: USER_ID }] }] } },
-      ],
-      routing: { rules: [
-        { type: 'field', inboundTag: ['bridge'], domain: [`full:${REVERSE_DOMAIN}`], outboundTag: 'interconn' },
-        { type: 'field', inboundTag: ['bridge'], outboundTag: 'out' },
-      ] },
-    }, null, 2)}\n`);
+    writeBridgeConfig(bridgeFile, { reverseDomain: REVERSE_DOMAIN, linkPort });
     const exposuresFile = join(folder, 'inspector-exposures.json');
     writeFileSync(exposuresFile, `${JSON.stringify([{ id: EXPOSURE, name: 'HTTP service', localHost: '127.0.0.1', localPort: upstream.hello.port, publicPort: null, enabled: true }], null, 2)}\n`);
     bridge = await forkHelper(new URL('./inspector-helper.js', import.meta.url), { args: ['bridge', PORTHOLE_ENGINE, bridgeFile, exposuresFile] });

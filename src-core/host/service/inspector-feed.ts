@@ -11,7 +11,7 @@ import type { Disposable } from '../../engine/common/disposable.js';
 import { DEFAULT_INSPECTOR_SETTINGS } from '../../engine/app/inspector/inspector.js';
 import type { CaptureChange } from '../../engine/app/inspector/capture-store.js';
 import type { Instance } from '../../engine/instance.js';
-import type { HeaderField } from '../../engine/app/inspector/http-parser.js';
+import type { HeaderField } from '../../engine/common/http-parser.js';
 import { MASK, maskHeaderValue } from '../../engine/app/inspector/masking.js';
 import { findExposure, type StoredExposure } from './exposure-list.js';
 import { inspectorEntry, inspectorSummary, latin1ToText } from './inspector-view.js';

@@ -8,7 +8,7 @@ import type { InspectorBody, InspectorBodyView, InspectorEntry, InspectorSummary
 import { INSPECTOR_SHOWN_BODY_BYTES } from '../api/index.js';
 import { bodyViewOf, decodeBody } from '../../engine/app/inspector/body-decoding.js';
 import { headerValue, type CapturedBody, type CapturedEntry } from '../../engine/app/inspector/captured-entry.js';
-import type { HeaderField } from '../../engine/app/inspector/http-parser.js';
+import type { HeaderField } from '../../engine/common/http-parser.js';
 import { isSecretHeader, shownEntry } from '../../engine/app/inspector/masking.js';
 
 /** Most bytes a body is decoded to before the display cap cuts it (a zip bomb stops here). */

@@ -10,7 +10,7 @@
  */
 import type { Duplex } from 'node:stream';
 import { abortStream } from '../../transport/abort.js';
-import { HttpMessageParser, type HeaderField, type HeadOutcome, type MessageHead } from '../inspector/http-parser.js';
+import { HttpMessageParser, type HeaderField, type HeadOutcome, type MessageHead } from '../../common/http-parser.js';
 import type { EdgeLimits } from './edge-limits.js';
 import type { EdgeRoute, Visitor } from './routes.js';
 

@@ -6,7 +6,7 @@
 import zlib from 'node:zlib';
 import type { CapturedBody } from './captured-entry.js';
 import { headerValue } from './captured-entry.js';
-import type { HeaderField } from './http-parser.js';
+import type { HeaderField } from '../../common/http-parser.js';
 
 /** Most bytes a decoded body may grow to (default). */
 export const DEFAULT_DECODED_CAP = 4 * 1024 * 1024;

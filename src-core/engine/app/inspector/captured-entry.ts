@@ -3,7 +3,7 @@
  * plain data, so the host can send them across IPC as they are; bodies are Buffers the host
  * encodes for its transport.
  */
-import type { HeaderField } from './http-parser.js';
+import type { HeaderField } from '../../common/http-parser.js';
 import type { WebSocketSummary } from './websocket-summary.js';
 
 /** A body as kept: at most the cap, with its full size. */

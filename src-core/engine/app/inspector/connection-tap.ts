@@ -12,7 +12,7 @@ import type { Readable } from 'node:stream';
 import { performance } from 'node:perf_hooks';
 import { BodyCollector, emptyBody, type CapturedEntry } from './captured-entry.js';
 import type { CaptureStore } from './capture-store.js';
-import { HttpMessageParser, type HeadOutcome, type MessageHead } from './http-parser.js';
+import { HttpMessageParser, type HeadOutcome, type MessageHead } from '../../common/http-parser.js';
 import { emptyWebSocketSummary, WebSocketFrameCounter } from './websocket-summary.js';
 
 /** Visitor bytes copied while a request to upgrade waits for its answer; beyond, parsing stops. */

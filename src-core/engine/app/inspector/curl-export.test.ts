@@ -6,7 +6,7 @@ import type { CapturedEntry } from './captured-entry.js';
 import { CaptureStore } from './capture-store.js';
 import { ConnectionTap } from './connection-tap.js';
 import { toCurl, printfWord, shellQuote } from './curl-export.js';
-import { HttpMessageParser, type MessageHead } from './http-parser.js';
+import { HttpMessageParser, type MessageHead } from '../../common/http-parser.js';
 import { MASK } from './masking.js';
 
 /** One request captured by a real tap. */

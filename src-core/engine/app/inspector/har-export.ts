@@ -7,7 +7,7 @@
 import type { CapturedEntry } from './captured-entry.js';
 import { headerValue } from './captured-entry.js';
 import { bodyViewOf, decodeBody } from './body-decoding.js';
-import type { HeaderField } from './http-parser.js';
+import type { HeaderField } from '../../common/http-parser.js';
 import { MASK, shownHeaders } from './masking.js';
 
 export interface HarOptions {

@@ -5,7 +5,7 @@
  * so a masked list still says what was sent.
  */
 import type { CapturedEntry } from './captured-entry.js';
-import type { HeaderField } from './http-parser.js';
+import type { HeaderField } from '../../common/http-parser.js';
 
 export const MASK = '••••••';
 

@@ -11,7 +11,7 @@ import { dialTcp } from '../../transport/tcp.js';
 import type { CapturedEntry } from './captured-entry.js';
 import type { CaptureStore } from './capture-store.js';
 import { ConnectionTap } from './connection-tap.js';
-import type { HeaderField } from './http-parser.js';
+import type { HeaderField } from '../../common/http-parser.js';
 
 /** What to change of the captured request; fields left out are sent as captured. */
 export interface ReplayEdits {
