@@ -8,6 +8,7 @@ import type { Dashboard } from '../dashboard/server.js';
 import { Instance } from '../../engine/instance.js';
 import { cryptoNoticeFor } from '../service/engine-crypto-notice.js';
 import { EXIT_BUG, installLastResortHandlers } from './last-resort.js';
+import { listenForReload, type ReloadSignal } from './reload-signal.js';
 import type { CliOutput } from './main.js';
 import { serveMetrics, type MetricsAddress } from './metrics-option.js';
 import type { MetricsSource } from '../metrics/registry.js';
@@ -117,15 +118,17 @@ export async function runEngine(config: PortholeConfig, options: RunOptions): Pr
     stopForBug('programming error');
   };
   const uninstall = installLastResortHandlers({ report: (line) => options.output.err(line), onBug });
+  const reloadSignal = listenForReload();
   try {
-    const code = options.ui ? await runWithDashboard(options, options.ui, bug) : await runHeadless(config, options, bug);
+    const code = options.ui ? await runWithDashboard(options, options.ui, bug, reloadSignal) : await runHeadless(config, options, bug, reloadSignal);
     return bugSeen ? EXIT_BUG : code;
   } finally {
+    reloadSignal.release();
     uninstall();
   }
 }
 
-async function runHeadless(config: PortholeConfig, options: RunOptions, bug: Promise<string>): Promise<number> {
+async function runHeadless(config: PortholeConfig, options: RunOptions, bug: Promise<string>, reloadSignal: ReloadSignal): Promise<number> {
   const { output } = options;
   let instance: Instance;
   try {
@@ -147,7 +150,7 @@ async function runHeadless(config: PortholeConfig, options: RunOptions, bug: Pro
   return holdUntilStopped(options, bug, async () => {
     await metrics.close();
     await instance.close();
-  }, () => void reload(instance, options));
+  }, reloadSignal, () => void reload(instance, options));
 }
 
 /** `porthole: started (files): portal "portal", bridge "bridge"; listening: external on 127.0.0.1:80, …` */
@@ -177,7 +180,7 @@ function reportCrypto(instance: Instance, output: CliOutput): void {
  * The engine as the active profile of an engine service, plus the dashboard serving that service.
  * The files stay a read-only profile; profiles saved in the dashboard go to the config folder.
  */
-async function runWithDashboard(options: RunOptions, ui: DashboardAddress & { allowRemote: boolean }, bug: Promise<string>): Promise<number> {
+async function runWithDashboard(options: RunOptions, ui: DashboardAddress & { allowRemote: boolean }, bug: Promise<string>, reloadSignal: ReloadSignal): Promise<number> {
   const { output } = options;
   // Loaded only with --ui: a headless portal does not carry the dashboard in memory.
   const [{ startDashboard }, { createToken, isLoopbackHost }, { createLocalEngineService }] = await Promise.all([
@@ -232,17 +235,17 @@ async function runWithDashboard(options: RunOptions, ui: DashboardAddress & { al
     await metrics.close();
     await dashboard.close();
     await service.close();
-  }, onReload);
+  }, reloadSignal, onReload);
 }
 
 /** Waits for the stop signal (or a programming error), then stops within SHUTDOWN_LIMIT_MS; resolves with the exit code. */
-async function holdUntilStopped(options: RunOptions, bug: Promise<string>, stop: () => Promise<void>, onReload: () => void): Promise<number> {
+async function holdUntilStopped(options: RunOptions, bug: Promise<string>, stop: () => Promise<void>, reloadSignal: ReloadSignal, onReload: () => void): Promise<number> {
   const { output } = options;
   // The engine's own timers are unref'd (so tests and embedders can exit); the CLI holds the process open.
   const keepAlive = setInterval(() => {}, 1 << 30);
-  process.on('SIGHUP', onReload);
+  reloadSignal.answerWith(onReload);
   const signal = await (options.stopSignal ? Promise.race([options.stopSignal, bug]) : firstSignal(bug));
-  process.off('SIGHUP', onReload);
+  reloadSignal.ignore();
   clearInterval(keepAlive);
   output.err(`porthole: ${signal}: stopping`);
   const stopped = stop().then(() => 0, (error: unknown) => {
