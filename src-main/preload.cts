@@ -23,11 +23,13 @@ const PRELOAD_METHODS: readonly string[] = [
   'listExposures', 'addExposure', 'updateExposure', 'removeExposure', 'setExposuresPaused', 'getServerSetup', 'checkServerSetup',
   'listInspectorEntries', 'getInspectorEntry', 'clearInspector', 'setInspectorPaused', 'setInspectorSettings',
   'replayInspectorEntry', 'exportInspectorHar', 'exportInspectorCurl',
+  'startRemoteSetup', 'acceptRemoteHostKey', 'retryRemoteSetup', 'cancelRemoteSetup', 'removeRemoteSetup', 'getRemoteSetup', 'listRemoteServers',
+  'listPortalInvites', 'createPortalInvite', 'revokePortalInvite',
   'getSettings', 'setSettings',
 ];
 
 /** Mirrors `ENGINE_EVENT_PROPERTIES` in `src-core/api/engine-service.ts` (checked by a test). */
-const PRELOAD_EVENTS: readonly string[] = ['snapshot', 'logs', 'inspector'];
+const PRELOAD_EVENTS: readonly string[] = ['snapshot', 'logs', 'inspector', 'remoteSetup'];
 
 /** Channel names; the same strings as `ipc-server.ts` (checked by a test). */
 const PRELOAD_CHANNELS = { call: 'porthole:call', subscribe: 'porthole:subscribe', event: 'porthole:event' } as const;

@@ -58,6 +58,8 @@ export function createBusyService(rowCount = 2000): BusyService {
     closeAllConnections: none, recentLogs: async () => [], getSettings: async () => ({ theme: 'light' }), setSettings: none,
     listInspectorEntries: none, getInspectorEntry: none, clearInspector: none, setInspectorPaused: none, setInspectorSettings: none,
     replayInspectorEntry: none, exportInspectorHar: none, exportInspectorCurl: none,
-    onDidChangeSnapshot, onDidLog, onDidChangeInspector: () => () => {},
+    startRemoteSetup: none, acceptRemoteHostKey: none, retryRemoteSetup: none, cancelRemoteSetup: none, removeRemoteSetup: none,
+    getRemoteSetup: none, listRemoteServers: none, listPortalInvites: none, createPortalInvite: none, revokePortalInvite: none,
+    onDidChangeSnapshot, onDidLog, onDidChangeInspector: () => () => {}, onDidChangeRemoteSetup: () => () => {},
   };
 }

@@ -12,6 +12,7 @@ const EVENT_NAMES = {
   onDidChangeSnapshot: 'snapshot',
   onDidLog: 'logs',
   onDidChangeInspector: 'inspector',
+  onDidChangeRemoteSetup: 'remoteSetup',
 } as const satisfies { [P in EventProperty]: EngineEventName };
 
 function isEventProperty(name: string): name is EventProperty {

@@ -163,7 +163,7 @@ export function createHttpChannel(options: HttpChannelOptions): HttpChannel {
       return body.result;
     },
     subscribe<E extends EngineEventName>(event: E, listener: (value: EngineEvents[E]) => void): Unsubscribe {
-      if (event !== 'snapshot' && event !== 'logs' && event !== 'inspector') throw new Error(`unknown event: ${String(event)}`);
+      if (event !== 'snapshot' && event !== 'logs' && event !== 'inspector' && event !== 'remoteSetup') throw new Error(`unknown event: ${String(event)}`);
       let set = listeners.get(event);
       if (!set) {
         set = new Set();

@@ -16,6 +16,8 @@ import type {
   ConnectionRow, EngineSnapshot, EngineStatus, ExportedProfile, ExposureInput, ExposurePatch, ExposureStatus, LogLevel, LogLine,
   Profile, ProfileSummary, ServerCheck, ServerSetup, ServerSetupOptions, Settings, TrafficHistory, TrafficWindow, ValidationResult,
 } from './snapshots.js';
+import type { PortalInvite, PortalInviteInput, PortalInviteList } from './portal-invites.js';
+import type { RemoteServer, RemoteServerTarget, RemoteSetup, RemoteSetupRequest } from './remote-setup.js';
 import type { InspectorChange, InspectorEntry, InspectorList, InspectorReplayEdits, InspectorSettings, InspectorSummary } from './inspector.js';
 
 /** Bumped only on a breaking change of the contract. */
@@ -135,12 +137,40 @@ export interface EngineService {
   /** One request as a `curl` command line; secrets masked unless `reveal`. */
   exportInspectorCurl(id: number, options?: { reveal?: boolean }): Promise<string>;
 
+  /**
+   * Set up my server (issue 7/7): starts a run that logs in over SSH and installs the one-file
+   * portal (steps in `RemoteSetup.steps`, progress on `onDidChangeRemoteSetup`). One run at a time:
+   * rejects with `PH_REMOTE_SETUP` while another runs, or for a request that cannot start.
+   */
+  startRemoteSetup(request: RemoteSetupRequest): Promise<RemoteSetup>;
+  /** Accepts (pins) the host key a waiting run showed; the run goes on. A fingerprint that is not the one shown rejects. */
+  acceptRemoteHostKey(runId: string, fingerprint: string): Promise<RemoteSetup>;
+  /** Resumes a failed run at its failed step (a key passphrase may be given again). */
+  retryRemoteSetup(runId: string, options?: { passphrase?: string }): Promise<RemoteSetup>;
+  /** Stops a run between steps; what was done stays done ("Remove from server" undoes it). */
+  cancelRemoteSetup(runId: string): Promise<RemoteSetup>;
+  /** "Remove from server": stops and removes the service and files a setup put there (and its firewall rule). */
+  removeRemoteSetup(target: RemoteServerTarget): Promise<RemoteSetup>;
+  /** The latest run (or null), for a window that just opened. */
+  getRemoteSetup(): Promise<RemoteSetup | null>;
+  /** Servers set up from here. */
+  listRemoteServers(): Promise<RemoteServer[]>;
+
+  /** Invites (portal side): the users of a portal profile's link inbound with their traffic. */
+  listPortalInvites(profile: string): Promise<PortalInviteList>;
+  /** Adds a user, saves (and reloads a running portal), and returns its link and QR code. Rejects with `PH_INVITE` or `PH_PROFILE_READ_ONLY`. */
+  createPortalInvite(profile: string, input?: PortalInviteInput): Promise<PortalInvite>;
+  /** Removes a user (by id or name); its bridges are refused from the next reload, which this does. */
+  revokePortalInvite(profile: string, user: string): Promise<void>;
+
   /** About once a second while anyone listens. */
   readonly onDidChangeSnapshot: EngineEvent<EngineSnapshot>;
   /** New log lines, in batches (at most a few per second however busy the engine is). */
   readonly onDidLog: EngineEvent<LogLine[]>;
   /** Inspector list changes, batched (at most a few a second), for every exposure. */
   readonly onDidChangeInspector: EngineEvent<InspectorChange[]>;
+  /** Each change of the current Set up my server run (step states, host key awaited, result). */
+  readonly onDidChangeRemoteSetup: EngineEvent<RemoteSetup>;
 }
 
 /** The names of the contract's methods (everything but the events). */
@@ -153,6 +183,7 @@ export interface EngineEvents {
   snapshot: EngineSnapshot;
   logs: LogLine[];
   inspector: InspectorChange[];
+  remoteSetup: RemoteSetup;
 }
 
 export type EngineEventName = keyof EngineEvents;
@@ -162,6 +193,7 @@ export const ENGINE_EVENT_PROPERTIES = {
   snapshot: 'onDidChangeSnapshot',
   logs: 'onDidLog',
   inspector: 'onDidChangeInspector',
+  remoteSetup: 'onDidChangeRemoteSetup',
 } as const satisfies { [E in EngineEventName]: keyof EngineService };
 
 /**

@@ -49,6 +49,10 @@ export const SERVICE_ERROR_CODES = [
   'PH_SETUP_NO_BRIDGE',
   /** A Server setup choice is wrong (TLS without a server name, a path nginx or Caddy cannot take). */
   'PH_SETUP_BAD_INPUT',
+  /** Set up my server: a request that cannot run (no host, a bad key file, a run already going); the message says why. */
+  'PH_REMOTE_SETUP',
+  /** Invites: the profile has no portal to invite to, the user is unknown, or the name is taken. */
+  'PH_INVITE',
   /** A bug: the message is generic, details go to the engine's log. */
   'PH_INTERNAL',
 ] as const;

@@ -5,4 +5,6 @@ export * from './exposure-names.js';
 export * from './exposure-tag.js';
 export * from './inspector.js';
 export * from './methods.js';
+export type * from './portal-invites.js';
+export type * from './remote-setup.js';
 export type * from './snapshots.js';

@@ -73,6 +73,37 @@ const inspectorSettings = z.object({
   bodyCapBytes: z.number().int().min(0, 'the body cap is 0–64 MiB').max(64 * 1024 * 1024, 'the body cap is 0–64 MiB').optional(),
 }).strict();
 
+/** Set up my server: where to log in (a password is never a choice). */
+const sshHost = z.string().trim().min(1, 'a server is a DNS name or an IP address').max(253).regex(/^(?:[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?|\[?[0-9A-Fa-f:.]+\]?)$/, 'a server is a DNS name or an IP address, without user, port or scheme');
+const sshUser = z.string().trim().min(1, 'a user name is 1–32 characters').max(32, 'a user name is 1–32 characters').regex(/^[a-z_][a-z0-9_.-]*\$?$/i, 'a user name is letters, digits, _ . - (as on Linux)');
+const remoteTarget = {
+  host: sshHost,
+  port: port.optional(),
+  user: sshUser,
+  auth: z.discriminatedUnion('kind', [
+    z.object({ kind: z.literal('agent') }).strict(),
+    z.object({ kind: z.literal('key'), keyFile: z.string().min(1, 'give the private key file').max(4096), passphrase: z.string().max(1024).optional() }).strict(),
+  ]),
+};
+const remoteRunId = z.string().regex(/^rs-[0-9a-f]{8,32}$/, 'a run id looks like rs-0123abcd');
+const remoteServerFile = z.string().regex(/^\/[A-Za-z0-9._~/@+-]{1,1023}$/, 'a file on the server is an absolute path of letters, digits and . _ ~ / @ + -');
+const remoteSetupRequest = z.object({
+  ...remoteTarget,
+  transport: z.enum(['tcp', 'tls', 'ws-tls']).optional(),
+  domain: z.string().trim().toLowerCase().max(253).regex(/^(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z][a-z0-9-]{0,61}[a-z0-9]$/, 'a domain is a DNS name such as vps.example.com').optional(),
+  certificateFile: remoteServerFile.optional(),
+  keyFile: remoteServerFile.optional(),
+  linkPort: port.optional(),
+  exposureRange: z.string().regex(/^\d{1,5}-\d{1,5}$/, 'a port range looks like 20000-20099').optional(),
+  profileName: profileName.optional(),
+}).strict();
+const inviteUser = z.string().trim().min(1).max(64);
+const portalInviteInput = z.object({
+  name: z.string().trim().regex(/^[\p{L}\p{N}][\p{L}\p{N}._@-]{0,63}$/u, 'a name is letters, digits, . _ @ - (up to 64)').optional(),
+  address: z.string().trim().min(1).max(260).regex(/^[^\s/]+$/, 'an address is host or host:port').optional(),
+  inbound: z.string().min(1).max(128).optional(),
+}).strict();
+
 export const ENGINE_METHODS = {
   listProfiles: z.tuple([]),
   getProfile: z.tuple([profileName]),
@@ -119,6 +150,16 @@ export const ENGINE_METHODS = {
   replayInspectorEntry: z.tuple([inspectorEntryId, inspectorEdits.optional()]),
   exportInspectorHar: z.tuple([exposureId, z.object({ reveal: z.boolean().optional(), entryIds: z.array(inspectorEntryId).max(100_000).optional() }).strict().optional()]),
   exportInspectorCurl: z.tuple([inspectorEntryId, reveal.optional()]),
+  startRemoteSetup: z.tuple([remoteSetupRequest]),
+  acceptRemoteHostKey: z.tuple([remoteRunId, z.string().regex(/^SHA256:[A-Za-z0-9+/]{43}$/, 'a fingerprint looks like SHA256: and 43 base64 characters')]),
+  retryRemoteSetup: z.tuple([remoteRunId, z.object({ passphrase: z.string().max(1024).optional() }).strict().optional()]),
+  cancelRemoteSetup: z.tuple([remoteRunId]),
+  removeRemoteSetup: z.tuple([z.object(remoteTarget).strict()]),
+  getRemoteSetup: z.tuple([]),
+  listRemoteServers: z.tuple([]),
+  listPortalInvites: z.tuple([profileName]),
+  createPortalInvite: z.tuple([profileName, portalInviteInput.optional()]),
+  revokePortalInvite: z.tuple([profileName, inviteUser]),
   getSettings: z.tuple([]),
   setSettings: z.tuple([z.object({
     theme: z.enum(['system', 'light', 'dark']).optional(),

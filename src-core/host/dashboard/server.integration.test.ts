@@ -37,7 +37,9 @@ function fakeService(): EngineService {
     onDidLog: (_listener: (lines: LogLine[]) => void) => () => {},
     listInspectorEntries: unsupported, getInspectorEntry: unsupported, clearInspector: unsupported, setInspectorPaused: unsupported, setInspectorSettings: unsupported,
     replayInspectorEntry: unsupported, exportInspectorHar: unsupported, exportInspectorCurl: unsupported,
-    onDidChangeInspector: () => () => {},
+    startRemoteSetup: unsupported, acceptRemoteHostKey: unsupported, retryRemoteSetup: unsupported, cancelRemoteSetup: unsupported, removeRemoteSetup: unsupported,
+    getRemoteSetup: unsupported, listRemoteServers: unsupported, listPortalInvites: unsupported, createPortalInvite: unsupported, revokePortalInvite: unsupported,
+    onDidChangeInspector: () => () => {}, onDidChangeRemoteSetup: () => () => {},
   };
 }
 

@@ -8,7 +8,7 @@
 import type {
   ConnectionRow, EngineEvent, EngineService, EngineSnapshot, EngineStatus, ExportedProfile, ExposureInput, ExposurePatch,
   ExposureStatus, InspectorChange, InspectorEntry, InspectorList, InspectorReplayEdits, InspectorSettings, InspectorSummary, LogLine, LogQuery, Profile, ProfileSummary, ServerCheck, ServerSetup, ServerSetupOptions, Settings, TagTraffic, TrafficHistory, TrafficWindow,
-  ValidationResult,
+  ValidationResult, PortalInvite, PortalInviteInput, PortalInviteList, RemoteServer, RemoteServerTarget, RemoteSetup, RemoteSetupRequest,
 } from '../api/index.js';
 import { ServiceError } from '../api/index.js';
 import type { ConfigSource } from '../../engine/config/index.js';
@@ -24,6 +24,9 @@ import {
   withoutLocalNames, type LocalPortalAddress,
 } from './local-portal.js';
 import { InspectorFeed } from './inspector-feed.js';
+import { PortalInvitesService } from '../invites/portal-invites-service.js';
+import { RemoteSetupService } from '../remote-setup/remote-setup-service.js';
+import { dirname } from 'node:path';
 import { LogFeed } from './log-feed.js';
 import { PortalNames } from './portal-names.js';
 import { ProfileCatalog, validateProfileText } from './profile-catalog.js';
@@ -66,6 +69,10 @@ export class LocalEngineService implements EngineService {
     exposures: () => this.state.exposures,
     save: () => this.stateFile.save(),
   });
+  /** Set up my server: SSH runs that install the one-file portal. */
+  private readonly remoteSetup: RemoteSetupService;
+  /** Invites from the window (portal side). */
+  private readonly portalInvites = new PortalInvitesService();
   private timer: ReturnType<typeof setInterval> | undefined;
   private closed = false;
   /** Where the running engine's built-in portal listens (what its addresses name), set at each start. */
@@ -89,6 +96,13 @@ export class LocalEngineService implements EngineService {
         if (this.timer !== undefined && !this.closed) this.restate();
       },
     });
+    this.remoteSetup = new RemoteSetupService({
+      folder: options.settingsFile ? dirname(options.settingsFile) : undefined,
+      saveProfile: (name, text) => this.saveProfile(name, text),
+      activateProfile: (name) => this.activateProfile(name),
+      listExposures: () => this.listExposures(),
+      note: (level, line) => this.logs.note(level, line),
+    });
   }
 
   /** Loads settings and starts sampling. Call once before use. */
@@ -109,6 +123,7 @@ export class LocalEngineService implements EngineService {
     await this.runner.serial(() => this.runner.stop(this.state.activeProfile));
     this.logs.close();
     this.inspector.close();
+    this.remoteSetup.close();
     this.snapshots.close();
   }
 
@@ -284,6 +299,50 @@ export class LocalEngineService implements EngineService {
     return checkServer(await this.getServerSetup(profile, options), this.state.exposures, { running: this.runner.instance });
   }
 
+  // ---- set up my server
+
+  startRemoteSetup(request: RemoteSetupRequest): Promise<RemoteSetup> {
+    return this.remoteSetup.start(request);
+  }
+
+  acceptRemoteHostKey(runId: string, fingerprint: string): Promise<RemoteSetup> {
+    return this.remoteSetup.acceptHostKey(runId, fingerprint);
+  }
+
+  retryRemoteSetup(runId: string, options: { passphrase?: string } = {}): Promise<RemoteSetup> {
+    return this.remoteSetup.retry(runId, options);
+  }
+
+  cancelRemoteSetup(runId: string): Promise<RemoteSetup> {
+    return this.remoteSetup.cancel(runId);
+  }
+
+  removeRemoteSetup(target: RemoteServerTarget): Promise<RemoteSetup> {
+    return this.remoteSetup.remove(target);
+  }
+
+  getRemoteSetup(): Promise<RemoteSetup | null> {
+    return this.remoteSetup.current();
+  }
+
+  listRemoteServers(): Promise<RemoteServer[]> {
+    return this.remoteSetup.servers();
+  }
+
+  // ---- invites (portal side)
+
+  listPortalInvites(profile: string): Promise<PortalInviteList> {
+    return this.portalInvites.list(profile);
+  }
+
+  createPortalInvite(profile: string, input: PortalInviteInput = {}): Promise<PortalInvite> {
+    return this.portalInvites.create(profile, input);
+  }
+
+  revokePortalInvite(profile: string, user: string): Promise<void> {
+    return this.portalInvites.revoke(profile, user);
+  }
+
   // ---- request inspector
 
   async listInspectorEntries(exposureId: string): Promise<InspectorList> {
@@ -369,6 +428,8 @@ export class LocalEngineService implements EngineService {
   };
 
   readonly onDidChangeInspector: EngineEvent<InspectorChange[]> = (listener) => this.inspector.onDidChange(listener);
+
+  readonly onDidChangeRemoteSetup: EngineEvent<RemoteSetup> = (listener) => this.remoteSetup.onDidChange(listener);
 
   // ---- composition
 
