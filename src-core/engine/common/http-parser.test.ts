@@ -121,7 +121,13 @@ describe('HttpMessageParser', () => {
 
   it('bounds a head it copies', () => {
     const input = bytes(`GET / HTTP/1.1\r\nX: ${'a'.repeat(MAX_HEAD_BYTES)}\r\n\r\n`);
-    expect(parse('request', [input])).toEqual(new HttpParseError(`a head longer than ${MAX_HEAD_BYTES} bytes`));
+    expect(parse('request', [input])).toEqual(new HttpParseError(`a head longer than ${MAX_HEAD_BYTES} bytes`, true));
+  });
+
+  it('takes a smaller bound for heads (the edge\'s 16 KiB), and says the head was too large', () => {
+    const input = bytes(`GET / HTTP/1.1\r\nX: ${'a'.repeat(2000)}\r\n\r\n`);
+    const parser = new HttpMessageParser('request', { head: () => 'framed', body: () => undefined, end: () => undefined }, { maxHeadBytes: 1024 });
+    expect(() => parser.execute(input)).toThrow(new HttpParseError('a head longer than 1024 bytes', true));
   });
 });
 

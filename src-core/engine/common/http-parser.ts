@@ -85,10 +85,15 @@ export interface MessageEvents {
 
 /** Input that is not strict HTTP/1.1 (or a message cut short at the end of the stream). */
 export class HttpParseError extends Error {
-  constructor(message: string) {
+  constructor(message: string, readonly headTooLarge = false) {
     super(message);
     this.name = 'HttpParseError';
   }
+}
+
+export interface HttpParserOptions {
+  /** Longest head (start line and fields, or a trailer section); default MAX_HEAD_BYTES. */
+  readonly maxHeadBytes?: number;
 }
 
 const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
@@ -119,10 +124,15 @@ export class HttpMessageParser {
   /** Set when a step completed a message (its trailers). */
   private completed: HeaderField[] | undefined;
 
+  private readonly maxHeadBytes: number;
+
   constructor(
     readonly kind: 'request' | 'response',
     private readonly events: MessageEvents,
-  ) {}
+    options: HttpParserOptions = {},
+  ) {
+    this.maxHeadBytes = options.maxHeadBytes ?? MAX_HEAD_BYTES;
+  }
 
   /** Between messages with nothing of the next one seen: an end of stream here is clean. */
   get idle(): boolean {
@@ -131,6 +141,11 @@ export class HttpMessageParser {
 
   get paused(): boolean {
     return this.state === State.Paused;
+  }
+
+  /** Part of a head has arrived, not all of it (what a head timeout measures). */
+  get readingHead(): boolean {
+    return this.state === State.Head && this.headLength > 0;
   }
 
   /**
@@ -241,7 +256,7 @@ export class HttpMessageParser {
     }
     const end = index === data.length ? index : index + 1;
     this.headLength += end - start;
-    if (this.headLength > MAX_HEAD_BYTES) throw new HttpParseError(`a head longer than ${MAX_HEAD_BYTES} bytes`);
+    if (this.headLength > this.maxHeadBytes) throw new HttpParseError(`a head longer than ${this.maxHeadBytes} bytes`, true);
     if (matched !== 4) {
       // Copied: the head outlives this chunk.
       this.headParts.push(Buffer.from(data.subarray(start, end)));

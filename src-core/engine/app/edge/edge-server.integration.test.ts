@@ -306,7 +306,7 @@ describe('forwarding', () => {
     expect(JSON.parse(sized.body)).toMatchObject({ method: 'PUT', body: 'exact', headers: { 'content-length': '5' } });
   });
 
-  it('keep-alive: two requests on one visitor connection', async () => {
+  it('keep-alive: requests for two names on one visitor connection (as a CDN\'s pool sends them)', async () => {
     const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
     const ports: number[] = [];
     agent.on('free', (socket: net.Socket) => ports.push(socket.localPort ?? 0));

@@ -1,11 +1,13 @@
 /**
  * The portal's public edge: one HTTP and one HTTPS listener shared by every exposure, routing
  * each request by its `Host` (HTTPS: SNI, which must agree with `Host`) to the exposure holding
- * that name, and relaying it to the exposure's service as HTTP/1.1 over `route.open`'s stream.
+ * that name, and relaying it to the exposure's service as HTTP/1.x over `route.open`'s stream.
  *
- * Node's own HTTP stack parses visitors (llhttp, strict); HTTPS offers HTTP/2 by ALPN
- * (`http2.createSecureServer` with `allowHTTP1`). An unknown name, a refused visitor or a dead
- * service gets a small page of the edge's own (edge-pages.ts) that names nothing else.
+ * HTTP/1.x visitors are relayed connection by connection (http1-relay.ts): each request's head is
+ * read and rewritten, bodies and answers pass through as bytes, as on the raw exposure port.
+ * HTTPS offers HTTP/2 by ALPN; an HTTP/2 session goes to Node's HTTP/2 server, whose requests are
+ * relayed one by one over pooled streams (upstream-connections.ts). An unknown name, a refused
+ * visitor or a dead service gets a small page of the edge's own (edge-pages.ts) that names nothing else.
  *
  * One visitor's slowness costs only its own sockets: everything is event-driven and bounded by
  * the limits in edge-limits.ts (header size and time, idle time, connections per address,
@@ -15,21 +17,20 @@
  */
 import http from 'node:http';
 import http2 from 'node:http2';
-import https from 'node:https';
-import type { AddressInfo, Socket } from 'node:net';
+import net, { type AddressInfo, type Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
-import type tls from 'node:tls';
+import tls from 'node:tls';
 import type { ComponentLogger } from '../../features/log.js';
 import { errorKindOf } from '../../features/log.js';
 import { abortStream } from '../../transport/abort.js';
-import { pumpBoth } from '../../transport/pump.js';
 import type { CertificateSource, HttpChallengeResponder } from './certificate-source.js';
 import { accessProblem, basicChallenge, checkAccess, plainAddress } from './edge-access.js';
 import { AddressConnections, ExchangeAdmission } from './edge-admission.js';
 import { resolveEdgeLimits, type EdgeLimits } from './edge-limits.js';
-import { edgePage, rawEdgeResponse, type EdgePageStatus } from './edge-pages.js';
+import { edgePage } from './edge-pages.js';
 import { pairsFromRaw, requestHeadersForService, responseHeadersForVisitor, type HeaderPairs } from './forwarded-headers.js';
 import { hostnameOf, serverNameOf } from './host-name.js';
+import { Http1Relay, type EdgeAnswer, type GateRequest, type RelayGates } from './http1-relay.js';
 import type { EdgeRoute, EdgeRouteTable, Visitor } from './routes.js';
 import { UpstreamConnections } from './upstream-connections.js';
 
@@ -59,14 +60,15 @@ export interface EdgeServerOptions {
 }
 
 const ACME_CHALLENGE_PREFIX = '/.well-known/acme-challenge/';
-/** How often Node looks for requests past `headersTimeout`/`requestTimeout` (its default, 30 s, would let a slowloris socket live 50 s). */
-const CONNECTIONS_CHECKING_INTERVAL_MS = 1_000;
 
 type VisitorRequest = http.IncomingMessage | http2.Http2ServerRequest;
 type VisitorResponse = http.ServerResponse | http2.Http2ServerResponse;
 type Scheme = Visitor['protocol'];
-/** Answers a visitor with one of the edge's pages. */
-type Answer = (status: EdgePageStatus, headers?: Record<string, string>) => void;
+type Listener = net.Server | tls.Server;
+
+function isAnswer(value: EdgeRoute | EdgeAnswer): value is EdgeAnswer {
+  return 'status' in value;
+}
 
 /** One request as the edge handles it, whatever HTTP version the visitor speaks. */
 interface Exchange {
@@ -89,7 +91,7 @@ function connectionSocket(req: VisitorRequest): Socket | tls.TLSSocket | undefin
   return req.socket;
 }
 
-function listeningPort(server: http.Server | http2.Http2SecureServer | undefined): number | undefined {
+function listeningPort(server: Listener | undefined): number | undefined {
   const address = server?.address() as AddressInfo | string | null | undefined;
   return address && typeof address === 'object' ? address.port : undefined;
 }
@@ -112,10 +114,9 @@ function respond(res: VisitorResponse, status: number, headers: Record<string, s
   else res.writeHead(status, headers).end(body);
 }
 
-/** Writes `text` and closes; a peer that never reads or closes is cut off after a while. */
-function endWith(socket: Duplex, text: string): void {
-  socket.end(text);
-  setTimeout(() => socket.destroy(), 5_000).unref();
+/** The ACME HTTP-01 answer as a whole response (the connection closes after it). */
+function challengeResponse(keyAuthorization: string): string {
+  return `HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: ${Buffer.byteLength(keyAuthorization)}\r\nCache-Control: no-store\r\nConnection: close\r\n\r\n${keyAuthorization}`;
 }
 
 export class EdgeServer {
@@ -125,8 +126,10 @@ export class EdgeServer {
   private readonly sockets = new Set<Socket>();
   private readonly tunnels = new Set<Duplex>();
   private readonly warnedAccess = new WeakSet<object>();
-  private httpServer?: http.Server;
-  private httpsServer?: http.Server | http2.Http2SecureServer;
+  private httpServer?: net.Server;
+  private httpsServer?: tls.Server;
+  /** HTTP/2 sessions that HTTPS visitors chose by ALPN. */
+  private http2Server?: http2.Http2Server;
   private closed = false;
 
   constructor(private readonly options: EdgeServerOptions) {
@@ -153,14 +156,21 @@ export class EdgeServer {
     const { http: httpListen, https: httpsListen } = this.options;
     try {
       if (httpListen) {
-        this.httpServer = http.createServer(this.http1Options());
-        this.wire(this.httpServer, 'http');
-        await this.listen(this.httpServer, httpListen);
+        const server = net.createServer();
+        this.httpServer = server;
+        this.wire(server, 'http');
+        server.on('connection', (socket: Socket) => this.onVisitor(socket, 'http'));
+        await this.listen(server, httpListen);
       }
       if (httpsListen) {
-        this.httpsServer = this.createHttpsServer();
-        this.wire(this.httpsServer, 'https');
-        await this.listen(this.httpsServer, httpsListen);
+        const server = this.createHttpsServer();
+        this.httpsServer = server;
+        this.wire(server, 'https');
+        server.on('secureConnection', (socket: tls.TLSSocket) => this.onSecureVisitor(socket));
+        server.on('tlsClientError', (error: Error) => {
+          this.options.log.summarised('debug', `edge:tls:${errorKindOf(error)}`, `edge: TLS handshake failed > ${error.message}`);
+        });
+        await this.listen(server, httpsListen);
       }
     } catch (error) {
       await this.close();
@@ -171,6 +181,7 @@ export class EdgeServer {
   async close(): Promise<void> {
     this.closed = true;
     const servers = [this.httpServer, this.httpsServer].filter((server) => server !== undefined);
+    this.http2Server?.close();
     const closing = servers.map((server) => new Promise<void>((resolve) => {
       if (!server.listening) resolve();
       else server.close(() => resolve());
@@ -181,47 +192,41 @@ export class EdgeServer {
     await Promise.all(closing);
   }
 
-  private http1Options(): http.ServerOptions {
-    const { limits } = this;
-    return {
-      maxHeaderSize: limits.maxHeaderBytes,
-      headersTimeout: limits.headersTimeoutMs,
-      requestTimeout: limits.requestTimeoutMs,
-      keepAliveTimeout: limits.keepAliveTimeoutMs,
-      connectionsCheckingInterval: CONNECTIONS_CHECKING_INTERVAL_MS,
-      requireHostHeader: true,
-      // Only WebSocket is relayed as an upgrade: `h2c` through a proxy is a known smuggling path.
-      shouldUpgradeCallback: (req) => /^websocket$/i.test(req.headers.upgrade ?? ''),
-    };
-  }
-
-  private createHttpsServer(): http.Server | http2.Http2SecureServer {
+  private createHttpsServer(): tls.Server {
     const { certificates } = this.options;
-    const { limits } = this;
-    const tlsOptions: tls.TlsOptions = {
-      handshakeTimeout: limits.tlsHandshakeTimeoutMs,
+    return tls.createServer({
+      handshakeTimeout: this.limits.tlsHandshakeTimeoutMs,
       minVersion: 'TLSv1.2',
+      ALPNProtocols: this.options.http2 === false ? ['http/1.1'] : ['h2', 'http/1.1'],
       SNICallback: (servername, callback) => {
         const name = serverNameOf(servername) ?? '';
         // undefined: Node falls back to the server's own context (none: the handshake fails).
         callback(null, certificates?.contextFor(name) ?? certificates?.defaultContext());
       },
-    };
-    if (this.options.http2 === false) return https.createServer({ ...tlsOptions, ...this.http1Options() });
-    return http2.createSecureServer({
-      ...tlsOptions,
-      ...this.http1Options(),
-      allowHTTP1: true,
-      settings: { maxConcurrentStreams: limits.maxConcurrentStreams, maxHeaderListSize: limits.maxHeaderBytes },
-      maxSendHeaderBlockLength: limits.maxHeaderBytes * 4,
     });
   }
 
-  private wire(server: http.Server | http2.Http2SecureServer, scheme: Scheme): void {
+  /** Node's HTTP/2 server, made at the first session (it speaks over the TLS socket the edge hands it). */
+  private http2Sessions(): http2.Http2Server {
+    if (this.http2Server) return this.http2Server;
+    const { limits } = this;
+    const server = http2.createServer({
+      settings: { maxConcurrentStreams: limits.maxConcurrentStreams, maxHeaderListSize: limits.maxHeaderBytes },
+      maxSendHeaderBlockLength: limits.maxHeaderBytes * 4,
+    });
+    server.setTimeout(limits.idleTimeoutMs);
+    server.on('request', (req: http2.Http2ServerRequest, res: http2.Http2ServerResponse) => this.onRequest(req, res, 'https'));
+    server.on('sessionError', () => undefined);
+    this.http2Server = server;
+    return server;
+  }
+
+  /** Every visitor connection, before anything is read: the per-address cap, and tracking for close(). */
+  private wire(server: Listener, scheme: Scheme): void {
     const perAddress = new AddressConnections(this.limits.maxConnectionsPerAddress);
     server.on('connection', (socket: Socket) => {
       if (this.closed || !perAddress.admit(socket)) {
-        this.options.log.summarised('debug', `edge:address-cap:${plainAddress(socket.remoteAddress ?? '')}`, `edge: too many connections from ${socket.remoteAddress ?? '?'}, closed`);
+        this.options.log.summarised('debug', `edge:address-cap:${scheme}:${plainAddress(socket.remoteAddress ?? '')}`, `edge: too many connections from ${socket.remoteAddress ?? '?'}, closed`);
         socket.destroy();
         return;
       }
@@ -229,19 +234,46 @@ export class EdgeServer {
       socket.once('close', () => this.sockets.delete(socket));
       socket.on('error', () => undefined);
     });
-    server.setTimeout(this.limits.idleTimeoutMs);
-    server.on('request', (req: VisitorRequest, res: VisitorResponse) => this.onRequest(req, res, scheme));
-    server.on('upgrade', (req: http.IncomingMessage, socket: Duplex, head: Buffer) => this.onUpgrade(req, socket as Socket, head, scheme));
-    server.on('clientError', (error: Error, socket: Duplex) => this.onClientError(error, socket));
-    server.on('tlsClientError', (error: Error) => {
-      this.options.log.summarised('debug', `edge:tls:${errorKindOf(error)}`, `edge: TLS handshake failed > ${error.message}`);
-    });
-    if (scheme === 'https' && this.options.http2 !== false) {
-      (server as http2.Http2SecureServer).on('sessionError', () => undefined);
-    }
   }
 
-  private listen(server: http.Server | http2.Http2SecureServer, { host, port }: EdgeListen): Promise<void> {
+  private onVisitor(socket: Socket | tls.TLSSocket, scheme: Scheme): void {
+    if (socket.destroyed) return;
+    const visitor: Visitor = { address: plainAddress(socket.remoteAddress ?? ''), port: socket.remotePort ?? 0, protocol: scheme };
+    new Http1Relay(socket, visitor, this.limits, this.gates(scheme), this.tunnels);
+  }
+
+  private onSecureVisitor(socket: tls.TLSSocket): void {
+    socket.on('error', () => undefined);
+    if (socket.alpnProtocol === 'h2') {
+      this.sockets.add(socket);
+      socket.once('close', () => this.sockets.delete(socket));
+      this.http2Sessions().emit('connection', socket);
+      return;
+    }
+    this.onVisitor(socket, 'https');
+  }
+
+  private readonly gatesByScheme = new Map<Scheme, RelayGates>();
+
+  /** What the HTTP/1 relay asks of the edge, for visitors of `scheme`. */
+  private gates(scheme: Scheme): RelayGates {
+    let gates = this.gatesByScheme.get(scheme);
+    if (gates) return gates;
+    gates = {
+      admit: (request, visitor, socket) => this.gate(request, visitor, socket, scheme),
+      enter: (route) => {
+        const entered = this.enter(route);
+        return typeof entered === 'function' ? entered : { status: 503, headers: { 'Retry-After': '1' }, hostname: route.hostname };
+      },
+      problem: (hostname, kind, detail) => {
+        this.options.log.summarised('info', `edge:${kind}:${hostname}`, `edge: ${hostname} ${kind === 'timeout' ? detail : `unreachable > ${detail}`}`);
+      },
+    };
+    this.gatesByScheme.set(scheme, gates);
+    return gates;
+  }
+
+  private listen(server: Listener, { host, port }: EdgeListen): Promise<void> {
     return new Promise((resolve, reject) => {
       const onError = (error: Error) => reject(new Error(`edge: cannot listen on ${host}:${port} > ${error.message}`, { cause: error }));
       server.once('error', onError);
@@ -253,102 +285,78 @@ export class EdgeServer {
     });
   }
 
-  /** Node's own answer to an unparsable or too slow request head, as an edge page. */
-  private onClientError(error: Error, socket: Duplex): void {
-    const code = (error as { code?: string }).code ?? '';
-    this.options.log.summarised('debug', `edge:client:${code}`, `edge: bad request from visitor > ${error.message}`);
-    const pending = (socket as { _httpMessage?: { headersSent?: boolean } })._httpMessage;
-    if (code === 'ECONNRESET' || !socket.writable || pending?.headersSent) {
-      socket.destroy();
-      return;
-    }
-    const status: EdgePageStatus = code === 'HPE_HEADER_OVERFLOW' ? 431 : code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : 400;
-    endWith(socket, rawEdgeResponse(status));
-  }
-
-  // ---- plain requests ----------------------------------------------------------------------
+  // ---- HTTP/2 requests --------------------------------------------------------------------
 
   private onRequest(req: VisitorRequest, res: VisitorResponse, scheme: Scheme): void {
     req.on('error', () => undefined);
     res.on('error', () => undefined);
-    const h2 = isHttp2(req);
     const socket = connectionSocket(req);
     const visitor: Visitor = { address: plainAddress(socket?.remoteAddress ?? ''), port: socket?.remotePort ?? 0, protocol: scheme };
-    const url = req.url ?? '';
-
-    if (scheme === 'http' && url.startsWith(ACME_CHALLENGE_PREFIX)) {
-      this.answerChallenge(url.slice(ACME_CHALLENGE_PREFIX.length), res);
+    const host = (isHttp2(req) ? req.headers[':authority'] : undefined) ?? req.headers.host ?? '';
+    const verdict = this.gate({ method: req.method ?? 'GET', target: req.url ?? '', host, authorization: req.headers.authorization }, visitor, socket, scheme);
+    if (isAnswer(verdict)) {
+      this.page(res, verdict);
       return;
     }
-    const host = (h2 ? req.headers[':authority'] : undefined) ?? req.headers.host ?? '';
-    const hostname = hostnameOf(host);
-    if (!hostname || !url.startsWith('/')) {
-      this.page(res, 400);
+    const entered = this.enter(verdict);
+    if (typeof entered !== 'function') {
+      this.page(res, { status: 503, headers: { 'Retry-After': '1' }, hostname: verdict.hostname });
       return;
     }
-    if (req.method === 'CONNECT') {
-      this.page(res, 405, hostname);
-      return;
-    }
-    const exchange: Exchange = { req, res, http2: h2, visitor, host, hostname };
-    const route = this.admit(exchange, socket, scheme, (status, headers) => this.page(res, status, hostname, headers));
-    if (!route) return;
-    const release = this.enter(route, (status, headers) => this.page(res, status, hostname, headers));
-    if (!release) return;
-    res.once('close', release);
-    this.options.log.access({ from: `${visitor.address}:${visitor.port}`, status: 'accepted', to: `${scheme}://${hostname}`, route: 'edge' });
-    this.relay(exchange, route, true);
+    res.once('close', entered);
+    this.relay({ req, res, http2: isHttp2(req), visitor, host, hostname: verdict.hostname }, verdict, true);
   }
 
   /**
-   * The gates every request and upgrade passes, in order: SNI agrees with Host (421), plain HTTP
-   * goes to HTTPS where a certificate exists (308), the name is known (404), the visitor's address
-   * is allowed (403), the credentials are right (401). undefined: answered already.
+   * The gates every request passes, in order: the ACME challenge (plain HTTP, any name), a usable
+   * Host and path (400), no CONNECT (405), SNI agrees with Host (421), plain HTTP goes to HTTPS
+   * where a certificate exists (308), the name is known (404), the visitor's address is allowed
+   * (403), the credentials are right (401). Returns the route, or the answer.
    */
-  private admit(exchange: Pick<Exchange, 'req' | 'visitor' | 'hostname'>, socket: Socket | tls.TLSSocket | undefined,
-    scheme: Scheme, answer: Answer): EdgeRoute | undefined {
-    const { hostname, req, visitor } = exchange;
+  private gate(request: GateRequest, visitor: Visitor, socket: Socket | tls.TLSSocket | undefined, scheme: Scheme): EdgeRoute | EdgeAnswer {
+    const { target } = request;
+    if (scheme === 'http' && target.startsWith(ACME_CHALLENGE_PREFIX)) {
+      const token = target.slice(ACME_CHALLENGE_PREFIX.length);
+      const answer = /^[A-Za-z0-9_-]+$/.test(token) ? this.options.challenges?.keyAuthorization(token) : undefined;
+      return answer === undefined ? { status: 404 } : { status: 404, raw: challengeResponse(answer) };
+    }
+    const hostname = hostnameOf(request.host);
+    if (!hostname || !target.startsWith('/')) return { status: 400 };
+    if (request.method === 'CONNECT') return { status: 405, hostname };
     if (scheme === 'https') {
       const sni = serverNameOf((socket as tls.TLSSocket | undefined)?.servername);
-      if (sni !== undefined && sni !== hostname) {
-        answer(421);
-        return undefined;
-      }
+      if (sni !== undefined && sni !== hostname) return { status: 421, hostname };
     } else if (this.options.https && this.options.certificates?.contextFor(hostname)) {
       const port = this.options.https.publicPort ?? this.httpsPort ?? 443;
-      answer(308, { Location: `https://${hostname}${port === 443 ? '' : `:${port}`}${req.url ?? '/'}` });
-      return undefined;
+      return { status: 308, hostname, headers: { Location: `https://${hostname}${port === 443 ? '' : `:${port}`}${target}` } };
     }
     const route = this.options.routes.resolve(hostname);
     if (!route) {
       this.reject(visitor, hostname, 'unknown name');
-      answer(404);
-      return undefined;
+      return { status: 404, hostname };
     }
     const problem = accessProblem(route.access);
     if (problem && !this.warnedAccess.has(route.access)) {
       this.warnedAccess.add(route.access);
       this.options.log.error(`${problem} (${hostname} denies every visitor until it is fixed)`);
     }
-    const verdict = checkAccess(route.access, visitor.address, req.headers.authorization);
+    const verdict = checkAccess(route.access, visitor.address, request.authorization);
     if (verdict === 'address-denied') {
       this.reject(visitor, hostname, 'address not allowed');
-      answer(403);
-      return undefined;
+      return { status: 403, hostname };
     }
     if (verdict === 'credentials-needed') {
       this.reject(visitor, hostname, 'credentials needed');
-      answer(401, { 'WWW-Authenticate': basicChallenge(hostname) });
-      return undefined;
+      return { status: 401, hostname, headers: { 'WWW-Authenticate': basicChallenge(hostname) } };
     }
+    this.options.log.access({ from: `${visitor.address}:${visitor.port}`, status: 'accepted', to: `${scheme}://${hostname}`, route: 'edge' });
     return route;
   }
 
-  private enter(route: EdgeRoute, refuse: Answer): (() => void) | undefined {
+  private enter(route: EdgeRoute): (() => void) | undefined {
     const entered = this.admission.enter(route);
     if (typeof entered === 'function') return entered;
     this.options.log.summarised('warning', `edge:${entered}:${route.hostname}`, `edge: ${route.hostname} refused a visitor: ${entered === 'name-busy' ? 'too many exchanges for this name' : 'too many exchanges for its bridge'}`);
-    refuse(503, { 'Retry-After': '1' });
     return undefined;
   }
 
@@ -356,23 +364,14 @@ export class EdgeServer {
     this.options.log.access({ from: `${visitor.address}:${visitor.port}`, status: 'rejected', to: `${visitor.protocol}://${hostname}`, route: 'edge', reason });
   }
 
-  private answerChallenge(token: string, res: VisitorResponse): void {
-    const answer = /^[A-Za-z0-9_-]+$/.test(token) ? this.options.challenges?.keyAuthorization(token) : undefined;
-    if (answer === undefined) {
-      this.page(res, 404);
-      return;
-    }
-    respond(res, 200, { 'Content-Type': 'text/plain', 'Content-Length': String(Buffer.byteLength(answer)), 'Cache-Control': 'no-store' }, answer);
-  }
-
-  private page(res: VisitorResponse, status: EdgePageStatus, hostname?: string, headers: Record<string, string> = {}): void {
+  private page(res: VisitorResponse, answer: EdgeAnswer): void {
     if (res.headersSent) return;
-    const body = edgePage(status, hostname);
-    respond(res, status, {
+    const body = edgePage(answer.status, answer.hostname);
+    respond(res, answer.status, {
       'Content-Type': 'text/html; charset=utf-8',
       'Content-Length': String(Buffer.byteLength(body)),
       'Cache-Control': 'no-store',
-      ...headers,
+      ...answer.headers,
     }, body);
   }
 
@@ -407,7 +406,7 @@ export class EdgeServer {
       this.options.log.summarised('info', `edge:timeout:${hostname}`, `edge: ${hostname} did not answer within ${this.limits.upstreamHeadersTimeoutMs} ms`);
       finish();
       connection.abort(new Error('service timeout'));
-      this.page(res, 504, hostname);
+      this.page(res, { status: 504, hostname });
     }, this.limits.upstreamHeadersTimeoutMs);
     const finish = () => {
       done = true;
@@ -433,7 +432,7 @@ export class EdgeServer {
           this.options.log.summarised('info', `edge:bad-response:${hostname}`, `edge: ${hostname} sent a response the visitor cannot take > ${(error as Error).message}`);
           finish();
           connection.abort(error as Error);
-          this.page(res, 502, hostname);
+          this.page(res, { status: 502, hostname });
         }
       },
       body: (data) => {
@@ -461,7 +460,7 @@ export class EdgeServer {
           return;
         }
         this.options.log.summarised('info', `edge:upstream:${hostname}:${errorKindOf(error)}`, `edge: ${hostname} unreachable > ${error.message}`);
-        this.page(res, 502, hostname);
+        this.page(res, { status: 502, hostname });
       },
     });
 
@@ -473,71 +472,5 @@ export class EdgeServer {
       }
     });
     req.once('end', () => connection.endBody(chunked));
-  }
-
-  // ---- upgrades (WebSocket) ----------------------------------------------------------------
-
-  private onUpgrade(req: http.IncomingMessage, socket: Socket, head: Buffer, scheme: Scheme): void {
-    socket.pause();
-    socket.setTimeout(0);
-    socket.on('error', () => undefined);
-    const visitor: Visitor = { address: plainAddress(socket.remoteAddress ?? ''), port: socket.remotePort ?? 0, protocol: scheme };
-    const host = req.headers.host ?? '';
-    const hostname = hostnameOf(host);
-    const answer = (status: EdgePageStatus, headers?: Record<string, string>) => {
-      endWith(socket, rawEdgeResponse(status, headers, hostname));
-    };
-    if (!hostname || !req.url?.startsWith('/')) {
-      answer(400);
-      return;
-    }
-    const route = this.admit({ req, visitor, hostname }, socket, scheme, answer);
-    if (!route) return;
-    const release = this.enter(route, answer);
-    if (!release) return;
-    this.options.log.access({ from: `${visitor.address}:${visitor.port}`, status: 'accepted', to: `${scheme}://${hostname}`, route: 'edge' });
-
-    const upstream = route.open(visitor);
-    this.tunnels.add(upstream);
-    const pairs = requestHeadersForService(pairsFromRaw(req.rawHeaders), { visitor, host, edgeAuthorization: route.access.basicAuth !== undefined }, true);
-    const requestHead = `${req.method ?? 'GET'} ${req.url} HTTP/1.1\r\n${pairs.map(([name, value]) => `${name}: ${value}\r\n`).join('')}\r\n`;
-    upstream.write(requestHead, 'latin1');
-    if (head.length > 0) upstream.write(head);
-
-    // Until the service says something, a failure is still the edge's to explain (502, 504).
-    const beforeAnswer = (status: EdgePageStatus) => () => {
-      cleanup();
-      abortStream(upstream, new Error('no answer'));
-      answer(status);
-    };
-    const failed = beforeAnswer(502);
-    const timer = setTimeout(beforeAnswer(504), this.limits.upstreamHeadersTimeoutMs);
-    const visitorLeft = () => {
-      cleanup();
-      abortStream(upstream, new Error('visitor left'));
-    };
-    const cleanup = () => {
-      clearTimeout(timer);
-      upstream.off('error', failed);
-      upstream.off('close', failed);
-      upstream.off('readable', firstBytes);
-      socket.off('close', visitorLeft);
-    };
-    const firstBytes = () => {
-      cleanup();
-      void pumpBoth(socket, upstream).then(() => {
-        this.tunnels.delete(upstream);
-        release();
-      });
-      socket.resume();
-    };
-    upstream.once('error', failed);
-    upstream.once('close', failed);
-    upstream.once('readable', firstBytes);
-    socket.once('close', visitorLeft);
-    upstream.once('close', () => {
-      this.tunnels.delete(upstream);
-      release();
-    });
   }
 }

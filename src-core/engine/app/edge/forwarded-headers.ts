@@ -23,14 +23,16 @@ const HOP_BY_HOP = new Set([
 const VISITOR_CLAIMS = new Set(['forwarded', 'x-real-ip']);
 
 function canonical(name: string): string {
-  return name.toLowerCase().replace(/_/g, '-');
+  const lower = name.toLowerCase();
+  return lower.includes('_') ? lower.replace(/_/g, '-') : lower;
 }
 
-/** The names a `Connection` header lists: hop-by-hop too (RFC 9110 §7.6.1). */
-function connectionListed(pairs: HeaderPairs): Set<string> {
-  const listed = new Set<string>();
+/** The names a `Connection` header lists: hop-by-hop too (RFC 9110 §7.6.1); undefined when there is none. */
+function connectionListed(pairs: HeaderPairs): Set<string> | undefined {
+  let listed: Set<string> | undefined;
   for (const [name, value] of pairs) {
-    if (canonical(name) !== 'connection') continue;
+    if (name.length !== 10 || canonical(name) !== 'connection') continue;
+    listed ??= new Set();
     for (const token of value.split(',')) {
       const trimmed = canonical(token.trim());
       if (trimmed) listed.add(trimmed);
@@ -46,12 +48,11 @@ export function pairsFromRaw(raw: readonly string[]): HeaderPairs {
   return pairs;
 }
 
-function withoutHopByHop(pairs: HeaderPairs, keep: ReadonlySet<string> = new Set()): HeaderPairs {
+function withoutHopByHop(pairs: HeaderPairs): HeaderPairs {
   const listed = connectionListed(pairs);
   return pairs.filter(([name]) => {
     const key = canonical(name);
-    if (keep.has(key)) return true;
-    return !HOP_BY_HOP.has(key) && !listed.has(key);
+    return !HOP_BY_HOP.has(key) && !listed?.has(key);
   });
 }
 
@@ -85,27 +86,30 @@ function forwardingHeaders({ visitor, host }: ForwardingFacts): HeaderPairs {
   ];
 }
 
-function withoutVisitorClaims(pairs: HeaderPairs): HeaderPairs {
-  return pairs.filter(([name]) => {
-    const key = canonical(name);
-    return !VISITOR_CLAIMS.has(key) && !key.startsWith('x-forwarded-');
-  });
-}
-
 /**
  * The headers of a request as the service receives it: the visitor's, minus hop-by-hop and
  * forwarding claims, `Host` set to what the visitor asked for (HTTP/2's `:authority`), plus the
  * edge's forwarding headers. `upgrade`: keep `Upgrade` and say `Connection: Upgrade` (WebSocket).
+ * One pass over the fields: this runs for every request the edge relays.
  */
-export function requestHeadersForService(pairs: HeaderPairs, facts: ForwardingFacts, upgrade = false): HeaderPairs {
-  const keep = upgrade ? new Set(['upgrade']) : new Set<string>();
-  const kept = withoutVisitorClaims(withoutHopByHop(pairs, keep)).filter(([name]) => {
+export function requestHeadersForService(pairs: HeaderPairs, facts: ForwardingFacts, upgrade = false, options: { keepExpect?: boolean } = {}): HeaderPairs {
+  const listed = connectionListed(pairs);
+  const result: HeaderPairs = [['Host', facts.host]];
+  for (const pair of pairs) {
+    const name = pair[0];
+    if (name.charCodeAt(0) === 0x3a) continue; // an HTTP/2 pseudo-header (`:path`)
     const key = canonical(name);
-    return !name.startsWith(':') && key !== 'host' && !(facts.edgeAuthorization && key === 'authorization');
-  });
-  const result: HeaderPairs = [['Host', facts.host], ...kept];
+    if (key === 'host' || VISITOR_CLAIMS.has(key) || key.startsWith('x-forwarded-')) continue;
+    if (key === 'authorization' && facts.edgeAuthorization) continue;
+    if (HOP_BY_HOP.has(key) || listed?.has(key)) {
+      const kept = (upgrade && key === 'upgrade') || (options.keepExpect === true && key === 'expect');
+      if (!kept) continue;
+    }
+    result.push(pair);
+  }
   if (upgrade) result.push(['Connection', 'Upgrade']);
-  return [...result, ...forwardingHeaders(facts)];
+  result.push(...forwardingHeaders(facts));
+  return result;
 }
 
 /** Response headers from the service on their way to the visitor: hop-by-hop ones dropped. */

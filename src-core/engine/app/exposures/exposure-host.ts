@@ -126,6 +126,8 @@ export class ExposureHost implements PortalExtension {
   private readonly routeListeners = new Set<() => void>();
   /** The exposure each connection from a public port arrived on, for `routeOf`. */
   private readonly arrivals = new WeakMap<Session, HostedExposure>();
+  /** The edge's route to each hosted exposure (routeTo). */
+  private readonly routes = new WeakMap<HostedExposure, EdgeRoute>();
   private queue: Promise<void> = Promise.resolve();
   private closed = false;
 
@@ -134,6 +136,16 @@ export class ExposureHost implements PortalExtension {
   /** Public ports open now, by exposure id (for the UI and tests). */
   get openPorts(): { id: string; name: string; port: number; local: string }[] {
     return [...this.hosted.values()].map((hosted) => ({ id: hosted.request.id, name: hosted.request.name, port: hosted.port, local: `${hosted.request.localHost}:${hosted.request.localPort}` }));
+  }
+
+  /** Exposures held now per owner (`ExposureOwner.tagName`, a bridge user's key), for the portal owner's users list. */
+  exposureCountsByOwner(): Map<string, number> {
+    const counts = new Map<string, number>();
+    for (const hosted of this.hosted.values()) {
+      const owner = hosted.owner.tagName;
+      if (owner !== undefined) counts.set(owner, (counts.get(owner) ?? 0) + 1);
+    }
+    return counts;
   }
 
   /**
@@ -356,11 +368,26 @@ export class ExposureHost implements PortalExtension {
     }, names);
   }
 
-  /** How the edge reaches `hosted`: a stream dispatched as if it had arrived on its public port. */
+  /**
+   * How the edge reaches `hosted`: a stream dispatched as if it had arrived on its public port.
+   * One route per exposure, whatever re-claims its names: the edge keeps a visitor's stream while
+   * the route it was opened for stays the same object.
+   */
   private routeTo(hosted: HostedExposure): EdgeRoute {
+    let route = this.routes.get(hosted);
+    if (!route) {
+      route = this.newRoute(hosted);
+      this.routes.set(hosted, route);
+    }
+    return route;
+  }
+
+  private newRoute(hosted: HostedExposure): EdgeRoute {
     const { dispatcher, portalTag } = this.options;
     return {
-      hostname: hosted.names[0] ?? '',
+      get hostname() {
+        return hosted.names[0] ?? '';
+      },
       ownerKey: hosted.owner.key,
       get access() {
         return hosted.access;
