@@ -116,7 +116,7 @@ describe('the tray app, wired', () => {
     const tray = fake.trays[0];
     expect(tray?.image.path).toMatch(/assets[\\/]tray-idle-light\.png$/);
     expect(menuLabels(tray?.menu?.template)).toEqual([
-      'Not running (off)', '---', 'Expose localhost:80', 'Expose a port…', '---', 'Open Porthole', 'Import V2Ray config…', '---', 'Pause all (off)', 'Quit',
+      'Not running (off)', '---', 'Expose localhost:80', 'Expose a port…', '---', 'Open Porthole', 'Set up my server…', 'Import V2Ray config…', 'Join from clipboard', '---', 'Pause all (off)', 'Quit',
     ]);
   });
 

@@ -3,7 +3,7 @@
  * to the desktop: tray, window, IPC, settings, notifications. It only composes; what each part
  * does lives in the modules it imports (the pure ones are tested without Electron).
  */
-import { app, clipboard, dialog, ipcMain, nativeTheme, Notification } from 'electron';
+import { app, clipboard, dialog, ipcMain, nativeImage, nativeTheme, Notification } from 'electron';
 import type { BrowserWindow } from 'electron';
 import { readFile, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
@@ -25,6 +25,7 @@ import { autostartFile, HIDDEN_FLAG, launchCommand, setLinuxAutostart } from './
 import { INITIAL_NOTIFIER_STATE, nextNotifications } from './notifications.js';
 import type { AppNotification, NotifierState } from './notifications.js';
 import type { PanelTheme } from './tray-icons.js';
+import type { ClipboardContent } from './join-from-clipboard.js';
 import { createTrayActionHandler } from './tray-actions.js';
 import type { TrayEffects, WindowPage } from './tray-actions.js';
 import type { TrayState } from './tray-menu.js';
@@ -109,6 +110,8 @@ class PortholeApp {
       pickConfigFile: () => this.pickConfigFile(),
       notify: (title, body) => this.notify({ id: `notice:${title}`, title, body }),
       quit: () => app.quit(),
+      readClipboard: () => readClipboard(),
+      offerAction: (title, body, action) => this.offerAction(title, body, action),
     };
     const onTrayAction = createTrayActionHandler(service, effects, () => this.trayState);
     this.tray = new TrayController(this.paths.assets, panelTheme(), (action) => void onTrayAction(action), () => this.openWindow());
@@ -260,12 +263,43 @@ class PortholeApp {
     shown.show();
   }
 
+  /**
+   * A notice with one action: a button where the desktop shows them (macOS), and a click on the
+   * notice everywhere. Resolves false when it is closed or the desktop shows no notices.
+   */
+  private offerAction(title: string, body: string, action: string): Promise<boolean> {
+    log(`${title}: ${body}`);
+    if (!Notification.isSupported()) return Promise.resolve(false);
+    return new Promise((resolve) => {
+      const shown = new Notification({ title, body: `${body} Click to ${action.toLowerCase()}.`, actions: [{ type: 'button', text: action }], icon: join(this.paths.assets, 'icon.png') });
+      shown.once('action', () => resolve(true));
+      shown.once('click', () => resolve(true));
+      shown.once('close', () => resolve(false));
+      shown.show();
+    });
+  }
+
   /** Stops everything in order; the engine closes its sockets before the process exits. */
   async close(): Promise<void> {
     for (const dispose of this.disposers.splice(0).reverse()) dispose();
     this.tray?.destroy();
     await this.service.close();
   }
+}
+
+/** The clipboard as "Join from clipboard" reads it: its text, and its first picture as BGRA pixels (join-from-clipboard.ts). */
+async function readClipboard(): Promise<ClipboardContent> {
+  const text = await clipboard.readText();
+  for (const item of await clipboard.read()) {
+    const type = item.types.find((candidate) => candidate.startsWith('image/'));
+    if (!type) continue;
+    const blob = (await item.getType(type)) as Blob;
+    const image = nativeImage.createFromBuffer(Buffer.from(await blob.arrayBuffer()));
+    if (image.isEmpty()) continue;
+    const { width, height } = image.getSize();
+    return { text, image: { width, height, bgra: image.toBitmap() } };
+  }
+  return { text, image: null };
 }
 
 async function main(): Promise<void> {

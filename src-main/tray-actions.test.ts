@@ -14,7 +14,7 @@ const state: TrayState = {
   ],
 };
 
-function setUp(options: { failWith?: unknown; picked?: { path: string; text: string } | null; live?: boolean } = {}) {
+function setUp(options: { failWith?: unknown; picked?: { path: string; text: string } | null; live?: boolean; clipboard?: string } = {}) {
   const log: string[] = [];
   const fail = (): void => { if (options.failWith !== undefined) throw options.failWith; };
   const service = {
@@ -35,6 +35,10 @@ function setUp(options: { failWith?: unknown; picked?: { path: string; text: str
     pickConfigFile: async () => options.picked ?? null,
     notify: (title, body) => log.push(`notify ${title}: ${body}`),
     quit: () => log.push('quit'),
+    ...(options.clipboard !== undefined ? {
+      readClipboard: async () => ({ text: options.clipboard ?? '', image: null }),
+      offerAction: async (_title: string, _body: string, action: string) => { log.push(`offer ${action}`); return true; },
+    } : {}),
   };
   return { log, handle: createTrayActionHandler(service, effects, () => state) };
 }
@@ -47,6 +51,7 @@ describe('tray actions', () => {
     [{ kind: 'stop-exposure', id: 'e-00000002' }, ['updateExposure e-00000002 {"enabled":false}']],
     [{ kind: 'inspect-exposure', id: 'e-00000001' }, ['open inspector/e-00000001']],
     [{ kind: 'open-window' }, ['open (as it was)']],
+    [{ kind: 'open-remote-setup' }, ['open remote-setup']],
     [{ kind: 'pause-all' }, ['setExposuresPaused true']],
     [{ kind: 'resume' }, ['setExposuresPaused false']],
     [{ kind: 'quit' }, ['quit']],
@@ -73,6 +78,20 @@ describe('tray actions', () => {
     const { log, handle } = setUp({ picked: { path: '/home/me/vps.json', text: '{}' } });
     await handle({ kind: 'import-config' });
     expect(log).toEqual(['saveProfile vps', 'activateProfile vps', 'notify Imported "vps": It is now the active profile.', 'open profiles']);
+  });
+
+  it('joins from the clipboard and activates the profile when the notice\'s action is taken', async () => {
+    const { log, handle } = setUp({
+      clipboard: 'porthole://join?v=1&proto=vmess&addr=vps.example.com&port=443&id=6d70fd5f-16e6-46cc-88c9-8fa107d91bad&domain=home.example&name=alice',
+    });
+    await handle({ kind: 'join-from-clipboard' });
+    expect(log).toEqual(['saveProfile alice', 'offer Activate', 'activateProfile alice', 'notify "alice" is active: The bridge is linking to the portal.']);
+  });
+
+  it('join from clipboard without a clipboard (no such effects) says where to paste instead', async () => {
+    const { log, handle } = setUp();
+    await handle({ kind: 'join-from-clipboard' });
+    expect(log).toEqual(['notify Join from clipboard is not available here: Paste the link in Profiles → Join with an invite link.']);
   });
 
   it.each([

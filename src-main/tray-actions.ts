@@ -7,10 +7,11 @@
 import { toErrorEnvelope } from '../src-core/host/api/index.js';
 import type { EngineService, ErrorEnvelope } from '../src-core/host/api/index.js';
 import { importConfig } from './import-config.js';
+import { runJoinFromClipboard, type ClipboardContent } from './join-from-clipboard.js';
 import { trayCopyText, type TrayAction, type TrayState } from './tray-menu.js';
 
 /** Renderer routes the tray opens (hash routes of `src-renderer/App.tsx`). */
-export type WindowPage = 'overview' | 'exposures' | 'exposures/new' | 'profiles' | `inspector/${string}`;
+export type WindowPage = 'overview' | 'exposures' | 'exposures/new' | 'profiles' | 'remote-setup' | `inspector/${string}`;
 
 export interface TrayEffects {
   copyText(text: string): void;
@@ -20,6 +21,10 @@ export interface TrayEffects {
   pickConfigFile(): Promise<{ path: string; text: string } | null>;
   notify(title: string, body: string): void;
   quit(): void;
+  /** Join from clipboard: the clipboard's text and picture (absent where there is no clipboard). */
+  readClipboard?(): Promise<ClipboardContent>;
+  /** A notice with one action ("Activate"); resolves true when the user takes it. */
+  offerAction?(title: string, body: string, action: string): Promise<boolean>;
 }
 
 type TrayService = Pick<EngineService, 'addExposure' | 'updateExposure' | 'setExposuresPaused' | 'listProfiles' | 'saveProfile' | 'activateProfile'>;
@@ -65,6 +70,10 @@ export function createTrayActionHandler(service: TrayService, effects: TrayEffec
         // No page: a window that is already open stays where the user left it.
         effects.openWindow();
         return;
+      case 'open-remote-setup':
+        // The page picks up a run that is going (getRemoteSetup), so opening it mid-run is safe.
+        effects.openWindow('remote-setup');
+        return;
       case 'import-config': {
         const picked = await effects.pickConfigFile();
         if (!picked) return;
@@ -74,6 +83,15 @@ export function createTrayActionHandler(service: TrayService, effects: TrayEffec
         else if (outcome.activationError) effects.notify(`Imported "${profile.name}", but it could not start`, outcome.activationError.message);
         else effects.notify(`Imported "${profile.name}"`, outcome.activated ? 'It is now the active profile.' : 'Activate it in Profiles when you want to use it.');
         effects.openWindow('profiles');
+        return;
+      }
+      case 'join-from-clipboard': {
+        const { readClipboard, offerAction } = effects;
+        if (!readClipboard || !offerAction) {
+          effects.notify('Join from clipboard is not available here', 'Paste the link in Profiles → Join with an invite link.');
+          return;
+        }
+        await runJoinFromClipboard(service, { readClipboard, offerAction, notify: effects.notify, openWindow: effects.openWindow });
         return;
       }
       case 'pause-all':
@@ -95,7 +113,9 @@ export function createTrayActionHandler(service: TrayService, effects: TrayEffec
     'stop-exposure': 'stop the exposure',
     'inspect-exposure': 'open the inspector',
     'open-window': 'open the window',
+    'open-remote-setup': 'open Set up my server',
     'import-config': 'import the config',
+    'join-from-clipboard': 'join from the clipboard',
     'pause-all': 'pause the exposures',
     resume: 'resume the exposures',
     quit: 'quit',

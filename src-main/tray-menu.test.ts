@@ -41,7 +41,9 @@ describe('buildTrayMenu', () => {
       ['Expose a port…', true, { kind: 'expose-port-dialog' }],
       '---',
       ['Open Porthole', true, { kind: 'open-window' }],
+      ['Set up my server…', true, { kind: 'open-remote-setup' }],
       ['Import V2Ray config…', true, { kind: 'import-config' }],
+      ['Join from clipboard', true, { kind: 'join-from-clipboard' }],
       '---',
       ['Pause all', false, { kind: 'pause-all' }],
       ['Quit', true, { kind: 'quit' }],
@@ -109,6 +111,14 @@ describe('buildTrayMenu', () => {
     const menu = buildTrayMenu(state);
     expect(byId(menu, id)?.enabled !== false).toBe(enabled);
     expect(byId(menu, id === 'resume' ? 'pause-all' : 'resume')).toBeUndefined();
+  });
+
+  it('offers "Set up my server…" in every state, right under "Open Porthole"', () => {
+    for (const state of [idle, running, twoExposures, paused, failed, localDown]) {
+      const menu = buildTrayMenu(state);
+      const index = menu.findIndex((item) => item.id === 'remote-setup');
+      expect([menu[index - 1]?.id, menu[index]]).toEqual(['open-window', { id: 'remote-setup', label: 'Set up my server…', action: { kind: 'open-remote-setup' } }]);
+    }
   });
 
   it('paused: no new exposures until resumed', () => {

@@ -50,7 +50,9 @@ export type TrayAction =
   | { kind: 'stop-exposure'; id: string }
   | { kind: 'inspect-exposure'; id: string }
   | { kind: 'open-window' }
+  | { kind: 'open-remote-setup' }
   | { kind: 'import-config' }
+  | { kind: 'join-from-clipboard' }
   | { kind: 'pause-all' }
   | { kind: 'resume' }
   | { kind: 'quit' };
@@ -240,7 +242,9 @@ export function buildTrayMenu(state: TrayState): MenuItemTemplate[] {
   menu.push(
     SEPARATOR,
     { id: 'open-window', label: 'Open Porthole', action: { kind: 'open-window' } },
+    { id: 'remote-setup', label: 'Set up my server…', action: { kind: 'open-remote-setup' } },
     { id: 'import-config', label: 'Import V2Ray config…', action: { kind: 'import-config' } },
+    { id: 'join-from-clipboard', label: 'Join from clipboard', toolTip: 'A porthole:// invite, a vmess:// or vless:// link, or a picture of an invite\'s QR code', action: { kind: 'join-from-clipboard' } },
     SEPARATOR,
     state.paused
       ? { id: 'resume', label: 'Resume', action: { kind: 'resume' } }

@@ -14,12 +14,13 @@ import { InspectorPage } from './pages/InspectorPage.js';
 import { LogsPage } from './pages/LogsPage.js';
 import { OverviewPage } from './pages/OverviewPage.js';
 import { ProfilesPage } from './pages/ProfilesPage.js';
+import { RemoteSetupPage } from './pages/RemoteSetupPage.js';
 import { SettingsPage } from './pages/SettingsPage.js';
 import { TrafficPage } from './pages/TrafficPage.js';
 import { firstProblemTitle } from './state/problems.js';
 import { useAppStore } from './state/store.js';
 
-type PageId = 'overview' | 'exposures' | 'inspector' | 'connections' | 'traffic' | 'logs' | 'profiles' | 'settings';
+type PageId = 'overview' | 'exposures' | 'inspector' | 'connections' | 'traffic' | 'logs' | 'profiles' | 'settings' | 'remote-setup';
 
 const PAGES: { id: PageId; title: string; icon: ReactNode }[] = [
   { id: 'overview', title: 'Overview', icon: <OverviewIcon /> },
@@ -32,6 +33,11 @@ const PAGES: { id: PageId; title: string; icon: ReactNode }[] = [
   { id: 'settings', title: 'Settings', icon: <SettingsIcon /> },
 ];
 
+/** Pages reached from other pages and the tray, not from the navigation. */
+const OTHER_PAGES: { id: PageId; title: string }[] = [
+  { id: 'remote-setup', title: 'Set up my server' },
+];
+
 function subscribeHash(onChange: () => void): () => void {
   window.addEventListener('hashchange', onChange);
   return () => window.removeEventListener('hashchange', onChange);
@@ -41,7 +47,7 @@ function usePage(): PageId {
   const hash = useSyncExternalStore(subscribeHash, () => window.location.hash);
   // `#/exposures/new` is the Exposures page with its form focused: the first segment names the page.
   const id = hash.replace(/^#\/?/, '').split('/')[0] ?? '';
-  return PAGES.some((page) => page.id === id) ? (id as PageId) : 'overview';
+  return [...PAGES, ...OTHER_PAGES].some((page) => page.id === id) ? (id as PageId) : 'overview';
 }
 
 function usePrefersDark(): boolean {
@@ -135,7 +141,7 @@ function Sidebar({ page, theme }: { page: PageId; theme: 'light' | 'dark' }) {
 export function App({ dashboardOrigin }: { dashboardOrigin: string }) {
   const page = usePage();
   const theme = useResolvedTheme();
-  const title = PAGES.find((entry) => entry.id === page)?.title ?? 'Overview';
+  const title = [...PAGES, ...OTHER_PAGES].find((entry) => entry.id === page)?.title ?? 'Overview';
   useEffect(() => {
     document.title = `${title} · Porthole`;
   }, [title]);
@@ -158,6 +164,7 @@ export function App({ dashboardOrigin }: { dashboardOrigin: string }) {
           {page === 'logs' ? <LogsPage /> : null}
           {page === 'profiles' ? <ProfilesPage /> : null}
           {page === 'settings' ? <SettingsPage dashboardOrigin={dashboardOrigin} /> : null}
+          {page === 'remote-setup' ? <RemoteSetupPage /> : null}
           </fieldset>
         </main>
       </div>

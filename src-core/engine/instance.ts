@@ -167,6 +167,11 @@ export class Instance {
     return this.exposureHosts.get(portal)?.openPorts ?? [];
   }
 
+  /** Exposures `portal` holds per bridge user (keyed as `Session.userKey`), for the UI. */
+  exposureCountsOf(portal: Portal): Map<string, number> {
+    return this.exposureHosts.get(portal)?.exposureCountsByOwner() ?? new Map();
+  }
+
   /** Starts listening and dialling. On failure, whatever started is closed again. */
   async start(): Promise<void> {
     if (this.started) return;

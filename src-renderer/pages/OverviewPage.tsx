@@ -6,7 +6,7 @@
 import { useShallow } from 'zustand/react/shallow';
 import type { ErrorEnvelope, ExposureStatus } from '../../src-core/host/api/index.js';
 import { EmptyState } from '../components/EmptyState.js';
-import { AlertIcon, GlobeIcon, PlayIcon, PlugIcon, PlusIcon } from '../components/Icons.js';
+import { AlertIcon, GlobeIcon, PlayIcon, PlugIcon, PlusIcon, ServerIcon } from '../components/Icons.js';
 import { ExposureStatePill, LinkStatePill } from '../components/StatusPill.js';
 import { TrafficChart } from '../components/TrafficChart.js';
 import { formatBytes, formatRate } from '../format.js';
@@ -64,6 +64,8 @@ function ExposuresCard() {
   // Highlight what the click just added, briefly (not again each time the page is opened).
   const fresh = lastAdded !== null && Date.now() - lastAddedAt < FRESH_MS ? lastAdded : null;
   const portal = portalKindOf(exposures);
+  // No profile: exposures go through the built-in portal, so offer the way to a real server.
+  const noServer = useAppStore((state) => state.status !== null && !state.status.profile);
   return (
     <section className="card expose-card" aria-labelledby="expose-title">
       <div className="card-header">
@@ -73,6 +75,7 @@ function ExposuresCard() {
         <div className="card-header-actions">
           <PauseControl compact />
           {portal === 'v2ray' ? <ServerSetupButton /> : null}
+          {noServer ? <a className="button small" href="#/remote-setup" data-testid="remote-setup-open"><ServerIcon />Set up my server…</a> : null}
           <a className="button small" href={NEW_EXPOSURE_HASH}><PlusIcon />Expose a port…</a>
           <button type="button" className="button primary" disabled={busy} onClick={() => void addExposure({ localPort: ONE_CLICK_PORT }, ONE_CLICK)}>
             <GlobeIcon small />{busy ? 'Exposing…' : `Expose localhost:${ONE_CLICK_PORT}`}

@@ -10,6 +10,8 @@ import { ConfigEditor, type RevealRequest } from '../components/ConfigEditor.js'
 import { useConfirm } from '../components/ConfirmDialog.js';
 import { EmptyState } from '../components/EmptyState.js';
 import { JoinLinkForm } from '../components/JoinLinkForm.js';
+import { InviteDialog } from '../components/invites/InviteDialog.js';
+import { isPortalProfile } from '../state/invites.js';
 import { AlertIcon, CheckIcon, DownIcon, DownloadIcon, PlayIcon, PlusIcon, ProfilesIcon, ServerIcon, UpIcon, UploadIcon } from '../components/Icons.js';
 import { describeError, problemsOf, profileNameFromFile } from '../state/profiles.js';
 import { useAppStore } from '../state/store.js';
@@ -114,6 +116,7 @@ export function ProfilesPage() {
   const [dragging, setDragging] = useState(false);
   const [confirmDelete, setConfirmDelete] = useState(false);
   const [joining, setJoining] = useState(false);
+  const [inviting, setInviting] = useState<string | null>(null);
   const [reveal, setReveal] = useState<RevealRequest | null>(null);
   const text = draft?.text;
   const problems = validation && validatedText === text ? problemsOf(validation) : problemsOf(null);
@@ -212,6 +215,7 @@ export function ProfilesPage() {
         {joining ? <JoinLinkForm onCreate={joinWithLink} onClose={() => setJoining(false)} /> : (
           <button type="button" className="join-open" aria-expanded={false} onClick={() => setJoining(true)} data-testid="join-open"><PlusIcon />Join with an invite link…</button>
         )}
+        <a className="join-open" href="#/remote-setup" data-testid="remote-setup-open"><ServerIcon />Set up my server over SSH…</a>
         {loaded && profiles.length === 0 ? (
           <p className="card-body muted" style={{ margin: 0 }}>No profiles yet. Click New and paste a V2Ray config, import a file, or drop one here.</p>
         ) : (
@@ -269,6 +273,11 @@ export function ProfilesPage() {
               >
                 <ServerIcon />Server setup
               </button>
+              {isPortalProfile(stored) ? (
+                <button type="button" className="button" disabled={draft.dirty} title={draft.dirty ? 'Save first' : 'Give someone a link (and QR code) that links their bridge to this portal; see and revoke users'} onClick={() => setInviting(stored!.name)} data-testid="invite-open">
+                  <PlusIcon />Invite someone…
+                </button>
+              ) : null}
               {draft.openedAs && !draft.readOnly ? (
                 confirmDelete ? (
                   <>
@@ -303,6 +312,7 @@ export function ProfilesPage() {
         )}
       </section>
       {dialog}
+      {inviting ? <InviteDialog profile={inviting} onClose={() => { setInviting(null); void actions.loadProfiles(); if (draft?.openedAs === inviting && !draft.dirty) void actions.openProfile(inviting); }} /> : null}
     </div>
   );
 }

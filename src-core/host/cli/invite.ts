@@ -4,14 +4,14 @@
  * The portal's config file is edited in place, keeping its comments; the running portal sees
  * the change on its next reload (SIGHUP).
  */
-import { randomUUID } from 'node:crypto';
-import { readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import type { Command, Option } from 'commander';
-import QRCode from 'qrcode';
 import { loadConfig } from '../../engine/config/index.js';
 import { encodeInvite } from '../api/invites/invite-link.js';
 import { bridgeProfileFromLink, linkKind } from '../api/invites/profile-from-link.js';
-import { addUserText, inviteFor, portalLinkTarget, portalUsers, removeUserText, USER_NAME } from '../invites/portal-users.js';
+import { qrLines } from '../invites/invite-qr.js';
+import { addUserText, inviteFor, newInviteUser, portalLinkTarget, portalUsers, removeUserText } from '../invites/portal-users.js';
+import { replaceFile } from '../invites/replace-file.js';
 
 interface Output {
   out(line: string): void;
@@ -35,17 +35,6 @@ interface JoinOptions {
 }
 
 const RELOAD_HINT = 'Reload the portal for this to take effect: kill -HUP <pid of porthole run> (or systemctl reload porthole).';
-
-/** Writes next to the file, then renames, so a portal reloading meanwhile never reads half a file. */
-function replaceFile(path: string, text: string): void {
-  const temporary = `${path}.porthole-${process.pid}.tmp`;
-  writeFileSync(temporary, text, { mode: statSync(path).mode & 0o777 });
-  renameSync(temporary, path);
-}
-
-export async function qrLines(text: string): Promise<string> {
-  return (await QRCode.toString(text, { type: 'terminal', small: true, errorCorrectionLevel: 'L' })).trimEnd();
-}
 
 async function invite(options: InviteOptions, output: Output, usage: (message: string) => Error): Promise<void> {
   if (options.config.length !== 1) throw usage('invite: pass exactly one -c FILE, the portal config to edit');
@@ -74,10 +63,13 @@ async function invite(options: InviteOptions, output: Output, usage: (message: s
     output.out(RELOAD_HINT);
     return;
   }
-  const id = randomUUID();
-  const name = options.name ?? `invite-${id.slice(0, 8)}`;
-  if (!USER_NAME.test(name)) throw usage(`invite: --name "${name}": use letters, digits, . _ @ - (up to 64)`);
-  if (portalUsers(target).some((user) => user.name === name)) throw usage(`invite: inbound "${tag}" already has a user named "${name}" (revoke it or pick another name)`);
+  let user: { id: string; name: string };
+  try {
+    user = newInviteUser(target, options.name);
+  } catch (error) {
+    throw usage((error as Error).message);
+  }
+  const { id, name } = user;
   const link = encodeInvite(inviteFor(target, { id, name }, options.address ? { address: options.address } : {}));
   const next = addUserText(file, text, tag, { id, name });
   replaceFile(file, next);

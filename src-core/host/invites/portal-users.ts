@@ -5,6 +5,7 @@
  * (`id` a fresh UUID, `email` its name), so the portal's per-user stats and exposure limits
  * count it apart and removing it shuts out exactly that bridge.
  */
+import { randomUUID } from 'node:crypto';
 import { applyEdits, modify, type Edit } from 'jsonc-parser';
 import { PortholeError } from '../../engine/common/errors.js';
 import { validateConfig, type PortholeConfig } from '../../engine/config/index.js';
@@ -33,10 +34,9 @@ function inviteError(message: string): never {
   throw new PortholeError('PH_CONFIG_VALUE', `invite: ${message}`);
 }
 
-/** The inbound bridges dial (`inboundTag` of a rule that goes to a portal) and that portal. */
-export function portalLinkTarget(config: PortholeConfig, inboundTag?: string): PortalLinkTarget {
+/** Every inbound bridges dial (a VMess or VLESS inbound that a routing rule sends to a portal), with its portal, in config order. */
+export function portalLinkTargets(config: PortholeConfig): PortalLinkTarget[] {
   const portals = new Map(config.reverse.portals.map((portal) => [portal.tag, portal]));
-  if (portals.size === 0) inviteError('the config has no reverse.portals: invites are made on a portal');
   const candidates: PortalLinkTarget[] = [];
   for (const inbound of config.inbounds) {
     if ((inbound.protocol !== 'vmess' && inbound.protocol !== 'vless') || inbound.tag === undefined) continue;
@@ -44,6 +44,13 @@ export function portalLinkTarget(config: PortholeConfig, inboundTag?: string): P
     const portal = rule ? portals.get(rule.outboundTag) : undefined;
     if (portal) candidates.push({ inbound: inbound as LinkInbound, portal });
   }
+  return candidates;
+}
+
+/** The inbound bridges dial (`inboundTag` of a rule that goes to a portal) and that portal. */
+export function portalLinkTarget(config: PortholeConfig, inboundTag?: string): PortalLinkTarget {
+  if (config.reverse.portals.length === 0) inviteError('the config has no reverse.portals: invites are made on a portal');
+  const candidates = portalLinkTargets(config);
   if (inboundTag !== undefined) {
     const found = candidates.find((candidate) => candidate.inbound.tag === inboundTag);
     if (!found) inviteError(`no VMess or VLESS inbound tagged "${inboundTag}" is routed to a portal (${candidates.length ? `there is: ${candidates.map((c) => c.inbound.tag).join(', ')}` : 'there is none'})`);
@@ -59,13 +66,38 @@ export function portalUsers(target: PortalLinkTarget): PortalUser[] {
 }
 
 export interface InviteAddress {
-  /** The host bridges dial; default: the portal's `exposures.publicHost`. */
+  /** The host bridges dial; default: `defaultInviteAddress`. */
   readonly address?: string;
+  /** The port bridges dial, when it is not the inbound's (a port forward, a front proxy). */
+  readonly port?: number;
 }
 
-/** The invite a user of `target` gets: address from `options` or the portal's publicHost, the rest from the inbound. */
+const ANY_ADDRESS = new Set(['0.0.0.0', '::', '']);
+
+/**
+ * The host bridges dial when the owner names none: the portal's `exposures.publicHost`, else the
+ * name its TLS certificate or WebSocket Host header says, else the inbound's own listen address
+ * when it is a specific one. Undefined when the config does not say.
+ */
+export function defaultInviteAddress(target: PortalLinkTarget): string | undefined {
+  const stream = target.inbound.streamSettings;
+  const wsHost = stream?.ws?.headers.Host ?? stream?.ws?.headers.host;
+  const listen = ANY_ADDRESS.has(target.inbound.listen) ? undefined : target.inbound.listen;
+  return target.portal.exposures?.publicHost ?? (stream?.security === 'tls' ? stream.tls?.serverName : undefined) ?? wsHost ?? listen;
+}
+
+/** A fresh user for an invite: a new UUID, and `name` (checked, and not taken on the inbound) or `invite-<8 hex>`. */
+export function newInviteUser(target: PortalLinkTarget, name?: string): Required<PortalUser> {
+  const id = randomUUID();
+  const chosen = name?.trim() || `invite-${id.slice(0, 8)}`;
+  if (!USER_NAME.test(chosen)) inviteError(`name "${chosen}": use letters, digits, . _ @ - (up to 64)`);
+  if (portalUsers(target).some((user) => user.name === chosen)) inviteError(`inbound "${target.inbound.tag}" already has a user named "${chosen}" (revoke it or pick another name)`);
+  return { id, name: chosen };
+}
+
+/** The invite a user of `target` gets: address from `options` or `defaultInviteAddress`, the rest from the inbound. */
 export function inviteFor(target: PortalLinkTarget, user: PortalUser, options: InviteAddress = {}): Invite {
-  const address = options.address ?? target.portal.exposures?.publicHost;
+  const address = options.address ?? defaultInviteAddress(target);
   if (!address) inviteError('no public address: pass --address HOST (or set reverse.portals[].exposures.publicHost)');
   const { inbound } = target;
   const stream = inbound.streamSettings;
@@ -75,7 +107,7 @@ export function inviteFor(target: PortalLinkTarget, user: PortalUser, options: I
   const endpoint: BridgeEndpoint = {
     protocol: inbound.protocol,
     address,
-    port: inbound.port.from,
+    port: options.port ?? inbound.port.from,
     id: user.id,
     network,
     tls,

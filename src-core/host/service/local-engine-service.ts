@@ -72,7 +72,7 @@ export class LocalEngineService implements EngineService {
   /** Set up my server: SSH runs that install the one-file portal. */
   private readonly remoteSetup: RemoteSetupService;
   /** Invites from the window (portal side). */
-  private readonly portalInvites = new PortalInvitesService();
+  private readonly portalInvites: PortalInvitesService;
   private timer: ReturnType<typeof setInterval> | undefined;
   private closed = false;
   /** Where the running engine's built-in portal listens (what its addresses name), set at each start. */
@@ -101,6 +101,17 @@ export class LocalEngineService implements EngineService {
       saveProfile: (name, text) => this.saveProfile(name, text),
       activateProfile: (name) => this.activateProfile(name),
       listExposures: () => this.listExposures(),
+      getSnapshot: () => this.getSnapshot(),
+      note: (level, line) => this.logs.note(level, line),
+    });
+    this.portalInvites = new PortalInvitesService({
+      getProfile: (name) => this.profiles.get(name),
+      loadConfig: (name) => this.profiles.loadConfig(name),
+      commandLineSources: (name) => this.profiles.commandLineSources(name),
+      replaceCommandLineSource: (fileName, text) => this.profiles.replaceCommandLineSource(fileName, text),
+      saveProfile: (name, text) => this.saveProfile(name, text),
+      runningInstance: (name) => (this.state.activeProfile === name ? this.runner.instance : undefined),
+      reload: (name) => this.reloadProfile(name),
       note: (level, line) => this.logs.note(level, line),
     });
   }
@@ -531,6 +542,21 @@ export class LocalEngineService implements EngineService {
     await instance.setExposures(exposureSpecs(this.state.exposures, this.state.exposuresPaused, this.portalNames.asksNames(instance), withoutCustomDomain));
     // An exposure switched back on starts from the engine's defaults: give it its kept settings.
     this.inspector.sync();
+  }
+
+  /**
+   * The active profile's text changed (an invite added or revoked): the running engine takes the
+   * new config in place, as SIGHUP does (unchanged parts keep running). False when it does not run `name`.
+   */
+  private reloadProfile(name: string): Promise<boolean> {
+    return this.runner.serial(async () => {
+      const instance = this.runner.instance;
+      if (!instance || this.state.activeProfile !== name) return false;
+      const profile = await this.profiles.loadConfig(name);
+      const address = this.localAddressInUse ?? localPortalAddress(this.state.settings);
+      await instance.reload(configForExposures(profile, this.state.exposures.length > 0, address, localNamesPort(instance.config)));
+      return true;
+    });
   }
 
   /** Adds the built-in portal to the running engine; without names when their port was taken meanwhile. */

@@ -57,6 +57,13 @@ export function exportedProfile(name: string, text: string): ExportedProfile {
   return { fileName, text: exported.endsWith('\n') ? exported : `${exported}\n` };
 }
 
+/** The read-only profile's text: the file itself, or several merged (comments lost, so it says where to edit). */
+function commandLineText(sources: readonly ConfigSource[]): string {
+  return sources.length === 1
+    ? sources[0]?.text ?? ''
+    : `// Merged from ${sources.map((source) => source.name).join(', ')} (read-only: edit those files).\n${JSON.stringify(exportV2RayConfig(loadConfig([...sources])), null, 2)}\n`;
+}
+
 export class ProfileCatalog {
   private readonly store: ProfileStore;
   private readonly commandLine: CommandLineProfile | undefined;
@@ -69,11 +76,22 @@ export class ProfileCatalog {
     this.store = new ProfileStore(folder);
     if (commandLineSources) {
       const sources = commandLineSources;
-      const text = sources.length === 1
-        ? sources[0]?.text ?? ''
-        : `// Merged from ${sources.map((source) => source.name).join(', ')} (read-only: edit those files).\n${JSON.stringify(exportV2RayConfig(loadConfig(sources)), null, 2)}\n`;
-      this.commandLine = { name: commandLineName(sources), sources, text, updatedAt: Date.now() };
+      this.commandLine = { name: commandLineName(sources), sources, text: commandLineText(sources), updatedAt: Date.now() };
     }
+  }
+
+  /** The command line's files (name and text as last read), when `name` is that profile. */
+  commandLineSources(name: string): readonly ConfigSource[] | undefined {
+    return this.commandLine?.name === name ? this.commandLine.sources : undefined;
+  }
+
+  /** One of the command line's files was rewritten in place (an invite added or revoked): the profile now reads `text`. */
+  replaceCommandLineSource(fileName: string, text: string): void {
+    const profile = this.commandLine;
+    if (!profile?.sources.some((source) => source.name === fileName)) throw new ServiceError('PH_PROFILE_NOT_FOUND', `${fileName} is not one of the command line's files`);
+    profile.sources = profile.sources.map((source) => (source.name === fileName ? { ...source, text } : source));
+    profile.text = commandLineText(profile.sources);
+    profile.updatedAt = Date.now();
   }
 
   /** The command line's profile name, if run with `-c`. */

@@ -72,6 +72,16 @@ export class Portal implements OutboundHandler {
     return this.links.length;
   }
 
+  /** Live links per authenticated user (`Session.userKey`), for the portal owner's users list. */
+  linkCountsByUser(): Map<string, number> {
+    const counts = new Map<string, number>();
+    for (const worker of this.links) {
+      const key = worker.session.userKey;
+      if (key !== undefined && !worker.closed()) counts.set(key, (counts.get(key) ?? 0) + 1);
+    }
+    return counts;
+  }
+
   /** Live links on which the bridge accepted Porthole flow control. */
   get flowControlledLinks(): number {
     return this.links.filter((portalLink) => portalLink.mux.flow !== undefined).length;

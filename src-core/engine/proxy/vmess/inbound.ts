@@ -51,7 +51,7 @@ interface UserInfo {
 }
 
 /** A digest of the user's UUID: equal for equal UUIDs however they are written, and safe to log. */
-function userKeyOf(uuid: Buffer): string {
+export function userKeyOf(uuid: Buffer): string {
   return createHash('sha256').update('porthole vmess user\0').update(uuid).digest('hex').slice(0, 16);
 }
 
