@@ -5,7 +5,9 @@
  *
  * `reload` applies a new config in place: parts whose config did not change keep running (so a
  * bridge's links and a portal's open connections survive a reload that does not touch them);
- * changed parts are replaced, removed ones closed, new ones started.
+ * changed parts are replaced, removed ones closed, new ones started. A VMess or VLESS inbound
+ * whose users alone changed (an invite added or revoked) is kept and takes the new users in place:
+ * only the connections of removed users close, so the other bridges' links stay up.
  */
 import { closeAll } from './common/disposable.js';
 import { PortholeError } from './common/errors.js';
@@ -34,7 +36,7 @@ import { DefaultConnectionStats } from './app/stats/connection-stats.js';
 import type { InboundHandler } from './features/inbound.js';
 import { forComponent } from './features/log.js';
 import type { OutboundHandler } from './features/outbound.js';
-import { createInboundHandlers, createOutboundHandler, type HandlerFeatures } from './registry.js';
+import { createInboundHandlers, createOutboundHandler, differsOnlyInUsers, updateInboundUsers, type HandlerFeatures } from './registry.js';
 
 export interface InstanceOptions {
   /** Overrides where log lines go (tests capture them); default: what `log` in the config says. */
@@ -57,7 +59,10 @@ export interface InstanceOptions {
 
 /** What a reload did, part by part (keys are tags, or `untagged`). */
 export interface ReloadSummary {
+  /** Unchanged, left running. */
   kept: string[];
+  /** Inbounds whose users alone changed: kept running with the new users (not in `kept`). */
+  usersUpdated: string[];
   started: string[];
   stopped: string[];
 }
@@ -188,7 +193,7 @@ export class Instance {
 
   /** Applies `next`, keeping every part whose config is unchanged running. */
   async reload(next: PortholeConfig): Promise<ReloadSummary> {
-    const summary: ReloadSummary = { kept: [], started: [], stopped: [] };
+    const summary: ReloadSummary = { kept: [], usersUpdated: [], started: [], stopped: [] };
     // First, as it may fail (a log folder gone): then nothing has changed yet.
     const logs = this.openLogSinks(next);
     this.currentConfig = next;
@@ -197,17 +202,35 @@ export class Instance {
     this.policies.update(next);
     this.dispatcher.setRouter(new DefaultRouter(next.routing.rules));
 
-    const reuse = <C extends { tag?: string }, H>(kind: string, before: Map<string, H>, parts: readonly C[], create: (part: C) => H) => {
+    /**
+     * Keeps the running part of each unchanged config; `adopt` may take over a changed one (from
+     * `unmatched`, keyed by its old config) in place. The rest are created, and unmatched ones closed.
+     */
+    const reuse = <C extends { tag?: string }, H>(
+      kind: string, before: Map<string, H>, parts: readonly C[], create: (part: C) => H,
+      adopt?: (part: C, unmatched: ReadonlyMap<string, H>) => string | undefined,
+    ) => {
       const after = new Map<string, H>();
+      const nextKeys = new Set(parts.map((part) => keyOf(part as never)));
+      const unmatched = new Map([...before].filter(([key]) => !nextKeys.has(key)));
       for (const part of parts) {
         const key = keyOf(part as never);
         const existing = before.get(key);
-        (existing ? summary.kept : summary.started).push(nameOf(kind, part));
-        after.set(key, existing ?? create(part));
+        const adopted = existing ? undefined : adopt?.(part, unmatched);
+        const kept = existing ?? (adopted === undefined ? undefined : unmatched.get(adopted));
+        if (adopted !== undefined) unmatched.delete(adopted);
+        (existing ? summary.kept : adopted !== undefined ? summary.usersUpdated : summary.started).push(nameOf(kind, part));
+        after.set(key, kept ?? create(part));
       }
-      const removed = [...before].filter(([key]) => !after.has(key)).map(([, handler]) => handler);
-      summary.stopped.push(...[...before.keys()].filter((key) => !after.has(key)).map((key) => nameOf(kind, JSON.parse(key) as { tag?: string })));
-      return { after, removed };
+      summary.stopped.push(...[...unmatched.keys()].map((key) => nameOf(kind, JSON.parse(key) as { tag?: string })));
+      return { after, removed: [...unmatched.values()] };
+    };
+    // An inbound whose users alone changed keeps running and takes the new users.
+    const adoptUsersChange = (part: InboundConfig, unmatched: ReadonlyMap<string, InboundHandler[]>): string | undefined => {
+      for (const [key, handlers] of unmatched) {
+        if (differsOnlyInUsers(JSON.parse(key) as InboundConfig, part) && updateInboundUsers(part, handlers)) return key;
+      }
+      return undefined;
     };
 
     const outbounds = reuse('outbound', this.outboundParts, next.outbounds, (part) => createOutboundHandler(part, this.features));
@@ -219,9 +242,11 @@ export class Instance {
 
     const bridges = reuse('bridge', this.bridgeParts, next.reverse.bridges, (part) => this.createBridge(part));
     await closeAll(bridges.removed);
-    const inbounds = reuse('inbound', this.inboundParts, next.inbounds, (part) => createInboundHandlers(part, this.features));
+    const inbounds = reuse('inbound', this.inboundParts, next.inbounds, (part) => createInboundHandlers(part, this.features), adoptUsersChange);
     await closeAll(inbounds.removed.flat());
-    const newInbounds = [...inbounds.after].filter(([key]) => !this.inboundParts.has(key)).flatMap(([, handlers]) => handlers);
+    // New by identity, not by key: an inbound that took new users in place runs already.
+    const running = new Set(this.inbounds);
+    const newInbounds = [...inbounds.after.values()].flat().filter((handler) => !running.has(handler));
     const newBridges = [...bridges.after].filter(([key]) => !this.bridgeParts.has(key)).map(([, bridge]) => bridge);
     this.inboundParts = inbounds.after;
     this.bridgeParts = bridges.after;

@@ -5,7 +5,7 @@
 import { parseAddress } from './common/net.js';
 import { resolveVmessSecurity, type InboundConfig, type InboundProtocol, type OutboundConfig, type OutboundProtocol } from './config/index.js';
 import type { Dispatcher } from './features/dispatcher.js';
-import type { InboundHandler } from './features/inbound.js';
+import type { InboundHandler, InboundUsersUpdate } from './features/inbound.js';
 import { forComponent, type ComponentLogger, type Logger } from './features/log.js';
 import type { OutboundHandler } from './features/outbound.js';
 import type { PolicyManager } from './features/policy.js';
@@ -14,9 +14,9 @@ import { DokodemoInbound } from './proxy/dokodemo/inbound.js';
 import { FreedomOutbound } from './proxy/freedom/outbound.js';
 import { HttpInbound } from './proxy/http/inbound.js';
 import { SocksInbound } from './proxy/socks/inbound.js';
-import { VlessInbound } from './proxy/vless/inbound.js';
+import { VlessInbound, type VlessInboundUser } from './proxy/vless/inbound.js';
 import { VlessOutbound } from './proxy/vless/outbound.js';
-import { VmessInbound } from './proxy/vmess/inbound.js';
+import { VmessInbound, type VmessInboundUser } from './proxy/vmess/inbound.js';
 import { VmessOutbound } from './proxy/vmess/outbound.js';
 
 
@@ -39,6 +39,17 @@ function eachPort<T>(config: InboundConfig, build: (port: number) => T): T[] {
   return handlers;
 }
 
+type VmessInboundConfig = Extract<InboundConfig, { protocol: 'vmess' }>;
+type VlessInboundConfig = Extract<InboundConfig, { protocol: 'vless' }>;
+
+function vmessUsers(config: VmessInboundConfig): VmessInboundUser[] {
+  return config.settings.clients.map((client) => ({ id: client.id, alterId: client.alterId, level: client.level, ...(client.email ? { email: client.email } : {}) }));
+}
+
+function vlessUsers(config: VlessInboundConfig): readonly VlessInboundUser[] {
+  return config.settings.clients;
+}
+
 type InboundFactory<P extends InboundProtocol> = (config: Extract<InboundConfig, { protocol: P }>, features: HandlerFeatures, log: ComponentLogger) => InboundHandler[];
 type OutboundFactory<P extends OutboundProtocol> = (config: Extract<OutboundConfig, { protocol: P }>, features: HandlerFeatures, log: ComponentLogger) => OutboundHandler;
 
@@ -54,14 +65,14 @@ const inboundFactories: { [P in InboundProtocol]: InboundFactory<P> } = {
   vmess: (config, features, log) => eachPort(config, (port) => new VmessInbound(config.tag ?? '', {
     listenHost: listenHost(config.listen),
     listenPort: port,
-    users: config.settings.clients.map((client) => ({ id: client.id, alterId: client.alterId, level: client.level, ...(client.email ? { email: client.email } : {}) })),
+    users: vmessUsers(config),
     disableInsecureEncryption: config.settings.disableInsecureEncryption,
     ...(config.streamSettings ? { stream: config.streamSettings } : {}),
   }, features.dispatcher, features.policies, log)),
   vless: (config, features, log) => eachPort(config, (port) => new VlessInbound(config.tag ?? '', {
     listenHost: listenHost(config.listen),
     listenPort: port,
-    users: config.settings.clients,
+    users: vlessUsers(config),
     fallbacks: config.settings.fallbacks,
     ...(config.streamSettings ? { stream: config.streamSettings } : {}),
   }, features.dispatcher, features.policies, log)),
@@ -113,6 +124,53 @@ export function createInboundHandlers(config: InboundConfig, features: HandlerFe
   const log = forComponent(features.logger, `proxy/${config.protocol}/inbound`);
   const factory = inboundFactories[config.protocol] as InboundFactory<InboundProtocol>;
   return factory(config as never, features, log);
+}
+
+/** How a reload changes a running inbound's users in place. */
+interface InboundUserUpdater<P extends InboundProtocol> {
+  /** Whether `handler` is one this protocol's factory made (and so can take users). */
+  handles(handler: InboundHandler): boolean;
+  update(config: Extract<InboundConfig, { protocol: P }>, handler: InboundHandler): InboundUsersUpdate;
+}
+
+/** The inbounds whose users a reload can change in place. */
+const inboundUserUpdaters: { [P in InboundProtocol]?: InboundUserUpdater<P> } = {
+  vmess: {
+    handles: (handler) => handler instanceof VmessInbound,
+    update: (config, handler) => (handler as VmessInbound).updateUsers(vmessUsers(config)),
+  },
+  vless: {
+    handles: (handler) => handler instanceof VlessInbound,
+    update: (config, handler) => (handler as VlessInbound).updateUsers(vlessUsers(config)),
+  },
+};
+
+/** The inbound's config with its users left out: what must stay the same for a users-only change. */
+function withoutUsers(config: InboundConfig): unknown {
+  return 'clients' in config.settings ? { ...config, settings: { ...config.settings, clients: [] } } : config;
+}
+
+/**
+ * True when `after` differs from `before` in its users only (`settings.clients` of a VMess or
+ * VLESS inbound), everything else (listen, port, streamSettings, tag, fallbacks, sniffing…) being
+ * identical: the running handlers can then take the users in place (`updateInboundUsers`), and
+ * the connections of users who stay are kept. Compared as the reload compares parts, by JSON.
+ */
+export function differsOnlyInUsers(before: InboundConfig, after: InboundConfig): boolean {
+  if (before.protocol !== after.protocol || !inboundUserUpdaters[before.protocol]) return false;
+  if (JSON.stringify(before) === JSON.stringify(after)) return false;
+  return JSON.stringify(withoutUsers(before)) === JSON.stringify(withoutUsers(after));
+}
+
+/**
+ * Gives the running `handlers` of an inbound the users of `config` (one that `differsOnlyInUsers`
+ * their own config), one update per handler (one per port); `undefined`, with nothing changed,
+ * when some handler cannot take users in place.
+ */
+export function updateInboundUsers(config: InboundConfig, handlers: readonly InboundHandler[]): InboundUsersUpdate[] | undefined {
+  const updater = inboundUserUpdaters[config.protocol] as InboundUserUpdater<InboundProtocol> | undefined;
+  if (!updater || !handlers.every((handler) => updater.handles(handler))) return undefined;
+  return handlers.map((handler) => updater.update(config as never, handler));
 }
 
 export function createOutboundHandler(config: OutboundConfig, features: HandlerFeatures): OutboundHandler {

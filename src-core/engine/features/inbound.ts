@@ -7,6 +7,14 @@ export interface InboundHandler extends Runnable {
   address(): { host: string; port: number } | undefined;
 }
 
+/** What an inbound's `updateUsers` (VMess, VLESS) changed when a reload gave it other users. */
+export interface InboundUsersUpdate {
+  added: number;
+  removed: number;
+  /** Connections of removed users, closed at once. */
+  closedConnections: number;
+}
+
 /** Holds the inbound handlers (V2Ray's `inbound.Manager`). */
 export interface InboundManager {
   getHandler(tag: string): InboundHandler | undefined;

@@ -97,6 +97,8 @@ async function reload(instance: Instance, options: RunOptions): Promise<void> {
     const parts = [
       summary.started.length ? `started ${summary.started.join(', ')}` : '',
       summary.stopped.length ? `stopped ${summary.stopped.join(', ')}` : '',
+      // Kept running with new users: only removed users' connections closed.
+      summary.usersUpdated.length ? `users updated in place: ${summary.usersUpdated.join(', ')} (other users' connections kept)` : '',
       `kept ${summary.kept.length} unchanged`,
     ].filter(Boolean);
     output.err(`porthole: SIGHUP: config reloaded: ${parts.join('; ')}`);

@@ -5,10 +5,10 @@
  * An invite is a user added to the portal's link inbound, in the profile's own text (comments
  * kept, portal-users.ts): a stored profile is saved; the `porthole run -c FILE` profile has its
  * file rewritten in place, as the CLI does. Then the running engine, if it runs this profile, is
- * reloaded. The engine's reload keeps unchanged parts, but the link inbound is a changed part (its
- * clients), so it is replaced: every bridge's link on it drops and the bridges dial again at once
- * (a revoked one is then refused at its handshake). Other inbounds, the portal and its exposures'
- * public ports (held through a grace period) carry on.
+ * reloaded. The engine's reload keeps unchanged parts, and the link inbound, whose users alone
+ * changed, keeps running with the new users (Instance.reload): the other bridges' links and their
+ * visitors' connections stay up. A revoked user's connections are closed at the reload, and its
+ * next dials are refused at the handshake.
  */
 import { readFileSync } from 'node:fs';
 import type { PortalInvite, PortalInviteInput, PortalInviteList, Profile } from '../api/index.js';

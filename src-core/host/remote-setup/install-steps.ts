@@ -7,6 +7,7 @@ import type { RemoteSetup } from '../api/index.js';
 import { addCommands, detectScript, manualSteps, rulesOf, type FirewallTool } from './firewall.js';
 import type { Login } from './login.js';
 import type { KnownServers, ServerRecord } from './known-servers.js';
+import { profileDigest } from './bridge-profile-here.js';
 import { bridgeProfileFor, portalConfigFor, selfSignedPem, type PortalPlan } from './portal-config.js';
 import { locatePortalBinary } from './portal-binary.js';
 import type { RemoteSetupHost } from './remote-setup-service.js';
@@ -208,12 +209,16 @@ export async function activateBridge(ctx: InstallContext): Promise<StepOutcome> 
     const pem = await session.exec(`${layout.sudo}cat ${shellQuote(plan.certificateFile)}`);
     trust = pem.code === 0 ? selfSignedPem(pem.stdout) : undefined;
   }
+  const text = bridgeProfileFor(plan, trust);
   try {
-    await host.saveProfile(plan.profile, bridgeProfileFor(plan, trust));
+    await host.saveProfile(plan.profile, text);
     await host.activateProfile(plan.profile);
   } catch (error) {
     throw new StepFailed(`the bridge profile "${plan.profile}" could not be saved or started here: ${(error as Error).message}`);
   }
+  // Removal deletes the profile only if it is still this text (bridge-profile-here.ts).
+  const record = await ctx.known.server(plan.host, ctx.login.target.port, ctx.login.target.user);
+  if (record) await ctx.known.remember({ ...record, profileDigest: profileDigest(text) });
   let problem = '';
   const up = await poll(async () => {
     const bridge = (await host.getSnapshot()).bridges[0];

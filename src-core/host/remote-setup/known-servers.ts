@@ -18,6 +18,8 @@ export interface PinnedHostKey extends HostKeyFingerprint {
 /** What a setup changed on the server besides its own files, so removal can undo it. */
 export interface ServerRecord extends RemoteServer {
   firewall?: { tool: 'ufw' | 'firewalld'; sudo: boolean; rules: string[] };
+  /** sha256 of the bridge profile text the setup saved here: removal deletes it only if unchanged. */
+  profileDigest?: string;
 }
 
 interface KnownServersData {

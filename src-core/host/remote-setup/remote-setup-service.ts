@@ -7,6 +7,7 @@
 import { randomBytes } from 'node:crypto';
 import type { EngineSnapshot, EngineStatus, ExposureStatus, ProfileSummary, RemoteServer, RemoteServerTarget, RemoteSetup, RemoteSetupRequest, RemoteSetupStepId } from '../api/index.js';
 import { ServiceError } from '../api/index.js';
+import type { BridgeProfileHost } from './bridge-profile-here.js';
 import { activateBridge, checkSystem, installService, openFirewall, startPortal, upload, writeConfig, type InstallContext } from './install-steps.js';
 import { KnownServers } from './known-servers.js';
 import { Login } from './login.js';
@@ -14,8 +15,8 @@ import { planPortal } from './portal-config.js';
 import { closeFirewall, removeFiles, stopService, type RemoveContext } from './remove-steps.js';
 import { INSTALL_STEPS, REMOVE_STEPS, StepRunner } from './step-runner.js';
 
-/** What the runner needs from the engine service on this machine. */
-export interface RemoteSetupHost {
+/** What the runner needs from the engine service on this machine (and, for removal, its profiles: BridgeProfileHost). */
+export interface RemoteSetupHost extends BridgeProfileHost {
   /** Porthole's folder (pinned host keys, servers set up); undefined: kept in memory only (tests). */
   folder: string | undefined;
   saveProfile(name: string, text: string): Promise<ProfileSummary>;
@@ -143,7 +144,7 @@ export class RemoteSetupService {
     const record = await this.known.server(full.host, full.port, full.user);
     this.latest?.login.close();
     return this.begin('remove', full, (login) => {
-      const ctx: RemoveContext = { login, known: this.known, ...(record ? { record } : {}) };
+      const ctx: RemoveContext = { login, known: this.known, host: this.host, ...(record ? { record } : {}) };
       return {
         connect: () => login.connectStep(),
         'host-key': (step) => login.hostKeyStep(step),
@@ -159,8 +160,8 @@ export class RemoteSetupService {
   }
 
   async servers(): Promise<RemoteServer[]> {
-    // The firewall rules recorded for removal stay on this side of the contract.
-    return (await this.known.servers()).map(({ firewall: _firewall, ...server }) => server);
+    // What is recorded for removal (firewall rules, the profile's digest) stays on this side of the contract.
+    return (await this.known.servers()).map(({ firewall: _firewall, profileDigest: _digest, ...server }) => server);
   }
 
   /** Resolves when the current run's steps stop (done, failed, waiting, cancelled); for tests. */

@@ -2,11 +2,12 @@
  * Set up my server against a real OpenSSH server on loopback (test/support/sshd.ts): from an
  * empty server account to a public address served by the uploaded one-file portal, the host key
  * asked for, refused when it changes, failures (a busy port, no permission) reported and retried,
- * and "Remove from server". systemd is simulated by stand-ins on the session's PATH; the upload,
+ * "Remove from server" (which also deactivates the setup's bridge profile here, deleting it when
+ * unchanged), and a key file given as `~/…`. systemd is simulated by stand-ins on the session's PATH; the upload,
  * the config and the portal process are real.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -175,8 +176,9 @@ describe('Set up my server over SSH (real sshd on loopback)', () => {
     expect(await engine.listRemoteServers()).toEqual([expect.objectContaining({ host: '127.0.0.1', port: server.port, user: server.user, linkPort: ports.linkPort, unit: { name: 'porthole-portal.service', scope: 'user' } })]);
   }, 180_000);
 
-  it('"Remove from server" stops the portal and removes its files; the host key stays pinned', async () => {
+  it('"Remove from server" stops the portal and removes its files; the host key stays pinned; the unchanged profile here is deactivated and deleted', async () => {
     expect(engine, 'the setup test ran first').toBeDefined();
+    expect((await engine.getStatus()).profile).toBe('server 127.0.0.1');
     await engine.removeRemoteSetup(server.target);
     const removed = await until(engine, ended, 'the removal to end');
     expect(removed.steps.map((step) => [step.id, step.state])).toEqual([
@@ -188,6 +190,12 @@ describe('Set up my server over SSH (real sshd on loopback)', () => {
     expect(server.runAsUser('ls -A "$HOME/.porthole" "$HOME/.config/systemd/user" 2>&1; true').stdout).not.toMatch(/porthole-portal|portal\.json/);
     expect(server.runAsUser('test -e "$HOME/.porthole"').status).not.toBe(0);
     expect(await engine.listRemoteServers()).toEqual([]);
+    // Here: the setup's profile dialled a portal that is gone. It is no longer active (the engine
+    // runs the built-in local portal for the exposure), and, unchanged since the setup, deleted.
+    expect(stepOf(removed, 'remove-files')?.detail).toMatch(/; the bridge profile "server 127\.0\.0\.1" was active: deactivated \(exposures use the built-in local portal now\); its file was as the setup wrote it: deleted$/);
+    expect(await engine.getStatus()).toMatchObject({ state: 'running', profile: null });
+    expect((await engine.listProfiles()).map((profile) => profile.name)).not.toContain('server 127.0.0.1');
+    await waitUntil(async () => (await engine.listExposures()).every((exposure) => exposure.state === 'live' && exposure.portalKind === 'local'), 15_000, 'the exposure on the local portal');
   }, 60_000);
 
   it('a key with a passphrase: missing or wrong fails the login with its reason, the retry with it logs in; the ssh-agent logs in too', async () => {
@@ -338,5 +346,47 @@ describe('Set up my server over SSH (real sshd on loopback)', () => {
     expect(stepOf(second, 'upload')).toMatchObject({ state: 'skipped', detail: expect.stringContaining('the same portal is already there') });
     expect(second.state).toBe('done');
     expect(plain.runningUnits()['user-porthole-portal.service']).not.toBe(before);
+
+    // The user edits the setup's profile here, then removes the server: the profile is deactivated
+    // (no exposures: the engine stops) and, being theirs now, kept.
+    const profile = await here.getProfile('server 127.0.0.1');
+    await here.saveProfile('server 127.0.0.1', `// my notes\n${profile.text}`);
+    await here.removeRemoteSetup(plain.target);
+    const removed = await until(here, ended, 'the removal to end');
+    expect(removed.state).toBe('done');
+    expect(stepOf(removed, 'remove-files')?.detail).toMatch(/; the bridge profile "server 127\.0\.0\.1" was active: deactivated \(the engine stopped, as no other profile is active\); its file was edited since the setup: kept$/);
+    expect(await here.getStatus()).toMatchObject({ state: 'stopped', profile: null });
+    expect((await here.getProfile('server 127.0.0.1')).text).toContain('// my notes');
+    expect(plain.runningUnits()).toEqual({});
   }, 240_000);
+
+  it('a key file given as ~/… is read from the home folder of the user running Porthole; a missing one is one reason naming it', async () => {
+    const tilde = await sshServer();
+    const here = await engineService();
+    const home = mkdtempSync(join(folder, 'home-'));
+    mkdirSync(join(home, '.ssh'), { mode: 0o700 });
+    copyFileSync(tilde.keyFile, join(home, '.ssh', 'id_test'));
+    chmodSync(join(home, '.ssh', 'id_test'), 0o600);
+    const previousHome = process.env.HOME;
+    process.env.HOME = home;
+    try {
+      const missing = await here.startRemoteSetup({ ...tilde.target, auth: { kind: 'key', keyFile: '~/.ssh/id_nothing' }, ...(await setupPorts()) });
+      const failed = await until(here, ended, 'the missing key refused');
+      expect(stepOf(failed, 'connect')).toMatchObject({ state: 'failed', reason: `the key file ~/.ssh/id_nothing (${home}/.ssh/id_nothing) does not exist` });
+      await here.cancelRemoteSetup(missing.id);
+
+      const run = await here.startRemoteSetup({ ...tilde.target, auth: { kind: 'key', keyFile: '~/.ssh/id_test' }, ...(await setupPorts()) });
+      const asked = await until(here, ended, 'logged in, the host key asked for');
+      expect(stepOf(asked, 'connect')).toMatchObject({ state: 'done' });
+      expect(asked.state).toBe('waiting');
+      await here.acceptRemoteHostKey(run.id, asked.hostKey?.fingerprint ?? '');
+      await until(here, (state) => stepOf(state, 'host-key')?.state === 'done' || ended(state), 'logged in with the key from ~');
+      await here.cancelRemoteSetup(run.id);
+      const cancelled = await until(here, ended, 'cancelled');
+      expect(stepOf(cancelled, 'connect')).toMatchObject({ state: 'done', detail: `logged in as ${tilde.user}@127.0.0.1:${tilde.port} with the key ~/.ssh/id_test` });
+    } finally {
+      if (previousHome === undefined) delete process.env.HOME;
+      else process.env.HOME = previousHome;
+    }
+  }, 60_000);
 });

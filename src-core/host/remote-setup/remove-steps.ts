@@ -1,8 +1,10 @@
 /**
  * "Remove from server": stop and disable the unit, take back the firewall rules the setup added,
  * remove the unit file and the portal's folder, and forget the server here (its pinned host key
- * stays). Where this machine has no record of the server, the default places are used.
+ * stays); then leave the bridge profile the setup made here (bridge-profile-here.ts). Where this
+ * machine has no record of the server, the default places are used.
  */
+import { leaveBridgeProfile, type BridgeProfileHost } from './bridge-profile-here.js';
 import { removeCommands } from './firewall.js';
 import type { KnownServers, ServerRecord } from './known-servers.js';
 import type { Login } from './login.js';
@@ -14,6 +16,7 @@ import { parseProbe, PROBE_SCRIPT } from './system-check.js';
 export interface RemoveContext {
   login: Login;
   known: KnownServers;
+  host: BridgeProfileHost;
   record?: ServerRecord;
   layout?: InstallLayout;
 }
@@ -62,5 +65,6 @@ export async function removeFiles(ctx: RemoveContext): Promise<StepOutcome> {
   const remove = await session.exec(`${layout.sudo}rm -f ${shellQuote(layout.unitFile)} && ${layout.sudo}rm -rf ${shellQuote(layout.folder)} && ${layout.systemctl} daemon-reload`);
   if (remove.code !== 0) throw new StepFailed(`cannot remove ${layout.folder} or ${layout.unitFile}: ${lastLine(remove.stderr) || `exit ${remove.code}`}`);
   await ctx.known.forget(ctx.login.target.host, ctx.login.target.port, ctx.login.target.user);
-  return { detail: `removed ${layout.unitFile} and ${layout.folder}; the server's host key stays pinned here` };
+  const here = await leaveBridgeProfile(ctx.host, ctx.record);
+  return { detail: `removed ${layout.unitFile} and ${layout.folder}; the server's host key stays pinned here; ${here}` };
 }

@@ -4,7 +4,6 @@
  * to the server gzip'd through an exec channel. The host key goes to `checkHostKey` during the
  * handshake, before any credential is sent; a key it refuses ends the connection there.
  */
-import { readFile } from 'node:fs/promises';
 import { createReadStream } from 'node:fs';
 import { pipeline } from 'node:stream/promises';
 import { createGzip } from 'node:zlib';
@@ -12,6 +11,7 @@ import { createRequire } from 'node:module';
 import type ssh2 from 'ssh2';
 import type { RemoteServerTarget } from '../api/index.js';
 import { fingerprintOf, type HostKeyFingerprint } from './host-key.js';
+import { keyFileName, readKeyFile } from './key-file.js';
 
 /**
  * ssh2 is loaded on first use, through a `require` bundlers do not follow: the one-file portal
@@ -59,12 +59,13 @@ async function credentials(target: RemoteServerTarget): Promise<Partial<ssh2.Con
     if (!socket) throw new SshError('auth', 'no ssh-agent is running here (SSH_AUTH_SOCK is not set): start one and add your key (ssh-add), or choose a key file');
     return { agent: socket, authHandler: ['agent'] };
   }
-  const { keyFile, passphrase } = target.auth;
+  const { passphrase } = target.auth;
+  const keyFile = keyFileName(target.auth.keyFile);
   let data: Buffer;
   try {
-    data = await readFile(keyFile);
+    data = await readKeyFile(target.auth.keyFile);
   } catch (error) {
-    throw new SshError('auth', `cannot read the key file ${keyFile}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+    throw new SshError('auth', (error as Error).message);
   }
   // Parsed here first so that a missing or wrong passphrase is named as such, not as "refused".
   const parsed = ssh().utils.parseKey(data, passphrase);

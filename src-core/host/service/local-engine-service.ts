@@ -25,6 +25,7 @@ import {
 } from './local-portal.js';
 import { InspectorFeed } from './inspector-feed.js';
 import { PortalInvitesService } from '../invites/portal-invites-service.js';
+import type { DeactivateOutcome } from '../remote-setup/bridge-profile-here.js';
 import { RemoteSetupService } from '../remote-setup/remote-setup-service.js';
 import { dirname } from 'node:path';
 import { LogFeed } from './log-feed.js';
@@ -100,6 +101,9 @@ export class LocalEngineService implements EngineService {
       folder: options.settingsFile ? dirname(options.settingsFile) : undefined,
       saveProfile: (name, text) => this.saveProfile(name, text),
       activateProfile: (name) => this.activateProfile(name),
+      getProfile: (name) => this.getProfile(name),
+      deactivateProfile: (name) => this.deactivateProfile(name),
+      deleteProfile: (name) => this.deleteProfile(name),
       listExposures: () => this.listExposures(),
       getSnapshot: () => this.getSnapshot(),
       note: (level, line) => this.logs.note(level, line),
@@ -184,6 +188,27 @@ export class LocalEngineService implements EngineService {
       await this.stateFile.save();
       await this.runner.stop(this.state.activeProfile);
       return this.startNow();
+    });
+  }
+
+  /**
+   * "Remove from server": `name`, whose portal is gone, is no longer the active profile. A running
+   * engine then runs as with no active profile: on the built-in local portal when there are
+   * exposures, else it stops.
+   */
+  private deactivateProfile(name: string): Promise<DeactivateOutcome> {
+    return this.runner.serial(async () => {
+      if (this.state.activeProfile !== name) return 'not-active';
+      this.state.activeProfile = null;
+      await this.stateFile.save();
+      if (!this.runner.instance) {
+        this.runner.setProfile(null);
+        return 'not-running';
+      }
+      await this.runner.stop(null);
+      if (this.state.exposures.length === 0) return 'stopped';
+      await this.startNow();
+      return 'local-portal';
     });
   }
 

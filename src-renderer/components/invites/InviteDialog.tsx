@@ -79,7 +79,7 @@ export function InviteDialog({ profile, onClose }: { profile: string; onClose():
     const answer = await ask({
       kind: 'revoke-invite',
       title: `Revoke “${label}”?`,
-      body: <p>Its bridge is cut off now and refused when it dials again; its exposures on this portal close. The link stops working for good. Other bridges reconnect on their own within a second or two.</p>,
+      body: <p>Its bridge is cut off now and refused when it dials again; its exposures on this portal close. The link stops working for good. Other bridges stay connected.</p>,
       choices: [{ id: 'revoke', label: 'Revoke', tone: 'danger' }, { id: 'cancel', label: 'Cancel' }],
       initial: 'cancel',
       cancel: 'cancel',

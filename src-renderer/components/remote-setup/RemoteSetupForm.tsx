@@ -142,7 +142,7 @@ export function RemoteSetupForm() {
           />
           {form.authKind === 'key' ? (
             <div className="rs-row">
-              <TextField field="keyFile" label="Private key file" className="rs-grow" input={{ placeholder: '/home/you/.ssh/id_ed25519', mono: true, required: true }} />
+              <TextField field="keyFile" label="Private key file" className="rs-grow" input={{ placeholder: '~/.ssh/id_ed25519', mono: true, required: true }} />
               <TextField
                 field="passphrase"
                 label={<>Passphrase <span className="faint">(if the key has one)</span></>}

@@ -72,7 +72,7 @@ export function RemoveDialog({ target, lastAuth, onRemove, onClose }: {
           <div className="rs-row">
             <div className="form-field rs-field rs-grow">
               <label className="label" htmlFor="remote-remove-key-file">Private key file</label>
-              <input id="remote-remove-key-file" className="input mono" value={keyFile} onChange={(event) => { setKeyFile(event.target.value); setProblem(null); }} placeholder="/home/you/.ssh/id_ed25519" autoComplete="off" spellCheck={false}
+              <input id="remote-remove-key-file" className="input mono" value={keyFile} onChange={(event) => { setKeyFile(event.target.value); setProblem(null); }} placeholder="~/.ssh/id_ed25519" autoComplete="off" spellCheck={false}
                 aria-invalid={problem ? true : undefined} aria-describedby={problem ? 'remote-remove-problem' : undefined} />
               {problem ? <span className="rs-problem" id="remote-remove-problem">{problem}</span> : null}
             </div>

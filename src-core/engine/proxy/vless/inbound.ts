@@ -9,14 +9,18 @@
  * it is closed with one log line naming the peer. 4.34 drains nothing here (unlike VMess). The
  * fallback is chosen by the ALPN protocol TLS negotiated (only when TLS carries VLESS directly,
  * not under WebSocket, as in 4.34) and by the request path of the first bytes.
+ *
+ * A reload that changes only the users (`updateUsers`) keeps the listener and every connection:
+ * new requests are looked up among the new users; connections of removed users are closed at once.
  */
 import { formatErrorLine, type PortholeError } from '../../common/errors.js';
 import { MuxServer } from '../../common/mux/server.js';
 import type { Destination } from '../../common/net.js';
 import { Roster } from '../../common/roster.js';
+import { ConnectionsByUser } from '../../common/connections-by-user.js';
 import { newSession, type Session } from '../../common/session.js';
 import type { CountedStream, Dispatcher } from '../../features/dispatcher.js';
-import type { InboundHandler } from '../../features/inbound.js';
+import type { InboundHandler, InboundUsersUpdate } from '../../features/inbound.js';
 import { errorKindOf, type ComponentLogger } from '../../features/log.js';
 import type { PolicyManager } from '../../features/policy.js';
 import type { StreamSettings } from '../../config/types.js';
@@ -54,6 +58,16 @@ interface UserInfo {
  * The ALPN protocol of a connection that TLS carries directly (a tls.TLSSocket says it); none for
  * plain TCP, and none under WebSocket, where 4.34's connection is not a `*tls.Conn` either.
  */
+/** The users by UUID (hex), as the request header is looked up. */
+function usersByUuid(users: readonly VlessInboundUser[]): Map<string, UserInfo> {
+  const byUuid = new Map<string, UserInfo>();
+  for (const user of users) {
+    const uuid = uuidBytes(user.id);
+    byUuid.set(uuid.toString('hex'), { level: user.level, key: userKeyOf(uuid), ...(user.email ? { email: user.email } : {}) });
+  }
+  return byUuid;
+}
+
 function alpnOf(socket: Connection): string | undefined {
   const alpn = (socket as { alpnProtocol?: string | false | null }).alpnProtocol;
   return typeof alpn === 'string' ? alpn : undefined;
@@ -62,7 +76,9 @@ function alpnOf(socket: Connection): string | undefined {
 export class VlessInbound implements InboundHandler {
   private server: Listener | undefined;
   private readonly sockets = new Roster<Connection>();
-  private readonly users = new Map<string, UserInfo>();
+  private users: Map<string, UserInfo>;
+  /** Authenticated connections by user, so a removed user's can be closed. */
+  private readonly authenticated = new ConnectionsByUser<Connection>();
   private readonly fallbacks: FallbackTable | undefined;
 
   constructor(
@@ -72,10 +88,7 @@ export class VlessInbound implements InboundHandler {
     private readonly policies: PolicyManager,
     private readonly log: ComponentLogger,
   ) {
-    for (const user of settings.users) {
-      const uuid = uuidBytes(user.id);
-      this.users.set(uuid.toString('hex'), { level: user.level, key: userKeyOf(uuid), ...(user.email ? { email: user.email } : {}) });
-    }
+    this.users = usersByUuid(settings.users);
     this.fallbacks = settings.fallbacks.length > 0 ? buildFallbackTable(settings.fallbacks) : undefined;
   }
 
@@ -92,6 +105,21 @@ export class VlessInbound implements InboundHandler {
     return this.server?.address();
   }
 
+  /**
+   * Takes a reload's users in place of the current ones: requests from now on are looked up among
+   * them. Connections of users no longer listed are closed now; everyone else's carry on.
+   */
+  updateUsers(users: readonly VlessInboundUser[]): InboundUsersUpdate {
+    const before = new Set([...this.users.values()].map((user) => user.key));
+    this.users = usersByUuid(users);
+    const keys = new Set([...this.users.values()].map((user) => user.key));
+    const added = [...keys].filter((key) => !before.has(key)).length;
+    const removed = [...before].filter((key) => !keys.has(key)).length;
+    const closed = this.authenticated.closeAllExcept(keys);
+    this.log.info(`users updated: ${added} added, ${removed} removed${closed ? `, ${closed} of their connections closed` : ''}`);
+    return { added, removed, closedConnections: closed };
+  }
+
   async close(): Promise<void> {
     const server = this.server;
     this.server = undefined;
@@ -101,7 +129,11 @@ export class VlessInbound implements InboundHandler {
 
   private accept(socket: Connection): void {
     const membership = this.sockets.add(socket);
-    socket.once('close', () => membership.remove());
+    let userMembership: { remove(): void } | undefined;
+    socket.once('close', () => {
+      membership.remove();
+      userMembership?.remove();
+    });
     socket.on('error', () => {});
     const source = `${socket.remoteAddress}:${socket.remotePort}`;
     const timeoutMs = this.policies.forLevel(0).handshakeMs;
@@ -146,6 +178,8 @@ export class VlessInbound implements InboundHandler {
         return;
       }
       leave();
+      // Looked up just now among the current users, so never one a reload removed.
+      userMembership = this.authenticated.add(parsed.request.user.key, socket);
       const headerBytes = Math.min(received.length, MAX_REQUEST_HEADER_BYTES) - parsed.rest.length;
       this.serve(socket, source, parsed.request, received.subarray(headerBytes));
     };

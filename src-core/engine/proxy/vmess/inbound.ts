@@ -6,6 +6,9 @@
  * On a failed handshake nothing is written back: like 4.34, the connection is drained (read and
  * discarded up to a per-inbound random length, within the handshake timeout) and then closed, so
  * a prober cannot tell a VMess server from anything else by its reaction.
+ *
+ * A reload that changes only the users (`updateUsers`) keeps the listener and every connection:
+ * new handshakes see the new users; connections of removed users are closed at once.
  */
 import { createHash } from 'node:crypto';
 import { formatErrorLine } from '../../common/errors.js';
@@ -13,7 +16,7 @@ import type { Destination } from '../../common/net.js';
 import { MuxServer } from '../../common/mux/server.js';
 import { newSession, type Session } from '../../common/session.js';
 import type { CountedStream, Dispatcher } from '../../features/dispatcher.js';
-import type { InboundHandler } from '../../features/inbound.js';
+import type { InboundHandler, InboundUsersUpdate } from '../../features/inbound.js';
 import { errorKindOf, type ComponentLogger } from '../../features/log.js';
 import type { PolicyManager } from '../../features/policy.js';
 import type { StreamSettings } from '../../config/types.js';
@@ -26,6 +29,7 @@ import { LegacyUserValidator } from './legacy.js';
 import { AuthIdReplayFilter, SessionHistory } from './replay.js';
 import { ServerHandshake, createServerHandshakeContext, type ServerHandshakeContext, type ServerResponse } from './server-handshake.js';
 import { Roster } from '../../common/roster.js';
+import { ConnectionsByUser } from '../../common/connections-by-user.js';
 
 export interface VmessInboundUser {
   id: string;
@@ -55,6 +59,15 @@ export function userKeyOf(uuid: Buffer): string {
   return createHash('sha256').update('porthole vmess user\0').update(uuid).digest('hex').slice(0, 16);
 }
 
+function toVmessUser(user: VmessInboundUser): VmessUser<UserInfo> {
+  const uuid = parseUuid(user.id);
+  return createVmessUser(uuid, { alterId: user.alterId, tag: { level: user.level, key: userKeyOf(uuid), ...(user.email ? { email: user.email } : {}) } });
+}
+
+function userKeysOf(users: readonly VmessUser<UserInfo>[]): Set<string> {
+  return new Set(users.map((user) => user.tag.key));
+}
+
 function nowSeconds(): number {
   return Math.floor(Date.now() / 1000);
 }
@@ -62,7 +75,10 @@ function nowSeconds(): number {
 export class VmessInbound implements InboundHandler {
   private server: Listener | undefined;
   private readonly sockets = new Roster<Connection>();
-  private readonly context: ServerHandshakeContext<UserInfo>;
+  /** Authenticated connections by user, so a removed user's can be closed. */
+  private readonly authenticated = new ConnectionsByUser<Connection>();
+  private context: ServerHandshakeContext<UserInfo>;
+  private userKeys: Set<string>;
 
   constructor(
     readonly tag: string,
@@ -71,10 +87,8 @@ export class VmessInbound implements InboundHandler {
     private readonly policies: PolicyManager,
     private readonly log: ComponentLogger,
   ) {
-    const users: VmessUser<UserInfo>[] = settings.users.map((user) => {
-      const uuid = parseUuid(user.id);
-      return createVmessUser(uuid, { alterId: user.alterId, tag: { level: user.level, key: userKeyOf(uuid), ...(user.email ? { email: user.email } : {}) } });
-    });
+    const users = settings.users.map(toVmessUser);
+    this.userKeys = userKeysOf(users);
     this.context = createServerHandshakeContext({
       users,
       replayFilter: new AuthIdReplayFilter(),
@@ -97,6 +111,24 @@ export class VmessInbound implements InboundHandler {
     return this.server?.address();
   }
 
+  /**
+   * Takes a reload's users in place of the current ones. New handshakes authenticate against them;
+   * the replay filter, the session history and the drain sizes stay (4.34 fixes its behaviour seed
+   * once used, so a prober sees no change). Connections of users no longer listed are closed now;
+   * everyone else's carry on.
+   */
+  updateUsers(users: readonly VmessInboundUser[]): InboundUsersUpdate {
+    const next = users.map(toVmessUser);
+    const keys = userKeysOf(next);
+    const added = [...keys].filter((key) => !this.userKeys.has(key)).length;
+    const removed = [...this.userKeys].filter((key) => !keys.has(key)).length;
+    this.context = createServerHandshakeContext({ ...this.context, users: next, legacy: new LegacyUserValidator(next) });
+    this.userKeys = keys;
+    const closed = this.authenticated.closeAllExcept(keys);
+    this.log.info(`users updated: ${added} added, ${removed} removed${closed ? `, ${closed} of their connections closed` : ''}`);
+    return { added, removed, closedConnections: closed };
+  }
+
   async close(): Promise<void> {
     const server = this.server;
     this.server = undefined;
@@ -106,10 +138,15 @@ export class VmessInbound implements InboundHandler {
 
   private accept(socket: Connection): void {
     const membership = this.sockets.add(socket);
-    socket.once('close', () => membership.remove());
+    let userMembership: { remove(): void } | undefined;
+    socket.once('close', () => {
+      membership.remove();
+      userMembership?.remove();
+    });
     socket.on('error', () => {});
     const source = `${socket.remoteAddress}:${socket.remotePort}`;
-    const handshake = new ServerHandshake(this.context);
+    const context = this.context;
+    const handshake = new ServerHandshake(context);
     const timeoutMs = this.policies.forLevel(0).handshakeMs;
     const timer = setTimeout(() => {
       this.log.summarised('info', `handshake timeout ${socket.remoteAddress}`, `handshake from ${source} timed out after ${timeoutMs / 1000} s`);
@@ -139,11 +176,19 @@ export class VmessInbound implements InboundHandler {
         else stop();
         return;
       }
+      const user = result.user.tag;
+      // Users changed during this handshake: one removed meanwhile is refused as unknown.
+      if (context !== this.context && !this.userKeys.has(user.key)) {
+        this.log.summarised('warning', `rejected removed user ${socket.remoteAddress}`, `rejected a connection from ${source}: invalid user > removed by a reload`);
+        stop();
+        return;
+      }
       clearTimeout(timer);
       socket.off('data', onData);
       socket.off('end', stop);
       socket.pause();
-      this.serve(socket, source, result.user.tag, result);
+      userMembership = this.authenticated.add(user.key, socket);
+      this.serve(socket, source, user, result);
     };
     socket.on('data', onData);
     // A client that ends its side before the handshake completed has nothing more to say.
