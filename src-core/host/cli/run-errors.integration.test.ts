@@ -179,3 +179,15 @@ describe('file errors while running: one line, and the engine keeps serving', ()
     ]);
   });
 });
+
+describe('signals while the engine starts: answered, never their default action', () => {
+  it('SIGTERM as soon as the port answers: a graceful stop, exit 0', async () => {
+    const port = await freePort();
+    const file = configFile({ inbounds: [publicInbound(port)], outbounds: [{ protocol: 'freedom' }] });
+    const running = porthole(['run', '-c', file]);
+    await waitForPort(port);
+    running.child.kill('SIGTERM');
+    expect(await running.exited).toBe(0);
+    expect(running.stderr().split('\n')).toContain('porthole: SIGTERM: stopping');
+  });
+});

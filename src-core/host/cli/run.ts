@@ -68,18 +68,30 @@ export function dashboardToken(folder: string, create: () => string): string {
 /** Shutdown must finish within this, or the process exits anyway. */
 const SHUTDOWN_LIMIT_MS = 5000;
 
-/** The first SIGINT or SIGTERM, or `orElse` if it comes first. */
-function firstSignal(orElse: Promise<string>): Promise<string> {
-  return new Promise((resolve) => {
-    const onSignal = (signal: string) => {
+/**
+ * The first SIGINT or SIGTERM, or `orElse` if it comes first. Listened to from the start of
+ * `run`: one that arrives while the engine starts stops it as soon as it runs, gracefully, instead
+ * of the signal's default (an exit with nothing closed). `release` stops listening.
+ */
+function firstSignal(orElse: Promise<string>): { signal: Promise<string>; release(): void } {
+  let onSignal: (signal: string) => void = () => {};
+  const signal = new Promise<string>((resolve) => {
+    onSignal = (name: string) => {
       process.off('SIGINT', onSignal);
       process.off('SIGTERM', onSignal);
-      resolve(signal);
+      resolve(name);
     };
     process.on('SIGINT', onSignal);
     process.on('SIGTERM', onSignal);
     void orElse.then(onSignal);
   });
+  return {
+    signal,
+    release: () => {
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+    },
+  };
 }
 
 /** SIGHUP: re-reads the config files; a bad file is reported and the running config stays. */
@@ -121,16 +133,26 @@ export async function runEngine(config: PortholeConfig, options: RunOptions): Pr
   };
   const uninstall = installLastResortHandlers({ report: (line) => options.output.err(line), onBug });
   const reloadSignal = listenForReload();
+  const stopSignal = options.stopSignal ? { signal: Promise.race([options.stopSignal, bug]), release: () => {} } : firstSignal(bug);
+  const signals: Signals = { reload: reloadSignal, stop: stopSignal.signal };
   try {
-    const code = options.ui ? await runWithDashboard(options, options.ui, bug, reloadSignal) : await runHeadless(config, options, bug, reloadSignal);
+    const code = options.ui ? await runWithDashboard(options, options.ui, signals) : await runHeadless(config, options, signals);
     return bugSeen ? EXIT_BUG : code;
   } finally {
+    stopSignal.release();
     reloadSignal.release();
     uninstall();
   }
 }
 
-async function runHeadless(config: PortholeConfig, options: RunOptions, bug: Promise<string>, reloadSignal: ReloadSignal): Promise<number> {
+/** The signals `run` listens to from its start: stop (SIGINT, SIGTERM, a programming error) and reload (SIGHUP). */
+interface Signals {
+  reload: ReloadSignal;
+  /** Resolves with what asked the engine to stop. */
+  stop: Promise<string>;
+}
+
+async function runHeadless(config: PortholeConfig, options: RunOptions, signals: Signals): Promise<number> {
   const { output } = options;
   let instance: Instance;
   try {
@@ -149,10 +171,10 @@ async function runHeadless(config: PortholeConfig, options: RunOptions, bug: Pro
   }
   output.err(startedLine(instance, options.configFiles));
   reportCrypto(instance, output);
-  return holdUntilStopped(options, bug, async () => {
+  return holdUntilStopped(options, signals, async () => {
     await metrics.close();
     await instance.close();
-  }, reloadSignal, () => void reload(instance, options));
+  }, () => void reload(instance, options));
 }
 
 /** `porthole: started (files): portal "portal", bridge "bridge"; listening: external on 127.0.0.1:80, …` */
@@ -182,7 +204,7 @@ function reportCrypto(instance: Instance, output: CliOutput): void {
  * The engine as the active profile of an engine service, plus the dashboard serving that service.
  * The files stay a read-only profile; profiles saved in the dashboard go to the config folder.
  */
-async function runWithDashboard(options: RunOptions, ui: DashboardAddress & { allowRemote: boolean }, bug: Promise<string>, reloadSignal: ReloadSignal): Promise<number> {
+async function runWithDashboard(options: RunOptions, ui: DashboardAddress & { allowRemote: boolean }, signals: Signals): Promise<number> {
   const { output } = options;
   // Loaded only with --ui: a headless portal does not carry the dashboard in memory.
   const [{ startDashboard }, { createToken, isLoopbackHost }, { createLocalEngineService }] = await Promise.all([
@@ -233,21 +255,21 @@ async function runWithDashboard(options: RunOptions, ui: DashboardAddress & { al
     const running = service.engine;
     if (running) void reload(running, options);
   };
-  return holdUntilStopped(options, bug, async () => {
+  return holdUntilStopped(options, signals, async () => {
     await metrics.close();
     await dashboard.close();
     await service.close();
-  }, reloadSignal, onReload);
+  }, onReload);
 }
 
 /** Waits for the stop signal (or a programming error), then stops within SHUTDOWN_LIMIT_MS; resolves with the exit code. */
-async function holdUntilStopped(options: RunOptions, bug: Promise<string>, stop: () => Promise<void>, reloadSignal: ReloadSignal, onReload: () => void): Promise<number> {
+async function holdUntilStopped(options: RunOptions, signals: Signals, stop: () => Promise<void>, onReload: () => void): Promise<number> {
   const { output } = options;
   // The engine's own timers are unref'd (so tests and embedders can exit); the CLI holds the process open.
   const keepAlive = setInterval(() => {}, 1 << 30);
-  reloadSignal.answerWith(onReload);
-  const signal = await (options.stopSignal ? Promise.race([options.stopSignal, bug]) : firstSignal(bug));
-  reloadSignal.ignore();
+  signals.reload.answerWith(onReload);
+  const signal = await signals.stop;
+  signals.reload.ignore();
   clearInterval(keepAlive);
   output.err(`porthole: ${signal}: stopping`);
   const stopped = stop().then(() => 0, (error: unknown) => {
