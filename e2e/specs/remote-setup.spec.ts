@@ -25,6 +25,7 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fingerprintOfPublicKeyLine } from '../../src-core/host/remote-setup/host-key.js';
 import { sshdMissing, startTestSshServer, type TestSshServer } from '../../test/support/sshd.js';
+import { freePortRun } from '../../test/support/ports.js';
 import { startHttp, type RunningServer } from '../../test/support/upstream.js';
 import { Dashboard } from '../pages/dashboard.js';
 import { RemoteSetupPage } from '../pages/remote-setup.js';
@@ -32,22 +33,6 @@ import { launchChromium, recordConsoleProblems } from '../support/browser.js';
 import { startServiceStack, type ServiceStack } from '../support/exposure-stack.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
-
-/** `count` consecutive ports free on 127.0.0.1 a moment ago (the "server" is this machine). */
-async function freeRun(count: number): Promise<number> {
-  const free = (port: number) => new Promise<boolean>((resolve) => {
-    const probe = net.createServer();
-    probe.once('error', () => resolve(false));
-    probe.listen(port, '127.0.0.1', () => probe.close(() => resolve(true)));
-  });
-  for (let attempt = 0; attempt < 50; attempt += 1) {
-    const base = 30_000 + Math.floor(Math.random() * 25_000);
-    let ok = true;
-    for (let port = base; port < base + count && ok; port += 1) ok = await free(port);
-    if (ok) return base;
-  }
-  throw new Error('no run of free ports');
-}
 
 describe.skipIf(sshdMissing() !== null)('Set up my server over SSH, from the window', () => {
   let browser: Browser;
@@ -114,7 +99,7 @@ describe.skipIf(sshdMissing() !== null)('Set up my server over SSH, from the win
 
   it('host key accepted, a failed check retried once its cause is gone, every step done, the public address answers', async () => {
     const setup = new RemoteSetupPage(page);
-    const linkPort = await freeRun(5);
+    const linkPort = await freePortRun(5);
     // The link port is taken on the "server": the system check must say so.
     squatter = net.createServer();
     await new Promise<void>((resolve) => squatter?.listen(linkPort, '127.0.0.1', resolve));
@@ -181,7 +166,7 @@ describe.skipIf(sshdMissing() !== null)('Set up my server over SSH, from the win
     await sshd.changeHostKey();
     const presented = fingerprintOfPublicKeyLine(sshd.hostPublicKey).fingerprint;
     await setup.backToForm();
-    const linkPort = await freeRun(5);
+    const linkPort = await freePortRun(5);
     await setup.fill({ host: sshd.host, port: sshd.port, user: sshd.user, keyFile: sshd.keyFile, linkPort, exposureRange: `${linkPort + 1}-${linkPort + 4}` });
     await setup.submit();
     expect(await setup.changedKey()).toEqual({ pinned, presented });

@@ -43,6 +43,22 @@ export async function freeTcpUdpPorts(count: number): Promise<number[]> {
 }
 
 /** Resolves once something accepts TCP connections on host:port; polls, never sleeps blindly. */
+/** `count` consecutive ports free on 127.0.0.1 a moment ago (a port and a range after it, as a portal takes them). */
+export async function freePortRun(count: number): Promise<number> {
+  const free = (port: number) => new Promise<boolean>((resolve) => {
+    const probe = net.createServer();
+    probe.once('error', () => resolve(false));
+    probe.listen(port, '127.0.0.1', () => probe.close(() => resolve(true)));
+  });
+  for (let attempt = 0; attempt < 50; attempt += 1) {
+    const base = 30_000 + Math.floor(Math.random() * 25_000);
+    let ok = true;
+    for (let port = base; port < base + count && ok; port += 1) ok = await free(port);
+    if (ok) return base;
+  }
+  throw new Error(`no run of ${count} free ports on 127.0.0.1`);
+}
+
 export async function waitForPort(port: number, host = '127.0.0.1', timeoutMs = 10_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {

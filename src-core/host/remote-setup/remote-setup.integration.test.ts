@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RemoteSetup } from '../api/index.js';
-import { waitUntil } from '../../../test/support/ports.js';
+import { freePortRun, waitUntil } from '../../../test/support/ports.js';
 import { startTestSshServer, type TestSshServer } from '../../../test/support/sshd.js';
 import { startHttp } from '../../../test/support/upstream.js';
 import { createCertificateFolder } from '../../engine/transport/internet/testdata/certs.js';
@@ -64,25 +64,9 @@ async function engineService(): Promise<LocalEngineService> {
   return service;
 }
 
-/** `count` consecutive ports free on 127.0.0.1 a moment ago (the "server" is this machine). */
-async function freeRun(count: number): Promise<number> {
-  const free = (port: number) => new Promise<boolean>((resolve) => {
-    const probe = net.createServer();
-    probe.once('error', () => resolve(false));
-    probe.listen(port, '127.0.0.1', () => probe.close(() => resolve(true)));
-  });
-  for (let attempt = 0; attempt < 50; attempt += 1) {
-    const base = 30_000 + Math.floor(Math.random() * 25_000);
-    let ok = true;
-    for (let port = base; port < base + count && ok; port += 1) ok = await free(port);
-    if (ok) return base;
-  }
-  throw new Error('no run of free ports');
-}
-
 /** Ports for a setup: the link port, then a 4-port exposure range right after it. */
 async function setupPorts(): Promise<{ linkPort: number; exposureRange: string; first: number }> {
-  const base = await freeRun(5);
+  const base = await freePortRun(5);
   return { linkPort: base, exposureRange: `${base + 1}-${base + 4}`, first: base + 1 };
 }
 
