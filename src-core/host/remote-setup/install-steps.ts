@@ -66,7 +66,7 @@ export function compressUpload(host: string, env: NodeJS.ProcessEnv = process.en
   return !(host === 'localhost' || host === '::1' || /^127\./.test(host));
 }
 
-export async function upload(ctx: InstallContext): Promise<StepOutcome> {
+export async function upload(ctx: InstallContext, report: (detail: string) => void = () => {}): Promise<StepOutcome> {
   const session = await ctx.login.ensure();
   const facts = need(ctx.facts, 'the server\'s architecture');
   const layout = need(ctx.layout, 'where the files go');
@@ -81,7 +81,11 @@ export async function upload(ctx: InstallContext): Promise<StepOutcome> {
   const temp = shellQuote(`${layout.binary}.tmp`);
   const receive = `${layout.sudo}mkdir -p ${shellQuote(layout.folder)} && ${layout.sudo}sh -c ${shellQuote(`${gzip ? 'gzip -dc' : 'cat'} > ${temp} && chmod 755 ${temp} && sha256sum ${temp}`)}`;
   const started = Date.now();
-  const result = await session.upload(binary.file, receive, { gzip });
+  const total = (binary.size / MiB).toFixed(0);
+  const result = await session.upload(binary.file, receive, {
+    gzip,
+    onProgress: (sent) => report(`${(sent / MiB).toFixed(0)} of ${total} MiB sent${gzip ? ' (gzip\'d on the way)' : ''}…`),
+  });
   const seconds = (Date.now() - started) / 1000;
   if (result.code !== 0) throw new StepFailed(`cannot write ${layout.folder} on the server: ${lastLine(result.stderr) || `exit ${result.code}`}${/denied|read-only/i.test(result.stderr) ? ` (the account needs write access there)` : ''}`);
   if (result.stdout.split(/\s/)[0] !== binary.sha256) {

@@ -90,7 +90,7 @@ export class RemoteSetupService {
         connect: () => login.connectStep(),
         'host-key': (step) => login.hostKeyStep(step),
         'check-system': () => checkSystem(ctx),
-        upload: () => upload(ctx),
+        upload: (_step, report) => upload(ctx, report),
         'write-config': () => writeConfig(ctx),
         'install-service': () => installService(ctx),
         firewall: () => openFirewall(ctx),

@@ -262,4 +262,18 @@ describe('the step runner', () => {
     expect(seen[0]).toBe('running:ppppppppp');
     expect(seen).toContain('failed:ddfpppppp');
   });
+
+  it('a long step\'s progress shows as its detail, at most twice a second, and its outcome replaces it', async () => {
+    const run = StepRunner.newRun('rs-00000001', 'install', { host: 'h', port: 22, user: 'u' }, ['upload']);
+    const details: Array<string | undefined> = [];
+    const runner = new StepRunner(run, {
+      upload: async (_step, report) => {
+        report('1 of 109 MiB sent…');
+        report('2 of 109 MiB sent…');
+        return { detail: '109 MiB in 4.2 s' };
+      },
+    }, () => details.push(run.steps[0]?.detail), () => {});
+    await runner.resume('upload');
+    expect(details).toEqual([undefined, undefined, '1 of 109 MiB sent…', '109 MiB in 4.2 s', '109 MiB in 4.2 s']);
+  });
 });

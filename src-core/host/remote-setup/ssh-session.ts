@@ -140,9 +140,11 @@ export class SshSession {
    * Streams `localFile` gzip'd into `command`'s stdin (which should be `gzip -dc > …` on the
    * server): the 108 MiB portal is mostly code and compresses to about a third.
    */
-  upload(localFile: string, command: string, options: { timeoutMs?: number; gzip: boolean }): Promise<ExecResult> {
+  upload(localFile: string, command: string, options: { timeoutMs?: number; gzip: boolean; onProgress?: (bytesRead: number) => void }): Promise<ExecResult> {
     return this.channel(command, options.timeoutMs ?? 600_000, async (stream) => {
       const source = createReadStream(localFile, { highWaterMark: 1 << 20 });
+      // Bytes of the file read so far: they leave as fast as the channel takes them (backpressure).
+      if (options.onProgress) source.on('data', () => options.onProgress?.(source.bytesRead));
       if (options.gzip) await pipeline(source, createGzip({ level: 1, chunkSize: 1 << 16 }), stream);
       else await pipeline(source, stream);
     });

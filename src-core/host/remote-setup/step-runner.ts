@@ -40,7 +40,13 @@ export interface StepOutcome {
 /** 'waiting': the step set its own state and the run waits for the user. */
 export type StepResult = StepOutcome | 'waiting';
 
-export type StepFunction = (step: RemoteSetupStep) => Promise<StepResult>;
+/** What a long step says while it runs (the upload's progress); shown as the running step's detail. */
+export type StepReport = (detail: string) => void;
+
+export type StepFunction = (step: RemoteSetupStep, report: StepReport) => Promise<StepResult>;
+
+/** Progress lines go out at most this often: the UI needs a moving figure, not every chunk. */
+const REPORT_EVERY_MS = 500;
 
 export class StepRunner {
   private cancelRequested = false;
@@ -114,8 +120,16 @@ export class StepRunner {
       delete step.manual;
       this.emit();
       let result: StepResult;
+      let reported = 0;
+      const report: StepReport = (detail) => {
+        const now = Date.now();
+        if (step.state !== 'running' || now - reported < REPORT_EVERY_MS) return;
+        reported = now;
+        step.detail = detail;
+        this.emit();
+      };
       try {
-        result = await execute(step);
+        result = await execute(step, report);
       } catch (error) {
         step.state = 'failed';
         // SshError's lines are written for the user (timeouts, a lost connection); anything else is a bug's.
