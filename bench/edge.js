@@ -11,12 +11,10 @@
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import http from 'node:http';
-import https from 'node:https';
 import { join } from 'node:path';
-import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { writeBridgeConfig, writePortalConfig } from './lib/exposure-pair.js';
+import { keepAliveLoad } from './lib/keep-alive-load.js';
 import { forkHelper, killAllChildren, logProblems, PORTHOLE_CLI, PORTHOLE_ENGINE, startPeer } from './lib/procs.js';
 import { buildFingerprint, cpuSeconds, difference, freePorts, ioCounters, pollUntil, portOpen } from './lib/util.js';
 
@@ -55,38 +53,10 @@ function makeCertificate(folder) {
   return { certFile, keyFile, certPem: readFileSync(certFile, 'utf8') };
 }
 
-/**
- * Keep-alive GETs, `concurrency` at once, for `seconds`: completed requests per second. Each
- * loop owns one socket (an Agent with as many sockets as loops), as a browser or autocannon would.
- */
-async function measure(target, { seconds, concurrency }) {
-  const agent = new (target.tls ? https.Agent : http.Agent)({ keepAlive: true, maxSockets: concurrency, ...(target.tls ? { ca: target.ca, servername: SECURE_NAME } : {}) });
-  const request = (target.tls ? https : http).request;
-  const deadline = performance.now() + seconds * 1000;
-  let ok = 0;
-  let failed = 0;
-  let firstError;
-  const loop = async () => {
-    while (performance.now() < deadline) {
-      await new Promise((resolve) => {
-        const req = request({ host: target.host, port: target.port, path: '/', agent, lookup: toLoopback, headers: { Host: `${target.tls ? SECURE_NAME : PLAIN_NAME}:${target.port}` } }, (res) => {
-          res.on('data', () => undefined);
-          res.on('end', () => {
-            if (res.statusCode === 200) ok += 1;
-            else { failed += 1; firstError ??= `HTTP ${res.statusCode}`; }
-            resolve();
-          });
-        });
-        req.on('error', (error) => { failed += 1; firstError ??= error.message; resolve(); });
-        req.end();
-      });
-    }
-  };
-  const started = performance.now();
-  await Promise.all(Array.from({ length: concurrency }, loop));
-  const elapsed = (performance.now() - started) / 1000;
-  agent.destroy();
-  return { ok, failed, seconds: elapsed, rate: ok / elapsed, ...(firstError ? { firstError } : {}) };
+/** One target's load: its name in Host (and SNI), every name resolving to loopback. */
+function measure(target, options) {
+  const name = target.tls ? SECURE_NAME : PLAIN_NAME;
+  return keepAliveLoad({ ...target, servername: SECURE_NAME, hostHeader: `${name}:${target.port}`, lookup: toLoopback }, options);
 }
 
 /**

@@ -15,6 +15,7 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { writeBridgeConfig, writePortalConfig } from './lib/exposure-pair.js';
+import { keepAliveLoad } from './lib/keep-alive-load.js';
 import { forkHelper, killAllChildren, logProblems, PORTHOLE_CLI, PORTHOLE_ENGINE, startPeer } from './lib/procs.js';
 import { writeBulk } from './lib/protocol.js';
 import { buildFingerprint, cpuSeconds, freePorts, pollUntil, portOpen } from './lib/util.js';
@@ -29,36 +30,6 @@ export function inspectorPreflight() {
     return `the engine in ${PORTHOLE_ENGINE} has no request inspector; run \`npm run build:core\` (npm run bench does it)`;
   }
   return undefined;
-}
-
-/** Keep-alive GETs, `concurrency` at once (one socket each), for `seconds`: completed requests per second. */
-async function requestsPerSecond(port, { seconds, concurrency }) {
-  const agent = new http.Agent({ keepAlive: true, maxSockets: concurrency });
-  const deadline = performance.now() + seconds * 1000;
-  let ok = 0;
-  let failed = 0;
-  let firstError;
-  const loop = async () => {
-    while (performance.now() < deadline) {
-      await new Promise((resolve) => {
-        const req = http.request({ host: '127.0.0.1', port, path: '/', agent }, (res) => {
-          res.on('data', () => undefined);
-          res.on('end', () => {
-            if (res.statusCode === 200) ok += 1;
-            else { failed += 1; firstError ??= `HTTP ${res.statusCode}`; }
-            resolve();
-          });
-        });
-        req.on('error', (error) => { failed += 1; firstError ??= error.message; resolve(); });
-        req.end();
-      });
-    }
-  };
-  const started = performance.now();
-  await Promise.all(Array.from({ length: concurrency }, loop));
-  const elapsed = (performance.now() - started) / 1000;
-  agent.destroy();
-  return { rate: ok / elapsed, ok, failed, firstError };
 }
 
 /** One GET of `bytes`: MiB/s from the request to the last byte. */
@@ -119,10 +90,10 @@ export async function runInspectorScenario({ folder, seconds = 5, warmupSeconds 
     record.results = { off: {}, on: {} };
     for (const mode of ['off', 'on']) {
       await bridge.call('capture', { enabled: mode === 'on' });
-      if (warmupSeconds > 0) await requestsPerSecond(port, { seconds: warmupSeconds, concurrency });
+      if (warmupSeconds > 0) await keepAliveLoad({ host: '127.0.0.1', port }, { seconds: warmupSeconds, concurrency });
       // The bridge's own CPU time per unit of work: what capture costs it, less moved by a busy machine than rates.
       let cpu = cpuSeconds(bridge.pid);
-      const requests = await requestsPerSecond(port, { seconds, concurrency });
+      const requests = await keepAliveLoad({ host: '127.0.0.1', port }, { seconds, concurrency });
       const requestCpu = (cpuSeconds(bridge.pid) - cpu) * 1e6 / Math.max(1, requests.ok);
       if (requests.failed) record.errors.push(`capture ${mode}: ${requests.failed} requests failed, e.g. ${requests.firstError}`);
       cpu = cpuSeconds(bridge.pid);

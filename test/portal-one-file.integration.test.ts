@@ -14,6 +14,7 @@ import { exportV2RayConfig, loadConfig } from '../src-core/engine/config/index.j
 import { freePorts, waitForPort, waitUntil } from './support/ports.js';
 import { bridgeConfig, portalConfig, startPeer, type RunningPeer } from './support/reverse-pair.js';
 import { startHttp, type RunningServer } from './support/upstream.js';
+import { buildTestPortal } from './support/portal-build.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const PAGE = 'hello through the one-file portal\n';
@@ -47,8 +48,7 @@ describe.skipIf(skipReason !== undefined)('porthole-portal, one file on a server
     folder = mkdtempSync(join(tmpdir(), 'porthole-portal-test-'));
     const built = join(folder, 'release');
     // Built once for the file (about 6 s on 2 cores: bundle, blob with code cache, strip, inject).
-    const build = spawnSync(join(root, 'node_modules/.bin/node'), [join(root, 'scripts/build-portal.js'), '--arch', 'x64', '--out', built], { encoding: 'utf8', timeout: 110_000 });
-    if (build.status !== 0) throw new Error(`build-portal failed (${build.status ?? build.signal}):\n${build.stdout}${build.stderr}`);
+    buildTestPortal(built);
     server = join(folder, 'server');
     for (const sub of ['server', 'home', 'tmp']) mkdirSync(join(folder, sub));
     copyFileSync(join(built, 'porthole-portal-linux-x64'), join(server, 'porthole-portal'));

@@ -15,12 +15,10 @@
  * Screenshots (remote-setup-<state>-<1280|800>-<light|dark>.png): form, form-problems,
  * host-key, failed, running, done, removed, changed-key.
  */
-import { spawnSync } from 'node:child_process';
 import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fingerprintOfPublicKeyLine } from '../../src-core/host/remote-setup/host-key.js';
@@ -31,8 +29,7 @@ import { Dashboard } from '../pages/dashboard.js';
 import { RemoteSetupPage } from '../pages/remote-setup.js';
 import { launchChromium, recordConsoleProblems } from '../support/browser.js';
 import { startServiceStack, type ServiceStack } from '../support/exposure-stack.js';
-
-const root = fileURLToPath(new URL('../../', import.meta.url));
+import { buildTestPortal } from '../../test/support/portal-build.js';
 
 describe.skipIf(sshdMissing() !== null)('Set up my server over SSH, from the window', () => {
   let browser: Browser;
@@ -50,8 +47,7 @@ describe.skipIf(sshdMissing() !== null)('Set up my server over SSH, from the win
     chmodSync(folder, 0o755);
     // The real one-file portal for x64, built for this file (a few seconds).
     const out = join(folder, 'portal');
-    const build = spawnSync(join(root, 'node_modules/.bin/node'), [join(root, 'scripts/build-portal.js'), '--arch', 'x64', '--out', out], { encoding: 'utf8', timeout: 110_000 });
-    if (build.status !== 0) throw new Error(`build-portal failed (${build.status ?? build.signal}):\n${build.stdout}${build.stderr}`);
+    buildTestPortal(out);
     previousPortalDir = process.env.PORTHOLE_PORTAL_DIR;
     process.env.PORTHOLE_PORTAL_DIR = out;
     sshd = await startTestSshServer();

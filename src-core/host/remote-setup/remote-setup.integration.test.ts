@@ -11,7 +11,6 @@ import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSy
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RemoteSetup } from '../api/index.js';
 import { freePortRun, waitUntil } from '../../../test/support/ports.js';
@@ -20,8 +19,8 @@ import { startHttp } from '../../../test/support/upstream.js';
 import { createCertificateFolder } from '../../engine/transport/internet/testdata/certs.js';
 import { createLocalEngineService, type LocalEngineService } from '../service/local-engine-service.js';
 import { fingerprintOfPublicKeyLine } from './host-key.js';
+import { buildTestPortal } from '../../../test/support/portal-build.js';
 
-const root = fileURLToPath(new URL('../../../', import.meta.url));
 const quiet = { write: () => {} };
 const cleanups: Array<() => Promise<void> | void> = [];
 let folder = '';
@@ -32,8 +31,7 @@ beforeAll(() => {
   chmodSync(folder, 0o755);
   // The real one-file portal, built once for the file (a few seconds).
   const out = join(folder, 'portal');
-  const build = spawnSync(join(root, 'node_modules/.bin/node'), [join(root, 'scripts/build-portal.js'), '--arch', 'x64', '--out', out], { encoding: 'utf8', timeout: 110_000 });
-  if (build.status !== 0) throw new Error(`build-portal failed (${build.status ?? build.signal}):\n${build.stdout}${build.stderr}`);
+  buildTestPortal(out);
   previousPortalDir = process.env.PORTHOLE_PORTAL_DIR;
   process.env.PORTHOLE_PORTAL_DIR = out;
 }, 120_000);
