@@ -20,8 +20,8 @@ import { createCertificateFolder } from '../../engine/transport/internet/testdat
 import { createLocalEngineService, type LocalEngineService } from '../service/local-engine-service.js';
 import { fingerprintOfPublicKeyLine } from './host-key.js';
 import { buildTestPortal } from '../../../test/support/portal-build.js';
+import { quietServiceOptions } from '../../../test/support/engine-service.js';
 
-const quiet = { write: () => {} };
 const cleanups: Array<() => Promise<void> | void> = [];
 let folder = '';
 let previousPortalDir: string | undefined;
@@ -51,13 +51,7 @@ async function sshServer(options: Parameters<typeof startTestSshServer>[0] = {})
 
 async function engineService(): Promise<LocalEngineService> {
   const home = mkdtempSync(join(folder, 'here-'));
-  const service = await createLocalEngineService({
-    profilesFolder: join(home, 'profiles'),
-    settingsFile: join(home, 'settings.json'),
-    logSinks: { error: quiet, access: quiet },
-    sampleIntervalMs: 100,
-    logFlushMs: 20,
-  });
+  const service = await createLocalEngineService(quietServiceOptions(home));
   cleanups.push(() => service.close());
   return service;
 }

@@ -15,9 +15,9 @@ import { freePorts, waitForPort, waitUntil } from '../../../test/support/ports.j
 import { bridgeConfig, portalConfig, startPeer } from '../../../test/support/reverse-pair.js';
 import { startHttp } from '../../../test/support/upstream.js';
 import { createLocalEngineService, type LocalEngineService } from './local-engine-service.js';
+import { quietServiceOptions } from '../../../test/support/engine-service.js';
 
 type Mutable<T> = { -readonly [K in keyof T]: Mutable<T[K]> };
-const quiet = { write: () => {} };
 const cleanups: Array<() => Promise<void> | void> = [];
 afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
@@ -25,13 +25,7 @@ afterEach(async () => {
 
 async function service(): Promise<LocalEngineService> {
   const root = mkdtempSync(join(tmpdir(), 'porthole-domain-'));
-  const created = await createLocalEngineService({
-    profilesFolder: join(root, 'profiles'),
-    settingsFile: join(root, 'settings.json'),
-    logSinks: { error: quiet, access: quiet },
-    sampleIntervalMs: 100,
-    logFlushMs: 20,
-  });
+  const created = await createLocalEngineService(quietServiceOptions(root));
   cleanups.push(async () => {
     await created.close();
     rmSync(root, { recursive: true, force: true });

@@ -15,9 +15,9 @@ import { bridgeConfig, portalConfig, startPeer } from '../../../test/support/rev
 import { startHttp } from '../../../test/support/upstream.js';
 import { startV2Ray, v2rayAvailable, v2rayTest } from '../../../test/support/v2ray.js';
 import { createLocalEngineService, type LocalEngineService } from './local-engine-service.js';
+import { quietServiceOptions } from '../../../test/support/engine-service.js';
 
 type Mutable<T> = { -readonly [K in keyof T]: Mutable<T[K]> };
-const quiet = { write: () => {} };
 const cleanups: Array<() => Promise<void> | void> = [];
 afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
@@ -30,13 +30,7 @@ function folder(): string {
 }
 
 async function service(root: string): Promise<LocalEngineService> {
-  const created = await createLocalEngineService({
-    profilesFolder: join(root, 'profiles'),
-    settingsFile: join(root, 'settings.json'),
-    logSinks: { error: quiet, access: quiet },
-    sampleIntervalMs: 100,
-    logFlushMs: 20,
-  });
+  const created = await createLocalEngineService(quietServiceOptions(root));
   cleanups.push(() => created.close());
   return created;
 }

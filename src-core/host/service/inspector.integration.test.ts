@@ -13,8 +13,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { InspectorChange, InspectorList } from '../api/index.js';
 import { waitUntil } from '../../../test/support/ports.js';
 import { createLocalEngineService, type LocalEngineService } from './local-engine-service.js';
+import { quietServiceOptions } from '../../../test/support/engine-service.js';
 
-const quiet = { write: () => {} };
 const cleanups: Array<() => Promise<void> | void> = [];
 afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
@@ -27,13 +27,7 @@ function folder(): string {
 }
 
 async function service(root: string): Promise<LocalEngineService> {
-  const created = await createLocalEngineService({
-    profilesFolder: join(root, 'profiles'),
-    settingsFile: join(root, 'settings.json'),
-    logSinks: { error: quiet, access: quiet },
-    sampleIntervalMs: 100,
-    logFlushMs: 20,
-  });
+  const created = await createLocalEngineService(quietServiceOptions(root));
   cleanups.push(() => created.close());
   return created;
 }
