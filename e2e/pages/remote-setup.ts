@@ -130,7 +130,12 @@ export class RemoteSetupPage {
 
   async changedKey(): Promise<{ pinned: string; presented: string }> {
     const panel = this.page.getByTestId('remote-setup-host-key-changed');
-    await panel.waitFor({ timeout: 30_000 });
+    await panel.waitFor({ timeout: 30_000 }).catch(async (error: Error) => {
+      // Say what the page shows instead: a stuck run and a failed login need different fixes.
+      const run = await this.run.getAttribute('data-state', { timeout: 1_000 }).catch(() => 'no run shown');
+      const steps = await this.steps().catch(() => []);
+      throw new Error(`${error.message}\nthe run is ${run}; steps: ${steps.map((step) => `${step.title}: ${step.state}`).join(', ')}`, { cause: error });
+    });
     return {
       pinned: (await panel.getByTestId('remote-setup-pinned-fingerprint').textContent()) ?? '',
       presented: (await panel.getByTestId('remote-setup-host-key-fingerprint').textContent()) ?? '',

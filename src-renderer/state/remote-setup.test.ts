@@ -2,7 +2,7 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import type { EngineService, RemoteServer, RemoteSetup, RemoteSetupStep, RemoteSetupStepId, RemoteStepState } from '../../src-core/host/api/index.js';
 import { fakeService } from './fake-service.test-support.js';
 import {
-  describeRunChange, EMPTY_FORM, formOfServer, requestOf, resetRemoteSetupStore, retryWantsPassphrase, useRemoteSetupStore, watchRemoteSetup,
+  describeRunChange, EMPTY_FORM, formOfServer, hostKeyChanged, requestOf, resetRemoteSetupStore, retryWantsPassphrase, useRemoteSetupStore, watchRemoteSetup,
   type RemoteSetupForm,
 } from './remote-setup.js';
 import { setEngineService } from './service.js';
@@ -22,7 +22,7 @@ function run(states: RemoteStepState[], fields: Partial<RemoteSetup> = {}): Remo
   const ids: RemoteSetupStepId[] = ['connect', 'host-key', 'check-system', 'upload', 'write-config', 'install-service', 'firewall', 'start', 'activate-bridge'];
   return {
     id: 'rs-0123abcd', kind: 'install', target: { host: 'vps.example.com', port: 22, user: 'root' }, state: 'running',
-    steps: ids.map((id, index) => step(id, states[index] ?? 'pending')), startedAt: 1, ...fields,
+    steps: ids.map((id, index) => step(id, states[index] ?? 'pending')), startedAt: 1, revision: 1, ...fields,
   };
 }
 
@@ -154,6 +154,20 @@ describe('the run through the store', () => {
     state.applyRun(run(['done', 'running']));
     state = useRemoteSetupStore.getState();
     expect([state.run?.steps[0]?.state, state.announcement]).toEqual(['done', 'Log in: done.']);
+  });
+
+  it('a start whose answer comes after the run failed keeps the failure (the newer revision wins)', async () => {
+    let answer: (value: RemoteSetup) => void = () => undefined;
+    const { service } = fakeService({ startRemoteSetup: () => new Promise<RemoteSetup>((resolve) => { answer = resolve; }) });
+    setEngineService(service);
+    useRemoteSetupStore.setState({ form: form({}) });
+    const started = useRemoteSetupStore.getState().submit();
+    const refused = run(['done', 'failed'], { state: 'failed', revision: 4, hostKey: { algorithm: 'ssh-ed25519', fingerprint: FINGERPRINT, known: false, pinnedFingerprint: 'SHA256:pinned' } });
+    useRemoteSetupStore.getState().applyRun(refused);
+    answer(run(['running'], { revision: 1 }));
+    expect(await started).toBe(true);
+    const state = useRemoteSetupStore.getState();
+    expect([state.view, state.run?.state, state.run?.revision, hostKeyChanged(state.run)]).toEqual(['run', 'failed', 4, true]);
   });
 
   it('a start the service refuses (another run going) is said in one sentence; the form stays', async () => {

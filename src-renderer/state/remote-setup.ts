@@ -293,8 +293,10 @@ export const useRemoteSetupStore = create<RemoteSetupState>()((set, get) => {
       }
     },
     applyRun: (run) => {
-      events += 1;
       const previous = get().run;
+      // A call's answer can arrive after the events that followed it: the newer copy stays.
+      if (previous?.id === run.id && run.revision < previous.revision) return;
+      events += 1;
       // A run from a newer start replaces the one shown; one started elsewhere shows itself.
       const said = describeRunChange(previous, run);
       const newRun = previous?.id !== run.id;

@@ -99,6 +99,11 @@ export interface RemoteSetup {
   };
   startedAt: number;
   endedAt?: number;
+  /**
+   * Grows with every change of this run: an answer to a call can arrive after the events that
+   * followed it, and the copy with the higher revision is the newer one.
+   */
+  revision: number;
 }
 
 /** A server set up from this machine (kept so "Remove from server" and a new run know it). */

@@ -3,9 +3,11 @@
  * parsers and verdicts, the portal config and bridge profile, the unit, the firewall commands,
  * the pin store, and the step runner's states.
  */
-import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { utils } from 'ssh2';
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../engine/config/index.js';
 import { createCertificateFolder, openSslAvailable } from '../../engine/transport/internet/testdata/certs.js';
@@ -17,6 +19,7 @@ import { bridgeProfileFor, planPortal, portalConfigFor, selfSignedPem } from './
 import { locatePortalBinary } from './portal-binary.js';
 import { installLayout, portalUnit, writeFileCommand } from './service-unit.js';
 import { shellQuote } from './shell.js';
+import { SshSession } from './ssh-session.js';
 import { INSTALL_STEPS, StepFailed, StepRunner } from './step-runner.js';
 import { judgeSystem, parseExes, parseOsRelease, parseProbe, parseProcNetTcp, parseRange, parseSs, parseUname, type SystemProbe } from './system-check.js';
 
@@ -238,6 +241,27 @@ describe('known servers', () => {
   });
 });
 
+describe('logging in', () => {
+  it('a server that hangs up after its banner, without an error, fails the login with a reason (no endless wait)', async () => {
+    const server = net.createServer((socket) => {
+      socket.write('SSH-2.0-OpenSSH_9.2\r\n');
+      setTimeout(() => socket.end(), 20);
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as net.AddressInfo;
+    const folder = mkdtempSync(join(tmpdir(), 'porthole-login-'));
+    const keyFile = join(folder, 'id_ed25519');
+    writeFileSync(keyFile, utils.generateKeyPairSync('ed25519').private, { mode: 0o600 });
+    try {
+      const login = SshSession.connect({ target: { host: '127.0.0.1', port, user: 'u', auth: { kind: 'key', keyFile } }, checkHostKey: () => true, readyTimeoutMs: 60_000 });
+      await expect(login).rejects.toMatchObject({ kind: 'unreachable', message: `127.0.0.1:${port} closed the connection before the login finished: retry` });
+    } finally {
+      server.close();
+      rmSync(folder, { recursive: true, force: true });
+    }
+  });
+});
+
 describe('the step runner', () => {
   it('runs in order, copies out each change, fails with the reason, resumes at the failed step', async () => {
     const run = StepRunner.newRun('rs-00000000', 'install', { host: 'h', port: 22, user: 'u' }, INSTALL_STEPS);
@@ -251,7 +275,7 @@ describe('the step runner', () => {
         return { detail: 'ok' };
       },
       firewall: async () => ({ state: 'skipped', manual: ['open 10086'] }),
-    }, () => seen.push(`${run.state}:${run.steps.map((step) => step.state[0]).join('')}`), () => {});
+    }, () => seen.push(`${run.revision} ${run.state}:${run.steps.map((step) => step.state[0]).join('')}`), () => {});
     await runner.resume('connect');
     expect(run.state).toBe('failed');
     expect(run.steps[2]).toMatchObject({ state: 'failed', reason: 'port 10086 is in use' });
@@ -259,8 +283,10 @@ describe('the step runner', () => {
     await runner.resume('check-system');
     expect(run.state).toBe('done');
     expect(run.steps.find((step) => step.id === 'firewall')).toMatchObject({ state: 'skipped', manual: ['open 10086'] });
-    expect(seen[0]).toBe('running:ppppppppp');
-    expect(seen).toContain('failed:ddfpppppp');
+    expect(seen[0]).toBe('1 running:ppppppppp');
+    expect(seen.some((line) => / failed:ddfpppppp$/.test(line))).toBe(true);
+    // Each copy sent out is newer than the one before: a late answer can be told from a fresh event.
+    expect(seen.map((line) => Number(line.split(' ')[0]))).toEqual(seen.map((_line, index) => index + 1));
   });
 
   it('a long step\'s progress shows as its detail, at most twice a second, and its outcome replaces it', async () => {

@@ -112,6 +112,11 @@ export class SshSession {
         const hint = error.code === 'ECONNREFUSED' ? ': nothing listens there (is sshd running, and is the port right?)' : error.code === 'ENOTFOUND' ? ': no such host name' : '';
         reject(new SshError('unreachable', `could not reach ${where}: ${code}${hint}`));
       });
+      // A server that hangs up without an error (an early drop under load) must not leave the step waiting forever.
+      client.once('close', () => {
+        if (refusedKey) return reject(new SshError('host-key', `the host key of ${where} was not accepted`));
+        reject(new SshError('unreachable', `${where} closed the connection before the login finished: retry`));
+      });
       client.connect({
         host: target.host,
         port: target.port,

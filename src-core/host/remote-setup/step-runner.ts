@@ -61,7 +61,7 @@ export class StepRunner {
 
   static newRun(id: string, kind: RemoteSetup['kind'], target: RemoteSetup['target'], ids: RemoteSetupStepId[]): RemoteSetup {
     const title = (stepId: RemoteSetupStepId) => (kind === 'remove' && stepId === 'firewall' ? 'Remove the firewall rules' : STEP_TITLES[stepId]);
-    return { id, kind, target, state: 'running', steps: ids.map((stepId) => ({ id: stepId, title: title(stepId), state: 'pending' })), startedAt: Date.now() };
+    return { id, kind, target, state: 'running', steps: ids.map((stepId) => ({ id: stepId, title: title(stepId), state: 'pending' })), startedAt: Date.now(), revision: 0 };
   }
 
   step(id: RemoteSetupStepId): RemoteSetupStep {
@@ -95,17 +95,23 @@ export class StepRunner {
     await this.driving;
   }
 
+  /** Every change counts: a copy of the run with a lower revision is older and must not win. */
+  private changed(): void {
+    this.run.revision += 1;
+    this.emit();
+  }
+
   private finish(state: 'done' | 'failed' | 'cancelled'): void {
     this.run.state = state;
     this.run.endedAt = Date.now();
-    this.emit();
+    this.changed();
     this.onEnd(this.run);
   }
 
   private async drive(from: number): Promise<void> {
     this.run.state = 'running';
     delete this.run.endedAt;
-    this.emit();
+    this.changed();
     for (let index = Math.max(0, from); index < this.run.steps.length; index += 1) {
       const step = this.run.steps[index];
       if (!step) break;
@@ -118,7 +124,7 @@ export class StepRunner {
       delete step.detail;
       delete step.reason;
       delete step.manual;
-      this.emit();
+      this.changed();
       let result: StepResult;
       let reported = 0;
       const report: StepReport = (detail) => {
@@ -126,7 +132,7 @@ export class StepRunner {
         if (step.state !== 'running' || now - reported < REPORT_EVERY_MS) return;
         reported = now;
         step.detail = detail;
-        this.emit();
+        this.changed();
       };
       try {
         result = await execute(step, report);
@@ -139,13 +145,13 @@ export class StepRunner {
       }
       if (result === 'waiting') {
         this.run.state = 'waiting';
-        this.emit();
+        this.changed();
         return;
       }
       step.state = result.state ?? 'done';
       if (result.detail !== undefined) step.detail = result.detail;
       if (result.manual) step.manual = result.manual;
-      this.emit();
+      this.changed();
     }
     if (this.cancelRequested) return this.finish('cancelled');
     this.finish('done');
