@@ -9,7 +9,9 @@ import type { InboundHandler, InboundUsersUpdate } from './features/inbound.js';
 import { forComponent, type ComponentLogger, type Logger } from './features/log.js';
 import type { OutboundHandler } from './features/outbound.js';
 import type { PolicyManager } from './features/policy.js';
+import { AcmeLinkCertificate } from './app/link-certificates/acme-link-certificate.js';
 import { BlackholeOutbound } from './proxy/blackhole/outbound.js';
+import type { LiveServerCertificate } from './transport/internet/index.js';
 import { DokodemoInbound } from './proxy/dokodemo/inbound.js';
 import { FreedomOutbound } from './proxy/freedom/outbound.js';
 import { HttpInbound } from './proxy/http/inbound.js';
@@ -25,6 +27,13 @@ export interface HandlerFeatures {
   dispatcher: Dispatcher;
   policies: PolicyManager;
   logger: Logger;
+}
+
+/** The certificate a TLS inbound gets through ACME (`tlsSettings.acme`), one for all its ports. */
+function liveCertificate(config: InboundConfig, log: ComponentLogger): { certificate?: LiveServerCertificate } {
+  const tls = config.streamSettings?.tls;
+  if (!tls?.acme || tls.serverName === undefined) return {};
+  return { certificate: new AcmeLinkCertificate({ tag: config.tag ?? '', serverName: tls.serverName, host: listenHost(config.listen), acme: tls.acme, log }) };
 }
 
 /** V2Ray's 0.0.0.0 listens on IPv4 and IPv6; Node needs `::` for that (tcp.ts falls back when IPv6 is off). */
@@ -62,20 +71,28 @@ const inboundFactories: { [P in InboundProtocol]: InboundFactory<P> } = {
     acceptsTcp: config.settings.network.includes('tcp'),
     acceptsUdp: config.settings.network.includes('udp'),
   }, features.dispatcher, log)),
-  vmess: (config, features, log) => eachPort(config, (port) => new VmessInbound(config.tag ?? '', {
-    listenHost: listenHost(config.listen),
-    listenPort: port,
-    users: vmessUsers(config),
-    disableInsecureEncryption: config.settings.disableInsecureEncryption,
-    ...(config.streamSettings ? { stream: config.streamSettings } : {}),
-  }, features.dispatcher, features.policies, log)),
-  vless: (config, features, log) => eachPort(config, (port) => new VlessInbound(config.tag ?? '', {
-    listenHost: listenHost(config.listen),
-    listenPort: port,
-    users: vlessUsers(config),
-    fallbacks: config.settings.fallbacks,
-    ...(config.streamSettings ? { stream: config.streamSettings } : {}),
-  }, features.dispatcher, features.policies, log)),
+  vmess: (config, features, log) => {
+    const certificate = liveCertificate(config, log);
+    return eachPort(config, (port) => new VmessInbound(config.tag ?? '', {
+      listenHost: listenHost(config.listen),
+      listenPort: port,
+      users: vmessUsers(config),
+      disableInsecureEncryption: config.settings.disableInsecureEncryption,
+      ...(config.streamSettings ? { stream: config.streamSettings } : {}),
+      ...certificate,
+    }, features.dispatcher, features.policies, log));
+  },
+  vless: (config, features, log) => {
+    const certificate = liveCertificate(config, log);
+    return eachPort(config, (port) => new VlessInbound(config.tag ?? '', {
+      listenHost: listenHost(config.listen),
+      listenPort: port,
+      users: vlessUsers(config),
+      fallbacks: config.settings.fallbacks,
+      ...(config.streamSettings ? { stream: config.streamSettings } : {}),
+      ...certificate,
+    }, features.dispatcher, features.policies, log));
+  },
   socks: (config, features, log) => eachPort(config, (port) => new SocksInbound(config.tag ?? '', {
     listenHost: listenHost(config.listen),
     listenPort: port,

@@ -23,10 +23,12 @@ const LISTEN_HINTS: Record<string, string> = {
 
 /** `inbound "public" cannot listen on 127.0.0.1:80: permission denied …`, at the inbound's place. */
 export function listenError(tag: string | undefined, config: InboundConfig | undefined, cause: unknown): PortholeError {
+  const place = config ? originOf(config) : undefined;
+  // Said in full by the inbound itself (its ACME challenge port): kept, at the inbound's place.
+  if (cause instanceof PortholeError && cause.code === 'PH_CONFIG_VALUE') return new PortholeError(cause.code, cause.message, { ...place, cause });
   const errno = errnoIn(cause);
   const hint = errno ? LISTEN_HINTS[errno] : undefined;
   const where = config ? `${config.listen}:${config.port.from === config.port.to ? config.port.from : `${config.port.from}-${config.port.to}`}` : 'its address';
-  const place = config ? originOf(config) : undefined;
   const name = tag ? `inbound ${JSON.stringify(tag)}` : 'an untagged inbound';
   const message = `${name} cannot listen on ${where}`;
   return hint

@@ -125,7 +125,7 @@ export {
 export type {
   BlackholeOutbound, BridgeConfig, Cidr, ConfigOrigin, DokodemoInbound, DokodemoSettings, DomainMatcher, FreedomDomainStrategy,
   FreedomOutbound, FreedomSettings, InboundConfig, InboundProtocol, LevelPolicy, LevelPolicySettings, LogConfig, LogLevel, LogTarget,
-  MuxConfig, Network, OutboundConfig, OutboundProtocol, PolicyConfig, PortalConfig, PortalExposuresConfig, PortalNamesConfig, AcmeConfig, PortRange, PortholeConfig, ReverseConfig,
+  MuxConfig, Network, OutboundConfig, OutboundProtocol, PolicyConfig, PortalConfig, PortalExposuresConfig, PortalNamesConfig, AcmeConfig, LinkAcmeConfig, PortRange, PortholeConfig, ReverseConfig,
   RoutingConfig, RoutingDomainStrategy, RoutingRule, SystemPolicy, VmessInbound, VmessInboundSettings, VmessOutbound,
   VmessOutboundSettings, VmessSecurity, VmessServer, VmessUser,
   VlessFallback, VlessInbound, VlessInboundSettings, VlessOutbound, VlessOutboundSettings, VlessServer, VlessUser,

@@ -114,6 +114,17 @@ export interface TlsSettings {
   /** Accepted and kept for export; Porthole does not resume sessions. Default false. */
   readonly enableSessionResumption: boolean;
   readonly certificates: readonly TlsCertificate[];
+  /**
+   * Porthole only (export leaves it out): an inbound gets its certificate for `serverName` through
+   * ACME instead of files. Listed `encipherment` certificates, if any, are then not needed.
+   */
+  readonly acme?: LinkAcmeConfig;
+}
+
+/** `tlsSettings.acme` on an inbound: the HTTP-01 challenge is answered on `httpPort` of the inbound's `listen`. */
+export interface LinkAcmeConfig extends AcmeConfig {
+  /** Default 80: the port ACME CAs validate HTTP-01 on (another one only behind a forward from 80). */
+  readonly httpPort: number;
 }
 
 /**

@@ -50,6 +50,16 @@ describe('exportConfigText', () => {
     expect(cut(text)).toBe(expected);
   });
 
+  it('cuts an inbound\'s tlsSettings.acme, keeping the rest of its TLS settings', () => {
+    const text = `{"inbounds": [{"port": 443, "protocol": "vmess", "streamSettings": {"security": "tls", "tlsSettings": {
+  "serverName": "vps.example.com",
+  "acme": {"email": "ops@example.com"} // Let's Encrypt, by Porthole
+}}}]}`;
+    expect(cut(text)).toBe(`{"inbounds": [{"port": 443, "protocol": "vmess", "streamSettings": {"security": "tls", "tlsSettings": {
+  "serverName": "vps.example.com"
+}}}]}`);
+  });
+
   it('leaves "exposures" elsewhere alone (only a portal has them)', () => {
     const text = '{"reverse": {"bridges": [{"tag": "b", "domain": "d"}]}, "exposures": 1}';
     expect(cut(text)).toBe(text);

@@ -21,6 +21,7 @@ import { parseJsonc, stripComments } from './jsonc.js';
  */
 export const PORTHOLE_ONLY_MEMBERS: readonly (readonly string[])[] = [
   ['reverse', 'portals', '*', 'exposures'],
+  ['inbounds', '*', 'streamSettings', 'tlsSettings', 'acme'],
 ];
 
 /** The first member at `path` under `node`, or undefined. */

@@ -5,8 +5,8 @@
  *   "certificates": [{"certificateFile": "...", "keyFile": "..."}], "customDomains": false}`.
  */
 import { hostnameProblem } from '../../common/hostname.js';
-import { DEFAULT_ACME_STORAGE, LETS_ENCRYPT_DIRECTORY } from '../runtime.js';
-import type { AcmeConfig, PortalNamesConfig } from '../types.js';
+import type { PortalNamesConfig } from '../types.js';
+import { buildAcme } from './acme.js';
 import type { BuildContext } from './decode.js';
 import { Struct, fail, readArray, readBool, readString, readUint } from './decode.js';
 import type { JsonNode } from './jsonc.js';
@@ -36,19 +36,6 @@ export function buildNames(ctx: BuildContext, node: JsonNode): PortalNamesConfig
   const customDomains = readBool(customDomainsNode) ?? false;
   if (customDomains && !acme) fail('PH_CONFIG_VALUE', customDomainsNode ?? node, 'customDomains needs "acme": a name a bridge brings gets its certificate from ACME');
   return { domain, httpPort, ...(httpsPort === undefined ? {} : { httpsPort }), ...(acme ? { acme } : {}), certificates, customDomains };
-}
-
-function buildAcme(ctx: BuildContext, node: JsonNode): AcmeConfig {
-  const s = new Struct(ctx, node, ['directory', 'email', 'caFile', 'storage']);
-  const directoryNode = s.get('directory');
-  const directory = readString(directoryNode) ?? LETS_ENCRYPT_DIRECTORY;
-  if (directoryNode && !/^https:\/\/[^/]/.test(directory)) fail('PH_CONFIG_VALUE', directoryNode, `directory ${JSON.stringify(directory)} is not an https:// URL`);
-  const emailNode = s.get('email');
-  const email = readString(emailNode);
-  if (email !== undefined && !/^[^@\s]+@[^@\s]+$/.test(email)) fail('PH_CONFIG_VALUE', emailNode ?? node, `email ${JSON.stringify(email)} is not an address`);
-  const caFile = readString(s.get('caFile'));
-  const storage = readString(s.get('storage')) ?? DEFAULT_ACME_STORAGE;
-  return { directory, storage, ...(email ? { email } : {}), ...(caFile ? { caFile } : {}) };
 }
 
 function buildCertificateFiles(ctx: BuildContext, node: JsonNode): { certificateFile: string; keyFile: string } {

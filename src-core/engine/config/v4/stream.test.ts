@@ -58,6 +58,17 @@ describe('streamSettings build', () => {
     expect(streamOf(text)).toEqual(expected);
   });
 
+  it('an inbound\'s certificate through ACME (Porthole only): defaults, no certificate files needed, left out of the export', () => {
+    const text = inbound({ network: 'ws', security: 'tls', tlsSettings: { serverName: 'vps.example.com', acme: { email: 'ops@example.com' } } });
+    const config = loadConfig([{ name: 'c.json', text }], { env: {} });
+    expect(config.inbounds[0]?.streamSettings?.tls).toEqual({
+      serverName: 'vps.example.com', allowInsecure: false, disableSystemRoot: false, enableSessionResumption: false, certificates: [],
+      acme: { directory: 'https://acme-v02.api.letsencrypt.org/directory', storage: 'porthole-acme', email: 'ops@example.com', httpPort: 80 },
+    });
+    const exported = exportV2RayConfig(config) as { inbounds: Array<{ streamSettings: { tlsSettings: Record<string, unknown> } }> };
+    expect(Object.keys(exported.inbounds[0]?.streamSettings.tlsSettings ?? {})).not.toContain('acme');
+  });
+
   it('round-trips through the export', () => {
     const text = JSON.stringify({
       inbounds: [{ port: 1, protocol: 'vmess', streamSettings: { network: 'ws', security: 'tls', tlsSettings: { alpn: ['http/1.1'], certificates: [{ certificate: PEM, key: ['k1', 'k2'] }] }, wsSettings: { path: '/t', headers: { Host: 'h' } } } }],
@@ -94,8 +105,8 @@ describe('streamSettings errors: one line at the field', () => {
   add(inbound({ network: 'h2' }), '"h2"', 'PH_CONFIG_UNSUPPORTED # inbounds[0].streamSettings.network: transport "http" is not supported by Porthole yet (only "tcp" and "ws")');
   add(inbound({ network: 'domainsocket' }), '"domainsocket"', 'PH_CONFIG_UNSUPPORTED # inbounds[0].streamSettings.network: transport "domainsocket" is not supported by Porthole yet (only "tcp" and "ws")');
   add(inbound({ network: 'pigeon' }), '"pigeon"', 'PH_CONFIG_VALUE # inbounds[0].streamSettings.network: unknown transport protocol "pigeon" (use "tcp" or "ws")');
-  add(inbound({ security: 'tls' }), '"tls"', 'PH_CONFIG_VALUE # inbounds[0].streamSettings.security: a TLS inbound needs a certificate with usage "encipherment" and its key (e.g. {"certificateFile": "cert.pem", "keyFile": "key.pem"})');
-  add(inbound({ security: 'tls', tlsSettings: { certificates: [{ usage: 'verify', certificate: PEM }] } }), '[{"usage"', 'PH_CONFIG_VALUE # inbounds[0].streamSettings.tlsSettings.certificates: a TLS inbound needs a certificate with usage "encipherment" and its key (e.g. {"certificateFile": "cert.pem", "keyFile": "key.pem"})');
+  add(inbound({ security: 'tls' }), '"tls"', 'PH_CONFIG_VALUE # inbounds[0].streamSettings.security: a TLS inbound needs a certificate with usage "encipherment" and its key (e.g. {"certificateFile": "cert.pem", "keyFile": "key.pem"}), or Porthole\'s "acme": {} beside "serverName"');
+  add(inbound({ security: 'tls', tlsSettings: { certificates: [{ usage: 'verify', certificate: PEM }] } }), '[{"usage"', 'PH_CONFIG_VALUE # inbounds[0].streamSettings.tlsSettings.certificates: a TLS inbound needs a certificate with usage "encipherment" and its key (e.g. {"certificateFile": "cert.pem", "keyFile": "key.pem"}), or Porthole\'s "acme": {} beside "serverName"');
   add(inbound({ security: 'tls', tlsSettings: { certificates: [{ certificateFile: '/c.pem' }] } }), '{"certificateFile"', 'PH_CONFIG_VALUE # inbounds[0].streamSettings.tlsSettings.certificates[0]: a certificate with usage "encipherment" needs its key ("keyFile" or "key")');
   add(outbound({ security: 'tls', tlsSettings: { certificates: [{ usage: 'verify' }] } }), '{"usage"', 'PH_CONFIG_VALUE # outbounds[0].streamSettings.tlsSettings.certificates[0]: failed to parse certificate: give "certificateFile" or "certificate" (both are empty)');
   add(outbound({ security: 'tls', tlsSettings: { certificates: [{ usage: 'issue', certificateFile: '/ca.pem' }] } }), '"issue"', 'PH_CONFIG_UNSUPPORTED # outbounds[0].streamSettings.tlsSettings.certificates[0].usage: certificate usage "issue" (issuing certificates on the fly) is not supported by Porthole yet');
@@ -105,6 +116,11 @@ describe('streamSettings errors: one line at the field', () => {
   add(outbound({ network: 'ws', wsSettings: { path: 5 } }), '5}', 'PH_CONFIG_TYPE # outbounds[0].streamSettings.wsSettings.path: expected a string, got 5');
   add(outbound({ network: 'ws' }, 'freedom'), '"ws"', 'PH_CONFIG_UNSUPPORTED # outbounds[0].streamSettings.network: WebSocket on a "freedom" outbound is not supported by Porthole yet (only on "vmess" and "vless")');
   add(inbound({ security: 'tls', tlsSettings: { certificates: [KEYED] } }, 'dokodemo-door'), '"tls"', 'PH_CONFIG_UNSUPPORTED # inbounds[0].streamSettings.security: TLS on a "dokodemo-door" inbound is not supported by Porthole yet (only on "vmess" and "vless")');
+  add(outbound({ security: 'tls', tlsSettings: { serverName: 'a.example', acme: {} } }), '{}}', 'PH_CONFIG_VALUE # outbounds[0].streamSettings.tlsSettings.acme: acme is for a TLS inbound (it gets the server\'s certificate); an outbound checks the certificate it is shown');
+  add(inbound({ security: 'tls', tlsSettings: { acme: {} } }), '{}}', 'PH_CONFIG_VALUE # inbounds[0].streamSettings.tlsSettings.acme: acme needs "serverName" beside it: the DNS name to get the certificate for, e.g. "vps.example.com"');
+  add(inbound({ security: 'tls', tlsSettings: { serverName: '203.0.113.7', acme: {} } }), '"203.0.113.7"', 'PH_CONFIG_VALUE # inbounds[0].streamSettings.tlsSettings.serverName: serverName "203.0.113.7" cannot get a certificate through ACME: it is an IP address, not a name');
+  add(inbound({ security: 'tls', tlsSettings: { serverName: 'vps.example.com', acme: { httpPort: 0 } } }), '0}', 'PH_CONFIG_VALUE # inbounds[0].streamSettings.tlsSettings.acme.httpPort: httpPort 0: use the port HTTP-01 reaches, 80 unless port 80 is forwarded');
+  add(inbound({ security: 'tls', tlsSettings: { serverName: 'vps.example.com', acme: { directory: 'http://ca.example/dir' } } }), '"http://ca.example/dir"', 'PH_CONFIG_VALUE # inbounds[0].streamSettings.tlsSettings.acme.directory: directory "http://ca.example/dir" is not an https:// URL');
   const transportDefault = JSON.stringify({ transport: { wsSettings: { path: '/t' } }, inbounds: [{ port: 1, protocol: 'vmess', streamSettings: { network: 'ws' } }] });
   add(transportDefault, '{"path"', 'PH_CONFIG_UNSUPPORTED # transport.wsSettings: transport.wsSettings as the default of WebSocket streams is not supported by Porthole yet: put "wsSettings" in each streamSettings');
 

@@ -12,6 +12,8 @@ import type { BuildContext } from './decode.js';
 import { Struct, absentNode, fail, foldKey, readArray, readBool, readInt, readString, readStringList, record, warn } from './decode.js';
 import { goField, lastValue } from './go-types.js';
 import type { JsonNode } from './jsonc.js';
+import { buildLinkAcme } from './acme.js';
+import { hostnameProblem } from '../../common/hostname.js';
 import { checkIgnoredSettings } from './transport-settings.js';
 
 const OTHER_TRANSPORT_SETTINGS = ['kcpSettings', 'wsSettings', 'httpSettings', 'dsSettings', 'quicSettings'] as const;
@@ -82,15 +84,21 @@ function buildCertificate(ctx: BuildContext, node: JsonNode): TlsCertificate {
 
 function buildTlsSettings(ctx: BuildContext, stream: JsonNode, node: JsonNode | undefined, role: 'inbound' | 'outbound', securityNode: JsonNode): TlsSettings {
   if (node) checkIgnoredSettings('tlsSettings', node, true);
-  const s = new Struct(ctx, node ?? absentNode(stream, 'tlsSettings'), ['allowInsecure', 'certificates', 'serverName', 'alpn', 'enableSessionResumption', 'disableSystemRoot']);
+  const s = new Struct(ctx, node ?? absentNode(stream, 'tlsSettings'), ['allowInsecure', 'certificates', 'serverName', 'alpn', 'enableSessionResumption', 'disableSystemRoot', 'acme']);
   const serverName = readString(s.get('serverName')) ?? '';
   const alpn = (readStringList(s.get('alpn')) ?? []).map((entry) => entry.value);
   const certificatesNode = s.get('certificates');
   const certificates = (readArray(certificatesNode) ?? []).map((item) => buildCertificate(ctx, item));
-  if (role === 'inbound') {
+  const acmeNode = s.get('acme');
+  const acme = acmeNode ? buildLinkAcme(ctx, acmeNode) : undefined;
+  if (acmeNode && role === 'outbound') fail('PH_CONFIG_VALUE', acmeNode, 'acme is for a TLS inbound (it gets the server\'s certificate); an outbound checks the certificate it is shown');
+  if (acmeNode && serverName === '') fail('PH_CONFIG_VALUE', acmeNode, 'acme needs "serverName" beside it: the DNS name to get the certificate for, e.g. "vps.example.com"');
+  const hostnameIssue = acme ? hostnameProblem(serverName) : undefined;
+  if (hostnameIssue) fail('PH_CONFIG_VALUE', s.get('serverName') ?? node ?? securityNode, `serverName ${JSON.stringify(serverName)} cannot get a certificate through ACME: ${hostnameIssue}`);
+  if (role === 'inbound' && !acme) {
     const own = certificates.filter((certificate) => certificate.usage === 'encipherment');
     if (own.length === 0) {
-      fail('PH_CONFIG_VALUE', certificatesNode ?? node ?? securityNode, 'a TLS inbound needs a certificate with usage "encipherment" and its key (e.g. {"certificateFile": "cert.pem", "keyFile": "key.pem"})');
+      fail('PH_CONFIG_VALUE', certificatesNode ?? node ?? securityNode, 'a TLS inbound needs a certificate with usage "encipherment" and its key (e.g. {"certificateFile": "cert.pem", "keyFile": "key.pem"}), or Porthole\'s "acme": {} beside "serverName"');
     }
     const keyless = own.findIndex((certificate) => certificate.keyFile === undefined && certificate.key === undefined);
     if (keyless >= 0) fail('PH_CONFIG_VALUE', (certificatesNode as JsonNode & { kind: 'array' }).items[keyless]!, 'a certificate with usage "encipherment" needs its key ("keyFile" or "key")');
@@ -102,6 +110,7 @@ function buildTlsSettings(ctx: BuildContext, stream: JsonNode, node: JsonNode | 
     disableSystemRoot: readBool(s.get('disableSystemRoot')) ?? false,
     enableSessionResumption: readBool(s.get('enableSessionResumption')) ?? false,
     certificates,
+    ...(acme ? { acme } : {}),
   };
 }
 

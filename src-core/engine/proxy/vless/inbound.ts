@@ -24,7 +24,7 @@ import type { InboundHandler, InboundUsersUpdate } from '../../features/inbound.
 import { errorKindOf, type ComponentLogger } from '../../features/log.js';
 import type { PolicyManager } from '../../features/policy.js';
 import type { StreamSettings } from '../../config/types.js';
-import { listen, summariseRejections, type Connection, type Listener } from '../../transport/internet/index.js';
+import { listen, summariseRejections, type Connection, type Listener, type LiveServerCertificate } from '../../transport/internet/index.js';
 import { pumpBoth } from '../../transport/pump.js';
 import { userKeyOf, uuidBytes } from './account.js';
 import { encodeResponseHeader, parseRequestHeader, type VlessRequest } from './codec.js';
@@ -46,6 +46,8 @@ export interface VlessInboundSettings {
   fallbacks: readonly FallbackTarget[];
   /** How connections arrive (`streamSettings`); plain TCP when omitted. */
   stream?: StreamSettings;
+  /** `tlsSettings.acme`'s certificate, shared by the listeners of one inbound. */
+  certificate?: LiveServerCertificate;
 }
 
 interface UserInfo {
@@ -97,6 +99,7 @@ export class VlessInbound implements InboundHandler {
       host: this.settings.listenHost,
       port: this.settings.listenPort,
       stream: this.settings.stream,
+      certificate: this.settings.certificate,
       onRejected: summariseRejections(this.log),
     }, (socket) => this.accept(socket));
   }

@@ -20,7 +20,7 @@ import type { InboundHandler, InboundUsersUpdate } from '../../features/inbound.
 import { errorKindOf, type ComponentLogger } from '../../features/log.js';
 import type { PolicyManager } from '../../features/policy.js';
 import type { StreamSettings } from '../../config/types.js';
-import { listen, summariseRejections, type Connection, type Listener } from '../../transport/internet/index.js';
+import { listen, summariseRejections, type Connection, type Listener, type LiveServerCertificate } from '../../transport/internet/index.js';
 import { createVmessUser, parseUuid, type VmessUser } from './account.js';
 import { VmessBodyStream, type BodyCodec } from './body-stream.js';
 import { WIDE_CHUNK_WIRE_BYTES, type BodyDecoder } from './body.js';
@@ -45,6 +45,8 @@ export interface VmessInboundSettings {
   disableInsecureEncryption: boolean;
   /** How connections arrive (`streamSettings`); plain TCP when omitted. */
   stream?: StreamSettings;
+  /** `tlsSettings.acme`'s certificate, shared by the listeners of one inbound. */
+  certificate?: LiveServerCertificate;
 }
 
 interface UserInfo {
@@ -103,6 +105,7 @@ export class VmessInbound implements InboundHandler {
       host: this.settings.listenHost,
       port: this.settings.listenPort,
       stream: this.settings.stream,
+      certificate: this.settings.certificate,
       onRejected: summariseRejections(this.log),
     }, (socket) => this.accept(socket));
   }

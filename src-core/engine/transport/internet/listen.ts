@@ -8,7 +8,7 @@ import type net from 'node:net';
 import type { StreamSettings } from '../../config/types.js';
 import { closeServer, listenTcp } from '../tcp.js';
 import type { Connection, Listener } from './connection.js';
-import { describeServerTlsError, prepareServerTls, tlsErrorIsMismatch } from './tls.js';
+import { describeServerTlsError, prepareServerTls, tlsErrorIsMismatch, type LiveServerCertificate } from './tls.js';
 import { createWebSocketAcceptor } from './websocket.js';
 
 /** How long a client has for the TLS handshake (4.34 gives the whole VMess handshake 4 s). */
@@ -28,6 +28,8 @@ export interface ListenOptions {
    * `warning` for a client that speaks something else, `info` for one that only went away.
    */
   onRejected?: (source: string, why: string, severity: RejectSeverity) => void;
+  /** `stream.tls.acme`'s certificate, obtained while the inbound runs; opened here, closed with the listener. */
+  certificate?: LiveServerCertificate | undefined;
 }
 
 /**
@@ -42,7 +44,8 @@ export async function listen(options: ListenOptions, onConnection: (connection: 
   const { stream } = options;
   const onRejected = options.onRejected ?? (() => {});
   // Prepared before binding: a bad certificate fails the inbound's start with its config place.
-  const serverTls = stream?.tls ? prepareServerTls(stream.tls) : undefined;
+  const serverTls = stream?.tls ? prepareServerTls(stream.tls, options.certificate) : undefined;
+  const certificate = stream?.tls ? options.certificate : undefined;
   const acceptor = stream?.ws ? createWebSocketAcceptor(stream.ws, onConnection, onRejected) : undefined;
   // Connections still in their TLS handshake belong to no inbound yet: closing the listener ends them.
   const handshaking = new Set<net.Socket>();
@@ -50,6 +53,7 @@ export async function listen(options: ListenOptions, onConnection: (connection: 
     if (acceptor) acceptor.handle(socket, raw);
     else onConnection(socket);
   };
+  await certificate?.open();
   const server = await listenTcp({ host: options.host, port: options.port, ...(options.onAcceptError ? { onAcceptError: options.onAcceptError } : {}) }, (raw) => {
     if (!serverTls) {
       carry(raw, raw);
@@ -68,6 +72,9 @@ export async function listen(options: ListenOptions, onConnection: (connection: 
         onRejected(source, describeServerTlsError(error), tlsErrorIsMismatch(error) ? 'warning' : 'info');
       },
     );
+  }).catch(async (error: unknown) => {
+    await certificate?.close();
+    throw error;
   });
   return {
     address() {
@@ -79,6 +86,7 @@ export async function listen(options: ListenOptions, onConnection: (connection: 
       handshaking.clear();
       acceptor?.close();
       await closeServer(server);
+      await certificate?.close();
     },
   };
 }

@@ -17,7 +17,7 @@
  */
 import { X509Certificate } from 'node:crypto';
 import net from 'node:net';
-import tls from 'node:tls';
+import tls, { type SecureContext } from 'node:tls';
 import { PortholeError } from '../../common/errors.js';
 import { originOf } from '../../config/origins.js';
 import type { TlsSettings } from '../../config/types.js';
@@ -180,6 +180,7 @@ export function describeServerTlsError(error: unknown): string {
   if (/ALERT_(BAD_CERTIFICATE|UNKNOWN_CA|CERTIFICATE_UNKNOWN)/.test(code)) {
     return `the client rejected our certificate (${code}): it does not trust it, or it expects another name`;
   }
+  if (code === 'PH_NO_CERTIFICATE') return message;
   if (code === 'ECONNRESET' || code === 'EPIPE') return `the client closed the connection during the TLS handshake (${message})`;
   if (code === 'ERR_SSL_NO_APPLICATION_PROTOCOL') return 'the client offered none of our ALPN protocols (tlsSettings.alpn)';
   return `TLS handshake failed: ${message}`;
@@ -251,7 +252,22 @@ export interface ServerTls {
   accept(raw: net.Socket, timeoutMs: number): Promise<tls.TLSSocket>;
 }
 
-export function prepareServerTls(settings: TlsSettings): ServerTls {
+/**
+ * A certificate an inbound obtains while it runs (`tlsSettings.acme`): shared by the listeners
+ * of one inbound, opened before they bind and closed with the last of them.
+ */
+export interface LiveServerCertificate {
+  /** Starts what obtaining it needs (the CA's challenge port); rejects with one line when it cannot. */
+  open(): Promise<void>;
+  /** What to present now; undefined until the first certificate is issued. */
+  context(): SecureContext | undefined;
+  /** One line: why there is none yet (ordering, or the last failure and the next try). */
+  missing(): string;
+  close(): Promise<void>;
+}
+
+export function prepareServerTls(settings: TlsSettings, live?: LiveServerCertificate): ServerTls {
+  if (settings.acme && !live) throw new PortholeError('PH_CONFIG_VALUE', 'tlsSettings.acme: this inbound was built without a certificate source');
   const alpn = settings.alpn ? [...settings.alpn] : DEFAULT_ALPN;
   const identities = settings.certificates.filter((c) => c.usage === 'encipherment').map((certificate) => {
     const cert = certificatePem(certificate);
@@ -262,16 +278,23 @@ export function prepareServerTls(settings: TlsSettings): ServerTls {
       throw new PortholeError('PH_CONFIG_VALUE', `invalid certificate or key: ${(error as Error).message}`, { ...(originOf(certificate) ?? {}), cause: error });
     }
   });
-  const fallback = identities[0];
-  if (!fallback) throw new PortholeError('PH_CONFIG_VALUE', 'a TLS inbound needs a certificate with usage "encipherment"');
-  // 4.34 picks a certificate by the client's SNI, else the first.
-  const byName = (name: string) => identities.find((identity) => identity.x509.checkHost(name) !== undefined) ?? fallback;
+  const first = identities[0];
+  if (!first && !live) throw new PortholeError('PH_CONFIG_VALUE', 'a TLS inbound needs a certificate with usage "encipherment"');
+  // 4.34 picks a certificate by the client's SNI, else the first; the one ACME keeps (for `serverName`) comes first.
+  const fallback = (): SecureContext | undefined => live?.context() ?? first?.context;
+  const byName = (name: string) => (live?.context() ? undefined : identities.find((identity) => identity.x509.checkHost(name) !== undefined)?.context) ?? fallback();
   return {
     accept(raw, timeoutMs) {
+      const context = fallback();
+      // Nothing to present yet: no handshake that can only fail obscurely at the client.
+      if (!context) {
+        raw.destroy();
+        return Promise.reject(Object.assign(new Error(`no certificate to present yet: ${live?.missing() ?? 'none configured'}`), { code: 'PH_NO_CERTIFICATE' }));
+      }
       return new Promise((resolve, reject) => {
         const options: tls.TLSSocketOptions & { allowHalfOpen: boolean } = {
-          isServer: true, secureContext: fallback.context, ALPNProtocols: alpn, allowHalfOpen: true,
-          SNICallback: (name, callback) => callback(null, byName(name).context),
+          isServer: true, secureContext: context, ALPNProtocols: alpn, allowHalfOpen: true,
+          SNICallback: (name, callback) => callback(null, byName(name)),
         };
         const secure = new tls.TLSSocket(raw, options);
         resetThroughRaw(secure, raw);

@@ -1,0 +1,151 @@
+/**
+ * An inbound's certificate through ACME (`tlsSettings.acme`, Porthole only): the certificate
+ * manager the edge uses, for the one name `serverName`, plus a plain-HTTP listener on
+ * `acme.httpPort` that answers only the CA's HTTP-01 challenges. Opened by the first of the
+ * inbound's listeners and closed with the last; the order runs in the background, so the link
+ * port listens at once and links succeed from the moment the certificate is issued. The manager
+ * keeps it on disk, renews it before expiry and retries a failed order with backoff.
+ */
+import { readFile } from 'node:fs/promises';
+import http from 'node:http';
+import type { SecureContext } from 'node:tls';
+import { formatErrorLine, PortholeError } from '../../common/errors.js';
+import type { LinkAcmeConfig } from '../../config/index.js';
+import type { ComponentLogger } from '../../features/log.js';
+import { closeServer, listenTcp } from '../../transport/tcp.js';
+import type { LiveServerCertificate } from '../../transport/internet/tls.js';
+import { CertificateManager, type CertificateStatus } from '../edge/certificates/certificate-manager.js';
+
+const CHALLENGE_PREFIX = '/.well-known/acme-challenge/';
+
+export interface AcmeLinkCertificateOptions {
+  /** The inbound's tag, for messages. */
+  readonly tag: string;
+  /** `tlsSettings.serverName`: the name the certificate is for. */
+  readonly serverName: string;
+  /** The inbound's `listen` (Node form): the challenge listener binds there too. */
+  readonly host: string;
+  readonly acme: LinkAcmeConfig;
+  readonly log: ComponentLogger;
+  /** Tests shorten the CA's polling. */
+  readonly poll?: { readonly minMs: number; readonly maxMs: number; readonly attempts: number };
+}
+
+export class AcmeLinkCertificate implements LiveServerCertificate {
+  private users = 0;
+  private opening: Promise<void> | undefined;
+  private manager: CertificateManager | undefined;
+  private challenges: { close(): Promise<void> } | undefined;
+  private status: CertificateStatus | undefined;
+
+  constructor(private readonly options: AcmeLinkCertificateOptions) {}
+
+  async open(): Promise<void> {
+    this.users += 1;
+    this.opening ??= this.start();
+    try {
+      await this.opening;
+    } catch (error) {
+      this.users -= 1;
+      this.opening = undefined;
+      throw error;
+    }
+  }
+
+  context(): SecureContext | undefined {
+    return this.manager?.contextFor(this.options.serverName);
+  }
+
+  missing(): string {
+    const { serverName } = this.options;
+    const status = this.status;
+    if (status?.state === 'failed') return `the certificate for ${serverName} failed: ${status.reason ?? 'no reason given'}${status.retryAt ? ` (next try at ${status.retryAt.toISOString()})` : ''}`;
+    return `the certificate for ${serverName} is being ordered from ${new URL(this.options.acme.directory).host}`;
+  }
+
+  /** What is known of the certificate (state, expiry, the last failure). */
+  certificateStatus(): CertificateStatus | undefined {
+    return this.manager?.status(this.options.serverName) ?? this.status;
+  }
+
+  async close(): Promise<void> {
+    if (this.users === 0) return;
+    this.users -= 1;
+    if (this.users > 0) return;
+    const opened = this.opening;
+    this.opening = undefined;
+    await opened?.catch(() => {});
+    const { challenges, manager } = this;
+    this.challenges = undefined;
+    this.manager = undefined;
+    await challenges?.close();
+    await manager?.close();
+  }
+
+  private async start(): Promise<void> {
+    const { acme, log, serverName, tag } = this.options;
+    const where = `inbound "${tag}": tlsSettings.acme`;
+    const caBundle = acme.caFile ? await readCaFile(acme.caFile, where) : undefined;
+    const manager = await CertificateManager.open({
+      directory: acme.storage,
+      acme: {
+        directoryUrl: acme.directory,
+        ...(caBundle ? { caBundle } : {}),
+        ...(acme.email ? { email: acme.email } : {}),
+        ...(this.options.poll ? { poll: this.options.poll } : {}),
+      },
+      defaultHostname: serverName,
+      log,
+    });
+    try {
+      this.challenges = await listenForChallenges(this.options.host, acme.httpPort, manager);
+    } catch (error) {
+      await manager.close();
+      const code = (((error as { cause?: unknown }).cause ?? error) as NodeJS.ErrnoException).code;
+      const why = code === 'EADDRINUSE' ? 'it is taken (another server on port 80? Porthole must answer the CA there)'
+        : code === 'EACCES' ? 'no permission (ports below 1024 need root or CAP_NET_BIND_SERVICE)' : formatErrorLine(error);
+      throw new PortholeError('PH_CONFIG_VALUE', `${where}: cannot listen on port ${acme.httpPort} for the CA's HTTP-01 challenge: ${why}`, { cause: error });
+    }
+    this.manager = manager;
+    log.info(`${where}: HTTP-01 challenges answered on port ${acme.httpPort}; certificate for ${serverName} from ${new URL(acme.directory).host}`);
+    // In the background: the manager logs the order and its outcome, and retries on its own.
+    void manager.ensure(serverName).then((status) => {
+      this.status = status;
+    });
+  }
+}
+
+/**
+ * A plain-HTTP server that answers `/.well-known/acme-challenge/<token>` and nothing else, bound
+ * as the engine's listeners are (`::` falls back to IPv4, accept errors survived).
+ */
+async function listenForChallenges(host: string, port: number, manager: CertificateManager): Promise<{ close(): Promise<void> }> {
+  const answers = http.createServer((req, res) => {
+    const path = req.url ?? '';
+    const token = path.startsWith(CHALLENGE_PREFIX) ? path.slice(CHALLENGE_PREFIX.length) : '';
+    const answer = /^[A-Za-z0-9_-]+$/.test(token) ? manager.keyAuthorization(token) : undefined;
+    res.setHeader('Cache-Control', 'no-store');
+    if (req.method !== 'GET' || answer === undefined) {
+      res.writeHead(404, { 'Content-Type': 'text/plain' }).end('Not found: this port only answers ACME HTTP-01 challenges.\n');
+      return;
+    }
+    res.writeHead(200, { 'Content-Type': 'text/plain' }).end(answer);
+  });
+  answers.headersTimeout = 10_000;
+  answers.requestTimeout = 10_000;
+  const listener = await listenTcp({ host, port }, (socket) => answers.emit('connection', socket));
+  return {
+    async close() {
+      await closeServer(listener);
+      answers.closeAllConnections();
+    },
+  };
+}
+
+async function readCaFile(file: string, where: string): Promise<string> {
+  try {
+    return await readFile(file, 'utf8');
+  } catch (error) {
+    throw new PortholeError('PH_CONFIG_VALUE', `${where}.caFile ${file}: ${(error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : formatErrorLine(error)}`, { cause: error });
+  }
+}

@@ -1,0 +1,182 @@
+/**
+ * `tlsSettings.acme` on a portal's link inbound, against Let's Encrypt's test CA (Pebble) on
+ * loopback: the portal listens at once, gets its certificate for the link's name over HTTP-01,
+ * and a real V2Ray 4.34 bridge links over WebSocket + TLS trusting only Pebble's root. A restart
+ * serves the stored certificate without a new order; a taken challenge port fails the start with
+ * one line naming the inbound and the port.
+ */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import http from 'node:http';
+import net from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import tls from 'node:tls';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { freePorts, waitForPort, waitUntil } from '../../../../test/support/ports.js';
+import { startHttp, type RunningServer } from '../../../../test/support/upstream.js';
+import { startV2Ray, v2rayAvailable, type V2RayProcess } from '../../../../test/support/v2ray.js';
+import { loadConfig } from '../../config/index.js';
+import { Instance } from '../../instance.js';
+import { pebbleMissingReason, startPebble, type RunningPebble } from '../edge/certificates/testdata/pebble.js';
+
+const NAME = 'link.porthole.test';
+const REVERSE_DOMAIN = 'reverse.porthole.internal';
+const USER = '0c2a4e8f-4b1d-4f6e-9a53-2f6d7c1b9e40';
+const missing = pebbleMissingReason() ?? (v2rayAvailable() ? undefined : 'v2ray is absent (Debian package v2ray; .ci/run installs it)');
+
+const state: {
+  folder: string;
+  pebble?: RunningPebble;
+  rootPem: string;
+  service?: RunningServer;
+  ports: { challenge: number; link: number; public: number };
+  portal?: Instance;
+  portalLog: string[];
+  bridge?: V2RayProcess;
+} = { folder: '', rootPem: '', ports: { challenge: 0, link: 0, public: 0 }, portalLog: [] };
+
+function portalConfig(): object {
+  return {
+    log: { loglevel: 'info', access: 'none' },
+    reverse: { portals: [{ tag: 'portal', domain: REVERSE_DOMAIN }] },
+    inbounds: [
+      { tag: 'public', listen: '127.0.0.1', port: state.ports.public, protocol: 'dokodemo-door', settings: { address: '127.0.0.1', port: 9, network: 'tcp' } },
+      {
+        tag: 'link', listen: '127.0.0.1', port: state.ports.link, protocol: 'vmess', settings: { clients: [{ id: USER }] },
+        streamSettings: {
+          network: 'ws', security: 'tls', wsSettings: { path: '/link' },
+          tlsSettings: {
+            serverName: NAME,
+            acme: { directory: state.pebble?.directoryUrl, caFile: join(state.folder, 'pebble-https.pem'), storage: join(state.folder, 'acme'), httpPort: state.ports.challenge },
+          },
+        },
+      },
+    ],
+    routing: { rules: [{ type: 'field', inboundTag: ['public', 'link'], outboundTag: 'portal' }] },
+  };
+}
+
+async function startPortal(): Promise<Instance> {
+  state.portalLog = [];
+  const instance = new Instance(loadConfig([{ name: 'portal.json', text: JSON.stringify(portalConfig()) }]), {
+    logSinks: { error: { write: (line: string) => { state.portalLog.push(line); } } },
+  });
+  await instance.start();
+  return instance;
+}
+
+/** The real V2Ray bridge: WebSocket + TLS to the portal's name, trusting Pebble's root alone. */
+function startBridge(): V2RayProcess {
+  return startV2Ray({
+    log: { loglevel: 'warning' },
+    reverse: { bridges: [{ tag: 'bridge', domain: REVERSE_DOMAIN }] },
+    outbounds: [
+      { tag: 'out', protocol: 'freedom', settings: { redirect: `127.0.0.1:${state.service?.port}` } },
+      {
+        tag: 'link', protocol: 'vmess', settings: { vnext: [{ address: '127.0.0.1', port: state.ports.link, users: [{ id: USER, alterId: 0 }] }] },
+        streamSettings: {
+          network: 'ws', security: 'tls', wsSettings: { path: '/link' },
+          tlsSettings: { serverName: NAME, disableSystemRoot: true, certificates: [{ usage: 'verify', certificate: state.rootPem.trim().split('\n') }] },
+        },
+      },
+    ],
+    routing: { rules: [
+      { type: 'field', inboundTag: ['bridge'], domain: [`full:${REVERSE_DOMAIN}`], outboundTag: 'link' },
+      { type: 'field', inboundTag: ['bridge'], outboundTag: 'out' },
+    ] },
+  });
+}
+
+function getThroughPortal(): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const request = http.get({ host: '127.0.0.1', port: state.ports.public, path: '/', agent: false, timeout: 5_000 }, (response) => {
+      let body = '';
+      response.on('data', (chunk: Buffer) => { body += chunk.toString(); });
+      response.on('end', () => resolve(body));
+    });
+    request.on('timeout', () => request.destroy(new Error('no answer in 5 s')));
+    request.on('error', reject);
+  });
+}
+
+/** What the link port presents for `NAME`, checked against Pebble's root. */
+function presented(): Promise<{ authorized: boolean; subject: string; serial: string }> {
+  return new Promise((resolve, reject) => {
+    const socket = tls.connect({ host: '127.0.0.1', port: state.ports.link, servername: NAME, ca: state.rootPem, ALPNProtocols: ['http/1.1'] }, () => {
+      const certificate = socket.getPeerCertificate();
+      resolve({ authorized: socket.authorized, subject: String(certificate.subject?.CN ?? ''), serial: certificate.serialNumber });
+      socket.end();
+    });
+    socket.setTimeout(5_000, () => socket.destroy(new Error('no handshake in 5 s')));
+    socket.on('error', reject);
+  });
+}
+
+describe.skipIf(missing !== undefined)(`a link inbound's certificate through ACME${missing ? ` (skipped: ${missing})` : ''}`, () => {
+  beforeAll(async () => {
+    state.folder = mkdtempSync(join(tmpdir(), 'porthole-link-acme-'));
+    const [challenge = 0, link = 0, publicPort = 0] = await freePorts(3);
+    state.ports = { challenge, link, public: publicPort };
+    state.pebble = await startPebble({ httpPort: challenge });
+    writeFileSync(join(state.folder, 'pebble-https.pem'), state.pebble.httpsCaPem);
+    state.rootPem = await state.pebble.rootPem();
+    state.service = await startHttp('bytes from behind the bridge');
+  }, 60_000);
+
+  afterAll(async () => {
+    await state.bridge?.stop();
+    await state.portal?.close();
+    await state.pebble?.stop();
+    await state.service?.close();
+    if (state.folder) rmSync(state.folder, { recursive: true, force: true });
+  }, 60_000);
+
+  it('listens at once, gets the certificate over HTTP-01, and a V2Ray bridge links over WebSocket + TLS', async () => {
+    state.portal = await startPortal();
+    await waitForPort(state.ports.link);
+    await waitUntil(() => state.portalLog.some((line) => line.includes(`certificate for ${NAME} issued`)), 30_000, 'the certificate issued');
+    const shown = await presented();
+    expect([shown.authorized, shown.subject]).toEqual([true, NAME]);
+    // The challenge port answers nothing but challenges.
+    const stray = await fetch(`http://127.0.0.1:${state.ports.challenge}/`);
+    expect(stray.status).toBe(404);
+
+    state.bridge = startBridge();
+    let body = '';
+    await waitUntil(async () => {
+      body = await getThroughPortal().catch(() => '');
+      return body !== '';
+    }, 30_000, 'a visitor answered through the V2Ray bridge');
+    expect(body).toBe('bytes from behind the bridge');
+  }, 90_000);
+
+  it('a restart serves the stored certificate at once, without a new order', async () => {
+    const before = await presented();
+    const orders = state.pebble?.orderCount();
+    await state.portal?.close();
+    state.portal = await startPortal();
+    const after = await presented();
+    expect([after.authorized, after.serial]).toEqual([true, before.serial]);
+    expect(state.pebble?.orderCount()).toBe(orders);
+    expect(state.portalLog.some((line) => line.includes('loaded 1 certificate(s)'))).toBe(true);
+    // The V2Ray bridge links again by itself.
+    await waitUntil(async () => (await getThroughPortal().catch(() => '')) === 'bytes from behind the bridge', 30_000, 'the bridge back');
+  }, 60_000);
+
+  it('a taken challenge port fails the start with one line naming the inbound and the port; nothing stays bound', async () => {
+    await state.portal?.close();
+    state.portal = undefined;
+    const squatter = net.createServer();
+    await new Promise<void>((resolve) => squatter.listen(state.ports.challenge, '127.0.0.1', resolve));
+    try {
+      const error = await startPortal().then(() => undefined, (failure: unknown) => failure as Error);
+      expect(error?.message).toMatch(new RegExp(`inbound "link": tlsSettings\\.acme: cannot listen on port ${state.ports.challenge} for the CA's HTTP-01 challenge: it is taken`));
+      // The link port was not left bound.
+      await new Promise<void>((resolve, reject) => {
+        const probe = net.createServer().once('error', reject).listen(state.ports.link, '127.0.0.1', () => probe.close(() => resolve()));
+      });
+    } finally {
+      await new Promise((resolve) => squatter.close(resolve));
+    }
+  }, 60_000);
+});
