@@ -56,6 +56,15 @@ describe('the form as a request', () => {
     });
   });
 
+  it('TLS without files: the email goes to the portal\'s ACME; with files it is dropped; a bad one is named at its field', () => {
+    const tls = { transport: 'tls' as const, domain: 'vps.example.com', acmeEmail: ' ops@example.com ' };
+    expect(requestOf(form(tls))).toMatchObject({ ok: true, request: { transport: 'tls', domain: 'vps.example.com', acme: { email: 'ops@example.com' } } });
+    const withFiles = requestOf(form({ ...tls, certificateFile: '/c.pem', serverKeyFile: '/k.pem' }));
+    expect(withFiles.ok && withFiles.request.acme).toBe(undefined);
+    expect(requestOf(form({ ...tls, acmeEmail: 'not an address' }))).toEqual({ ok: false, problems: { acmeEmail: 'An email address looks like ops@example.com.' }, first: 'acmeEmail' });
+    expect(requestOf(form({ transport: 'tcp', acmeEmail: 'ops@example.com' }))).toMatchObject({ ok: true, request: { transport: 'tcp' } });
+  });
+
   it('plain TCP drops certificate paths typed for TLS before', () => {
     const check = requestOf(form({ certificateFile: '/a.pem', serverKeyFile: 'not a path' }));
     expect(check.ok && check.request).toEqual({ host: 'vps.example.com', port: 22, user: 'root', auth: { kind: 'agent' }, transport: 'tcp' });

@@ -24,6 +24,8 @@ export interface RemoteSetupForm {
   passphrase: string;
   transport: RemoteSetupTransport;
   domain: string;
+  /** TLS without files: an address for Let’s Encrypt's expiry notices (optional). */
+  acmeEmail: string;
   /** TLS: files already on the server (both or neither). */
   certificateFile: string;
   serverKeyFile: string;
@@ -36,12 +38,12 @@ export type RemoteSetupField = keyof RemoteSetupForm;
 
 /** In the order the form shows them: the first with a problem gets the focus. */
 export const FORM_FIELDS: readonly RemoteSetupField[] = [
-  'host', 'port', 'user', 'authKind', 'keyFile', 'passphrase', 'transport', 'domain', 'certificateFile', 'serverKeyFile', 'linkPort', 'exposureRange', 'profileName',
+  'host', 'port', 'user', 'authKind', 'keyFile', 'passphrase', 'transport', 'domain', 'acmeEmail', 'certificateFile', 'serverKeyFile', 'linkPort', 'exposureRange', 'profileName',
 ];
 
 export const EMPTY_FORM: RemoteSetupForm = {
   host: '', port: '22', user: '', authKind: 'agent', keyFile: '', passphrase: '',
-  transport: 'tcp', domain: '', certificateFile: '', serverKeyFile: '', linkPort: '', exposureRange: '', profileName: '',
+  transport: 'tcp', domain: '', acmeEmail: '', certificateFile: '', serverKeyFile: '', linkPort: '', exposureRange: '', profileName: '',
 };
 
 /** The transports offered, in the order the form lists them. */
@@ -73,6 +75,7 @@ function fieldOfPath(path: readonly PropertyKey[]): RemoteSetupField {
   const [, key, inner] = path;
   if (key === 'auth') return inner === 'passphrase' ? 'passphrase' : 'keyFile';
   if (key === 'keyFile') return 'serverKeyFile';
+  if (key === 'acme') return 'acmeEmail';
   return FORM_FIELDS.includes(key as RemoteSetupField) ? (key as RemoteSetupField) : 'host';
 }
 
@@ -95,6 +98,7 @@ export function requestOf(form: RemoteSetupForm): FormCheck {
   const optional = (value: string) => (value.trim() === '' ? undefined : value.trim());
   const sshPort = portOf(form.port);
   const linkPort = portOf(form.linkPort);
+  const ownFiles = optional(form.certificateFile) !== undefined || optional(form.serverKeyFile) !== undefined;
   const candidate = {
     host: form.host.trim(),
     port: sshPort.port,
@@ -106,6 +110,8 @@ export function requestOf(form: RemoteSetupForm): FormCheck {
     domain: optional(form.domain),
     certificateFile: tls ? optional(form.certificateFile) : undefined,
     keyFile: tls ? optional(form.serverKeyFile) : undefined,
+    // Only where the portal gets its certificate itself: files on the server make it moot.
+    acme: tls && ownFiles === false && optional(form.acmeEmail) ? { email: optional(form.acmeEmail) } : undefined,
     linkPort: linkPort.port,
     exposureRange: optional(form.exposureRange),
     profileName: optional(form.profileName),

@@ -93,6 +93,12 @@ const remoteSetupRequest = z.object({
   domain: z.string().trim().toLowerCase().max(253).regex(/^(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z][a-z0-9-]{0,61}[a-z0-9]$/, 'a domain is a DNS name such as vps.example.com').optional(),
   certificateFile: remoteServerFile.optional(),
   keyFile: remoteServerFile.optional(),
+  acme: z.object({
+    email: z.string().trim().max(254).regex(/^[^@\s]+@[^@\s]+$/, 'an email address looks like ops@example.com').optional(),
+    directory: z.string().trim().max(2048).regex(/^https:\/\/[^/\s]+\S*$/, 'an ACME directory is an https:// URL').optional(),
+    caFile: remoteServerFile.optional(),
+    httpPort: port.optional(),
+  }).strict().optional(),
   linkPort: port.optional(),
   exposureRange: z.string().regex(/^\d{1,5}-\d{1,5}$/, 'a port range looks like 20000-20099').optional(),
   profileName: profileName.optional(),

@@ -29,12 +29,28 @@ export interface RemoteSetupRequest extends RemoteServerTarget {
   /** TLS: certificate and key files already on the server (e.g. certbot's); omitted: the portal gets one by ACME for `domain`. */
   certificateFile?: string;
   keyFile?: string;
+  /**
+   * TLS without files: how the portal gets its certificate. Let's Encrypt by default, validated
+   * over HTTP-01 on the server's port 80 (which the setup checks is free and opens).
+   */
+  acme?: RemoteSetupAcme;
   /** The port bridges dial; default 443 with TLS, else 10086. */
   linkPort?: number;
   /** Public ports the portal may open for exposures, `first-last`; default 20000-20099. */
   exposureRange?: string;
   /** The bridge profile to write and activate; default `server <host>`. */
   profileName?: string;
+}
+
+export interface RemoteSetupAcme {
+  /** For the CA's expiry notices (optional). */
+  email?: string;
+  /** Another ACME CA (Let's Encrypt's staging one, a private CA such as step-ca); an https:// URL. */
+  directory?: string;
+  /** On the server: the root that signs that CA's own HTTPS, when no public CA does. */
+  caFile?: string;
+  /** Where the CA reaches the portal for HTTP-01; default 80 (another port only behind a forward from 80). */
+  httpPort?: number;
 }
 
 export type RemoteSetupStepId =

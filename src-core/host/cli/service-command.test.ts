@@ -7,11 +7,11 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { exportV2RayConfig } from '../../engine/config/index.js';
+import { exportV2RayConfig, loadConfig } from '../../engine/config/index.js';
 import { portalConfig } from '../../../test/support/reverse-pair.js';
 import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, main } from './main.js';
 import { selfCommand } from './service-command.js';
-import { execWord } from './systemd-unit.js';
+import { execWord, writablePathsOf } from './systemd-unit.js';
 
 let folder: string;
 let configFile: string;
@@ -97,5 +97,15 @@ describe('porthole service', () => {
     expect(execWord('/srv/my portal.json')).toBe('"/srv/my portal.json"');
     expect(execWord('/a/100%/$HOME')).toBe('/a/100%%/$$HOME');
     expect(execWord('say "hi"')).toBe('"say \\"hi\\""');
+  });
+});
+
+describe('what a unit lets the service write', () => {
+  it('the ACME store of a TLS inbound that gets its certificate itself, beside the log folder', () => {
+    const config = loadConfig([{ name: 'portal.json', text: JSON.stringify({
+      log: { error: '/var/log/porthole/error.log' },
+      inbounds: [{ port: 443, protocol: 'vmess', settings: { clients: [] }, streamSettings: { security: 'tls', tlsSettings: { serverName: 'vps.example.com', acme: { storage: '/var/lib/porthole/acme' } } } }],
+    }) }]);
+    expect(writablePathsOf(config)).toEqual(['/var/lib/porthole/acme', '/var/log/porthole']);
   });
 });

@@ -27,11 +27,15 @@ export function execWord(word: string): string {
   return `"${escaped.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`;
 }
 
-/** Folders a config writes to at run time: ACME storage and log files' folders. */
+/** Folders a config writes to at run time: ACME storage (the edge's and TLS inbounds') and log files' folders. */
 export function writablePathsOf(config: PortholeConfig): string[] {
   const paths = new Set<string>();
   for (const portal of config.reverse.portals) {
     const storage = portal.exposures?.names?.acme?.storage;
+    if (storage) paths.add(storage);
+  }
+  for (const inbound of config.inbounds) {
+    const storage = inbound.streamSettings?.tls?.acme?.storage;
     if (storage) paths.add(storage);
   }
   for (const target of [config.log.access, config.log.error]) {

@@ -9,6 +9,13 @@ export type FirewallTool = 'ufw' | 'firewalld';
 export interface FirewallPorts {
   linkPort: number;
   range: [number, number];
+  /** The CA's HTTP-01 port, when the portal gets its certificate through ACME. */
+  challengePort?: number | undefined;
+}
+
+/** The single ports to open: the link's, then the CA's. */
+function singlePorts(ports: FirewallPorts): number[] {
+  return ports.challengePort === undefined ? [ports.linkPort] : [ports.linkPort, ports.challengePort];
 }
 
 /** Prints `ufw` or `firewalld` when one is active (root needed to ask ufw), else nothing. */
@@ -22,8 +29,8 @@ export function detectScript(sudo: string): string {
 
 export function addCommands(tool: FirewallTool, ports: FirewallPorts, sudo: string): string[] {
   const [first, last] = ports.range;
-  if (tool === 'ufw') return [`${sudo}ufw allow ${ports.linkPort}/tcp`, `${sudo}ufw allow ${first}:${last}/tcp`];
-  return [`${sudo}firewall-cmd --permanent --add-port=${ports.linkPort}/tcp --add-port=${first}-${last}/tcp`, `${sudo}firewall-cmd --reload`];
+  if (tool === 'ufw') return [...singlePorts(ports).map((port) => `${sudo}ufw allow ${port}/tcp`), `${sudo}ufw allow ${first}:${last}/tcp`];
+  return [`${sudo}firewall-cmd --permanent ${singlePorts(ports).map((port) => `--add-port=${port}/tcp`).join(' ')} --add-port=${first}-${last}/tcp`, `${sudo}firewall-cmd --reload`];
 }
 
 /** Undoes exactly what `addCommands` did (the rules recorded for the server). */
@@ -35,12 +42,13 @@ export function removeCommands(tool: FirewallTool, rules: readonly string[], sud
 /** The rules `addCommands` adds, as removal takes them. */
 export function rulesOf(tool: FirewallTool, ports: FirewallPorts): string[] {
   const [first, last] = ports.range;
-  return tool === 'ufw' ? [`${ports.linkPort}/tcp`, `${first}:${last}/tcp`] : [`${ports.linkPort}/tcp`, `${first}-${last}/tcp`];
+  return [...singlePorts(ports).map((port) => `${port}/tcp`), tool === 'ufw' ? `${first}:${last}/tcp` : `${first}-${last}/tcp`];
 }
 
 /** What to open by hand where no firewall could be changed from here. */
 export function manualSteps(ports: FirewallPorts, present: FirewallTool[]): string[] {
   const [first, last] = ports.range;
-  if (present.length === 0) return [`Open TCP ${ports.linkPort} (bridges) and TCP ${first}-${last} (exposures) to the internet in your provider's firewall or security group, if it has one.`];
+  const challenge = ports.challengePort === undefined ? '' : `, TCP ${ports.challengePort} (the CA checks it for the certificate)`;
+  if (present.length === 0) return [`Open TCP ${ports.linkPort} (bridges)${challenge} and TCP ${first}-${last} (exposures) to the internet in your provider's firewall or security group, if it has one.`];
   return present.flatMap((tool) => addCommands(tool, ports, 'sudo '));
 }

@@ -13,13 +13,15 @@ import { locatePortalBinary } from './portal-binary.js';
 import type { RemoteSetupHost } from './remote-setup-service.js';
 import { installLayout, portalUnit, writeFileCommand, type InstallLayout } from './service-unit.js';
 import { lastLine, shellQuote } from './shell.js';
-import { StepFailed, type StepOutcome } from './step-runner.js';
+import { StepFailed, type StepOutcome, type StepReport } from './step-runner.js';
 import { judgeSystem, parseProbe, PROBE_SCRIPT, type SystemFacts } from './system-check.js';
 import type { SshSession, ExecResult } from './ssh-session.js';
 
 const MiB = 1024 * 1024;
 /** How long the portal may take to listen after `restart`, and the link and exposures to come up here. */
 const START_WAIT_S = 15;
+/** Let's Encrypt usually issues within 5–20 s; its validation retries make a minute and more possible. */
+const CERTIFICATE_WAIT_S = 120;
 const LINK_WAIT_MS = 20_000;
 const EXPOSURE_WAIT_MS = 15_000;
 
@@ -48,12 +50,13 @@ async function run(session: SshSession, command: string, failure: string, timeou
 export async function checkSystem(ctx: InstallContext): Promise<StepOutcome> {
   const session = await ctx.login.ensure();
   const probe = await run(session, PROBE_SCRIPT, 'the system check script failed');
-  const verdict = judgeSystem(parseProbe(probe.stdout), { linkPort: ctx.plan.linkPort, range: ctx.plan.range });
+  const verdict = judgeSystem(parseProbe(probe.stdout), portsOf(ctx.plan));
   if ('reason' in verdict) throw new StepFailed(verdict.reason);
   ctx.facts = verdict.facts;
   ctx.layout = installLayout(verdict.facts.scope, verdict.facts.home, verdict.facts.sudo);
   const service = verdict.facts.scope === 'user' ? `${verdict.facts.userName}'s own systemd service (no root or sudo)` : `a system-wide service${verdict.facts.sudo ? ' (through sudo)' : ''}`;
-  return { detail: `${verdict.facts.os}; ${service}; ports ${ctx.plan.linkPort} and ${ctx.plan.range[0]}-${ctx.plan.range[1]} free` };
+  const singles = ctx.plan.acme ? `${ctx.plan.linkPort}, ${ctx.plan.acme.httpPort}` : `${ctx.plan.linkPort}`;
+  return { detail: `${verdict.facts.os}; ${service}; ports ${singles} and ${ctx.plan.range[0]}-${ctx.plan.range[1]} free` };
 }
 
 /**
@@ -96,34 +99,48 @@ export async function upload(ctx: InstallContext, report: (detail: string) => vo
   return { detail: `${(binary.size / MiB).toFixed(0)} MiB in ${seconds.toFixed(1)} s${gzip ? ' (gzip\'d)' : ''} to ${layout.binary}, SHA-256 checked` };
 }
 
+/** The ports the portal takes: the link's, the exposure range, and the CA's HTTP-01 port with ACME. */
+function portsOf(plan: PortalPlan): { linkPort: number; range: [number, number]; challengePort: number | undefined } {
+  return { linkPort: plan.linkPort, range: plan.range, challengePort: plan.acme?.httpPort };
+}
+
+/** Where the portal keeps its ACME account and certificates (inside its folder: removal takes them). */
+function acmeStorageOf(layout: InstallLayout): string {
+  return `${layout.folder}/acme`;
+}
+
 export async function writeConfig(ctx: InstallContext): Promise<StepOutcome> {
   const session = await ctx.login.ensure();
   const layout = need(ctx.layout, 'where the files go');
   const { plan } = ctx;
-  for (const file of [plan.certificateFile, plan.keyFile]) {
+  for (const file of [plan.certificateFile, plan.keyFile, plan.acme?.caFile]) {
     if (!file) continue;
     const readable = await session.exec(`${layout.sudo}test -r ${shellQuote(file)}`);
-    if (readable.code !== 0) throw new StepFailed(`${file} is not on the server or cannot be read${layout.sudo ? ' with sudo' : ` by ${ctx.facts?.userName ?? 'this account'}`}: put the TLS certificate and key there first`);
+    const what = file === plan.acme?.caFile ? 'the ACME CA\'s root' : 'the TLS certificate and key';
+    if (readable.code !== 0) throw new StepFailed(`${file} is not on the server or cannot be read${layout.sudo ? ' with sudo' : ` by ${ctx.facts?.userName ?? 'this account'}`}: put ${what} there first`);
   }
   let text: string;
   try {
-    text = portalConfigFor(plan);
+    text = portalConfigFor(plan, acmeStorageOf(layout));
   } catch (error) {
     throw new StepFailed(`the portal config could not be made: ${(error as Error).message}`);
   }
   const write = await session.exec(writeFileCommand(layout, layout.config, '600'), { stdin: text });
   if (write.code !== 0) throw new StepFailed(`cannot write ${layout.config}: ${lastLine(write.stderr) || `exit ${write.code}`}`);
+  // Made now: a system unit may write only folders that exist when it starts (ReadWritePaths).
+  if (plan.acme) await run(session, `${layout.sudo}mkdir -p -m 700 ${shellQuote(acmeStorageOf(layout))}`, `cannot make ${acmeStorageOf(layout)}`);
   // The portal's own check: the config is read exactly as the service will read it.
   const check = await session.exec(`${layout.sudo}${shellQuote(layout.binary)} test -c ${shellQuote(layout.config)}`);
   if (check.code !== 0) throw new StepFailed(`the portal refuses its config: ${lastLine(check.stderr) || lastLine(check.stdout)}`);
   const over = { tcp: 'VMess over TCP', tls: `VMess over TLS (${plan.domain})`, 'ws-tls': `VMess over WebSocket + TLS (${plan.domain}${plan.path})` }[plan.transport];
-  return { detail: `${layout.config} (mode 600): ${over} on port ${plan.linkPort}, a fresh user id, exposures ${plan.range[0]}-${plan.range[1]}` };
+  const certificate = plan.acme ? `, its certificate from ${caHostOf(plan)}` : '';
+  return { detail: `${layout.config} (mode 600): ${over} on port ${plan.linkPort}${certificate}, a fresh user id, exposures ${plan.range[0]}-${plan.range[1]}` };
 }
 
 export async function installService(ctx: InstallContext): Promise<StepOutcome> {
   const session = await ctx.login.ensure();
   const layout = need(ctx.layout, 'where the files go');
-  const write = await session.exec(writeFileCommand(layout, layout.unitFile, '644'), { stdin: portalUnit(layout) });
+  const write = await session.exec(writeFileCommand(layout, layout.unitFile, '644'), { stdin: portalUnit(layout, ctx.plan.acme ? [acmeStorageOf(layout)] : []) });
   if (write.code !== 0) throw new StepFailed(`cannot write the unit ${layout.unitFile}: ${lastLine(write.stderr) || `exit ${write.code}`}`);
   await run(session, `${layout.systemctl} daemon-reload`, 'systemd would not reload its units');
   if (layout.scope === 'system') return { detail: `${layout.unitFile} (system-wide)` };
@@ -135,7 +152,7 @@ export async function installService(ctx: InstallContext): Promise<StepOutcome> 
 export async function openFirewall(ctx: InstallContext): Promise<StepOutcome> {
   const session = await ctx.login.ensure();
   const facts = need(ctx.facts, 'the account\'s rights');
-  const ports = { linkPort: ctx.plan.linkPort, range: ctx.plan.range };
+  const ports = portsOf(ctx.plan);
   const present: FirewallTool[] = [...(facts.tools.has('ufw') ? ['ufw' as const] : []), ...(facts.tools.has('firewall-cmd') ? ['firewalld' as const] : [])];
   if (present.length === 0) return { state: 'skipped', detail: 'no ufw or firewalld on the server', manual: manualSteps(ports, []) };
   const mayChange = facts.scope === 'system';
@@ -162,7 +179,34 @@ function waitListening(port: number, seconds: number): string {
   ].join('\n');
 }
 
-export async function startPortal(ctx: InstallContext): Promise<StepOutcome> {
+/** A script that waits (bounded) until `file` exists and is not empty; exit 1 if it does not. */
+function waitForFile(file: string, seconds: number, sudo: string): string {
+  return `i=0; while [ $i -lt ${seconds} ]; do ${sudo}test -s ${shellQuote(file)} && exit 0; sleep 1; i=$((i + 1)); done; exit 1`;
+}
+
+function caHostOf(plan: PortalPlan): string {
+  return plan.acme?.directory ? new URL(plan.acme.directory).host : 'Let\'s Encrypt';
+}
+
+/**
+ * With ACME: waits until the portal has stored its certificate (the bridge could not link
+ * before), or says why not with the portal's own last line about it.
+ */
+async function awaitCertificate(ctx: InstallContext, session: SshSession, layout: InstallLayout, report: StepReport): Promise<string> {
+  const { plan } = ctx;
+  if (!plan.acme || !plan.domain) return '';
+  report(`listening on port ${plan.linkPort}; waiting for the certificate for ${plan.domain} from ${caHostOf(plan)}…`);
+  const chain = `${acmeStorageOf(layout)}/certificates/${plan.domain}/fullchain.pem`;
+  const issued = await session.exec(waitForFile(chain, CERTIFICATE_WAIT_S, layout.sudo), { timeoutMs: (CERTIFICATE_WAIT_S + 10) * 1000 });
+  if (issued.code !== 0) {
+    const logs = await session.exec(`${layout.journalctl} -u ${shellQuote(layout.unitName)} -n 50 --no-pager 2>/dev/null`);
+    const said = logs.stdout.split('\n').filter((line) => /certificate|acme|challenge/i.test(line)).pop()?.trim();
+    throw new StepFailed(`no certificate for ${plan.domain} from ${caHostOf(plan)} within ${CERTIFICATE_WAIT_S} s: ${said || 'the portal said nothing about it'}. Does ${plan.domain} point at this server, and is port ${plan.acme.httpPort} open to the internet?`);
+  }
+  return `; certificate for ${plan.domain} issued by ${caHostOf(plan)}`;
+}
+
+export async function startPortal(ctx: InstallContext, report: StepReport): Promise<StepOutcome> {
   const session = await ctx.login.ensure();
   const layout = need(ctx.layout, 'where the files go');
   const unit = shellQuote(layout.unitName);
@@ -174,7 +218,8 @@ export async function startPortal(ctx: InstallContext): Promise<StepOutcome> {
     throw new StepFailed(`the portal did not start listening on port ${ctx.plan.linkPort} within ${START_WAIT_S} s: ${why}`);
   }
   await ctx.known.remember(serverRecord(ctx));
-  return { detail: `${layout.unitName} active, listening on port ${ctx.plan.linkPort}` };
+  const certificate = await awaitCertificate(ctx, session, layout, report);
+  return { detail: `${layout.unitName} active, listening on port ${ctx.plan.linkPort}${certificate}` };
 }
 
 function serverRecord(ctx: InstallContext): ServerRecord {

@@ -28,21 +28,28 @@ export interface PortalPlan {
   path?: string;
   certificateFile?: string;
   keyFile?: string;
+  /** TLS without files: the portal's ACME settings (HTTP-01 on `httpPort`). */
+  acme?: { email?: string; directory?: string; caFile?: string; httpPort: number };
   profile: string;
 }
+
+/** Where ACME CAs validate HTTP-01. */
+export const ACME_CHALLENGE_PORT = 80;
 
 /** Checks a request and fills in the defaults; throws one line naming what to change. */
 export function planPortal(request: RemoteSetupRequest, id: string = randomUUID()): PortalPlan {
   const transport = request.transport ?? (request.domain ? 'tls' : 'tcp');
   const tls = transport !== 'tcp';
   if (tls && !request.domain) throw new Error(`transport ${transport} needs the server's domain (the name on its certificate), e.g. vps.example.com`);
-  if (tls && (!request.certificateFile || !request.keyFile)) {
-    // The engine's ACME client serves exposure names at the edge, not the link inbound's tlsSettings.
-    throw new Error(`TLS needs the certificate and key files on the server (e.g. certbot's /etc/letsencrypt/live/${request.domain}/fullchain.pem and privkey.pem): the portal cannot get a certificate for its link port by itself yet`);
-  }
+  const files = request.certificateFile !== undefined || request.keyFile !== undefined;
+  if (tls && files && (!request.certificateFile || !request.keyFile)) throw new Error('give both the certificate file and its key file on the server, or neither (the portal then gets a certificate through ACME)');
+  if (request.acme && (!tls || files)) throw new Error(tls ? 'acme is for TLS without certificate files: give the files or acme, not both' : 'acme needs transport tls or ws-tls');
+  const acme = tls && !files ? { ...request.acme, httpPort: request.acme?.httpPort ?? ACME_CHALLENGE_PORT } : undefined;
   const linkPort = request.linkPort ?? (tls ? DEFAULT_TLS_LINK_PORT : DEFAULT_LINK_PORT);
   const range = parseRange(request.exposureRange ?? SETUP_EXPOSURE_RANGE);
   if (linkPort >= range[0] && linkPort <= range[1]) throw new Error(`the link port ${linkPort} is inside the exposure range ${range[0]}-${range[1]}: pick one outside it`);
+  if (acme && acme.httpPort === linkPort) throw new Error(`the link port ${linkPort} is the port the CA checks for HTTP-01: pick another link port (443 is usual)`);
+  if (acme && acme.httpPort >= range[0] && acme.httpPort <= range[1]) throw new Error(`the exposure range ${range[0]}-${range[1]} includes port ${acme.httpPort}, where the CA checks for HTTP-01: pick a range outside it`);
   return {
     host: request.host.replace(/^\[(.*)\]$/, '$1'),
     transport,
@@ -51,7 +58,8 @@ export function planPortal(request: RemoteSetupRequest, id: string = randomUUID(
     id,
     ...(request.domain ? { domain: request.domain } : {}),
     ...(transport === 'ws-tls' ? { path: SETUP_DEFAULT_PATH } : {}),
-    ...(tls ? { certificateFile: request.certificateFile, keyFile: request.keyFile } : {}),
+    ...(tls && files ? { certificateFile: request.certificateFile, keyFile: request.keyFile } : {}),
+    ...(acme ? { acme } : {}),
     profile: request.profileName ?? `server ${request.host}`,
   };
 }
@@ -97,8 +105,11 @@ export function bridgeProfileFor(plan: PortalPlan, trustPem?: string): string {
 
 type Json = Record<string, unknown>;
 
-/** The portal's config: Server setup's Porthole headless config with this plan's range (and WebSocket). */
-export function portalConfigFor(plan: PortalPlan): string {
+/**
+ * The portal's config: Server setup's Porthole headless config with this plan's range (and
+ * WebSocket); with `plan.acme`, the link's certificate comes through ACME, kept in `acmeStorage`.
+ */
+export function portalConfigFor(plan: PortalPlan, acmeStorage = 'porthole-acme'): string {
   const bridge = loadConfig([{ name: `${plan.profile}.json`, text: bridgeProfileFor(plan) }]);
   const setup = serverSetup(plan.profile, bridge, [], {
     transport: plan.transport === 'tcp' ? 'tcp' : 'tls',
@@ -114,5 +125,9 @@ export function portalConfigFor(plan: PortalPlan): string {
   const link = config.inbounds[0];
   // Server setup's ws-tls puts nginx/Caddy in front; here the portal ends TLS and takes the WebSocket itself.
   if (plan.transport === 'ws-tls' && link?.streamSettings) link.streamSettings = { ...link.streamSettings, network: 'ws', wsSettings: { path: plan.path } };
+  if (plan.acme && link?.streamSettings) {
+    const { httpPort, ...acme } = plan.acme;
+    link.streamSettings = { ...link.streamSettings, tlsSettings: { serverName: plan.domain, acme: { ...acme, storage: acmeStorage, ...(httpPort === ACME_CHALLENGE_PORT ? {} : { httpPort }) } } };
+  }
   return `// Porthole portal written by "Set up my server": bridges dial ${plan.host}:${plan.linkPort}; exposures may open ${plan.range[0]}-${plan.range[1]}.\n${JSON.stringify(config, null, 2)}\n`;
 }

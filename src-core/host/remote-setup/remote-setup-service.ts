@@ -94,7 +94,7 @@ export class RemoteSetupService {
         'write-config': () => writeConfig(ctx),
         'install-service': () => installService(ctx),
         firewall: () => openFirewall(ctx),
-        start: () => startPortal(ctx),
+        start: (_step, report) => startPortal(ctx, report),
         'activate-bridge': () => activateBridge(ctx),
       };
     }));

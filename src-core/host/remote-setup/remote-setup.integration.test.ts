@@ -14,6 +14,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RemoteSetup } from '../api/index.js';
 import { freePortRun, waitUntil } from '../../../test/support/ports.js';
+import { ended, stepOf, untilRun } from '../../../test/support/remote-setup-run.js';
 import { startTestSshServer, type TestSshServer } from '../../../test/support/sshd.js';
 import { startHttp } from '../../../test/support/upstream.js';
 import { createCertificateFolder } from '../../engine/transport/internet/testdata/certs.js';
@@ -62,18 +63,6 @@ async function setupPorts(): Promise<{ linkPort: number; exposureRange: string; 
   return { linkPort: base, exposureRange: `${base + 1}-${base + 4}`, first: base + 1 };
 }
 
-async function until(engine: LocalEngineService, check: (run: RemoteSetup) => boolean, what: string, timeoutMs = 60_000): Promise<RemoteSetup> {
-  let last: RemoteSetup | null = null;
-  await waitUntil(async () => {
-    last = await engine.getRemoteSetup();
-    return last !== null && check(last);
-  }, timeoutMs, `${what} (last: ${JSON.stringify(last, null, 1)})`);
-  return last as unknown as RemoteSetup;
-}
-
-const stepOf = (run: RemoteSetup, id: string) => run.steps.find((step) => step.id === id);
-const ended = (run: RemoteSetup) => run.state !== 'running';
-
 /** Per-step durations from the change events (first 'running' → its end), for the report. */
 function timeSteps(engine: LocalEngineService): () => string {
   const started = new Map<string, number>();
@@ -111,7 +100,7 @@ describe('Set up my server over SSH (real sshd on loopback)', () => {
     expect(started).toMatchObject({ kind: 'install', state: 'running', target: { host: '127.0.0.1', port: server.port, user: server.user } });
     await expect(engine.startRemoteSetup({ ...server.target })).rejects.toMatchObject({ code: 'PH_REMOTE_SETUP' });
 
-    const waiting = await until(engine, (run) => run.state !== 'running', 'waiting for the host key');
+    const waiting = await untilRun(engine, (run) => run.state !== 'running', 'waiting for the host key');
     expect(waiting.state).toBe('waiting');
     expect(stepOf(waiting, 'host-key')).toMatchObject({ state: 'waiting', reason: expect.stringContaining(fingerprintOfPublicKeyLine(server.hostPublicKey).fingerprint) });
     expect(waiting.hostKey).toEqual({ ...fingerprintOfPublicKeyLine(server.hostPublicKey), known: false });
@@ -122,7 +111,7 @@ describe('Set up my server over SSH (real sshd on loopback)', () => {
     await expect(engine.acceptRemoteHostKey(waiting.id, 'SHA256:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA')).rejects.toMatchObject({ code: 'PH_REMOTE_SETUP' });
 
     await engine.acceptRemoteHostKey(waiting.id, waiting.hostKey?.fingerprint ?? '');
-    const done = await until(engine, ended, 'the setup to end', 90_000);
+    const done = await untilRun(engine, ended, 'the setup to end', 90_000);
     const timing = report();
     expect(done.steps.filter((step) => step.state === 'failed')).toEqual([]);
     expect(done.state).toBe('done');
@@ -156,7 +145,7 @@ describe('Set up my server over SSH (real sshd on loopback)', () => {
     expect(engine, 'the setup test ran first').toBeDefined();
     expect((await engine.getStatus()).profile).toBe('server 127.0.0.1');
     await engine.removeRemoteSetup(server.target);
-    const removed = await until(engine, ended, 'the removal to end');
+    const removed = await untilRun(engine, ended, 'the removal to end');
     expect(removed.steps.map((step) => [step.id, step.state])).toEqual([
       ['connect', 'done'], ['host-key', 'done'], ['stop-service', 'done'], ['firewall', 'skipped'], ['remove-files', 'done'],
     ]);
@@ -181,18 +170,18 @@ describe('Set up my server over SSH (real sshd on loopback)', () => {
     spawnSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', 'open sesame', '-C', 'locked', '-f', key]);
     locked.authorize(readFileSync(`${key}.pub`, 'utf8'));
     const run = await here.startRemoteSetup({ ...locked.target, auth: { kind: 'key', keyFile: key }, ...(await setupPorts()) });
-    const missing = await until(here, ended, 'no passphrase');
+    const missing = await untilRun(here, ended, 'no passphrase');
     expect(stepOf(missing, 'connect')).toMatchObject({ state: 'failed', reason: `${key} is protected by a passphrase: retry with it (it is kept in memory for this run only)` });
     await here.retryRemoteSetup(run.id, { passphrase: 'wrong' });
-    const wrong = await until(here, ended, 'a wrong passphrase');
+    const wrong = await untilRun(here, ended, 'a wrong passphrase');
     expect(stepOf(wrong, 'connect')).toMatchObject({ state: 'failed', reason: `the passphrase for ${key} is wrong: retry with the right one` });
     await here.retryRemoteSetup(run.id, { passphrase: 'open sesame' });
-    const asked = await until(here, ended, 'the host key asked for');
+    const asked = await untilRun(here, ended, 'the host key asked for');
     expect(asked.state).toBe('waiting');
     expect(stepOf(asked, 'connect')?.state).toBe('done');
     await here.acceptRemoteHostKey(run.id, asked.hostKey?.fingerprint ?? '');
     await here.cancelRemoteSetup(run.id);
-    const cancelled = await until(here, ended, 'cancelled');
+    const cancelled = await untilRun(here, ended, 'cancelled');
     expect(cancelled.state).toBe('cancelled');
     expect(stepOf(cancelled, 'connect')?.detail).toBe(`logged in as ${locked.user}@127.0.0.1:${locked.port} with the key ${key}`);
 
@@ -205,9 +194,9 @@ describe('Set up my server over SSH (real sshd on loopback)', () => {
     process.env.SSH_AUTH_SOCK = socket;
     try {
       const viaAgent = await here.startRemoteSetup({ ...locked.target, auth: { kind: 'agent' }, ...(await setupPorts()) });
-      await until(here, (state) => stepOf(state, 'host-key')?.state === 'done' || ended(state), 'logged in with the agent');
+      await untilRun(here, (state) => stepOf(state, 'host-key')?.state === 'done' || ended(state), 'logged in with the agent');
       await here.cancelRemoteSetup(viaAgent.id);
-      const agentRun = await until(here, ended, 'cancelled');
+      const agentRun = await untilRun(here, ended, 'cancelled');
       expect(agentRun.hostKey?.known).toBe(true);
       expect(stepOf(agentRun, 'connect')).toMatchObject({ state: 'done', detail: `logged in as ${locked.user}@127.0.0.1:${locked.port} with the ssh-agent` });
     } finally {
@@ -220,16 +209,16 @@ describe('Set up my server over SSH (real sshd on loopback)', () => {
     const other = await sshServer();
     const here = await engineService();
     const first = await here.startRemoteSetup({ ...other.target, ...(await setupPorts()) });
-    const waiting = await until(here, (run) => run.state !== 'running', 'waiting for the host key');
+    const waiting = await untilRun(here, (run) => run.state !== 'running', 'waiting for the host key');
     const pinned = waiting.hostKey?.fingerprint ?? '';
     await here.acceptRemoteHostKey(first.id, pinned);
     await here.cancelRemoteSetup(first.id);
-    await until(here, ended, 'cancelled');
+    await untilRun(here, ended, 'cancelled');
 
     await other.changeHostKey();
     const changed = fingerprintOfPublicKeyLine(other.hostPublicKey).fingerprint;
     await here.startRemoteSetup({ ...other.target, ...(await setupPorts()) });
-    const refused = await until(here, ended, 'refused');
+    const refused = await untilRun(here, ended, 'refused');
     expect(refused.state).toBe('failed');
     expect(refused.hostKey).toMatchObject({ known: false, pinnedFingerprint: pinned });
     expect(changed).not.toBe(pinned);
@@ -266,9 +255,9 @@ describe('Set up my server over SSH (real sshd on loopback)', () => {
       ...tlsServer.target, ...ports, domain: 'porthole.test', transport: 'tls',
       certificateFile: join(files, 'cert.pem'), keyFile: join(files, 'key.pem'),
     });
-    const waiting = await until(here, (state) => state.state !== 'running', 'host key');
+    const waiting = await untilRun(here, (state) => state.state !== 'running', 'host key');
     await here.acceptRemoteHostKey(run.id, waiting.hostKey?.fingerprint ?? '');
-    const failed = await until(here, ended, 'the check to fail');
+    const failed = await untilRun(here, ended, 'the check to fail');
     expect(failed.state).toBe('failed');
     expect(stepOf(failed, 'check-system')).toMatchObject({ state: 'failed', reason: expect.stringContaining(`port ${ports.linkPort} (the link port) is in use on the server`) });
     expect(stepOf(failed, 'upload')?.state).toBe('pending');
@@ -278,7 +267,7 @@ describe('Set up my server over SSH (real sshd on loopback)', () => {
     // This run streams the portal gzip'd, as to any server not on loopback.
     process.env.PORTHOLE_SSH_GZIP = '1';
     await here.retryRemoteSetup(run.id);
-    const done = await until(here, ended, 'the retry to end', 90_000).finally(() => { delete process.env.PORTHOLE_SSH_GZIP; });
+    const done = await untilRun(here, ended, 'the retry to end', 90_000).finally(() => { delete process.env.PORTHOLE_SSH_GZIP; });
     console.log(`[remote-setup] tls retry: ${report()}\n  upload: ${stepOf(done, 'upload')?.detail}`);
     expect(stepOf(done, 'upload')?.detail).toContain('gzip');
     expect(done.steps.filter((step) => step.state === 'failed')).toEqual([]);
@@ -296,27 +285,27 @@ describe('Set up my server over SSH (real sshd on loopback)', () => {
     const plain = await sshServer();
     const here = await engineService();
     const low = await here.startRemoteSetup({ ...plain.target, linkPort: 80, exposureRange: '20000-20001' });
-    const waiting = await until(here, (state) => state.state !== 'running', 'host key');
+    const waiting = await untilRun(here, (state) => state.state !== 'running', 'host key');
     await here.acceptRemoteHostKey(low.id, waiting.hostKey?.fingerprint ?? '');
-    const refused = await until(here, ended, 'port 80 refused');
+    const refused = await untilRun(here, ended, 'port 80 refused');
     expect(stepOf(refused, 'check-system')).toMatchObject({ state: 'failed', reason: expect.stringMatching(/^ports below 1024 need root .*pick a link port and exposure range ≥ 1024, or log in as root$/) });
     // The fix is a different request: a new run (the pinned key is known now, nothing to accept).
     plain.runAsUser('chmod 555 "$HOME"');
     const ports = await setupPorts();
     const run = await here.startRemoteSetup({ ...plain.target, ...ports });
-    const noWrite = await until(here, ended, 'the upload to fail');
+    const noWrite = await untilRun(here, ended, 'the upload to fail');
     expect(noWrite.hostKey?.known).toBe(true);
     expect(stepOf(noWrite, 'upload')).toMatchObject({ state: 'failed', reason: expect.stringMatching(/^cannot write .*\.porthole on the server: .*Permission denied/) });
     plain.runAsUser('chmod 755 "$HOME"');
     await here.retryRemoteSetup(run.id);
-    const done = await until(here, ended, 'the retry to end', 90_000);
+    const done = await untilRun(here, ended, 'the retry to end', 90_000);
     expect(done.steps.filter((step) => step.state === 'failed')).toEqual([]);
     expect(done.state).toBe('done');
     // Set up again with the same ports: the running portal on them is its own, not in the way, and
     // the upload is skipped (the same file is there). The portal restarts with a fresh config.
     const before = plain.runningUnits()['user-porthole-portal.service'];
     await here.startRemoteSetup({ ...plain.target, ...ports });
-    const second = await until(here, ended, 'the second setup');
+    const second = await untilRun(here, ended, 'the second setup');
     expect(second.id).not.toBe(run.id);
     expect(second.steps.filter((step) => step.state === 'failed')).toEqual([]);
     expect(stepOf(second, 'upload')).toMatchObject({ state: 'skipped', detail: expect.stringContaining('the same portal is already there') });
@@ -328,7 +317,7 @@ describe('Set up my server over SSH (real sshd on loopback)', () => {
     const profile = await here.getProfile('server 127.0.0.1');
     await here.saveProfile('server 127.0.0.1', `// my notes\n${profile.text}`);
     await here.removeRemoteSetup(plain.target);
-    const removed = await until(here, ended, 'the removal to end');
+    const removed = await untilRun(here, ended, 'the removal to end');
     expect(removed.state).toBe('done');
     expect(stepOf(removed, 'remove-files')?.detail).toMatch(/; the bridge profile "server 127\.0\.0\.1" was active: deactivated \(the engine stopped, as no other profile is active\); its file was edited since the setup: kept$/);
     expect(await here.getStatus()).toMatchObject({ state: 'stopped', profile: null });
@@ -347,18 +336,18 @@ describe('Set up my server over SSH (real sshd on loopback)', () => {
     process.env.HOME = home;
     try {
       const missing = await here.startRemoteSetup({ ...tilde.target, auth: { kind: 'key', keyFile: '~/.ssh/id_nothing' }, ...(await setupPorts()) });
-      const failed = await until(here, ended, 'the missing key refused');
+      const failed = await untilRun(here, ended, 'the missing key refused');
       expect(stepOf(failed, 'connect')).toMatchObject({ state: 'failed', reason: `the key file ~/.ssh/id_nothing (${home}/.ssh/id_nothing) does not exist` });
       await here.cancelRemoteSetup(missing.id);
 
       const run = await here.startRemoteSetup({ ...tilde.target, auth: { kind: 'key', keyFile: '~/.ssh/id_test' }, ...(await setupPorts()) });
-      const asked = await until(here, ended, 'logged in, the host key asked for');
+      const asked = await untilRun(here, ended, 'logged in, the host key asked for');
       expect(stepOf(asked, 'connect')).toMatchObject({ state: 'done' });
       expect(asked.state).toBe('waiting');
       await here.acceptRemoteHostKey(run.id, asked.hostKey?.fingerprint ?? '');
-      await until(here, (state) => stepOf(state, 'host-key')?.state === 'done' || ended(state), 'logged in with the key from ~');
+      await untilRun(here, (state) => stepOf(state, 'host-key')?.state === 'done' || ended(state), 'logged in with the key from ~');
       await here.cancelRemoteSetup(run.id);
-      const cancelled = await until(here, ended, 'cancelled');
+      const cancelled = await untilRun(here, ended, 'cancelled');
       expect(stepOf(cancelled, 'connect')).toMatchObject({ state: 'done', detail: `logged in as ${tilde.user}@127.0.0.1:${tilde.port} with the key ~/.ssh/id_test` });
     } finally {
       if (previousHome === undefined) delete process.env.HOME;

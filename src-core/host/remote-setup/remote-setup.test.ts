@@ -111,6 +111,9 @@ describe('judging the server', () => {
     expect(judgeSystem(probe({ systemd: 'missing' }), ports)).toMatchObject({ reason: expect.stringContaining('no systemd') });
     expect(judgeSystem(probe(), { linkPort: 443, range: [20000, 20099] })).toEqual({ reason: 'ports below 1024 need root and ann has neither root nor password-less sudo: pick a link port and exposure range ≥ 1024, or log in as root' });
     expect(judgeSystem(probe({ unprivilegedPortStart: 0 }), { linkPort: 443, range: [20000, 20099] })).toHaveProperty('facts');
+    expect(judgeSystem(probe(), { linkPort: 8443, range: [20000, 20099], challengePort: 80 })).toEqual({ reason: 'the CA checks port 80 for the certificate (HTTP-01), and ports below 1024 need root, which ann has not (nor password-less sudo): log in as root, or give certificate files already on the server' });
+    expect(judgeSystem(probe({ rights: 'root', listeners: [{ address: '0.0.0.0', port: 80, process: 'nginx (pid 7)' }] }), { linkPort: 443, range: [20000, 20099], challengePort: 80 }))
+      .toEqual({ reason: 'port 80 is in use on the server by nginx (pid 7), and the portal must answer the CA there to get its certificate (HTTP-01): stop it and retry, or give certificate files already on the server' });
   });
 
   it('a busy port is named with what listens there; the portal\'s own listener is not in the way', () => {
@@ -141,9 +144,9 @@ describe('the portal config and the bridge profile', () => {
     expect(bridgeProfileFor(plan)).toMatch(/"port": 10086[\s\S]*"alterId": 0/);
   });
 
-  it('tls needs a domain and the files; ws-tls has the portal end TLS and take the WebSocket itself', () => {
+  it('tls needs a domain; with both files the portal serves them; ws-tls has the portal end TLS and take the WebSocket itself', () => {
     expect(() => planPortal({ ...request, transport: 'tls' })).toThrow(/needs the server's domain/);
-    expect(() => planPortal({ ...request, domain: 'vps.example.com' })).toThrow(/TLS needs the certificate and key files on the server .* cannot get a certificate for its link port by itself yet/);
+    expect(() => planPortal({ ...request, domain: 'vps.example.com', certificateFile: '/etc/ssl/cert.pem' })).toThrow('give both the certificate file and its key file on the server, or neither (the portal then gets a certificate through ACME)');
     expect(() => planPortal({ ...request, linkPort: 20010 })).toThrow('the link port 20010 is inside the exposure range 20000-20099: pick one outside it');
     const files = { certificateFile: '/etc/ssl/cert.pem', keyFile: '/etc/ssl/key.pem', domain: 'vps.example.com' };
     const tls = planPortal({ ...request, ...files }, ID);
@@ -159,6 +162,26 @@ describe('the portal config and the bridge profile', () => {
       network: 'ws', security: 'tls', wsSettings: { path: '/porthole' },
       tlsSettings: { serverName: 'vps.example.com', certificates: [{ usage: 'verify', certificate: ['-----BEGIN CERTIFICATE-----', 'AAAA', '-----END CERTIFICATE-----'] }] },
     });
+  });
+
+  it('TLS without files: the link certificate through ACME (Let\'s Encrypt, HTTP-01 on 80 unless told), stored in the portal\'s folder', () => {
+    const plan = planPortal({ ...request, domain: 'vps.example.com', transport: 'ws-tls', acme: { email: 'ops@example.com' } }, ID);
+    expect(plan).toMatchObject({ transport: 'ws-tls', linkPort: 443, acme: { email: 'ops@example.com', httpPort: 80 } });
+    expect(plan.certificateFile).toBeUndefined();
+    const portal = JSON.parse(portalConfigFor(plan, '/opt/porthole/acme').replace(/^\/\/.*\n/, ''));
+    expect(portal.inbounds[0].streamSettings).toEqual({
+      network: 'ws', security: 'tls', wsSettings: { path: '/porthole' },
+      tlsSettings: { serverName: 'vps.example.com', acme: { email: 'ops@example.com', storage: '/opt/porthole/acme' } },
+    });
+    // The engine reads it back as it will on the server: Let's Encrypt's directory, port 80.
+    expect(loadConfig([{ name: 'portal.json', text: portalConfigFor(plan, '/opt/porthole/acme') }]).inbounds[0]?.streamSettings?.tls?.acme)
+      .toEqual({ directory: 'https://acme-v02.api.letsencrypt.org/directory', email: 'ops@example.com', storage: '/opt/porthole/acme', httpPort: 80 });
+    const other = planPortal({ ...request, domain: 'vps.example.com', acme: { directory: 'https://ca.example/acme/directory', caFile: '/etc/ca.pem', httpPort: 8080 } }, ID);
+    expect(JSON.parse(portalConfigFor(other, 'a').replace(/^\/\/.*\n/, '')).inbounds[0].streamSettings.tlsSettings.acme).toEqual({ directory: 'https://ca.example/acme/directory', caFile: '/etc/ca.pem', storage: 'a', httpPort: 8080 });
+    expect(() => planPortal({ ...request, domain: 'vps.example.com', acme: { httpPort: 443 } })).toThrow('the link port 443 is the port the CA checks for HTTP-01: pick another link port (443 is usual)');
+    expect(() => planPortal({ ...request, domain: 'vps.example.com', exposureRange: '1-100' })).toThrow('the exposure range 1-100 includes port 80, where the CA checks for HTTP-01: pick a range outside it');
+    expect(() => planPortal({ ...request, acme: {} })).toThrow('acme needs transport tls or ws-tls');
+    expect(() => planPortal({ ...request, domain: 'vps.example.com', certificateFile: '/c.pem', keyFile: '/k.pem', acme: {} })).toThrow('acme is for TLS without certificate files: give the files or acme, not both');
   });
 
   it('a loopback server keeps both the link and the exposures on 127.0.0.1', () => {
@@ -204,6 +227,12 @@ describe('unit, files and firewall', () => {
     expect(removeCommands('firewalld', rulesOf('firewalld', open), '')).toEqual(['firewall-cmd --permanent --remove-port=10086/tcp --remove-port=20000-20099/tcp', 'firewall-cmd --reload']);
     expect(manualSteps(open, [])).toEqual(['Open TCP 10086 (bridges) and TCP 20000-20099 (exposures) to the internet in your provider\'s firewall or security group, if it has one.']);
     expect(manualSteps(open, ['ufw'])).toEqual(['sudo ufw allow 10086/tcp', 'sudo ufw allow 20000:20099/tcp']);
+    // With ACME the CA's port 80 is opened (and recorded for removal) beside the link's.
+    const acme = { ...open, linkPort: 443, challengePort: 80 };
+    expect(addCommands('ufw', acme, '')).toEqual(['ufw allow 443/tcp', 'ufw allow 80/tcp', 'ufw allow 20000:20099/tcp']);
+    expect(rulesOf('firewalld', acme)).toEqual(['443/tcp', '80/tcp', '20000-20099/tcp']);
+    expect(addCommands('firewalld', acme, '')).toEqual(['firewall-cmd --permanent --add-port=443/tcp --add-port=80/tcp --add-port=20000-20099/tcp', 'firewall-cmd --reload']);
+    expect(manualSteps(acme, [])).toEqual(['Open TCP 443 (bridges), TCP 80 (the CA checks it for the certificate) and TCP 20000-20099 (exposures) to the internet in your provider\'s firewall or security group, if it has one.']);
   });
 
   it('gzip for a real link, not for loopback, unless told', () => {

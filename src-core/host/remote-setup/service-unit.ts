@@ -50,8 +50,9 @@ export function layoutOf(server: Pick<RemoteServer, 'folder' | 'unit'>, home: st
   return { ...layout, folder: server.folder, binary: `${server.folder}/porthole-portal`, config: `${server.folder}/portal.json`, unitName: server.unit.name };
 }
 
-export function portalUnit(layout: InstallLayout): string {
-  return systemdUnit({ command: [layout.binary], configFiles: [layout.config], userUnit: layout.scope === 'user', writablePaths: [] })
+/** `writable`: folders the portal writes (its ACME store); a system unit sees the rest read-only. */
+export function portalUnit(layout: InstallLayout, writable: readonly string[] = []): string {
+  return systemdUnit({ command: [layout.binary], configFiles: [layout.config], userUnit: layout.scope === 'user', writablePaths: [...writable] })
     .replace(/^# Written by .*$/m, '# Written by Porthole\'s "Set up my server"; "Remove from server" removes it.');
 }
 

@@ -163,7 +163,7 @@ export interface SystemFacts {
 const RUNNING_SYSTEMD = new Set(['running', 'degraded', 'starting', 'initializing', 'maintenance']);
 
 /** Whether the setup can go on with this server, and how; a reason (one line) when not. */
-export function judgeSystem(probe: SystemProbe, ports: { linkPort: number; range: [number, number] }): { facts: SystemFacts } | { reason: string } {
+export function judgeSystem(probe: SystemProbe, ports: { linkPort: number; range: [number, number]; challengePort?: number | undefined }): { facts: SystemFacts } | { reason: string } {
   if (probe.kernel !== 'Linux') return { reason: `the server runs ${probe.kernel || 'an unknown system'}: the one-file portal is for Linux` };
   const arch = ARCHES[probe.machine];
   if (!arch) return { reason: `the server's CPU is ${probe.machine || 'unknown'}: the one-file portal is built for x86_64 and aarch64 only` };
@@ -174,16 +174,24 @@ export function judgeSystem(probe: SystemProbe, ports: { linkPort: number; range
   const scope = probe.rights === 'none' ? 'user' : 'system';
   const [first, last] = ports.range;
   if (scope === 'user') {
+    const { challengePort } = ports;
+    if (challengePort !== undefined && challengePort < probe.unprivilegedPortStart) {
+      return { reason: `the CA checks port ${challengePort} for the certificate (HTTP-01), and ports below ${probe.unprivilegedPortStart} need root, which ${probe.userName} has not (nor password-less sudo): log in as root, or give certificate files already on the server` };
+    }
     const low = [ports.linkPort, first].filter((port) => port < probe.unprivilegedPortStart);
     if (low.length > 0) {
       return { reason: `ports below ${probe.unprivilegedPortStart} need root and ${probe.userName} has neither root nor password-less sudo: pick a link port and exposure range ≥ ${probe.unprivilegedPortStart}, or log in as root` };
     }
   }
   const ours = installLayout(scope, probe.home, probe.rights === 'sudo').binary;
-  const busy = probe.listeners.filter((listener) => (listener.port === ports.linkPort || (listener.port >= first && listener.port <= last)) && listener.exe !== ours);
+  const wanted = (port: number) => port === ports.linkPort || port === ports.challengePort || (port >= first && port <= last);
+  const busy = probe.listeners.filter((listener) => wanted(listener.port) && listener.exe !== ours);
   const taken = busy[0];
   if (taken) {
     const who = taken.process ? ` by ${taken.process}` : ' (by a process this account cannot see)';
+    if (taken.port === ports.challengePort) {
+      return { reason: `port ${taken.port} is in use on the server${who}, and the portal must answer the CA there to get its certificate (HTTP-01): stop it and retry, or give certificate files already on the server` };
+    }
     const what = taken.port === ports.linkPort ? 'the link port' : `in the exposure range ${first}-${last}`;
     return { reason: `port ${taken.port} (${what}) is in use on the server${who}: free it and retry, or pick another port` };
   }

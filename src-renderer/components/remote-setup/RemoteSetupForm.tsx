@@ -24,7 +24,7 @@ function TextField({ field, label, hint, className, input }: {
   label: ReactNode;
   hint?: ReactNode;
   className?: string;
-  input: { type?: 'text' | 'password'; placeholder?: string; inputMode?: 'numeric' | 'text'; autoComplete?: string; mono?: boolean; required?: boolean };
+  input: { type?: 'text' | 'password' | 'email'; placeholder?: string; inputMode?: 'numeric' | 'text'; autoComplete?: string; mono?: boolean; required?: boolean };
 }) {
   const { value, problem, setField } = useRemoteSetupStore(useShallow((state) => ({ value: state.form[field] as string, problem: state.problems[field], setField: state.setField })));
   const describedBy = [hint ? hintId(field) : '', problem ? problemId(field) : ''].filter(Boolean).join(' ') || undefined;
@@ -163,6 +163,13 @@ export function RemoteSetupForm() {
             <>
               <div className="rs-row">
                 <TextField field="domain" label="Domain" className="rs-domain" hint="Its DNS record must point at the server." input={{ placeholder: 'vps.example.com', mono: true, required: true }} />
+                <TextField
+                  field="acmeEmail"
+                  label={<>Email for Let’s Encrypt <span className="faint">(optional)</span></>}
+                  className="rs-grow"
+                  hint="For its notices if renewal ever fails. It checks the domain on port 80, which the setup opens."
+                  input={{ type: 'email', placeholder: 'you@example.com', autoComplete: 'email' }}
+                />
               </div>
               <details className="rs-details" open={serverFilesOpen || serverFilesProblem} onToggle={(event) => setServerFilesOpen(event.currentTarget.open)}>
                 <summary>A certificate already on the server <span className="faint">(optional)</span></summary>

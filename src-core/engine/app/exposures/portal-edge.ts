@@ -3,10 +3,10 @@
  * fills, the certificates (the owner's files, else ACME, one per name), and the shared HTTP and
  * HTTPS listeners that route each request by name. Started with the portal, closed with it.
  */
-import { readFile } from 'node:fs/promises';
 import { formatErrorLine, PortholeError } from '../../common/errors.js';
 import type { PortalNamesConfig } from '../../config/index.js';
 import type { ComponentLogger } from '../../features/log.js';
+import { readAcmeCaFile } from '../edge/certificates/acme-ca-file.js';
 import { CertificateManager } from '../edge/certificates/certificate-manager.js';
 import { EdgeServer } from '../edge/edge-server.js';
 import { ExposureNames } from './exposure-names.js';
@@ -42,7 +42,7 @@ export class PortalEdge {
         directory: names.acme?.storage ?? 'porthole-acme',
         ...(names.acme ? { acme: {
           directoryUrl: names.acme.directory,
-          ...(names.acme.caFile ? { caBundle: await readCaFile(names.acme.caFile, this.options.portalTag) } : {}),
+          ...(names.acme.caFile ? { caBundle: await readAcmeCaFile(names.acme.caFile, `portal "${this.options.portalTag}": exposures.names.acme`) } : {}),
           ...(names.acme.email ? { email: names.acme.email } : {}),
         } } : {}),
         ownerCertificates: names.certificates.map((files) => ({ certFile: files.certificateFile, keyFile: files.keyFile })),
@@ -94,13 +94,5 @@ export class PortalEdge {
 
   private released(names: readonly string[]): void {
     for (const name of names) this.certificates?.forget(name);
-  }
-}
-
-async function readCaFile(file: string, portalTag: string): Promise<string> {
-  try {
-    return await readFile(file, 'utf8');
-  } catch (error) {
-    throw new PortholeError('PH_CONFIG_VALUE', `portal "${portalTag}": exposures.names.acme.caFile ${file}: ${(error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : formatErrorLine(error)}`, { cause: error });
   }
 }

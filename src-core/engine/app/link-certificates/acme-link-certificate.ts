@@ -6,7 +6,6 @@
  * port listens at once and links succeed from the moment the certificate is issued. The manager
  * keeps it on disk, renews it before expiry and retries a failed order with backoff.
  */
-import { readFile } from 'node:fs/promises';
 import http from 'node:http';
 import type { SecureContext } from 'node:tls';
 import { formatErrorLine, PortholeError } from '../../common/errors.js';
@@ -14,6 +13,7 @@ import type { LinkAcmeConfig } from '../../config/index.js';
 import type { ComponentLogger } from '../../features/log.js';
 import { closeServer, listenTcp } from '../../transport/tcp.js';
 import type { LiveServerCertificate } from '../../transport/internet/tls.js';
+import { readAcmeCaFile } from '../edge/certificates/acme-ca-file.js';
 import { CertificateManager, type CertificateStatus } from '../edge/certificates/certificate-manager.js';
 
 const CHALLENGE_PREFIX = '/.well-known/acme-challenge/';
@@ -85,7 +85,7 @@ export class AcmeLinkCertificate implements LiveServerCertificate {
   private async start(): Promise<void> {
     const { acme, log, serverName, tag } = this.options;
     const where = `inbound "${tag}": tlsSettings.acme`;
-    const caBundle = acme.caFile ? await readCaFile(acme.caFile, where) : undefined;
+    const caBundle = acme.caFile ? await readAcmeCaFile(acme.caFile, where) : undefined;
     const manager = await CertificateManager.open({
       directory: acme.storage,
       acme: {
@@ -140,12 +140,4 @@ async function listenForChallenges(host: string, port: number, manager: Certific
       answers.closeAllConnections();
     },
   };
-}
-
-async function readCaFile(file: string, where: string): Promise<string> {
-  try {
-    return await readFile(file, 'utf8');
-  } catch (error) {
-    throw new PortholeError('PH_CONFIG_VALUE', `${where}.caFile ${file}: ${(error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : formatErrorLine(error)}`, { cause: error });
-  }
 }
