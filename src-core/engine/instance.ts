@@ -25,6 +25,7 @@ import { exposureTag } from './app/exposures/tag.js';
 import { ExposureAgent, type ExposureSpec } from './app/exposures/exposure-agent.js';
 import { ExposureHost } from './app/exposures/exposure-host.js';
 import { PortalEdge } from './app/exposures/portal-edge.js';
+import { ChallengePorts } from './app/link-certificates/challenge-ports.js';
 import { Inspector } from './app/inspector/inspector.js';
 import type { PublicListenerFactory } from './app/exposures/public-listener.js';
 import { Portal } from './app/reverse/portal.js';
@@ -138,7 +139,7 @@ export class Instance {
       idleWatch: this.idleWatch,
       log: forComponent(this.logger, 'app/dispatcher'),
     });
-    this.features = { dispatcher: this.dispatcher, policies: this.policies, logger: this.logger };
+    this.features = { dispatcher: this.dispatcher, policies: this.policies, logger: this.logger, challengePorts: new ChallengePorts() };
     this.exposures = new ExposureAgent({
       log: forComponent(this.logger, 'app/reverse/exposures'),
       serverHost: () => this.exposureServerHost(),

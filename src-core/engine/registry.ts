@@ -10,6 +10,7 @@ import { forComponent, type ComponentLogger, type Logger } from './features/log.
 import type { OutboundHandler } from './features/outbound.js';
 import type { PolicyManager } from './features/policy.js';
 import { AcmeLinkCertificate } from './app/link-certificates/acme-link-certificate.js';
+import type { ChallengePorts } from './app/link-certificates/challenge-ports.js';
 import { BlackholeOutbound } from './proxy/blackhole/outbound.js';
 import type { LiveServerCertificate } from './transport/internet/index.js';
 import { DokodemoInbound } from './proxy/dokodemo/inbound.js';
@@ -27,13 +28,15 @@ export interface HandlerFeatures {
   dispatcher: Dispatcher;
   policies: PolicyManager;
   logger: Logger;
+  /** HTTP-01 listeners shared by the TLS inbounds that get their certificates through ACME. */
+  challengePorts: ChallengePorts;
 }
 
 /** The certificate a TLS inbound gets through ACME (`tlsSettings.acme`), one for all its ports. */
-function liveCertificate(config: InboundConfig, log: ComponentLogger): { certificate?: LiveServerCertificate } {
+function liveCertificate(config: InboundConfig, features: HandlerFeatures, log: ComponentLogger): { certificate?: LiveServerCertificate } {
   const tls = config.streamSettings?.tls;
   if (!tls?.acme || tls.serverName === undefined) return {};
-  return { certificate: new AcmeLinkCertificate({ tag: config.tag ?? '', serverName: tls.serverName, host: listenHost(config.listen), acme: tls.acme, log }) };
+  return { certificate: new AcmeLinkCertificate({ tag: config.tag ?? '', serverName: tls.serverName, host: listenHost(config.listen), acme: tls.acme, challengePorts: features.challengePorts, log }) };
 }
 
 /** V2Ray's 0.0.0.0 listens on IPv4 and IPv6; Node needs `::` for that (tcp.ts falls back when IPv6 is off). */
@@ -72,7 +75,7 @@ const inboundFactories: { [P in InboundProtocol]: InboundFactory<P> } = {
     acceptsUdp: config.settings.network.includes('udp'),
   }, features.dispatcher, log)),
   vmess: (config, features, log) => {
-    const certificate = liveCertificate(config, log);
+    const certificate = liveCertificate(config, features, log);
     return eachPort(config, (port) => new VmessInbound(config.tag ?? '', {
       listenHost: listenHost(config.listen),
       listenPort: port,
@@ -83,7 +86,7 @@ const inboundFactories: { [P in InboundProtocol]: InboundFactory<P> } = {
     }, features.dispatcher, features.policies, log));
   },
   vless: (config, features, log) => {
-    const certificate = liveCertificate(config, log);
+    const certificate = liveCertificate(config, features, log);
     return eachPort(config, (port) => new VlessInbound(config.tag ?? '', {
       listenHost: listenHost(config.listen),
       listenPort: port,

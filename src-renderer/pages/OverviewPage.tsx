@@ -5,6 +5,7 @@
  */
 import { useShallow } from 'zustand/react/shallow';
 import type { ErrorEnvelope, ExposureStatus } from '../../src-core/host/api/index.js';
+import { CertificateLine } from '../components/CertificateLine.js';
 import { EmptyState } from '../components/EmptyState.js';
 import { AlertIcon, GlobeIcon, PlayIcon, PlugIcon, PlusIcon, ServerIcon } from '../components/Icons.js';
 import { ExposureStatePill, LinkStatePill } from '../components/StatusPill.js';
@@ -105,7 +106,9 @@ export function OverviewPage({ theme }: { theme: string }) {
   const totals = useAppStore((state) => state.totals);
   const total = useAppStore((state) => state.total);
   const trafficMarks = useAppStore((state) => state.trafficMarks);
-  const { status, bridges, portals } = useAppStore(useShallow((state) => ({ status: state.status, bridges: state.bridges, portals: state.portals })));
+  const { status, bridges, portals, certificates, snapshotTime } = useAppStore(useShallow((state) => ({
+    status: state.status, bridges: state.bridges, portals: state.portals, certificates: state.certificates, snapshotTime: state.snapshotTime,
+  })));
   const { startEngine, engineBusy } = useAppStore(useShallow((state) => ({ startEngine: state.startEngine, engineBusy: state.engineBusy })));
   const running = status?.state === 'running';
   const links = portals.reduce((sum, portal) => sum + portal.links, 0) + bridges.reduce((sum, bridge) => sum + bridge.activeLinks, 0);
@@ -234,12 +237,20 @@ export function OverviewPage({ theme }: { theme: string }) {
         <section className="card" aria-labelledby="listening-title">
           <div className="card-header"><h2 id="listening-title">Listening</h2><span className="faint">profile “{status.profile}”</span></div>
           <dl className="card-body kv">
-            {status.listening.map((entry) => (
-              <div key={`${entry.tag}-${entry.address}`} style={{ display: 'contents' }}>
-                <dt>{entry.tag || 'untagged'}</dt>
-                <dd className="mono">{entry.address}</dd>
-              </div>
-            ))}
+            {status.listening.map((entry, index) => {
+              // Its inbound's certificate, under the first of its addresses (a port range lists several).
+              const first = status.listening.findIndex((other) => other.tag === entry.tag) === index;
+              const certificate = first ? certificates.find((candidate) => candidate.inboundTag === entry.tag) : undefined;
+              return (
+                <div key={`${entry.tag}-${entry.address}`} style={{ display: 'contents' }}>
+                  <dt>{entry.tag || 'untagged'}</dt>
+                  <dd>
+                    <span className="mono">{entry.address}</span>
+                    {certificate ? <CertificateLine certificate={certificate} now={snapshotTime} /> : null}
+                  </dd>
+                </div>
+              );
+            })}
           </dl>
         </section>
       ) : null}

@@ -1,5 +1,5 @@
 /** Engine status, bridges and portals, totals, and whether events are flowing. */
-import type { BridgeState, EngineSnapshot, EngineStatus, ErrorEnvelope, LocalPortalInfo, PortalState, TrafficTotals } from '../../src-core/host/api/index.js';
+import type { BridgeState, EngineCertificate, EngineSnapshot, EngineStatus, ErrorEnvelope, LocalPortalInfo, PortalState, TrafficTotals } from '../../src-core/host/api/index.js';
 import { envelopeOf } from '../transport/errors.js';
 import type { LinkStatus } from '../transport/index.js';
 import { engineService } from './service.js';
@@ -9,6 +9,8 @@ export interface EngineSlice {
   status: EngineStatus | null;
   bridges: BridgeState[];
   portals: PortalState[];
+  /** Certificates the engine obtains itself (a TLS inbound's ACME), as they stand. */
+  certificates: EngineCertificate[];
   totals: TrafficTotals;
   /** Time of the last snapshot (the clock durations are computed against). */
   snapshotTime: number;
@@ -24,12 +26,14 @@ export interface EngineSlice {
   stopEngine(): Promise<void>;
 }
 
+const NO_CERTIFICATES: EngineCertificate[] = [];
 const EMPTY_TOTALS: TrafficTotals = { bytesUp: 0, bytesDown: 0, upRate: 0, downRate: 0, openConnections: 0 };
 
 export const createEngineSlice: SliceCreator<EngineSlice> = (set) => ({
   status: null,
   bridges: [],
   portals: [],
+  certificates: [],
   totals: EMPTY_TOTALS,
   snapshotTime: 0,
   linkStatus: 'connecting',
@@ -40,6 +44,7 @@ export const createEngineSlice: SliceCreator<EngineSlice> = (set) => ({
     status: snapshot.status,
     bridges: snapshot.bridges,
     portals: snapshot.portals,
+    certificates: snapshot.certificates ?? NO_CERTIFICATES,
     totals: snapshot.totals,
     snapshotTime: snapshot.time,
     localPortal: snapshot.localPortal ?? null,

@@ -152,6 +152,26 @@ export interface EngineSnapshot {
   exposuresPaused: boolean;
   /** Where the built-in local portal opens public ports, and this machine's LAN addresses (issue 4/7). */
   localPortal?: LocalPortalInfo;
+  /** Certificates the engine obtains itself (an inbound's `tlsSettings.acme`); absent when none. */
+  certificates?: EngineCertificate[];
+}
+
+/** A TLS certificate the engine gets through ACME, as it stands now. */
+export interface EngineCertificate {
+  /** The inbound that presents it. */
+  inboundTag: string;
+  /** The DNS name it is for (`tlsSettings.serverName`). */
+  name: string;
+  /** The CA: its ACME directory's host. */
+  authority: string;
+  /** 'issued' also while a renewal fails (`reason` says why); 'failed' while none was ever issued. */
+  state: 'pending' | 'issued' | 'failed';
+  /** Expiry, ms since the epoch. */
+  notAfter?: number;
+  /** The last order's failure, one line. */
+  reason?: string;
+  /** After a failure: when the next order is tried (ms since the epoch). */
+  retryAt?: number;
 }
 
 /**

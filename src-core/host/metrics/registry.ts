@@ -5,6 +5,7 @@
  * prefix, error kinds; never a visitor's address.
  */
 import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
+import { certificatesOf } from '../service/engine-report.js';
 import type { Instance } from '../../engine/instance.js';
 import { bridgeUserExposureOfTag, exposureIdOfTag } from '../api/exposure-tag.js';
 import { HandshakeFailures } from './handshake-failures.js';
@@ -179,6 +180,20 @@ export function createEngineMetrics(source: MetricsSource): EngineMetrics {
         for (const open of instance?.publicPortsOf(portal) ?? []) {
           this.set({ role: 'portal', exposure: open.id, name: open.name, state: 'live', where: `${portal.tag}:${open.port}` }, 1);
         }
+      }
+    },
+  });
+
+  new Gauge({
+    name: 'porthole_certificate_expiration_timestamp_seconds',
+    help: 'When each certificate the engine gets itself through ACME (a TLS inbound\'s tlsSettings.acme) expires, in Unix seconds; 0 while none was issued. state: pending, issued or failed (a failed renewal keeps "issued" and the old expiry)',
+    labelNames: ['inbound', 'name', 'state'],
+    registers: [registry],
+    collect() {
+      this.reset();
+      const instance = source.instance();
+      for (const certificate of instance ? certificatesOf(instance) : []) {
+        this.set({ inbound: certificate.inboundTag, name: certificate.name, state: certificate.state }, Math.floor((certificate.notAfter ?? 0) / 1000));
       }
     },
   });

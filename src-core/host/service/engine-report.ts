@@ -2,7 +2,7 @@
  * What a running engine says about itself in the snapshot: its bridges and portals with their
  * links, where its inbounds listen, and which connections are tunnel links rather than traffic.
  */
-import type { BridgeState, ConnectionRow, EngineStatus, PortalState } from '../api/index.js';
+import type { BridgeState, ConnectionRow, EngineCertificate, EngineStatus, PortalState } from '../api/index.js';
 import type { PortholeConfig } from '../../engine/config/index.js';
 import type { ConnectionSnapshot } from '../../engine/features/stats.js';
 import type { Instance } from '../../engine/instance.js';
@@ -64,4 +64,26 @@ export function portalStates(instance: Instance): PortalState[] {
       publicPorts: instance.publicPortsOf(portal),
     };
   });
+}
+
+/** Certificates the engine obtains itself, one per inbound (its port handlers share one). */
+export function certificatesOf(instance: Instance): EngineCertificate[] {
+  const seen = new Set<unknown>();
+  const certificates: EngineCertificate[] = [];
+  for (const inbound of instance.inbounds) {
+    const live = inbound.liveCertificate;
+    if (!live || seen.has(live)) continue;
+    seen.add(live);
+    const status = live.describe();
+    certificates.push({
+      inboundTag: inbound.tag,
+      name: status.name,
+      authority: status.authority,
+      state: status.state,
+      ...(status.notAfter ? { notAfter: status.notAfter.getTime() } : {}),
+      ...(status.reason ? { reason: status.reason } : {}),
+      ...(status.retryAt ? { retryAt: status.retryAt.getTime() } : {}),
+    });
+  }
+  return certificates;
 }

@@ -3,9 +3,9 @@
  * turned into rates by the sampler, its bridges and portals, the exposures, and the status. Keeps
  * the latest for clients that just connected.
  */
-import type { EngineEvent, EngineSnapshot, EngineStatus, ExposureStatus, LocalPortalInfo, TagTraffic } from '../api/index.js';
+import type { EngineCertificate, EngineEvent, EngineSnapshot, EngineStatus, ExposureStatus, LocalPortalInfo, TagTraffic } from '../api/index.js';
 import type { Instance } from '../../engine/instance.js';
-import { bridgeStates, portalStates } from './engine-report.js';
+import { bridgeStates, certificatesOf, portalStates } from './engine-report.js';
 import { connectionRoles } from './connection-roles.js';
 import { nameExposures } from './connection-names.js';
 import { TrafficSampler } from './traffic-sampler.js';
@@ -60,6 +60,7 @@ export class SnapshotFeed {
       exposures,
       exposuresPaused: source.exposuresPaused,
       ...(source.localPortal ? { localPortal: source.localPortal } : {}),
+      ...certificatesPart(instance),
     };
     return this.send(snapshot);
   }
@@ -77,8 +78,9 @@ export class SnapshotFeed {
     const rows = instance ? last.connections : [];
     const exposures = source.exposures(last.tags);
     if (instance) nameExposures(rows, exposures, instance);
+    const { certificates: _previous, ...kept } = last;
     return this.send({
-      ...last,
+      ...kept,
       seq: ++this.seq,
       time: now,
       status: source.status,
@@ -89,6 +91,7 @@ export class SnapshotFeed {
       exposures,
       exposuresPaused: source.exposuresPaused,
       ...(source.localPortal ? { localPortal: source.localPortal } : {}),
+      ...certificatesPart(instance),
     });
   }
 
@@ -108,4 +111,9 @@ export class SnapshotFeed {
   close(): void {
     this.listeners.clear();
   }
+}
+
+function certificatesPart(instance: Instance | undefined): { certificates?: EngineCertificate[] } {
+  const certificates = instance ? certificatesOf(instance) : [];
+  return certificates.length > 0 ? { certificates } : {};
 }

@@ -1,22 +1,19 @@
 /**
  * An inbound's certificate through ACME (`tlsSettings.acme`, Porthole only): the certificate
- * manager the edge uses, for the one name `serverName`, plus a plain-HTTP listener on
- * `acme.httpPort` that answers only the CA's HTTP-01 challenges. Opened by the first of the
+ * manager the edge uses, for the one name `serverName`, answering the CA's HTTP-01 challenges on
+ * `acme.httpPort` (a listener shared with the engine's other such inbounds, `challenge-ports.ts`). Opened by the first of the
  * inbound's listeners and closed with the last; the order runs in the background, so the link
  * port listens at once and links succeed from the moment the certificate is issued. The manager
  * keeps it on disk, renews it before expiry and retries a failed order with backoff.
  */
-import http from 'node:http';
 import type { SecureContext } from 'node:tls';
 import { formatErrorLine, PortholeError } from '../../common/errors.js';
 import type { LinkAcmeConfig } from '../../config/index.js';
 import type { ComponentLogger } from '../../features/log.js';
-import { closeServer, listenTcp } from '../../transport/tcp.js';
-import type { LiveServerCertificate } from '../../transport/internet/tls.js';
+import type { LiveCertificateStatus, LiveServerCertificate } from '../../transport/internet/tls.js';
 import { readAcmeCaFile } from '../edge/certificates/acme-ca-file.js';
 import { CertificateManager, type CertificateStatus } from '../edge/certificates/certificate-manager.js';
-
-const CHALLENGE_PREFIX = '/.well-known/acme-challenge/';
+import type { ChallengePorts } from './challenge-ports.js';
 
 export interface AcmeLinkCertificateOptions {
   /** The inbound's tag, for messages. */
@@ -26,6 +23,8 @@ export interface AcmeLinkCertificateOptions {
   /** The inbound's `listen` (Node form): the challenge listener binds there too. */
   readonly host: string;
   readonly acme: LinkAcmeConfig;
+  /** The engine's shared HTTP-01 listeners. */
+  readonly challengePorts: ChallengePorts;
   readonly log: ComponentLogger;
   /** Tests shorten the CA's polling. */
   readonly poll?: { readonly minMs: number; readonly maxMs: number; readonly attempts: number };
@@ -35,7 +34,7 @@ export class AcmeLinkCertificate implements LiveServerCertificate {
   private users = 0;
   private opening: Promise<void> | undefined;
   private manager: CertificateManager | undefined;
-  private challenges: { close(): Promise<void> } | undefined;
+  private stopAnswering: (() => Promise<void>) | undefined;
   private status: CertificateStatus | undefined;
 
   constructor(private readonly options: AcmeLinkCertificateOptions) {}
@@ -63,9 +62,17 @@ export class AcmeLinkCertificate implements LiveServerCertificate {
     return `the certificate for ${serverName} is being ordered from ${new URL(this.options.acme.directory).host}`;
   }
 
-  /** What is known of the certificate (state, expiry, the last failure). */
-  certificateStatus(): CertificateStatus | undefined {
-    return this.manager?.status(this.options.serverName) ?? this.status;
+  describe(): LiveCertificateStatus {
+    const { serverName, acme } = this.options;
+    const known = this.manager?.status(serverName) ?? this.status;
+    return {
+      name: serverName,
+      authority: new URL(acme.directory).host,
+      state: known?.state ?? 'pending',
+      ...(known?.notAfter ? { notAfter: known.notAfter } : {}),
+      ...(known?.reason ? { reason: known.reason } : {}),
+      ...(known?.retryAt ? { retryAt: known.retryAt } : {}),
+    };
   }
 
   async close(): Promise<void> {
@@ -75,10 +82,10 @@ export class AcmeLinkCertificate implements LiveServerCertificate {
     const opened = this.opening;
     this.opening = undefined;
     await opened?.catch(() => {});
-    const { challenges, manager } = this;
-    this.challenges = undefined;
+    const { stopAnswering, manager } = this;
+    this.stopAnswering = undefined;
     this.manager = undefined;
-    await challenges?.close();
+    await stopAnswering?.();
     await manager?.close();
   }
 
@@ -98,7 +105,7 @@ export class AcmeLinkCertificate implements LiveServerCertificate {
       log,
     });
     try {
-      this.challenges = await listenForChallenges(this.options.host, acme.httpPort, manager);
+      this.stopAnswering = await this.options.challengePorts.answer(this.options.host, acme.httpPort, manager);
     } catch (error) {
       await manager.close();
       const code = (((error as { cause?: unknown }).cause ?? error) as NodeJS.ErrnoException).code;
@@ -113,31 +120,4 @@ export class AcmeLinkCertificate implements LiveServerCertificate {
       this.status = status;
     });
   }
-}
-
-/**
- * A plain-HTTP server that answers `/.well-known/acme-challenge/<token>` and nothing else, bound
- * as the engine's listeners are (`::` falls back to IPv4, accept errors survived).
- */
-async function listenForChallenges(host: string, port: number, manager: CertificateManager): Promise<{ close(): Promise<void> }> {
-  const answers = http.createServer((req, res) => {
-    const path = req.url ?? '';
-    const token = path.startsWith(CHALLENGE_PREFIX) ? path.slice(CHALLENGE_PREFIX.length) : '';
-    const answer = /^[A-Za-z0-9_-]+$/.test(token) ? manager.keyAuthorization(token) : undefined;
-    res.setHeader('Cache-Control', 'no-store');
-    if (req.method !== 'GET' || answer === undefined) {
-      res.writeHead(404, { 'Content-Type': 'text/plain' }).end('Not found: this port only answers ACME HTTP-01 challenges.\n');
-      return;
-    }
-    res.writeHead(200, { 'Content-Type': 'text/plain' }).end(answer);
-  });
-  answers.headersTimeout = 10_000;
-  answers.requestTimeout = 10_000;
-  const listener = await listenTcp({ host, port }, (socket) => answers.emit('connection', socket));
-  return {
-    async close() {
-      await closeServer(listener);
-      answers.closeAllConnections();
-    },
-  };
 }

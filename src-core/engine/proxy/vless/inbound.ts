@@ -104,6 +104,10 @@ export class VlessInbound implements InboundHandler {
     }, (socket) => this.accept(socket));
   }
 
+  get liveCertificate(): LiveServerCertificate | undefined {
+    return this.settings.certificate;
+  }
+
   address(): { host: string; port: number } | undefined {
     return this.server?.address();
   }

@@ -110,6 +110,10 @@ export class VmessInbound implements InboundHandler {
     }, (socket) => this.accept(socket));
   }
 
+  get liveCertificate(): LiveServerCertificate | undefined {
+    return this.settings.certificate;
+  }
+
   address(): { host: string; port: number } | undefined {
     return this.server?.address();
   }

@@ -5,4 +5,4 @@
 export type { Connection, Listener } from './connection.js';
 export { DEFAULT_DIAL_TIMEOUT_MS, dial, prepareDialer } from './dial.js';
 export { listen, summariseRejections, type ListenOptions, type RejectSeverity } from './listen.js';
-export type { LiveServerCertificate } from './tls.js';
+export type { LiveCertificateStatus, LiveServerCertificate } from './tls.js';

@@ -9,7 +9,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { waitUntil } from '../../../../test/support/ports.js';
 import type { Connection } from './connection.js';
 import { listen } from './listen.js';
-import type { LiveServerCertificate } from './tls.js';
+import type { LiveCertificateStatus, LiveServerCertificate } from './tls.js';
 import { createCertificateFolder, openSslAvailable } from './testdata/certs.js';
 
 const NAME = 'vps.example.test';
@@ -21,6 +21,7 @@ class ArrivingCertificate implements LiveServerCertificate {
   async open(): Promise<void> { this.opened += 1; }
   context(): SecureContext | undefined { return this.current; }
   missing(): string { return `the certificate for ${NAME} is being ordered from ca.example`; }
+  describe(): LiveCertificateStatus { return { name: NAME, authority: 'ca.example', state: this.current ? 'issued' : 'pending' }; }
   async close(): Promise<void> { this.closed += 1; }
 }
 

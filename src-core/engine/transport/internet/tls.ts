@@ -263,7 +263,21 @@ export interface LiveServerCertificate {
   context(): SecureContext | undefined;
   /** One line: why there is none yet (ordering, or the last failure and the next try). */
   missing(): string;
+  /** What the UI shows: for which name, from whom, and how it stands. */
+  describe(): LiveCertificateStatus;
   close(): Promise<void>;
+}
+
+export interface LiveCertificateStatus {
+  name: string;
+  /** The CA, as its directory's host (`acme-v02.api.letsencrypt.org`). */
+  authority: string;
+  /** 'issued' also while a renewal fails (`reason` then says why); 'failed' while none was ever issued. */
+  state: 'pending' | 'issued' | 'failed';
+  notAfter?: Date;
+  reason?: string;
+  /** After a failure: when the next order is tried. */
+  retryAt?: Date;
 }
 
 export function prepareServerTls(settings: TlsSettings, live?: LiveServerCertificate): ServerTls {
