@@ -1,11 +1,13 @@
 /**
- * A CA that answers every new account with RFC 8555's rateLimited problem (HTTP 429 and a
- * Retry-After), as Let's Encrypt does past its limits. Pebble has no rate limits, so this is a
- * tiny ACME server on loopback: the issuer must report one line with the retry time at once,
- * not sleep out the Retry-After inside acme-client.
+ * Tiny ACME servers on loopback for what Pebble cannot do. One answers every new account with
+ * RFC 8555's rateLimited problem (HTTP 429 and a Retry-After), as Let's Encrypt does past its
+ * limits: the issuer must report one line with the retry time at once, not sleep out the
+ * Retry-After inside acme-client. Another takes connections and never answers: an order ends at
+ * the request timeout, and closing the manager cancels it at once.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
+import type { Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, expect, test } from 'vitest';
@@ -86,3 +88,39 @@ test('the manager reports a rate limit as a failed status that waits for the CA\
   expect(await manager.ensure('app.example.test')).toEqual(status);
   expect(ca.accountRequests()).toBe(1);
 });
+
+/** A CA that takes connections and never answers (an overloaded or broken front end). */
+async function startSilentCa(): Promise<{ directoryUrl: string }> {
+  const held = new Set<Socket>();
+  const server: Server = createServer(() => { /* never answers */ });
+  server.on('connection', (socket) => { held.add(socket); socket.once('close', () => held.delete(socket)); });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  cleanups.push(() => new Promise<void>((resolve) => {
+    for (const socket of held) socket.destroy();
+    server.close(() => resolve());
+  }));
+  return { directoryUrl: `http://127.0.0.1:${(server.address() as { port: number }).port}/dir` };
+}
+
+test('a CA that never answers fails the order after the request timeout, naming it', async () => {
+  const ca = await startSilentCa();
+  const issuer = new AcmeIssuer({ directoryUrl: ca.directoryUrl, accountKeyPem: createEcdsaKeyPem(), challenges: new HttpChallenges(), log: silent, requestTimeoutMs: 300 });
+  cleanups.push(() => issuer.dispose());
+  const failure = await issuer.issue('app.example.test', createEcdsaKeyPem()).then(() => undefined, (error: unknown) => error);
+  expect(failure).toBeInstanceOf(AcmeIssueError);
+  expect((failure as AcmeIssueError).message).toBe(`order for app.example.test failed: no answer from ${new URL(ca.directoryUrl).origin} within 300 ms`);
+});
+
+test('closing the manager cancels an order that waits on a silent CA: the stop is not held, and says nothing went wrong', async () => {
+  const ca = await startSilentCa();
+  const folder = mkdtempSync(join(tmpdir(), 'porthole-acme-'));
+  cleanups.push(() => rmSync(folder, { recursive: true, force: true }));
+  const warnings: string[] = [];
+  // A minute per request: only the cancel can end this order within the test's time.
+  const manager = await CertificateManager.open({ directory: folder, acme: { directoryUrl: ca.directoryUrl, requestTimeoutMs: 60_000 }, log: { ...silent, warning: (line) => { warnings.push(line); } } });
+  const order = manager.ensure('app.example.test');
+  await new Promise((resolve) => setTimeout(resolve, 200));
+  await manager.close();
+  expect((await order).state).toBe('failed');
+  expect(warnings).toEqual([]);
+}, 15_000);

@@ -48,9 +48,13 @@ export interface AcmeIssuerOptions {
   readonly poll?: { readonly minMs: number; readonly maxMs: number; readonly attempts: number };
   /** The clock, for the rate limit's retry time. */
   readonly now?: () => number;
+  /** Longest wait for one answer from the CA (default 30 s); tests shorten it. */
+  readonly requestTimeoutMs?: number;
 }
 
 const DEFAULT_POLL = { minMs: 1_000, maxMs: 15_000, attempts: 12 };
+/** A CA that takes the connection and never answers must fail the order, not hold it (and its retries) forever. */
+const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
 
 /** The parts of axios's request config and response this file touches. */
 interface RequestConfig {
@@ -58,6 +62,8 @@ interface RequestConfig {
   baseURL?: string;
   httpsAgent?: unknown;
   adapter?: unknown;
+  timeout?: number;
+  signal?: AbortSignal;
 }
 interface AdapterResponse {
   status: number;
@@ -93,6 +99,19 @@ function problemOf(data: unknown): { type?: string; detail?: string } {
   return { type: typeof type === 'string' ? type : undefined, detail: typeof detail === 'string' ? detail : undefined };
 }
 
+/** A request that got no answer from the CA, as one plain error (not axios's). */
+function withoutAnswer(error: unknown, config: RequestConfig): Error {
+  const { code, message } = error as { code?: string; message?: string };
+  let origin = 'the CA';
+  try {
+    origin = new URL(config.url ?? '', config.baseURL).origin;
+  } catch { /* keep "the CA" */ }
+  if (code === 'ERR_CANCELED') return new Error('cancelled: Porthole is stopping');
+  const timeout = config.timeout ?? 0;
+  if (code === 'ECONNABORTED' || code === 'ETIMEDOUT') return new Error(`no answer from ${origin} within ${timeout < 1000 ? `${timeout} ms` : `${Math.round(timeout / 1000)} s`}`);
+  return new Error(`${origin}: ${oneLine(message ?? String(error))}`);
+}
+
 function oneLine(text: string): string {
   return text.replace(/\s*\n\s*/g, ' ').trim();
 }
@@ -106,6 +125,8 @@ export class AcmeIssuer {
   /** The last rate-limit answer from this CA: an order that fails after it was rate-limited. */
   private lastRateLimit: { at: number; detail: string; retryAt?: Date } | undefined;
   private readonly now: () => number;
+  /** Aborts the requests under way when the issuer is closed. */
+  private readonly aborter = new AbortController();
 
   constructor(private readonly options: AcmeIssuerOptions) {
     this.now = options.now ?? Date.now;
@@ -122,9 +143,15 @@ export class AcmeIssuer {
     const httpAdapter = axiosOfAcmeClient.getAdapter('http');
     const rateLimitAware: Adapter = async (config) => {
       try {
-        return await httpAdapter(config);
+        // The abort signal goes to this request only: on the config axios shares with acme-client,
+        // a cancel would come back as axios's own error, which acme-client retries for a minute.
+        return await httpAdapter({ ...config, signal: this.aborter.signal });
       } catch (error) {
         const response = (error as { response?: AdapterResponse }).response;
+        // Without `config`, acme-client passes it on as it is: no retry loop that would outlast a
+        // stop, and none of its misreading of a timeout (it reads the absent response). The
+        // manager retries failed orders with its own backoff.
+        if (!response) throw withoutAnswer(error, config);
         const problem = response ? problemOf(response.data) : {};
         if (!response || (response.status !== 429 && problem.type !== RATE_LIMITED_PROBLEM)) throw error;
         this.lastRateLimit = {
@@ -140,6 +167,7 @@ export class AcmeIssuer {
       if (!this.isOurs(target)) return config;
       if (this.agent) target.httpsAgent = this.agent;
       target.adapter = rateLimitAware;
+      target.timeout = options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
       return config;
     });
   }
@@ -226,8 +254,14 @@ export class AcmeIssuer {
     return new AcmeIssueError(`order for ${hostname} failed: ${message}`, 'failed');
   }
 
+  /** Cancels the requests under way: an order in progress fails at its next request instead of holding a stop. */
+  abort(): void {
+    this.aborter.abort();
+  }
+
   /** Stops applying this issuer's trust and adapter to acme-client's requests. */
   dispose(): void {
+    this.aborter.abort();
     acme.axios.interceptors.request.eject(this.interceptor);
     this.agent?.destroy();
   }

@@ -26,6 +26,8 @@ export interface AcmeSettings {
   readonly email?: string;
   /** Polling of pending challenges and orders (tests shorten it). */
   readonly poll?: { readonly minMs: number; readonly maxMs: number; readonly attempts: number };
+  /** Longest wait for one answer from the CA (default 30 s). */
+  readonly requestTimeoutMs?: number;
 }
 
 export interface CertificateManagerOptions {
@@ -106,6 +108,7 @@ export class CertificateManager implements CertificateSource, HttpChallengeRespo
         caBundle: options.acme.caBundle,
         email: options.acme.email,
         poll: options.acme.poll,
+        ...(options.acme.requestTimeoutMs === undefined ? {} : { requestTimeoutMs: options.acme.requestTimeoutMs }),
         challenges: manager.challenges,
         log: options.log,
         now: manager.now,
@@ -192,6 +195,8 @@ export class CertificateManager implements CertificateSource, HttpChallengeRespo
       const retryAt = new Date(Math.max(backoffAt, hinted ?? 0));
       const reason = error instanceof AcmeIssueError ? error.message : `certificate for ${entry.hostname}: ${(error as Error).message}`;
       entry.failure = { reason, retryAt, failures };
+      // Cancelled by close(): nothing went wrong at the CA.
+      if (this.closed) return;
       this.options.log.warning(`${reason} (next try at ${retryAt.toISOString()})`);
       this.schedule(entry, retryAt.getTime(), 0);
     }
@@ -259,10 +264,11 @@ export class CertificateManager implements CertificateSource, HttpChallengeRespo
     return this.challenges.keyAuthorization(token);
   }
 
-  /** Stops the timers, lets orders under way finish, and releases the CA connection. */
+  /** Stops the timers, cancels the CA requests of orders under way (they end at once), and releases the CA connection. */
   async close(): Promise<void> {
     this.closed = true;
     for (const entry of this.names.values()) clearTimeout(entry.timer);
+    this.issuer?.abort();
     await Promise.allSettled([...this.names.values()].map((entry) => entry.inflight));
     this.issuer?.dispose();
   }
