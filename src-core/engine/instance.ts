@@ -363,7 +363,7 @@ export class Instance {
   private createPortal(portal: PortalConfig): Portal {
     const names = portal.exposures?.names;
     const edge = names && portal.exposures ? new PortalEdge({
-      names, listen: portal.exposures.listen, portalTag: portal.tag, log: forComponent(this.logger, 'app/exposures/edge'),
+      names, listen: portal.exposures.listen, portalTag: portal.tag, log: forComponent(this.logger, 'app/exposures/edge'), challengePorts: this.features.challengePorts,
       ...optional('renewBeforeMs', this.options.renewCertificatesBeforeMs),
     }) : undefined;
     // Every Porthole portal answers exposure requests; without `exposures` in its config it refuses them, saying how to allow them.

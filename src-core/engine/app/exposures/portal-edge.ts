@@ -8,6 +8,7 @@ import type { PortalNamesConfig } from '../../config/index.js';
 import type { ComponentLogger } from '../../features/log.js';
 import { readAcmeCaFile } from '../edge/certificates/acme-ca-file.js';
 import { CertificateManager } from '../edge/certificates/certificate-manager.js';
+import type { ChallengePorts } from '../link-certificates/challenge-ports.js';
 import { EdgeServer } from '../edge/edge-server.js';
 import { ExposureNames } from './exposure-names.js';
 
@@ -19,6 +20,8 @@ export interface PortalEdgeOptions {
   readonly log: ComponentLogger;
   /** How long before expiry certificates are renewed; default the manager's (tests force renewal with it). */
   readonly renewBeforeMs?: number;
+  /** The engine's HTTP-01 ports: link inbounds' challenges on the edge's HTTP port are answered here. */
+  readonly challengePorts?: ChallengePorts;
 }
 
 export class PortalEdge {
@@ -26,9 +29,11 @@ export class PortalEdge {
   private certificates: CertificateManager | undefined;
   private server: EdgeServer | undefined;
   private closed = false;
+  private readonly linkChallenges: ReturnType<ChallengePorts['serveWith']> | undefined;
 
   constructor(private readonly options: PortalEdgeOptions) {
     const { names } = options;
+    this.linkChallenges = options.challengePorts?.serveWith(listenHostOf(options.listen), names.httpPort);
     const https = names.httpsPort !== undefined;
     this.table = new ExposureNames(names, { https, port: names.httpsPort ?? names.httpPort }, (claimed) => this.claimed(claimed), (released) => this.released(released));
   }
@@ -36,7 +41,7 @@ export class PortalEdge {
   /** Opens the certificate store and listens; a port that cannot be had is an error naming it. */
   async start(): Promise<void> {
     const { names, listen, log } = this.options;
-    const host = listen === '0.0.0.0' ? '::' : listen;
+    const host = listenHostOf(listen);
     if (names.acme || names.certificates.length > 0) {
       this.certificates = await CertificateManager.open({
         directory: names.acme?.storage ?? 'porthole-acme',
@@ -54,7 +59,9 @@ export class PortalEdge {
       http: { host, port: names.httpPort },
       ...(names.httpsPort === undefined ? {} : { https: { host, port: names.httpsPort } }),
       routes: this.table,
-      ...(this.certificates ? { certificates: this.certificates, challenges: this.certificates } : {}),
+      ...(this.certificates ? { certificates: this.certificates } : {}),
+      // Its own names' challenges, then those of link inbounds that get certificates on this port.
+      challenges: { keyAuthorization: (token) => this.certificates?.keyAuthorization(token) ?? this.linkChallenges?.responder.keyAuthorization(token) },
       log,
     });
     try {
@@ -77,6 +84,7 @@ export class PortalEdge {
 
   async close(): Promise<void> {
     this.closed = true;
+    this.linkChallenges?.release();
     await this.server?.close();
     await this.certificates?.close();
   }
@@ -95,4 +103,9 @@ export class PortalEdge {
   private released(names: readonly string[]): void {
     for (const name of names) this.certificates?.forget(name);
   }
+}
+
+/** `exposures.listen` as Node binds it: 0.0.0.0 means IPv4 and IPv6. */
+function listenHostOf(listen: string): string {
+  return listen === '0.0.0.0' ? '::' : listen;
 }

@@ -2,8 +2,9 @@
  * `tlsSettings.acme` on a portal's link inbound, against Let's Encrypt's test CA (Pebble) on
  * loopback: the portal listens at once, gets its certificate for the link's name over HTTP-01,
  * and a real V2Ray 4.34 bridge links over WebSocket + TLS trusting only Pebble's root. A restart
- * serves the stored certificate without a new order; a taken challenge port fails the start with
- * one line naming the inbound and the port.
+ * serves the stored certificate without a new order; with public names on the same HTTP port the
+ * edge answers the link's challenges; a taken challenge port fails the start with one line naming
+ * the inbound and the port.
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
@@ -35,10 +36,10 @@ const state: {
   bridge?: V2RayProcess;
 } = { folder: '', rootPem: '', ports: { challenge: 0, link: 0, public: 0 }, portalLog: [] };
 
-function portalConfig(): object {
+function portalConfig(options: { name?: string; storage?: string; names?: object } = {}): object {
   return {
     log: { loglevel: 'info', access: 'none' },
-    reverse: { portals: [{ tag: 'portal', domain: REVERSE_DOMAIN }] },
+    reverse: { portals: [{ tag: 'portal', domain: REVERSE_DOMAIN, ...(options.names ? { exposures: options.names } : {}) }] },
     inbounds: [
       { tag: 'public', listen: '127.0.0.1', port: state.ports.public, protocol: 'dokodemo-door', settings: { address: '127.0.0.1', port: 9, network: 'tcp' } },
       {
@@ -46,8 +47,8 @@ function portalConfig(): object {
         streamSettings: {
           network: 'ws', security: 'tls', wsSettings: { path: '/link' },
           tlsSettings: {
-            serverName: NAME,
-            acme: { directory: state.pebble?.directoryUrl, caFile: join(state.folder, 'pebble-https.pem'), storage: join(state.folder, 'acme'), httpPort: state.ports.challenge },
+            serverName: options.name ?? NAME,
+            acme: { directory: state.pebble?.directoryUrl, caFile: join(state.folder, 'pebble-https.pem'), storage: join(state.folder, options.storage ?? 'acme'), httpPort: state.ports.challenge },
           },
         },
       },
@@ -56,9 +57,9 @@ function portalConfig(): object {
   };
 }
 
-async function startPortal(): Promise<Instance> {
+async function startPortal(options: Parameters<typeof portalConfig>[0] = {}): Promise<Instance> {
   state.portalLog = [];
-  const instance = new Instance(loadConfig([{ name: 'portal.json', text: JSON.stringify(portalConfig()) }]), {
+  const instance = new Instance(loadConfig([{ name: 'portal.json', text: JSON.stringify(portalConfig(options)) }]), {
     logSinks: { error: { write: (line: string) => { state.portalLog.push(line); } } },
   });
   await instance.start();
@@ -99,10 +100,10 @@ function getThroughPortal(): Promise<string> {
   });
 }
 
-/** What the link port presents for `NAME`, checked against Pebble's root. */
-function presented(): Promise<{ authorized: boolean; subject: string; serial: string }> {
+/** What the link port presents for `name`, checked against Pebble's root. */
+function presented(name = NAME): Promise<{ authorized: boolean; subject: string; serial: string }> {
   return new Promise((resolve, reject) => {
-    const socket = tls.connect({ host: '127.0.0.1', port: state.ports.link, servername: NAME, ca: state.rootPem, ALPNProtocols: ['http/1.1'] }, () => {
+    const socket = tls.connect({ host: '127.0.0.1', port: state.ports.link, servername: name, ca: state.rootPem, ALPNProtocols: ['http/1.1'] }, () => {
       const certificate = socket.getPeerCertificate();
       resolve({ authorized: socket.authorized, subject: String(certificate.subject?.CN ?? ''), serial: certificate.serialNumber });
       socket.end();
@@ -161,6 +162,19 @@ describe.skipIf(missing !== undefined)(`a link inbound's certificate through ACM
     expect(state.portalLog.some((line) => line.includes('loaded 1 certificate(s)'))).toBe(true);
     // The V2Ray bridge links again by itself.
     await waitUntil(async () => (await getThroughPortal().catch(() => '')) === 'bytes from behind the bridge', 30_000, 'the bridge back');
+  }, 60_000);
+
+  it('public names on the same HTTP port: the edge answers the link\'s challenges too, so both start and the link gets its certificate', async () => {
+    await state.portal?.close();
+    const [httpsPort = 0, exposurePort = 0] = await freePorts(2);
+    const names = {
+      ports: String(exposurePort), listen: '127.0.0.1',
+      names: { domain: 'names.porthole.test', http: state.ports.challenge, https: httpsPort, acme: { directory: state.pebble?.directoryUrl, caFile: join(state.folder, 'pebble-https.pem'), storage: join(state.folder, 'acme-names') } },
+    };
+    state.portal = await startPortal({ name: 'other.porthole.test', storage: 'acme-other', names });
+    await waitUntil(() => state.portalLog.some((line) => line.includes('certificate for other.porthole.test issued')), 30_000, 'the link certificate issued through the edge');
+    expect((await presented('other.porthole.test')).authorized).toBe(true);
+    expect(state.portalLog.some((line) => line.includes('names *.names.porthole.test served'))).toBe(true);
   }, 60_000);
 
   it('a taken challenge port fails the start with one line naming the inbound and the port; nothing stays bound', async () => {

@@ -16,14 +16,41 @@ interface SharedListener {
   ready: Promise<{ close(): Promise<void> }>;
 }
 
+/** Binds to every address of its port: a link on any address of that port is answered there. */
+const WILDCARDS = new Set(['::', '0.0.0.0']);
+
 export class ChallengePorts {
   private readonly listeners = new Map<string, SharedListener>();
+  /** Ports a portal's edge serves over HTTP (it answers challenges for any name): links answer there. */
+  private readonly edges: { host: string; port: number; responders: Set<HttpChallengeResponder> }[] = [];
+
+  /**
+   * A portal's edge takes host:port for its HTTP listener: links that get certificates on that
+   * port answer through the edge (`responder`) instead of binding it too. Registered when the
+   * portal is made, before any inbound starts.
+   */
+  serveWith(host: string, port: number): { responder: HttpChallengeResponder; release(): void } {
+    const entry = { host, port, responders: new Set<HttpChallengeResponder>() };
+    this.edges.push(entry);
+    return {
+      responder: { keyAuthorization: (token) => firstAnswer(entry.responders, token) },
+      release: () => {
+        const index = this.edges.indexOf(entry);
+        if (index >= 0) this.edges.splice(index, 1);
+      },
+    };
+  }
 
   /**
    * Answers `responder`'s challenges on host:port (binding it unless another inbound did); the
    * returned function stops that. Rejects with the listen error (EADDRINUSE, EACCES) as its cause.
    */
   async answer(host: string, port: number, responder: HttpChallengeResponder): Promise<() => Promise<void>> {
+    const edge = [...this.edges].reverse().find((candidate) => candidate.port === port && (candidate.host === host || WILDCARDS.has(candidate.host)));
+    if (edge) {
+      edge.responders.add(responder);
+      return async () => { edge.responders.delete(responder); };
+    }
     const key = `${host}|${port}`;
     let shared = this.listeners.get(key);
     if (!shared) {
@@ -53,8 +80,7 @@ async function listenForChallenges(host: string, port: number, responders: Reado
   const answers = http.createServer((req, res) => {
     const path = req.url ?? '';
     const token = path.startsWith(CHALLENGE_PREFIX) ? path.slice(CHALLENGE_PREFIX.length) : '';
-    let answer: string | undefined;
-    if (/^[A-Za-z0-9_-]+$/.test(token)) for (const responder of responders) answer ??= responder.keyAuthorization(token);
+    const answer = /^[A-Za-z0-9_-]+$/.test(token) ? firstAnswer(responders, token) : undefined;
     res.setHeader('Cache-Control', 'no-store');
     if (req.method !== 'GET' || answer === undefined) {
       res.writeHead(404, { 'Content-Type': 'text/plain' }).end('Not found: this port only answers ACME HTTP-01 challenges.\n');
@@ -71,4 +97,12 @@ async function listenForChallenges(host: string, port: number, responders: Reado
       answers.closeAllConnections();
     },
   };
+}
+
+function firstAnswer(responders: ReadonlySet<HttpChallengeResponder>, token: string): string | undefined {
+  for (const responder of responders) {
+    const answer = responder.keyAuthorization(token);
+    if (answer !== undefined) return answer;
+  }
+  return undefined;
 }
