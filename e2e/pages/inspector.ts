@@ -109,8 +109,10 @@ export class InspectorPage extends Dashboard {
     return (await row.locator('td').first().textContent()) ?? '';
   }
 
+  /** Switches "Show secrets" and waits until the detail shown was loaded that way. */
   async setReveal(reveal: boolean): Promise<void> {
     await this.detail().getByTestId('reveal').setChecked(reveal);
+    await this.page.locator(`[data-testid="inspector-detail"][data-revealed="${reveal}"]`).waitFor();
   }
 
   async detailStatus(): Promise<string> {

@@ -78,7 +78,7 @@ export function InspectorPage() {
   const exposureId = wanted ?? exposures[0]?.id ?? null;
   const state = useInspectorStore(useShallow((store) => ({
     entries: store.entries, filter: store.filter, paused: store.paused, running: store.running, settings: store.settings, error: store.error,
-    selectedId: store.selectedId, detail: store.detail, curl: store.curl, detailError: store.detailError, reveal: store.reveal, replaying: store.replaying, notice: store.notice,
+    selectedId: store.selectedId, detail: store.detail, curl: store.curl, detailError: store.detailError, reveal: store.reveal, detailRevealed: store.detailRevealed, replaying: store.replaying, notice: store.notice,
   })));
   const actions = useInspectorStore(useShallow((store) => ({
     open: store.open, setFilter: store.setFilter, select: store.select, setReveal: store.setReveal, setPaused: store.setPaused, clear: store.clear, replay: store.replay, exportHar: store.exportHar,
@@ -187,6 +187,7 @@ export function InspectorPage() {
               entry={state.detail}
               curl={state.curl}
               reveal={state.reveal}
+              revealed={state.detailRevealed}
               replaying={state.replaying}
               onReveal={(reveal) => void actions.setReveal(reveal)}
               onReplay={() => void replay()}

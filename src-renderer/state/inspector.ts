@@ -36,6 +36,8 @@ export interface InspectorState {
   filter: InspectorFilter;
   selectedId: number | null;
   detail: InspectorEntry | null;
+  /** Whether `detail` (and `curl`) came with secrets shown: it lags `reveal` until the reload lands. */
+  detailRevealed: boolean;
   curl: string | null;
   detailError: ErrorEnvelope | null;
   /** Secret headers shown as sent (for the opened request, its curl, and the HAR download). */
@@ -60,7 +62,7 @@ export interface InspectorState {
 
 const initial = {
   exposureId: null, entries: [], paused: false, running: false, settings: null, loading: false, error: null, filter: NO_FILTER,
-  selectedId: null, detail: null, curl: null, detailError: null, reveal: false, replaying: false, notice: null,
+  selectedId: null, detail: null, detailRevealed: false, curl: null, detailError: null, reveal: false, replaying: false, notice: null,
 } satisfies Partial<InspectorState>;
 
 /** The list after one batch: rows added or replaced by id, ids gone removed, oldest first. */
@@ -130,7 +132,7 @@ export const useInspectorStore = create<InspectorState>()((set, get) => {
         engineService().getInspectorEntry(id, { reveal }),
         engineService().exportInspectorCurl(id, { reveal }).catch(() => null),
       ]);
-      if (get().selectedId === id && get().reveal === reveal) set({ detail, curl, detailError: null });
+      if (get().selectedId === id && get().reveal === reveal) set({ detail, detailRevealed: reveal, curl, detailError: null });
     } catch (error) {
       if (get().selectedId === id) set({ detail: null, curl: null, detailError: envelopeOf(error) });
     }

@@ -48,6 +48,8 @@ interface Props {
   entry: InspectorEntry;
   curl: string | null;
   reveal: boolean;
+  /** The entry shown came with secrets shown (it lags `reveal` while the reload is under way). */
+  revealed: boolean;
   replaying: boolean;
   onReveal(reveal: boolean): void;
   onReplay(): void;
@@ -55,7 +57,7 @@ interface Props {
   onBack(): void;
 }
 
-export function RequestDetail({ entry, curl, reveal, replaying, onReveal, onReplay, onEdit, onBack }: Props) {
+export function RequestDetail({ entry, curl, reveal, revealed, replaying, onReveal, onReplay, onEdit, onBack }: Props) {
   const [tab, setTab] = useState<Tab>('response');
   const baseId = useId();
   const tabs: { id: Tab; label: string }[] = [
@@ -68,7 +70,7 @@ export function RequestDetail({ entry, curl, reveal, replaying, onReveal, onRepl
   const why = !replayable ? 'Only plain HTTP requests can be replayed' : entry.request?.body.truncated ? 'The body was cut at the cap: use Edit and replay with a body' : undefined;
   const { request, response } = entry;
   return (
-    <section className="card inspector-detail" aria-labelledby={`${baseId}-title`} data-testid="inspector-detail" data-entry-id={entry.id}>
+    <section className="card inspector-detail" aria-labelledby={`${baseId}-title`} data-testid="inspector-detail" data-entry-id={entry.id} data-revealed={revealed}>
       <header className="detail-head">
         <button type="button" className="button small detail-back" onClick={onBack} aria-label="Close the request" title="Back to the list">
           <span className="when-narrow">← List</span><span className="when-wide">Close</span>
