@@ -16,7 +16,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pebbleMissingReason, startPebble, type RunningPebble } from '../../src-core/engine/app/edge/certificates/testdata/pebble.js';
 import { freePorts } from '../../test/support/ports.js';
 import { Dashboard } from '../pages/dashboard.js';
-import { launchChromium, recordConsoleProblems } from '../support/browser.js';
+import { launchChromium, newDashboardPage } from '../support/browser.js';
 import { startServiceStack, type ServiceStack } from '../support/exposure-stack.js';
 
 const NAME = 'link.porthole.test';
@@ -69,10 +69,7 @@ describe.skipIf(pebbleMissingReason() !== undefined)('a link certificate through
     writeFileSync(join(folder, 'pebble-https.pem'), pebble.httpsCaPem);
     stack = await startServiceStack();
     browser = await launchChromium();
-    const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, colorScheme: 'light' });
-    page = await context.newPage();
-    page.setDefaultTimeout(20_000);
-    recordConsoleProblems(page, consoleProblems);
+    page = await newDashboardPage(browser, consoleProblems);
     await new Dashboard(page).open(stack.dashboard.url);
   }, 60_000);
 

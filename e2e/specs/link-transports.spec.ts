@@ -23,7 +23,7 @@ import { bridgeConfig, portalConfig } from '../../test/support/reverse-pair.js';
 import { startV2Ray, v2rayAvailable, v2rayTest, type V2RayProcess } from '../../test/support/v2ray.js';
 import { Dashboard } from '../pages/dashboard.js';
 import { BridgeCard, TransportSetup } from '../pages/link-setup.js';
-import { launchChromium, recordConsoleProblems } from '../support/browser.js';
+import { launchChromium, newDashboardPage } from '../support/browser.js';
 import { startServiceStack, startTestSite, type ServiceStack, type TestSite } from '../support/exposure-stack.js';
 
 type Json = Record<string, unknown>;
@@ -63,10 +63,7 @@ describe.skipIf(!v2rayAvailable() || !openSslAvailable())('a bridge linking over
     await waitForPort(linkPort);
     stack = await startServiceStack();
     browser = await launchChromium();
-    const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, colorScheme: 'light' });
-    page = await context.newPage();
-    page.setDefaultTimeout(20_000);
-    recordConsoleProblems(page, consoleProblems);
+    page = await newDashboardPage(browser, consoleProblems);
     await new Dashboard(page).open(stack.dashboard.url);
   });
 

@@ -27,7 +27,7 @@ import { freePortRun } from '../../test/support/ports.js';
 import { startHttp, type RunningServer } from '../../test/support/upstream.js';
 import { Dashboard } from '../pages/dashboard.js';
 import { RemoteSetupPage } from '../pages/remote-setup.js';
-import { launchChromium, recordConsoleProblems } from '../support/browser.js';
+import { launchChromium, newDashboardPage } from '../support/browser.js';
 import { startServiceStack, type ServiceStack } from '../support/exposure-stack.js';
 import { buildTestPortal } from '../../test/support/portal-build.js';
 
@@ -55,11 +55,7 @@ describe.skipIf(sshdMissing() !== null)('Set up my server over SSH, from the win
     stack = await startServiceStack();
     await stack.service.addExposure({ localPort: site.port, name: 'site' });
     browser = await launchChromium();
-    const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, colorScheme: 'light' });
-    await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: stack.dashboard.origin });
-    page = await context.newPage();
-    page.setDefaultTimeout(20_000);
-    recordConsoleProblems(page, consoleProblems);
+    page = await newDashboardPage(browser, consoleProblems, { clipboardOrigin: stack.dashboard.origin });
     await new Dashboard(page).open(stack.dashboard.url);
   }, 150_000);
 

@@ -18,3 +18,13 @@ export function recordConsoleProblems(page: Page, problems: string[]): void {
   });
   page.on('pageerror', (error) => problems.push(`pageerror: ${error.message}`));
 }
+
+/** A 1280 × 800 light page, 20 s per action, its console problems collected into `problems`. */
+export async function newDashboardPage(browser: Browser, problems: string[], options: { clipboardOrigin?: string } = {}): Promise<Page> {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, colorScheme: 'light' });
+  if (options.clipboardOrigin) await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: options.clipboardOrigin });
+  const page = await context.newPage();
+  page.setDefaultTimeout(20_000);
+  recordConsoleProblems(page, problems);
+  return page;
+}
