@@ -1,10 +1,11 @@
 /**
  * An inbound's certificate through ACME (`tlsSettings.acme`, Porthole only): the certificate
  * manager the edge uses, for the one name `serverName`, answering the CA's HTTP-01 challenges on
- * `acme.httpPort` (a listener shared with the engine's other such inbounds, `challenge-ports.ts`). Opened by the first of the
- * inbound's listeners and closed with the last; the order runs in the background, so the link
- * port listens at once and links succeed from the moment the certificate is issued. The manager
- * keeps it on disk, renews it before expiry and retries a failed order with backoff.
+ * `acme.httpPort` (a listener shared with the engine's other such inbounds and its edge,
+ * `challenge-ports.ts`). Opened by the first of the inbound's listeners and closed with the last;
+ * the order runs in the background, so the link port listens at once and links succeed from the
+ * moment the certificate is issued. The manager keeps it on disk, renews it before expiry and
+ * retries a failed order with backoff.
  */
 import type { SecureContext } from 'node:tls';
 import { formatErrorLine, PortholeError } from '../../common/errors.js';
@@ -26,8 +27,6 @@ export interface AcmeLinkCertificateOptions {
   /** The engine's shared HTTP-01 listeners. */
   readonly challengePorts: ChallengePorts;
   readonly log: ComponentLogger;
-  /** Tests shorten the CA's polling. */
-  readonly poll?: { readonly minMs: number; readonly maxMs: number; readonly attempts: number };
 }
 
 export class AcmeLinkCertificate implements LiveServerCertificate {
@@ -35,7 +34,8 @@ export class AcmeLinkCertificate implements LiveServerCertificate {
   private opening: Promise<void> | undefined;
   private manager: CertificateManager | undefined;
   private stopAnswering: (() => Promise<void>) | undefined;
-  private status: CertificateStatus | undefined;
+  /** The first order's outcome, kept for after close (the manager's status is the live one). */
+  private firstOrder: CertificateStatus | undefined;
 
   constructor(private readonly options: AcmeLinkCertificateOptions) {}
 
@@ -56,15 +56,14 @@ export class AcmeLinkCertificate implements LiveServerCertificate {
   }
 
   missing(): string {
-    const { serverName } = this.options;
-    const status = this.status;
-    if (status?.state === 'failed') return `the certificate for ${serverName} failed: ${status.reason ?? 'no reason given'}${status.retryAt ? ` (next try at ${status.retryAt.toISOString()})` : ''}`;
-    return `the certificate for ${serverName} is being ordered from ${new URL(this.options.acme.directory).host}`;
+    const { name, authority, state, reason, retryAt } = this.describe();
+    if (state === 'failed') return `the certificate for ${name} failed: ${reason ?? 'no reason given'}${retryAt ? ` (next try at ${retryAt.toISOString()})` : ''}`;
+    return `the certificate for ${name} is being ordered from ${authority}`;
   }
 
   describe(): LiveCertificateStatus {
     const { serverName, acme } = this.options;
-    const known = this.manager?.status(serverName) ?? this.status;
+    const known = this.manager?.status(serverName) ?? this.firstOrder;
     return {
       name: serverName,
       authority: new URL(acme.directory).host,
@@ -99,7 +98,6 @@ export class AcmeLinkCertificate implements LiveServerCertificate {
         directoryUrl: acme.directory,
         ...(caBundle ? { caBundle } : {}),
         ...(acme.email ? { email: acme.email } : {}),
-        ...(this.options.poll ? { poll: this.options.poll } : {}),
       },
       defaultHostname: serverName,
       log,
@@ -109,7 +107,7 @@ export class AcmeLinkCertificate implements LiveServerCertificate {
     } catch (error) {
       await manager.close();
       const code = (((error as { cause?: unknown }).cause ?? error) as NodeJS.ErrnoException).code;
-      const why = code === 'EADDRINUSE' ? 'it is taken (another server on port 80? Porthole must answer the CA there)'
+      const why = code === 'EADDRINUSE' ? `it is taken (another server on port ${acme.httpPort}? Porthole must answer the CA there)`
         : code === 'EACCES' ? 'no permission (ports below 1024 need root or CAP_NET_BIND_SERVICE)' : formatErrorLine(error);
       throw new PortholeError('PH_CONFIG_VALUE', `${where}: cannot listen on port ${acme.httpPort} for the CA's HTTP-01 challenge: ${why}`, { cause: error });
     }
@@ -117,7 +115,7 @@ export class AcmeLinkCertificate implements LiveServerCertificate {
     log.info(`${where}: HTTP-01 challenges answered on port ${acme.httpPort}; certificate for ${serverName} from ${new URL(acme.directory).host}`);
     // In the background: the manager logs the order and its outcome, and retries on its own.
     void manager.ensure(serverName).then((status) => {
-      this.status = status;
+      this.firstOrder = status;
     });
   }
 }
