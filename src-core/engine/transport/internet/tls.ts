@@ -11,6 +11,8 @@
  *   it cannot, the "not trusted" line names NODE_USE_SYSTEM_CA=1.
  * - SNI and the name checked are `serverName`, else the dialled domain (an IP is checked as an IP).
  * - ALPN: `alpn`, else `h2, http/1.1` (a WebSocket client offers `http/1.1`).
+ * - Porthole's `tlsSettings.acme`: the server's certificate comes from a `LiveServerCertificate`
+ *   while the inbound runs; until there is one, a client is refused before any handshake.
  *
  * A cut connection must reset (transport/abort.ts): abortStream resets a net.Socket, but a
  * TLSSocket's handle is the TLS layer, which cannot; so each TLS socket resets the TCP one under it.
@@ -296,7 +298,7 @@ export function prepareServerTls(settings: TlsSettings, live?: LiveServerCertifi
   if (!first && !live) throw new PortholeError('PH_CONFIG_VALUE', 'a TLS inbound needs a certificate with usage "encipherment"');
   // 4.34 picks a certificate by the client's SNI, else the first; the one ACME keeps (for `serverName`) comes first.
   const fallback = (): SecureContext | undefined => live?.context() ?? first?.context;
-  const byName = (name: string) => (live?.context() ? undefined : identities.find((identity) => identity.x509.checkHost(name) !== undefined)?.context) ?? fallback();
+  const byName = (name: string) => live?.context() ?? identities.find((identity) => identity.x509.checkHost(name) !== undefined)?.context ?? first?.context;
   return {
     accept(raw, timeoutMs) {
       const context = fallback();
