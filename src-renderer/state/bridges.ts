@@ -15,6 +15,7 @@ export interface LinkProblemView {
 const HEADLINES: { test: RegExp; title: string }[] = [
   { test: /certificate is not trusted/, title: 'The portal’s certificate is not trusted' },
   { test: /certificate is not valid for/, title: 'The portal’s certificate is for another name' },
+  { test: /server has no certificate for/, title: 'The portal has no certificate for this name yet' },
   { test: /answered 404 [^:]*instead of switching to WebSocket/, title: 'Wrong WebSocket path' },
   { test: /HTTP request to an HTTPS server/, title: 'The portal expects TLS' },
   { test: /instead of switching to WebSocket/, title: 'The server answered plain HTTP, not WebSocket' },

@@ -36,7 +36,7 @@ const state: {
   bridge?: V2RayProcess;
 } = { folder: '', rootPem: '', ports: { challenge: 0, link: 0, public: 0 }, portalLog: [] };
 
-function portalConfig(options: { name?: string; storage?: string; names?: object } = {}): object {
+function portalConfig(options: { name?: string; storage?: string; names?: object; httpPort?: number } = {}): object {
   return {
     log: { loglevel: 'info', access: 'none' },
     reverse: { portals: [{ tag: 'portal', domain: REVERSE_DOMAIN, ...(options.names ? { exposures: options.names } : {}) }] },
@@ -48,7 +48,7 @@ function portalConfig(options: { name?: string; storage?: string; names?: object
           network: 'ws', security: 'tls', wsSettings: { path: '/link' },
           tlsSettings: {
             serverName: options.name ?? NAME,
-            acme: { directory: state.pebble?.directoryUrl, caFile: join(state.folder, 'pebble-https.pem'), storage: join(state.folder, options.storage ?? 'acme'), httpPort: state.ports.challenge },
+            acme: { directory: state.pebble?.directoryUrl, caFile: join(state.folder, 'pebble-https.pem'), storage: join(state.folder, options.storage ?? 'acme'), httpPort: options.httpPort ?? state.ports.challenge },
           },
         },
       },
@@ -66,9 +66,9 @@ async function startPortal(options: Parameters<typeof portalConfig>[0] = {}): Pr
   return instance;
 }
 
-/** The real V2Ray bridge: WebSocket + TLS to the portal's name, trusting Pebble's root alone. */
-function startBridge(): V2RayProcess {
-  return startV2Ray({
+/** A bridge (V2Ray JSON, which Porthole reads too): WebSocket + TLS to the portal's `name`, trusting Pebble's root alone. */
+function bridgeConfig(name = NAME): object {
+  return {
     log: { loglevel: 'warning' },
     reverse: { bridges: [{ tag: 'bridge', domain: REVERSE_DOMAIN }] },
     outbounds: [
@@ -77,7 +77,7 @@ function startBridge(): V2RayProcess {
         tag: 'link', protocol: 'vmess', settings: { vnext: [{ address: '127.0.0.1', port: state.ports.link, users: [{ id: USER, alterId: 0 }] }] },
         streamSettings: {
           network: 'ws', security: 'tls', wsSettings: { path: '/link' },
-          tlsSettings: { serverName: NAME, disableSystemRoot: true, certificates: [{ usage: 'verify', certificate: state.rootPem.trim().split('\n') }] },
+          tlsSettings: { serverName: name, disableSystemRoot: true, certificates: [{ usage: 'verify', certificate: state.rootPem.trim().split('\n') }] },
         },
       },
     ],
@@ -85,7 +85,12 @@ function startBridge(): V2RayProcess {
       { type: 'field', inboundTag: ['bridge'], domain: [`full:${REVERSE_DOMAIN}`], outboundTag: 'link' },
       { type: 'field', inboundTag: ['bridge'], outboundTag: 'out' },
     ] },
-  });
+  };
+}
+
+/** The real V2Ray bridge. */
+function startBridge(name = NAME): V2RayProcess {
+  return startV2Ray(bridgeConfig(name));
 }
 
 function getThroughPortal(): Promise<string> {
@@ -163,6 +168,27 @@ describe.skipIf(missing !== undefined)(`a link inbound's certificate through ACM
     // The V2Ray bridge links again by itself.
     await waitUntil(async () => (await getThroughPortal().catch(() => '')) === 'bytes from behind the bridge', 30_000, 'the bridge back');
   }, 60_000);
+
+  it('no certificate yet: bridges are told with a TLS alert, which Porthole\'s bridge explains and V2Ray\'s logs', async () => {
+    await state.portal?.close();
+    // The CA checks `challenge`, but this portal answers on another port: no certificate comes.
+    const [elsewhere = 0] = await freePorts(1);
+    state.portal = await startPortal({ name: 'never.porthole.test', storage: 'acme-never', httpPort: elsewhere });
+    await waitUntil(() => state.portalLog.some((line) => line.includes('validation of never.porthole.test failed')), 30_000, 'the order failed');
+    const bridge = new Instance(loadConfig([{ name: 'bridge.json', text: JSON.stringify(bridgeConfig('never.porthole.test')) }]), { logSinks: { error: { write: () => {} } } });
+    await bridge.start();
+    const v2ray = startBridge('never.porthole.test');
+    try {
+      await waitUntil(() => bridge.bridges[0]?.lastProblem !== null, 15_000, 'the Porthole bridge\'s problem');
+      expect(bridge.bridges[0]?.lastProblem?.message).toBe(`could not open a link to the portal: tls to 127.0.0.1:${state.ports.link}: the server has no certificate for "never.porthole.test" (tlsv1 unrecognized name): a portal that gets it through ACME may still be ordering it (its log or Overview says) > ERR_SSL_TLSV1_UNRECOGNIZED_NAME`);
+      await waitUntil(() => /unrecognized name/.test(v2ray.output()), 15_000, 'V2Ray\'s line');
+      // The portal's log says why, once per client address.
+      expect(state.portalLog.some((line) => line.includes('no certificate to present yet: the certificate for never.porthole.test failed: validation of never.porthole.test failed'))).toBe(true);
+    } finally {
+      await bridge.close();
+      await v2ray.stop();
+    }
+  }, 90_000);
 
   it('public names on the same HTTP port: the edge answers the link\'s challenges too, so both start and the link gets its certificate', async () => {
     await state.portal?.close();

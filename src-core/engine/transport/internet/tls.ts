@@ -128,6 +128,8 @@ export function describeClientTlsError(error: unknown, serverName: string, trust
       return `the server did not answer with TLS (${message}): is it a plain server? then set "security": "none"`;
     case 'ERR_SSL_TLSV1_ALERT_NO_APPLICATION_PROTOCOL':
       return 'the server accepts none of our ALPN protocols (tlsSettings.alpn)';
+    case 'ERR_SSL_TLSV1_UNRECOGNIZED_NAME':
+      return `the server has no certificate for "${serverName}" (${message}): a portal that gets it through ACME may still be ordering it (its log or Overview says)`;
     case 'ECONNRESET':
     case 'EPIPE':
       return `the server closed the connection during the TLS handshake (${message}): does it speak TLS?`;
@@ -248,6 +250,27 @@ export function prepareClientTls(settings: TlsSettings, carriesWebSocket: boolea
   };
 }
 
+/** A fatal `unrecognized_name` alert (RFC 8446 §6.2: a server without a certificate for the name asked). */
+const UNRECOGNIZED_NAME_ALERT = Buffer.from([0x15, 0x03, 0x03, 0x00, 0x02, 0x02, 0x70]);
+
+/**
+ * Answers the client's first bytes (its ClientHello) with the alert, then ends: written before
+ * they arrive, the close could reset the connection and the client would never read the alert.
+ * A client that goes away or stays silent is closed; `closed` is called once the socket is gone.
+ */
+function refuseWithAlert(raw: net.Socket, timeoutMs: number, closed: () => void): void {
+  const timer = setTimeout(() => raw.destroy(), timeoutMs);
+  raw.once('close', () => {
+    clearTimeout(timer);
+    closed();
+  });
+  raw.once('end', () => raw.destroy());
+  raw.once('data', () => {
+    raw.end(UNRECOGNIZED_NAME_ALERT);
+    raw.resume();
+  });
+}
+
 /** A server side prepared once per inbound: its certificates' contexts. */
 export interface ServerTls {
   /** Runs the handshake over an accepted TCP socket; rejects with why it failed. */
@@ -302,10 +325,11 @@ export function prepareServerTls(settings: TlsSettings, live?: LiveServerCertifi
   return {
     accept(raw, timeoutMs) {
       const context = fallback();
-      // Nothing to present yet: no handshake that can only fail obscurely at the client.
+      // Nothing to present yet: the client is told so with a TLS alert, not left with an obscure failure.
       if (!context) {
-        raw.destroy();
-        return Promise.reject(Object.assign(new Error(`no certificate to present yet: ${live?.missing() ?? 'none configured'}`), { code: 'PH_NO_CERTIFICATE' }));
+        const why = Object.assign(new Error(`no certificate to present yet: ${live?.missing() ?? 'none configured'}`), { code: 'PH_NO_CERTIFICATE' });
+        // Settles once the socket is gone: until then the listener counts it as handshaking (and a close ends it).
+        return new Promise((_resolve, reject) => refuseWithAlert(raw, timeoutMs, () => reject(why)));
       }
       return new Promise((resolve, reject) => {
         const options: tls.TLSSocketOptions & { allowHalfOpen: boolean } = {
