@@ -8,7 +8,7 @@
  *    yet", with the CA's reason and the next try.
  * Screenshots: overview-link-certificate-{issued,failed}-{light,dark}.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
@@ -41,7 +41,7 @@ describe.skipIf(pebbleMissingReason() !== undefined)('a link certificate through
           tag: 'link', listen: '127.0.0.1', port: linkPort, protocol: 'vmess', settings: { clients: [{ id: '0c2a4e8f-4b1d-4f6e-9a53-2f6d7c1b9e40' }] },
           streamSettings: {
             security: 'tls',
-            tlsSettings: { serverName: NAME, acme: { directory: pebble.directoryUrl, caFile: join(folder, 'pebble-https.pem'), storage: join(folder, storage), httpPort } },
+            tlsSettings: { serverName: NAME, acme: { directory: pebble.directoryUrl, caFile: pebble.httpsCaFile, storage: join(folder, storage), httpPort } },
           },
         },
       ],
@@ -66,7 +66,6 @@ describe.skipIf(pebbleMissingReason() !== undefined)('a link certificate through
     folder = mkdtempSync(join(tmpdir(), 'porthole-e2e-link-acme-'));
     [challengePort = 0] = await freePorts(1);
     pebble = await startPebble({ httpPort: challengePort });
-    writeFileSync(join(folder, 'pebble-https.pem'), pebble.httpsCaPem);
     stack = await startServiceStack();
     browser = await launchChromium();
     page = await newDashboardPage(browser, consoleProblems);

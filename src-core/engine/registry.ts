@@ -13,6 +13,7 @@ import { AcmeLinkCertificate } from './app/link-certificates/acme-link-certifica
 import type { ChallengePorts } from './app/link-certificates/challenge-ports.js';
 import { BlackholeOutbound } from './proxy/blackhole/outbound.js';
 import type { LiveServerCertificate } from './transport/internet/index.js';
+import { nodeListenHost } from './transport/tcp.js';
 import { DokodemoInbound } from './proxy/dokodemo/inbound.js';
 import { FreedomOutbound } from './proxy/freedom/outbound.js';
 import { HttpInbound } from './proxy/http/inbound.js';
@@ -36,12 +37,7 @@ export interface HandlerFeatures {
 function liveCertificate(config: InboundConfig, features: HandlerFeatures, log: ComponentLogger): { certificate?: LiveServerCertificate } {
   const tls = config.streamSettings?.tls;
   if (!tls?.acme || tls.serverName === undefined) return {};
-  return { certificate: new AcmeLinkCertificate({ tag: config.tag ?? '', serverName: tls.serverName, host: listenHost(config.listen), acme: tls.acme, challengePorts: features.challengePorts, log }) };
-}
-
-/** V2Ray's 0.0.0.0 listens on IPv4 and IPv6; Node needs `::` for that (tcp.ts falls back when IPv6 is off). */
-function listenHost(listen: string): string {
-  return listen === '0.0.0.0' ? '::' : listen;
+  return { certificate: new AcmeLinkCertificate({ tag: config.tag ?? '', serverName: tls.serverName, host: nodeListenHost(config.listen), acme: tls.acme, challengePorts: features.challengePorts, log }) };
 }
 
 /** One handler per port of the inbound's port range, as V2Ray listens on each. */
@@ -67,7 +63,7 @@ type OutboundFactory<P extends OutboundProtocol> = (config: Extract<OutboundConf
 
 const inboundFactories: { [P in InboundProtocol]: InboundFactory<P> } = {
   'dokodemo-door': (config, features, log) => eachPort(config, (port) => new DokodemoInbound(config.tag ?? '', {
-    listenHost: listenHost(config.listen),
+    listenHost: nodeListenHost(config.listen),
     listenPort: port,
     ...(config.settings.address === undefined ? {} : { target: { network: 'tcp', address: parseAddress(config.settings.address), port: config.settings.port } }),
     level: config.settings.userLevel,
@@ -77,7 +73,7 @@ const inboundFactories: { [P in InboundProtocol]: InboundFactory<P> } = {
   vmess: (config, features, log) => {
     const certificate = liveCertificate(config, features, log);
     return eachPort(config, (port) => new VmessInbound(config.tag ?? '', {
-      listenHost: listenHost(config.listen),
+      listenHost: nodeListenHost(config.listen),
       listenPort: port,
       users: vmessUsers(config),
       disableInsecureEncryption: config.settings.disableInsecureEncryption,
@@ -88,7 +84,7 @@ const inboundFactories: { [P in InboundProtocol]: InboundFactory<P> } = {
   vless: (config, features, log) => {
     const certificate = liveCertificate(config, features, log);
     return eachPort(config, (port) => new VlessInbound(config.tag ?? '', {
-      listenHost: listenHost(config.listen),
+      listenHost: nodeListenHost(config.listen),
       listenPort: port,
       users: vlessUsers(config),
       fallbacks: config.settings.fallbacks,
@@ -97,7 +93,7 @@ const inboundFactories: { [P in InboundProtocol]: InboundFactory<P> } = {
     }, features.dispatcher, features.policies, log));
   },
   socks: (config, features, log) => eachPort(config, (port) => new SocksInbound(config.tag ?? '', {
-    listenHost: listenHost(config.listen),
+    listenHost: nodeListenHost(config.listen),
     listenPort: port,
     gateway: config.listen,
     auth: config.settings.auth,
@@ -109,7 +105,7 @@ const inboundFactories: { [P in InboundProtocol]: InboundFactory<P> } = {
     ...(config.streamSettings ? { stream: config.streamSettings } : {}),
   }, features.dispatcher, features.policies, log)),
   http: (config, features, log) => eachPort(config, (port) => new HttpInbound(config.tag ?? '', {
-    listenHost: listenHost(config.listen),
+    listenHost: nodeListenHost(config.listen),
     listenPort: port,
     accounts: new Map(config.settings.accounts.map((account) => [account.user, account.pass])),
     allowTransparent: config.settings.allowTransparent,

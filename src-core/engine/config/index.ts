@@ -120,7 +120,7 @@ export function exportV2RayText(source: ConfigSource): string {
 export { checkLogFiles } from './log-files.js';
 export { fieldOriginOf, originOf, warningsOf } from './origins.js';
 export {
-  DEFAULT_BUFFER_BYTES, DEFAULT_EXPOSURES_PER_USER, DEFAULT_LEVEL_POLICY, cidrContains, compileDomainMatcher, policyForLevel, portInRanges, resolveVmessSecurity,
+  DEFAULT_ACME_STORAGE, DEFAULT_BUFFER_BYTES, DEFAULT_EXPOSURES_PER_USER, DEFAULT_LEVEL_POLICY, cidrContains, compileDomainMatcher, policyForLevel, portInRanges, resolveVmessSecurity,
 } from './runtime.js';
 export type {
   BlackholeOutbound, BridgeConfig, Cidr, ConfigOrigin, DokodemoInbound, DokodemoSettings, DomainMatcher, FreedomDomainStrategy,

@@ -13,6 +13,11 @@ import { PortholeError, type ErrorCode } from '../common/errors.js';
  */
 export const SOCKET_WRITE_BUFFER_BYTES = 64 * 1024;
 
+/** V2Ray's 0.0.0.0 listens on IPv4 and IPv6; Node needs `::` for that (listenTcp falls back when IPv6 is off). */
+export function nodeListenHost(listen: string): string {
+  return listen === '0.0.0.0' ? '::' : listen;
+}
+
 export interface ListenOptions {
   host: string;
   port: number;

@@ -5,7 +5,7 @@
  * get theirs answering the CA on one shared port, and one whose challenges the CA cannot reach.
  */
 import { X509Certificate } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -29,11 +29,10 @@ describe.skipIf(pebbleMissingReason() !== undefined)('certificates the engine ge
     folder = mkdtempSync(join(tmpdir(), 'porthole-certificate-metrics-'));
     [challengePort = 0] = await freePorts(1);
     pebble = await startPebble({ httpPort: challengePort });
-    writeFileSync(join(folder, 'pebble-https.pem'), pebble.httpsCaPem);
     const [good = 0, also = 0, bad = 0, elsewhere = 0] = await freePorts(4);
     const inbound = (tag: string, port: number, name: string, httpPort: number) => ({
       tag, listen: '127.0.0.1', port, protocol: 'vless', settings: { clients: [{ id: '0c2a4e8f-4b1d-4f6e-9a53-2f6d7c1b9e40' }], decryption: 'none' },
-      streamSettings: { security: 'tls', tlsSettings: { serverName: name, acme: { directory: pebble.directoryUrl, caFile: join(folder, 'pebble-https.pem'), storage: join(folder, 'acme'), httpPort } } },
+      streamSettings: { security: 'tls', tlsSettings: { serverName: name, acme: { directory: pebble.directoryUrl, caFile: pebble.httpsCaFile, storage: join(folder, 'acme'), httpPort } } },
     });
     instance = new Instance(loadConfig([{ name: 'portal.json', text: JSON.stringify({
       inbounds: [

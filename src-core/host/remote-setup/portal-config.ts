@@ -7,7 +7,7 @@ import { randomUUID, X509Certificate } from 'node:crypto';
 import type { RemoteSetupRequest, RemoteSetupTransport } from '../api/index.js';
 import { bridgeProfileJson } from '../api/invites/bridge-profile.js';
 import type { BridgeEndpoint } from '../api/invites/endpoint.js';
-import { loadConfig } from '../../engine/config/index.js';
+import { DEFAULT_ACME_STORAGE, loadConfig } from '../../engine/config/index.js';
 import { SETUP_DEFAULT_PATH, SETUP_EXPOSURE_RANGE, serverSetup } from '../service/server-setup.js';
 import { parseRange } from './system-check.js';
 
@@ -109,7 +109,7 @@ type Json = Record<string, unknown>;
  * The portal's config: Server setup's Porthole headless config with this plan's range (and
  * WebSocket); with `plan.acme`, the link's certificate comes through ACME, kept in `acmeStorage`.
  */
-export function portalConfigFor(plan: PortalPlan, acmeStorage = 'porthole-acme'): string {
+export function portalConfigFor(plan: PortalPlan, acmeStorage = DEFAULT_ACME_STORAGE): string {
   const bridge = loadConfig([{ name: `${plan.profile}.json`, text: bridgeProfileFor(plan) }]);
   const setup = serverSetup(plan.profile, bridge, [], {
     transport: plan.transport === 'tcp' ? 'tcp' : 'tls',

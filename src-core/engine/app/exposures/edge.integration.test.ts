@@ -216,7 +216,7 @@ async function startPortal(options: InstanceOptions = {}): Promise<Instance> {
           ports: state.exposurePorts.map(String).join(','), listen: '127.0.0.1',
           names: {
             domain: DOMAIN, http: state.httpPort, https: state.httpsPort,
-            acme: { directory: state.pebble?.directoryUrl, caFile: join(state.folder, 'pebble-https.pem'), storage: join(state.folder, 'acme') },
+            acme: { directory: state.pebble?.directoryUrl, caFile: state.pebble?.httpsCaFile, storage: join(state.folder, 'acme') },
           },
         },
       }],
@@ -292,7 +292,6 @@ describe.skipIf(missing !== undefined)(`the public edge with a Porthole portal a
     [state.httpPort = 0, state.httpsPort = 0, state.linkPort = 0] = await freePorts(3);
     state.exposurePorts = await freePorts(8);
     state.pebble = await startPebble({ httpPort: state.httpPort });
-    writeFileSync(join(state.folder, 'pebble-https.pem'), state.pebble.httpsCaPem);
     state.rootPem = await state.pebble.rootPem();
     state.rootFile = join(state.folder, 'pebble-root.pem');
     writeFileSync(state.rootFile, state.rootPem);

@@ -37,6 +37,7 @@ import { decodeBridgeExposureMessage, encodeExposureReply, type ExposeRequest, t
 import { NO_NAMES, isRefusal, type ExposureNames } from './exposure-names.js';
 import type { PublicListenerFactory } from './public-listener.js';
 import { bridgeUserExposureTag, exposureTag } from './tag.js';
+import { nodeListenHost } from '../../transport/tcp.js';
 
 /** How long a public port stays open after the last link that asked for it is gone. */
 export const EXPOSURE_GRACE_MS = 15_000;
@@ -428,7 +429,7 @@ export class ExposureHost implements PortalExtension {
     // The bridge recognises its exposure by this target (the local address it asked for).
     const target: Destination = { network: 'tcp', address: local, port: request.localPort };
     const inbound = this.options.listeners.create(tag, {
-      listenHost: listen === '0.0.0.0' ? '::' : listen,
+      listenHost: nodeListenHost(listen),
       listenPort: port,
       target,
       outboundTag: this.options.portalTag,

@@ -4,11 +4,12 @@
  * HTTPS listeners that route each request by name. Started with the portal, closed with it.
  */
 import { formatErrorLine, PortholeError } from '../../common/errors.js';
-import type { PortalNamesConfig } from '../../config/index.js';
+import { DEFAULT_ACME_STORAGE, type PortalNamesConfig } from '../../config/index.js';
 import type { ComponentLogger } from '../../features/log.js';
-import { readAcmeCaFile } from '../edge/certificates/acme-ca-file.js';
+import { acmeSettingsOf } from '../edge/certificates/acme-settings.js';
 import { CertificateManager } from '../edge/certificates/certificate-manager.js';
 import type { ChallengePorts } from '../link-certificates/challenge-ports.js';
+import { nodeListenHost } from '../../transport/tcp.js';
 import { EdgeServer } from '../edge/edge-server.js';
 import { ExposureNames } from './exposure-names.js';
 
@@ -33,7 +34,7 @@ export class PortalEdge {
 
   constructor(private readonly options: PortalEdgeOptions) {
     const { names } = options;
-    this.linkChallenges = options.challengePorts?.serveWith(listenHostOf(options.listen), names.httpPort);
+    this.linkChallenges = options.challengePorts?.serveWith(nodeListenHost(options.listen), names.httpPort);
     const https = names.httpsPort !== undefined;
     this.table = new ExposureNames(names, { https, port: names.httpsPort ?? names.httpPort }, (claimed) => this.claimed(claimed), (released) => this.released(released));
   }
@@ -41,15 +42,11 @@ export class PortalEdge {
   /** Opens the certificate store and listens; a port that cannot be had is an error naming it. */
   async start(): Promise<void> {
     const { names, listen, log } = this.options;
-    const host = listenHostOf(listen);
+    const host = nodeListenHost(listen);
     if (names.acme || names.certificates.length > 0) {
       this.certificates = await CertificateManager.open({
-        directory: names.acme?.storage ?? 'porthole-acme',
-        ...(names.acme ? { acme: {
-          directoryUrl: names.acme.directory,
-          ...(names.acme.caFile ? { caBundle: await readAcmeCaFile(names.acme.caFile, `portal "${this.options.portalTag}": exposures.names.acme`) } : {}),
-          ...(names.acme.email ? { email: names.acme.email } : {}),
-        } } : {}),
+        directory: names.acme?.storage ?? DEFAULT_ACME_STORAGE,
+        ...(names.acme ? { acme: await acmeSettingsOf(names.acme, `portal "${this.options.portalTag}": exposures.names.acme`) } : {}),
         ownerCertificates: names.certificates.map((files) => ({ certFile: files.certificateFile, keyFile: files.keyFile })),
         ...(this.options.renewBeforeMs === undefined ? {} : { renewBeforeMs: this.options.renewBeforeMs }),
         log,
@@ -103,9 +100,4 @@ export class PortalEdge {
   private released(names: readonly string[]): void {
     for (const name of names) this.certificates?.forget(name);
   }
-}
-
-/** `exposures.listen` as Node binds it: 0.0.0.0 means IPv4 and IPv6. */
-function listenHostOf(listen: string): string {
-  return listen === '0.0.0.0' ? '::' : listen;
 }

@@ -12,7 +12,7 @@ import { formatErrorLine, PortholeError } from '../../common/errors.js';
 import type { LinkAcmeConfig } from '../../config/index.js';
 import type { ComponentLogger } from '../../features/log.js';
 import type { LiveCertificateStatus, LiveServerCertificate } from '../../transport/internet/tls.js';
-import { readAcmeCaFile } from '../edge/certificates/acme-ca-file.js';
+import { acmeSettingsOf } from '../edge/certificates/acme-settings.js';
 import { CertificateManager, type CertificateStatus } from '../edge/certificates/certificate-manager.js';
 import type { ChallengePorts } from './challenge-ports.js';
 
@@ -91,17 +91,7 @@ export class AcmeLinkCertificate implements LiveServerCertificate {
   private async start(): Promise<void> {
     const { acme, log, serverName, tag } = this.options;
     const where = `inbound "${tag}": tlsSettings.acme`;
-    const caBundle = acme.caFile ? await readAcmeCaFile(acme.caFile, where) : undefined;
-    const manager = await CertificateManager.open({
-      directory: acme.storage,
-      acme: {
-        directoryUrl: acme.directory,
-        ...(caBundle ? { caBundle } : {}),
-        ...(acme.email ? { email: acme.email } : {}),
-      },
-      defaultHostname: serverName,
-      log,
-    });
+    const manager = await CertificateManager.open({ directory: acme.storage, acme: await acmeSettingsOf(acme, where), defaultHostname: serverName, log });
     try {
       this.stopAnswering = await this.options.challengePorts.answer(this.options.host, acme.httpPort, manager);
     } catch (error) {

@@ -6,7 +6,7 @@
  * edge answers the link's challenges; a taken challenge port fails the start with one line naming
  * the inbound and the port.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
@@ -48,7 +48,7 @@ function portalConfig(options: { name?: string; storage?: string; names?: object
           network: 'ws', security: 'tls', wsSettings: { path: '/link' },
           tlsSettings: {
             serverName: options.name ?? NAME,
-            acme: { directory: state.pebble?.directoryUrl, caFile: join(state.folder, 'pebble-https.pem'), storage: join(state.folder, options.storage ?? 'acme'), httpPort: options.httpPort ?? state.ports.challenge },
+            acme: { directory: state.pebble?.directoryUrl, caFile: state.pebble?.httpsCaFile, storage: join(state.folder, options.storage ?? 'acme'), httpPort: options.httpPort ?? state.ports.challenge },
           },
         },
       },
@@ -124,7 +124,6 @@ describe.skipIf(missing !== undefined)(`a link inbound's certificate through ACM
     const [challenge = 0, link = 0, publicPort = 0] = await freePorts(3);
     state.ports = { challenge, link, public: publicPort };
     state.pebble = await startPebble({ httpPort: challenge });
-    writeFileSync(join(state.folder, 'pebble-https.pem'), state.pebble.httpsCaPem);
     state.rootPem = await state.pebble.rootPem();
     state.service = await startHttp('bytes from behind the bridge');
   }, 60_000);
@@ -195,7 +194,7 @@ describe.skipIf(missing !== undefined)(`a link inbound's certificate through ACM
     const [httpsPort = 0, exposurePort = 0] = await freePorts(2);
     const names = {
       ports: String(exposurePort), listen: '127.0.0.1',
-      names: { domain: 'names.porthole.test', http: state.ports.challenge, https: httpsPort, acme: { directory: state.pebble?.directoryUrl, caFile: join(state.folder, 'pebble-https.pem'), storage: join(state.folder, 'acme-names') } },
+      names: { domain: 'names.porthole.test', http: state.ports.challenge, https: httpsPort, acme: { directory: state.pebble?.directoryUrl, caFile: state.pebble?.httpsCaFile, storage: join(state.folder, 'acme-names') } },
     };
     state.portal = await startPortal({ name: 'other.porthole.test', storage: 'acme-other', names });
     await waitUntil(() => state.portalLog.some((line) => line.includes('certificate for other.porthole.test issued')), 30_000, 'the link certificate issued through the edge');

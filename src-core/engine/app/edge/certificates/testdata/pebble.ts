@@ -25,6 +25,8 @@ export interface RunningPebble {
   readonly directoryUrl: string;
   /** Pebble's own HTTPS certificate: the CA bundle for the ACME client. */
   readonly httpsCaPem: string;
+  /** The same as a file (`acme.caFile`), readable by this user only. */
+  readonly httpsCaFile: string;
   /** How many new-order requests Pebble has received so far. */
   orderCount(): number;
   /** Pebble's root for issued certificates (management API `/roots/0`): made fresh at each start. */
@@ -101,6 +103,7 @@ export async function startPebble(options: { httpPort: number }): Promise<Runnin
   return {
     directoryUrl: `https://127.0.0.1:${listenPort}/dir`,
     httpsCaPem: tls.certPem,
+    httpsCaFile: tls.certFile,
     orderCount: () => log.filter((line) => line.includes('POST /order-plz')).length,
     rootPem: () => new Promise((resolve, reject) => {
       const req = request({ host: '127.0.0.1', port: managementPort, path: '/roots/0', ca: tls.certPem, servername: 'localhost' }, (res) => {
