@@ -4,6 +4,7 @@
  * VMess client at a TLS or WebSocket server, or with a wrong user id) and as a server (against
  * v2ray's client).
  */
+import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { loadConfig } from '../../config/index.js';
 import { freePorts, waitForPort, waitUntil } from '../../../../test/support/ports.js';
@@ -161,6 +162,22 @@ describe.skipIf(!v2rayAvailable() || !openSslAvailable())('mismatched streams sa
       expect(line).toMatch(/rejected a connection from 127\.0\.0\.1:\d+: the client did not speak TLS \([^)]+\): is its "security" "none"\?$/);
     } finally {
       await client.stop();
+      await server.stop();
+    }
+  });
+
+  test('Porthole as a TLS server: an opening that fakes a record header is named at once', async () => {
+    const [serverPort = 0] = await freePorts(1);
+    const server = await porthole(serverConfig(serverPort, tlsServer(cert)));
+    const socket = net.connect(serverPort, '127.0.0.1');
+    try {
+      // OpenSSL alone would take these for an SSLv2 hello's header and wait for 32 KiB more.
+      socket.write(Buffer.from('80ff01deadbeef', 'hex'));
+      const pattern = /rejected a connection/;
+      await waitUntil(() => server.logLines.some((line) => pattern.test(line)), 5_000, `a log line matching ${pattern}: ${server.logLines.join('\n')}`);
+      expect(server.logLines.find((line) => pattern.test(line))).toMatch(/: the client did not speak TLS \(its first bytes 80ff01 are no TLS handshake record\): is its "security" "none"\?$/);
+    } finally {
+      socket.destroy();
       await server.stop();
     }
   });

@@ -1,6 +1,6 @@
 import tls from 'node:tls';
 import { describe, expect, it } from 'vitest';
-import { clientRoots, describeClientTlsError, describeServerTlsError, systemRoots, type TrustSource } from './tls.js';
+import { clientRoots, describeClientTlsError, describeServerTlsError, notATlsOpening, systemRoots, type TrustSource } from './tls.js';
 
 function openSslError(code: string, reason: string): Error {
   return Object.assign(new Error(`${reason.toUpperCase()}`), { code, reason });
@@ -18,6 +18,19 @@ describe('describeServerTlsError', () => {
 
   it('keeps other failures as OpenSSL says them', () => {
     expect(describeServerTlsError(openSslError('ERR_SSL_SOMETHING_ELSE', 'something else'))).toBe('TLS handshake failed: something else');
+  });
+});
+
+describe('notATlsOpening: a client is judged by its first bytes', () => {
+  it.each([
+    ['a ClientHello', '160301020001', undefined],
+    ['a lone first byte of one', '16', undefined],
+    // What OpenSSL would read as an SSLv2 hello's header and wait for the rest of.
+    ['a random opening that fakes an SSLv2 header', '80ff01deadbeef', 'its first bytes 80ff01 are no TLS handshake record'],
+    ['a handshake type with another version', '1601', 'its first bytes 1601 are no TLS handshake record'],
+    ['an HTTP request', Buffer.from('GET / HTTP/1.1\r\n').toString('hex'), 'it sent an HTTP request'],
+  ])('%s', (_what, hex, expected) => {
+    expect(notATlsOpening(Buffer.from(hex, 'hex'))).toBe(expected);
   });
 });
 

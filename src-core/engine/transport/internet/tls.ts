@@ -174,11 +174,18 @@ const NOT_TLS_FROM_CLIENT = new Set([
   'ERR_SSL_UNKNOWN_PROTOCOL',
 ]);
 
+/** Why a client's first bytes cannot open TLS, or undefined when they can: a handshake record (22) of major version 3. */
+export function notATlsOpening(first: Buffer): string | undefined {
+  if (first[0] === 0x16 && (first.length < 2 || first[1] === 0x03)) return undefined;
+  if (/^[A-Z]{3,7} \S/.test(first.subarray(0, 9).toString('latin1'))) return 'it sent an HTTP request';
+  return `its first bytes ${first.subarray(0, 3).toString('hex')} are no TLS handshake record`;
+}
+
 /** Why a server's handshake failed, in the user's terms. */
 export function describeServerTlsError(error: unknown): string {
   const code = (error as { code?: string } | null)?.code ?? '';
   const message = tlsReason(error);
-  if (NOT_TLS_FROM_CLIENT.has(code)) {
+  if (code === 'PH_NOT_TLS' || NOT_TLS_FROM_CLIENT.has(code)) {
     return `the client did not speak TLS (${message}): is its "security" "none"?`;
   }
   if (/ALERT_(BAD_CERTIFICATE|UNKNOWN_CA|CERTIFICATE_UNKNOWN)/.test(code)) {
@@ -332,28 +339,45 @@ export function prepareServerTls(settings: TlsSettings, live?: LiveServerCertifi
         return new Promise((_resolve, reject) => refuseWithAlert(raw, timeoutMs, () => reject(why)));
       }
       return new Promise((resolve, reject) => {
-        const options: tls.TLSSocketOptions & { allowHalfOpen: boolean } = {
-          isServer: true, secureContext: context, ALPNProtocols: alpn, allowHalfOpen: true,
-          SNICallback: (name, callback) => callback(null, byName(name)),
-        };
-        const secure = new tls.TLSSocket(raw, options);
-        resetThroughRaw(secure, raw);
+        let secure: tls.TLSSocket | undefined;
         const fail = (error: Error) => {
           clearTimeout(timer);
-          secure.destroy();
+          raw.off('data', onFirstBytes);
+          secure?.destroy();
           raw.destroy();
           reject(error);
         };
         const timer = setTimeout(() => fail(Object.assign(new Error(`no handshake in ${timeoutMs} ms`), { code: 'ETIMEDOUT' })), timeoutMs);
         const onClose = () => fail(Object.assign(new Error('closed'), { code: 'ECONNRESET' }));
-        secure.once('error', fail);
-        secure.once('close', onClose);
-        secure.once('secure', () => {
-          clearTimeout(timer);
-          secure.off('error', fail);
-          secure.off('close', onClose);
-          resolve(secure);
-        });
+        // Judged here, not by OpenSSL: it waits for the rest of a record header that a random VMess opening can fake.
+        const onFirstBytes = (first: Buffer) => {
+          raw.off('end', onClose);
+          raw.pause();
+          raw.unshift(first);
+          const notTls = notATlsOpening(first);
+          if (notTls) {
+            fail(Object.assign(new Error(notTls), { code: 'PH_NOT_TLS' }));
+            return;
+          }
+          const options: tls.TLSSocketOptions & { allowHalfOpen: boolean } = {
+            isServer: true, secureContext: context, ALPNProtocols: alpn, allowHalfOpen: true,
+            SNICallback: (name, callback) => callback(null, byName(name)),
+          };
+          secure = new tls.TLSSocket(raw, options);
+          resetThroughRaw(secure, raw);
+          raw.off('close', onClose);
+          secure.once('error', fail);
+          secure.once('close', onClose);
+          secure.once('secure', () => {
+            clearTimeout(timer);
+            secure?.off('error', fail);
+            secure?.off('close', onClose);
+            resolve(secure as tls.TLSSocket);
+          });
+        };
+        raw.once('close', onClose);
+        raw.once('end', onClose);
+        raw.once('data', onFirstBytes);
       });
     },
   };
