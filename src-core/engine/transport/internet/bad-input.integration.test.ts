@@ -49,6 +49,16 @@ async function v2ray(json: Record<string, unknown>, port: number): Promise<V2Ray
   return process;
 }
 
+/**
+ * A v2ray client in front of a Porthole server, ready once it says so: probing its entry port
+ * would make it dial the server and hang up without a byte, a rejection the test did not make.
+ */
+async function v2rayClient(json: Record<string, unknown>): Promise<V2RayProcess> {
+  const process = startV2Ray(json);
+  await waitUntil(() => /V2Ray [\d.]+ started/.test(process.output()), 10_000, `v2ray to start: ${process.output()}`);
+  return process;
+}
+
 /** Sends a probe through the entry port (it fails) and returns Porthole's first log line matching `pattern`. */
 async function lineAfterProbe(entryPort: number, peer: RunningPeer, pattern: RegExp): Promise<string> {
   await echoThrough(entryPort, Buffer.from('probe'), { closeAfterEcho: true, timeoutMs: 10_000 }).catch(() => Buffer.alloc(0));
@@ -155,7 +165,7 @@ describe.skipIf(!v2rayAvailable() || !openSslAvailable())('mismatched streams sa
   test('Porthole as a TLS server: a plain client is named in one line', async () => {
     const [entryPort = 0, serverPort = 0] = await freePorts(2);
     const server = await porthole(serverConfig(serverPort, tlsServer(cert)));
-    const client = await v2ray(clientConfig(entryPort, serverPort, undefined, echo.port), entryPort);
+    const client = await v2rayClient(clientConfig(entryPort, serverPort, undefined, echo.port));
     try {
       const line = await lineAfterProbe(entryPort, server, /rejected a connection/);
       // The reason in brackets is OpenSSL's and depends on the random first bytes of the VMess header.
@@ -185,7 +195,7 @@ describe.skipIf(!v2rayAvailable() || !openSslAvailable())('mismatched streams sa
   test('Porthole as a WebSocket server: a wrong path is answered 404 and named', async () => {
     const [entryPort = 0, serverPort = 0] = await freePorts(2);
     const server = await porthole(serverConfig(serverPort, { network: 'ws', wsSettings: { path: '/tunnel' } }));
-    const client = await v2ray(clientConfig(entryPort, serverPort, { network: 'ws', wsSettings: { path: '/other' } }, echo.port), entryPort);
+    const client = await v2rayClient(clientConfig(entryPort, serverPort, { network: 'ws', wsSettings: { path: '/other' } }, echo.port));
     try {
       const line = await lineAfterProbe(entryPort, server, /rejected a connection/);
       expect(line).toMatch(/rejected a connection from 127\.0\.0\.1:\d+: path "\/other" is not "\/tunnel"/);
