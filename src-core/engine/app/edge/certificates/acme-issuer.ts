@@ -13,6 +13,7 @@ import { Agent } from 'node:https';
 import { createRequire } from 'node:module';
 import acme from 'acme-client';
 import type { ComponentLogger } from '../../../features/log.js';
+import { pollUntilSettled, type PollSchedule, type Settled } from './acme-poll.js';
 import type { HttpChallenges } from './http-challenges.js';
 
 /** RFC 8555 section 6.7. */
@@ -45,14 +46,14 @@ export interface AcmeIssuerOptions {
   readonly challenges: HttpChallenges;
   readonly log: ComponentLogger;
   /** Polling of pending challenges and orders: first wait, longest wait, attempts. */
-  readonly poll?: { readonly minMs: number; readonly maxMs: number; readonly attempts: number };
+  readonly poll?: PollSchedule;
   /** The clock, for the rate limit's retry time. */
   readonly now?: () => number;
   /** Longest wait for one answer from the CA (default 30 s); tests shorten it. */
   readonly requestTimeoutMs?: number;
 }
 
-const DEFAULT_POLL = { minMs: 1_000, maxMs: 15_000, attempts: 12 };
+const DEFAULT_POLL: PollSchedule = { minMs: 1_000, maxMs: 15_000, attempts: 12 };
 /** A CA that takes the connection and never answers must fail the order, not hold it (and its retries) forever. */
 const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
 
@@ -112,6 +113,23 @@ function withoutAnswer(error: unknown, config: RequestConfig): Error {
   return new Error(`${origin}: ${oneLine(message ?? String(error))}`);
 }
 
+/** An authorization is done once valid; invalid, with the CA's reason from its HTTP-01 challenge. */
+function authorizationVerdict(authz: acme.Authorization | undefined): Settled<true> {
+  if (!authz) return { failed: 'the CA returned no authorization' };
+  if (authz.status === 'valid') return { done: true };
+  if (authz.status === 'pending') return 'pending';
+  const problem = authz.challenges.find((challenge) => challenge.type === 'http-01')?.error as { detail?: string } | undefined;
+  return { failed: oneLine(problem?.detail ?? `the authorization is ${authz.status}`) };
+}
+
+/** An order is done once valid (its certificate is ready); invalid or anything unexpected ends the wait. */
+function orderVerdict(order: acme.Order): Settled<acme.Order> {
+  if (order.status === 'valid') return { done: order };
+  if (order.status === 'processing' || order.status === 'pending' || order.status === 'ready') return 'pending';
+  const problem = (order as { error?: { detail?: string } }).error;
+  return { failed: oneLine(problem?.detail ?? `the order is ${order.status}`) };
+}
+
 function oneLine(text: string): string {
   return text.replace(/\s*\n\s*/g, ' ').trim();
 }
@@ -127,17 +145,12 @@ export class AcmeIssuer {
   private readonly now: () => number;
   /** Aborts the requests under way when the issuer is closed. */
   private readonly aborter = new AbortController();
+  private readonly poll: PollSchedule;
 
   constructor(private readonly options: AcmeIssuerOptions) {
     this.now = options.now ?? Date.now;
-    const poll = options.poll ?? DEFAULT_POLL;
-    this.client = new acme.Client({
-      directoryUrl: options.directoryUrl,
-      accountKey: options.accountKeyPem,
-      backoffMin: poll.minMs,
-      backoffMax: poll.maxMs,
-      backoffAttempts: poll.attempts,
-    });
+    this.poll = options.poll ?? DEFAULT_POLL;
+    this.client = new acme.Client({ directoryUrl: options.directoryUrl, accountKey: options.accountKeyPem });
     this.origin = new URL(options.directoryUrl).origin;
     this.agent = options.caBundle ? new Agent({ ca: options.caBundle, keepAlive: false }) : undefined;
     const httpAdapter = axiosOfAcmeClient.getAdapter('http');
@@ -219,7 +232,8 @@ export class AcmeIssuer {
       }
       const [, csr] = await acme.crypto.createCsr({ commonName: hostname, altNames: [hostname] }, keyPem);
       const finalized = await this.client.finalizeOrder(order, csr);
-      return await this.client.getCertificate(finalized);
+      const issued = await pollUntilSettled(() => this.client.getOrder(finalized), orderVerdict, this.poll, this.aborter.signal);
+      return await this.client.getCertificate(issued);
     } catch (error) {
       throw this.explain(hostname, error, started);
     }
@@ -235,7 +249,8 @@ export class AcmeIssuer {
     const published = this.options.challenges.publish(challenge.token, keyAuthorization);
     try {
       await this.client.completeChallenge(challenge);
-      await this.client.waitForValidStatus(challenge);
+      // Polled through the authorization, as RFC 8555 section 7.5.1 suggests.
+      await pollUntilSettled(async () => (await this.client.getAuthorizations({ authorizations: [authz.url] } as acme.Order))[0], authorizationVerdict, this.poll, this.aborter.signal);
     } catch (error) {
       throw new AcmeIssueError(`validation of ${hostname} failed: ${oneLine((error as Error).message)}`, 'validation');
     } finally {

@@ -6,7 +6,7 @@
  */
 import { X509Certificate } from 'node:crypto';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
+import { createServer, type Server, type ServerResponse } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connect, createServer as createTlsServer, type Server as TlsServer } from 'node:tls';
@@ -28,6 +28,8 @@ function recordingLogger(lines: string[]): ComponentLogger {
 
 /** Names the challenge server answers wrongly for, besides every name starting with `fail.`. */
 const answerWronglyFor = new Set<string>();
+/** Requests for names starting with `held.` are answered only when the test says: the CA's validation stays pending meanwhile. */
+const heldRequests = new Map<ServerResponse, string>();
 
 /** The node:http side of HTTP-01: answers from `responder`, or wrongly for names starting with `fail.`. */
 function startChallengeServer(port: number, current: () => HttpChallengeResponder | undefined): Promise<Server> {
@@ -38,8 +40,13 @@ function startChallengeServer(port: number, current: () => HttpChallengeResponde
       res.writeHead(404).end();
       return;
     }
-    res.writeHead(200, { 'content-type': 'application/octet-stream' });
     const host = (req.headers.host ?? '').replace(/:\d+$/, '');
+    if (host.startsWith('held.')) {
+      heldRequests.set(res, answer);
+      res.once('close', () => heldRequests.delete(res));
+      return;
+    }
+    res.writeHead(200, { 'content-type': 'application/octet-stream' });
     res.end(host.startsWith('fail.') || answerWronglyFor.has(host) ? 'not-the-key-authorization' : answer);
   });
   return new Promise((resolve) => server.listen(port, '127.0.0.1', () => resolve(server)));
@@ -182,6 +189,21 @@ describe.skipIf(missing !== undefined)(`certificates from Pebble on loopback${mi
 
     expect(await manager.ensure('fail.example.test')).toEqual(failed);
     expect(pebble.orderCount()).toBe(ordersBefore + 1);
+  });
+
+  test('close() during a validation ends the order at once, without waiting for the CA', async () => {
+    const lines: string[] = [];
+    // acme-client's default schedule (1 s doubling to 15 s, 12 tries): its own loop held a close for minutes.
+    const manager = await openManager(newFolder(), lines, { acme: { directoryUrl: pebble.directoryUrl, caBundle: pebble.httpsCaPem } });
+    const ordered = manager.ensure('held.example.test');
+    await waitUntil(() => heldRequests.size > 0, 15_000, `Pebble to fetch the held challenge (${lines.join('; ')})`);
+    await manager.close();
+    // Pebble still waits for the held answer: the close did not wait for the CA to give up.
+    expect(heldRequests.size).toBeGreaterThan(0);
+    expect(await ordered).toMatchObject({ hostname: 'held.example.test' });
+    expect(lines.filter((line) => line.startsWith('warning:'))).toEqual([]);
+    // Answered, not dropped: after a dropped fetch the next test's order waited on Pebble past its 15 s.
+    for (const [res, answer] of heldRequests) res.end(answer);
   });
 
   test('concurrent ensure() calls for one name share one order', async () => {
