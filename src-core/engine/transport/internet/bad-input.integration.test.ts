@@ -185,7 +185,7 @@ describe.skipIf(!v2rayAvailable() || !openSslAvailable())('mismatched streams sa
       socket.write(Buffer.from('80ff01deadbeef', 'hex'));
       const pattern = /rejected a connection/;
       await waitUntil(() => server.logLines.some((line) => pattern.test(line)), 5_000, `a log line matching ${pattern}: ${server.logLines.join('\n')}`);
-      expect(server.logLines.find((line) => pattern.test(line))).toMatch(/: the client did not speak TLS \(its first bytes 80ff01 are no TLS handshake record\): is its "security" "none"\?$/);
+      expect(server.logLines.find((line) => pattern.test(line))).toMatch(/: the client did not speak TLS \(its first bytes 80ff01 are not a TLS handshake record\): is its "security" "none"\?$/);
     } finally {
       socket.destroy();
       await server.stop();

@@ -26,8 +26,8 @@ describe('notATlsOpening: a client is judged by its first bytes', () => {
     ['a ClientHello', '160301020001', undefined],
     ['a lone first byte of one', '16', undefined],
     // What OpenSSL would read as an SSLv2 hello's header and wait for the rest of.
-    ['a random opening that fakes an SSLv2 header', '80ff01deadbeef', 'its first bytes 80ff01 are no TLS handshake record'],
-    ['a handshake type with another version', '1601', 'its first bytes 1601 are no TLS handshake record'],
+    ['a random opening that fakes an SSLv2 header', '80ff01deadbeef', 'its first bytes 80ff01 are not a TLS handshake record'],
+    ['a handshake type with another version', '1601', 'its first bytes 1601 are not a TLS handshake record'],
     ['an HTTP request', Buffer.from('GET / HTTP/1.1\r\n').toString('hex'), 'it sent an HTTP request'],
   ])('%s', (_what, hex, expected) => {
     expect(notATlsOpening(Buffer.from(hex, 'hex'))).toBe(expected);

@@ -178,7 +178,7 @@ const NOT_TLS_FROM_CLIENT = new Set([
 export function notATlsOpening(first: Buffer): string | undefined {
   if (first[0] === 0x16 && (first.length < 2 || first[1] === 0x03)) return undefined;
   if (/^[A-Z]{3,7} \S/.test(first.subarray(0, 9).toString('latin1'))) return 'it sent an HTTP request';
-  return `its first bytes ${first.subarray(0, 3).toString('hex')} are no TLS handshake record`;
+  return `its first bytes ${first.subarray(0, 3).toString('hex')} are not a TLS handshake record`;
 }
 
 /** Why a server's handshake failed, in the user's terms. */
