@@ -215,7 +215,9 @@ export class CertificateManager implements CertificateSource, HttpChallengeRespo
     const wait = Math.max(at - this.now(), floorMs, 0);
     entry.timer = setTimeout(() => {
       entry.timer = undefined;
-      if (wait > MAX_TIMER_MS) this.schedule(entry, at, 0);
+      // A timer counts from the event loop's cached time, so it can fire before `at` by this clock;
+      // ensure() would then find the retry not due and nothing would wake it again.
+      if (this.now() < at) this.schedule(entry, at, 0);
       else void this.ensure(entry.hostname);
     }, Math.min(wait, MAX_TIMER_MS));
     entry.timer.unref();
