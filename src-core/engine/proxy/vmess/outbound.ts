@@ -13,6 +13,7 @@ import type { Link } from '../../transport/link.js';
 import { pumpBoth } from '../../transport/pump.js';
 import type { StreamSettings } from '../../config/types.js';
 import { dial, prepareDialer, type Connection } from '../../transport/internet/index.js';
+import { opensTlsRecord } from '../../transport/internet/tls-record.js';
 import { createVmessUser, type VmessUser } from './account.js';
 import { VmessBodyStream, type BodyCodec } from './body-stream.js';
 import { createClientRequest, type ClientResponseParser } from './client-handshake.js';
@@ -192,7 +193,7 @@ class ClientBodyCodec implements BodyCodec {
     if (first.subarray(0, 5).toString('latin1') === 'HTTP/') {
       const statusLine = first.toString('latin1').split('\r\n')[0] ?? '';
       why = `answered with HTTP ("${statusLine}"), not VMess: does it expect WebSocket ("network": "ws"), or TLS?`;
-    } else if (first.length >= 2 && (first[0] === 0x15 || first[0] === 0x16) && first[1] === 0x03) {
+    } else if (opensTlsRecord(first)) {
       why = 'answered with TLS, not VMess: set "security": "tls"';
     }
     if (why === undefined) return error;

@@ -24,6 +24,7 @@ import { PortholeError } from '../../common/errors.js';
 import { originOf } from '../../config/origins.js';
 import type { TlsSettings } from '../../config/types.js';
 import { certificatePem, keyPem } from './pem.js';
+import { TlsContentType, opensTlsRecord } from './tls-record.js';
 
 const DEFAULT_ALPN = ['h2', 'http/1.1'];
 const WEBSOCKET_ALPN = ['http/1.1'];
@@ -176,7 +177,8 @@ const NOT_TLS_FROM_CLIENT = new Set([
 
 /** Why a client's first bytes cannot open TLS, or undefined when they can: a handshake record (22) of major version 3. */
 export function notATlsOpening(first: Buffer): string | undefined {
-  if (first[0] === 0x16 && (first.length < 2 || first[1] === 0x03)) return undefined;
+  // One byte is all a first chunk may hold: then the content type alone decides.
+  if (first.length === 1 ? first[0] === TlsContentType.Handshake : opensTlsRecord(first, [TlsContentType.Handshake])) return undefined;
   if (/^[A-Z]{3,7} \S/.test(first.subarray(0, 9).toString('latin1'))) return 'it sent an HTTP request';
   return `its first bytes ${first.subarray(0, 3).toString('hex')} are not a TLS handshake record`;
 }

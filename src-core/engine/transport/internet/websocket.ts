@@ -10,6 +10,7 @@ import type { Duplex } from 'node:stream';
 import { WebSocket, WebSocketServer } from 'ws';
 import { PortholeError } from '../../common/errors.js';
 import type { WebSocketSettings } from '../../config/types.js';
+import { opensTlsRecord } from './tls-record.js';
 import { WebSocketStream } from './websocket-stream.js';
 
 /** gorilla's dialer waits 8 s for the upgrade; 4.34's server reads the request head within 4 s. */
@@ -17,10 +18,6 @@ export const CLIENT_HANDSHAKE_MS = 8_000;
 export const SERVER_HEADER_MS = 4_000;
 /** A 4.34 peer sends messages of a few KiB; a larger one is refused (ws closes with 1009). */
 const MAX_PAYLOAD_BYTES = 1 << 20;
-/** Whether a non-HTTP answer starts as TLS does: a record (alert 0x15 or handshake 0x16) of version 3.x. */
-function looksLikeTls(bytes: string): boolean {
-  return bytes.length >= 2 && (bytes.charCodeAt(0) === 0x15 || bytes.charCodeAt(0) === 0x16) && bytes.charCodeAt(1) === 0x03;
-}
 
 export interface WebSocketDialTarget {
   host: string;
@@ -82,7 +79,7 @@ export function openWebSocket(socket: Duplex, raw: net.Socket, target: WebSocket
       setTimeout(answer, 200).unref();
     });
     ws.once('error', (error: Error & { code?: string }) => {
-      if (looksLikeTls(peek)) fail('the server answered with TLS, not HTTP: set "security": "tls"', error);
+      if (opensTlsRecord(Buffer.from(peek, 'latin1'))) fail('the server answered with TLS, not HTTP: set "security": "tls"', error);
       else if (error.code === 'HPE_INVALID_CONSTANT' || /parse error|Parse Error/i.test(error.message)) fail('the server did not answer with HTTP: is it a WebSocket server?', error);
       else if (/socket hang up|ECONNRESET/.test(error.message) || error.code === 'ECONNRESET') fail('the server closed the connection instead of answering the upgrade: is this its WebSocket port (and does it expect TLS)?', error);
       else fail(error.message, error);
