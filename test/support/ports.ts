@@ -1,17 +1,34 @@
 import dgram from 'node:dgram';
 import net from 'node:net';
 
-/** An ephemeral port that was free a moment ago on 127.0.0.1 (for configs of external processes). */
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
+/**
+ * Below Linux's ephemeral range (32768–60999): the kernel never hands these out as the source port
+ * of an outgoing connection, which a port from the ephemeral range could become between this
+ * check and its use while other test files open thousands of connections.
+ */
+const TEST_PORTS = { first: 20_000, count: 12_768 };
+
+function bindable(port: number): Promise<number | undefined> {
+  return new Promise((resolve) => {
     const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
+    server.once('error', () => resolve(undefined));
+    server.listen(port, '127.0.0.1', () => {
       const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolve(port));
+      const bound = typeof address === 'object' && address ? address.port : undefined;
+      server.close(() => resolve(bound));
     });
   });
+}
+
+/** A port that was free a moment ago on 127.0.0.1 (for configs of external processes). */
+export async function freePort(): Promise<number> {
+  for (let attempt = 0; attempt < 100; attempt += 1) {
+    const port = await bindable(TEST_PORTS.first + Math.floor(Math.random() * TEST_PORTS.count));
+    if (port !== undefined) return port;
+  }
+  const port = await bindable(0);
+  if (port === undefined) throw new Error('no free TCP port on 127.0.0.1');
+  return port;
 }
 
 export async function freePorts(count: number): Promise<number[]> {
