@@ -1,12 +1,13 @@
 #!/usr/bin/env node
 /**
  * What a Mux session costs on the portal per connection, outside the link: a visitor's socket
- * joined to a `MuxStream` (a Duplex) by `pumpBoth`, against the same socket handing its data
- * straight to frame encoders and taking the answer with `socket.write`. The link is a stand-in that
+ * joined to a `MuxStream` (a Duplex) by `pumpBoth` ("duplex"), the same socket bound to a
+ * `BoundSession` (the engine's way, "bound"), and the floor: the socket handing its data straight
+ * to frame encoders and taking the answer with `socket.write` ("direct"). The link is a stand-in that
  * answers the first data with 1 KiB and End with End on the next turn, so neither crypto nor
- * WebSocket is in the figure. It sizes option (b) of issue 3/7 (sessions that are not `Duplex`).
+ * WebSocket is in the figure.
  *
- *   npm run build:core && node bench/session-cost.js [--connections N]
+ *   npm run build:core && node bench/session-cost.js [--connections N] [--only duplex,bound,direct]
  *
  * Server CPU per connection (user + system), read with process.cpuUsage() in the server process;
  * the client runs in this process. Each path gets 5,000 unmeasured connections first.
@@ -17,13 +18,16 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 
 const ENGINE = new URL('../dist/src-core/engine/', import.meta.url);
-const PATHS = ['duplex', 'direct'];
+const PATHS = ['duplex', 'bound', 'direct'];
 const WARMUP = 5_000;
 const CONCURRENCY = 32;
 const PAYLOAD = 1024;
 
 async function serve(path) {
   const { MuxStream } = await import(new URL('common/mux/stream.js', ENGINE).href);
+  const { BoundSession } = await import(new URL('common/mux/bound-session.js', ENGINE).href);
+  const { NewFrameDeferral } = await import(new URL('common/mux/new-frame-deferral.js', ENGINE).href);
+  const deferral = new NewFrameDeferral(100);
   const { pumpBoth } = await import(new URL('transport/pump.js', ENGINE).href);
   const { packDataFrames, FrameStatus, TargetNetwork } = await import(new URL('common/mux/frame.js', ENGINE).href);
   const { AddressType } = await import(new URL('common/mux/address.js', ENGINE).href);
@@ -56,6 +60,31 @@ async function serve(path) {
     void pumpBoth(socket, stream);
   }
 
+  /** A BoundSession: the socket joined to the session without a stream (the portal's way). */
+  function bound(socket) {
+    let answered = false;
+    const corked = [];
+    const link = {
+      flow: undefined,
+      writeFrames(frames) {
+        const ended = frames.some(isEnd);
+        setImmediate(() => {
+          if (!answered) session.deliver(answer);
+          answered = true;
+          if (ended) session.deliverEnd(false);
+          for (const each of corked.splice(0)) each.uncork();
+        });
+        return true;
+      },
+      whenLinkHasRoom(resume) { resume(); },
+      uncorkAfterRead(each) { corked.push(each); },
+      streamRead() {},
+      forget() {},
+    };
+    const session = new BoundSession((nextId = (nextId + 1) & 0xffff), { network: 'tcp', host: 'service.test', port: 80 }, link, socket);
+    session.start(target, deferral);
+  }
+
   /** The floor for a session: frames encoded in the socket's own handlers, the answer written to it. */
   function direct(socket) {
     const id = (nextId = (nextId + 1) & 0xffff);
@@ -78,7 +107,7 @@ async function serve(path) {
     socket.on('error', () => socket.destroy());
   }
 
-  const server = net.createServer({ allowHalfOpen: true, noDelay: true }, path === 'duplex' ? duplex : direct);
+  const server = net.createServer({ allowHalfOpen: true, noDelay: true }, { duplex, bound, direct }[path]);
   server.listen(0, '127.0.0.1', () => process.send({ port: server.address().port }));
   process.on('message', () => process.send({ cpu: process.cpuUsage() }));
 }
@@ -119,7 +148,7 @@ async function measure(path, connections) {
   return { path, cpuUs: perConnection('user') + perConnection('system'), userUs: perConnection('user'), perSecond: connections / seconds };
 }
 
-const { values } = parseArgs({ options: { serve: { type: 'string' }, connections: { type: 'string', default: '20000' } } });
+const { values } = parseArgs({ options: { serve: { type: 'string' }, connections: { type: 'string', default: '20000' }, only: { type: 'string' } } });
 if (values.serve) {
   await serve(values.serve);
 } else {
@@ -128,7 +157,7 @@ if (values.serve) {
     console.error(`session-cost: --connections: expected a positive whole number, got "${values.connections}"`);
     process.exit(2);
   }
-  for (const path of PATHS) {
+  for (const path of values.only ? values.only.split(',') : PATHS) {
     const { cpuUs, userUs, perSecond } = await measure(path, connections);
     console.log(`${path.padEnd(7)} ${cpuUs.toFixed(1).padStart(6)} µs CPU per connection (user ${userUs.toFixed(1)}), ${Math.round(perSecond)} connections/s`);
   }

@@ -138,8 +138,9 @@ export class Portal implements OutboundHandler {
   private dispatch(session: Session, target: Destination, link: Link, since: number, route?: LinkRoute): void {
     const worker = this.picker.pickAvailable(route);
     if (worker) {
-      const stream = worker.mux.openStream(target);
-      void pumpBoth(link, stream);
+      // A TCP connection is joined to its session directly; a packet link keeps a stream and a pump.
+      if (target.network === 'tcp') worker.mux.bindStream(target, link);
+      else void pumpBoth(link, worker.mux.openStream(target));
       return;
     }
     const waitMs = (this.options.waitForLinkMs ?? PORTAL_WAIT_FOR_LINK_MS) - (Date.now() - since);

@@ -14,7 +14,9 @@ import { decodeFlowMessage } from './flow.js';
 import { FrameOption, FrameStatus, TargetNetwork, hasOption, type FrameMetadata, type MuxFrame } from './frame.js';
 import { FrameReader } from './reader.js';
 import { ReceivePolicy } from './receive-policy.js';
-import { MuxStream, type MuxStreamHost } from './stream.js';
+import { BoundSession, type BoundSessionHost } from './bound-session.js';
+import type { SessionEnd } from './session-end.js';
+import { MuxStream } from './stream.js';
 import { FrameWriter, encodeEndFrame } from './writer.js';
 
 export interface MuxLog {
@@ -40,8 +42,10 @@ export interface MuxConnectionOptions {
  * The machinery of one Mux.Cool connection: reads frames from `transport`, routes them to
  * streams, writes frames with backpressure. Subclasses decide what New frames mean.
  */
-export abstract class MuxConnection implements MuxStreamHost {
-  protected readonly streams = new RosterMap<number, MuxStream>();
+export abstract class MuxConnection implements BoundSessionHost {
+  protected readonly streams = new RosterMap<number, SessionEnd>();
+  /** Bound sessions corked during the current link read. */
+  private readonly corked: BoundSession[] = [];
   private readonly reader: FrameReader;
   private readonly writer: FrameWriter;
   private readonly flowControl: FlowControl;
@@ -107,28 +111,46 @@ export abstract class MuxConnection implements MuxStreamHost {
     return stream;
   }
 
-  /** @internal MuxStreamHost: writes frames; `callback` runs once the link accepted them. */
-  writeFrames(frames: Buffer[], callback?: (error?: Error | null) => void): void {
-    if (this.closedError) {
-      callback?.(this.closedError);
-      return;
-    }
-    this.writer.write(frames, callback);
+  /** A byte session whose local end is `socket` itself (bound-session.ts); it starts reading at once. */
+  protected bindSession(id: number, target: Destination, socket: Duplex): BoundSession {
+    const session = new BoundSession(id, target, this, socket);
+    this.streams.set(id, session);
+    return session;
   }
 
-  /** @internal MuxStreamHost */
-  streamRead(stream: MuxStream): void {
+  /** @internal SessionHost: writes frames; `callback` runs once the link accepted them. */
+  writeFrames(frames: Buffer[], callback?: (error?: Error | null) => void): boolean {
+    if (this.closedError) {
+      callback?.(this.closedError);
+      return true;
+    }
+    return this.writer.write(frames, callback);
+  }
+
+  /** @internal SessionHost */
+  whenLinkHasRoom(resume: () => void): void {
+    if (this.closedError) resume();
+    else this.writer.whenRoom(resume);
+  }
+
+  /** @internal BoundSessionHost */
+  uncorkAfterRead(session: BoundSession): void {
+    this.corked.push(session);
+  }
+
+  /** @internal SessionHost */
+  streamRead(stream: SessionEnd): void {
     this.receivePolicy.streamHasRoom(stream);
     this.flowControl.noteConsumed(stream);
   }
 
-  /** @internal MuxStreamHost */
-  forget(stream: MuxStream): void {
+  /** @internal SessionHost */
+  forget(stream: SessionEnd): void {
     if (this.streams.get(stream.id) === stream) this.streams.delete(stream.id);
     this.receivePolicy.streamHasRoom(stream);
   }
 
-  protected deliver(stream: MuxStream, data: Buffer): void {
+  protected deliver(stream: SessionEnd, data: Buffer): void {
     const room = stream.deliver(data);
     this.flowControl.noteConsumed(stream);
     if (!room) this.receivePolicy.streamFull(stream, this.flowControl.windows !== undefined);
@@ -145,15 +167,23 @@ export abstract class MuxConnection implements MuxStreamHost {
     this.reader.append(chunk);
     for (;;) {
       const result = this.reader.read();
-      if (result.kind === 'pending') return;
+      if (result.kind === 'pending') break;
       if (result.kind === 'error') {
         this.options.log.warning(`closing the link: ${formatErrorLine(result.error)}`);
         this.shutdown(result.error);
-        return;
+        break;
       }
       this.onFrame(result.frame);
-      if (this.closedError) return;
+      if (this.closedError) break;
     }
+    this.uncorkDelivered();
+  }
+
+  private uncorkDelivered(): void {
+    const corked = this.corked;
+    if (corked.length === 0) return;
+    for (let i = 0; i < corked.length; i += 1) corked[i]!.uncork();
+    corked.length = 0;
   }
 
   private onFrame(frame: MuxFrame): void {

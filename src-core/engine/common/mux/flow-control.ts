@@ -38,6 +38,11 @@ export function consumedBy(stream: FlowReceiver): number {
   return stream.delivered - stream.readableLength;
 }
 
+/** How many more bytes a stream may send now: all of them without flow control. */
+export function sendRoom(flow: FlowWindows | undefined, sent: number, granted: number): number {
+  return flow ? Math.max(0, flow.sendWindow + granted - sent) : Number.POSITIVE_INFINITY;
+}
+
 export class FlowControl {
   /** Set once both ends announced; undefined with a 4.34 peer (or while the peer's announcement is on its way). */
   windows: FlowWindows | undefined;

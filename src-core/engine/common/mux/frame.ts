@@ -28,6 +28,7 @@ import {
   MAX_METADATA_LENGTH,
   MAX_STREAM_DATA,
   MIN_METADATA_LENGTH,
+  PORTHOLE_STREAM_DATA,
   MIN_NEW_METADATA_LENGTH,
 } from './consts.js';
 
@@ -226,6 +227,26 @@ export function dataFramePieces(sessionId: number, payload: readonly Buffer[], m
     cursor.take(length, view);
   }
   return out;
+}
+
+/**
+ * A write of at least this many bytes leaves as frame headers and views of its data
+ * ({@link dataFramePieces}), which the link's VMess encoder seals without joining; a smaller one is
+ * packed into one buffer ({@link packDataFrames}), since copying a few KiB costs less than writing
+ * several pieces.
+ */
+export const GATHER_MIN_BYTES = 16 * 1024;
+
+/**
+ * One write of a byte-stream session (`length` payload bytes) as frames, New first when `target`
+ * is given: split at 8192 bytes, or at `PORTHOLE_STREAM_DATA` towards a Porthole peer (one that
+ * agreed to flow control); nothing for no bytes.
+ */
+export function streamDataFrames(sessionId: number, payload: Buffer | readonly Buffer[], length: number, portholePeer: boolean, target?: MuxTarget): Buffer[] {
+  if (length === 0) return [];
+  const maxFrameData = portholePeer ? PORTHOLE_STREAM_DATA : MAX_STREAM_DATA;
+  if (length < GATHER_MIN_BYTES) return [packDataFrames(sessionId, payload, maxFrameData, target)];
+  return dataFramePieces(sessionId, Buffer.isBuffer(payload) ? [payload] : payload, maxFrameData, target);
 }
 
 /** What both data-frame encoders need first: the limit checked, the first frame's metadata, the payload's size. */

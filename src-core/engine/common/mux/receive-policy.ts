@@ -17,7 +17,7 @@
 import type { Readable } from 'node:stream';
 import { PortholeError } from '../errors.js';
 import { consumedBy } from './flow-control.js';
-import type { MuxStream } from './stream.js';
+import type { SessionEnd } from './session-end.js';
 
 /** With a 4.34 peer, a stream whose reader is this far behind is closed (at least; see options). */
 export const DEFAULT_OVERFLOW_BYTES = 4 * 1024 * 1024;
@@ -36,21 +36,21 @@ export interface ReceivePolicyOptions {
 
 export class ReceivePolicy {
   /** Streams the link is waiting for, with their progress when last checked. */
-  private readonly fullStreams = new Map<MuxStream, { consumed: number; since: number }>();
+  private readonly fullStreams = new Map<SessionEnd, { consumed: number; since: number }>();
   private stuckCheck: NodeJS.Timeout | undefined;
   private disposed = false;
   private readonly overflow: number;
 
   constructor(
     private readonly link: Readable,
-    private readonly streams: { values(): Iterable<MuxStream> },
+    private readonly streams: { values(): Iterable<SessionEnd> },
     private readonly options: ReceivePolicyOptions,
   ) {
     this.overflow = Math.max(options.overflowBytes ?? DEFAULT_OVERFLOW_BYTES, options.streamBufferBytes);
   }
 
   /** `stream` is over its high-water mark after a delivery; `flowControlled`: the peer keeps within our window. */
-  streamFull(stream: MuxStream, flowControlled: boolean): void {
+  streamFull(stream: SessionEnd, flowControlled: boolean): void {
     // With flow control the window bounds it. Without, a reader may fall `overflow` behind
     // before the link waits for it, and a stuck one is dropped (see top).
     const tooFarBehind = !flowControlled && !stream.packet && stream.readableLength > this.overflow;
@@ -58,7 +58,7 @@ export class ReceivePolicy {
   }
 
   /** A stream's reader made room (or the stream closed): resume the link if nobody else is full. */
-  streamHasRoom(stream: MuxStream): void {
+  streamHasRoom(stream: SessionEnd): void {
     if (!this.fullStreams.delete(stream)) return;
     if (this.fullStreams.size > 0) return;
     this.stopStuckCheck();
@@ -72,7 +72,7 @@ export class ReceivePolicy {
   }
 
   /** Pauses the link until `stream`'s reader makes room; watches that it makes progress. */
-  private waitFor(stream: MuxStream): void {
+  private waitFor(stream: SessionEnd): void {
     if (!this.fullStreams.has(stream)) this.fullStreams.set(stream, { consumed: consumedBy(stream), since: Date.now() });
     this.link.pause();
     this.stuckCheck ??= setInterval(() => this.dropStuckReaders(), STUCK_READER_MS / 4);

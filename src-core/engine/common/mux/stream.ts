@@ -12,33 +12,17 @@ import { Duplex } from 'node:stream';
 import type { Destination } from '../net.js';
 import { PortholeError, peerEventError } from '../errors.js';
 import { totalLength } from '../pieces.js';
-import { MAX_PACKET_DATA, MAX_STREAM_DATA, PORTHOLE_STREAM_DATA } from './consts.js';
-import type { FlowWindows } from './flow-control.js';
-import { FrameStatus, dataFramePieces, encodeFrameHeader, packDataFrames, type FrameMetadata, type MuxTarget } from './frame.js';
+import { MAX_PACKET_DATA } from './consts.js';
+import { sendRoom } from './flow-control.js';
+import { FrameStatus, encodeFrameHeader, streamDataFrames, type FrameMetadata, type MuxTarget } from './frame.js';
+import type { SessionEnd, SessionHost } from './session-end.js';
 import { encodeEndFrame, encodeNewFrame, joinFrame } from './writer.js';
 
-/**
- * A write at least this large leaves as frame headers and views of its data (dataFramePieces),
- * which the link's VMess encoder seals without joining; a smaller one is packed into one buffer
- * (packDataFrames), since copying a few KiB costs less than writing several pieces.
- */
-export const GATHER_MIN_BYTES = 16 * 1024;
+export { GATHER_MIN_BYTES } from './frame.js';
 
 type WriteCallback = (error?: Error | null) => void;
 
-/** What a stream asks of its connection. */
-export interface MuxStreamHost {
-  /** The flow-control windows once both ends agreed; undefined with a 4.34 peer. */
-  readonly flow: FlowWindows | undefined;
-  /** Writes frames; `callback` runs once the link accepted them (backpressure). */
-  writeFrames(frames: Buffer[], callback?: WriteCallback): void;
-  /** The stream's reader wants more: the link may resume, the peer may be granted what was consumed. */
-  streamRead(stream: MuxStream): void;
-  /** The stream closed: drop it from the session table. */
-  forget(stream: MuxStream): void;
-}
-
-export class MuxStream extends Duplex {
+export class MuxStream extends Duplex implements SessionEnd {
   /** Whether our End (or New, for an opener) has gone out. */
   private sentEnd = false;
   private receivedEnd = false;
@@ -64,7 +48,7 @@ export class MuxStream extends Duplex {
   constructor(
     readonly id: number,
     readonly target: Destination,
-    private readonly host: MuxStreamHost,
+    private readonly host: SessionHost,
     readonly packet: boolean,
     highWaterMark: number,
   ) {
@@ -127,20 +111,19 @@ export class MuxStream extends Duplex {
   /** Sends `payload`, holding back what exceeds the flow-control window until the peer grants more. */
   private send(payload: Buffer | Buffer[], callback: WriteCallback): void {
     try {
-      const flow = this.host.flow;
       const length = totalLength(payload);
       if (this.packet) {
         this.host.writeFrames(this.dataFrames(payload, length), callback);
         return;
       }
-      if (!flow || flow.sendWindow + this.granted - this.sent >= length) {
+      const room = sendRoom(this.host.flow, this.sent, this.granted);
+      if (room >= length) {
         this.sent += length;
         this.host.writeFrames(this.dataFrames(payload, length), callback);
         return;
       }
       // Over the window: send what fits, hold the rest until the peer grants more.
       const data = Buffer.isBuffer(payload) ? payload : Buffer.concat(payload, length);
-      const room = Math.max(0, flow.sendWindow + this.granted - this.sent);
       const now = data.subarray(0, room);
       this.sent += now.length;
       if (now.length > 0) this.host.writeFrames(this.dataFrames(now, now.length));
@@ -213,10 +196,9 @@ export class MuxStream extends Duplex {
   }
 
   /**
-   * One write's frames (`length` payload bytes), New first when the opener has not sent New yet:
-   * packed in one buffer, or as headers and views from GATHER_MIN_BYTES on. A packet stream sends
-   * each write as one frame (an empty datagram too); a byte stream splits at 8192 bytes, or at
-   * `PORTHOLE_STREAM_DATA` towards a Porthole peer, and sends nothing for no bytes.
+   * One write's frames (`length` payload bytes), New first when the opener has not sent New yet.
+   * A packet stream sends each write as one frame (an empty datagram too); a byte stream as
+   * `streamDataFrames` frames it.
    */
   private dataFrames(payload: Buffer | readonly Buffer[], length: number): Buffer[] {
     const chunk = Buffer.isBuffer(payload) ? payload : undefined;
@@ -233,9 +215,7 @@ export class MuxStream extends Duplex {
       const meta: FrameMetadata = target ? { sessionId: this.id, status: FrameStatus.New, option: 0, target } : { sessionId: this.id, status: FrameStatus.Keep, option: 0 };
       return [joinFrame(encodeFrameHeader(meta, chunk.length), chunk)];
     }
-    const maxFrameData = this.host.flow ? PORTHOLE_STREAM_DATA : MAX_STREAM_DATA;
-    if (length < GATHER_MIN_BYTES) return [packDataFrames(this.id, payload, maxFrameData, target)];
-    return dataFramePieces(this.id, Buffer.isBuffer(payload) ? [payload] : payload, maxFrameData, target);
+    return streamDataFrames(this.id, payload, length, this.host.flow !== undefined, target);
   }
 
   private sendEnd(withError: boolean): void {

@@ -90,8 +90,11 @@ export class FrameWriter {
     return this.prelude === undefined;
   }
 
-  /** Queues `frames` in this turn's batch; `callback` runs once the link accepted them. */
-  write(frames: readonly Buffer[], callback?: WriteCallback): void {
+  /**
+   * Queues `frames` in this turn's batch. Returns whether the link has room; `callback` runs once
+   * the link accepted them.
+   */
+  write(frames: readonly Buffer[], callback?: WriteCallback): boolean {
     const link = this.link;
     if (!this.corked) {
       this.corked = true;
@@ -106,9 +109,15 @@ export class FrameWriter {
     }
     for (let i = 0; i < frames.length; i += 1) room = link.write(frames[i]);
     if (link.writableLength >= FRAME_BATCH_FLUSH_BYTES) this.flush();
-    if (!callback) return;
+    if (!callback) return room;
     if (room) callback();
     else this.drainWaiters.push(callback);
+    return room;
+  }
+
+  /** Runs `resume` once the link drains (after `write` returned false). */
+  whenRoom(resume: () => void): void {
+    this.drainWaiters.push(resume);
   }
 
   /** Sends the prelude now if nothing went out yet (the peer announced first and waits for ours). */
