@@ -120,14 +120,18 @@ describe('a socket bound to a Mux session', () => {
     });
     const client = new MuxClient(inboundEnd, porthole);
     const connect = await bindingServer(client);
+    // Flow control starts once both ends announced, which happens with a link's first frames.
+    connect().write('x');
+    await until(() => client.flow !== undefined);
     const payload = randomBytes(3 * DEFAULT_FLOW_WINDOW);
     connect().end(payload);
-    await until(() => accepted[0]?.readableLength === DEFAULT_FLOW_WINDOW);
+    await until(() => accepted[1]?.readableLength === DEFAULT_FLOW_WINDOW);
     await new Promise((resolve) => setTimeout(resolve, 100));
-    expect(accepted[0]!.readableLength).toBe(DEFAULT_FLOW_WINDOW);
+    const reader = accepted[1]!;
+    expect(reader.readableLength).toBe(DEFAULT_FLOW_WINDOW);
     const received: Buffer[] = [];
-    accepted[0]!.on('data', (chunk: Buffer) => received.push(chunk)).resume();
-    await new Promise((resolve) => accepted[0]!.once('end', resolve));
+    reader.on('data', (chunk: Buffer) => received.push(chunk)).resume();
+    await new Promise((resolve) => reader.once('end', resolve));
     expect(Buffer.concat(received).equals(payload)).toBe(true);
   });
 
