@@ -6,7 +6,7 @@
  * TCP socket, TLS, the engine's WebSocket stream, and WebSocket over TLS. It sizes the link-layer
  * step of issue 3/7 (docs/performance-log.md, 2026-12-07 14:19).
  *
- *   npm run build:core && node bench/link-cost.js [--round-trips N]
+ *   npm run build:core && node bench/link-cost.js [--round-trips N] [--only tcp,tls,ws,ws+tls]
  *
  * TLS uses a throwaway self-signed certificate made with the openssl CLI. Each stack gets 5,000
  * unmeasured round trips first.
@@ -105,14 +105,14 @@ async function measure(stack, roundTrips, certificate) {
   return { cpuUs: (cpu.user + cpu.system) / roundTrips, userUs: cpu.user / roundTrips, perSecond: roundTrips / seconds };
 }
 
-const { values } = parseArgs({ options: { 'round-trips': { type: 'string', default: '20000' } } });
+const { values } = parseArgs({ options: { 'round-trips': { type: 'string', default: '20000' }, only: { type: 'string' } } });
 const roundTrips = Number(values['round-trips']);
 if (!Number.isInteger(roundTrips) || roundTrips < 1) {
   console.error(`link-cost: --round-trips: expected a positive whole number, got "${values['round-trips']}"`);
   process.exit(2);
 }
 const certificate = selfSignedCertificate();
-for (const stack of STACKS) {
+for (const stack of values.only ? values.only.split(',') : STACKS) {
   const { cpuUs, userUs, perSecond } = await measure(stack, roundTrips, certificate);
   console.log(`${stack.padEnd(7)} ${cpuUs.toFixed(1).padStart(6)} µs CPU per round trip, both ends (user ${userUs.toFixed(1)}), ${Math.round(perSecond)} round trips/s`);
 }

@@ -77,7 +77,7 @@ async function serve(path) {
         return true;
       },
       whenLinkHasRoom(resume) { resume(); },
-      uncorkAfterRead(each) { corked.push(each); },
+      uncorkThisTurn(each) { corked.push(each); },
       streamRead() {},
       forget() {},
     };

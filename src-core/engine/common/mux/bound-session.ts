@@ -12,16 +12,17 @@ import type { Duplex } from 'node:stream';
 import type { Destination } from '../net.js';
 import { peerEventError } from '../errors.js';
 import { abortStream } from '../../transport/abort.js';
+import { COALESCE_FLUSH_BYTES } from '../../transport/pump.js';
 import { sendRoom } from './flow-control.js';
 import { streamDataFrames, type MuxTarget } from './frame.js';
 import type { Deferred, DeferredNew, NewFrameDeferral } from './new-frame-deferral.js';
 import type { SessionEnd, SessionHost } from './session-end.js';
 import { encodeEndFrame, encodeNewFrame } from './writer.js';
 
-/** What a bound session needs of its connection besides `SessionHost`: one uncork per link read. */
+/** What a bound session needs of its connection besides `SessionHost`: one uncork per turn. */
 export interface BoundSessionHost extends SessionHost {
-  /** Uncorks `session`'s socket once the frames of the current link read are delivered. */
-  uncorkAfterRead(session: BoundSession): void;
+  /** Uncorks `session`'s socket at the end of this event-loop turn (its check phase). */
+  uncorkThisTurn(session: BoundSession): void;
 }
 
 export class BoundSession implements SessionEnd, DeferredNew {
@@ -73,16 +74,19 @@ export class BoundSession implements SessionEnd, DeferredNew {
   deliver(data: Buffer): boolean {
     if (this.receivedEnd || this.closed) return true;
     this.delivered += data.length;
-    // The frames of one link read leave in one write: corked until the read is delivered.
+    // The frames of one turn leave in one write (as pump.ts coalesces), a large batch at once.
+    const socket = this.socket;
     if (!this.corked) {
       this.corked = true;
-      this.socket.cork();
-      this.host.uncorkAfterRead(this);
+      socket.cork();
+      this.host.uncorkThisTurn(this);
     }
-    return this.socket.write(data);
+    const room = socket.write(data);
+    if (socket.writableLength >= COALESCE_FLUSH_BYTES) this.uncork();
+    return room;
   }
 
-  /** @internal The link read is delivered: what this session got leaves now. */
+  /** @internal The turn's deliveries are done (or the batch is large): what this session got leaves now. */
   uncork(): void {
     if (!this.corked) return;
     this.corked = false;
@@ -114,6 +118,8 @@ export class BoundSession implements SessionEnd, DeferredNew {
 
   destroy(error?: Error): void {
     if (this.closed) return;
+    // What the peer sent before the cut still goes to the socket, ahead of its reset.
+    this.uncork();
     this.close(true);
     abortStream(this.socket, error);
   }

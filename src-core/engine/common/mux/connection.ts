@@ -44,8 +44,9 @@ export interface MuxConnectionOptions {
  */
 export abstract class MuxConnection implements BoundSessionHost {
   protected readonly streams = new RosterMap<number, SessionEnd>();
-  /** Bound sessions corked during the current link read. */
+  /** Bound sessions corked during this event-loop turn. */
   private readonly corked: BoundSession[] = [];
+  private readonly uncorkDeliveredNow = (): void => this.uncorkDelivered();
   private readonly reader: FrameReader;
   private readonly writer: FrameWriter;
   private readonly flowControl: FlowControl;
@@ -134,7 +135,8 @@ export abstract class MuxConnection implements BoundSessionHost {
   }
 
   /** @internal BoundSessionHost */
-  uncorkAfterRead(session: BoundSession): void {
+  uncorkThisTurn(session: BoundSession): void {
+    if (this.corked.length === 0) setImmediate(this.uncorkDeliveredNow);
     this.corked.push(session);
   }
 
@@ -176,7 +178,6 @@ export abstract class MuxConnection implements BoundSessionHost {
       this.onFrame(result.frame);
       if (this.closedError) break;
     }
-    this.uncorkDelivered();
   }
 
   private uncorkDelivered(): void {
