@@ -10,13 +10,12 @@
  */
 import type { Duplex } from 'node:stream';
 import type { Destination } from '../net.js';
-import { peerEventError } from '../errors.js';
 import { abortStream } from '../../transport/abort.js';
 import { COALESCE_FLUSH_BYTES } from '../../transport/pump.js';
 import { sendRoom } from './flow-control.js';
 import { streamDataFrames, type MuxTarget } from './frame.js';
 import type { Deferred, DeferredNew, NewFrameDeferral } from './new-frame-deferral.js';
-import type { SessionEnd, SessionHost } from './session-end.js';
+import { peerCutError, peerEndMeaning, type SessionEnd, type SessionHost } from './session-end.js';
 import { encodeEndFrame, encodeNewFrame } from './writer.js';
 
 /** What a bound session needs of its connection besides `SessionHost`: one uncork per turn. */
@@ -95,16 +94,21 @@ export class BoundSession implements SessionEnd, DeferredNew {
     this.host.streamRead(this);
   }
 
-  /** The peer's End (see MuxStream.deliverEnd for the 4.34 exception). */
+  /** The peer's End: the socket's FIN, or its reset (peerEndMeaning). */
   deliverEnd(withError: boolean): void {
     if (this.closed) return;
-    if ((withError && (!this.sentEnd || this.host.flow !== undefined)) || this.receivedEnd) {
-      this.destroy(withError ? peerEventError('PH_CONNECTION_RESET', `mux: session ${this.id} closed by the peer with an error`, { severity: 'info' }) : undefined);
-      return;
+    switch (peerEndMeaning(withError, this.sentEnd, this.host.flow !== undefined, this.receivedEnd)) {
+      case 'cut':
+        this.destroy(peerCutError(this.id));
+        return;
+      case 'forgotten':
+        this.destroy();
+        return;
+      case 'end':
+        this.receivedEnd = true;
+        this.corked = false;
+        this.socket.end();
     }
-    this.receivedEnd = true;
-    this.corked = false;
-    this.socket.end();
   }
 
   grant(increment: number): void {
@@ -150,10 +154,7 @@ export class BoundSession implements SessionEnd, DeferredNew {
   }
 
   private onSocketEnd(): void {
-    if (this.closed || this.sentEnd) return;
-    this.flushNew();
-    this.sentEnd = true;
-    this.host.writeFrames([encodeEndFrame(this.id)]);
+    if (!this.closed) this.sendEnd(false);
   }
 
   /** Closed after both halves finished: done. Closed before: cut short, the peer is told. */
@@ -165,12 +166,16 @@ export class BoundSession implements SessionEnd, DeferredNew {
   private close(withError: boolean): void {
     this.closed = true;
     this.blocked = undefined;
-    if (!this.sentEnd) {
-      this.flushNew();
-      this.sentEnd = true;
-      this.host.writeFrames([encodeEndFrame(this.id, withError)]);
-    }
+    this.sendEnd(withError);
     this.host.forget(this);
+  }
+
+  /** Our End (New first, if it has not gone out), once. */
+  private sendEnd(withError: boolean): void {
+    if (this.sentEnd) return;
+    this.flushNew();
+    this.sentEnd = true;
+    this.host.writeFrames([encodeEndFrame(this.id, withError)]);
   }
 
   flushNew(): void {

@@ -4,10 +4,10 @@ import { createLinkPair } from '../../transport/link.js';
 import { destination } from '../net.js';
 import { MuxClient } from './client.js';
 import { DEFAULT_FLOW_WINDOW, encodeFlowMessage } from './flow.js';
-import { FrameStatus, encodeFrameHeader, type FrameMetadata } from './frame.js';
+import { FrameStatus, GATHER_MIN_BYTES, encodeFrameHeader, type FrameMetadata } from './frame.js';
 import { FrameReader } from './reader.js';
 import { MuxServer } from './server.js';
-import { GATHER_MIN_BYTES, type MuxStream } from './stream.js';
+import type { MuxStream } from './stream.js';
 import { encodeKeepFrame } from './testdata/frames.js';
 import { encodeEndFrame, encodeKeepAliveDataFrame } from './writer.js';
 

@@ -3,6 +3,7 @@
  * (a Duplex, for whoever wants a stream) or a `BoundSession` (a local socket joined to the session
  * without a stream in between).
  */
+import { peerEventError } from '../errors.js';
 import type { Destination } from '../net.js';
 import type { FlowReceiver, FlowWindows } from './flow-control.js';
 
@@ -16,6 +17,26 @@ export interface SessionEnd extends FlowReceiver {
   grant(increment: number): void;
   /** Closes the session (End + Error to the peer unless both halves had finished). */
   destroy(error?: Error): void;
+}
+
+/**
+ * What the peer's End means for a session, whichever its local end:
+ * - 'cut': End + Error, the peer's side was cut short; the local client is reset, not told the
+ *   data ended. One exception: a 4.34 peer (no flow control) answers our End with End + Error
+ *   every time (it closes both directions on our End), which cannot be told from a cut; after
+ *   our End it is a plain end, as a V2Ray portal would give its client;
+ * - 'forgotten': a second End, the peer no longer knows the session (4.34 answers our data for a
+ *   session it dropped with End); nothing more can be delivered either way;
+ * - 'end': the peer's side ended.
+ */
+export function peerEndMeaning(withError: boolean, ourEndSent: boolean, flowControlled: boolean, endedBefore: boolean): 'cut' | 'forgotten' | 'end' {
+  if (withError && (!ourEndSent || flowControlled)) return 'cut';
+  return endedBefore ? 'forgotten' : 'end';
+}
+
+/** The error a session is aborted with when the peer cut it ('cut' above). */
+export function peerCutError(sessionId: number): Error {
+  return peerEventError('PH_CONNECTION_RESET', `mux: session ${sessionId} closed by the peer with an error`, { severity: 'info' });
 }
 
 type WriteCallback = (error?: Error | null) => void;

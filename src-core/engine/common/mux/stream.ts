@@ -10,15 +10,13 @@
  */
 import { Duplex } from 'node:stream';
 import type { Destination } from '../net.js';
-import { PortholeError, peerEventError } from '../errors.js';
+import { PortholeError } from '../errors.js';
 import { totalLength } from '../pieces.js';
 import { MAX_PACKET_DATA } from './consts.js';
 import { sendRoom } from './flow-control.js';
 import { FrameStatus, encodeFrameHeader, streamDataFrames, type FrameMetadata, type MuxTarget } from './frame.js';
-import type { SessionEnd, SessionHost } from './session-end.js';
+import { peerCutError, peerEndMeaning, type SessionEnd, type SessionHost } from './session-end.js';
 import { encodeEndFrame, encodeNewFrame, joinFrame } from './writer.js';
-
-export { GATHER_MIN_BYTES } from './frame.js';
 
 type WriteCallback = (error?: Error | null) => void;
 
@@ -173,26 +171,19 @@ export class MuxStream extends Duplex implements SessionEnd {
     return this.push(data);
   }
 
-  /**
-   * @internal The peer sent End. With Error the peer's side was cut short: abort, so the reader's
-   * client is reset rather than told the data ended. One exception: a 4.34 peer (no flow control)
-   * answers our End with End + Error every time (it closes both directions on our End), which
-   * cannot be told from a cut; the reader then gets what arrived and a plain end, as a V2Ray
-   * portal would give its client.
-   */
+  /** @internal The peer sent End: the reader gets a plain end, or the stream is aborted (peerEndMeaning). */
   deliverEnd(withError: boolean): void {
-    if (withError && (!this.writableFinished || this.host.flow !== undefined)) {
-      this.destroy(peerEventError('PH_CONNECTION_RESET', `mux: session ${this.id} closed by the peer with an error`, { severity: 'info' }));
-      return;
+    switch (peerEndMeaning(withError, this.writableFinished, this.host.flow !== undefined, this.receivedEnd)) {
+      case 'cut':
+        this.destroy(peerCutError(this.id));
+        return;
+      case 'forgotten':
+        this.destroy();
+        return;
+      case 'end':
+        this.receivedEnd = true;
+        this.push(null);
     }
-    if (this.receivedEnd) {
-      // A second End: the peer no longer knows this session (4.34 answers our data for a
-      // session it dropped with End). Nothing more can be delivered either way.
-      this.destroy();
-      return;
-    }
-    this.receivedEnd = true;
-    this.push(null);
   }
 
   /**
