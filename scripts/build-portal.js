@@ -134,6 +134,13 @@ function portalSubstitutes(version) {
         if (!source.includes(lookup)) throw new Error(`${args.path}: the axios look-up changed; update scripts/build-portal.js`);
         return { contents: source.replace(lookup, "require('axios')"), loader: 'ts' };
       });
+      // The WebSocket framing loads bufferutil at run time; bundled, it is the stand-in below.
+      builder.onLoad({ filter: /[\\/]src-core[\\/]engine[\\/]transport[\\/]internet[\\/]websocket-frame\.ts$/ }, (args) => {
+        const source = readFileSync(args.path, 'utf8');
+        const lookup = "createRequire(import.meta.url)('bufferutil')";
+        if (!source.includes(lookup)) throw new Error(`${args.path}: the bufferutil look-up changed; update scripts/build-portal.js`);
+        return { contents: source.replace(lookup, "require('bufferutil')"), loader: 'ts' };
+      });
       // bufferutil's addon is a SEA asset; its loader (node-gyp-build) looks beside its files.
       builder.onResolve({ filter: /^bufferutil$/ }, () => ({ path: join(root, 'scripts', 'portal', 'bufferutil.js') }));
     },
@@ -160,7 +167,7 @@ function nativeAddonsMissing(arch, addons) {
       ? 'porthole_aead not built (npm run build:native): VMess uses node:crypto, which is slower'
       : `porthole_aead not carried: the native build makes it for ${hostArch} only; VMess uses node:crypto`);
   }
-  if (!names.has('bufferutil')) missing.push(`bufferutil has no linux-${arch} prebuild: ws masks WebSocket frames in JavaScript`);
+  if (!names.has('bufferutil')) missing.push(`bufferutil has no linux-${arch} prebuild: WebSocket frames are masked in JavaScript`);
   return missing;
 }
 

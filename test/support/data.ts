@@ -29,3 +29,16 @@ export function xor5a(data: Buffer): Buffer {
 export function sha256(data: Buffer): string {
   return createHash('sha256').update(data).digest('hex');
 }
+
+/** Splits `bytes` at the given (unsorted, possibly repeated) offsets. */
+export function splitAt(bytes: Buffer, offsets: readonly number[]): Buffer[] {
+  const cuts = [...new Set(offsets.map((o) => o % (bytes.length + 1)))].sort((a, b) => a - b);
+  const out: Buffer[] = [];
+  let last = 0;
+  for (const cut of cuts) {
+    out.push(bytes.subarray(last, cut));
+    last = cut;
+  }
+  out.push(bytes.subarray(last));
+  return out;
+}

@@ -31,6 +31,8 @@ export const ERROR_CODES = [
   /** HTTP proxy: missing or wrong Basic `Proxy-Authorization` (answered with 407). */
   'PH_HTTP_AUTH_FAILED',
   'PH_MUX_BAD_FRAME',
+  /** WebSocket: a frame RFC 6455 forbids (extension bits, wrong masking, a bad control or continuation frame). */
+  'PH_WEBSOCKET_BAD_FRAME',
   'PH_MUX_UNKNOWN_SESSION',
   'PH_DIAL_REFUSED',
   'PH_DIAL_TIMEOUT',

@@ -24,6 +24,8 @@
  *   mux-flow-message              decodeFlowMessage, random and mutated
  *   reverse-exposure-random       decodeBridgeExposureMessage / decodeExposureReply, random bytes, re-encode check
  *   reverse-exposure-mutated      the same on mutated encoder output; untouched input round-trips
+ *   websocket-reader-random       websocket FrameReader.push (client and server roles), random bytes and random-field frames, against a reference parser
+ *   websocket-reader-mutated      websocket FrameReader.push on mutated encodeFrame output (fragments, control frames between them); untouched input round-trips
  *
  * `fuzz.test.ts` runs each target briefly under `npm test`; `npm run fuzz` (campaign.ts) runs a
  * long campaign.
@@ -32,10 +34,11 @@ import { exposureTargets } from './exposure.js';
 import { muxTargets } from './mux.js';
 import type { FuzzTarget } from './target.js';
 import { vmessTargets } from './vmess.js';
+import { websocketTargets } from './websocket.js';
 
 export type { FuzzTarget } from './target.js';
 
-export const targets: readonly FuzzTarget<unknown>[] = [...vmessTargets, ...muxTargets, ...exposureTargets];
+export const targets: readonly FuzzTarget<unknown>[] = [...vmessTargets, ...muxTargets, ...exposureTargets, ...websocketTargets];
 
 export function findTarget(name: string): FuzzTarget<unknown> | undefined {
   return targets.find((target) => target.name === name);

@@ -6,6 +6,7 @@ import { type MuxFrame, FrameStatus, encodeFrame } from './frame.js';
 import { type FrameReaderOptions, type PushResult, FrameReader, ReaderState } from './reader.js';
 import { loadCaptures } from './testdata/captures.js';
 import { GO_MUX_TEST, arbitraryFrame, wire } from './testdata/vectors.js';
+import { splitAt } from '../../../../test/support/data.js';
 
 const captures = loadCaptures();
 
@@ -59,19 +60,6 @@ function feed(chunks: readonly Buffer[], options?: FrameReaderOptions): Outcome 
     ...(error ? { error: error.message } : {}),
     ...(end && !error ? { finish: end.message } : {}),
   };
-}
-
-/** Splits `bytes` at the given (unsorted, possibly repeated) offsets. */
-function splitAt(bytes: Buffer, offsets: readonly number[]): Buffer[] {
-  const cuts = [...new Set(offsets.map((o) => o % (bytes.length + 1)))].sort((a, b) => a - b);
-  const out: Buffer[] = [];
-  let last = 0;
-  for (const cut of cuts) {
-    out.push(bytes.subarray(last, cut));
-    last = cut;
-  }
-  out.push(bytes.subarray(last));
-  return out;
 }
 
 describe('chunking', () => {
