@@ -10,7 +10,9 @@ import type { Session } from '../../common/session.js';
 import type { CountedStream, Dispatcher } from '../../features/dispatcher.js';
 import { forComponent } from '../../features/log.js';
 import { DefaultLogger } from '../log/logger.js';
-import { BRIDGE_BACKOFF_MAX_MS, Bridge, bridgeRetryDelayMs } from './bridge.js';
+import { newSession } from '../../common/session.js';
+import { createLinkPair } from '../../transport/link.js';
+import { BRIDGE_BACKOFF_MAX_MS, BRIDGE_CONNECT_TIMEOUT_BESIDE_CONFIRMED_MS, BRIDGE_CONNECT_TIMEOUT_MS, Bridge, bridgeRetryDelayMs } from './bridge.js';
 import { Portal } from './portal.js';
 
 const DOMAIN = 'test.v2ray.com';
@@ -121,5 +123,59 @@ describe('a bridge whose portal is unreachable', () => {
     await portal.close();
     fake.logger.close();
     expect(BRIDGE_BACKOFF_MAX_MS).toBe(2000);
+  });
+});
+
+describe('a link the portal does not answer', () => {
+  /** A bridge whose first link reaches a real in-memory portal and whose later links reach one that never answers. */
+  function bridgeWithSilentSecondLink() {
+    const lines: string[] = [];
+    const logger = new DefaultLogger({ level: 'info', errorSink: { write: (line) => lines.push(line) } });
+    const portal = new Portal({ tag: 'portal', domain: DOMAIN, log: forComponent(logger, 'app/reverse/portal'), streamBufferBytes: 64 * 1024, waitForLinkMs: 2000 });
+    let dials = 0;
+    const dispatcher: Dispatcher = {
+      dispatch(session: Session, target: Destination, connection: CountedStream): void {
+        // Sessions out of the tunnel are held open: they keep the link busy.
+        if (target.address.value !== DOMAIN) return;
+        dials += 1;
+        if (dials === 1) portal.process(session, target, connection);
+      },
+    };
+    const bridge = new Bridge({ tag: 'bridge', domain: DOMAIN, dispatcher, log: forComponent(logger, 'app/reverse/bridge'), streamBufferBytes: 64 * 1024 });
+    return { bridge, portal, lines, logger, dials: () => dials };
+  }
+
+  it('alone, is given up after 10 s as an authentication failure', async () => {
+    const logger = new DefaultLogger({ level: 'info', errorSink: { write: () => {} } });
+    const silent: Dispatcher = { dispatch: () => {} };
+    const bridge = new Bridge({ tag: 'bridge', domain: DOMAIN, dispatcher: silent, log: forComponent(logger, 'app/reverse/bridge'), streamBufferBytes: 64 * 1024 });
+    await bridge.start();
+    await run(BRIDGE_CONNECT_TIMEOUT_MS + 2_500);
+    expect(bridge.lastProblem?.code).toBe('PH_VMESS_AUTH_FAILED');
+    await bridge.close();
+    logger.close();
+  });
+
+  // A stalled portal (stopped, overloaded) would put sessions on the link once it wakes; given up
+  // after 10 s, the link cut them (a 4.34 portal ended them with a FIN).
+  it('beside a working link, is waited for 60 s before it is given up', async () => {
+    const fake = bridgeWithSilentSecondLink();
+    await fake.bridge.start();
+    await run(1_000);
+    expect(fake.bridge.activeLinks).toBe(1);
+    // More than 16 sessions on the link: the bridge opens a second one, which the portal never answers.
+    for (let i = 0; i < 20; i += 1) {
+      const { outboundEnd } = createLinkPair();
+      fake.portal.process(newSession({ inboundTag: 'public', level: 0 }), { network: 'tcp', address: { kind: 'domain', value: 'service.test' }, port: 80 }, outboundEnd);
+    }
+    await run(2_500);
+    expect(fake.dials()).toBe(2);
+    await run(BRIDGE_CONNECT_TIMEOUT_MS + 10_000);
+    expect({ dials: fake.dials(), problem: fake.bridge.lastProblem }).toEqual({ dials: 2, problem: null });
+    await run(BRIDGE_CONNECT_TIMEOUT_BESIDE_CONFIRMED_MS - BRIDGE_CONNECT_TIMEOUT_MS - 10_000 + 2_500);
+    expect(fake.bridge.lastProblem?.message).toMatch(/did not answer a new link within 60 s, while it answers the others/);
+    await fake.bridge.close();
+    await fake.portal.close();
+    fake.logger.close();
   });
 });

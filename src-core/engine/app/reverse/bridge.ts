@@ -42,6 +42,13 @@ export const BRIDGE_BACKOFF_MAX_MS = 2000;
 export const BRIDGE_STABLE_LINK_MS = 2000;
 /** A link the portal has not spoken on within this time is given up (and counts as a failure). */
 export const BRIDGE_CONNECT_TIMEOUT_MS = 10_000;
+/**
+ * The same, for a link opened beside confirmed ones (active or draining): the portal took the
+ * bridge's credentials on those, so its silence means it is stalled (stopped, overloaded), and it
+ * may put sessions on the link once it wakes. Given up sooner, the link would cut them (a 4.34
+ * portal ends them with a FIN, Porthole's resets them).
+ */
+export const BRIDGE_CONNECT_TIMEOUT_BESIDE_CONFIRMED_MS = 60_000;
 
 export interface BridgeOptions {
   tag: string;
@@ -98,8 +105,14 @@ export class Bridge implements Runnable {
   private monitor(): void {
     if (!this.running) return;
     this.cleanup();
+    // A draining link counts: the portal took the bridge's credentials on it all the same.
+    const besideConfirmed = [...this.workers].some((worker) => worker.isConfirmedOpen());
     for (const worker of this.workers) {
-      if (worker.state === 'connecting' && Date.now() - worker.openedAt > BRIDGE_CONNECT_TIMEOUT_MS) {
+      if (worker.state !== 'connecting') continue;
+      const silentMs = Date.now() - worker.openedAt;
+      if (besideConfirmed && silentMs > BRIDGE_CONNECT_TIMEOUT_BESIDE_CONFIRMED_MS) {
+        worker.close(new PortholeError('PH_DIAL_TIMEOUT', `the portal did not answer a new link within ${BRIDGE_CONNECT_TIMEOUT_BESIDE_CONFIRMED_MS / 1000} s, while it answers the others`));
+      } else if (!besideConfirmed && silentMs > BRIDGE_CONNECT_TIMEOUT_MS) {
         // A VMess server says nothing to a request it cannot authenticate: silence means a wrong
         // user ID (UUID), a clock more than 120 s off, or a portal with another domain.
         worker.close(new PortholeError('PH_VMESS_AUTH_FAILED', `the portal did not answer within ${BRIDGE_CONNECT_TIMEOUT_MS / 1000} s: authentication rejected? (check the user ID, the clock, and that the domain matches the portal's)`));
@@ -231,13 +244,23 @@ export class BridgeWorker {
     return this.state === 'active' && !this.mux.closed;
   }
 
+  /** The portal spoke on this link and it is still open (active or draining). */
+  isConfirmedOpen(): boolean {
+    return this.confirmed && !this.mux.closed;
+  }
+
   /** Sessions on this link, control included (as 4.34 counts them). */
   get connections(): number {
     return this.mux.activeStreams;
   }
 
-  /** Porthole: the first word from the portal (a Control message or a session) proves the link live. */
+  /**
+   * Porthole: the first word from the portal (a Control message or a session) proves the link
+   * live. A session can come before the first heartbeat: the link is then active already, never
+   * given up later as a handshake the portal did not answer.
+   */
   private confirm(): void {
+    if (this.state === 'connecting') this.state = 'active';
     if (this.confirmed) return;
     this.confirmed = true;
     this.bridge.workerConfirmed();

@@ -118,14 +118,16 @@ describe.each(portals)('downloads through a Porthole bridge and a %s portal', (p
     expect(summarise(await downloads(200, rig.publicPort))).toEqual({ whole: 200, cutWithFin: 0, cutWithReset: 0 });
   });
 
-  it('the portal process stopped (SIGSTOP) for 10 s mid-download: every download arrives whole', { timeout: 120_000 }, async () => {
+  // Longer than the bridge's 10 s wait for a lone link's handshake: the link it opens for the
+  // queued sessions during the stop must still be there when the portal wakes and uses it.
+  it('the portal process stopped (SIGSTOP) for 14 s mid-download: every download arrives whole', { timeout: 120_000 }, async () => {
     const processRig = await startProcessRig(portalKind);
     rig = processRig;
     const pending = downloads(500, processRig.publicPort);
     // Stop it once the first downloads are under way, while the rest still queue at the bridge.
     await new Promise((resolve) => setTimeout(resolve, 100));
     processRig.portal.child.kill('SIGSTOP');
-    await new Promise((resolve) => setTimeout(resolve, 10_000));
+    await new Promise((resolve) => setTimeout(resolve, 14_000));
     processRig.portal.child.kill('SIGCONT');
     expect(summarise(await pending)).toEqual({ whole: 500, cutWithFin: 0, cutWithReset: 0 });
   });
