@@ -15,7 +15,7 @@ import { COALESCE_FLUSH_BYTES } from '../../transport/pump.js';
 import { sendRoom } from './flow-control.js';
 import { streamDataFrames, type MuxTarget } from './frame.js';
 import type { Deferred, DeferredNew, NewFrameDeferral } from './new-frame-deferral.js';
-import { peerCutError, peerEndMeaning, type SessionEnd, type SessionHost } from './session-end.js';
+import { isPlainPeerEnd, type SessionEnd, type SessionHost } from './session-end.js';
 import { encodeEndFrame, encodeNewFrame } from './writer.js';
 
 /** What a bound session needs of its connection besides `SessionHost`: one uncork per turn. */
@@ -94,21 +94,13 @@ export class BoundSession implements SessionEnd, DeferredNew {
     this.host.streamRead(this);
   }
 
-  /** The peer's End: the socket's FIN, or its reset (peerEndMeaning). */
+  /** The peer's End: the socket's FIN, or its reset (isPlainPeerEnd). */
   deliverEnd(withError: boolean): void {
     if (this.closed) return;
-    switch (peerEndMeaning(withError, this.sentEnd, this.host.flow !== undefined, this.receivedEnd)) {
-      case 'cut':
-        this.destroy(peerCutError(this.id));
-        return;
-      case 'forgotten':
-        this.destroy();
-        return;
-      case 'end':
-        this.receivedEnd = true;
-        this.corked = false;
-        this.socket.end();
-    }
+    if (!isPlainPeerEnd(this, { withError, ourEndSent: this.sentEnd, flowControlled: this.host.flow !== undefined, endedBefore: this.receivedEnd })) return;
+    this.receivedEnd = true;
+    this.corked = false;
+    this.socket.end();
   }
 
   grant(increment: number): void {

@@ -20,23 +20,28 @@ export interface SessionEnd extends FlowReceiver {
 }
 
 /**
- * What the peer's End means for a session, whichever its local end:
- * - 'cut': End + Error, the peer's side was cut short; the local client is reset, not told the
- *   data ended. One exception: a 4.34 peer (no flow control) answers our End with End + Error
- *   every time (it closes both directions on our End), which cannot be told from a cut; after
- *   our End it is a plain end, as a V2Ray portal would give its client;
- * - 'forgotten': a second End, the peer no longer knows the session (4.34 answers our data for a
- *   session it dropped with End); nothing more can be delivered either way;
- * - 'end': the peer's side ended.
+ * Acts on the peer's End for a session, whichever its local end; returns true when it is a plain
+ * end, which the caller delivers (a FIN, or the end of a stream). Otherwise the session is gone:
+ * - End + Error: the peer's side was cut short; the local client is reset, not told the data
+ *   ended. One exception: a 4.34 peer (no flow control) answers our End with End + Error every
+ *   time (it closes both directions on our End), which cannot be told from a cut; after our End it
+ *   is a plain end, as a V2Ray portal would give its client;
+ * - a second End: the peer no longer knows the session (4.34 answers our data for a session it
+ *   dropped with End); nothing more can be delivered either way.
  */
-export function peerEndMeaning(withError: boolean, ourEndSent: boolean, flowControlled: boolean, endedBefore: boolean): 'cut' | 'forgotten' | 'end' {
-  if (withError && (!ourEndSent || flowControlled)) return 'cut';
-  return endedBefore ? 'forgotten' : 'end';
-}
-
-/** The error a session is aborted with when the peer cut it ('cut' above). */
-export function peerCutError(sessionId: number): Error {
-  return peerEventError('PH_CONNECTION_RESET', `mux: session ${sessionId} closed by the peer with an error`, { severity: 'info' });
+export function isPlainPeerEnd(
+  session: { readonly id: number; destroy(error?: Error): void },
+  end: { withError: boolean; ourEndSent: boolean; flowControlled: boolean; endedBefore: boolean },
+): boolean {
+  if (end.withError && (!end.ourEndSent || end.flowControlled)) {
+    session.destroy(peerEventError('PH_CONNECTION_RESET', `mux: session ${session.id} closed by the peer with an error`, { severity: 'info' }));
+    return false;
+  }
+  if (end.endedBefore) {
+    session.destroy();
+    return false;
+  }
+  return true;
 }
 
 type WriteCallback = (error?: Error | null) => void;

@@ -15,7 +15,7 @@ import { totalLength } from '../pieces.js';
 import { MAX_PACKET_DATA } from './consts.js';
 import { sendRoom } from './flow-control.js';
 import { FrameStatus, encodeFrameHeader, streamDataFrames, type FrameMetadata, type MuxTarget } from './frame.js';
-import { peerCutError, peerEndMeaning, type SessionEnd, type SessionHost } from './session-end.js';
+import { isPlainPeerEnd, type SessionEnd, type SessionHost } from './session-end.js';
 import { encodeEndFrame, encodeNewFrame, joinFrame } from './writer.js';
 
 type WriteCallback = (error?: Error | null) => void;
@@ -171,19 +171,11 @@ export class MuxStream extends Duplex implements SessionEnd {
     return this.push(data);
   }
 
-  /** @internal The peer sent End: the reader gets a plain end, or the stream is aborted (peerEndMeaning). */
+  /** @internal The peer sent End: the reader gets a plain end, or the stream is aborted (isPlainPeerEnd). */
   deliverEnd(withError: boolean): void {
-    switch (peerEndMeaning(withError, this.writableFinished, this.host.flow !== undefined, this.receivedEnd)) {
-      case 'cut':
-        this.destroy(peerCutError(this.id));
-        return;
-      case 'forgotten':
-        this.destroy();
-        return;
-      case 'end':
-        this.receivedEnd = true;
-        this.push(null);
-    }
+    if (!isPlainPeerEnd(this, { withError, ourEndSent: this.writableFinished, flowControlled: this.host.flow !== undefined, endedBefore: this.receivedEnd })) return;
+    this.receivedEnd = true;
+    this.push(null);
   }
 
   /**
