@@ -36,6 +36,8 @@ export const ERROR_CODES = [
   'PH_MUX_UNKNOWN_SESSION',
   'PH_DIAL_REFUSED',
   'PH_DIAL_TIMEOUT',
+  /** A bridge's link the portal has not answered yet (rejected credentials, or a stalled portal). */
+  'PH_PORTAL_SILENT',
   'PH_DIAL_FAILED',
   'PH_CONNECTION_RESET',
   'PH_TIMEOUT',

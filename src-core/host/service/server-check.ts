@@ -96,7 +96,7 @@ function describeLink(problem: { code: string; message: string } | null, uplink:
   const protocol = uplink.kind === 'vless' ? 'VLESS' : 'VMess';
   const user = uplink.server.users[0]?.id ?? '?';
   const must = `its inbound on that port must be ${protocol} with user ${user}, routed to the portal`;
-  if (!problem) {
+  if (!problem || problem.code === 'PH_PORTAL_SILENT') {
     // V2Ray reads on in silence after a request it cannot authenticate (4.34's drain), so silence is the usual rejection.
     const said = logs.filter((line) => /warning|error/i.test(line)).at(-1);
     return `auth rejected: the portal took the connection but never answered the ${protocol} request: ${must}${said ? ` (${said.trim()})` : ''}`;

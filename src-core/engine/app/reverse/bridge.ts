@@ -40,15 +40,18 @@ export const BRIDGE_BACKOFF_MIN_MS = 250;
 export const BRIDGE_BACKOFF_MAX_MS = 2000;
 /** A confirmed link lost sooner than this after it opened is a flap: the redial backs off, as after a failure. */
 export const BRIDGE_STABLE_LINK_MS = 2000;
-/** A link the portal has not spoken on within this time is given up (and counts as a failure). */
-export const BRIDGE_CONNECT_TIMEOUT_MS = 10_000;
 /**
- * The same, for a link opened beside confirmed ones (active or draining): the portal took the
- * bridge's credentials on those, so its silence means it is stalled (stopped, overloaded), and it
- * may put sessions on the link once it wakes. Given up sooner, the link would cut them (a 4.34
- * portal ends them with a FIN, Porthole's resets them).
+ * A lone link the portal has not spoken on within this time is reported (the UI and the log say
+ * why), not closed: a VMess or VLESS server that rejects the credentials reads on in silence, and
+ * so does a stalled portal (stopped, overloaded), which puts sessions on the link once it wakes.
  */
-export const BRIDGE_CONNECT_TIMEOUT_BESIDE_CONFIRMED_MS = 60_000;
+export const BRIDGE_SILENCE_REPORTED_MS = 10_000;
+/**
+ * A link the portal has not spoken on within this time is given up and redialed (a clock or a
+ * portal fixed since). Given up sooner, a link would cut what a stalled portal puts on it when it
+ * wakes: the connection still waits in its accept queue, credentials and all.
+ */
+export const BRIDGE_CONNECT_TIMEOUT_MS = 60_000;
 
 export interface BridgeOptions {
   tag: string;
@@ -110,12 +113,11 @@ export class Bridge implements Runnable {
     for (const worker of this.workers) {
       if (worker.state !== 'connecting') continue;
       const silentMs = Date.now() - worker.openedAt;
-      if (besideConfirmed && silentMs > BRIDGE_CONNECT_TIMEOUT_BESIDE_CONFIRMED_MS) {
-        worker.close(new PortholeError('PH_DIAL_TIMEOUT', `the portal did not answer a new link within ${BRIDGE_CONNECT_TIMEOUT_BESIDE_CONFIRMED_MS / 1000} s, while it answers the others`));
-      } else if (!besideConfirmed && silentMs > BRIDGE_CONNECT_TIMEOUT_MS) {
-        // A VMess server says nothing to a request it cannot authenticate: silence means a wrong
-        // user ID (UUID), a clock more than 120 s off, or a portal with another domain.
-        worker.close(new PortholeError('PH_VMESS_AUTH_FAILED', `the portal did not answer within ${BRIDGE_CONNECT_TIMEOUT_MS / 1000} s: authentication rejected? (check the user ID, the clock, and that the domain matches the portal's)`));
+      if (silentMs > BRIDGE_CONNECT_TIMEOUT_MS) {
+        const why = besideConfirmed ? 'while it answers the others' : 'authentication rejected, or the portal is stalled';
+        worker.close(new PortholeError('PH_DIAL_TIMEOUT', `the portal did not answer within ${BRIDGE_CONNECT_TIMEOUT_MS / 1000} s: ${why}`));
+      } else if (!besideConfirmed && silentMs > BRIDGE_SILENCE_REPORTED_MS) {
+        this.reportSilence();
       }
     }
     // While a backoff wait runs, the monitor's tick must not dial past it (it did: one dial per 2 s at least).
@@ -143,6 +145,14 @@ export class Bridge implements Runnable {
   /** Links that carry traffic now (for the UI and tests). */
   get activeLinks(): number {
     return [...this.workers].filter((worker) => worker.isActive()).length;
+  }
+
+  /** A lone link unanswered for 10 s: said once, in the log and for the UI, while it is waited for. */
+  private reportSilence(): void {
+    if (this.lastProblem?.code === 'PH_PORTAL_SILENT') return;
+    const message = `the portal has not answered for ${BRIDGE_SILENCE_REPORTED_MS / 1000} s: authentication rejected? (check the user ID, the clock, and that the domain matches the portal's) Or the portal is stalled: the link waits up to ${BRIDGE_CONNECT_TIMEOUT_MS / 1000} s`;
+    this.lastProblem = { code: 'PH_PORTAL_SILENT', message: `could not open a link to the portal: ${message}` };
+    this.log.summarised('warning', `${this.options.tag} silent ${this.outage}`, message);
   }
 
   private newWorker(): void {

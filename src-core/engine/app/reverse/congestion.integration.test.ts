@@ -6,48 +6,47 @@
  */
 import net from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { DOWNLOAD, sizedHeader } from '../../../../bench/lib/protocol.js';
+import { download, downloads, summarise } from '../../../../test/support/downloads.js';
 import { freePorts, waitForPort, waitUntil } from '../../../../test/support/ports.js';
 import { bridgeConfig, portalConfig, startPeer, startPeerProcess, type Peer, type RunningPeer } from '../../../../test/support/reverse-pair.js';
 import { startThrottleRelay, type ThrottleRelay } from '../../../../test/support/throttle-relay.js';
 import { startMixedUpstream, type RunningServer } from '../../../../test/support/upstream.js';
 import { v2rayAvailable, type V2RayProcess } from '../../../../test/support/v2ray.js';
-
-interface Outcome {
-  size: number;
-  received: number;
-  /** How the stream ended: a clean FIN, or a reset / error. */
-  ending: 'end' | 'reset';
-}
-
-function download(port: number, size: number, timeoutMs: number): Promise<Outcome> {
-  return new Promise((resolve) => {
-    const socket = net.connect({ host: '127.0.0.1', port });
-    let received = 0;
-    let settled = false;
-    const settle = (ending: Outcome['ending']) => {
-      if (settled) return;
-      settled = true;
-      clearTimeout(timer);
-      socket.destroy();
-      resolve({ size, received, ending });
-    };
-    const timer = setTimeout(() => settle('reset'), timeoutMs);
-    socket.on('data', (chunk: Buffer) => {
-      received += chunk.length;
-    });
-    socket.once('end', () => settle('end'));
-    socket.once('error', () => settle('reset'));
-    socket.once('close', () => settle('reset'));
-    socket.once('connect', () => socket.write(sizedHeader(DOWNLOAD, size)));
-  });
-}
+import { createVmessUser } from '../../proxy/vmess/account.js';
+import { createClientRequest } from '../../proxy/vmess/client-handshake.js';
+import { COMMAND, SECURITY } from '../../proxy/vmess/consts.js';
 
 interface Rig {
   publicPort: number;
   relay?: ThrottleRelay;
   portal: RunningPeer | V2RayProcess;
   bridge: RunningPeer;
+}
+
+const UUID = '27848739-7e62-4138-9fd3-098a63964b6b';
+
+/** The VMess request a bridge opens its link with (tcp:test.v2ray.com:0, the fixtures' domain). */
+function bridgeLinkRequest(uuid: string): Buffer {
+  return createClientRequest({
+    user: createVmessUser(uuid, { tag: null }),
+    security: SECURITY.aes128Gcm,
+    command: COMMAND.tcp,
+    address: { kind: 'domain', value: 'test.v2ray.com' },
+    port: 0,
+  }).headerBytes;
+}
+
+/** Writes `bytes` and closes once they are sent, before this process's portal reads a byte. */
+function sendClosedLink(port: number, bytes: Buffer): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const socket = net.connect({ host: '127.0.0.1', port }, () => {
+      socket.write(bytes, () => {
+        socket.destroy();
+        resolve();
+      });
+    });
+    socket.once('error', reject);
+  });
 }
 
 let upstream: RunningServer | undefined;
@@ -93,24 +92,7 @@ async function startProcessRig(portalKind: Peer): Promise<Rig & { portal: V2RayP
   return { publicPort, portal, bridge };
 }
 
-function summarise(outcomes: Outcome[]): { whole: number; cutWithFin: number; cutWithReset: number } {
-  let whole = 0;
-  let cutWithFin = 0;
-  let cutWithReset = 0;
-  for (const outcome of outcomes) {
-    if (outcome.received === outcome.size && outcome.ending === 'end') whole += 1;
-    else if (outcome.ending === 'end') cutWithFin += 1;
-    else cutWithReset += 1;
-  }
-  return { whole, cutWithFin, cutWithReset };
-}
-
-const SIZES = [16 * 1024, 64 * 1024, 256 * 1024];
 const portals: Peer[] = v2rayAvailable() ? ['porthole', 'v2ray'] : ['porthole'];
-
-function downloads(count: number, port: number): Promise<Outcome[]> {
-  return Promise.all(Array.from({ length: count }, (_, i) => download(port, SIZES[i % SIZES.length]!, 90_000)));
-}
 
 describe.each(portals)('downloads through a Porthole bridge and a %s portal', (portalKind) => {
   it('a link throttled to 2 MB/s: 200 concurrent downloads all arrive whole', { timeout: 120_000 }, async () => {
@@ -118,8 +100,8 @@ describe.each(portals)('downloads through a Porthole bridge and a %s portal', (p
     expect(summarise(await downloads(200, rig.publicPort))).toEqual({ whole: 200, cutWithFin: 0, cutWithReset: 0 });
   });
 
-  // Longer than the bridge's 10 s wait for a lone link's handshake: the link it opens for the
-  // queued sessions during the stop must still be there when the portal wakes and uses it.
+  // Longer than the 10 s after which the bridge reports a lone link's silence: the link it opens
+  // for the queued sessions during the stop must still be there when the portal wakes and uses it.
   it('the portal process stopped (SIGSTOP) for 14 s mid-download: every download arrives whole', { timeout: 120_000 }, async () => {
     const processRig = await startProcessRig(portalKind);
     rig = processRig;
@@ -130,6 +112,51 @@ describe.each(portals)('downloads through a Porthole bridge and a %s portal', (p
     await new Promise((resolve) => setTimeout(resolve, 14_000));
     processRig.portal.child.kill('SIGCONT');
     expect(summarise(await pending)).toEqual({ whole: 500, cutWithFin: 0, cutWithReset: 0 });
+  });
+});
+
+describe.each(portals)('a %s portal stopped before the bridge\'s first link', (portalKind) => {
+  // The bridge says why it waits, and keeps the link: given up at 10 s, as before, the link sat
+  // closed in the portal's accept queue, and the portal put the visitors that had queued on it.
+  it('past 10 s: the link is reported silent, kept, and carries every visitor that queued meanwhile', { timeout: 120_000 }, async () => {
+    upstream = await startMixedUpstream();
+    const [publicPort = 0, linkPort = 0] = await freePorts(2);
+    const portal = startPeerProcess(portalKind, portalConfig({ publicPort, linkPort, upstreamPort: upstream.port }));
+    await Promise.all([waitForPort(linkPort), waitForPort(publicPort)]);
+    portal.child.kill('SIGSTOP');
+    const bridge = await startPeer('porthole', bridgeConfig({ publicPort, linkPort, upstreamPort: upstream.port }));
+    rig = { publicPort, portal, bridge };
+    const state = bridge.instance!.bridges[0]!;
+    // Past the 10 s after which a lone link's silence is reported (and, before, the link given up).
+    await new Promise((resolve) => setTimeout(resolve, 11_000));
+    expect(state.lastProblem?.code).toBe('PH_PORTAL_SILENT');
+    const pending = downloads(30, publicPort);
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    portal.child.kill('SIGCONT');
+    expect(summarise(await pending)).toEqual({ whole: 30, cutWithFin: 0, cutWithReset: 0 });
+    expect(state.lastProblem).toBeNull();
+    expect(bridge.logLines.filter((line) => line.includes('could not open a link'))).toEqual([]);
+  });
+});
+
+describe('a Porthole portal', () => {
+  // What a bridge that gave its link up leaves in the accept queue of a portal that stalled: the
+  // request with the FIN behind it. Sessions put on it would be reset.
+  it('never picks a link that arrives closed; the visitors waiting for a link take the next one', { timeout: 60_000 }, async () => {
+    upstream = await startMixedUpstream();
+    const [publicPort = 0, linkPort = 0] = await freePorts(2);
+    const ports = { publicPort, linkPort, upstreamPort: upstream.port };
+    const portal = await startPeer('porthole', { ...portalConfig(ports), log: { access: { type: 'none' }, error: { type: 'console' }, level: 'info' } });
+    await waitForPort(publicPort);
+    const pending = downloads(20, publicPort, 30_000);
+    await waitUntil(() => portal.instance!.stats.snapshot().filter((row) => !row.closedAt).length >= 20, 5000, 'the visitors to wait for a link');
+    await sendClosedLink(linkPort, bridgeLinkRequest(UUID));
+    const closedLinks = () => portal.instance!.stats.snapshot().filter((row) => row.inboundTag === 'interconn' && row.closedAt).length;
+    await waitUntil(() => closedLinks() === 1, 5000, 'the closed link to be read');
+    const bridge = await startPeer('porthole', bridgeConfig(ports));
+    rig = { publicPort, portal, bridge };
+    expect(summarise(await pending)).toEqual({ whole: 20, cutWithFin: 0, cutWithReset: 0 });
+    expect(portal.logLines.filter((line) => line.includes('closed as it arrived: not used'))).toHaveLength(1);
   });
 });
 

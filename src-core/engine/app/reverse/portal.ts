@@ -6,8 +6,9 @@
  * the `StaticMuxPicker`; every other connection becomes a new session on the least-loaded link.
  *
  * Better than 4.34: a dead link leaves the picker at once (4.34 keeps picking it for up to 30 s),
- * and an internet connection that arrives while no link is up waits briefly for one instead of
- * failing at once.
+ * a link that arrives already closed (given up by its bridge while this process was stalled) is
+ * never picked, and an internet connection that arrives while no link is up waits briefly for one
+ * instead of failing at once.
  *
  * Porthole's extensions (exposures) get each link's control session through `PortalExtension`
  * (control-channel.ts), and may say which links a connection they brought may take: a connection
@@ -52,6 +53,8 @@ export class Portal implements OutboundHandler {
   private readonly picker: StaticMuxPicker;
   /** Porthole: connections waiting for a link (each retries when woken). */
   private readonly waiting = new Set<() => void>();
+  /** Porthole: links just arrived, not picked until they outlive the turn they came in. */
+  private readonly probation = new Set<PortalWorker>();
   private readonly routesChanged: Disposable | undefined;
   private closed = false;
   /** Links sent DRAIN so far (for the UI and tests). */
@@ -116,6 +119,22 @@ export class Portal implements OutboundHandler {
       this.drainedLinks += 1;
       this.options.log.info(`link drained after ${PORTAL_DRAIN_AFTER_SESSIONS} sessions; the bridge will open a fresh one`, session.id);
     });
+    this.probation.add(worker);
+    // A link its bridge gave up while this process stalled arrives with its FIN already queued
+    // behind the request: read on for a turn before sessions may go to it.
+    setImmediate(() => setImmediate(() => {
+      this.probation.delete(worker);
+      if (worker.closed() || this.closed) {
+        worker.close();
+        this.options.log.info(`bridge link from ${describeLinkSource(session)} closed as it arrived: not used`, session.id);
+        return;
+      }
+      this.admit(worker);
+    }));
+  }
+
+  private admit(worker: PortalWorker): void {
+    const { session } = worker;
     this.picker.addWorker(worker);
     const from = describeLinkSource(session);
     this.options.log.info(`bridge link up from ${from} (${this.links.length} live)`, session.id);
@@ -166,6 +185,8 @@ export class Portal implements OutboundHandler {
     this.routesChanged?.dispose();
     await this.options.extension?.close();
     this.wakeWaiting();
+    for (const worker of this.probation) worker.close();
+    this.probation.clear();
     await this.picker.close();
   }
 }
