@@ -6,11 +6,13 @@
  *    plain words and with the engine's own line naming the peer (`wss://127.0.0.1:PORT/wrong`,
  *    404), as the log does.
  * 2. The same portal without the certificate trusted: the card says the certificate is not trusted
- *    and names `tls to 127.0.0.1:PORT`.
+ *    and names `tls to 127.0.0.1:PORT`; with a user ID it does not know, that it has not answered
+ *    (rejected credentials, or a stalled portal).
  * 3. Server setup for that profile: WebSocket + TLS with the portal's path shows a V2Ray config
  *    with that path (which `v2ray -test` accepts), the nginx and Caddy configs that pass it on, and
  *    a bridge profile that matches; "Use in …" saves it and the card shows the link up.
  * Screenshots: overview-bridge-problem-{light,dark}, overview-bridge-untrusted-light,
+ * overview-bridge-silent-light,
  * server-setup-ws-tls-light (the transport choice), server-setup-ws-tls-{nginx,caddy}-light,
  * server-setup-ws-tls-dark.
  */
@@ -101,6 +103,20 @@ describe.skipIf(!v2rayAvailable() || !openSslAvailable())('a bridge linking over
     expect(text).toContain('The portal’s certificate is not trusted.');
     expect(text).toContain(`tls to 127.0.0.1:${linkPort}: the server's certificate is not trusted (self-signed certificate)`);
     await card.screenshot('overview-bridge-untrusted-light');
+  });
+
+  // A portal says nothing to credentials it rejects (4.34 reads on in silence), and nothing when
+  // it is stalled: the card names both and the link is kept, not called a failure.
+  it('a user ID the portal does not know: after 10 s the card says the portal has not answered', { timeout: 60_000 }, async () => {
+    const profile = JSON.parse(bridgeProfile({ network: 'ws', security: 'tls', wsSettings: { path: '/tunnel' }, tlsSettings: trusted })) as { outbounds: { protocol: string; settings: { vnext: { users: { id: string }[] }[] } }[] };
+    for (const outbound of profile.outbounds) if (outbound.protocol === 'vmess') outbound.settings.vnext[0]!.users[0]!.id = '27848739-7e62-4138-9fd3-098a63964b6c';
+    await stack.service.saveProfile('stranger', JSON.stringify(profile, null, 2));
+    await stack.service.activateProfile('stranger');
+    const card = new BridgeCard(page);
+    const text = await card.waitForProblem('bridge', /has not answered/);
+    expect(text).toContain('The portal has not answered the link.');
+    expect(text).toContain("the portal has not answered for 10 s: authentication rejected? (check the user ID, the clock, and that the domain matches the portal's) Or the portal is stalled: the link waits up to 60 s");
+    await card.screenshot('overview-bridge-silent-light');
   });
 
   it('Server setup offers WebSocket + TLS with nginx and Caddy, and its bridge profile links up', async () => {
