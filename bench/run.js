@@ -509,7 +509,7 @@ async function main() {
   };
   if (options.pairings.length === 0) {
     // --only edge and/or inspector: those scenarios alone.
-    console.log(`Porthole bench: ${SCENARIOS.filter((id) => options[id]).join(' and ')} only; ${machine.cpus} CPUs, load ${machine.loadAverage.map((l) => l.toFixed(2)).join(' ')}; configs and logs: ${folder}`);
+    console.log(`Porthole bench: ${SCENARIOS.filter((id) => options[id]).join(' and ')} only; ${machine.cpus} CPUs (${machine.cpuModel ?? 'model unknown'}), load ${machine.loadAverage.map((l) => l.toFixed(2)).join(' ')}; configs and logs: ${folder}`);
     const edge = options.edge ? await edgeSection(folder) : undefined;
     const inspector = options.inspector ? await inspectorSection(folder) : undefined;
     const file = join(resultsDir, `${stamp}.json`);
@@ -520,7 +520,7 @@ async function main() {
   }
   const steps = options.rounds * options.transports.length * options.pairings.length;
   const transportNote = isTcpOnly(options) ? '' : `; link over ${options.transports.join(', ')}`;
-  console.log(`Porthole bench: ${options.pairings.map((p) => p.id).join(', ')} (portal/bridge); ${options.rounds} round(s)${options.security ? `; VMess security ${options.security}` : ''}${transportNote}; ${machine.cpus} CPUs, load ${machine.loadAverage.map((l) => l.toFixed(2)).join(' ')}`);
+  console.log(`Porthole bench: ${options.pairings.map((p) => p.id).join(', ')} (portal/bridge); ${options.rounds} round(s)${options.security ? `; VMess security ${options.security}` : ''}${transportNote}; ${machine.cpus} CPUs (${machine.cpuModel ?? 'model unknown'}), load ${machine.loadAverage.map((l) => l.toFixed(2)).join(' ')}`);
   console.log(`configs and logs: ${folder}`);
   // One throwaway certificate per run for the TLS transports (the portal's; the bridge trusts it).
   let certificate;
