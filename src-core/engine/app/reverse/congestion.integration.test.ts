@@ -117,8 +117,8 @@ describe.each(portals)('downloads through a Porthole bridge and a %s portal', (p
 
 describe.each(portals)('a %s portal stopped before the bridge\'s first link', (portalKind) => {
   // The bridge says why it waits, and keeps the link: given up at 10 s, as before, the link sat
-  // closed in the portal's accept queue, and the portal put the visitors that had queued on it.
-  it('past 10 s: the link is reported silent, kept, and carries every visitor that queued meanwhile', { timeout: 120_000 }, async () => {
+  // closed in the portal's accept queue, and the portal put visitors on it once it woke.
+  it('past 10 s: the link is reported silent, kept, and carries the visitors once the portal wakes', { timeout: 120_000 }, async () => {
     upstream = await startMixedUpstream();
     const [publicPort = 0, linkPort = 0] = await freePorts(2);
     const portal = startPeerProcess(portalKind, portalConfig({ publicPort, linkPort, upstreamPort: upstream.port }));
@@ -130,10 +130,15 @@ describe.each(portals)('a %s portal stopped before the bridge\'s first link', (p
     // Past the 10 s after which a lone link's silence is reported (and, before, the link given up).
     await new Promise((resolve) => setTimeout(resolve, 11_000));
     expect(state.lastProblem?.code).toBe('PH_PORTAL_SILENT');
-    const pending = downloads(30, publicPort);
+    // One link through the stop, kept: never given up and redialed.
+    expect(bridge.instance!.stats.snapshot().filter((row) => row.target === 'tcp:test.v2ray.com:0')).toHaveLength(1);
+    // A Porthole portal holds a visitor that finds no link for a while; 4.34 resets it at once.
+    const queued = portalKind === 'porthole' ? downloads(30, publicPort) : undefined;
     await new Promise((resolve) => setTimeout(resolve, 1000));
     portal.child.kill('SIGCONT');
-    expect(summarise(await pending)).toEqual({ whole: 30, cutWithFin: 0, cutWithReset: 0 });
+    if (queued) expect(summarise(await queued)).toEqual({ whole: 30, cutWithFin: 0, cutWithReset: 0 });
+    await tunnelAnswers(publicPort);
+    expect(summarise(await downloads(30, publicPort))).toEqual({ whole: 30, cutWithFin: 0, cutWithReset: 0 });
     expect(state.lastProblem).toBeNull();
     expect(bridge.logLines.filter((line) => line.includes('could not open a link'))).toEqual([]);
   });

@@ -119,6 +119,8 @@ export class Portal implements OutboundHandler {
       this.drainedLinks += 1;
       this.options.log.info(`link drained after ${PORTAL_DRAIN_AFTER_SESSIONS} sessions; the bridge will open a fresh one`, session.id);
     });
+    // At once: what the bridge says on the control session is read by the extension from the first word.
+    this.options.extension?.linkAdded(worker);
     this.probation.add(worker);
     // A link its bridge gave up while this process stalled arrives with its FIN already queued
     // behind the request: read on for a turn before sessions may go to it.
@@ -142,7 +144,6 @@ export class Portal implements OutboundHandler {
       this.picker.cleanup();
       this.options.log.info(`bridge link down from ${from} (${this.links.length} live)${error ? `: ${formatErrorLine(error)}` : ''}`, session.id);
     });
-    this.options.extension?.linkAdded(worker);
     this.wakeWaiting();
   }
 
