@@ -123,11 +123,11 @@ export class Portal implements OutboundHandler {
     this.options.extension?.linkAdded(worker);
     this.probation.add(worker);
     // A link its bridge gave up while this process stalled arrives with its FIN already queued
-    // behind the request: read on for a turn before sessions may go to it.
+    // behind the request, and a read stops short of it: the FIN is read at the next turn's poll,
+    // which the second immediate follows. Until then no session goes to the link.
     setImmediate(() => setImmediate(() => {
-      this.probation.delete(worker);
-      if (worker.closed() || this.closed) {
-        worker.close();
+      if (!this.probation.delete(worker)) return;
+      if (worker.closed()) {
         this.options.log.info(`bridge link from ${describeLinkSource(session)} closed as it arrived: not used`, session.id);
         return;
       }
