@@ -27,7 +27,6 @@ const HEADLINES: { test: RegExp; title: string }[] = [
 const BY_CODE: Record<string, string> = {
   PH_DIAL_REFUSED: 'Nothing listens at the portal’s address',
   PH_DIAL_TIMEOUT: 'The portal did not answer in time',
-  PH_VMESS_AUTH_FAILED: 'The portal did not accept the link',
   PH_PORTAL_SILENT: 'The portal has not answered the link',
 };
 

@@ -9,12 +9,10 @@ import net from 'node:net';
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { deterministicBytes, sha256, xor5a } from '../../../../test/support/data.js';
+import { fakeBridgeLink } from '../../../../test/support/fake-bridge-link.js';
 import { waitUntil } from '../../../../test/support/ports.js';
 import { startPair, type RunningPair } from '../../../../test/support/reverse-pair.js';
 import { echoThrough, startXorEcho, type RunningServer } from '../../../../test/support/upstream.js';
-import { createVmessUser } from '../../proxy/vmess/account.js';
-import { createClientRequest } from '../../proxy/vmess/client-handshake.js';
-import { COMMAND, SECURITY } from '../../proxy/vmess/consts.js';
 
 const UUID = '27848739-7e62-4138-9fd3-098a63964b6b';
 const WRONG_UUID = '27848739-7e62-4138-9fd3-098a63964b6c';
@@ -55,18 +53,6 @@ function sendRaw(bytes: Buffer, options: { end?: boolean; destroyAfterMs?: numbe
       if (options.destroyAfterMs !== undefined) setTimeout(() => socket.destroy(), options.destroyAfterMs);
     });
   });
-}
-
-/** A VMess request for the bridge link (tcp:test.v2ray.com:0) whose body carries `muxBytes`. */
-function fakeBridgeLink(uuid: string, muxBytes: Buffer): { header: Buffer; body: Buffer } {
-  const request = createClientRequest({
-    user: createVmessUser(uuid, { tag: null }),
-    security: SECURITY.aes128Gcm,
-    command: COMMAND.tcp,
-    address: { kind: 'domain', value: 'test.v2ray.com' },
-    port: 0,
-  });
-  return { header: request.headerBytes, body: request.session.createRequestBodyEncoder().encode(muxBytes) };
 }
 
 function linesSince(start: number): string[] {

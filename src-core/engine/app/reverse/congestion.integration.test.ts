@@ -7,14 +7,12 @@
 import net from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { download, downloads, summarise } from '../../../../test/support/downloads.js';
+import { fakeBridgeLink } from '../../../../test/support/fake-bridge-link.js';
 import { freePorts, waitForPort, waitUntil } from '../../../../test/support/ports.js';
 import { bridgeConfig, portalConfig, startPeer, startPeerProcess, type Peer, type RunningPeer } from '../../../../test/support/reverse-pair.js';
 import { startThrottleRelay, type ThrottleRelay } from '../../../../test/support/throttle-relay.js';
 import { startMixedUpstream, type RunningServer } from '../../../../test/support/upstream.js';
 import { v2rayAvailable, type V2RayProcess } from '../../../../test/support/v2ray.js';
-import { createVmessUser } from '../../proxy/vmess/account.js';
-import { createClientRequest } from '../../proxy/vmess/client-handshake.js';
-import { COMMAND, SECURITY } from '../../proxy/vmess/consts.js';
 
 interface Rig {
   publicPort: number;
@@ -24,17 +22,6 @@ interface Rig {
 }
 
 const UUID = '27848739-7e62-4138-9fd3-098a63964b6b';
-
-/** The VMess request a bridge opens its link with (tcp:test.v2ray.com:0, the fixtures' domain). */
-function bridgeLinkRequest(uuid: string): Buffer {
-  return createClientRequest({
-    user: createVmessUser(uuid, { tag: null }),
-    security: SECURITY.aes128Gcm,
-    command: COMMAND.tcp,
-    address: { kind: 'domain', value: 'test.v2ray.com' },
-    port: 0,
-  }).headerBytes;
-}
 
 /** Writes `bytes` and closes once they are sent, before this process's portal reads a byte. */
 function sendClosedLink(port: number, bytes: Buffer): Promise<void> {
@@ -155,7 +142,7 @@ describe('a Porthole portal', () => {
     await waitForPort(publicPort);
     const pending = downloads(20, publicPort, 30_000);
     await waitUntil(() => portal.instance!.stats.snapshot().filter((row) => !row.closedAt).length >= 20, 5000, 'the visitors to wait for a link');
-    await sendClosedLink(linkPort, bridgeLinkRequest(UUID));
+    await sendClosedLink(linkPort, fakeBridgeLink(UUID).header);
     const closedLinks = () => portal.instance!.stats.snapshot().filter((row) => row.inboundTag === 'interconn' && row.closedAt).length;
     await waitUntil(() => closedLinks() === 1, 5000, 'the closed link to be read');
     const bridge = await startPeer('porthole', bridgeConfig(ports));
