@@ -10,7 +10,11 @@ import { freePorts, waitForPort, waitUntil } from '../../../test/support/ports.j
 import { bridgeConfig, portalConfig, startPeerProcess } from '../../../test/support/reverse-pair.js';
 import { v2rayAvailable, type V2RayProcess } from '../../../test/support/v2ray.js';
 
-/** Downloaded per connection; the upload is smaller so it ends well before the download (V2Ray's bridge cuts an upload still running 2 s after the download ended: policy uplinkOnly). */
+/**
+ * Uploaded, then downloaded, per connection. The upstream answers once it has the whole upload: a
+ * V2Ray bridge cuts a session whose upload is still running 2 s after its download ended (policy
+ * uplinkOnly), which a loaded machine reached when both ran at once (a reset mid-download).
+ */
 const SIZE = 8 << 20;
 const UPLOAD = 1 << 20;
 const started: V2RayProcess[] = [];
@@ -48,8 +52,12 @@ describe.skipIf(!v2rayAvailable())('porthole run stops on SIGTERM', () => {
   it('a portal whose V2Ray bridge carried traffic and went away exits by itself', { timeout: 90_000 }, async () => {
     upstream = net.createServer((socket) => {
       socket.on('error', () => {});
-      socket.resume();
-      socket.end(Buffer.alloc(SIZE));
+      let uploaded = 0;
+      socket.on('data', (chunk: Buffer) => {
+        const before = uploaded;
+        uploaded += chunk.length;
+        if (before < UPLOAD && uploaded >= UPLOAD) socket.end(Buffer.alloc(SIZE));
+      });
     });
     await new Promise<void>((resolve) => upstream!.listen(0, '127.0.0.1', resolve));
     const upstreamPort = (upstream.address() as net.AddressInfo).port;
